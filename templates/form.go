@@ -1,0 +1,264 @@
+package templates
+
+import (
+	"embed"
+	"errors"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+
+	"gopkg.in/yaml.v3"
+)
+
+//go:embed form-*.yaml
+var formFiles embed.FS
+
+// FieldKind says how a field's cell is read.
+type FieldKind string
+
+const (
+	KindText    FieldKind = "text"    // free text, e.g. 考核单位
+	KindDate    FieldKind = "date"    // 填报日期, any common written form or an Excel serial
+	KindCount   FieldKind = "count"   // a whole number ≥ 0
+	KindPercent FieldKind = "percent" // 0–100
+	KindSign    FieldKind = "sign"    // a seal or signature: text or a picture
+)
+
+// Derivation names a rule by which scoring computes an indicator from the
+// basic figures instead of trusting the self-score.
+type Derivation string
+
+const (
+	DeriveNone          Derivation = ""
+	DeriveActivities    Derivation = "activities"     // 3.2: number of activities joined
+	DeriveCoverageBonus Derivation = "coverage_bonus" // 4.1: coverage or full participation
+	DeriveGeneralFull   Derivation = "general_full"   // 4.2: 综合 participation
+	DeriveDistrictOnly  Derivation = "district_only"  // 4.6: only district agencies may score
+)
+
+// Form is one year's assessment form.
+type Form struct {
+	Year       int       `yaml:"year"`
+	Title      string    `yaml:"title"`
+	TotalLabel string    `yaml:"total_label"`
+	TotalCap   float64   `yaml:"total_cap"`
+	Columns    Columns   `yaml:"columns"`
+	Note       string    `yaml:"note"`
+	BasicLabel string    `yaml:"basic_label"`
+	Groups     []Group   `yaml:"groups"`
+	Fields     []Field   `yaml:"fields"`
+	Sections   []Section `yaml:"sections"`
+}
+
+// Columns are the header labels of the indicator table.
+type Columns struct {
+	Section    string `yaml:"section"`
+	Criteria   string `yaml:"criteria"`
+	Department string `yaml:"department"`
+	Cap        string `yaml:"cap"`
+	Self       string `yaml:"self"`
+}
+
+// Group is a block of fields: the header lines, the two groups of the
+// 基本情况 block, and the signatures.
+type Group struct {
+	ID    string `yaml:"id"`
+	Label string `yaml:"label"`
+}
+
+// Field is one labelled value outside the indicator table.
+type Field struct {
+	ID       string    `yaml:"id"`
+	Label    string    `yaml:"label"`
+	Group    string    `yaml:"group"`
+	Kind     FieldKind `yaml:"kind"`
+	Unit     string    `yaml:"unit"`     // 个, 人, 项, %: a suffix accepted after the number
+	Required bool      `yaml:"required"` // empty is a missing_field error
+	Max      *float64  `yaml:"max"`      // inclusive upper bound, e.g. 6 activities
+	AtMost   string    `yaml:"at_most"`  // id of a field this one must not exceed
+	Activity bool      `yaml:"activity"` // one of the six 保障活动 participant counts
+}
+
+// Section is one of the form's parts, with its indicators.
+type Section struct {
+	ID         string      `yaml:"id"`
+	Name       string      `yaml:"name"`
+	Cap        float64     `yaml:"cap"`
+	Bonus      bool        `yaml:"bonus"` // 加分项
+	Indicators []Indicator `yaml:"indicators"`
+}
+
+// Indicator is one scored row of the form.
+type Indicator struct {
+	ID          string     `yaml:"id"`
+	Criteria    string     `yaml:"criteria"`
+	Departments []string   `yaml:"departments"`
+	Cap         float64    `yaml:"cap"`
+	Allowed     []float64  `yaml:"allowed"` // ascending; the scores the criteria can give
+	Derive      Derivation `yaml:"derive"`
+	Section     string     `yaml:"-"` // filled by Load
+}
+
+// Load returns the form of the given campaign year.
+func Load(year int) (*Form, error) {
+	data, err := formFiles.ReadFile(fmt.Sprintf("form-%d.yaml", year))
+	if err != nil {
+		return nil, fmt.Errorf("no form for year %d (have %v)", year, Years())
+	}
+	return Parse(data)
+}
+
+// MustLoad is Load for forms embedded in the binary, which tests prove valid.
+func MustLoad(year int) *Form {
+	f, err := Load(year)
+	if err != nil {
+		panic(err)
+	}
+	return f
+}
+
+var formFileName = regexp.MustCompile(`^form-(\d{4})\.yaml$`)
+
+// Years lists the years whose form is embedded, ascending.
+func Years() []int {
+	entries, _ := formFiles.ReadDir(".")
+	var years []int
+	for _, e := range entries {
+		if m := formFileName.FindStringSubmatch(e.Name()); m != nil {
+			y, _ := strconv.Atoi(m[1])
+			years = append(years, y)
+		}
+	}
+	sort.Ints(years)
+	return years
+}
+
+// Parse reads a form definition and checks that it is coherent.
+func Parse(data []byte) (*Form, error) {
+	var f Form
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("parse form: %w", err)
+	}
+	for si := range f.Sections {
+		for ii := range f.Sections[si].Indicators {
+			ind := &f.Sections[si].Indicators[ii]
+			ind.Section = f.Sections[si].ID
+			slices.Sort(ind.Allowed)
+		}
+	}
+	if err := f.check(); err != nil {
+		return nil, err
+	}
+	return &f, nil
+}
+
+func (f *Form) check() error {
+	var errs []error
+	seen := map[string]bool{}
+	var total float64
+	for _, s := range f.Sections {
+		var sum float64
+		for _, ind := range s.Indicators {
+			if seen[ind.ID] {
+				errs = append(errs, fmt.Errorf("indicator %s: duplicate id", ind.ID))
+			}
+			seen[ind.ID] = true
+			sum += ind.Cap
+			if len(ind.Allowed) == 0 || ind.Allowed[len(ind.Allowed)-1] != ind.Cap {
+				errs = append(errs, fmt.Errorf("indicator %s: allowed scores must end at the cap %g", ind.ID, ind.Cap))
+			}
+			if len(ind.Allowed) > 0 && ind.Allowed[0] < 0 {
+				errs = append(errs, fmt.Errorf("indicator %s: negative allowed score", ind.ID))
+			}
+			if ind.Criteria == "" || len(ind.Departments) == 0 {
+				errs = append(errs, fmt.Errorf("indicator %s: criteria and departments are required", ind.ID))
+			}
+		}
+		if math.Abs(sum-s.Cap) > 1e-9 {
+			errs = append(errs, fmt.Errorf("section %s: indicator caps sum to %g, section cap is %g", s.ID, sum, s.Cap))
+		}
+		total += s.Cap
+	}
+	if math.Abs(total-f.TotalCap) > 1e-9 {
+		errs = append(errs, fmt.Errorf("section caps sum to %g, total cap is %g", total, f.TotalCap))
+	}
+	fields := map[string]bool{}
+	for _, fd := range f.Fields {
+		if fields[fd.ID] {
+			errs = append(errs, fmt.Errorf("field %s: duplicate id", fd.ID))
+		}
+		fields[fd.ID] = true
+	}
+	for _, fd := range f.Fields {
+		if fd.AtMost != "" && !fields[fd.AtMost] {
+			errs = append(errs, fmt.Errorf("field %s: at_most names unknown field %q", fd.ID, fd.AtMost))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Indicators lists every indicator in form order.
+func (f *Form) Indicators() []Indicator {
+	var out []Indicator
+	for _, s := range f.Sections {
+		out = append(out, s.Indicators...)
+	}
+	return out
+}
+
+// Indicator returns the indicator with the given id.
+func (f *Form) Indicator(id string) (Indicator, bool) {
+	for _, s := range f.Sections {
+		for _, ind := range s.Indicators {
+			if ind.ID == id {
+				return ind, true
+			}
+		}
+	}
+	return Indicator{}, false
+}
+
+// Field returns the field with the given id.
+func (f *Form) Field(id string) (Field, bool) {
+	for _, fd := range f.Fields {
+		if fd.ID == id {
+			return fd, true
+		}
+	}
+	return Field{}, false
+}
+
+// FieldsIn lists the fields of one group in form order.
+func (f *Form) FieldsIn(group string) []Field {
+	var out []Field
+	for _, fd := range f.Fields {
+		if fd.Group == group {
+			out = append(out, fd)
+		}
+	}
+	return out
+}
+
+// Allows reports whether score is one the indicator's criteria can give.
+func (ind Indicator) Allows(score float64) bool {
+	for _, a := range ind.Allowed {
+		if math.Abs(a-score) < 1e-9 {
+			return true
+		}
+	}
+	return false
+}
+
+// Floor returns the largest allowed score not above score (0 when none is).
+func (ind Indicator) Floor(score float64) float64 {
+	best := 0.0
+	for _, a := range ind.Allowed {
+		if a <= score+1e-9 {
+			best = a
+		}
+	}
+	return best
+}
