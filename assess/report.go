@@ -31,6 +31,7 @@ type Report struct {
 	File          string             `json:"file"`
 	Form          string             `json:"form"` // the form year, e.g. "2021"
 	Unit          string             `json:"unit"`
+	Agency        string             `json:"agency,omitempty"` // the roster's name for the agency, when known
 	AgencyType    scoring.AgencyType `json:"agency_type"`
 	Status        Status             `json:"status"`
 	Fields        map[string]any     `json:"fields"` // field id → number, date (2006-01-02), text or bool (signatures)
