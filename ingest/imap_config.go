@@ -1,0 +1,178 @@
+package ingest
+
+import (
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// TLSMode says how the IMAP connection is protected.
+type TLSMode string
+
+// TLS modes. TLSNone is accepted only for loopback addresses (tests, a local
+// Dovecot, an stunnel on the same host).
+const (
+	TLSImplicit TLSMode = "tls"      // implicit TLS, usually port 993
+	TLSStartTLS TLSMode = "starttls" // plain connect, then STARTTLS, usually port 143
+	TLSNone     TLSMode = "none"     // cleartext, loopback only
+)
+
+// Defaults applied by MailboxConfig.WithDefaults.
+const (
+	DefaultMailbox        = "INBOX"
+	DefaultDoneMailbox    = "Processed"
+	DefaultPollInterval   = time.Minute
+	DefaultIdleMax        = 9 * time.Minute
+	MaxIdleMax            = 10 * time.Minute // well under the 29 minutes of RFC 2177
+	DefaultCommandTimeout = 2 * time.Minute
+	DefaultMaxMessageSize = 25 << 20
+	DefaultMinBackoff     = time.Second
+	DefaultMaxBackoff     = 5 * time.Minute
+	DefaultAuthBackoff    = 10 * time.Minute
+	DefaultDoneKeyword    = "$KaoheDone"
+)
+
+// MailboxConfig describes the office mailbox and how to watch it.
+//
+// Zero fields take the defaults above (see WithDefaults). The Password is
+// never logged: MarshalZerologObject and String leave it out.
+type MailboxConfig struct {
+	Addr      string      // host:port
+	TLS       TLSMode     // "tls", "starttls" or "none" (loopback only)
+	TLSConfig *tls.Config // optional; tests use it to trust a throw-away CA
+	User      string
+	Password  string
+
+	Mailbox string // watched mailbox, default INBOX
+	Done    string // where processed mail is moved when the server can MOVE or UIDPLUS, default Processed
+
+	PollInterval   time.Duration // polling period when the server has no IDLE (and retry period after handler errors)
+	IdleMax        time.Duration // IDLE is re-issued at least this often; ≤ 10 min
+	CommandTimeout time.Duration // watchdog for every command; a body fetch gets more time in proportion to its size
+	MaxMessageSize int64         // larger messages are not fetched: the Handler gets Raw == nil
+
+	// DoneKeyword is set on processed mail when the server has neither MOVE
+	// nor UIDPLUS and accepts custom keywords; otherwise \Seen is set.
+	DoneKeyword string
+
+	MinBackoff  time.Duration // first reconnect delay, default 1 s
+	MaxBackoff  time.Duration // cap of the reconnect delay, default 5 min
+	AuthBackoff time.Duration // delay after an authentication failure, default 10 min, at least 1 min unless AllowFastAuthRetry
+
+	// AllowFastAuthRetry lets tests use an AuthBackoff under one minute.
+	AllowFastAuthRetry bool
+
+	Logger zerolog.Logger
+	Now    func() time.Time // clock for Status; nil means time.Now
+}
+
+// WithDefaults returns a copy with every zero field set to its default.
+func (c MailboxConfig) WithDefaults() MailboxConfig {
+	if c.TLS == "" {
+		c.TLS = TLSImplicit
+	}
+	if c.Mailbox == "" {
+		c.Mailbox = DefaultMailbox
+	}
+	if c.Done == "" {
+		c.Done = DefaultDoneMailbox
+	}
+	if c.PollInterval <= 0 {
+		c.PollInterval = DefaultPollInterval
+	}
+	if c.IdleMax <= 0 {
+		c.IdleMax = DefaultIdleMax
+	}
+	if c.CommandTimeout <= 0 {
+		c.CommandTimeout = DefaultCommandTimeout
+	}
+	if c.MaxMessageSize <= 0 {
+		c.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if c.DoneKeyword == "" {
+		c.DoneKeyword = DefaultDoneKeyword
+	}
+	if c.MinBackoff <= 0 {
+		c.MinBackoff = DefaultMinBackoff
+	}
+	if c.MaxBackoff <= 0 {
+		c.MaxBackoff = DefaultMaxBackoff
+	}
+	if c.AuthBackoff <= 0 {
+		c.AuthBackoff = DefaultAuthBackoff
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	return c
+}
+
+// Validate reports every problem of the configuration at once (after
+// defaults are applied), joined with errors.Join.
+func (c MailboxConfig) Validate() error {
+	c = c.WithDefaults()
+	var errs []error
+	bad := func(format string, args ...any) {
+		errs = append(errs, fmt.Errorf("imap: "+format, args...))
+	}
+	host, _, err := net.SplitHostPort(c.Addr)
+	if err != nil {
+		bad("addr %q: want host:port: %v", c.Addr, err)
+	}
+	switch c.TLS {
+	case TLSImplicit, TLSStartTLS:
+	case TLSNone:
+		if err == nil && !isLoopbackHost(host) {
+			bad("tls \"none\" is only allowed for loopback addresses, not %q: use \"tls\" or \"starttls\"", host)
+		}
+	default:
+		bad("tls %q: want \"tls\", \"starttls\" or \"none\"", c.TLS)
+	}
+	if c.User == "" {
+		bad("user is empty")
+	}
+	if c.Password == "" {
+		bad("password is empty")
+	}
+	if strings.EqualFold(c.Mailbox, c.Done) {
+		bad("done mailbox %q must differ from the watched mailbox", c.Done)
+	}
+	if c.IdleMax > MaxIdleMax {
+		bad("idle max %v is above %v", c.IdleMax, MaxIdleMax)
+	}
+	if c.MaxBackoff < c.MinBackoff {
+		bad("max backoff %v is below min backoff %v", c.MaxBackoff, c.MinBackoff)
+	}
+	if c.AuthBackoff < time.Minute && !c.AllowFastAuthRetry {
+		bad("auth backoff %v is below one minute: providers lock accounts that retry faster", c.AuthBackoff)
+	}
+	if strings.ContainsAny(c.DoneKeyword, " ()[]{}%*\"\\") {
+		bad("done keyword %q is not an IMAP atom", c.DoneKeyword)
+	}
+	return errors.Join(errs...)
+}
+
+func isLoopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil && ip.IsLoopback()
+}
+
+// MarshalZerologObject logs the configuration without the password.
+func (c MailboxConfig) MarshalZerologObject(e *zerolog.Event) {
+	e.Str("addr", c.Addr).Str("tls", string(c.TLS)).Str("user", c.User).
+		Str("mailbox", c.Mailbox).Str("done", c.Done)
+}
+
+// String describes the configuration without the password.
+func (c MailboxConfig) String() string {
+	return fmt.Sprintf("imap %s (%s) user=%s mailbox=%s done=%s", c.Addr, c.TLS, c.User, c.Mailbox, c.Done)
+}
