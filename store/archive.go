@@ -1,0 +1,135 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// Archive stores raw mail under archive/aa/bb/<sha256>.eml and returns the
+// hex sha256. The write is a file transaction: a temp file in the target
+// folder, fsync, rename, fsync of the folder (and of any folder it had to
+// create). It is idempotent: a file already present with the right size is
+// kept as is. Call it before RecordMessage so that the row never points at a
+// missing file.
+func (s *Store) Archive(raw []byte) (string, error) {
+	if s.readOnly {
+		return "", ErrReadOnly
+	}
+	sum := sha256.Sum256(raw)
+	hash := hex.EncodeToString(sum[:])
+	path := s.archivePath(hash)
+	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(raw)) {
+		return hash, nil
+	}
+	dir := filepath.Dir(path)
+	if err := mkdirSynced(filepath.Join(s.dir, ArchiveDir), dir); err != nil {
+		return "", fmt.Errorf("archive: %w", err)
+	}
+	if err := writeFileSynced(dir, filepath.Base(path), raw); err != nil {
+		return "", fmt.Errorf("archive: %w", err)
+	}
+	return hash, nil
+}
+
+// ReadArchived returns the raw mail stored under hash. The content is checked
+// against the hash: a mismatch returns an error wrapping ErrCorrupt, a
+// missing file one wrapping ErrNotFound.
+func (s *Store) ReadArchived(hash string) ([]byte, error) {
+	if !validHash(hash) {
+		return nil, fmt.Errorf("read archive: invalid hash %q", hash)
+	}
+	b, err := os.ReadFile(s.archivePath(hash))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("read archive %s: %w", hash, ErrNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read archive: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	if hex.EncodeToString(sum[:]) != hash {
+		return nil, fmt.Errorf("read archive %s: %w", hash, ErrCorrupt)
+	}
+	return b, nil
+}
+
+// ArchivePath is where the mail with this hash is (or would be) archived.
+func (s *Store) archivePath(hash string) string {
+	return filepath.Join(s.dir, ArchiveDir, hash[:2], hash[2:4], hash+".eml")
+}
+
+// validHash accepts only lower-case hex sha256 digests, so a hash can never
+// name a path outside the archive.
+func validHash(h string) bool {
+	if len(h) != sha256.Size*2 {
+		return false
+	}
+	for _, c := range h {
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// mkdirSynced creates dir (below root, which exists) and fsyncs the parent of
+// every folder it creates, so the new entries survive a power loss.
+func mkdirSynced(root, dir string) error {
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	parent := filepath.Dir(dir)
+	if parent != root && parent != dir {
+		if err := mkdirSynced(root, parent); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	return syncDir(parent)
+}
+
+// writeFileSynced writes data to dir/name atomically and durably.
+func writeFileSynced(dir, name string, data []byte) (err error) {
+	f, err := os.CreateTemp(dir, "."+name+".tmp*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err = f.Write(data); err != nil {
+		return err
+	}
+	if err = f.Sync(); err != nil {
+		return err
+	}
+	if err = f.Close(); err != nil {
+		return err
+	}
+	if err = os.Rename(tmp, filepath.Join(dir, name)); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,7 @@
+// Package store keeps kaohe's state: a SQLite database (messages, submissions,
+// scores, findings, the outbox, reviews, cursors) and a content-addressed
+// archive of the raw mail, both under one data directory guarded by a lock
+// file. Every write is one immediate transaction in WAL mode with
+// synchronous=FULL, so a result and its outgoing replies are committed together
+// or not at all.
+package store

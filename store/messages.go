@@ -1,0 +1,199 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Outcomes the store itself sets. SaveResult stores whatever outcome the
+// caller decided (for example "processed", "unknown_sender", "ignored").
+const (
+	OutcomeReceived    = "received"    // recorded, no result yet
+	OutcomeQuarantined = "quarantined" // failed too often; kept for staff
+)
+
+// Message is one incoming mail as recorded. Times are UTC.
+type Message struct {
+	ID          int64
+	MessageID   string // Message-ID header, "" when the mail has none
+	Hash        string // sha256 of the raw mail (the archive key)
+	Mailbox     string
+	UIDValidity uint32
+	UID         uint32
+	Sender      string
+	SenderName  string
+	Subject     string
+	ReceivedAt  time.Time // IMAP INTERNALDATE
+	Size        int64
+	Outcome     string
+	Attempts    int
+	LastError   string
+	Agency      string // roster name, set by SaveResult
+	OnTime      bool   // set by SaveResult
+	CreatedAt   time.Time
+	DoneAt      time.Time // zero until SaveResult
+}
+
+// RecordMessage inserts m (archive the raw mail first) with outcome
+// "received" and returns the stored row. The dedup key is MessageID + Hash:
+// when a message with the same key exists (re-delivery, a UIDVALIDITY
+// change, another UID) nothing is written and the existing row is returned
+// with dup = true. m.ID, Outcome, Attempts and DoneAt are ignored.
+func (s *Store) RecordMessage(ctx context.Context, m Message) (Message, bool, error) {
+	if m.Hash == "" {
+		return Message{}, false, errors.New("record message: empty hash")
+	}
+	var id int64
+	var dup bool
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "SELECT id FROM messages WHERE message_id = ? AND hash = ?", m.MessageID, m.Hash).Scan(&id)
+		if err == nil {
+			dup = true
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO messages (message_id, hash, mailbox, uid_validity, uid, sender, sender_name,
+			subject, received_at, size, outcome, agency, on_time, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			m.MessageID, m.Hash, m.Mailbox, m.UIDValidity, m.UID, m.Sender, m.SenderName, m.Subject,
+			ms(m.ReceivedAt), m.Size, OutcomeReceived, m.Agency, boolInt(m.OnTime), ms(s.now()))
+		if err != nil {
+			return err
+		}
+		id, err = res.LastInsertId()
+		return err
+	})
+	if err != nil {
+		return Message{}, false, fmt.Errorf("record message: %w", err)
+	}
+	got, err := s.Message(ctx, id)
+	return got, dup, err
+}
+
+// Message returns the message with this row id, or an error wrapping ErrNotFound.
+func (s *Store) Message(ctx context.Context, id int64) (Message, error) {
+	found, err := s.queryMessages(ctx, "WHERE id = ?", id)
+	if err != nil {
+		return Message{}, err
+	}
+	if len(found) == 0 {
+		return Message{}, fmt.Errorf("message %d: %w", id, ErrNotFound)
+	}
+	return found[0], nil
+}
+
+// NoteAttempt records a failed processing attempt of message id: it counts
+// it and keeps err's text. It returns the number of failures so far; the
+// caller quarantines after its limit. A nil err counts as a failure too.
+func (s *Store) NoteAttempt(ctx context.Context, id int64, cause error) (int, error) {
+	text := "unknown error"
+	if cause != nil {
+		text = cause.Error()
+	}
+	var n int
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, "UPDATE messages SET attempts = attempts + 1, last_error = ? WHERE id = ? RETURNING attempts", text, id).Scan(&n)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("message %d: %w", id, ErrNotFound)
+		}
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("note attempt: %w", err)
+	}
+	return n, nil
+}
+
+// Quarantine sets a message's outcome to "quarantined" with the reason. A
+// message whose result is already saved is left alone (ErrAlreadyDone). A
+// quarantined message may still get a result later (reprocess).
+func (s *Store) Quarantine(ctx context.Context, id int64, reason string) error {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var done int64
+		if err := tx.QueryRowContext(ctx, "SELECT done_at FROM messages WHERE id = ?", id).Scan(&done); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("message %d: %w", id, ErrNotFound)
+			}
+			return err
+		}
+		if done != 0 {
+			return ErrAlreadyDone
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE messages SET outcome = ?, last_error = ? WHERE id = ?", OutcomeQuarantined, reason, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("quarantine: %w", err)
+	}
+	return nil
+}
+
+// MessageFilter selects messages; zero fields do not filter.
+type MessageFilter struct {
+	Outcome string    // e.g. OutcomeReceived for work left after a crash
+	Agency  string    // roster name
+	Sender  string    // address, case-insensitive
+	Since   time.Time // ReceivedAt >= Since
+	Until   time.Time // ReceivedAt < Until
+	Limit   int       // 0: no limit
+}
+
+// Messages lists messages matching f, oldest received first.
+func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]Message, error) {
+	var where []string
+	var args []any
+	if f.Outcome != "" {
+		where, args = append(where, "outcome = ?"), append(args, f.Outcome)
+	}
+	if f.Agency != "" {
+		where, args = append(where, "agency = ?"), append(args, f.Agency)
+	}
+	if f.Sender != "" {
+		where, args = append(where, "lower(sender) = lower(?)"), append(args, f.Sender)
+	}
+	if !f.Since.IsZero() {
+		where, args = append(where, "received_at >= ?"), append(args, ms(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where, args = append(where, "received_at < ?"), append(args, ms(f.Until))
+	}
+	q := ""
+	if len(where) > 0 {
+		q = "WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY received_at, id"
+	if f.Limit > 0 {
+		q += fmt.Sprintf(" LIMIT %d", f.Limit)
+	}
+	return s.queryMessages(ctx, q, args...)
+}
+
+func (s *Store) queryMessages(ctx context.Context, tail string, args ...any) ([]Message, error) {
+	rows, err := s.r.QueryContext(ctx, `SELECT id, message_id, hash, mailbox, uid_validity, uid, sender, sender_name, subject,
+		received_at, size, outcome, attempts, last_error, agency, on_time, created_at, done_at FROM messages `+tail, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query messages: %w", err)
+	}
+	defer rows.Close()
+	var out []Message
+	for rows.Next() {
+		var m Message
+		var recv, created, done int64
+		var onTime int
+		if err := rows.Scan(&m.ID, &m.MessageID, &m.Hash, &m.Mailbox, &m.UIDValidity, &m.UID, &m.Sender, &m.SenderName,
+			&m.Subject, &recv, &m.Size, &m.Outcome, &m.Attempts, &m.LastError, &m.Agency, &onTime, &created, &done); err != nil {
+			return nil, fmt.Errorf("query messages: %w", err)
+		}
+		m.ReceivedAt, m.CreatedAt, m.DoneAt, m.OnTime = fromMS(recv), fromMS(created), fromMS(done), onTime != 0
+		out = append(out, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("query messages: %w", err)
+	}
+	return out, nil
+}

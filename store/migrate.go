@@ -1,0 +1,224 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// migrations is the schema history: migrations[i] brings the schema from
+// version i to version i+1. Append new entries; never edit an applied one.
+// Times are INTEGER Unix milliseconds in UTC (0 = unset).
+var migrations = []string{
+	// 1: the initial schema.
+	`
+CREATE TABLE messages (
+	id           INTEGER PRIMARY KEY,
+	message_id   TEXT    NOT NULL,            -- Message-ID header, "" when absent
+	hash         TEXT    NOT NULL,            -- sha256 of the raw mail, hex
+	mailbox      TEXT    NOT NULL DEFAULT '',
+	uid_validity INTEGER NOT NULL DEFAULT 0,
+	uid          INTEGER NOT NULL DEFAULT 0,
+	sender       TEXT    NOT NULL DEFAULT '',
+	sender_name  TEXT    NOT NULL DEFAULT '',
+	subject      TEXT    NOT NULL DEFAULT '',
+	received_at  INTEGER NOT NULL DEFAULT 0,  -- IMAP INTERNALDATE
+	size         INTEGER NOT NULL DEFAULT 0,
+	outcome      TEXT    NOT NULL DEFAULT 'received',
+	attempts     INTEGER NOT NULL DEFAULT 0,
+	last_error   TEXT    NOT NULL DEFAULT '',
+	agency       TEXT    NOT NULL DEFAULT '',
+	on_time      INTEGER NOT NULL DEFAULT 0,
+	created_at   INTEGER NOT NULL,
+	done_at      INTEGER NOT NULL DEFAULT 0,  -- set by SaveResult
+	UNIQUE (message_id, hash)
+);
+CREATE INDEX messages_outcome ON messages (outcome);
+CREATE INDEX messages_location ON messages (mailbox, uid_validity, uid);
+
+CREATE TABLE attachments (
+	id         INTEGER PRIMARY KEY,
+	message    INTEGER NOT NULL REFERENCES messages (id),
+	idx        INTEGER NOT NULL,               -- order within the message
+	filename   TEXT    NOT NULL,
+	kind       TEXT    NOT NULL,
+	size       INTEGER NOT NULL,
+	hash       TEXT    NOT NULL,
+	note       TEXT    NOT NULL DEFAULT '',
+	UNIQUE (message, idx)
+);
+
+CREATE TABLE submissions (
+	id             INTEGER PRIMARY KEY,
+	message        INTEGER NOT NULL REFERENCES messages (id),
+	attachment     INTEGER NOT NULL UNIQUE REFERENCES attachments (id),
+	agency         TEXT    NOT NULL,          -- roster name, "" when unknown
+	version        INTEGER NOT NULL,          -- 1, 2, ... per agency
+	unit           TEXT    NOT NULL DEFAULT '',
+	agency_type    TEXT    NOT NULL DEFAULT '',
+	form           TEXT    NOT NULL DEFAULT '',
+	status         TEXT    NOT NULL,
+	self_total     REAL    NOT NULL DEFAULT 0,
+	verified_total REAL    NOT NULL DEFAULT 0,
+	errors         INTEGER NOT NULL DEFAULT 0,
+	warnings       INTEGER NOT NULL DEFAULT 0,
+	on_time        INTEGER NOT NULL,
+	received_at    INTEGER NOT NULL,
+	report         TEXT    NOT NULL,          -- assess.Report as JSON
+	updated_at     INTEGER NOT NULL,
+	UNIQUE (agency, version)
+);
+CREATE INDEX submissions_message ON submissions (message);
+
+CREATE TABLE submission_history (
+	id             INTEGER PRIMARY KEY,
+	submission     INTEGER NOT NULL REFERENCES submissions (id),
+	status         TEXT    NOT NULL,
+	self_total     REAL    NOT NULL,
+	verified_total REAL    NOT NULL,
+	report         TEXT    NOT NULL,
+	replaced_at    INTEGER NOT NULL
+);
+CREATE INDEX submission_history_submission ON submission_history (submission);
+
+CREATE TABLE scores (
+	submission INTEGER NOT NULL REFERENCES submissions (id),
+	indicator  TEXT    NOT NULL,
+	section    TEXT    NOT NULL,
+	self       REAL,                          -- NULL when blank or not a number
+	verified   REAL    NOT NULL,
+	cap        REAL    NOT NULL,
+	PRIMARY KEY (submission, indicator)
+) WITHOUT ROWID;
+
+CREATE TABLE findings (
+	id         INTEGER PRIMARY KEY,
+	submission INTEGER NOT NULL REFERENCES submissions (id),
+	code       TEXT    NOT NULL,
+	severity   TEXT    NOT NULL,
+	sheet      TEXT    NOT NULL,
+	cell       TEXT    NOT NULL,
+	indicator  TEXT    NOT NULL,
+	field      TEXT    NOT NULL,
+	message    TEXT    NOT NULL
+);
+CREATE INDEX findings_submission ON findings (submission);
+CREATE INDEX findings_code ON findings (code);
+
+CREATE TABLE outbox (
+	id           INTEGER PRIMARY KEY,
+	message_id   TEXT    NOT NULL UNIQUE,    -- our Message-ID, deterministic
+	kind         TEXT    NOT NULL,
+	to_addr      TEXT    NOT NULL COLLATE NOCASE,
+	raw          BLOB    NOT NULL,
+	related      INTEGER REFERENCES messages (id),
+	state        TEXT    NOT NULL DEFAULT 'pending',
+	attempts     INTEGER NOT NULL DEFAULT 0,
+	next_attempt INTEGER NOT NULL,
+	last_error   TEXT    NOT NULL DEFAULT '',
+	created_at   INTEGER NOT NULL,
+	sent_at      INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX outbox_due ON outbox (state, next_attempt);
+CREATE INDEX outbox_sent ON outbox (to_addr, sent_at);
+
+CREATE TABLE reviews (
+	agency    TEXT NOT NULL,
+	indicator TEXT NOT NULL,                 -- "" for a comment on the agency as a whole
+	score     REAL,                          -- NULL: no score, comment only
+	comment   TEXT NOT NULL DEFAULT '',
+	reviewer  TEXT NOT NULL DEFAULT '',
+	source    TEXT NOT NULL DEFAULT '',
+	at        INTEGER NOT NULL,
+	PRIMARY KEY (agency, indicator)
+) WITHOUT ROWID;
+
+CREATE TABLE vetoes (
+	agency TEXT    PRIMARY KEY,
+	veto   INTEGER NOT NULL,
+	source TEXT    NOT NULL DEFAULT '',
+	at     INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE reminders (
+	agency  TEXT    NOT NULL,
+	day     INTEGER NOT NULL,                -- days before the cut-off
+	sent_at INTEGER NOT NULL,
+	PRIMARY KEY (agency, day)
+) WITHOUT ROWID;
+
+CREATE TABLE imap_cursor (
+	mailbox      TEXT    NOT NULL,
+	uid_validity INTEGER NOT NULL,
+	last_uid     INTEGER NOT NULL,
+	updated_at   INTEGER NOT NULL,
+	PRIMARY KEY (mailbox, uid_validity)
+) WITHOUT ROWID;
+
+CREATE TABLE state (
+	key        TEXT PRIMARY KEY,
+	value      TEXT NOT NULL,
+	updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+`,
+}
+
+// SchemaVersion is the schema version this code writes.
+func SchemaVersion() int { return len(migrations) }
+
+// migrate applies the missing migrations, all in one immediate transaction,
+// recording each in schema_version. A database newer than this code is an
+// error: running old code on it could corrupt what it does not understand.
+func migrate(ctx context.Context, db *sql.DB, now time.Time) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+		version    INTEGER PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("create schema_version: %w", err)
+	}
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("migrate: begin: %w", err)
+	}
+	defer tx.Rollback()
+	var cur int
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&cur); err != nil {
+		return fmt.Errorf("migrate: read version: %w", err)
+	}
+	if cur > len(migrations) {
+		return fmt.Errorf("database schema is version %d but this program knows only %d: use a newer kaohe", cur, len(migrations))
+	}
+	if cur == len(migrations) {
+		return nil
+	}
+	for v := cur; v < len(migrations); v++ {
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			return fmt.Errorf("migrate to version %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", v+1, ms(now)); err != nil {
+			return fmt.Errorf("migrate to version %d: %w", v+1, err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("migrate: commit: %w", err)
+	}
+	return nil
+}
+
+// schemaVersion reads the applied version; 0 for a database without the table.
+func schemaVersion(ctx context.Context, db *sql.DB) (int, error) {
+	var n int
+	err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'").Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	var v int
+	if err := db.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return v, nil
+}

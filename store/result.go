@@ -1,0 +1,222 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"kaohe/assess"
+)
+
+// Kinds of outgoing mail.
+const (
+	KindReply        = "reply"        // receipt + discrepancy report to the sender
+	KindStaffNotice  = "staff_notice" // to the office's staff
+	KindReminder     = "reminder"     // deadline reminder to an agency
+	KindConsolidated = "consolidated" // the consolidated workbook to staff
+)
+
+// Result is everything decided about one incoming message, saved at once by
+// SaveResult.
+type Result struct {
+	MessageID   int64  // the message's row id (Message.ID), not its header
+	Outcome     string // e.g. "processed", "unknown_sender"; not "received"
+	Agency      string // roster name, "" when the sender is unknown
+	OnTime      bool   // received before the cut-off
+	Attachments []AttachmentResult
+	Outbox      []OutgoingMail
+}
+
+// AttachmentResult is one attachment of the message. An attachment with a
+// Report (a workbook that held a form, or one that could not be read)
+// becomes a submission; others are only listed.
+type AttachmentResult struct {
+	Filename string
+	Kind     string // e.g. "xlsx", "xls", "pdf", "other"
+	Size     int64
+	Hash     string // sha256 of the attachment's bytes
+	Report   *assess.Report
+	Note     string
+	// Agency overrides Result.Agency for this attachment's submission when
+	// set (e.g. identified by its 考核单位 rather than by the sender).
+	Agency string
+}
+
+// OutgoingMail is one mail to send, stored in the outbox.
+type OutgoingMail struct {
+	MessageID      string // our Message-ID, deterministic (derived from the incoming mail); unique
+	Kind           string // KindReply, KindStaffNotice, KindReminder, KindConsolidated
+	To             string // one address
+	Raw            []byte // the full RFC 5322 message
+	RelatedMessage int64  // the incoming message's row id, 0 for none
+}
+
+// SaveResult stores, in one transaction: the attachments, one submission per
+// attachment with a Report (with its report as JSON, its scores and
+// findings, and the next version number of its agency), the outgoing mail
+// (pending, due now) and the message's outcome, agency and on-time flag. Any
+// failure, e.g. an outbox Message-ID already used, stores nothing. Calling it
+// again for a message whose result is saved changes nothing and returns
+// ErrAlreadyDone; callers treat that as success. The message must exist
+// (ErrNotFound otherwise).
+func (s *Store) SaveResult(ctx context.Context, r Result) error {
+	if r.Outcome == "" || r.Outcome == OutcomeReceived {
+		return fmt.Errorf("save result: invalid outcome %q", r.Outcome)
+	}
+	for _, m := range r.Outbox {
+		if err := checkOutgoing(m); err != nil {
+			return fmt.Errorf("save result: %w", err)
+		}
+	}
+	// Encode outside the transaction to keep the write lock short.
+	reports := make([][]byte, len(r.Attachments))
+	for i, a := range r.Attachments {
+		if a.Report == nil {
+			continue
+		}
+		b, err := json.Marshal(a.Report)
+		if err != nil {
+			return fmt.Errorf("save result: encode report of %q: %w", a.Filename, err)
+		}
+		reports[i] = b
+	}
+	now := ms(s.now())
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var done, received int64
+		err := tx.QueryRowContext(ctx, "SELECT done_at, received_at FROM messages WHERE id = ?", r.MessageID).Scan(&done, &received)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("message %d: %w", r.MessageID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		if done != 0 {
+			return ErrAlreadyDone
+		}
+		ins, err := prepareInserts(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer ins.close()
+		for i, a := range r.Attachments {
+			var attID int64
+			if err := ins.attachment.QueryRowContext(ctx, r.MessageID, i, a.Filename, a.Kind, a.Size, a.Hash, a.Note).Scan(&attID); err != nil {
+				return fmt.Errorf("attachment %q: %w", a.Filename, err)
+			}
+			if a.Report == nil {
+				continue
+			}
+			agency := r.Agency
+			if a.Agency != "" {
+				agency = a.Agency
+			}
+			var version int
+			if err := ins.nextVersion.QueryRowContext(ctx, agency).Scan(&version); err != nil {
+				return fmt.Errorf("next version: %w", err)
+			}
+			rep := a.Report
+			nerr, nwarn := rep.Counts()
+			var subID int64
+			if err := ins.submission.QueryRowContext(ctx, r.MessageID, attID, agency, version, rep.Unit, string(rep.AgencyType),
+				rep.Form, string(rep.Status), rep.SelfTotal, rep.VerifiedTotal, nerr, nwarn, boolInt(r.OnTime), received,
+				string(reports[i]), now).Scan(&subID); err != nil {
+				return fmt.Errorf("submission of %q: %w", a.Filename, err)
+			}
+			if err := ins.details(ctx, subID, rep); err != nil {
+				return err
+			}
+		}
+		for _, m := range r.Outbox {
+			related := m.RelatedMessage
+			if related == 0 {
+				related = r.MessageID
+			}
+			if _, err := ins.outbox.ExecContext(ctx, m.MessageID, m.Kind, m.To, m.Raw, related, now, now); err != nil {
+				return fmt.Errorf("outbox %s: %w", m.MessageID, err)
+			}
+		}
+		_, err = tx.ExecContext(ctx, "UPDATE messages SET outcome = ?, agency = ?, on_time = ?, done_at = ? WHERE id = ?",
+			r.Outcome, r.Agency, boolInt(r.OnTime), now, r.MessageID)
+		return err
+	})
+	if errors.Is(err, ErrAlreadyDone) {
+		return ErrAlreadyDone
+	}
+	if err != nil {
+		return fmt.Errorf("save result: %w", err)
+	}
+	return nil
+}
+
+// inserts are the statements of SaveResult, prepared once per transaction.
+type inserts struct {
+	attachment, nextVersion, submission, score, finding, outbox *sql.Stmt
+}
+
+func prepareInserts(ctx context.Context, tx *sql.Tx) (*inserts, error) {
+	var ins inserts
+	for _, p := range []struct {
+		dst **sql.Stmt
+		sql string
+	}{
+		{&ins.attachment, "INSERT INTO attachments (message, idx, filename, kind, size, hash, note) VALUES (?,?,?,?,?,?,?) RETURNING id"},
+		{&ins.nextVersion, "SELECT COALESCE(MAX(version), 0) + 1 FROM submissions WHERE agency = ?"},
+		{&ins.submission, `INSERT INTO submissions (message, attachment, agency, version, unit, agency_type, form, status,
+			self_total, verified_total, errors, warnings, on_time, received_at, report, updated_at)
+			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`},
+		{&ins.score, "INSERT OR REPLACE INTO scores (submission, indicator, section, self, verified, cap) VALUES (?,?,?,?,?,?)"},
+		{&ins.finding, "INSERT INTO findings (submission, code, severity, sheet, cell, indicator, field, message) VALUES (?,?,?,?,?,?,?,?)"},
+		{&ins.outbox, "INSERT INTO outbox (message_id, kind, to_addr, raw, related, next_attempt, created_at) VALUES (?,?,?,?,?,?,?)"},
+	} {
+		st, err := tx.PrepareContext(ctx, p.sql)
+		if err != nil {
+			ins.close()
+			return nil, fmt.Errorf("prepare: %w", err)
+		}
+		*p.dst = st
+	}
+	return &ins, nil
+}
+
+func (ins *inserts) close() {
+	for _, st := range []*sql.Stmt{ins.attachment, ins.nextVersion, ins.submission, ins.score, ins.finding, ins.outbox} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+// details inserts a report's indicator scores and findings.
+func (ins *inserts) details(ctx context.Context, subID int64, rep *assess.Report) error {
+	for _, ir := range rep.Indicators {
+		var self any
+		if ir.Self != nil {
+			self = *ir.Self
+		}
+		if _, err := ins.score.ExecContext(ctx, subID, ir.ID, ir.Section, self, ir.Verified, ir.Cap); err != nil {
+			return fmt.Errorf("score %s: %w", ir.ID, err)
+		}
+	}
+	for _, f := range rep.Findings {
+		if _, err := ins.finding.ExecContext(ctx, subID, string(f.Code), string(f.Severity), f.Sheet, f.Cell, f.Indicator, f.Field, f.Message); err != nil {
+			return fmt.Errorf("finding %s: %w", f.Code, err)
+		}
+	}
+	return nil
+}
+
+func checkOutgoing(m OutgoingMail) error {
+	switch {
+	case m.MessageID == "":
+		return errors.New("outgoing mail without Message-ID")
+	case m.To == "":
+		return fmt.Errorf("outgoing mail %s without recipient", m.MessageID)
+	case len(m.Raw) == 0:
+		return fmt.Errorf("outgoing mail %s is empty", m.MessageID)
+	case m.Kind == "":
+		return fmt.Errorf("outgoing mail %s without kind", m.MessageID)
+	}
+	return nil
+}

@@ -1,0 +1,259 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// File names inside the data directory.
+const (
+	DBFile      = "kaohe.db"
+	LockFile    = "kaohe.lock"
+	ArchiveDir  = "archive"
+	busyTimeout = 10 * time.Second
+)
+
+// Errors callers branch on.
+var (
+	// ErrLocked means another process holds the data directory's lock file.
+	ErrLocked = errors.New("data directory is in use by another kaohe process")
+	// ErrReadOnly is returned by every write of a store opened with ReadOnly.
+	ErrReadOnly = errors.New("store is open read-only")
+	// ErrAlreadyDone means the message's result was saved before; nothing changed.
+	ErrAlreadyDone = errors.New("result already saved for this message")
+	// ErrNotFound means the row asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrCorrupt means an archived file does not match its hash.
+	ErrCorrupt = errors.New("archived mail does not match its hash")
+)
+
+// Options tune Open. The zero value opens the store read-write with the
+// system clock.
+type Options struct {
+	// ReadOnly opens the database without taking the lock file, without
+	// migrating and with query_only set: for `kaohe consolidate` while the
+	// daemon runs. The database must exist and be fully migrated.
+	ReadOnly bool
+	// Now is the clock used for bookkeeping timestamps (created, imported,
+	// updated). Nil means time.Now.
+	Now func() time.Time
+}
+
+// Store is the data directory: the SQLite database and the mail archive.
+// It is safe for concurrent use by several goroutines.
+type Store struct {
+	dir      string
+	readOnly bool
+	now      func() time.Time
+	w        *sql.DB // writer pool: one connection, immediate transactions
+	r        *sql.DB // reader pool: query_only connections
+	lock     *os.File
+}
+
+// Open opens (creating if needed) the data directory dir: kaohe.db, archive/
+// and kaohe.lock. Unless opts.ReadOnly, it takes an exclusive non-blocking
+// lock on kaohe.lock (a second daemon on the same directory gets an error
+// wrapping ErrLocked), applies missing schema migrations in one transaction
+// and runs PRAGMA quick_check.
+func Open(dir string, opts Options) (*Store, error) {
+	s := &Store{dir: dir, readOnly: opts.ReadOnly, now: opts.Now}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	dbPath := filepath.Join(dir, DBFile)
+	if opts.ReadOnly {
+		if _, err := os.Stat(dbPath); err != nil {
+			return nil, fmt.Errorf("open store read-only: %w", err)
+		}
+	} else {
+		if err := os.MkdirAll(filepath.Join(dir, ArchiveDir), 0o750); err != nil {
+			return nil, fmt.Errorf("create data directory: %w", err)
+		}
+		lock, err := lockDir(filepath.Join(dir, LockFile))
+		if err != nil {
+			return nil, err
+		}
+		s.lock = lock
+	}
+	if err := s.openDB(dbPath); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) openDB(path string) error {
+	ctx := context.Background()
+	if s.readOnly {
+		r, err := sql.Open("sqlite", dsn(path, true))
+		if err != nil {
+			return fmt.Errorf("open database: %w", err)
+		}
+		s.r = r
+		v, err := schemaVersion(ctx, r)
+		if err != nil {
+			return err
+		}
+		if v != len(migrations) {
+			return fmt.Errorf("database schema is version %d, this program needs %d: start the daemon (kaohe serve) once to upgrade it", v, len(migrations))
+		}
+		return nil
+	}
+	w, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetConnMaxIdleTime(0)
+	s.w = w
+	if err := migrate(ctx, w, s.now()); err != nil {
+		return err
+	}
+	if err := quickCheck(ctx, w); err != nil {
+		return err
+	}
+	r, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		return fmt.Errorf("open database: %w", err)
+	}
+	r.SetMaxOpenConns(4)
+	s.r = r
+	return nil
+}
+
+// dsn builds the modernc.org/sqlite data source name. busy_timeout is in the
+// DSN so that every pooled connection gets it.
+func dsn(path string, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "synchronous(FULL)")
+	if readOnly {
+		q.Add("_pragma", "query_only(ON)")
+	} else {
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Set("_txlock", "immediate")
+	}
+	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+}
+
+// Close closes the database and releases the lock file. It is safe to call
+// on a partly opened store.
+func (s *Store) Close() error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+		s.r = nil
+	}
+	if s.w != nil {
+		// Fold the WAL back into the database on a clean shutdown.
+		_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		errs = append(errs, s.w.Close())
+		s.w = nil
+	}
+	if s.lock != nil {
+		errs = append(errs, unlockDir(s.lock))
+		s.lock = nil
+	}
+	return errors.Join(errs...)
+}
+
+// Dir is the data directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Check runs PRAGMA integrity_check and returns an error listing the problems
+// unless the database reports "ok".
+func (s *Store) Check(ctx context.Context) error {
+	rows, err := s.r.QueryContext(ctx, "PRAGMA integrity_check")
+	if err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	defer rows.Close()
+	var msgs []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return fmt.Errorf("integrity check: %w", err)
+		}
+		msgs = append(msgs, m)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("integrity check: %w", err)
+	}
+	if len(msgs) == 1 && msgs[0] == "ok" {
+		return nil
+	}
+	return fmt.Errorf("integrity check failed: %q", msgs)
+}
+
+// Backup writes a consistent copy of the database to path (VACUUM INTO); the
+// file must not exist. The archive is not copied.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if _, err := s.r.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		return fmt.Errorf("backup database: %w", err)
+	}
+	return nil
+}
+
+func quickCheck(ctx context.Context, db *sql.DB) error {
+	var res string
+	if err := db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res); err != nil {
+		return fmt.Errorf("quick check: %w", err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("quick check: database is damaged: %s", res)
+	}
+	return nil
+}
+
+// write runs fn in one immediate transaction on the writer connection and
+// commits it, or rolls it back when fn or the commit fails.
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	tx, err := s.w.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// ms converts a time to the stored form: Unix milliseconds, UTC. The zero
+// time is stored as 0.
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+// fromMS is the inverse of ms: 0 gives the zero time, anything else a UTC time.
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
