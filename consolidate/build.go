@@ -1,0 +1,129 @@
+package consolidate
+
+import (
+	"archive/zip"
+	"bufio"
+	"compress/flate"
+	"fmt"
+	"io"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Sheet names of the staff workbook; the department sheets are named after
+// the departments.
+const (
+	SheetSummary = "汇总"
+	SheetDetail  = "明细"
+	SheetIssues  = "问题清单"
+	SheetMissing = "未提交"
+	SheetStats   = "统计"
+)
+
+// Column headers that ImportReview looks for.
+const (
+	colAgency      = "考核单位"
+	colIndicator   = "指标"
+	colReview      = "审核分"
+	colComment     = "审核意见"
+	colOrigReview  = "原审核分"
+	colOrigComment = "原审核意见"
+	colVeto        = "一票否决"
+)
+
+type styles struct {
+	header, date, num2, text int
+	cfHighlight, cfProblem   int
+}
+
+type builder struct {
+	f       *excelize.File
+	in      Input
+	m       *model
+	styles  styles
+	renamed bool
+}
+
+// Build writes the staff workbook of the campaign to w and returns the
+// counts for the staff mail. Strings from submissions are always written as
+// text, never as formulas.
+func Build(w io.Writer, in Input) (Summary, error) {
+	m, err := prepare(in)
+	if err != nil {
+		return Summary{}, err
+	}
+	f := excelize.NewFile()
+	defer f.Close()
+	// Deflate at best speed: the workbook is mostly repetitive XML and
+	// the default level costs several times the time for a few percent.
+	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
+		zw := zip.NewWriter(w)
+		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+			return flate.NewWriter(out, flate.BestSpeed)
+		})
+		return zw
+	})
+	b := &builder{f: f, in: in, m: m}
+	if err := b.newStyles(); err != nil {
+		return Summary{}, err
+	}
+	steps := []func() error{b.summarySheet, b.detailSheet, b.issuesSheet, b.missingSheet}
+	for _, d := range m.depts {
+		steps = append(steps, func() error { return b.departmentSheet(d) })
+	}
+	steps = append(steps, b.statsSheet)
+	for _, step := range steps {
+		if err := step(); err != nil {
+			return Summary{}, err
+		}
+	}
+	f.SetActiveSheet(0)
+	if err := f.SetDocProps(&excelize.DocProperties{Title: in.Campaign + " 汇总", Creator: "kaohe"}); err != nil {
+		return Summary{}, err
+	}
+	bw := bufio.NewWriterSize(w, 1<<16)
+	if err := f.Write(bw); err != nil {
+		return Summary{}, fmt.Errorf("write workbook: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return Summary{}, fmt.Errorf("write workbook: %w", err)
+	}
+	return m.summary, nil
+}
+
+func (b *builder) newStyles() error {
+	f := b.f
+	var err error
+	border := []excelize.Border{{Type: "bottom", Color: "808080", Style: 1}}
+	if b.styles.header, err = f.NewStyle(&excelize.Style{
+		Font:      &excelize.Font{Bold: true},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
+		Border:    border,
+	}); err != nil {
+		return err
+	}
+	dateFmt := "yyyy-mm-dd hh:mm"
+	if b.styles.date, err = f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt}); err != nil {
+		return err
+	}
+	if b.styles.num2, err = f.NewStyle(&excelize.Style{NumFmt: 2}); err != nil {
+		return err
+	}
+	if b.styles.text, err = f.NewStyle(&excelize.Style{NumFmt: 49}); err != nil {
+		return err
+	}
+	if b.styles.cfHighlight, err = f.NewConditionalStyle(&excelize.Style{
+		Font: &excelize.Font{Color: "9C5700"},
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFEB9C"}},
+	}); err != nil {
+		return err
+	}
+	if b.styles.cfProblem, err = f.NewConditionalStyle(&excelize.Style{
+		Font: &excelize.Font{Color: "9C0006"},
+		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}},
+	}); err != nil {
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,246 @@
+package consolidate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"kaohe/assess"
+	"kaohe/scoring"
+	"kaohe/templates"
+)
+
+// model is the input resolved into one row per agency, with every figure
+// the sheets show computed once.
+type model struct {
+	form       *templates.Form
+	indicators []templates.Indicator
+	index      map[string]int // indicator id → position in indicators
+	sections   []templates.Section
+	depts      []string
+	rows       []*row
+	summary    Summary
+	in         Input
+}
+
+// row is one line of 汇总: a roster agency or an unknown sender.
+type row struct {
+	name     string
+	known    bool
+	typ      scoring.AgencyType
+	emails   []string
+	state    string
+	entry    *Entry // nil when nothing was received
+	report   *assess.Report
+	scored   bool // the report has indicator scores
+	self     []*float64
+	verified []float64
+	reviews  []*Review
+	sections []float64 // verified, per form section
+	selfSum  float64
+	verSum   float64
+	final    float64
+	errs     int
+	warns    int
+	grade    string
+	rank     int
+	vetoed   bool
+	note     string
+}
+
+func reviewKey(agency, indicator string) string { return agency + "\x00" + indicator }
+
+func prepare(in Input) (*model, error) {
+	if in.Form == nil {
+		return nil, errors.New("consolidate: no form")
+	}
+	m := &model{form: in.Form, indicators: in.Form.Indicators(), sections: in.Form.Sections, in: in}
+	m.index = make(map[string]int, len(m.indicators))
+	for i, ind := range m.indicators {
+		m.index[ind.ID] = i
+	}
+	m.depts = Departments(in.Form)
+	grades := in.Grades
+	if len(grades) == 0 {
+		grades = DefaultGrades()
+	}
+
+	reviews := make(map[string]*Review, len(in.Reviews))
+	for i := range in.Reviews {
+		r := &in.Reviews[i]
+		reviews[reviewKey(r.Agency, r.Indicator)] = r
+	}
+
+	known := make(map[string]*Entry, len(in.Entries))
+	var unknown []*Entry
+	for i := range in.Entries {
+		e := &in.Entries[i]
+		if e.Known {
+			known[e.Agency] = e
+		} else {
+			unknown = append(unknown, e)
+		}
+	}
+	seen := make(map[string]bool, len(in.Roster))
+	for _, a := range in.Roster {
+		if seen[a.Name] {
+			return nil, fmt.Errorf("consolidate: agency %q twice in the roster", a.Name)
+		}
+		seen[a.Name] = true
+		r := &row{name: a.Name, known: true, typ: a.Type, emails: a.Emails, entry: known[a.Name]}
+		if r.typ == "" && r.entry != nil {
+			r.typ = r.entry.Type
+		}
+		m.rows = append(m.rows, r)
+	}
+	for name := range known {
+		if !seen[name] {
+			return nil, fmt.Errorf("consolidate: entry %q is marked known but is not in the roster", name)
+		}
+	}
+	sort.SliceStable(unknown, func(i, j int) bool { return unknown[i].Agency < unknown[j].Agency })
+	for _, e := range unknown {
+		if seen[e.Agency] {
+			return nil, fmt.Errorf("consolidate: unknown sender %q collides with a roster name", e.Agency)
+		}
+		seen[e.Agency] = true
+		r := &row{name: e.Agency, typ: e.Type, entry: e}
+		if e.Sender != "" {
+			r.emails = []string{e.Sender}
+		}
+		m.rows = append(m.rows, r)
+	}
+
+	for _, r := range m.rows {
+		m.fill(r, reviews, grades)
+	}
+	m.rank()
+	m.summary = m.summarize()
+	return m, nil
+}
+
+// fill computes a row's figures from its entry and reviews.
+func (m *model) fill(r *row, reviews map[string]*Review, grades []Grade) {
+	r.vetoed = m.in.Vetoes[r.name]
+	if r.entry != nil {
+		r.report = r.entry.Report
+		r.state = r.entry.Status
+	}
+	if r.state == "" || r.vetoed {
+		r.state = Status(r.entry, r.vetoed)
+	}
+	var notes []string
+	if !r.known {
+		notes = append(notes, "名册外发件人")
+	}
+	if rep := r.report; rep != nil {
+		r.errs, r.warns = rep.Counts()
+		if rep.Unit != "" && rep.Unit != r.name {
+			notes = append(notes, "表内考核单位："+rep.Unit)
+		}
+		if len(rep.Indicators) > 0 {
+			r.scored = true
+			n := len(m.indicators)
+			r.self = make([]*float64, n)
+			r.verified = make([]float64, n)
+			for _, ir := range rep.Indicators {
+				if i, ok := m.index[ir.ID]; ok {
+					r.self[i] = ir.Self
+					r.verified[i] = ir.Verified
+				}
+			}
+			r.sections = make([]float64, len(m.sections))
+			for si, s := range m.sections {
+				for _, ind := range s.Indicators {
+					r.sections[si] += r.verified[m.index[ind.ID]]
+				}
+			}
+		}
+	}
+	if r.scored {
+		r.reviews = make([]*Review, len(m.indicators))
+		for i, ind := range m.indicators {
+			if v := r.self[i]; v != nil {
+				r.selfSum += *v
+			}
+			r.verSum += r.verified[i]
+			final := r.verified[i]
+			if rv := reviews[reviewKey(r.name, ind.ID)]; rv != nil {
+				r.reviews[i] = rv
+				if rv.Score != nil {
+					final = *rv.Score
+				}
+			}
+			r.final += final
+		}
+		r.selfSum, r.verSum, r.final = round2(r.selfSum), round2(r.verSum), round2(r.final)
+	}
+	switch {
+	case forcedFail(r.state):
+		r.grade = failLabel
+	case r.scored:
+		r.grade = gradeOf(r.final, grades)
+	default:
+		r.grade = failLabel
+	}
+	if r.vetoed {
+		notes = append(notes, "信息安全一票否决")
+	}
+	r.note = strings.Join(notes, "；")
+}
+
+func gradeOf(total float64, grades []Grade) string {
+	for _, g := range grades {
+		if total >= g.Min-1e-9 {
+			return g.Label
+		}
+	}
+	return failLabel
+}
+
+// rank numbers the ranked roster agencies by final total, highest first;
+// equal totals share a rank (1, 2, 2, 4).
+func (m *model) rank() {
+	var rs []*row
+	for _, r := range m.rows {
+		if r.known && r.scored && ranked(r.state) {
+			rs = append(rs, r)
+		}
+	}
+	slices.SortStableFunc(rs, func(a, b *row) int {
+		switch {
+		case a.final > b.final:
+			return -1
+		case a.final < b.final:
+			return 1
+		}
+		return 0
+	})
+	for i, r := range rs {
+		if i > 0 && rs[i-1].final == r.final {
+			r.rank = rs[i-1].rank
+		} else {
+			r.rank = i + 1
+		}
+	}
+}
+
+// Departments lists the checking departments of the form's indicators in
+// order of first appearance (for 2021: 组织机构部, 合规部, 会员服务部,
+// 信息技术部, 业务部, 财务部, 审核部, 公益部, 创贷部).
+func Departments(form *templates.Form) []string {
+	var out []string
+	for _, ind := range form.Indicators() {
+		for _, d := range ind.Departments {
+			if !slices.Contains(out, d) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }

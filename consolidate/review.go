@@ -1,0 +1,254 @@
+package consolidate
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+	"golang.org/x/text/unicode/norm"
+
+	"kaohe/templates"
+)
+
+// ReviewImport is what an edited staff workbook says.
+type ReviewImport struct {
+	// Reviews holds every row of the department sheets with a 审核分 or a
+	// 审核意见, changed or not: it is the whole review as the workbook
+	// states it.
+	Reviews []Review
+	// Cleared lists the reviews that were exported and have been blanked
+	// (Score nil, Comment empty): the caller should delete them.
+	Cleared []Review
+	// Vetoes maps every agency of 汇总 to whether its 一票否决 cell is set, so
+	// a cleared cell lifts a veto.
+	Vetoes map[string]bool
+}
+
+// ImportError is a cell of the workbook that was refused.
+type ImportError struct {
+	Sheet, Cell string
+	Message     string // Chinese, starting with the cell: "业务部!G12：…"
+}
+
+func (e ImportError) Error() string { return e.Message }
+
+// MaxImportSize bounds the workbook ImportReview reads.
+const MaxImportSize = 200 << 20
+
+// ImportReview reads the 审核分 and 审核意见 columns of the department sheets
+// and the 一票否决 column of 汇总 from an edited staff workbook. A cell that
+// cannot be accepted (a score above the cap or not one the criteria can give,
+// an unknown agency or indicator, two sheets disagreeing) is left out of the
+// result and reported; everything else is returned. Blank means no review.
+func ImportReview(r io.Reader, form *templates.Form, now time.Time) (ReviewImport, []ImportError) {
+	out := ReviewImport{Vetoes: map[string]bool{}}
+	var errs []ImportError
+	fail := func(sheet, cell, format string, args ...any) {
+		errs = append(errs, ImportError{Sheet: sheet, Cell: cell, Message: sheet + "!" + cell + "：" + fmt.Sprintf(format, args...)})
+	}
+	f, err := excelize.OpenReader(io.LimitReader(r, MaxImportSize), excelize.Options{UnzipSizeLimit: 1 << 30})
+	if err != nil {
+		return out, []ImportError{{Message: "无法打开汇总表：" + err.Error() + "。请上传由本系统导出、用 Excel 或 WPS 另存为 .xlsx 的汇总表。"}}
+	}
+	defer f.Close()
+
+	// 汇总: the agencies and their vetoes.
+	agencies := map[string]bool{}
+	rows, err := readSheet(f, SheetSummary)
+	if err != nil {
+		return out, []ImportError{{Sheet: SheetSummary, Message: "找不到“汇总”工作表，无法导入。请使用本系统导出的汇总表。"}}
+	}
+	hdr := headerIndex(rows, 1)
+	ac, vc := hdr[colAgency], hdr[colVeto]
+	if ac < 0 || vc < 0 {
+		return out, []ImportError{{Sheet: SheetSummary, Message: "“汇总”工作表缺少“考核单位”或“一票否决”列，无法导入。"}}
+	}
+	for i := 1; i < len(rows); i++ {
+		name := strings.TrimSpace(cellAt(rows[i], ac))
+		if name == "" {
+			continue
+		}
+		agencies[name] = true
+		raw := cellAt(rows[i], vc)
+		veto, ok := parseVeto(raw)
+		if !ok {
+			cell, _ := excelize.CoordinatesToCellName(vc+1, i+1)
+			fail(SheetSummary, cell, "一票否决栏填写了“%s”，请填“是”或留空", raw)
+			continue
+		}
+		out.Vetoes[name] = veto
+	}
+
+	// Department sheets.
+	type seenReview struct {
+		review  Review
+		changed bool
+		where   string
+	}
+	seen := map[string]*seenReview{}
+	var order []string
+	for _, dept := range Departments(form) {
+		rows, err := readSheet(f, dept)
+		if err != nil {
+			continue // a department sheet removed by staff: nothing to import from it
+		}
+		hdr := headerIndex(rows, 1)
+		ac, ic, sc, cc := hdr[colAgency], hdr[colIndicator], hdr[colReview], hdr[colComment]
+		osc, occ := hdr[colOrigReview], hdr[colOrigComment]
+		if ac < 0 || ic < 0 || sc < 0 || cc < 0 {
+			errs = append(errs, ImportError{Sheet: dept, Message: dept + "：缺少“考核单位”“指标”“审核分”或“审核意见”列，本页未导入。"})
+			continue
+		}
+		for i := 1; i < len(rows); i++ {
+			row := rows[i]
+			agency := strings.TrimSpace(cellAt(row, ac))
+			indID := strings.TrimSpace(cellAt(row, ic))
+			rawScore := strings.TrimSpace(cellAt(row, sc))
+			comment := strings.TrimSpace(cellAt(row, cc))
+			origScore := strings.TrimSpace(cellAt(row, osc))
+			origComment := strings.TrimSpace(cellAt(row, occ))
+			scoreCell, _ := excelize.CoordinatesToCellName(sc+1, i+1)
+			if agency == "" && indID == "" && rawScore == "" && comment == "" {
+				continue
+			}
+			where := dept + "!" + scoreCell
+			if rawScore == "" && comment == "" {
+				if origScore != "" || origComment != "" {
+					out.Cleared = append(out.Cleared, Review{Agency: agency, Indicator: indID, Source: where, At: now})
+				}
+				continue
+			}
+			if !agencies[agency] {
+				cell, _ := excelize.CoordinatesToCellName(ac+1, i+1)
+				fail(dept, cell, "考核单位“%s”不在汇总表中，该行审核分未导入", agency)
+				continue
+			}
+			ind, ok := form.Indicator(indID)
+			if !ok || !slices.Contains(ind.Departments, dept) {
+				cell, _ := excelize.CoordinatesToCellName(ic+1, i+1)
+				fail(dept, cell, "指标“%s”不是本部门考核的指标，该行审核分未导入", indID)
+				continue
+			}
+			rv := Review{Agency: agency, Indicator: indID, Comment: comment, Source: where, At: now}
+			if rawScore != "" {
+				v, ok := parseScore(rawScore)
+				switch {
+				case !ok:
+					fail(dept, scoreCell, "审核分“%s”不是数字，请填写数字或留空", rawScore)
+					continue
+				case v < 0:
+					fail(dept, scoreCell, "审核分 %s 不能为负数", fmtScore(v))
+					continue
+				case v > ind.Cap+1e-9:
+					fail(dept, scoreCell, "审核分 %s 超过标准分 %s", fmtScore(v), fmtScore(ind.Cap))
+					continue
+				case !ind.Allows(v):
+					fail(dept, scoreCell, "审核分 %s 不是指标 %s 可得的分值（可得：%s）", fmtScore(v), ind.ID, allowedList(ind))
+					continue
+				}
+				rv.Score = &v
+			}
+			changed := rawScore != origScore || comment != origComment
+			if o, _ := parseScore(origScore); rawScore != "" && origScore != "" && rv.Score != nil && math.Abs(o-*rv.Score) < 1e-9 {
+				changed = comment != origComment
+			}
+			key := reviewKey(agency, indID)
+			prev := seen[key]
+			switch {
+			case prev == nil:
+				seen[key] = &seenReview{review: rv, changed: changed, where: where}
+				order = append(order, key)
+			case sameReview(prev.review, rv):
+			case prev.changed && changed:
+				fail(dept, scoreCell, "与 %s 对同一单位同一指标的审核不一致，请统一后再导入", prev.where)
+			case changed:
+				*prev = seenReview{review: rv, changed: true, where: where}
+			}
+		}
+	}
+	for _, k := range order {
+		out.Reviews = append(out.Reviews, seen[k].review)
+	}
+	return out, errs
+}
+
+func sameReview(a, b Review) bool {
+	if (a.Score == nil) != (b.Score == nil) || a.Comment != b.Comment {
+		return false
+	}
+	return a.Score == nil || math.Abs(*a.Score-*b.Score) < 1e-9
+}
+
+func readSheet(f *excelize.File, sheet string) ([][]string, error) {
+	if idx, err := f.GetSheetIndex(sheet); err != nil || idx < 0 {
+		return nil, fmt.Errorf("no sheet %s", sheet)
+	}
+	return f.GetRows(sheet, excelize.Options{RawCellValue: true})
+}
+
+// headerIndex maps the header names of the given 1-based row to 0-based
+// columns; a missing name maps to -1.
+func headerIndex(rows [][]string, row int) map[string]int {
+	idx := map[string]int{}
+	for _, name := range []string{colAgency, colIndicator, colReview, colComment, colOrigReview, colOrigComment, colVeto} {
+		idx[name] = -1
+	}
+	if len(rows) < row {
+		return idx
+	}
+	for i, v := range rows[row-1] {
+		v = strings.TrimSpace(v)
+		if j, ok := idx[v]; ok && j < 0 {
+			idx[v] = i
+		}
+	}
+	return idx
+}
+
+func cellAt(row []string, i int) string {
+	if i < 0 || i >= len(row) {
+		return ""
+	}
+	return row[i]
+}
+
+// parseScore reads a score leniently: full-width digits, spaces and a
+// trailing 分 are accepted.
+func parseScore(s string) (float64, bool) {
+	s = strings.TrimSpace(norm.NFKC.String(s))
+	s = strings.TrimSpace(strings.TrimSuffix(s, "分"))
+	if s == "" {
+		return 0, false
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false
+	}
+	return v, true
+}
+
+// parseVeto reads a 一票否决 cell: 是/Y/√/1 set it, blank/否/N/0 do not.
+func parseVeto(s string) (veto, ok bool) {
+	switch strings.ToLower(strings.TrimSpace(norm.NFKC.String(s))) {
+	case "是", "y", "yes", "√", "✓", "✔", "1", "true", "否决", "一票否决":
+		return true, true
+	case "", "否", "n", "no", "0", "false", "×", "x":
+		return false, true
+	}
+	return false, false
+}
+
+func fmtScore(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+func allowedList(ind templates.Indicator) string {
+	parts := make([]string, len(ind.Allowed))
+	for i, a := range ind.Allowed {
+		parts[i] = fmtScore(a)
+	}
+	return strings.Join(parts, "、")
+}

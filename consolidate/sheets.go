@@ -1,0 +1,295 @@
+package consolidate
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"kaohe/assess"
+)
+
+// summarySheet writes 汇总: one row per roster agency and unknown sender.
+func (b *builder) summarySheet() error {
+	m := b.m
+	cols := []column{
+		{header: colAgency, min: 16},
+		{header: "类型"},
+		{header: "状态"},
+		{header: "首次提交", min: 17},
+		{header: "最近提交", min: 17},
+		{header: "版本数"},
+		{header: "自评总分"},
+		{header: "核定总分"},
+		{header: "差额"},
+	}
+	for _, s := range m.sections {
+		cols = append(cols, column{header: s.Name})
+	}
+	diffCol, stateCol := 8, 2
+	cols = append(cols,
+		column{header: "错误数"},
+		column{header: "警告数"},
+		column{header: "审核总分"},
+		column{header: "等级"},
+		column{header: "排名"},
+		column{header: colVeto},
+		column{header: "备注", max: 60},
+	)
+	gradeCol, vetoCol := len(cols)-4, len(cols)-2
+	var problems []excelize.ConditionalFormatOptions
+	for _, st := range []string{StateNeedsFix, StateUnreadable, StateLate, StateMissing, StateVetoed} {
+		problems = append(problems, excelize.ConditionalFormatOptions{Type: "cell", Criteria: "==", Value: strconv.Quote(st), Format: &b.styles.cfProblem})
+	}
+	cells := make([]any, len(cols))
+	t := &table{
+		name: SheetSummary, cols: cols, freezeCols: 1,
+		cond: []condFormat{
+			{col: diffCol, opts: []excelize.ConditionalFormatOptions{{Type: "cell", Criteria: ">", Value: "0", Format: &b.styles.cfHighlight}}},
+			{col: stateCol, opts: problems},
+			{col: gradeCol, opts: []excelize.ConditionalFormatOptions{{Type: "cell", Criteria: "==", Value: strconv.Quote(failLabel), Format: &b.styles.cfProblem}}},
+			{col: vetoCol, opts: []excelize.ConditionalFormatOptions{{Type: "cell", Criteria: "==", Value: `"是"`, Format: &b.styles.cfProblem}}},
+		},
+		rows: func(yield func([]any) bool) {
+			for _, r := range m.rows {
+				clear(cells)
+				cells[0], cells[1], cells[2] = r.name, r.typ.Label(), r.state
+				if e := r.entry; e != nil {
+					if !e.FirstAt.IsZero() {
+						cells[3] = e.FirstAt
+					}
+					if !e.LastAt.IsZero() {
+						cells[4] = e.LastAt
+					}
+					if e.Versions > 0 {
+						cells[5] = e.Versions
+					}
+				}
+				c := 6
+				if r.scored {
+					cells[6], cells[7], cells[8] = r.selfSum, r.verSum, round2(r.selfSum-r.verSum)
+					for i, v := range r.sections {
+						cells[9+i] = round2(v)
+					}
+				}
+				c = 9 + len(m.sections)
+				if r.report != nil {
+					cells[c], cells[c+1] = r.errs, r.warns
+				}
+				if r.scored {
+					cells[c+2] = r.final
+				}
+				cells[c+3] = r.grade
+				if r.rank > 0 {
+					cells[c+4] = r.rank
+				}
+				if r.vetoed {
+					cells[c+5] = "是"
+				}
+				cells[c+6] = r.note
+				if !yield(cells) {
+					return
+				}
+			}
+		},
+	}
+	return b.write(t)
+}
+
+// detailSheet writes 明细: self and verified scores of every indicator side
+// by side, under a row of caps.
+func (b *builder) detailSheet() error {
+	m := b.m
+	cols := []column{{header: colAgency, min: 16}, {header: "类型"}, {header: "状态"}}
+	capRow := []any{"标准分", nil, nil}
+	idRow := []any{"指标", nil, nil}
+	var merges [][2]string
+	for i, ind := range m.indicators {
+		cols = append(cols, column{header: "自评", min: 5}, column{header: "核定", min: 5})
+		capRow = append(capRow, ind.Cap, nil)
+		idRow = append(idRow, ind.ID, nil)
+		a, _ := excelize.CoordinatesToCellName(4+2*i, 1)
+		z, _ := excelize.CoordinatesToCellName(5+2*i, 1)
+		merges = append(merges, [2]string{a, z})
+		a, _ = excelize.CoordinatesToCellName(4+2*i, 2)
+		z, _ = excelize.CoordinatesToCellName(5+2*i, 2)
+		merges = append(merges, [2]string{a, z})
+	}
+	cols = append(cols, column{header: "自评总分"}, column{header: "核定总分"})
+	capRow = append(capRow, m.form.TotalCap, m.form.TotalCap)
+	idRow = append(idRow, "合计", nil)
+	a, _ := excelize.CoordinatesToCellName(len(cols)-1, 2)
+	z, _ := excelize.CoordinatesToCellName(len(cols), 2)
+	merges = append(merges, [2]string{a, z})
+	cells := make([]any, len(cols))
+	t := &table{
+		name: SheetDetail, cols: cols, headers: [][]any{capRow, idRow}, merges: merges, freezeCols: 1,
+		rows: func(yield func([]any) bool) {
+			for _, r := range m.rows {
+				clear(cells)
+				cells[0], cells[1], cells[2] = r.name, r.typ.Label(), r.state
+				if r.scored {
+					for i := range m.indicators {
+						if v := r.self[i]; v != nil {
+							cells[3+2*i] = *v
+						}
+						cells[4+2*i] = r.verified[i]
+					}
+					cells[len(cells)-2], cells[len(cells)-1] = r.selfSum, r.verSum
+				}
+				if !yield(cells) {
+					return
+				}
+			}
+		},
+	}
+	return b.write(t)
+}
+
+// issuesSheet writes 问题清单: every finding of every current submission.
+func (b *builder) issuesSheet() error {
+	m := b.m
+	labels := map[string]string{}
+	for _, fd := range m.form.Fields {
+		labels[fd.ID] = fd.Label
+	}
+	cols := []column{
+		{header: colAgency, min: 16}, {header: "文件", max: 30}, {header: "单元格"}, {header: "指标/栏目"},
+		{header: "代码"}, {header: "严重程度"}, {header: "说明", max: 80},
+	}
+	cells := make([]any, len(cols))
+	t := &table{
+		name: SheetIssues, cols: cols, freezeCols: 1,
+		cond: []condFormat{{col: 5, opts: []excelize.ConditionalFormatOptions{{Type: "cell", Criteria: "==", Value: `"错误"`, Format: &b.styles.cfProblem}}}},
+		rows: func(yield func([]any) bool) {
+			for _, r := range m.rows {
+				if r.report == nil {
+					continue
+				}
+				for _, fd := range r.report.Findings {
+					cell := fd.Cell
+					if cell != "" && fd.Sheet != "" {
+						cell = fd.Sheet + "!" + cell
+					}
+					what := fd.Indicator
+					if what == "" && fd.Field != "" {
+						what = labels[fd.Field]
+						if what == "" {
+							what = fd.Field
+						}
+					}
+					cells[0], cells[1], cells[2], cells[3] = r.name, r.report.File, cell, what
+					cells[4], cells[5], cells[6] = string(fd.Code), fd.Severity.Label(), fd.Message
+					if !yield(cells) {
+						return
+					}
+				}
+			}
+		},
+	}
+	return b.write(t)
+}
+
+// missingSheet writes 未提交: roster agencies with no on-time submission.
+func (b *builder) missingSheet() error {
+	m := b.m
+	cols := []column{{header: colAgency, min: 16}, {header: "类型"}, {header: "邮箱", max: 60}, {header: "有逾期提交"}, {header: "逾期提交时间", min: 17}, {header: "状态"}}
+	cells := make([]any, len(cols))
+	t := &table{
+		name: SheetMissing, cols: cols, freezeCols: 1,
+		rows: func(yield func([]any) bool) {
+			for _, r := range m.rows {
+				if !r.known || onTime(r.entry) {
+					continue
+				}
+				clear(cells)
+				cells[0], cells[1], cells[2], cells[3] = r.name, r.typ.Label(), strings.Join(r.emails, "；"), "否"
+				if r.entry != nil && submitted(r.entry) {
+					cells[3] = "是"
+					if !r.entry.FirstAt.IsZero() {
+						cells[4] = r.entry.FirstAt
+					}
+				}
+				cells[5] = r.state
+				if !yield(cells) {
+					return
+				}
+			}
+		},
+	}
+	return b.write(t)
+}
+
+// onTime reports whether the entry holds a submission received before the
+// cut-off.
+func onTime(e *Entry) bool { return e != nil && submitted(e) && !e.Late }
+
+// departmentSheet writes one checking department's review sheet: one row
+// per agency and indicator the department checks. Staff fill 审核分 and
+// 审核意见; the hidden 原审核分/原审核意见 columns keep what was exported so
+// ImportReview can tell an edit from a value left as it was.
+func (b *builder) departmentSheet(dept string) error {
+	m := b.m
+	var inds []int
+	for i, ind := range m.indicators {
+		for _, d := range ind.Departments {
+			if d == dept {
+				inds = append(inds, i)
+				break
+			}
+		}
+	}
+	short := make([]string, len(inds))
+	for k, i := range inds {
+		short[k] = shorten(m.indicators[i].Criteria, 24)
+	}
+	cols := []column{
+		{header: colAgency, min: 16}, {header: colIndicator}, {header: "考核标准", max: 50}, {header: "标准分"},
+		{header: "自评分"}, {header: "核定分"}, {header: colReview}, {header: colComment, min: 24, max: 60},
+		{header: colOrigReview, hidden: true}, {header: colOrigComment, hidden: true},
+	}
+	cells := make([]any, len(cols))
+	t := &table{
+		name: dept, cols: cols, freezeCols: 2,
+		rows: func(yield func([]any) bool) {
+			for _, r := range m.rows {
+				if !r.scored {
+					continue
+				}
+				for k, i := range inds {
+					ind := m.indicators[i]
+					clear(cells)
+					cells[0], cells[1], cells[2], cells[3] = r.name, ind.ID, short[k], ind.Cap
+					if v := r.self[i]; v != nil {
+						cells[4] = *v
+					}
+					cells[5] = r.verified[i]
+					if rv := r.reviews[i]; rv != nil {
+						if rv.Score != nil {
+							cells[6], cells[8] = *rv.Score, *rv.Score
+						}
+						if rv.Comment != "" {
+							cells[7], cells[9] = rv.Comment, rv.Comment
+						}
+					}
+					if !yield(cells) {
+						return
+					}
+				}
+			}
+		},
+	}
+	return b.write(t)
+}
+
+// shorten cuts s to at most n runes, marking the cut with an ellipsis.
+func shorten(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n]) + "…"
+}
+
+// readable reports whether the report has scores to show.
+func readable(r *assess.Report) bool { return r != nil && len(r.Indicators) > 0 }
