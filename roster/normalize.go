@@ -1,0 +1,90 @@
+package roster
+
+import (
+	"net/mail"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// normName is the form in which unit names are compared: NFKC (full-width
+// letters, digits and brackets become half-width), lower case, without
+// spaces, brackets, punctuation, a leading 考核单位： label or a trailing 代办处.
+func normName(s string) string {
+	s = norm.NFKC.String(s)
+	s = strings.ToLower(strings.TrimSpace(s))
+	for _, label := range []string{"考核单位:", "考核单位"} {
+		s = strings.TrimPrefix(s, label)
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	s = b.String()
+	s = strings.TrimSuffix(s, "代办处")
+	return s
+}
+
+// normAddress returns the lower-case addr-spec of an address as a sender
+// or a roster cell writes it, or false when it is none.
+func normAddress(s string) (string, bool) {
+	s = strings.TrimSpace(norm.NFKC.String(s))
+	if s == "" {
+		return "", false
+	}
+	if a, err := mail.ParseAddress(s); err == nil {
+		s = a.Address
+	} else {
+		s = strings.TrimPrefix(strings.TrimSuffix(s, ">"), "<")
+		s = strings.TrimPrefix(strings.ToLower(s), "mailto:")
+		if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
+			return "", false
+		}
+	}
+	if at := strings.LastIndexByte(s, '@'); at <= 0 || at == len(s)-1 {
+		return "", false
+	}
+	return strings.ToLower(s), true
+}
+
+// emailSeparators split a 邮箱 cell into addresses.
+func isEmailSeparator(r rune) bool {
+	switch r {
+	case ';', ',', '、', '；', '，':
+		return true
+	}
+	return unicode.IsSpace(r)
+}
+
+// splitEmails splits a 邮箱 cell. It returns the addresses as written and
+// the tokens that are not addresses; words of a display name ("张三
+// <a@b.cn>") are dropped, not reported.
+func splitEmails(cell string) (addrs, bad []string) {
+	cell = norm.NFKC.String(cell)
+	hasAngle := strings.Contains(cell, "<")
+	for _, tok := range strings.FieldsFunc(cell, isEmailSeparator) {
+		tok = strings.Trim(tok, `"'“”‘’`)
+		if tok == "" {
+			continue
+		}
+		if !strings.Contains(tok, "@") {
+			if hasAngle && !strings.ContainsAny(tok, "<>") {
+				continue // part of a display name
+			}
+		}
+		addr := strings.TrimPrefix(strings.TrimSuffix(tok, ">"), "<")
+		if i := strings.LastIndexByte(addr, '<'); i >= 0 { // 张三<a@b.cn>
+			addr = addr[i+1:]
+		}
+		if _, ok := normAddress(addr); ok {
+			addrs = append(addrs, addr)
+		} else {
+			bad = append(bad, tok)
+		}
+	}
+	return addrs, bad
+}
