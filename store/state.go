@@ -11,8 +11,10 @@ import (
 // LastUID returns the highest UID recorded for the mailbox under
 // uidValidity, 0 when none (a new mailbox, or a UIDVALIDITY change: then
 // every message is fetched again and RecordMessage's dedup recognises the
-// ones already seen).
-func (s *Store) LastUID(ctx context.Context, mailbox string, uidValidity uint32) (uint32, error) {
+// ones already seen). It has no context so that the store implements
+// ingest.Cursor directly; the busy timeout bounds it.
+func (s *Store) LastUID(mailbox string, uidValidity uint32) (uint32, error) {
+	ctx := context.Background()
 	var uid uint32
 	err := s.r.QueryRowContext(ctx, "SELECT last_uid FROM imap_cursor WHERE mailbox = ? AND uid_validity = ?", mailbox, uidValidity).Scan(&uid)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -26,7 +28,9 @@ func (s *Store) LastUID(ctx context.Context, mailbox string, uidValidity uint32)
 
 // SetLastUID records uid as handled for the mailbox under uidValidity. The
 // cursor only moves forward: a lower uid than the stored one is ignored.
-func (s *Store) SetLastUID(ctx context.Context, mailbox string, uidValidity, uid uint32) error {
+// Like LastUID it implements ingest.Cursor.
+func (s *Store) SetLastUID(mailbox string, uidValidity, uid uint32) error {
+	ctx := context.Background()
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO imap_cursor (mailbox, uid_validity, last_uid, updated_at) VALUES (?,?,?,?)
 			ON CONFLICT (mailbox, uid_validity) DO UPDATE SET last_uid = excluded.last_uid, updated_at = excluded.updated_at

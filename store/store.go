@@ -195,9 +195,13 @@ func (s *Store) Check(ctx context.Context) error {
 }
 
 // Backup writes a consistent copy of the database to path (VACUUM INTO); the
-// file must not exist. The archive is not copied.
+// file must not exist. The archive is not copied. It needs a read-write
+// store (query_only forbids VACUUM INTO) and holds the writer while it runs.
 func (s *Store) Backup(ctx context.Context, path string) error {
-	if _, err := s.r.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	if _, err := s.w.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
 		return fmt.Errorf("backup database: %w", err)
 	}
 	return nil
