@@ -68,6 +68,9 @@ type Options struct {
 	// (DefaultMaxFileSize, DefaultMaxUnzipSize).
 	MaxFileSize  int64
 	MaxUnzipSize int64
+	// MaxPartSize bounds one XML part (a worksheet, the shared strings) once
+	// unzipped; zero takes DefaultMaxPartSize.
+	MaxPartSize int64
 }
 
 const (

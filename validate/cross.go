@@ -1,0 +1,132 @@
+package validate
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"kaohe/templates"
+)
+
+// ratioRule says that a percent field should equal part / whole × 100. The
+// form data has no formula language, so the one relation of this kind is
+// named here by field ids; a form without these fields skips the check.
+type ratioRule struct{ percent, part, whole string }
+
+func ratioRules() []ratioRule {
+	return []ratioRule{{percent: "coverage", part: "insured", whole: "staff"}}
+}
+
+// coverageTolerance is how far 覆盖率 may be from insured / staff × 100.
+const coverageTolerance = 0.5
+
+// checkFields runs the checks that involve several fields: a percent
+// written as a fraction, the 0–100 range, the at_most relations, the
+// coverage ratio and the number of activities.
+func (r *reader) checkFields() {
+	for _, rule := range ratioRules() {
+		r.checkRatio(rule)
+	}
+	for _, fd := range r.form.Fields {
+		fv := r.sub.Fields[fd.ID]
+		if fd.Kind == templates.KindPercent && fv.IsNumber && (fv.Number < 0 || fv.Number > 100) {
+			r.add(CodeInvalidField, fv.Cell, "", fd.ID, fmt.Sprintf(
+				"%s：「%s」为 %s%%，应在 0%% 到 100%% 之间。请核对后改正。", fv.Cell, fd.Label, fmtNum(fv.Number)))
+			fv.IsNumber = false
+			r.sub.Fields[fd.ID] = fv
+		}
+	}
+	for _, fd := range r.form.Fields {
+		if fd.AtMost == "" {
+			continue
+		}
+		fv, other := r.sub.Fields[fd.ID], r.sub.Fields[fd.AtMost]
+		if !fv.IsNumber || !other.IsNumber || fv.Number <= other.Number {
+			continue
+		}
+		ofd, _ := r.form.Field(fd.AtMost)
+		r.add(CodeInconsistentCounts, fv.Cell, "", fd.ID, fmt.Sprintf(
+			"%s：「%s」%s 大于「%s」%s（%s），不合常理。请核对这两个数字后改正。",
+			fv.Cell, fd.Label, fmtNum(fv.Number), ofd.Label, fmtNum(other.Number), other.Cell))
+	}
+	r.checkActivities()
+}
+
+// checkRatio reads a percent written as a fraction (0.85 for 85%) when the
+// part and whole confirm it, and warns when the percent disagrees with them.
+func (r *reader) checkRatio(rule ratioRule) {
+	pfd, ok := r.form.Field(rule.percent)
+	if !ok {
+		return
+	}
+	pv, part, whole := r.sub.Fields[rule.percent], r.sub.Fields[rule.part], r.sub.Fields[rule.whole]
+	if !pv.IsNumber || !part.IsNumber || !whole.IsNumber || whole.Number <= 0 {
+		return
+	}
+	want := part.Number / whole.Number * 100
+	if pv.Number > 0 && pv.Number <= 1 && math.Abs(pv.Number-want) > coverageTolerance &&
+		math.Abs(pv.Number*100-want) <= coverageTolerance {
+		pv.Number *= 100
+		r.sub.Fields[rule.percent] = pv
+		r.add(CodeNormalizedValue, pv.Cell, "", rule.percent, fmt.Sprintf(
+			"%s：「%s」的「%s」按 %s%% 读取。", pv.Cell, pfd.Label, pv.Raw, fmtNum(round2(pv.Number))))
+	}
+	if math.Abs(pv.Number-want) > coverageTolerance {
+		partFd, _ := r.form.Field(rule.part)
+		wholeFd, _ := r.form.Field(rule.whole)
+		r.add(CodeCoverageMismatch, pv.Cell, "", rule.percent, fmt.Sprintf(
+			"%s：「%s」填写为 %s%%，按「%s」%s ÷「%s」%s 计算应为 %.1f%%。请核对后改正。",
+			pv.Cell, pfd.Label, fmtNum(round2(pv.Number)), partFd.Label, fmtNum(part.Number), wholeFd.Label, fmtNum(whole.Number), want))
+	}
+}
+
+// checkActivities compares the declared number of activities with the
+// number of activity fields that have participants, when any is filled in.
+func (r *reader) checkActivities() {
+	var acts []templates.Field
+	for _, fd := range r.form.Fields {
+		if fd.Activity {
+			acts = append(acts, fd)
+		}
+	}
+	if len(acts) == 0 {
+		return
+	}
+	var declared templates.Field
+	found := false
+	for _, fd := range r.form.Fields {
+		if !fd.Activity && fd.Kind == templates.KindCount && fd.Group == acts[0].Group && fd.Max != nil && int(*fd.Max) == len(acts) {
+			declared, found = fd, true
+			break
+		}
+	}
+	if !found {
+		return
+	}
+	dv := r.sub.Fields[declared.ID]
+	if !dv.IsNumber {
+		return
+	}
+	filled, joined := 0, 0
+	for _, fd := range acts {
+		fv := r.sub.Fields[fd.ID]
+		if fv.IsNumber {
+			filled++
+			if fv.Number > 0 {
+				joined++
+			}
+		}
+	}
+	if filled == 0 || int(dv.Number) == joined {
+		return
+	}
+	r.add(CodeActivityCountMismatch, dv.Cell, "", declared.ID, fmt.Sprintf(
+		"%s：「%s」填写为 %s 项，但下面有参加人数的保障活动是 %d 项。请核对后改正。", dv.Cell, declared.Label, fmtNum(dv.Number), joined))
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+// timeDay is the start of t's day in t's location.
+func timeDay(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, t.Location())
+}

@@ -1,0 +1,205 @@
+package validate
+
+import (
+	"fmt"
+	"strings"
+
+	"kaohe/templates"
+)
+
+// readFields locates every field by its label and reads its value. Activity
+// labels are short words that also occur in criteria text, so they are
+// looked for only in their group's area: from the group's label (发展情况)
+// down to the first indicator row.
+func (r *reader) readFields(tableStart int) {
+	groupFrom := map[string]int{}
+	for _, g := range r.form.Groups {
+		if g.Label == "" {
+			continue
+		}
+		if p, _, ok := findLabel(r.g, g.Label, 0, tableStart); ok {
+			groupFrom[g.ID] = r.g.extent(p).r1
+		}
+	}
+	for _, fd := range r.form.Fields {
+		from, to := 0, len(r.g.rows)
+		if fd.Activity {
+			from, to = groupFrom[fd.Group], tableStart
+			if to <= from {
+				to = from + 4
+			}
+		}
+		fv := FieldValue{ID: fd.ID}
+		lp, inline, ok := findLabel(r.g, fd.Label, from, to)
+		if !ok {
+			r.sub.Fields[fd.ID] = fv
+			if fd.Required {
+				r.add(CodeMissingField, "", "", fd.ID, fmt.Sprintf(
+					"表中找不到「%s」一栏。请使用办事处下发的考核表，在「%s」处填写后再发送。", fd.Label, fd.Label))
+			}
+			continue
+		}
+		at, found := valueCell(r.g, r.labels, lp, inline)
+		fv.Sheet, fv.Cell = r.g.sheet, at.name()
+		if found {
+			raw := r.value(at)
+			if at == lp {
+				raw = afterColon(raw)
+			}
+			fv.Raw = cleanRaw(raw)
+		} else if v := r.value(at); at != lp && v != "" {
+			fv.Raw = cleanRaw(v) // a formula evaluated only now
+		}
+		if isUnitOnly(normText(fv.Raw)) {
+			fv.Raw = ""
+		}
+		fv.Present = fv.Raw != ""
+		if fd.Kind == templates.KindSign && (r.hasPicture(fd, lp, at) || strings.Contains(strings.ToUpper(fv.Raw), "DISPIMG(")) {
+			fv.Picture, fv.Present = true, true
+		}
+		r.readField(fd, &fv, at)
+		r.sub.Fields[fd.ID] = fv
+	}
+}
+
+// hasPicture reports whether a picture is anchored on or near a sign
+// field: from the row above the label to the row below its value, from the
+// label's column to just before the next label on the label's row. A
+// picture near two labels belongs to the nearer one.
+func (r *reader) hasPicture(fd templates.Field, lp, at pos) bool {
+	if len(r.pictures) == 0 {
+		return false
+	}
+	lastCol := lp.c + maxValueGap + 2
+	for c := r.g.extent(lp).c2 + 1; c <= lastCol; c++ {
+		if n := r.g.norm(pos{lp.r, c}); n != "" && r.labels.has(n) {
+			lastCol = c - 1
+			break
+		}
+	}
+	for _, p := range r.pictures {
+		if p == lp || p == at {
+			return true
+		}
+		if p.r >= lp.r-1 && p.r <= max(lp.r, at.r)+1 && p.c >= lp.c && p.c <= max(lastCol, at.c) {
+			return true
+		}
+	}
+	return false
+}
+
+// readField interprets a located field's text by its kind and reports what
+// cannot be read.
+func (r *reader) readField(fd templates.Field, fv *FieldValue, at pos) {
+	cell := fv.Cell
+	if e := formulaError(fv.Raw); e != "" {
+		r.add(CodeFormulaError, cell, "", fd.ID, fmt.Sprintf(
+			"%s：「%s」单元格显示公式错误 %s。请删除公式，直接填写数值。", cell, fd.Label, e))
+		fv.Present = false
+		return
+	}
+	if !fv.Present {
+		if fd.Required {
+			what := "填写"
+			if fd.Kind == templates.KindSign {
+				what = "签字或盖章（可手写签名后拍照插入图片）"
+			}
+			r.add(CodeMissingField, cell, "", fd.ID, fmt.Sprintf("%s：「%s」未填写，请%s后再发送。", cell, fd.Label, what))
+		}
+		return
+	}
+	switch fd.Kind {
+	case templates.KindDate:
+		t, ok, lenient := parseDate(fv.Raw, r.date1904)
+		if !ok {
+			r.add(CodeInvalidField, cell, "", fd.ID, fmt.Sprintf(
+				"%s：「%s」填写的「%s」不是有效日期。请按“2021年12月20日”或“2021-12-20”的格式填写。", cell, fd.Label, fv.Raw))
+			return
+		}
+		fv.Date, fv.IsDate = t, true
+		if lenient {
+			r.add(CodeNormalizedValue, cell, "", fd.ID, fmt.Sprintf("%s：「%s」的「%s」按 %s 读取。", cell, fd.Label, fv.Raw, fmtDate(t)))
+		}
+		r.checkDate(fd, fv)
+	case templates.KindCount, templates.KindPercent:
+		n := parseNumber(fv.Raw)
+		if !n.OK {
+			r.add(CodeInvalidField, cell, "", fd.ID, fmt.Sprintf(
+				"%s：「%s」填写的「%s」不是数字。请只填写数字%s。", cell, fd.Label, fv.Raw, unitHint(fd)))
+			return
+		}
+		v := n.Value
+		if fd.Kind == templates.KindPercent && !n.Percent && r.percentFormatted(at) {
+			v *= 100
+		}
+		fv.Number, fv.IsNumber = v, true
+		if n.Lenient {
+			r.add(CodeNormalizedValue, cell, "", fd.ID, fmt.Sprintf("%s：「%s」的「%s」按 %s 读取。", cell, fd.Label, fv.Raw, fmtNum(v)))
+		}
+		if fd.Kind == templates.KindCount {
+			r.checkCount(fd, fv)
+		}
+	}
+}
+
+// unitHint says which unit may follow a number.
+func unitHint(fd templates.Field) string {
+	if fd.Unit == "" {
+		return ""
+	}
+	return "（单位：" + fd.Unit + "）"
+}
+
+// checkCount: a count is a whole number, not negative, within its Max.
+func (r *reader) checkCount(fd templates.Field, fv *FieldValue) {
+	v, cell := fv.Number, fv.Cell
+	switch {
+	case v < 0:
+		r.add(CodeInvalidField, cell, "", fd.ID, fmt.Sprintf("%s：「%s」为 %s，不能是负数。请填写实际数字。", cell, fd.Label, fmtNum(v)))
+	case !isInteger(v):
+		r.add(CodeInvalidField, cell, "", fd.ID, fmt.Sprintf("%s：「%s」为 %s，应为整数。请填写实际数字%s。", cell, fd.Label, fmtNum(v), unitHint(fd)))
+	case fd.Max != nil && v > *fd.Max:
+		r.add(CodeInvalidField, cell, "", fd.ID, fmt.Sprintf("%s：「%s」为 %s，最多为 %s。请核对后改正。", cell, fd.Label, fmtNum(v), fmtNum(*fd.Max)))
+	default:
+		return
+	}
+	fv.IsNumber = false
+}
+
+// checkDate warns about a date after the mail's receipt or the deadline.
+func (r *reader) checkDate(fd templates.Field, fv *FieldValue) {
+	day := fv.Date
+	if !r.opts.ReceivedAt.IsZero() {
+		rt := r.opts.ReceivedAt.In(beijing())
+		recvDay := timeDay(rt)
+		if day.After(recvDay) {
+			r.add(CodeDateSuspicious, fv.Cell, "", fd.ID, fmt.Sprintf(
+				"%s：「%s」为 %s，晚于收到邮件的日期 %s。请核对填报日期。", fv.Cell, fd.Label, fmtDate(day), fmtDate(recvDay)))
+			return
+		}
+	}
+	if !r.opts.Cutoff.IsZero() && !day.Before(r.opts.Cutoff) {
+		r.add(CodeDateSuspicious, fv.Cell, "", fd.ID, fmt.Sprintf(
+			"%s：「%s」为 %s，晚于报送截止时间 %s。请核对填报日期。", fv.Cell, fd.Label, fmtDate(day),
+			r.opts.Cutoff.In(beijing()).Format("2006年1月2日 15:04")))
+	}
+}
+
+// percentFormatted reports whether a cell shows its number as a percent.
+func (r *reader) percentFormatted(p pos) bool {
+	if s, ok := r.g.cover[p]; ok {
+		p = pos{s.r1, s.c1}
+	}
+	idx, err := r.f.GetCellStyle(r.g.sheet, p.name())
+	if err != nil || idx <= 0 {
+		return false
+	}
+	st, err := r.f.GetStyle(idx)
+	if err != nil || st == nil {
+		return false
+	}
+	if st.NumFmt == 9 || st.NumFmt == 10 {
+		return true
+	}
+	return st.CustomNumFmt != nil && strings.Contains(*st.CustomNumFmt, "%")
+}

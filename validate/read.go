@@ -1,0 +1,242 @@
+package validate
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"github.com/xuri/excelize/v2"
+
+	"kaohe/templates"
+)
+
+// DefaultMaxPartSize bounds one XML part of the package (a worksheet, the
+// shared strings, the styles) when Options.MaxPartSize is zero. A filled
+// form's sheet is well under 1 MB.
+const DefaultMaxPartSize = 10 << 20
+
+// limits are the effective size bounds of one Read.
+type limits struct{ file, unzip, part int64 }
+
+func (o Options) limits() limits {
+	l := limits{file: o.MaxFileSize, unzip: o.MaxUnzipSize, part: o.MaxPartSize}
+	if l.file <= 0 {
+		l.file = DefaultMaxFileSize
+	}
+	if l.unzip <= 0 {
+		l.unzip = DefaultMaxUnzipSize
+	}
+	if l.part <= 0 {
+		l.part = DefaultMaxPartSize
+	}
+	l.part = min(l.part, l.unzip)
+	return l
+}
+
+// Read reads a filled 考核表 from the bytes of an .xlsx workbook. It finds
+// the sheet holding the form, locates the 自评分/标准分 headers, every
+// indicator's row by its criteria text and every field by its label, and
+// checks what it read against opts.Form.
+//
+// The submission is nil exactly when a file-level finding (Code.FileLevel)
+// says no form could be read; the findings then hold that one finding.
+// Otherwise every field and indicator of the form has an entry in the
+// submission, with an empty Cell when it could not be located. Read never
+// panics: an internal failure is reported as unreadable_file.
+func Read(data []byte, opts Options) (sub *Submission, findings []Finding) {
+	defer func() {
+		if p := recover(); p != nil {
+			sub = nil
+			findings = []Finding{NewFinding(CodeUnreadableFile,
+				"附件无法读取（文件结构异常）。请用 Excel 或 WPS 打开考核表，另存为新的 .xlsx 文件后再发送。")}
+			_ = debug.Stack // the caller logs; a panic here is a bug to fix with the file at hand
+		}
+	}()
+	if opts.Form == nil {
+		return nil, []Finding{NewFinding(CodeUnreadableFile, "系统未配置考核表模板，无法检查（请联系办事处）。")}
+	}
+	lim := opts.limits()
+	if f := sniff(data, lim, opts.Filename); f != nil {
+		return nil, []Finding{*f}
+	}
+	xf, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+		RawCellValue:      true,
+		UnzipSizeLimit:    lim.unzip,
+		UnzipXMLSizeLimit: lim.unzip, // parts never spill to temp files; sniff bounded them
+		MaxCalcIterations: 100,
+	})
+	if err != nil {
+		return nil, []Finding{openError(err)}
+	}
+	defer xf.Close()
+	r := &reader{f: xf, form: opts.Form, opts: opts, calcBudget: maxCalcs}
+	if props, err := xf.GetWorkbookProps(); err == nil && props.Date1904 != nil {
+		r.date1904 = *props.Date1904
+	}
+	return r.run()
+}
+
+// openError turns an excelize open error into a finding.
+func openError(err error) Finding {
+	switch {
+	case errors.Is(err, excelize.ErrWorkbookPassword):
+		return NewFinding(CodeEncryptedFile, "附件设置了打开密码，系统无法读取。请删除打开密码，保存为 .xlsx 后再发送。")
+	case strings.Contains(err.Error(), "size exceeds"):
+		return NewFinding(CodeUnreadableFile, "附件解压后过大，无法处理。请只发送考核表本身，保存为 .xlsx 后再发送。")
+	}
+	return NewFinding(CodeUnreadableFile, "附件已损坏，无法读取。请用 Excel 或 WPS 打开考核表，另存为 .xlsx 后再发送。")
+}
+
+// maxCalcs bounds how many formulas without a cached value are evaluated.
+const maxCalcs = 80
+
+// reader holds the state of one Read.
+type reader struct {
+	f          *excelize.File
+	form       *templates.Form
+	opts       Options
+	date1904   bool
+	calcBudget int
+
+	g        *grid
+	hdr      header
+	labels   labelSet
+	pictures []pos
+	sub      *Submission
+	findings []Finding
+}
+
+// sheetCand is a sheet that may hold the form.
+type sheetCand struct {
+	g         *grid
+	hdr       header
+	hasHeader bool
+	year      int
+	hasTitle  bool
+}
+
+func (r *reader) run() (*Submission, []Finding) {
+	var cands []sheetCand
+	var names []string
+	for i, name := range r.f.GetSheetList() {
+		if i >= maxSheets {
+			break
+		}
+		names = append(names, name)
+		g, err := readGrid(r.f, name)
+		if err != nil || len(g.rows) == 0 {
+			continue
+		}
+		c := sheetCand{g: g}
+		c.hdr, c.hasHeader = findHeader(g, r.form.Columns)
+		c.year, _, c.hasTitle = titleYear(g, r.form.Title)
+		cands = append(cands, c)
+	}
+	inds := r.form.Indicators()
+	var best *sheetCand
+	var bestRows map[string]pos
+	for i := range cands {
+		c := &cands[i]
+		if !c.hasHeader {
+			continue
+		}
+		rows := matchIndicators(c.g, inds, c.hdr.row)
+		if best == nil || len(rows) > len(bestRows) {
+			best, bestRows = c, rows
+		}
+	}
+	for _, c := range cands {
+		if c.hasTitle && c.year != 0 && c.year != r.form.Year && (best == nil || c.g == best.g || len(bestRows) == 0) {
+			f := NewFinding(CodeWrongYear, fmt.Sprintf("工作表「%s」是 %d 年度的考核表，本次考核使用的是「%s」。请下载办事处下发的 %d 年度考核表重新填写后再发送。",
+				c.g.sheet, c.year, r.form.Title, r.form.Year))
+			f.Sheet = c.g.sheet
+			return nil, []Finding{f}
+		}
+	}
+	if best == nil || len(bestRows) == 0 {
+		return nil, []Finding{NewFinding(CodeFormNotFound, fmt.Sprintf(
+			"附件的工作表（%s）中找不到考核表：没有同时带「%s」「%s」列和考核标准的表格。请使用办事处下发的「%s」填写后再发送。",
+			strings.Join(names, "、"), r.form.Columns.Cap, r.form.Columns.Self, r.form.Title))}
+	}
+	r.g, r.hdr = best.g, best.hdr
+	if err := r.g.loadMerges(r.f); err != nil {
+		return nil, []Finding{openError(err)}
+	}
+	r.hdr.selfSpan = r.g.extent(pos{r.hdr.row, r.hdr.self})
+	if cells, err := r.f.GetPictureCells(r.g.sheet); err == nil {
+		for _, name := range cells {
+			if c, row, err := excelize.CellNameToCoordinates(name); err == nil {
+				r.pictures = append(r.pictures, pos{row - 1, c - 1})
+			}
+		}
+	}
+	r.labels = formLabels(r.form)
+	r.sub = &Submission{
+		Year:       r.form.Year,
+		Sheet:      r.g.sheet,
+		Fields:     make(map[string]FieldValue, len(r.form.Fields)),
+		Scores:     make(map[string]ScoreCell, len(inds)),
+		SelfColumn: colName(r.hdr.self),
+		HeaderRow:  r.hdr.row + 1,
+	}
+	if r.hdr.cap >= 0 {
+		r.sub.CapColumn = colName(r.hdr.cap)
+	}
+	firstInd := len(r.g.rows)
+	for _, p := range bestRows {
+		firstInd = min(firstInd, p.r)
+	}
+	r.readScores(inds, bestRows)
+	r.readTotal()
+	r.readFields(firstInd)
+	r.checkFields()
+	return r.sub, r.findings
+}
+
+// colName is the column letters of a 0-based column.
+func colName(c int) string {
+	n, err := excelize.ColumnNumberToName(c + 1)
+	if err != nil {
+		return ""
+	}
+	return n
+}
+
+// add appends a finding located on the form's sheet.
+func (r *reader) add(code Code, cell, indicator, field, msg string) {
+	f := NewFinding(code, msg)
+	f.Sheet, f.Cell, f.Indicator, f.Field = r.g.sheet, cell, indicator, field
+	r.findings = append(r.findings, f)
+}
+
+// value returns a cell's stored text; a formula with no cached value is
+// evaluated (a bounded number of times) so tools that never compute
+// formulas still read.
+func (r *reader) value(p pos) string {
+	v := r.g.raw(p)
+	if v != "" || r.calcBudget <= 0 {
+		return v
+	}
+	if s, ok := r.g.cover[p]; ok {
+		p = pos{s.r1, s.c1}
+	}
+	name := p.name()
+	formula, err := r.f.GetCellFormula(r.g.sheet, name)
+	if err != nil || formula == "" {
+		return ""
+	}
+	if !safeFormula(formula) {
+		return ""
+	}
+	r.calcBudget--
+	out, err := r.f.CalcCellValue(r.g.sheet, name, excelize.Options{RawCellValue: true, MaxCalcIterations: 100})
+	if err != nil && out == "" {
+		if e := formulaError(err.Error()); e != "" {
+			return e
+		}
+		return ""
+	}
+	return out
+}
