@@ -1,0 +1,311 @@
+package reply
+
+import (
+	"archive/zip"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"kaohe/assess"
+	"kaohe/templates"
+	"kaohe/validate"
+)
+
+// Annotation look.
+const (
+	commentAuthor = "考核系统"
+	fillError     = "FFC7CE" // light red
+	fillWarning   = "FFEB9C" // yellow
+	verifiedLabel = "核定分"
+	maxComment    = 30000
+)
+
+// Annotate returns the agency's own workbook with the check written on it:
+// on the form sheet every cell with a finding gets a fill (light red for
+// errors, yellow for warnings) and a comment by 考核系统 with the messages,
+// and a 核定分 column beside 自评分 carries the verified score of every
+// indicator. Everything else is left as it was. Text from the sheet or the
+// findings is only ever written as text, never as a formula. The bytes are
+// deterministic for the same input.
+func Annotate(orig []byte, rep *assess.Report, form *templates.Form) ([]byte, error) {
+	if rep == nil || rep.Submission == nil {
+		return nil, errors.New("annotate: no submission in report")
+	}
+	sub := rep.Submission
+	f, err := excelize.OpenReader(bytes.NewReader(orig), excelize.Options{
+		UnzipSizeLimit:    validate.DefaultMaxUnzipSize,
+		UnzipXMLSizeLimit: validate.DefaultMaxUnzipSize,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("annotate: open workbook: %w", err)
+	}
+	defer f.Close()
+	sheet := sub.Sheet
+	if idx, err := f.GetSheetIndex(sheet); err != nil || idx < 0 {
+		return nil, fmt.Errorf("annotate: sheet %q not found", sheet)
+	}
+
+	a := annotator{f: f, sheet: sheet}
+	if err := a.addVerifiedColumn(rep, form); err != nil {
+		return nil, err
+	}
+	if err := a.markFindings(rep.Findings); err != nil {
+		return nil, err
+	}
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		return nil, fmt.Errorf("annotate: write workbook: %w", err)
+	}
+	return normalizeZip(buf.Bytes())
+}
+
+type annotator struct {
+	f     *excelize.File
+	sheet string
+	// insertedAt is the column number where a column was inserted, 0 when
+	// none was: finding cells at or right of it move one column right.
+	insertedAt int
+}
+
+// selfColumn is the column number of 自评分: the submission's, else the
+// column of the first indicator's cell.
+func selfColumn(rep *assess.Report) int {
+	if c, err := excelize.ColumnNameToNumber(rep.Submission.SelfColumn); err == nil {
+		return c
+	}
+	for _, ir := range rep.Indicators {
+		if col, _, err := excelize.CellNameToCoordinates(ir.Cell); err == nil {
+			return col
+		}
+	}
+	return 0
+}
+
+func (a *annotator) addVerifiedColumn(rep *assess.Report, form *templates.Form) error {
+	self := selfColumn(rep)
+	if self == 0 {
+		return nil // nothing located: no column to add
+	}
+	target := self + 1
+	free, err := a.columnFree(target)
+	if err != nil {
+		return err
+	}
+	targetName, _ := excelize.ColumnNumberToName(target)
+	selfName, _ := excelize.ColumnNumberToName(self)
+	if !free {
+		if err := a.f.InsertCols(a.sheet, targetName, 1); err != nil {
+			return fmt.Errorf("annotate: insert column: %w", err)
+		}
+		a.insertedAt = target
+	}
+	if w, err := a.f.GetColWidth(a.sheet, selfName); err == nil {
+		_ = a.f.SetColWidth(a.sheet, targetName, targetName, max(w, 8))
+	}
+	headerRow := rep.Submission.HeaderRow
+	if headerRow > 0 {
+		cell, _ := excelize.CoordinatesToCellName(target, headerRow)
+		if err := a.f.SetCellStr(a.sheet, cell, verifiedLabel); err != nil {
+			return fmt.Errorf("annotate: header: %w", err)
+		}
+		a.copyStyle(selfName, headerRow, cell)
+	}
+	for _, ir := range rep.Indicators {
+		_, row, err := excelize.CellNameToCoordinates(ir.Cell)
+		if err != nil || row == headerRow {
+			continue
+		}
+		cell, _ := excelize.CoordinatesToCellName(target, row)
+		if err := a.f.SetCellFloat(a.sheet, cell, ir.Verified, -1, 64); err != nil {
+			return fmt.Errorf("annotate: verified score: %w", err)
+		}
+		a.copyStyle(selfName, row, cell)
+	}
+	return nil
+}
+
+// columnFree reports whether no cell of the column holds a value.
+func (a *annotator) columnFree(col int) (bool, error) {
+	rows, err := a.f.GetRows(a.sheet, excelize.Options{RawCellValue: true})
+	if err != nil {
+		return false, fmt.Errorf("annotate: read rows: %w", err)
+	}
+	for _, r := range rows {
+		if len(r) >= col && strings.TrimSpace(r[col-1]) != "" {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+func (a *annotator) copyStyle(fromCol string, row int, to string) {
+	if id, err := a.f.GetCellStyle(a.sheet, fmt.Sprintf("%s%d", fromCol, row)); err == nil && id > 0 {
+		_ = a.f.SetCellStyle(a.sheet, to, to, id)
+	}
+}
+
+// shift moves a cell reference of the original sheet to where it is after
+// the inserted column.
+func (a *annotator) shift(cell string) (string, bool) {
+	col, row, err := excelize.CellNameToCoordinates(strings.ReplaceAll(cell, "$", ""))
+	if err != nil {
+		return "", false
+	}
+	if a.insertedAt > 0 && col >= a.insertedAt {
+		col++
+	}
+	c, err := excelize.CoordinatesToCellName(col, row)
+	return c, err == nil
+}
+
+func (a *annotator) markFindings(findings []validate.Finding) error {
+	type mark struct {
+		cell  string
+		worst validate.Severity
+		lines []string
+	}
+	var marks []*mark
+	byCell := map[string]*mark{}
+	sorted := slices.Clone(findings)
+	slices.SortStableFunc(sorted, func(x, y validate.Finding) int { return x.Severity.Rank() - y.Severity.Rank() })
+	for _, fd := range sorted {
+		if fd.Cell == "" || (fd.Sheet != "" && fd.Sheet != a.sheet) {
+			continue
+		}
+		cell, ok := a.shift(fd.Cell)
+		if !ok {
+			continue
+		}
+		m := byCell[cell]
+		if m == nil {
+			m = &mark{cell: cell, worst: fd.Severity}
+			byCell[cell] = m
+			marks = append(marks, m)
+		}
+		if fd.Severity.Rank() < m.worst.Rank() {
+			m.worst = fd.Severity
+		}
+		m.lines = append(m.lines, "【"+fd.Severity.Label()+"】"+cleanText(fd.Message, maxTextRunes))
+	}
+	existing := map[string]string{}
+	if cmts, err := a.f.GetComments(a.sheet); err == nil {
+		for _, c := range cmts {
+			existing[c.Cell] = commentText(c)
+		}
+	}
+	for _, m := range marks {
+		switch m.worst {
+		case validate.SeverityError:
+			a.fill(m.cell, fillError)
+		case validate.SeverityWarning:
+			a.fill(m.cell, fillWarning)
+		}
+		text := strings.Join(m.lines, "\n")
+		if old, ok := existing[m.cell]; ok {
+			if err := a.f.DeleteComment(a.sheet, m.cell); err == nil && strings.TrimSpace(old) != "" {
+				text += "\n——原批注：" + old
+			}
+		}
+		if r := []rune(text); len(r) > maxComment {
+			text = string(r[:maxComment]) + "…"
+		}
+		lines := strings.Count(text, "\n") + 1 + len([]rune(text))/24
+		err := a.f.AddComment(a.sheet, excelize.Comment{
+			Author: commentAuthor,
+			Cell:   m.cell,
+			Paragraph: []excelize.RichTextRun{
+				{Text: commentAuthor + "：\n", Font: &excelize.Font{Bold: true}},
+				{Text: text},
+			},
+			Width:  320,
+			Height: uint(min(40+lines*16, 400)),
+		})
+		if err != nil {
+			return fmt.Errorf("annotate: comment on %s: %w", m.cell, err)
+		}
+	}
+	return nil
+}
+
+func commentText(c excelize.Comment) string {
+	if c.Text != "" {
+		return c.Text
+	}
+	var b strings.Builder
+	for _, p := range c.Paragraph {
+		b.WriteString(p.Text)
+	}
+	return b.String()
+}
+
+// fill gives the cell a solid fill, keeping its font, border and number
+// format.
+func (a *annotator) fill(cell, color string) {
+	st := &excelize.Style{}
+	if id, err := a.f.GetCellStyle(a.sheet, cell); err == nil {
+		if s, err := a.f.GetStyle(id); err == nil && s != nil {
+			st = s
+		}
+	}
+	st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}
+	id, err := a.f.NewStyle(st)
+	if err != nil {
+		id, err = a.f.NewStyle(&excelize.Style{Fill: st.Fill})
+		if err != nil {
+			return
+		}
+	}
+	_ = a.f.SetCellStyle(a.sheet, cell, cell, id)
+}
+
+// zipEpoch is the modification time of every entry of a normalized zip.
+var zipEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// normalizeZip rewrites a zip with its entries in a fixed order
+// ([Content_Types].xml first, then by name) and a fixed time, because
+// excelize writes its parts in map order: the same annotation must give the
+// same bytes, so that a recomposed reply is identical.
+func normalizeZip(b []byte) ([]byte, error) {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, fmt.Errorf("annotate: reread workbook: %w", err)
+	}
+	files := slices.Clone(zr.File)
+	slices.SortFunc(files, func(x, y *zip.File) int {
+		xc, yc := x.Name == "[Content_Types].xml", y.Name == "[Content_Types].xml"
+		switch {
+		case xc && !yc:
+			return -1
+		case yc && !xc:
+			return 1
+		}
+		return strings.Compare(x.Name, y.Name)
+	})
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	for _, zf := range files {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Deflate, Modified: zipEpoch})
+		if err != nil {
+			return nil, err
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			return nil, fmt.Errorf("annotate: reread %s: %w", zf.Name, err)
+		}
+		_, err = io.Copy(w, rc)
+		rc.Close()
+		if err != nil {
+			return nil, fmt.Errorf("annotate: reread %s: %w", zf.Name, err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return out.Bytes(), nil
+}

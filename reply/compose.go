@@ -1,0 +1,343 @@
+package reply
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"kaohe/assess"
+	"kaohe/templates"
+	"kaohe/validate"
+)
+
+// AttachmentKind is what the caller found an attachment to be.
+type AttachmentKind string
+
+const (
+	AttachXLSX     AttachmentKind = "xlsx"      // a workbook that was checked: Report is set
+	AttachLegacy   AttachmentKind = "legacy"    // .xls, .et and other formats to save as .xlsx
+	AttachArchive  AttachmentKind = "archive"   // .zip, .rar, .7z
+	AttachOther    AttachmentKind = "other"     // not a spreadsheet
+	AttachTooLarge AttachmentKind = "too-large" // over the size limit, not read
+)
+
+// Attachment is the outcome of one attachment of the incoming mail.
+type Attachment struct {
+	Filename string
+	Kind     AttachmentKind
+	// Report is the check of a workbook (Kind AttachXLSX); nil otherwise.
+	Report *assess.Report
+	// Data is the workbook as received, for the annotated copy; may be nil.
+	Data []byte
+}
+
+// Incoming is what a receipt answers.
+type Incoming struct {
+	MessageID  string   // the original Message-ID, with or without brackets; "" when none
+	References []string // the original References IDs
+	InReplyTo  []string // the original In-Reply-To IDs
+	RawSHA256  string   // hex hash of the raw message: the key when there is no Message-ID
+	Subject    string   // decoded
+	FromAddr   string   // the sender as in From
+	FromName   string
+	// To is the one recipient of the reply: the roster's registered address
+	// when the agency is known, else the sender. ToName is shown beside it.
+	To, ToName  string
+	ReceivedAt  time.Time // the server's receipt time (INTERNALDATE)
+	OnTime      bool
+	Cutoff      time.Time
+	Agency      string // the roster's name of the agency; "" when unknown
+	Attachments []Attachment
+}
+
+// ComposeOptions are the office's settings for composing mail.
+type ComposeOptions struct {
+	From     string // the office mailbox
+	FromName string // e.g. 北京办事处组织机构部
+	Contact  string // 联系人、电话, one line
+	// Now is the Date of the mail: pass the stored processing time, so that
+	// composing again yields identical bytes.
+	Now         time.Time
+	MsgIDDomain string
+	// Templates overrides the built-in wording by file name (see
+	// TemplateNames); nil uses the built-in templates.
+	Templates fs.FS
+	// Form names the fields and indicators; nil loads the form of each
+	// report's year.
+	Form *templates.Form
+}
+
+// Compose builds the receipt for an incoming mail: what arrived and when,
+// whether it was on time, the check of every workbook with its findings,
+// what to do next, and the annotated workbooks as attachments.
+func Compose(in Incoming, opts ComposeOptions) (Mail, error) {
+	key := receiptKey(in)
+	if key == "" {
+		return Mail{}, errors.New("compose: incoming mail has neither Message-ID nor hash")
+	}
+	msgID := MessageID(KindReceipt, key, opts.MsgIDDomain)
+	view, atts, warnings := receiptView(in, opts)
+	r := renderer{override: opts.Templates}
+	text, err := r.text(tmplReceiptText, view)
+	if err != nil {
+		return Mail{}, err
+	}
+	html, err := r.html(tmplReceiptHTML, view)
+	if err != nil {
+		return Mail{}, err
+	}
+	irt, refs := threadIDs(in.MessageID, in.References, in.InReplyTo)
+	subj := cleanText(in.Subject, maxSubjectRunes)
+	if subj == "" {
+		subj = "考核表"
+	}
+	m, err := build(envelope{
+		kind: KindReceipt, msgID: msgID,
+		from: opts.From, fromName: opts.FromName,
+		to: in.To, toName: firstNonEmpty(in.Agency, in.ToName),
+		subject: "回执：" + subj, date: opts.Now,
+		inReplyTo: irt, references: refs, autoReply: true,
+	}, text, html, atts)
+	if err != nil {
+		return Mail{}, fmt.Errorf("compose receipt: %w", err)
+	}
+	m.Warnings = warnings
+	return m, nil
+}
+
+func receiptKey(in Incoming) string {
+	if id := normMsgID(in.MessageID); id != "" {
+		return id
+	}
+	if in.RawSHA256 != "" {
+		return "sha256:" + strings.ToLower(in.RawSHA256)
+	}
+	return ""
+}
+
+// ReceiptView is the data of the receipt templates.
+type ReceiptView struct {
+	Greeting   string // the agency or the sender
+	Subject    string
+	Received   string // Beijing time
+	Cutoff     string
+	OnTime     bool
+	Files      []FileView
+	Forms      []FormView
+	NoForm     bool // no workbook could be checked
+	Legacy     bool // some attachment must be saved as .xlsx
+	NeedsFix   bool // some form has errors or none was readable
+	AllPassed  bool // at least one form, all accepted
+	Annotated  bool // annotated workbooks are attached
+	Contact    string
+	Office     string
+	OfficeAddr string
+}
+
+// FileView is one attachment as the receipt lists it.
+type FileView struct {
+	Name string
+	Note string
+}
+
+// FormView is one checked workbook.
+type FormView struct {
+	Index         int
+	File          string
+	Status        string // 通过/需修改/无法读取
+	Accepted      bool
+	Unreadable    bool
+	Unit          string
+	SelfTotal     string
+	VerifiedTotal string
+	TotalCap      string
+	Errors        int
+	Warnings      int
+	Rows          []RowView
+	Annotated     string // the name of the annotated copy attached; "" when none
+}
+
+// RowView is one finding as a table row.
+type RowView struct {
+	Severity string // 错误/提醒/说明
+	Level    string // error/warning/info, for styling
+	Item     string // 指标或栏目
+	Cell     string
+	Self     string
+	Cap      string
+	Verified string
+	Message  string
+}
+
+func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, []string) {
+	v := ReceiptView{
+		Greeting:   cleanText(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
+		Subject:    untrusted(in.Subject, maxSubjectRunes),
+		Received:   cnTime(in.ReceivedAt),
+		Cutoff:     cnTime(in.Cutoff),
+		OnTime:     in.OnTime,
+		Contact:    opts.Contact,
+		Office:     opts.FromName,
+		OfficeAddr: opts.From,
+	}
+	var atts []attachment
+	var warnings []string
+	for i, a := range in.Attachments {
+		name := cleanFilename(a.Filename, fmt.Sprintf("附件%d", i+1))
+		fv := FileView{Name: defang(name)}
+		switch a.Kind {
+		case AttachLegacy:
+			fv.Note = `旧版格式（如 .xls、.et），系统无法读取。请用 Excel 或 WPS 打开，"另存为"选择"Excel 工作簿(*.xlsx)"后重新发送。`
+			v.Legacy = true
+		case AttachArchive:
+			fv.Note = "压缩包，系统不解压。请直接把考核表（.xlsx 文件）作为附件发送。"
+		case AttachTooLarge:
+			fv.Note = "文件过大，未读取。请确认附件是填好的考核表（.xlsx），删除其中的图片等大内容后重新发送。"
+		case AttachXLSX:
+			fv.Note = "已核对，结果见下文。"
+			form := formFor(a.Report, opts.Form)
+			fm := formView(len(v.Forms)+1, name, a.Report, form)
+			if a.Report != nil && a.Report.Submission != nil && len(a.Data) > 0 {
+				out, err := Annotate(a.Data, a.Report, form)
+				if err != nil {
+					warnings = append(warnings, fmt.Sprintf("annotate %s: %v", name, err))
+				} else {
+					fm.Annotated = annotatedName(name)
+					atts = append(atts, attachment{name: fm.Annotated, contentType: xlsxType, data: out})
+					v.Annotated = true
+				}
+			}
+			if fm.Unreadable {
+				fv.Note = "无法读取，原因见下文。"
+			}
+			v.Forms = append(v.Forms, fm)
+		default:
+			fv.Note = "不是考核表，未处理。"
+		}
+		v.Files = append(v.Files, fv)
+	}
+	readable := 0
+	v.AllPassed = len(v.Forms) > 0
+	for _, f := range v.Forms {
+		if !f.Unreadable {
+			readable++
+		}
+		if !f.Accepted {
+			v.AllPassed = false
+			v.NeedsFix = true
+		}
+	}
+	v.NoForm = readable == 0
+	if v.NoForm {
+		v.NeedsFix = true
+	}
+	return v, atts, warnings
+}
+
+func formFor(rep *assess.Report, form *templates.Form) *templates.Form {
+	if form != nil || rep == nil {
+		return form
+	}
+	if y, err := strconv.Atoi(rep.Form); err == nil {
+		if f, err := templates.Load(y); err == nil {
+			return f
+		}
+	}
+	return nil
+}
+
+func annotatedName(name string) string {
+	base := name
+	if dot := strings.LastIndexByte(base, '.'); dot > 0 {
+		base = base[:dot]
+	}
+	return base + "（核对结果）.xlsx"
+}
+
+func formView(index int, file string, rep *assess.Report, form *templates.Form) FormView {
+	fv := FormView{Index: index, File: defang(file), Status: assess.StatusUnreadable.Label(), Unreadable: true}
+	if rep == nil {
+		fv.Rows = []RowView{{Severity: validate.SeverityError.Label(), Level: string(validate.SeverityError), Item: "整个文件",
+			Message: "无法读取这个文件。请确认它是用 Excel 或 WPS 保存的考核表（.xlsx），然后重新发送。"}}
+		fv.Errors = 1
+		return fv
+	}
+	fv.Status = rep.Status.Label()
+	fv.Accepted = rep.Status == assess.StatusAccepted
+	fv.Unreadable = rep.Status == assess.StatusUnreadable
+	fv.Unit = untrusted(rep.Unit, maxNameRunes)
+	fv.SelfTotal = num(rep.SelfTotal)
+	fv.VerifiedTotal = num(rep.VerifiedTotal)
+	if form != nil {
+		fv.TotalCap = num(form.TotalCap)
+	}
+	fv.Errors, fv.Warnings = rep.Counts()
+	inds := map[string]assess.IndicatorResult{}
+	for _, ir := range rep.Indicators {
+		inds[ir.ID] = ir
+	}
+	findings := slices.Clone(rep.Findings)
+	slices.SortStableFunc(findings, func(a, b validate.Finding) int { return a.Severity.Rank() - b.Severity.Rank() })
+	for _, f := range findings {
+		row := RowView{
+			Severity: f.Severity.Label(),
+			Level:    string(f.Severity),
+			Item:     itemLabel(f, form),
+			Cell:     cleanText(f.Cell, 16),
+			Message:  untrusted(f.Message, maxTextRunes),
+		}
+		if f.Cell != "" && f.Sheet != "" && rep.Submission != nil && f.Sheet != rep.Submission.Sheet {
+			row.Cell = cleanText(f.Sheet, 31) + "!" + row.Cell
+		}
+		if ir, ok := inds[f.Indicator]; ok && f.Indicator != "" {
+			row.Self = "空"
+			if ir.Self != nil {
+				row.Self = num(*ir.Self)
+			}
+			row.Cap = num(ir.Cap)
+			row.Verified = num(ir.Verified)
+		}
+		fv.Rows = append(fv.Rows, row)
+	}
+	return fv
+}
+
+// itemLabel names what a finding is about: "指标 1.4（按照《信息安全…）", a
+// field's label, or the whole sheet.
+func itemLabel(f validate.Finding, form *templates.Form) string {
+	switch {
+	case f.Indicator != "":
+		label := "指标 " + cleanText(f.Indicator, 8)
+		if form != nil {
+			if ind, ok := form.Indicator(f.Indicator); ok {
+				label += "（" + cleanText(ind.Criteria, 18) + "）"
+			}
+		}
+		return label
+	case f.Field != "":
+		if form != nil {
+			if fd, ok := form.Field(f.Field); ok {
+				return fd.Label
+			}
+		}
+		return cleanText(f.Field, 32)
+	case f.Code.FileLevel():
+		return "整个文件"
+	}
+	return "整张表"
+}
+
+func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return ""
+}

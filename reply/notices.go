@@ -1,0 +1,228 @@
+package reply
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ComposeUnknownSender is the short reply to a sender who is not on the
+// roster: the mail was received and passed to staff, no automatic check.
+// The caller decides whether such replies are sent at all.
+func ComposeUnknownSender(in Incoming, opts ComposeOptions) (Mail, error) {
+	key := receiptKey(in)
+	if key == "" {
+		return Mail{}, errors.New("compose: incoming mail has neither Message-ID nor hash")
+	}
+	subj := cleanText(in.Subject, maxSubjectRunes)
+	if subj == "" {
+		subj = "考核表"
+	}
+	view := struct {
+		Greeting, Received, Subject, Contact, Office, OfficeAddr string
+	}{
+		Greeting: cleanText(firstNonEmpty(in.ToName, in.FromName, in.FromAddr), maxNameRunes),
+		Received: cnTime(in.ReceivedAt), Subject: untrusted(in.Subject, maxSubjectRunes),
+		Contact: opts.Contact, Office: opts.FromName, OfficeAddr: opts.From,
+	}
+	irt, refs := threadIDs(in.MessageID, in.References, in.InReplyTo)
+	return composeSimple(envelope{
+		kind: KindUnknownSender, msgID: MessageID(KindUnknownSender, key, opts.MsgIDDomain),
+		from: opts.From, fromName: opts.FromName, to: in.To, toName: in.ToName,
+		subject: "回执：" + subj, date: opts.Now, inReplyTo: irt, references: refs, autoReply: true,
+	}, tmplUnknownText, view, nil, opts)
+}
+
+// StaffEventKind says what a staff notice line is about.
+type StaffEventKind string
+
+const (
+	EventLate          StaffEventKind = "late"           // received after the cut-off
+	EventUnknownSender StaffEventKind = "unknown_sender" // not on the roster
+	EventUnreadable    StaffEventKind = "unreadable"     // no form could be read
+	EventReplyFailed   StaffEventKind = "reply_failed"   // a reply could not be delivered
+	EventNoReply       StaffEventKind = "no_reply"       // Classify refused an automatic reply
+	EventOther         StaffEventKind = "other"
+)
+
+// Label is the kind in Chinese, as the notice groups it.
+func (k StaffEventKind) Label() string {
+	switch k {
+	case EventLate:
+		return "逾期提交"
+	case EventUnknownSender:
+		return "名册外发件人"
+	case EventUnreadable:
+		return "无法读取的文件"
+	case EventReplyFailed:
+		return "回执发送失败"
+	case EventNoReply:
+		return "未自动回复的邮件"
+	}
+	return "其他事项"
+}
+
+// StaffEvent is one line of a staff notice.
+type StaffEvent struct {
+	Kind    StaffEventKind
+	At      time.Time
+	Agency  string
+	Sender  string
+	Subject string
+	File    string
+	Detail  string // e.g. the SMTP error or the classifier's reason
+}
+
+// Recipient is one addressee of a staff mail.
+type Recipient struct {
+	Addr, Name string
+}
+
+// ComposeStaffNotice is the batched notice to staff: late submissions,
+// unknown senders, unreadable files, failed replies, grouped by kind. key
+// makes the Message-ID (e.g. "notice|2022-01-05T10:00"), the same key
+// giving the same Message-ID.
+func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts ComposeOptions) (Mail, error) {
+	if len(events) == 0 {
+		return Mail{}, errors.New("compose staff notice: no events")
+	}
+	type group struct {
+		Label string
+		Lines []string
+	}
+	order := []StaffEventKind{EventLate, EventUnknownSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
+	var groups []group
+	for _, k := range order {
+		g := group{Label: k.Label()}
+		for _, e := range events {
+			ek := e.Kind
+			if !slices.Contains(order, ek) {
+				ek = EventOther
+			}
+			if ek != k {
+				continue
+			}
+			parts := []string{cnTime(e.At)}
+			for _, s := range []string{e.Agency, e.Sender} {
+				if s = untrusted(s, maxNameRunes); s != "" {
+					parts = append(parts, s)
+				}
+			}
+			if s := untrusted(e.Subject, maxSubjectRunes); s != "" {
+				parts = append(parts, "主题《"+s+"》")
+			}
+			if s := cleanFilename(e.File, ""); s != "" {
+				parts = append(parts, "附件 "+defang(s))
+			}
+			if s := untrusted(e.Detail, maxTextRunes); s != "" {
+				parts = append(parts, s)
+			}
+			g.Lines = append(g.Lines, strings.Join(parts, "，"))
+		}
+		if len(g.Lines) > 0 {
+			groups = append(groups, g)
+		}
+	}
+	view := struct {
+		Count  int
+		Groups []group
+		Office string
+	}{len(events), groups, opts.FromName}
+	return composeSimple(envelope{
+		kind: KindStaffNotice, msgID: MessageID(KindStaffNotice, key, opts.MsgIDDomain),
+		from: opts.From, fromName: opts.FromName, to: to.Addr, toName: to.Name,
+		subject: fmt.Sprintf("考核表收取情况提示（%d 项）", len(events)), date: opts.Now,
+	}, tmplNoticeText, view, nil, opts)
+}
+
+// Reminder is a polite reminder to an agency that has not submitted.
+type Reminder struct {
+	Agency    string
+	To        string // the roster address
+	DaysLeft  int
+	Cutoff    time.Time
+	BlankForm []byte // the blank 考核表, attached when not nil
+	FormName  string // its file name, e.g. 2021年度职工互助保障工作代办处考核表.xlsx
+}
+
+// ComposeReminder reminds an agency of the deadline, with the blank form
+// attached. key makes the Message-ID (e.g. "reminder|agency|2022-01-03").
+func ComposeReminder(r Reminder, key string, opts ComposeOptions) (Mail, error) {
+	view := struct {
+		Agency, Cutoff, Contact, Office, OfficeAddr, FormName string
+		DaysLeft                                              int
+		Attached                                              bool
+	}{
+		Agency: cleanText(r.Agency, maxNameRunes), Cutoff: cnTime(r.Cutoff), Contact: opts.Contact,
+		Office: opts.FromName, OfficeAddr: opts.From, FormName: cleanFilename(r.FormName, "考核表.xlsx"),
+		DaysLeft: r.DaysLeft, Attached: len(r.BlankForm) > 0,
+	}
+	var atts []attachment
+	if view.Attached {
+		atts = append(atts, attachment{name: view.FormName, contentType: xlsxType, data: r.BlankForm})
+	}
+	return composeSimple(envelope{
+		kind: KindReminder, msgID: MessageID(KindReminder, key, opts.MsgIDDomain),
+		from: opts.From, fromName: opts.FromName, to: r.To, toName: r.Agency,
+		subject: "提醒：请按时报送考核表", date: opts.Now,
+	}, tmplReminderText, view, atts, opts)
+}
+
+// Consolidated is the staff mail carrying the 汇总 workbook.
+type Consolidated struct {
+	To       Recipient
+	Summary  []string // lines such as "已提交 85 家，其中逾期 3 家"
+	Workbook []byte
+	Filename string // e.g. 考核汇总-2022-01-06.xlsx
+}
+
+// ComposeConsolidated sends the consolidated workbook to staff. key makes
+// the Message-ID (e.g. "summary|2022-01-06").
+func ComposeConsolidated(c Consolidated, key string, opts ComposeOptions) (Mail, error) {
+	name := cleanFilename(c.Filename, "考核汇总.xlsx")
+	view := struct {
+		Summary  []string
+		Filename string
+		Office   string
+		Date     string
+	}{Filename: name, Office: opts.FromName, Date: cnTime(opts.Now)}
+	for _, s := range c.Summary {
+		view.Summary = append(view.Summary, cleanText(s, maxTextRunes))
+	}
+	var atts []attachment
+	if len(c.Workbook) > 0 {
+		atts = append(atts, attachment{name: name, contentType: xlsxType, data: c.Workbook})
+	}
+	return composeSimple(envelope{
+		kind: KindConsolidated, msgID: MessageID(KindConsolidated, key, opts.MsgIDDomain),
+		from: opts.From, fromName: opts.FromName, to: c.To.Addr, toName: c.To.Name,
+		subject: "考核表汇总（" + cnTime(opts.Now) + "）", date: opts.Now,
+	}, tmplSummaryText, view, atts, opts)
+}
+
+// composeSimple renders a text template, its HTML twin when one exists
+// (name with .html.tmpl), else the text wrapped in plain HTML.
+func composeSimple(e envelope, textName string, view any, atts []attachment, opts ComposeOptions) (Mail, error) {
+	r := renderer{override: opts.Templates}
+	text, err := r.text(textName, view)
+	if err != nil {
+		return Mail{}, err
+	}
+	htmlName := strings.TrimSuffix(textName, ".txt.tmpl") + ".html.tmpl"
+	var html string
+	if _, serr := r.source(htmlName); serr == nil {
+		html, err = r.html(htmlName, view)
+	} else {
+		html, err = r.plainHTML(e.subject, text)
+	}
+	if err != nil {
+		return Mail{}, err
+	}
+	m, err := build(e, text, html, atts)
+	if err != nil {
+		return Mail{}, fmt.Errorf("compose %s: %w", e.kind, err)
+	}
+	return m, nil
+}

@@ -1,0 +1,119 @@
+package reply
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	texttemplate "text/template"
+)
+
+//go:embed mailtmpl/*.tmpl
+var builtinTemplates embed.FS
+
+// Template names. Staff may override any of them by putting a file of the
+// same name in the override folder (ComposeOptions.Templates).
+const (
+	tmplReceiptText  = "receipt.txt.tmpl"
+	tmplReceiptHTML  = "receipt.html.tmpl"
+	tmplUnknownText  = "unknown_sender.txt.tmpl"
+	tmplNoticeText   = "staff_notice.txt.tmpl"
+	tmplReminderText = "reminder.txt.tmpl"
+	tmplSummaryText  = "consolidated.txt.tmpl"
+	tmplPlainHTML    = "plain.html.tmpl" // wraps a text body when a kind has no HTML template
+)
+
+// TemplateNames lists the wording templates staff may override.
+func TemplateNames() []string {
+	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplNoticeText, tmplReminderText, tmplSummaryText, tmplPlainHTML}
+}
+
+// CheckTemplates parses every template of the override folder that has a
+// known name, so a broken override is reported at start, not at the first
+// reply. A nil folder is fine.
+func CheckTemplates(override fs.FS) error {
+	r := renderer{override: override}
+	var errs []error
+	for _, name := range TemplateNames() {
+		src, err := r.source(name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if isHTML(name) {
+			_, err = htmltemplate.New(name).Funcs(htmltemplate.FuncMap{"inc": inc}).Parse(string(src))
+		} else {
+			_, err = texttemplate.New(name).Funcs(texttemplate.FuncMap{"inc": inc}).Parse(string(src))
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("template %s: %w", name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+type renderer struct {
+	override fs.FS
+}
+
+func isHTML(name string) bool { return len(name) > 10 && name[len(name)-10:] == ".html.tmpl" }
+
+// source returns the override file when there is one, else the built-in.
+func (r renderer) source(name string) ([]byte, error) {
+	if r.override != nil {
+		b, err := fs.ReadFile(r.override, name)
+		if err == nil {
+			return b, nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("read template %s: %w", name, err)
+		}
+	}
+	b, err := builtinTemplates.ReadFile("mailtmpl/" + name)
+	if err != nil {
+		return nil, fmt.Errorf("template %s: %w", name, err)
+	}
+	return b, nil
+}
+
+func (r renderer) text(name string, data any) (string, error) {
+	src, err := r.source(name)
+	if err != nil {
+		return "", err
+	}
+	t, err := texttemplate.New(name).Option("missingkey=error").Funcs(texttemplate.FuncMap{"inc": inc}).Parse(string(src))
+	if err != nil {
+		return "", fmt.Errorf("template %s: %w", name, err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("render %s: %w", name, err)
+	}
+	return b.String(), nil
+}
+
+func (r renderer) html(name string, data any) (string, error) {
+	src, err := r.source(name)
+	if err != nil {
+		return "", err
+	}
+	t, err := htmltemplate.New(name).Option("missingkey=error").Funcs(htmltemplate.FuncMap{"inc": inc}).Parse(string(src))
+	if err != nil {
+		return "", fmt.Errorf("template %s: %w", name, err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, data); err != nil {
+		return "", fmt.Errorf("render %s: %w", name, err)
+	}
+	return b.String(), nil
+}
+
+// plainHTML is the HTML alternative of a kind that has only a text
+// template: the text, escaped, with its line breaks kept.
+func (r renderer) plainHTML(subject, text string) (string, error) {
+	return r.html(tmplPlainHTML, struct{ Subject, Text string }{subject, text})
+}
+
+func inc(i int) int { return i + 1 }

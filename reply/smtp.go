@@ -1,0 +1,234 @@
+package reply
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-sasl"
+	"github.com/emersion/go-smtp"
+)
+
+// SMTPConfig says how to reach the submission server.
+type SMTPConfig struct {
+	Addr string // host:port
+	// TLS is "tls" (implicit, port 465), "starttls" (port 587) or "none",
+	// which is allowed only to a loopback address.
+	TLS       string
+	TLSConfig *tls.Config // nil: system roots, ServerName from Addr
+	User      string
+	Password  string
+	Timeout   time.Duration // per command and for the dial; 0: 60 s
+	HeloName  string        // "" : localhost
+}
+
+// SendError is a failed delivery, classified for the outbox.
+type SendError struct {
+	Temporary bool   // try again later
+	Code      int    // the SMTP reply code; 0 for network and local errors
+	Msg       string // what the server or the network said
+	// Auth is set for an authentication failure (535 and the like): it is
+	// temporary, but every mail would fail the same way, so the sender stops
+	// the batch, backs off long and staff must be told.
+	Auth bool
+	Err  error
+}
+
+func (e *SendError) Error() string {
+	kind := "permanent"
+	if e.Temporary {
+		kind = "temporary"
+	}
+	if e.Code != 0 {
+		return fmt.Sprintf("smtp %s failure: %d %s", kind, e.Code, e.Msg)
+	}
+	return fmt.Sprintf("smtp %s failure: %s", kind, e.Msg)
+}
+
+func (e *SendError) Unwrap() error { return e.Err }
+
+// Send delivers raw to the recipients through the configured server, with
+// from as the envelope sender. The error, when not nil, is a *SendError.
+// Cancelling ctx aborts the session.
+func Send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []byte) error {
+	if err := send(ctx, cfg, from, to, raw); err != nil {
+		return classify(err)
+	}
+	return nil
+}
+
+func send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []byte) error {
+	if len(to) == 0 {
+		return &SendError{Msg: "no recipient"}
+	}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return &SendError{Msg: "bad smtp address: " + err.Error(), Err: err}
+	}
+	mode := strings.ToLower(cfg.TLS)
+	if mode == "none" && !isLoopback(host) {
+		return &SendError{Msg: "plain SMTP is allowed only to a loopback address"}
+	}
+	if mode != "tls" && mode != "starttls" && mode != "none" {
+		return &SendError{Msg: fmt.Sprintf("unknown smtp tls mode %q", cfg.TLS)}
+	}
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.TLSConfig != nil {
+		tlsConf = cfg.TLSConfig.Clone()
+	}
+	if tlsConf.ServerName == "" {
+		tlsConf.ServerName = host
+	}
+
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	d := net.Dialer{Timeout: timeout}
+	conn, err := d.DialContext(dctx, "tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	if mode == "tls" {
+		tc := tls.Client(conn, tlsConf)
+		if err := tc.HandshakeContext(dctx); err != nil {
+			conn.Close()
+			return err
+		}
+		conn = tc
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
+
+	helo := cfg.HeloName
+	if helo == "" {
+		helo = "localhost"
+	}
+	var c *smtp.Client
+	if mode == "starttls" {
+		// go-smtp greets and says EHLO localhost before STARTTLS; the
+		// configured name is used after it. The greeting's own timeout is
+		// go-smtp's 5 minutes, so bound this phase with ours.
+		tctx, tcancel := context.WithTimeout(ctx, timeout)
+		stopT := context.AfterFunc(tctx, func() { conn.Close() })
+		c, err = smtp.NewClientStartTLS(conn, tlsConf)
+		stopT()
+		tcancel()
+		if err != nil {
+			return err
+		}
+	} else {
+		c = smtp.NewClient(conn)
+	}
+	defer c.Close()
+	c.CommandTimeout = timeout
+	c.SubmissionTimeout = 2 * timeout
+	err = c.Hello(helo) // the greeting is bounded by CommandTimeout
+	if err != nil {
+		return err
+	}
+	if cfg.User != "" {
+		var auth sasl.Client
+		switch {
+		case c.SupportsAuth(sasl.Plain):
+			auth = sasl.NewPlainClient("", cfg.User, cfg.Password)
+		case c.SupportsAuth(sasl.Login):
+			auth = sasl.NewLoginClient(cfg.User, cfg.Password)
+		default:
+			return &SendError{Msg: "server offers neither AUTH PLAIN nor LOGIN", Auth: true, Temporary: true}
+		}
+		if err := c.Auth(auth); err != nil {
+			var se *smtp.SMTPError
+			if errors.As(err, &se) {
+				return &SendError{Temporary: true, Auth: true, Code: se.Code, Msg: se.Message, Err: err}
+			}
+			return err
+		}
+	}
+	if err := c.Mail(from, nil); err != nil {
+		return err
+	}
+	for _, rcpt := range to {
+		if err := c.Rcpt(rcpt, nil); err != nil {
+			return err
+		}
+	}
+	w, err := c.Data()
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(raw); err != nil {
+		w.Close()
+		return err
+	}
+	if err := w.Close(); err != nil {
+		return err
+	}
+	_ = c.Quit() // the mail is accepted; a failed QUIT changes nothing
+	return nil
+}
+
+// classify turns any error of a session into a *SendError: 4xx and network
+// errors are temporary, 5xx permanent (554 DT:SPM included: the content was
+// refused, the same bytes will be refused again), 535 an authentication
+// failure.
+func classify(err error) *SendError {
+	var se *SendError
+	if errors.As(err, &se) {
+		return se
+	}
+	var smtpErr *smtp.SMTPError
+	if errors.As(err, &smtpErr) {
+		out := &SendError{Code: smtpErr.Code, Msg: smtpErr.Message, Err: err}
+		switch {
+		case smtpErr.Code == 535 || smtpErr.Code == 534 || smtpErr.Code == 530:
+			out.Temporary, out.Auth = true, true
+		case smtpErr.Code >= 400 && smtpErr.Code < 500:
+			out.Temporary = true
+		case smtpErr.Code >= 500:
+			out.Temporary = false
+		default:
+			out.Temporary = true
+		}
+		return out
+	}
+	// Network errors, timeouts, a connection dropped before the reply to
+	// the final dot: the outcome is unknown, try again (the same bytes and
+	// Message-ID, so the receiver can tell a duplicate).
+	msg := err.Error()
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		msg = "connection closed by server: " + msg
+	}
+	return &SendError{Temporary: true, Msg: msg, Err: err}
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Backoff is the delay before retry number attempt (1 for the first
+// retry): base·2^(attempt-1), computed in float and capped at max, then
+// scaled by a jitter factor in [0.5, 1) from rnd ∈ [0, 1).
+func Backoff(attempt int, base, max time.Duration, rnd float64) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	d := float64(base) * math.Pow(2, float64(attempt-1))
+	if d > float64(max) || math.IsInf(d, 0) || math.IsNaN(d) {
+		d = float64(max)
+	}
+	rnd = math.Min(math.Max(rnd, 0), 1)
+	return time.Duration(d * (0.5 + rnd/2))
+}
