@@ -110,7 +110,7 @@ func (w *mimeWalker) finishText() {
 	case w.haveHTML:
 		s = htmlToText(w.html)
 	}
-	w.p.Text = truncateUTF8(cleanText(s), w.lim.MaxTextBytes)
+	w.p.Text = truncateUTF8(strings.TrimSpace(cleanText(s)), w.lim.MaxTextBytes)
 }
 
 // cleanText normalises line ends and removes control characters other than

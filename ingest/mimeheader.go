@@ -147,7 +147,12 @@ func parseAddresses(v string) []Address {
 			if len(out) >= maxAddresses {
 				break
 			}
-			out = append(out, Address{Name: cleanLine(a.Name), Addr: cleanLine(a.Address)})
+			name := a.Name
+			if strings.Contains(name, "=?") {
+				// Mailers put encoded words inside quoted display names.
+				name, _ = decodeWords(name)
+			}
+			out = append(out, Address{Name: cleanLine(name), Addr: cleanLine(a.Address)})
 		}
 		return out
 	}
