@@ -156,7 +156,7 @@ func TestEnvNames(t *testing.T) {
 		"data_dir": "KAOHE_DATA_DIR", "roster": "KAOHE_ROSTER", "campaign.form_year": "KAOHE_FORM_YEAR",
 		"campaign.cutoff": "KAOHE_CUTOFF", "smtp.addr": "KAOHE_SMTP_ADDR", "smtp.tls": "KAOHE_SMTP_TLS",
 		"smtp.user": "KAOHE_SMTP_USER", "smtp.password": "KAOHE_SMTP_PASSWORD", "reply.from": "KAOHE_FROM",
-		"campaign.staff": "KAOHE_STAFF",
+		"campaign.staff":     "KAOHE_STAFF",
 		"imap.poll_interval": "KAOHE_IMAP_POLL_INTERVAL", "limits.worker_cpu_seconds": "KAOHE_LIMITS_WORKER_CPU_SECONDS",
 	}
 	for key, want := range fixed {
