@@ -24,8 +24,9 @@ const coverageTolerance = 0.5
 // written as a fraction, the 0–100 range, the at_most relations, the
 // coverage ratio and the number of activities.
 func (r *reader) checkFields() {
-	for _, rule := range ratioRules() {
-		r.checkRatio(rule)
+	rules := ratioRules()
+	for _, rule := range rules {
+		r.fractionPercent(rule)
 	}
 	for _, fd := range r.form.Fields {
 		fv := r.sub.Fields[fd.ID]
@@ -35,6 +36,9 @@ func (r *reader) checkFields() {
 			fv.IsNumber = false
 			r.sub.Fields[fd.ID] = fv
 		}
+	}
+	for _, rule := range rules {
+		r.checkRatio(rule)
 	}
 	for _, fd := range r.form.Fields {
 		if fd.AtMost == "" {
@@ -52,18 +56,27 @@ func (r *reader) checkFields() {
 	r.checkActivities()
 }
 
-// checkRatio reads a percent written as a fraction (0.85 for 85%) when the
-// part and whole confirm it, and warns when the percent disagrees with them.
-func (r *reader) checkRatio(rule ratioRule) {
-	pfd, ok := r.form.Field(rule.percent)
+// ratioInputs returns the three fields of a rule when all read as numbers
+// and the whole is positive.
+func (r *reader) ratioInputs(rule ratioRule) (pv, part, whole FieldValue, want float64, ok bool) {
+	if _, ok := r.form.Field(rule.percent); !ok {
+		return pv, part, whole, 0, false
+	}
+	pv, part, whole = r.sub.Fields[rule.percent], r.sub.Fields[rule.part], r.sub.Fields[rule.whole]
+	if !pv.IsNumber || !part.IsNumber || !whole.IsNumber || whole.Number <= 0 {
+		return pv, part, whole, 0, false
+	}
+	return pv, part, whole, part.Number / whole.Number * 100, true
+}
+
+// fractionPercent reads a percent written as a fraction (0.85 for 85%) in a
+// cell without a percent format, when the part and whole confirm it.
+func (r *reader) fractionPercent(rule ratioRule) {
+	pv, _, _, want, ok := r.ratioInputs(rule)
 	if !ok {
 		return
 	}
-	pv, part, whole := r.sub.Fields[rule.percent], r.sub.Fields[rule.part], r.sub.Fields[rule.whole]
-	if !pv.IsNumber || !part.IsNumber || !whole.IsNumber || whole.Number <= 0 {
-		return
-	}
-	want := part.Number / whole.Number * 100
+	pfd, _ := r.form.Field(rule.percent)
 	if pv.Number > 0 && pv.Number <= 1 && math.Abs(pv.Number-want) > coverageTolerance &&
 		math.Abs(pv.Number*100-want) <= coverageTolerance {
 		pv.Number *= 100
@@ -71,6 +84,15 @@ func (r *reader) checkRatio(rule ratioRule) {
 		r.add(CodeNormalizedValue, pv.Cell, "", rule.percent, fmt.Sprintf(
 			"%s：「%s」的「%s」按 %s%% 读取。", pv.Cell, pfd.Label, pv.Raw, fmtNum(round2(pv.Number))))
 	}
+}
+
+// checkRatio warns when a percent disagrees with its part and whole.
+func (r *reader) checkRatio(rule ratioRule) {
+	pv, part, whole, want, ok := r.ratioInputs(rule)
+	if !ok {
+		return
+	}
+	pfd, _ := r.form.Field(rule.percent)
 	if math.Abs(pv.Number-want) > coverageTolerance {
 		partFd, _ := r.form.Field(rule.part)
 		wholeFd, _ := r.form.Field(rule.whole)

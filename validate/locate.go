@@ -14,7 +14,7 @@ import (
 // (0-based; cap is -1 when the sheet has no 标准分 column).
 type header struct {
 	row, self, cap int
-	selfSpan        span
+	selfSpan       span
 }
 
 // findHeader returns the first row holding the 自评分 header with a 标准分

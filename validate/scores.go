@@ -5,6 +5,8 @@ import (
 	"math"
 	"unicode/utf8"
 
+	"github.com/xuri/excelize/v2"
+
 	"kaohe/templates"
 )
 
@@ -148,7 +150,7 @@ func (r *reader) readTotal() {
 			sum += sc.Value
 		}
 	}
-	if math.Abs(sum-n.Value) > 1e-6 {
+	if math.Abs(sum-n.Value) > 1e-6 && !r.sumIgnoredText(at, sum-n.Value) {
 		r.add(CodeTotalMismatch, r.sub.TotalCell, "", "", fmt.Sprintf(
 			"%s：总分值写的是 %s，各项自评分合计为 %s。请核对各项自评分和总分值后改正。", r.sub.TotalCell, fmtNum(n.Value), fmtNum(sum)))
 	}
@@ -160,4 +162,24 @@ func excerpt(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n]) + "……"
+}
+
+// sumIgnoredText reports whether a total computed by a formula differs from
+// the sum of the self-scores only by the scores stored as text, which
+// Excel's SUM skips: the agency then wrote nothing wrong in the total.
+func (r *reader) sumIgnoredText(total pos, diff float64) bool {
+	if f, err := r.f.GetCellFormula(r.g.sheet, total.name()); err != nil || f == "" {
+		return false
+	}
+	var text float64
+	for _, sc := range r.sub.Scores {
+		if !sc.IsNumber {
+			continue
+		}
+		if t, err := r.f.GetCellType(r.g.sheet, sc.Cell); err == nil &&
+			(t == excelize.CellTypeSharedString || t == excelize.CellTypeInlineString) {
+			text += sc.Value
+		}
+	}
+	return text != 0 && math.Abs(text-diff) < 1e-6
 }

@@ -16,6 +16,9 @@ type FieldValue struct {
 	Picture bool   `json:"picture,omitempty"`
 	// Number is set for counts and percents when Raw reads as a number
 	// (percent fields hold 85 for 85%, whatever way the sheet wrote it).
+	// IsNumber is false when the number broke the field's rules (a negative
+	// or fractional count, a percent above 100): an invalid_field finding
+	// says so and Number keeps what was read.
 	Number   float64   `json:"number,omitempty"`
 	IsNumber bool      `json:"is_number,omitempty"`
 	Date     time.Time `json:"date,omitzero"` // set for date fields that read as a date
