@@ -29,13 +29,20 @@ type Options struct {
 	// Resolve finds the agency from the 考核单位 written on the sheet; nil
 	// means no roster.
 	Resolve func(unit string) Agency
+	// Reader reads the workbook; nil is validate.Read in this process. The
+	// daemon passes a sandbox worker's reader.
+	Reader func(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding)
 }
 
 // Check reads, validates and scores one workbook.
 func Check(data []byte, opts Options) *Report {
 	form := opts.Validate.Form
 	rep := &Report{File: opts.Validate.Filename, Form: strconv.Itoa(form.Year), Fields: map[string]any{}}
-	sub, findings := validate.Read(data, opts.Validate)
+	read := opts.Reader
+	if read == nil {
+		read = validate.Read
+	}
+	sub, findings := read(data, opts.Validate)
 	rep.Findings = findings
 	if sub == nil {
 		rep.Status = StatusUnreadable

@@ -1,0 +1,160 @@
+package campaign
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"kaohe/consolidate"
+	"kaohe/internal/atomicfile"
+	"kaohe/reply"
+	"kaohe/roster"
+	"kaohe/store"
+	"kaohe/templates"
+)
+
+// Beijing is the campaign's clock: days, reminder and summary times.
+var beijing = time.FixedZone("CST", 8*3600)
+
+// TimeOfDay is a Beijing wall-clock time.
+type TimeOfDay struct{ Hour, Minute int }
+
+// Config is the campaign's settings.
+type Config struct {
+	Form             *templates.Form
+	Roster           *roster.Roster
+	Cutoff           time.Time
+	ReminderDays     []int     // e.g. 7, 3, 1 days before the cut-off
+	ReminderTime     TimeOfDay // reminders go out from this time of the day
+	DailySummaryTime TimeOfDay
+	Staff            []string
+	Compose          reply.ComposeOptions
+	// NoticeEvery is the least time between two staff notices; events
+	// wait and are batched. Zero: one hour.
+	NoticeEvery time.Duration
+	Now         func() time.Time
+	Log         zerolog.Logger
+}
+
+// Campaign runs the campaign jobs against the store.
+type Campaign struct {
+	cfg   Config
+	store *store.Store
+}
+
+// New returns the campaign jobs for st.
+func New(st *store.Store, cfg Config) *Campaign {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.NoticeEvery == 0 {
+		cfg.NoticeEvery = time.Hour
+	}
+	if cfg.Roster == nil {
+		cfg.Roster = &roster.Roster{}
+	}
+	return &Campaign{cfg: cfg, store: st}
+}
+
+// WorkbookName is the consolidated workbook's file name in the data folder.
+const WorkbookName = "汇总.xlsx"
+
+// Input gathers what the staff workbook shows from the store.
+func (c *Campaign) Input(ctx context.Context) (consolidate.Input, error) {
+	in := consolidate.Input{Form: c.cfg.Form, Cutoff: c.cfg.Cutoff, Now: c.cfg.Now(),
+		Campaign: fmt.Sprintf("%d年度代办处考核", c.cfg.Form.Year)}
+	for _, a := range c.cfg.Roster.Agencies {
+		in.Roster = append(in.Roster, consolidate.Agency{Name: a.Name, Type: a.Type, Emails: a.Emails})
+	}
+	subs, err := c.store.Submissions(ctx, store.SubmissionFilter{})
+	if err != nil {
+		return in, err
+	}
+	entries := map[string]*consolidate.Entry{}
+	var order []string
+	for _, s := range subs {
+		key, known := s.Agency, s.Agency != ""
+		if !known {
+			key = strings.ToLower(s.Sender)
+		}
+		e := entries[key]
+		if e == nil {
+			e = &consolidate.Entry{Agency: key, Known: known, Type: s.AgencyType, Late: true, Sender: s.Sender, FirstAt: s.ReceivedAt}
+			entries[key] = e
+			order = append(order, key)
+		}
+		e.Versions++
+		if s.ReceivedAt.Before(e.FirstAt) {
+			e.FirstAt = s.ReceivedAt
+		}
+		if s.OnTime {
+			e.Late = false
+		}
+		if s.Current {
+			e.Report, e.LastAt = s.Report, s.ReceivedAt
+			if s.AgencyType != "" {
+				e.Type = s.AgencyType
+			}
+		}
+	}
+	for _, k := range order {
+		in.Entries = append(in.Entries, *entries[k])
+	}
+	revs, err := c.store.Reviews(ctx)
+	if err != nil {
+		return in, err
+	}
+	for _, r := range revs {
+		in.Reviews = append(in.Reviews, consolidate.Review{Agency: r.Agency, Indicator: r.Indicator, Score: r.Score,
+			Comment: r.Comment, Source: r.Source, At: r.At})
+	}
+	if in.Vetoes, err = c.store.Vetoes(ctx); err != nil {
+		return in, err
+	}
+	return in, nil
+}
+
+// Build writes the staff workbook into buf.
+func (c *Campaign) Build(ctx context.Context) ([]byte, consolidate.Summary, error) {
+	in, err := c.Input(ctx)
+	if err != nil {
+		return nil, consolidate.Summary{}, fmt.Errorf("gather: %w", err)
+	}
+	var buf bytes.Buffer
+	sum, err := consolidate.Build(&buf, in)
+	if err != nil {
+		return nil, sum, fmt.Errorf("build workbook: %w", err)
+	}
+	return buf.Bytes(), sum, nil
+}
+
+// Regenerate writes the staff workbook into the data folder, atomically,
+// with one dated copy per Beijing day (汇总-2022-01-03.xlsx) kept beside it.
+func (c *Campaign) Regenerate(ctx context.Context) (consolidate.Summary, error) {
+	data, sum, err := c.Build(ctx)
+	if err != nil {
+		return sum, err
+	}
+	dir := filepath.Join(c.store.Dir(), "workbooks")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return sum, err
+	}
+	day := c.cfg.Now().In(beijing).Format("2006-01-02")
+	for _, name := range []string{WorkbookName, "汇总-" + day + ".xlsx"} {
+		if err := atomicfile.WriteBytes(filepath.Join(dir, name), data, 0o640); err != nil {
+			return sum, fmt.Errorf("write %s: %w", name, err)
+		}
+	}
+	return sum, nil
+}
+
+// WorkbookPath is where Regenerate writes the current staff workbook.
+func WorkbookPath(dataDir string) string { return filepath.Join(dataDir, "workbooks", WorkbookName) }
+
+func beijingDay(t time.Time) string { return t.In(beijing).Format("2006-01-02") }

@@ -1,0 +1,69 @@
+package sandbox
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"kaohe/validate"
+)
+
+// maxFrame bounds a frame so that a confused peer cannot make the other
+// side allocate without limit.
+const maxFrame = 256 << 20
+
+// request is what the parent sends for one workbook.
+type request struct {
+	Year         int       `json:"year"`
+	Filename     string    `json:"filename"`
+	ReceivedAt   time.Time `json:"received_at"`
+	Cutoff       time.Time `json:"cutoff"`
+	MaxFileSize  int64     `json:"max_file_size"`
+	MaxUnzipSize int64     `json:"max_unzip_size"`
+	// Crash makes the worker die in the named way; tests use it to prove
+	// the parent survives what a crafted workbook could do.
+	Crash string `json:"crash,omitempty"`
+}
+
+// response is the worker's answer.
+type response struct {
+	Submission *validate.Submission `json:"submission"`
+	Findings   []validate.Finding   `json:"findings"`
+}
+
+func writeFrame(w io.Writer, payload []byte) error {
+	var n [4]byte
+	binary.BigEndian.PutUint32(n[:], uint32(len(payload)))
+	if _, err := w.Write(n[:]); err != nil {
+		return err
+	}
+	_, err := w.Write(payload)
+	return err
+}
+
+func readFrame(r io.Reader) ([]byte, error) {
+	var n [4]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return nil, err
+	}
+	size := binary.BigEndian.Uint32(n[:])
+	if size > maxFrame {
+		return nil, fmt.Errorf("frame of %d bytes exceeds the limit", size)
+	}
+	buf := make([]byte, size)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, errors.Join(errors.New("short frame"), err)
+	}
+	return buf, nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	return writeFrame(w, b)
+}

@@ -1,0 +1,233 @@
+package sandbox
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"kaohe/validate"
+)
+
+// Limits bound one worker. Zero values take the defaults.
+type Limits struct {
+	Memory     int64         // bytes of heap; default 512 MiB
+	CPUSeconds uint64        // CPU seconds over the worker's life; default 120
+	Wall       time.Duration // per workbook; default 30 s
+	// Recycle restarts the worker after this many workbooks, so the CPU
+	// limit keeps meaning "per few workbooks"; default 100.
+	Recycle int
+}
+
+func (l Limits) withDefaults() Limits {
+	if l.Memory <= 0 {
+		l.Memory = 512 << 20
+	}
+	if l.CPUSeconds == 0 {
+		l.CPUSeconds = 120
+	}
+	if l.Wall <= 0 {
+		l.Wall = 30 * time.Second
+	}
+	if l.Recycle <= 0 {
+		l.Recycle = 100
+	}
+	return l
+}
+
+// Runner reads workbooks in a worker process, one at a time. Its zero
+// value is not usable; use New. Safe for concurrent use (requests queue).
+type Runner struct {
+	limits Limits
+	exe    string
+
+	mu     sync.Mutex
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *bufio.Reader
+	served int
+	deaths int
+	stderr *headBuffer
+	// lastDeath says why the last worker died, for logs.
+	lastDeath string
+}
+
+// New returns a runner that starts exe (empty: this executable) as its worker.
+func New(exe string, limits Limits) (*Runner, error) {
+	if exe == "" {
+		var err error
+		if exe, err = os.Executable(); err != nil {
+			return nil, fmt.Errorf("find own executable: %w", err)
+		}
+	}
+	return &Runner{limits: limits.withDefaults(), exe: exe}, nil
+}
+
+// Deaths counts the workers that died or were killed while reading.
+func (r *Runner) Deaths() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.deaths
+}
+
+// LastDeath says why the last worker died ("" when none did): the
+// runtime's first line, e.g. "fatal error: stack overflow".
+func (r *Runner) LastDeath() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.lastDeath
+}
+
+// headBuffer keeps the first max bytes written to it: a dying Go program
+// names its cause on the first line.
+type headBuffer struct {
+	mu  sync.Mutex
+	buf []byte
+	max int
+}
+
+func (t *headBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if room := t.max - len(t.buf); room > 0 {
+		t.buf = append(t.buf, p[:min(room, len(p))]...)
+	}
+	return len(p), nil
+}
+
+func (t *headBuffer) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.buf)
+}
+
+// Read is validate.Read in the worker. A worker that crashes, runs out of
+// memory or time fails only this workbook, as unreadable_file.
+func (r *Runner) Read(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding) {
+	return r.read(context.Background(), data, opts, "")
+}
+
+func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, crash string) (*validate.Submission, []validate.Finding) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	req := request{Year: opts.Form.Year, Filename: opts.Filename, ReceivedAt: opts.ReceivedAt, Cutoff: opts.Cutoff,
+		MaxFileSize: opts.MaxFileSize, MaxUnzipSize: opts.MaxUnzipSize, Crash: crash}
+	resp, err := r.roundTrip(ctx, req, data)
+	if err != nil {
+		r.deaths++
+		r.stopLocked()
+		r.lastDeath = err.Error()
+		if r.stderr != nil {
+			if first, _, _ := strings.Cut(strings.TrimSpace(r.stderr.String()), "\n"); first != "" {
+				r.lastDeath += ": " + first
+			}
+		}
+		f := validate.NewFinding(validate.CodeUnreadableFile,
+			"检查这个文件时读取程序异常中止（文件可能已损坏、过大或含有异常内容）。请用 Excel 或 WPS 打开确认内容正常，另存为“Excel 工作簿(*.xlsx)”后重新发送。")
+		return nil, []validate.Finding{f}
+	}
+	r.served++
+	if r.served >= r.limits.Recycle {
+		r.stopLocked()
+	}
+	return resp.Submission, resp.Findings
+}
+
+func (r *Runner) roundTrip(ctx context.Context, req request, data []byte) (*response, error) {
+	if r.cmd == nil {
+		if err := r.startLocked(); err != nil {
+			return nil, err
+		}
+	}
+	type result struct {
+		resp *response
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		head, _ := json.Marshal(req)
+		if err := writeFrame(r.stdin, head); err != nil {
+			done <- result{err: err}
+			return
+		}
+		if err := writeFrame(r.stdin, data); err != nil {
+			done <- result{err: err}
+			return
+		}
+		frame, err := readFrame(r.stdout)
+		if err != nil {
+			done <- result{err: err}
+			return
+		}
+		var resp response
+		if err := json.Unmarshal(frame, &resp); err != nil {
+			done <- result{err: err}
+			return
+		}
+		done <- result{resp: &resp}
+	}()
+	timer := time.NewTimer(r.limits.Wall)
+	defer timer.Stop()
+	select {
+	case res := <-done:
+		return res.resp, res.err
+	case <-timer.C:
+		r.stopLocked() // unblocks the goroutine: its pipes close
+		<-done
+		return nil, errors.New("worker timed out")
+	case <-ctx.Done():
+		r.stopLocked()
+		<-done
+		return nil, ctx.Err()
+	}
+}
+
+func (r *Runner) startLocked() error {
+	cmd := exec.Command(r.exe)
+	cmd.Env = append(os.Environ(),
+		envWorker+"="+workerValue,
+		envMemory+"="+strconv.FormatInt(r.limits.Memory, 10),
+		envCPU+"="+strconv.FormatUint(r.limits.CPUSeconds, 10),
+	)
+	r.stderr = &headBuffer{max: 2048}
+	cmd.Stderr = r.stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start worker: %w", err)
+	}
+	r.cmd, r.stdin, r.stdout, r.served = cmd, stdin, bufio.NewReader(stdout), 0
+	return nil
+}
+
+func (r *Runner) stopLocked() {
+	if r.cmd == nil {
+		return
+	}
+	r.stdin.Close()
+	r.cmd.Process.Kill()
+	r.cmd.Wait()
+	r.cmd = nil
+}
+
+// Close stops the worker.
+func (r *Runner) Close() error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.stopLocked()
+	return nil
+}

@@ -1,0 +1,113 @@
+package sandbox
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"kaohe/templates"
+	"kaohe/validate"
+)
+
+func TestMain(m *testing.M) {
+	MaybeWorker()
+	os.Exit(m.Run())
+}
+
+func opts() validate.Options {
+	return validate.Options{Form: templates.MustLoad(2021), Filename: "x.xlsx"}
+}
+
+func hasCode(fs []validate.Finding, c validate.Code) bool {
+	for _, f := range fs {
+		if f.Code == c {
+			return true
+		}
+	}
+	return false
+}
+
+func TestWorkerReadsLikeInProcess(t *testing.T) {
+	r, err := New("", Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	data := []byte("this is a text file renamed to .xlsx")
+	sub, got := r.Read(data, opts())
+	wantSub, want := validate.Read(data, opts())
+	if (sub == nil) != (wantSub == nil) || len(got) != len(want) {
+		t.Fatalf("worker %v %+v, in-process %v %+v", sub != nil, got, wantSub != nil, want)
+	}
+	for i := range got {
+		if got[i].Code != want[i].Code || got[i].Message != want[i].Message {
+			t.Errorf("finding %d: %+v != %+v", i, got[i], want[i])
+		}
+	}
+	if r.Deaths() != 0 {
+		t.Errorf("deaths = %d", r.Deaths())
+	}
+}
+
+func TestWorkerDeathFailsOnlyThatWorkbook(t *testing.T) {
+	cases := []struct {
+		name   string
+		crash  string
+		limits Limits
+	}{
+		{"stack overflow", "stack", Limits{}},
+		{"out of memory", "memory", Limits{Memory: 64 << 20}},
+		{"hang past wall clock", "hang", Limits{Wall: 300 * time.Millisecond}},
+		{"abrupt exit", "exit", Limits{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r, err := New("", c.limits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			start := time.Now()
+			sub, fs := r.read(context.Background(), []byte("x"), opts(), c.crash)
+			if sub != nil || !hasCode(fs, validate.CodeUnreadableFile) || !strings.Contains(fs[0].Message, "xlsx") {
+				t.Fatalf("crash %s: sub %v findings %+v", c.crash, sub, fs)
+			}
+			if r.Deaths() != 1 || r.LastDeath() == "" {
+				t.Errorf("deaths = %d (want 1), last death %q", r.Deaths(), r.LastDeath())
+			}
+			if c.crash == "stack" && !strings.Contains(r.LastDeath(), "stack") {
+				t.Errorf("last death %q does not name the stack overflow", r.LastDeath())
+			}
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %v", d)
+			}
+			// The next workbook gets a fresh worker.
+			_, fs = r.Read([]byte("not a workbook"), opts())
+			if !hasCode(fs, validate.CodeUnreadableFile) || r.Deaths() != 1 {
+				t.Errorf("after the crash: %+v, deaths %d", fs, r.Deaths())
+			}
+		})
+	}
+}
+
+func TestWorkerRecycles(t *testing.T) {
+	r, _ := New("", Limits{Recycle: 2})
+	defer r.Close()
+	var pids []int
+	for i := 0; i < 4; i++ {
+		r.Read([]byte("x"), opts())
+		r.mu.Lock()
+		if r.cmd != nil {
+			pids = append(pids, r.cmd.Process.Pid)
+		} else {
+			pids = append(pids, -1)
+		}
+		r.mu.Unlock()
+	}
+	// after every second workbook the worker is stopped
+	if pids[1] != -1 || pids[3] != -1 || pids[0] == -1 || pids[2] == -1 || pids[0] == pids[2] {
+		t.Errorf("pids %v", pids)
+	}
+}

@@ -1,0 +1,120 @@
+package sandbox
+
+import (
+	"bufio"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"syscall"
+
+	"kaohe/templates"
+	"kaohe/validate"
+)
+
+// Environment variables by which the parent starts a worker.
+const (
+	envWorker   = "KAOHE_SANDBOX_WORKER"
+	envMemory   = "KAOHE_SANDBOX_MEMORY"
+	envCPU      = "KAOHE_SANDBOX_CPU"
+	workerValue = "1"
+)
+
+// MaybeWorker turns this process into a worker when the parent started it
+// as one, and never returns then. Call it first in main and in TestMain of
+// packages whose tests start workers.
+func MaybeWorker() {
+	if os.Getenv(envWorker) != workerValue {
+		return
+	}
+	mem, _ := strconv.ParseInt(os.Getenv(envMemory), 10, 64)
+	cpu, _ := strconv.ParseUint(os.Getenv(envCPU), 10, 64)
+	applyLimits(mem, cpu)
+	err := serve(os.Stdin, os.Stdout)
+	if err != nil && err != io.EOF {
+		fmt.Fprintln(os.Stderr, "sandbox worker:", err)
+		os.Exit(3)
+	}
+	os.Exit(0)
+}
+
+// applyLimits bounds this worker: its data memory (so a forged
+// allocation fails instead of exhausting the machine), CPU seconds, and a
+// stack far below Go's 1 GB default (deep recursion dies fast).
+func applyLimits(memory int64, cpuSeconds uint64) {
+	if memory > 0 {
+		// RLIMIT_DATA, not RLIMIT_AS: the Go runtime reserves far more address
+		// space than it uses, and reservations do not count as data.
+		data := uint64(memory) + 256<<20
+		syscall.Setrlimit(syscall.RLIMIT_DATA, &syscall.Rlimit{Cur: data, Max: data})
+		debug.SetMemoryLimit(memory)
+	}
+	if cpuSeconds > 0 {
+		syscall.Setrlimit(syscall.RLIMIT_CPU, &syscall.Rlimit{Cur: cpuSeconds, Max: cpuSeconds + 1})
+	}
+	debug.SetMaxStack(64 << 20)
+}
+
+// serve answers requests until its input ends.
+func serve(in io.Reader, out io.Writer) error {
+	r := bufio.NewReader(in)
+	w := bufio.NewWriter(out)
+	forms := map[int]*templates.Form{}
+	for {
+		head, err := readFrame(r)
+		if err != nil {
+			return err
+		}
+		data, err := readFrame(r)
+		if err != nil {
+			return err
+		}
+		var req request
+		if err := json.Unmarshal(head, &req); err != nil {
+			return fmt.Errorf("decode request: %w", err)
+		}
+		crash(req.Crash)
+		form, ok := forms[req.Year]
+		if !ok {
+			if form, err = templates.Load(req.Year); err != nil {
+				return err
+			}
+			forms[req.Year] = form
+		}
+		sub, findings := validate.Read(data, validate.Options{
+			Form: form, Filename: req.Filename, ReceivedAt: req.ReceivedAt, Cutoff: req.Cutoff,
+			MaxFileSize: req.MaxFileSize, MaxUnzipSize: req.MaxUnzipSize,
+		})
+		if err := writeJSON(w, response{Submission: sub, Findings: findings}); err != nil {
+			return err
+		}
+		if err := w.Flush(); err != nil {
+			return err
+		}
+	}
+}
+
+// crash simulates the failures a crafted workbook can cause in a parser.
+func crash(how string) {
+	switch how {
+	case "":
+	case "stack":
+		var recurse func(n int) int
+		recurse = func(n int) int { return recurse(n+1) + 1 }
+		recurse(0)
+	case "memory":
+		var hold [][]byte
+		for {
+			hold = append(hold, make([]byte, 64<<20))
+			for i := range hold[len(hold)-1] {
+				hold[len(hold)-1][i] = 1
+			}
+		}
+	case "hang":
+		select {}
+	case "exit":
+		os.Exit(7)
+	}
+}

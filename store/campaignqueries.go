@@ -1,0 +1,42 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// QueuedCountSince counts the mail queued for the address to
+// (case-insensitive) at or after since, whatever its state: the reply rate
+// cap counts what we decided to send, not only what went out.
+func (s *Store) QueuedCountSince(ctx context.Context, to string, since time.Time) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND created_at >= ?", to, ms(since)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("queued count: %w", err)
+	}
+	return n, nil
+}
+
+// ReminderKey names one agency's reminder of one day in RemindersSent.
+func ReminderKey(agency string, day int) string { return agency + "\x00" + strconv.Itoa(day) }
+
+// RemindersSent returns the reminders already recorded, by ReminderKey.
+func (s *Store) RemindersSent(ctx context.Context) (map[string]bool, error) {
+	rows, err := s.r.QueryContext(ctx, "SELECT agency, day FROM reminders")
+	if err != nil {
+		return nil, fmt.Errorf("reminders sent: %w", err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var agency string
+		var day int
+		if err := rows.Scan(&agency, &day); err != nil {
+			return nil, fmt.Errorf("reminders sent: %w", err)
+		}
+		out[ReminderKey(agency, day)] = true
+	}
+	return out, rows.Err()
+}
