@@ -75,6 +75,7 @@ type ComposeOptions struct {
 // whether it was on time, the check of every workbook with its findings,
 // what to do next, and the annotated workbooks as attachments.
 func Compose(in Incoming, opts ComposeOptions) (Mail, error) {
+	opts = opts.cleaned()
 	key := receiptKey(in)
 	if key == "" {
 		return Mail{}, errors.New("compose: incoming mail has neither Message-ID nor hash")
@@ -107,6 +108,14 @@ func Compose(in Incoming, opts ComposeOptions) (Mail, error) {
 	}
 	m.Warnings = warnings
 	return m, nil
+}
+
+// cleaned returns the options with the office's name and contact line on
+// one line each, so no setting can add a line to a mail.
+func (o ComposeOptions) cleaned() ComposeOptions {
+	o.FromName = cleanText(o.FromName, maxNameRunes)
+	o.Contact = cleanText(o.Contact, maxTextRunes)
+	return o
 }
 
 func receiptKey(in Incoming) string {

@@ -141,7 +141,7 @@ func attachmentParams(contentType, name string) (ct, cd string) {
 		q := quoteParam(name)
 		return contentType + "; name=" + q, "attachment; filename=" + q
 	}
-	word := mime.BEncoding.Encode("UTF-8", name)
+	word := strings.ReplaceAll(mime.BEncoding.Encode("UTF-8", name), "=?UTF-8?b?", "=?UTF-8?B?")
 	ct = contentType + "; name=\"" + word + "\""
 	cd = "attachment; filename=\"" + word + "\"; filename*=UTF-8''" + pctEncode(name)
 	return ct, cd

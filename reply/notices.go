@@ -12,6 +12,7 @@ import (
 // roster: the mail was received and passed to staff, no automatic check.
 // The caller decides whether such replies are sent at all.
 func ComposeUnknownSender(in Incoming, opts ComposeOptions) (Mail, error) {
+	opts = opts.cleaned()
 	key := receiptKey(in)
 	if key == "" {
 		return Mail{}, errors.New("compose: incoming mail has neither Message-ID nor hash")
@@ -85,6 +86,7 @@ type Recipient struct {
 // makes the Message-ID (e.g. "notice|2022-01-05T10:00"), the same key
 // giving the same Message-ID.
 func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts ComposeOptions) (Mail, error) {
+	opts = opts.cleaned()
 	if len(events) == 0 {
 		return Mail{}, errors.New("compose staff notice: no events")
 	}
@@ -150,6 +152,7 @@ type Reminder struct {
 // ComposeReminder reminds an agency of the deadline, with the blank form
 // attached. key makes the Message-ID (e.g. "reminder|agency|2022-01-03").
 func ComposeReminder(r Reminder, key string, opts ComposeOptions) (Mail, error) {
+	opts = opts.cleaned()
 	view := struct {
 		Agency, Cutoff, Contact, Office, OfficeAddr, FormName string
 		DaysLeft                                              int
@@ -181,6 +184,7 @@ type Consolidated struct {
 // ComposeConsolidated sends the consolidated workbook to staff. key makes
 // the Message-ID (e.g. "summary|2022-01-06").
 func ComposeConsolidated(c Consolidated, key string, opts ComposeOptions) (Mail, error) {
+	opts = opts.cleaned()
 	name := cleanFilename(c.Filename, "考核汇总.xlsx")
 	view := struct {
 		Summary  []string
