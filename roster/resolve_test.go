@@ -1,0 +1,114 @@
+package roster
+
+import (
+	"testing"
+
+	"kaohe/scoring"
+)
+
+func testRoster(t *testing.T) *Roster {
+	t.Helper()
+	csv := "考核单位,类型,邮箱\n" +
+		"朝阳区代办处,区,chaoyang@example.org\n" +
+		"朝阳区教育工会代办处,产业工会,cyjy@example.org\n" +
+		"海淀区代办处,区,haidian@example.org\n" +
+		"市建工集团代办处,总公司,jiangong@example.org\n"
+	r, problems, err := Parse("r.csv", []byte(csv))
+	if err != nil || len(problems) != 0 {
+		t.Fatalf("%v %v", err, problems)
+	}
+	return r
+}
+
+func TestBySender(t *testing.T) {
+	t.Parallel()
+	r := testRoster(t)
+	rows := []struct{ addr, want string }{
+		{"haidian@example.org", "海淀区代办处"},
+		{"  HaiDian@Example.Org ", "海淀区代办处"},
+		{"海淀区 <haidian@example.org>", "海淀区代办处"},
+		{`"Hai, Dian" <haidian@example.org>`, "海淀区代办处"},
+		{"<haidian@example.org>", "海淀区代办处"},
+		{"ｈａｉｄｉａｎ＠example.org", "海淀区代办处"},
+		{"haidian@example.org.evil", ""},
+		{"nobody@example.org", ""},
+		{"", ""},
+		{"not an address", ""},
+	}
+	for _, row := range rows {
+		a, ok := r.BySender(row.addr)
+		if ok != (row.want != "") || a.Name != row.want {
+			t.Errorf("BySender(%q) = %q, %v; want %q", row.addr, a.Name, ok, row.want)
+		}
+	}
+}
+
+func TestByUnit(t *testing.T) {
+	t.Parallel()
+	r := testRoster(t)
+	rows := []struct{ cell, want string }{
+		{"朝阳区代办处", "朝阳区代办处"},
+		{"朝阳区", "朝阳区代办处"},
+		{" 朝 阳 区 ", "朝阳区代办处"},
+		{"朝阳区（代办处）", "朝阳区代办处"},
+		{"考核单位：朝阳区代办处", "朝阳区代办处"},
+		{"朝阳区教育工会", "朝阳区教育工会代办处"},
+		{"北京市海淀区总工会", "海淀区代办处"}, // the cell contains one roster name
+		{"建工集团", "市建工集团代办处"}, // one roster name contains the cell
+		{"朝阳", ""},          // contained in two names: ambiguous
+		{"区", ""},           // too short to match by containment
+		{"丰台区", ""},
+		{"", ""},
+	}
+	for _, row := range rows {
+		a, ok := r.ByUnit(row.cell)
+		if ok != (row.want != "") || a.Name != row.want {
+			t.Errorf("ByUnit(%q) = %q, %v; want %q", row.cell, a.Name, ok, row.want)
+		}
+	}
+}
+
+func TestResolve(t *testing.T) {
+	t.Parallel()
+	r := testRoster(t)
+	rows := []struct {
+		name, sender, unit string
+		want               string
+		known, mismatch    bool
+		typ                scoring.AgencyType
+	}{
+		{"known sender, its unit", "haidian@example.org", "海淀区代办处", "海淀区代办处", true, false, scoring.District},
+		{"known sender, unit written loosely", "haidian@example.org", "海淀区", "海淀区代办处", true, false, scoring.District},
+		{"known sender, empty unit", "haidian@example.org", "", "海淀区代办处", true, false, scoring.District},
+		{"unknown sender, known unit", "someone@qq.example", "市建工集团", "市建工集团代办处", true, false, scoring.Sector},
+		{"sender and unit disagree", "haidian@example.org", "朝阳区代办处", "海淀区代办处", true, true, scoring.District},
+		{"known sender, unlisted unit", "jiangong@example.org", "丰台区代办处", "市建工集团代办处", true, true, scoring.Sector},
+		{"known sender, ambiguous unit of its own", "chaoyang@example.org", "朝阳", "朝阳区代办处", true, false, scoring.District},
+		{"both unknown, district name", "x@qq.example", " 丰台区代办处 ", "丰台区代办处", false, false, scoring.District},
+		{"both unknown, sector name", "x@qq.example", "市电力公司", "市电力公司", false, false, scoring.Sector},
+	}
+	for _, row := range rows {
+		t.Run(row.name, func(t *testing.T) {
+			a, known, mismatch := r.Resolve(row.sender, row.unit)
+			if a.Name != row.want || known != row.known || mismatch != row.mismatch || a.Type != row.typ {
+				t.Errorf("Resolve(%q, %q) = %q %s known=%v mismatch=%v; want %q %s known=%v mismatch=%v",
+					row.sender, row.unit, a.Name, a.Type, known, mismatch, row.want, row.typ, row.known, row.mismatch)
+			}
+			if !known && !a.TypeInferred {
+				t.Error("unknown agency's type not marked inferred")
+			}
+		})
+	}
+}
+
+func TestNilRoster(t *testing.T) {
+	t.Parallel()
+	var r *Roster
+	if _, ok := r.BySender("a@x.cn"); ok {
+		t.Error("nil roster knows a sender")
+	}
+	a, known, mismatch := r.Resolve("a@x.cn", "朝阳区代办处")
+	if known || mismatch || a.Name != "朝阳区代办处" || a.Type != scoring.District {
+		t.Errorf("nil roster Resolve = %+v %v %v", a, known, mismatch)
+	}
+}
