@@ -54,9 +54,9 @@ func TestByUnit(t *testing.T) {
 		{"考核单位：朝阳区代办处", "朝阳区代办处"},
 		{"朝阳区教育工会", "朝阳区教育工会代办处"},
 		{"北京市海淀区总工会", "海淀区代办处"}, // the cell contains one roster name
-		{"建工集团", "市建工集团代办处"}, // one roster name contains the cell
-		{"朝阳", ""},          // contained in two names: ambiguous
-		{"区", ""},           // too short to match by containment
+		{"建工集团", "市建工集团代办处"},    // one roster name contains the cell
+		{"朝阳", ""}, // contained in two names: ambiguous
+		{"区", ""},  // too short to match by containment
 		{"丰台区", ""},
 		{"", ""},
 	}
