@@ -159,3 +159,67 @@ func fullWidth(s string) string {
 	}
 	return string(out)
 }
+
+// Quirks lists harmless ways agencies write correct values, which a lenient
+// reader must accept (spec section 7, "Leniency that users expect"). Code is
+// "normalized_value" where the spec wants that note, "" where nothing is to
+// be reported. Apply them to a Good form.
+func Quirks(f *templates.Form) []Problem {
+	plain, _, _ := pickIndicators(f)
+	numberText := func(id string, format func(float64) string) func(*Values) {
+		return func(v *Values) {
+			if n, ok := number(v.Fields[id]); ok {
+				v.Fields[id] = format(n)
+			}
+		}
+	}
+	var qs []Problem
+	if plain.ID != "" {
+		id := plain.ID
+		qs = append(qs,
+			Problem{"score with unit", "normalized_value", id, func(v *Values) {
+				n, _ := number(v.Scores[id])
+				v.Scores[id] = fmt.Sprintf("%g分", n)
+			}},
+			Problem{"score as text with spaces", "", id, func(v *Values) {
+				n, _ := number(v.Scores[id])
+				v.Scores[id] = fmt.Sprintf(" %g ", n)
+			}},
+		)
+	}
+	qs = append(qs,
+		Problem{"count with thousands separator", "normalized_value", "staff",
+			numberText("staff", func(n float64) string { return thousands(int(n)) })},
+		Problem{"count with unit", "normalized_value", "unions",
+			numberText("unions", func(n float64) string { return fmt.Sprintf("%g个", n) })},
+		Problem{"full-width count", "normalized_value", "unions",
+			numberText("unions", func(n float64) string { return fullWidth(fmt.Sprintf("%g", n)) })},
+		Problem{"coverage as percent text", "", "coverage",
+			numberText("coverage", func(n float64) string { return fmt.Sprintf("%g%%", n) })},
+		Problem{"date in Chinese", "", "date", func(v *Values) {
+			var y, m, d int
+			if _, err := fmt.Sscanf(v.Date, "%d-%d-%d", &y, &m, &d); err == nil {
+				v.Date = fmt.Sprintf("%d年%d月%d日", y, m, d)
+			}
+		}},
+		Problem{"date as text", "", "date", func(v *Values) { v.DateAsText = true }},
+		Problem{"signature in label cell", "", "filler_sign", func(v *Values) {
+			v.InLabel["filler_sign"] = v.SignatureText["filler_sign"]
+			delete(v.SignatureText, "filler_sign")
+		}},
+		Problem{"seal as picture", "", "seal", func(v *Values) {
+			delete(v.SignatureText, "seal")
+			v.SignaturePicture["seal"] = true
+		}},
+	)
+	return qs
+}
+
+// thousands writes n with comma separators: 12,345.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}

@@ -31,6 +31,9 @@ type Values struct {
 	// SignaturePicture anchors a generated seal picture on the input cell of
 	// each signature field id set to true (a picture counts as present).
 	SignaturePicture map[string]bool
+	// InLabel writes a field's value after the colon in its label cell
+	// ("填报人签字：张三"), as some clerks do, by field id.
+	InLabel map[string]string
 	// Caps overrides printed 标准分 cells by indicator id (to fake an
 	// altered cap); absent keeps the form's cap.
 	Caps map[string]any
@@ -47,6 +50,7 @@ func (v Values) Clone() Values {
 	v.SignatureText = maps.Clone(v.SignatureText)
 	v.SignaturePicture = maps.Clone(v.SignaturePicture)
 	v.Caps = maps.Clone(v.Caps)
+	v.InLabel = maps.Clone(v.InLabel)
 	return v
 }
 
@@ -67,6 +71,9 @@ func (v Values) With(fn func(*Values)) Values {
 	}
 	if c.Caps == nil {
 		c.Caps = map[string]any{}
+	}
+	if c.InLabel == nil {
+		c.InLabel = map[string]string{}
 	}
 	fn(&c)
 	return c
@@ -126,6 +133,11 @@ func Fill(x *excelize.File, f *templates.Form, v Values) error {
 		if ok {
 			if err := setValue(x, sh, c, val, fd.Kind == templates.KindDate && !v.DateAsText); err != nil {
 				return fmt.Errorf("field %s: %w", fd.ID, err)
+			}
+		}
+		if text, ok := v.InLabel[fd.ID]; ok {
+			if err := x.SetCellValue(sh, l.FieldLabels[fd.ID], templates.FieldLabel(fd)+text); err != nil {
+				return fmt.Errorf("field %s label: %w", fd.ID, err)
 			}
 		}
 		if fd.Kind == templates.KindSign && v.SignaturePicture[fd.ID] {
