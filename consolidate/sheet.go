@@ -93,7 +93,10 @@ func (b *builder) write(t *table) error {
 	if err != nil {
 		return err
 	}
-	for i, c := range t.cols {
+	// The stream writer prepends each column it is told about and writes
+	// them in that order; Excel wants them ascending, so go from the right.
+	for i := len(t.cols) - 1; i >= 0; i-- {
+		c := t.cols[i]
 		lo, hi := c.min, c.max
 		if lo == 0 {
 			lo = 6
@@ -152,6 +155,9 @@ func (b *builder) write(t *table) error {
 			if c, ok := v.(excelize.Cell); ok {
 				styled = append(styled, c)
 				continue
+			}
+			if s, ok := v.(string); ok && s == "" {
+				v = nil
 			}
 			if tm, ok := v.(time.Time); ok {
 				v = excelTime(tm)
