@@ -90,7 +90,7 @@ func openError(err error) Finding {
 }
 
 // maxCalcs bounds how many formulas without a cached value are evaluated.
-const maxCalcs = 80
+const maxCalcs = 250
 
 // reader holds the state of one Read.
 type reader struct {
