@@ -31,14 +31,14 @@ func readTestdata(t testing.TB, name string) []byte {
 func TestParseFixtures(t *testing.T) {
 	const form = "朝阳区考核表.xlsx"
 	tests := []struct {
-		file        string
-		subject     string
-		from        Address
-		text        string // substring of Parsed.Text ("" means Text must be empty)
-		atts        []wantAtt
-		problem     string // substring of one Problem ("" means no problems)
-		messageID   string
-		wantNoText  bool
+		file       string
+		subject    string
+		from       Address
+		text       string // substring of Parsed.Text ("" means Text must be empty)
+		atts       []wantAtt
+		problem    string // substring of one Problem ("" means no problems)
+		messageID  string
+		wantNoText bool
 	}{
 		{file: "outlook_gbk.eml", subject: "朝阳区2021年度考核表", from: Address{"朝阳区办公室", "cy@example.cn"},
 			text: "您好，附件是考核表。", messageID: "41854f1b@example.cn",

@@ -1,0 +1,107 @@
+package ingest
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+func TestParseTextCharsets(t *testing.T) {
+	const rare = "𠀀姓名䶮" // GB18030 four-byte and Ext-A characters
+	g := gbk(t, rare)
+	tests := []struct {
+		name, ct, cte, body, want, problem string
+	}{
+		{"gb2312 label with gb18030 text", "text/plain; charset=gb2312", "8bit", g, rare, ""},
+		{"GB2312 upper", "text/plain; charset=\"GB2312\"", "8bit", g, rare, ""},
+		{"gbk", "text/plain; charset=gbk", "8bit", g, rare, ""},
+		{"euc-cn", "text/plain; charset=euc-cn", "8bit", g, rare, ""},
+		{"GB_2312-80", "text/plain; charset=GB_2312-80", "8bit", g, rare, ""},
+		{"cp936", "text/plain; charset=cp936", "8bit", g, rare, ""},
+		{"no charset raw gbk", "text/plain", "8bit", g, rare, ""},
+		{"no content type", "", "8bit", "hello", "hello", ""},
+		{"utf-8 qp", "text/plain; charset=utf-8", "quoted-printable", "=E4=BD=A0=E5=A5=BD=\r\n!", "你好!", ""},
+		{"base64 without padding and with junk", "text/plain; charset=utf-8", "base64", "5L2g5a \r\n W9\t*", "你好", ""},
+		{"big5", "text/plain; charset=big5", "8bit", "\xa5x\xa5_", "台北", ""},
+		{"x-weird skipped", "text/plain; charset=x-weird", "8bit", "abc", "", `unknown charset "x-weird"`},
+		{"unknown transfer encoding", "text/plain", "x-uuencode", "abc", "abc", "unknown Content-Transfer-Encoding"},
+		{"control characters removed", "text/plain", "8bit", "a\x00b\x1bc\u202Ed\r\ne", "abcd\ne", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			raw := "Subject: t\r\n"
+			if tc.ct != "" {
+				raw += "Content-Type: " + tc.ct + "\r\n"
+			}
+			raw += "Content-Transfer-Encoding: " + tc.cte + "\r\n\r\n" + tc.body
+			p, err := Parse([]byte(raw), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Text != tc.want {
+				t.Errorf("Text = %q, want %q", p.Text, tc.want)
+			}
+			if tc.problem != "" && !problemsContain(p, tc.problem) || tc.problem == "" && len(p.Problems) > 0 {
+				t.Errorf("problems %q, want %q", p.Problems, tc.problem)
+			}
+		})
+	}
+}
+
+func TestParseTextChoice(t *testing.T) {
+	html := "Content-Type: text/html; charset=utf-8\r\n\r\n<p>网页</p><script>x()</script>"
+	plain := "Content-Type: text/plain; charset=utf-8\r\n\r\n纯文本"
+	plain2 := "Content-Type: text/plain; charset=utf-8\r\n\r\n第二段"
+	tests := []struct {
+		name  string
+		parts []string
+		want  string
+	}{
+		{"plain preferred over earlier html", []string{html, plain}, "纯文本"},
+		{"first plain wins", []string{plain, plain2}, "纯文本"},
+		{"html only", []string{html}, "网页"},
+		{"attachment text is not body", []string{"Content-Type: text/plain\r\nContent-Disposition: attachment\r\n\r\nfile", plain2}, "第二段"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p, err := Parse(mailWith(tc.parts...), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Text != tc.want {
+				t.Errorf("Text = %q, want %q", p.Text, tc.want)
+			}
+		})
+	}
+}
+
+func TestParseTextCap(t *testing.T) {
+	body := strings.Repeat("考", 1000) // 3000 bytes
+	p, err := Parse([]byte("Content-Type: text/plain; charset=utf-8\r\n\r\n"+body), Limits{MaxTextBytes: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Text) != 999 || !utf8.ValidString(p.Text) {
+		t.Errorf("capped text: %d bytes, valid %v", len(p.Text), utf8.ValidString(p.Text))
+	}
+}
+
+func TestParseDamagedParts(t *testing.T) {
+	xlsx := readTestdata(t, "chaoyang.xlsx")
+	truncated := "From: a@example.cn\r\nContent-Type: multipart/mixed; boundary=BB\r\n\r\n--BB\r\n" +
+		"Content-Type: text/plain\r\n\r\nhi\r\n--BB\r\n" + mimeAttachment("ok.xlsx", xlsx) + "--BB\r\n" +
+		"Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\nUEsDBBQ"
+	p, err := Parse([]byte(truncated), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Text != "hi" || len(p.Attachments) != 1 || p.Attachments[0].Filename != "ok.xlsx" ||
+		!problemsContain(p, "unreadable, skipped") || !problemsContain(p, "without its final boundary") {
+		t.Errorf("text %q attachments %v problems %q", p.Text, names(p.Attachments), p.Problems)
+	}
+	noBoundary := "Content-Type: multipart/mixed\r\n\r\nbody"
+	p, err = Parse([]byte(noBoundary), Limits{})
+	if err != nil || !problemsContain(p, "without boundary") {
+		t.Errorf("err %v problems %v", err, p.Problems)
+	}
+}
