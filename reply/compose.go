@@ -187,7 +187,7 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 		Greeting:   cleanText(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
 		Subject:    untrusted(in.Subject, maxSubjectRunes),
 		Received:   cnTime(in.ReceivedAt),
-		Cutoff:     cnTime(in.Cutoff),
+		Cutoff:     cnDeadline(in.Cutoff),
 		OnTime:     in.OnTime,
 		Contact:    opts.Contact,
 		Office:     opts.FromName,
@@ -334,6 +334,8 @@ func itemLabel(f validate.Finding, form *templates.Form) string {
 			}
 		}
 		return cleanText(f.Field, 32)
+	case f.Code == validate.CodeTotalMismatch && form != nil && form.TotalLabel != "":
+		return form.TotalLabel
 	case f.Code.FileLevel():
 		return "整个文件"
 	}

@@ -158,7 +158,7 @@ func ComposeReminder(r Reminder, key string, opts ComposeOptions) (Mail, error) 
 		DaysLeft                                              int
 		Attached                                              bool
 	}{
-		Agency: cleanText(r.Agency, maxNameRunes), Cutoff: cnTime(r.Cutoff), Contact: opts.Contact,
+		Agency: cleanText(r.Agency, maxNameRunes), Cutoff: cnDeadline(r.Cutoff), Contact: opts.Contact,
 		Office: opts.FromName, OfficeAddr: opts.From, FormName: cleanFilename(r.FormName, "考核表.xlsx"),
 		DaysLeft: r.DaysLeft, Attached: len(r.BlankForm) > 0,
 	}

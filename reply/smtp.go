@@ -73,14 +73,14 @@ func send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []b
 	}
 	host, _, err := net.SplitHostPort(cfg.Addr)
 	if err != nil {
-		return &SendError{Msg: "bad smtp address: " + err.Error(), Err: err}
+		return &SendError{Temporary: true, Msg: "bad smtp address: " + err.Error(), Err: err}
 	}
 	mode := strings.ToLower(cfg.TLS)
 	if mode == "none" && !isLoopback(host) {
-		return &SendError{Msg: "plain SMTP is allowed only to a loopback address"}
+		return &SendError{Temporary: true, Msg: "plain SMTP is allowed only to a loopback address"}
 	}
 	if mode != "tls" && mode != "starttls" && mode != "none" {
-		return &SendError{Msg: fmt.Sprintf("unknown smtp tls mode %q", cfg.TLS)}
+		return &SendError{Temporary: true, Msg: fmt.Sprintf("unknown smtp tls mode %q", cfg.TLS)}
 	}
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
 	if cfg.TLSConfig != nil {
