@@ -101,6 +101,11 @@ func sniffZip(data []byte, lim limits, name string) *Finding {
 	for _, zf := range zr.File {
 		size := zf.UncompressedSize64
 		total += size
+		if zf.CompressedSize64 > size+size/64+1024 {
+			// Deflate never grows data this much: the directory lies about
+			// the size, as zip bombs do.
+			return fileFinding(CodeUnreadableFile, name+"已损坏（压缩包内的文件大小记录不正确），无法读取。请用 Excel 或 WPS 打开考核表，另存为新的 .xlsx 文件后再发送。")
+		}
 		lower := strings.ToLower(strings.ReplaceAll(zf.Name, "\\", "/"))
 		switch {
 		case lower == "mimetype":
