@@ -49,35 +49,46 @@ func (s *Store) RecordMessage(ctx context.Context, m Message) (Message, bool, er
 	}
 	var id int64
 	var dup bool
+	var got Message
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, "SELECT id FROM messages WHERE message_id = ? AND hash = ?", m.MessageID, m.Hash).Scan(&id)
-		if err == nil {
+		switch {
+		case err == nil:
 			dup = true
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
+		case !errors.Is(err, sql.ErrNoRows):
 			return err
+		default:
+			if id, err = insertMessage(ctx, tx, m, s.now()); err != nil {
+				return err
+			}
 		}
-		res, err := tx.ExecContext(ctx, `INSERT INTO messages (message_id, hash, mailbox, uid_validity, uid, sender, sender_name,
-			subject, received_at, size, outcome, agency, on_time, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
-			m.MessageID, m.Hash, m.Mailbox, m.UIDValidity, m.UID, m.Sender, m.SenderName, m.Subject,
-			ms(m.ReceivedAt), m.Size, OutcomeReceived, m.Agency, boolInt(m.OnTime), ms(s.now()))
+		rows, err := queryMessages(ctx, tx, "WHERE id = ?", id)
 		if err != nil {
 			return err
 		}
-		id, err = res.LastInsertId()
-		return err
+		got = rows[0]
+		return nil
 	})
 	if err != nil {
 		return Message{}, false, fmt.Errorf("record message: %w", err)
 	}
-	got, err := s.Message(ctx, id)
-	return got, dup, err
+	return got, dup, nil
+}
+
+func insertMessage(ctx context.Context, tx *sql.Tx, m Message, now time.Time) (int64, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO messages (message_id, hash, mailbox, uid_validity, uid, sender, sender_name,
+			subject, received_at, size, outcome, agency, on_time, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+		m.MessageID, m.Hash, m.Mailbox, m.UIDValidity, m.UID, m.Sender, m.SenderName, m.Subject,
+		ms(m.ReceivedAt), m.Size, OutcomeReceived, m.Agency, boolInt(m.OnTime), ms(now))
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
 }
 
 // Message returns the message with this row id, or an error wrapping ErrNotFound.
 func (s *Store) Message(ctx context.Context, id int64) (Message, error) {
-	found, err := s.queryMessages(ctx, "WHERE id = ?", id)
+	found, err := queryMessages(ctx, s.r, "WHERE id = ?", id)
 	if err != nil {
 		return Message{}, err
 	}
@@ -170,11 +181,16 @@ func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]Message, error
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	return s.queryMessages(ctx, q, args...)
+	return queryMessages(ctx, s.r, q, args...)
 }
 
-func (s *Store) queryMessages(ctx context.Context, tail string, args ...any) ([]Message, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, message_id, hash, mailbox, uid_validity, uid, sender, sender_name, subject,
+// querier is a *sql.DB or a *sql.Tx.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func queryMessages(ctx context.Context, q querier, tail string, args ...any) ([]Message, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, message_id, hash, mailbox, uid_validity, uid, sender, sender_name, subject,
 		received_at, size, outcome, attempts, last_error, agency, on_time, created_at, done_at FROM messages `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query messages: %w", err)

@@ -95,11 +95,7 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 		if done != 0 {
 			return ErrAlreadyDone
 		}
-		ins, err := prepareInserts(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer ins.close()
+		ins := s.ins.in(ctx, tx)
 		for i, a := range r.Attachments {
 			var attID int64
 			if err := ins.attachment.QueryRowContext(ctx, r.MessageID, i, a.Filename, a.Kind, a.Size, a.Hash, a.Note).Scan(&attID); err != nil {
@@ -150,40 +146,57 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 	return nil
 }
 
-// inserts are the statements of SaveResult, prepared once per transaction.
+// inserts are the statements of SaveResult and ReplaceReports. They are
+// prepared once on the writer's connection (prepareInserts) and bound to
+// each transaction with Tx.StmtContext, which reuses the prepared statement
+// because the writer pool has a single connection.
 type inserts struct {
 	attachment, nextVersion, submission, score, finding, outbox *sql.Stmt
 }
 
-func prepareInserts(ctx context.Context, tx *sql.Tx) (*inserts, error) {
-	var ins inserts
-	for _, p := range []struct {
-		dst **sql.Stmt
-		sql string
-	}{
-		{&ins.attachment, "INSERT INTO attachments (message, idx, filename, kind, size, hash, note) VALUES (?,?,?,?,?,?,?) RETURNING id"},
-		{&ins.nextVersion, "SELECT COALESCE(MAX(version), 0) + 1 FROM submissions WHERE agency = ?"},
-		{&ins.submission, `INSERT INTO submissions (message, attachment, agency, version, unit, agency_type, form, status,
-			self_total, verified_total, errors, warnings, on_time, received_at, report, updated_at)
-			VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`},
-		{&ins.score, "INSERT OR REPLACE INTO scores (submission, indicator, section, self, verified, cap) VALUES (?,?,?,?,?,?)"},
-		{&ins.finding, "INSERT INTO findings (submission, code, severity, sheet, cell, indicator, field, message) VALUES (?,?,?,?,?,?,?,?)"},
-		{&ins.outbox, "INSERT INTO outbox (message_id, kind, to_addr, raw, related, next_attempt, created_at) VALUES (?,?,?,?,?,?,?)"},
-	} {
-		st, err := tx.PrepareContext(ctx, p.sql)
+var insertSQL = []string{
+	"INSERT INTO attachments (message, idx, filename, kind, size, hash, note) VALUES (?,?,?,?,?,?,?) RETURNING id",
+	"SELECT COALESCE(MAX(version), 0) + 1 FROM submissions WHERE agency = ?",
+	`INSERT INTO submissions (message, attachment, agency, version, unit, agency_type, form, status,
+		self_total, verified_total, errors, warnings, on_time, received_at, report, updated_at)
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+	"INSERT OR REPLACE INTO scores (submission, indicator, section, self, verified, cap) VALUES (?,?,?,?,?,?)",
+	"INSERT INTO findings (submission, code, severity, sheet, cell, indicator, field, message) VALUES (?,?,?,?,?,?,?,?)",
+	"INSERT INTO outbox (message_id, kind, to_addr, raw, related, next_attempt, created_at) VALUES (?,?,?,?,?,?,?)",
+}
+
+func (ins *inserts) list() []**sql.Stmt {
+	return []**sql.Stmt{&ins.attachment, &ins.nextVersion, &ins.submission, &ins.score, &ins.finding, &ins.outbox}
+}
+
+// prepareInserts prepares the statements on db.
+func prepareInserts(ctx context.Context, db *sql.DB) (*inserts, error) {
+	ins := new(inserts)
+	for i, dst := range ins.list() {
+		st, err := db.PrepareContext(ctx, insertSQL[i])
 		if err != nil {
 			ins.close()
 			return nil, fmt.Errorf("prepare: %w", err)
 		}
-		*p.dst = st
+		*dst = st
 	}
-	return &ins, nil
+	return ins, nil
+}
+
+// in binds the statements to tx; they are closed when tx ends.
+func (ins *inserts) in(ctx context.Context, tx *sql.Tx) *inserts {
+	out := new(inserts)
+	src := ins.list()
+	for i, dst := range out.list() {
+		*dst = tx.StmtContext(ctx, *src[i])
+	}
+	return out
 }
 
 func (ins *inserts) close() {
-	for _, st := range []*sql.Stmt{ins.attachment, ins.nextVersion, ins.submission, ins.score, ins.finding, ins.outbox} {
-		if st != nil {
-			st.Close()
+	for _, st := range ins.list() {
+		if *st != nil {
+			(*st).Close()
 		}
 	}
 }

@@ -55,6 +55,7 @@ type Store struct {
 	now      func() time.Time
 	w        *sql.DB // writer pool: one connection, immediate transactions
 	r        *sql.DB // reader pool: query_only connections
+	ins      *inserts
 	lock     *os.File
 }
 
@@ -120,6 +121,9 @@ func (s *Store) openDB(path string) error {
 	if err := quickCheck(ctx, w); err != nil {
 		return err
 	}
+	if s.ins, err = prepareInserts(ctx, w); err != nil {
+		return err
+	}
 	r, err := sql.Open("sqlite", dsn(path, true))
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
@@ -152,6 +156,10 @@ func (s *Store) Close() error {
 	if s.r != nil {
 		errs = append(errs, s.r.Close())
 		s.r = nil
+	}
+	if s.ins != nil {
+		s.ins.close()
+		s.ins = nil
 	}
 	if s.w != nil {
 		// Fold the WAL back into the database on a clean shutdown.

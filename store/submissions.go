@@ -240,12 +240,7 @@ func (s *Store) ReplaceReports(ctx context.Context, submissionID int64, rep *ass
 				return err
 			}
 		}
-		ins, err := prepareInserts(ctx, tx)
-		if err != nil {
-			return err
-		}
-		defer ins.close()
-		return ins.details(ctx, submissionID, rep)
+		return s.ins.in(ctx, tx).details(ctx, submissionID, rep)
 	})
 	if err != nil {
 		return false, fmt.Errorf("replace report: %w", err)
