@@ -79,7 +79,7 @@ func (r *reader) fractionPercent(rule ratioRule) {
 	pfd, _ := r.form.Field(rule.percent)
 	if pv.Number > 0 && pv.Number <= 1 && math.Abs(pv.Number-want) > coverageTolerance &&
 		math.Abs(pv.Number*100-want) <= coverageTolerance {
-		pv.Number *= 100
+		pv.Number = math.Round(pv.Number*100*1e9) / 1e9
 		r.sub.Fields[rule.percent] = pv
 		r.add(CodeNormalizedValue, pv.Cell, "", rule.percent, fmt.Sprintf(
 			"%s：「%s」的「%s」按 %s%% 读取。", pv.Cell, pfd.Label, pv.Raw, fmtNum(round2(pv.Number))))

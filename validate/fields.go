@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"kaohe/templates"
@@ -130,7 +131,7 @@ func (r *reader) readField(fd templates.Field, fv *FieldValue, at pos) {
 		}
 		v := n.Value
 		if fd.Kind == templates.KindPercent && !n.Percent && r.percentFormatted(at) {
-			v *= 100
+			v = math.Round(v*100*1e9) / 1e9
 		}
 		fv.Number, fv.IsNumber = v, true
 		if n.Lenient {

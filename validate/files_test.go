@@ -136,11 +136,15 @@ func TestFileLevel(t *testing.T) {
 		{"no form", func(t *testing.T) []byte { return tinyWorkbook(t) }, nil, CodeFormNotFound, "Sheet1"},
 		{"too large", func(*testing.T) []byte { return bytes.Repeat([]byte("PK\x03\x04"), 6<<20) }, nil, CodeUnreadableFile, "超过"},
 		{"size limit from options", func(*testing.T) []byte { return official }, func(o Options) Options { o.MaxFileSize = 1000; return o }, CodeUnreadableFile, "超过"},
-		{"zip bomb", func(t *testing.T) []byte { return replacePart(t, tinyWorkbook(t), "xl/worksheets/sheet1.xml", spaces(110<<20), 0) }, nil, CodeUnreadableFile, "解压后"},
+		{"zip bomb", func(t *testing.T) []byte {
+			return replacePart(t, tinyWorkbook(t), "xl/worksheets/sheet1.xml", spaces(110<<20), 0)
+		}, nil, CodeUnreadableFile, "解压后"},
 		{"zip bomb lying sizes", func(t *testing.T) []byte {
 			return replacePart(t, tinyWorkbook(t), "xl/worksheets/sheet1.xml", spaces(110<<20), 4096)
 		}, nil, CodeUnreadableFile, ""},
-		{"large sheet", func(t *testing.T) []byte { return replacePart(t, tinyWorkbook(t), "xl/worksheets/sheet1.xml", bigRows(50<<20), 0) }, nil, CodeUnreadableFile, "过大"},
+		{"large sheet", func(t *testing.T) []byte {
+			return replacePart(t, tinyWorkbook(t), "xl/worksheets/sheet1.xml", bigRows(50<<20), 0)
+		}, nil, CodeUnreadableFile, "过大"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
