@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"runtime/debug"
+	"sync/atomic"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -58,9 +59,14 @@ type Config struct {
 
 // Pipeline processes incoming mail. Create it with New.
 type Pipeline struct {
-	cfg   Config
-	store *store.Store
+	cfg     Config
+	store   *store.Store
+	handled atomic.Uint64
 }
+
+// Handled counts the messages this pipeline committed, so the daemon knows
+// when a batch changed something.
+func (p *Pipeline) Handled() uint64 { return p.handled.Load() }
 
 // New returns a pipeline writing to st.
 func New(st *store.Store, cfg Config) *Pipeline {
@@ -129,6 +135,7 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 		return p.failed(ctx, rec, err, log)
 	}
 	p.cfg.Metrics.Message(res.Outcome)
+	p.handled.Add(1)
 	ev := log.Info().Str("outcome", res.Outcome).Str("agency", res.Agency).Bool("on_time", res.OnTime).
 		Int("attachments", len(res.Attachments)).Int("findings", countFindings(res)).Int("replies", len(res.Outbox)).
 		Dur("took", p.cfg.Now().Sub(start))

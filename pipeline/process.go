@@ -132,10 +132,10 @@ func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.
 		Reader: p.cfg.Reader,
 		Resolve: func(unit string) assess.Agency {
 			ag, known, mismatch := p.cfg.Roster.Resolve(sender, unit)
-			resolved = ag
 			if !known {
 				return assess.Agency{}
 			}
+			resolved = ag
 			return assess.Agency{Name: ag.Name, Type: ag.Type, Known: true, Mismatch: mismatch}
 		},
 	})

@@ -153,6 +153,10 @@ func send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []b
 			return err
 		}
 	}
+	if len(to) == 1 && to[0] == checkOnlyRecipient {
+		_ = c.Quit()
+		return errCheckOnly
+	}
 	if err := c.Mail(from, nil); err != nil {
 		return err
 	}

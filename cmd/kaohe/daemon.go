@@ -1,0 +1,389 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/mail"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"kaohe/campaign"
+	"kaohe/config"
+	"kaohe/ingest"
+	"kaohe/monitor"
+	"kaohe/pipeline"
+	"kaohe/reply"
+	"kaohe/roster"
+	"kaohe/sandbox"
+	"kaohe/store"
+	"kaohe/templates"
+)
+
+// daemonOptions are what tests and the demo change about a daemon.
+type daemonOptions struct {
+	Now func() time.Time
+	// InProcess reads workbooks in this process instead of a sandboxed
+	// worker (the demo and `kaohe reprocess` on a trusted archive).
+	InProcess bool
+	IMAPTLS   *tls.Config
+	SMTPTLS   *tls.Config
+	// FastRetry lets the mailbox reconnect fast after a refused login
+	// (tests); production waits at least a minute.
+	FastRetry bool
+}
+
+// daemon is every piece of `kaohe serve`, built from the configuration.
+type daemon struct {
+	cfg      config.Config
+	log      zerolog.Logger
+	now      func() time.Time
+	form     *templates.Form
+	store    *store.Store
+	roster   *roster.Roster
+	runner   *sandbox.Runner
+	pipe     *pipeline.Pipeline
+	watcher  *ingest.Watcher
+	sender   *reply.Sender
+	campaign *campaign.Campaign
+	metrics  *monitor.Metrics
+	wake     chan struct{}
+	started  time.Time
+}
+
+// newDaemon builds the daemon; Close releases what it opened.
+func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *daemon, err error) {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	d = &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, wake: make(chan struct{}, 1), started: now()}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+	if d.form, err = templates.Load(cfg.Campaign.FormYear); err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	if d.store, err = store.Open(cfg.DataDir, store.Options{Now: now}); err != nil {
+		return nil, err
+	}
+	if d.roster, err = loadRoster(cfg.Roster, log); err != nil {
+		return nil, err
+	}
+	var reader pipeline.Reader
+	if !opts.InProcess {
+		if d.runner, err = sandbox.New("", sandbox.Limits{Memory: cfg.Limits.WorkerMemory,
+			CPUSeconds: uint64(cfg.Limits.WorkerCPUSeconds), Wall: cfg.Limits.WorkerTimeout}); err != nil {
+			return nil, err
+		}
+		reader = d.runner.Read
+	}
+	compose, err := composeOptions(cfg, d.form)
+	if err != nil {
+		return nil, err
+	}
+	fromAddr := compose.From
+	d.pipe = pipeline.New(d.store, pipeline.Config{
+		Form: d.form, Cutoff: cfg.Campaign.Cutoff, Roster: d.roster, Reader: reader,
+		MIME:        ingest.Limits{MaxAttachmentSize: cfg.Limits.MaxAttachmentSize, MaxUnzipSize: cfg.Limits.MaxUnzipSize},
+		MaxFileSize: cfg.Limits.MaxAttachmentSize, MaxUnzipSize: cfg.Limits.MaxUnzipSize,
+		Compose: compose, Own: append([]string{fromAddr, cfg.IMAP.User}, cfg.Campaign.Staff...),
+		ReplyUnknownSenders: cfg.Reply.UnknownSenders, RepliesPerSenderPerHour: cfg.SMTP.PerRecipientPerHour,
+		MaxAttempts: cfg.IMAP.MaxAttempts, Now: now, Log: log, Metrics: d.metrics,
+	})
+	d.watcher = ingest.NewWatcher(ingest.MailboxConfig{
+		Addr: cfg.IMAP.Addr, TLS: ingest.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS,
+		User: cfg.IMAP.User, Password: string(cfg.IMAP.Password),
+		Mailbox: cfg.IMAP.Mailbox, Done: cfg.IMAP.Done,
+		PollInterval: cfg.IMAP.PollInterval, IdleMax: cfg.IMAP.IdleMax, CommandTimeout: cfg.IMAP.CommandTimeout,
+		MaxMessageSize: cfg.IMAP.MaxMessageSize, AllowFastAuthRetry: opts.FastRetry,
+		Logger: log.With().Str("component", "imap").Logger(), Now: now,
+	}, d.store, d.handle)
+	d.sender = &reply.Sender{
+		Store: outboxAdapter{d.store, d.metrics},
+		SMTP: reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), TLSConfig: opts.SMTPTLS,
+			User: cfg.SMTP.User, Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout},
+		From: fromAddr, PerRecipientPerHour: cfg.SMTP.PerRecipientPerHour, GlobalPerDay: cfg.SMTP.PerDay,
+		Now: now, Log: log.With().Str("component", "smtp").Logger(), Wake: d.wake,
+	}
+	d.campaign = campaign.New(d.store, campaign.Config{
+		Form: d.form, Roster: d.roster, Cutoff: cfg.Campaign.Cutoff, ReminderDays: cfg.Campaign.ReminderDays,
+		ReminderTime:     campaign.TimeOfDay{Hour: cfg.Campaign.ReminderTime.Hour, Minute: cfg.Campaign.ReminderTime.Minute},
+		DailySummaryTime: campaign.TimeOfDay{Hour: cfg.Campaign.DailySummaryTime.Hour, Minute: cfg.Campaign.DailySummaryTime.Minute},
+		Staff:            cfg.Campaign.Staff, Compose: compose, Now: now,
+		Log: log.With().Str("component", "campaign").Logger(),
+	})
+	return d, nil
+}
+
+// handle is the watcher's handler: the pipeline, then a nudge to the sender.
+func (d *daemon) handle(ctx context.Context, m ingest.Fetched) error {
+	err := d.pipe.Handle(ctx, m)
+	if err == nil {
+		select {
+		case d.wake <- struct{}{}:
+		default:
+		}
+	}
+	return err
+}
+
+func loadRoster(path string, log zerolog.Logger) (*roster.Roster, error) {
+	if path == "" {
+		log.Warn().Msg("no roster configured: every sender is unknown and agency types are inferred from unit names")
+		return &roster.Roster{}, nil
+	}
+	r, problems, err := roster.Load(path)
+	if err != nil {
+		return nil, fmt.Errorf("roster %s: %w", path, err)
+	}
+	for _, p := range problems {
+		log.Warn().Str("roster", path).Str("problem", p.String()).Msg("roster row skipped or doubtful")
+	}
+	log.Info().Int("agencies", len(r.Agencies)).Msg("roster loaded")
+	return r, nil
+}
+
+func composeOptions(cfg config.Config, form *templates.Form) (reply.ComposeOptions, error) {
+	opts := reply.ComposeOptions{MsgIDDomain: cfg.MessageIDDomain(), Form: form,
+		Contact: contactLine(cfg)}
+	if cfg.Reply.From != "" {
+		a, err := mail.ParseAddress(cfg.Reply.From)
+		if err != nil {
+			return opts, fmt.Errorf("from address %q: %w", cfg.Reply.From, err)
+		}
+		opts.From, opts.FromName = a.Address, a.Name
+	}
+	if opts.FromName == "" {
+		opts.FromName = "中国职工保险互助会北京办事处"
+	}
+	if cfg.Reply.TemplateDir != "" {
+		opts.Templates = os.DirFS(cfg.Reply.TemplateDir)
+		if err := reply.CheckTemplates(opts.Templates); err != nil {
+			return opts, fmt.Errorf("mail templates in %s: %w", cfg.Reply.TemplateDir, err)
+		}
+	}
+	return opts, nil
+}
+
+func contactLine(cfg config.Config) string {
+	var parts []string
+	if cfg.Reply.ContactNames != "" {
+		parts = append(parts, "联系人："+cfg.Reply.ContactNames)
+	}
+	if cfg.Reply.ContactPhone != "" {
+		parts = append(parts, "电话："+cfg.Reply.ContactPhone)
+	}
+	if cfg.Reply.From != "" {
+		if a, err := mail.ParseAddress(cfg.Reply.From); err == nil {
+			parts = append(parts, "邮箱："+a.Address)
+		}
+	}
+	return strings.Join(parts, "，")
+}
+
+// Close releases the daemon's resources.
+func (d *daemon) Close() {
+	if d.runner != nil {
+		d.runner.Close()
+	}
+	if d.store != nil {
+		d.store.Close()
+	}
+}
+
+// once drains the mailbox, runs the campaign jobs and sends what is due.
+func (d *daemon) once(ctx context.Context) error {
+	start := d.now()
+	if err := d.watcher.Once(ctx); err != nil {
+		return fmt.Errorf("mailbox: %w", err)
+	}
+	d.metrics.Poll(d.now(), d.now().Sub(start))
+	if err := d.campaign.AfterBatch(ctx); err != nil {
+		return fmt.Errorf("after batch: %w", err)
+	}
+	if err := d.campaign.Tick(ctx); err != nil {
+		return fmt.Errorf("campaign: %w", err)
+	}
+	return d.flush(ctx)
+}
+
+// flush sends everything due until nothing more is sent.
+func (d *daemon) flush(ctx context.Context) error {
+	for {
+		n, err := d.sender.Flush(ctx)
+		if err != nil {
+			return fmt.Errorf("send: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+	}
+}
+
+// run is `kaohe serve`: the mailbox, the sender, the campaign clock and
+// the HTTP endpoint, until ctx ends; then in-flight work gets a grace
+// period.
+func (d *daemon) run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make(chan error, 3)
+	work, stopWork := context.WithCancel(context.Background())
+	defer stopWork()
+	goRun := func(name string, f func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := f(work); err != nil && !errors.Is(err, context.Canceled) {
+				d.log.Error().Err(err).Str("component", name).Msg("stopped with an error")
+				errs <- fmt.Errorf("%s: %w", name, err)
+			}
+		}()
+	}
+	goRun("imap", d.watcher.Run)
+	goRun("smtp", d.sender.Run)
+	goRun("campaign", d.clock)
+	if d.cfg.HTTP.Listen != "" {
+		h := monitor.Handler(monitor.Sources{
+			Metrics: d.metrics, UnhealthyAfter: d.cfg.HTTP.UnhealthyAfter, Now: d.now, Started: d.started,
+			IMAP: func() (bool, string) {
+				st := d.watcher.Status()
+				return st.Connected, st.LastError
+			},
+			Outbox: d.store.OutboxDepth,
+		})
+		goRun("http", func(ctx context.Context) error { return monitor.Serve(ctx, d.cfg.HTTP.Listen, h) })
+	}
+	d.log.Info().Str("mailbox", d.cfg.IMAP.Mailbox).Str("imap", d.cfg.IMAP.Addr).Str("http", d.cfg.HTTP.Listen).Msg("kaohe serving")
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errs:
+	}
+	d.log.Info().Msg("stopping: finishing the message in hand")
+	stopWork()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		d.log.Warn().Msg("components did not stop within 5 s")
+	}
+	return err
+}
+
+// clock runs the campaign jobs: after a batch of mail the workbook and
+// staff notices, every minute the reminders and summaries, and one staff
+// alert when the mailbox has been unreachable too long.
+func (d *daemon) clock(ctx context.Context) error {
+	tick := time.NewTimer(0)
+	defer tick.Stop()
+	var seen uint64
+	var lastPoll time.Time
+	alerted := false
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+		st := d.watcher.Status()
+		if st.LastPoll.After(lastPoll) {
+			lastPoll = st.LastPoll
+			d.metrics.Poll(st.LastPoll, 0)
+		}
+		if n := d.pipe.Handled(); n != seen {
+			seen = n
+			if err := d.campaign.AfterBatch(ctx); err != nil {
+				d.log.Error().Err(err).Msg("after batch")
+			}
+		}
+		if err := d.campaign.Tick(ctx); err != nil {
+			d.log.Error().Err(err).Msg("campaign jobs")
+		}
+		alerted = d.mailboxAlert(ctx, st, alerted)
+		d.nudgeSender()
+		tick.Reset(10 * time.Second)
+	}
+}
+
+func (d *daemon) nudgeSender() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// mailboxAlert tells staff once when the mailbox has been unreachable for
+// longer than the configured time, and re-arms when it is back.
+func (d *daemon) mailboxAlert(ctx context.Context, st ingest.Status, alerted bool) bool {
+	if st.Connected || d.cfg.HTTP.MailboxAlertAfter <= 0 {
+		return false
+	}
+	since := st.LastPoll
+	if since.IsZero() {
+		since = d.started
+	}
+	if alerted || d.now().Sub(since) < d.cfg.HTTP.MailboxAlertAfter {
+		return alerted
+	}
+	if err := d.campaign.Alert(ctx, fmt.Sprintf("自 %s 起无法连接考核邮箱 %s（%s），新的考核表暂时收不到。请检查邮箱密码、网络或邮件服务商的状态。",
+		since.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"), d.cfg.IMAP.User, st.LastError)); err != nil {
+		d.log.Error().Err(err).Msg("mailbox alert")
+		return false
+	}
+	d.log.Error().Str("last_error", st.LastError).Msg("mailbox unreachable: staff alerted")
+	return true
+}
+
+// outboxAdapter gives the sender the store's outbox.
+type outboxAdapter struct {
+	st      *store.Store
+	metrics *monitor.Metrics
+}
+
+func (a outboxAdapter) DueOutbox(ctx context.Context, now time.Time, limit int) ([]reply.OutboxItem, error) {
+	items, err := a.st.DueOutbox(ctx, now, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]reply.OutboxItem, len(items))
+	for i, it := range items {
+		out[i] = reply.OutboxItem{ID: it.ID, MessageID: it.MessageID, Kind: it.Kind, To: it.To, Raw: it.Raw, Attempts: it.Attempts}
+	}
+	return out, nil
+}
+
+func (a outboxAdapter) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	err := a.st.MarkSent(ctx, id, at)
+	if err == nil {
+		a.metrics.ReplySent()
+	}
+	return err
+}
+
+func (a outboxAdapter) MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error {
+	return a.st.MarkRetry(ctx, id, next, errText)
+}
+
+func (a outboxAdapter) MarkFailed(ctx context.Context, id int64, errText string) error {
+	err := a.st.MarkFailed(ctx, id, errText)
+	if err == nil {
+		a.metrics.ReplyFailed()
+	}
+	return err
+}
+
+func (a outboxAdapter) SentCountSince(ctx context.Context, to string, since time.Time) (int, error) {
+	return a.st.SentCountSince(ctx, to, since)
+}
+

@@ -1,0 +1,276 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"kaohe/campaign"
+	"kaohe/config"
+	"kaohe/consolidate"
+	"kaohe/demo"
+	"kaohe/ingest"
+	"kaohe/internal/atomicfile"
+	"kaohe/internal/mailserver"
+	"kaohe/templates"
+)
+
+const demoPassword = "demo"
+
+// demoOptions say how big a campaign the demo plays and where it writes.
+type demoOptions struct {
+	Out      string
+	Agencies int
+	Keep     bool
+	Log      io.Writer // the daemon's log; nil: warnings only, to stderr
+}
+
+// demoResult is what a demo run produced.
+type demoResult struct {
+	Scenario *demo.Scenario
+	Replies  []mailserver.Delivery // to agencies and strangers
+	Staff    []mailserver.Delivery // to the office's staff
+	Summary  consolidate.Summary
+	Took     time.Duration
+}
+
+func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	opts := demoOptions{}
+	fs.StringVar(&opts.Out, "o", "demo-out", "输出目录")
+	fs.IntVar(&opts.Agencies, "agencies", 20, fmt.Sprintf("演示用代办处数量（至少 %d）", demo.MinAgencies))
+	fs.BoolVar(&opts.Keep, "keep", false, "演示结束后保持邮件服务器和守护进程运行，可用邮件客户端连接（Ctrl-C 退出）")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "用法：kaohe demo [-o demo-out] [--keep]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitBad
+	}
+	if _, err := playDemo(ctx, opts, stdout, stderr); err != nil {
+		fmt.Fprintf(stderr, "kaohe demo：%v\n", err)
+		return exitBad
+	}
+	return exitOK
+}
+
+// playDemo starts the mail servers, feeds them the campaign, runs the real
+// daemon until the mailbox is drained and the outbox empty, and writes
+// everything into opts.Out.
+func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (*demoResult, error) {
+	start := time.Now()
+	form := templates.MustLoad(2021)
+	sc, err := demo.Build(form, opts.Agencies)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.RemoveAll(opts.Out); err != nil {
+		return nil, err
+	}
+	dataDir := filepath.Join(opts.Out, "data")
+	for _, d := range []string{dataDir, filepath.Join(opts.Out, "回执"), filepath.Join(opts.Out, "批注表")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, err
+		}
+	}
+	rosterPath := filepath.Join(opts.Out, "名册.csv")
+	if err := atomicfile.WriteBytes(rosterPath, sc.RosterCSV, 0o644); err != nil {
+		return nil, err
+	}
+
+	// The campaign is replayed as of 10 January 2022, after the cut-off:
+	// the office's clock moves on from there at the real pace.
+	base := time.Date(2022, 1, 10, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	clock := func() time.Time { return base.Add(time.Since(start)) }
+
+	fmt.Fprintln(stdout, "▶ 启动内置邮件服务器（IMAP + SMTP，仅本机）")
+	srv, err := mailserver.Start(mailserver.Options{Now: clock})
+	if err != nil {
+		return nil, err
+	}
+	defer srv.Close()
+	for _, addr := range []string{demo.Office, demo.Staff} {
+		if err := srv.AddUser(addr, demoPassword); err != nil {
+			return nil, err
+		}
+	}
+	for _, a := range sc.Agencies {
+		if err := srv.AddUser(a.Email, demoPassword); err != nil {
+			return nil, err
+		}
+	}
+	fmt.Fprintf(stdout, "▶ 名册：%d 个代办处 → %s\n", len(sc.Agencies), rosterPath)
+	fmt.Fprintf(stdout, "▶ 投递 %d 封邮件到考核邮箱 %s（收到时间 2021年12月—2022年1月，截止 2022-01-06 00:00）\n", len(sc.Mails), demo.Office)
+	for _, m := range sc.Mails {
+		if err := srv.Deliver(demo.Office, m.Raw, m.At); err != nil {
+			return nil, err
+		}
+		who := m.Agency
+		if who == "" {
+			who = m.From
+		}
+		fmt.Fprintf(stdout, "    %s  %-14s %s\n", m.At.Format("01-02 15:04"), who, m.What)
+	}
+
+	cfg := config.Default()
+	cfg.DataDir, cfg.Roster = dataDir, rosterPath
+	cfg.IMAP.Addr, cfg.IMAP.TLS, cfg.IMAP.User, cfg.IMAP.Password = srv.IMAPAddr, config.NoTLS, demo.Office, demoPassword
+	cfg.IMAP.PollInterval = 2 * time.Second
+	cfg.SMTP.Addr, cfg.SMTP.TLS = srv.SMTPAddr, config.NoTLS
+	cfg.SMTP.PerRecipientPerHour = 20
+	cfg.Reply.From = "中国职工保险互助会北京办事处组织机构部 <" + demo.Office + ">"
+	cfg.Campaign.Staff = []string{demo.Staff}
+	cfg.Campaign.Cutoff = sc.Cutoff
+	cfg.HTTP.Listen = ""
+	logOut := opts.Log
+	level := zerolog.InfoLevel
+	if logOut == nil {
+		logOut, level = stderr, zerolog.WarnLevel
+	}
+	log := newLogger(config.Log{Level: level.String(), Format: "console"}, logOut)
+
+	d, err := newDaemon(cfg, log, daemonOptions{Now: clock})
+	if err != nil {
+		return nil, err
+	}
+	defer d.Close()
+	fmt.Fprintln(stdout, "▶ 运行守护进程（与 kaohe serve 相同的流程）：收信、检查、评分、存储、回复、汇总")
+	var handled atomic.Int64
+	progress := d.pipe.Handled
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(500 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				if n := int64(progress()); n != handled.Load() {
+					handled.Store(n)
+					fmt.Fprintf(stdout, "    已处理 %d/%d 封\n", n, len(sc.Mails))
+				}
+			}
+		}
+	}()
+	err = d.once(ctx)
+	close(done)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(stdout, "    已处理 %d/%d 封，回执已发出\n", d.pipe.Handled(), len(sc.Mails))
+
+	res := &demoResult{Scenario: sc}
+	if res.Replies, res.Staff, err = exportDeliveries(srv.Deliveries(), opts.Out, stdout); err != nil {
+		return nil, err
+	}
+	_, res.Summary, err = d.campaign.Build(ctx)
+	if err != nil {
+		return nil, err
+	}
+	wb, err := os.ReadFile(campaign.WorkbookPath(dataDir))
+	if err != nil {
+		return nil, fmt.Errorf("staff workbook: %w", err)
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(opts.Out, "汇总.xlsx"), wb, 0o644); err != nil {
+		return nil, err
+	}
+	res.Took = time.Since(start)
+	printDemoSummary(stdout, opts.Out, res)
+	if opts.Keep {
+		keepDemo(ctx, d, srv, sc, stdout)
+	}
+	return res, nil
+}
+
+// exportDeliveries writes every mail the office sent as an .eml file and the
+// annotated workbooks attached to replies as .xlsx files.
+func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (replies, staff []mailserver.Delivery, err error) {
+	for i, dl := range ds {
+		to := strings.Join(dl.To, ",")
+		isStaff := to == demo.Staff
+		if isStaff {
+			staff = append(staff, dl)
+		} else {
+			replies = append(replies, dl)
+		}
+		p, perr := ingest.Parse(dl.Raw, ingest.Limits{})
+		subject := ""
+		if perr == nil {
+			subject = p.Subject
+		}
+		name := fmt.Sprintf("%02d-%s-%s.eml", i+1, safeName(strings.SplitN(to, "@", 2)[0]), safeName(subject))
+		if err := atomicfile.WriteBytes(filepath.Join(out, "回执", name), dl.Raw, 0o644); err != nil {
+			return nil, nil, err
+		}
+		if perr != nil || isStaff {
+			continue
+		}
+		for _, a := range p.Attachments {
+			if a.Kind != ingest.KindXLSX {
+				continue
+			}
+			path := filepath.Join(out, "批注表", fmt.Sprintf("%02d-%s", i+1, a.Filename))
+			if err := atomicfile.WriteBytes(path, a.Data, 0o644); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	return replies, staff, nil
+}
+
+var unsafeName = regexp.MustCompile(`[\\/:*?"<>|\s]+`)
+
+func safeName(s string) string {
+	s = unsafeName.ReplaceAllString(s, "_")
+	if r := []rune(s); len(r) > 30 {
+		s = string(r[:30])
+	}
+	return s
+}
+
+func printDemoSummary(w io.Writer, out string, res *demoResult) {
+	s := res.Summary
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "┌──────────────────────┬──────┐")
+	row := func(label string, n int) { fmt.Fprintf(w, "│ %-s%s│ %4d │\n", label, strings.Repeat(" ", 20-2*len([]rune(label))), n) }
+	row("代办处（名册）", s.Roster)
+	row("名册外发件人", s.Unknown)
+	row("已提交", s.Submitted)
+	row("合格待审", s.Accepted)
+	row("需修改", s.NeedsFix)
+	row("无法读取", s.Unreadable)
+	row("逾期", s.Late)
+	row("未提交", s.Missing)
+	row("已发回执", len(res.Replies))
+	row("发给工作人员", len(res.Staff))
+	fmt.Fprintln(w, "└──────────────────────┴──────┘")
+	fmt.Fprintf(w, "用时 %.1f 秒。结果在 %s/：\n", res.Took.Seconds(), out)
+	fmt.Fprintln(w, "  回执/     每封发出的邮件（.eml，可用邮件客户端打开）")
+	fmt.Fprintln(w, "  批注表/   随回执发回的批注考核表（问题单元格标色并加批注，含核定分列）")
+	fmt.Fprintln(w, "  汇总.xlsx 给工作人员的汇总工作簿")
+	fmt.Fprintln(w, "  data/     数据目录：kaohe.db（SQLite）和原始邮件存档")
+}
+
+// keepDemo leaves the servers and the daemon running for a person with a
+// mail client, until Ctrl-C.
+func keepDemo(ctx context.Context, d *daemon, srv *mailserver.Server, sc *demo.Scenario, w io.Writer) {
+	fmt.Fprintln(w, "\n邮件服务器保持运行（Ctrl-C 退出）。用邮件客户端（如 Thunderbird）连接：")
+	fmt.Fprintf(w, "  IMAP %s（无加密），SMTP %s（无加密），密码均为 %q\n", srv.IMAPAddr, srv.SMTPAddr, demoPassword)
+	fmt.Fprintf(w, "  考核邮箱：%s；工作人员：%s\n", demo.Office, demo.Staff)
+	fmt.Fprintf(w, "  代办处邮箱，例如：%s（%s）\n", sc.Agencies[0].Email, sc.Agencies[0].Name)
+	fmt.Fprintln(w, "  以代办处身份把考核表发到考核邮箱，几秒后即可在该代办处的收件箱看到回执。")
+	if err := d.run(ctx); err != nil {
+		fmt.Fprintf(w, "守护进程停止：%v\n", err)
+	}
+}

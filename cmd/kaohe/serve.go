@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"kaohe/config"
+	"kaohe/ingest"
+	"kaohe/reply"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfgPath := fs.String("config", "", "配置文件（也可用环境变量 KAOHE_CONFIG）")
+	once := fs.Bool("once", false, "处理完邮箱中现有的邮件并发出回执后退出（用于定时任务和测试）")
+	checkConfig := fs.Bool("check-config", false, "只检查配置：登录 IMAP 和 SMTP，报告哪些可用，然后退出")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "用法：kaohe serve [--config kaohe.toml] [--once] [--check-config]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitBad
+	}
+	cfg, err := config.LoadFor(*cfgPath, os.LookupEnv, config.ModeServe)
+	if err != nil {
+		fmt.Fprintf(stderr, "kaohe serve：配置有误：\n%v\n", err)
+		return exitBad
+	}
+	log := newLogger(cfg.Log, stderr)
+	if *checkConfig {
+		return checkServers(ctx, cfg, stdout)
+	}
+	d, err := newDaemon(cfg, log, daemonOptions{})
+	if err != nil {
+		log.Error().Err(err).Msg("cannot start")
+		fmt.Fprintf(stderr, "kaohe serve：无法启动：%v\n", err)
+		return exitBad
+	}
+	defer d.Close()
+	if *once {
+		if err := d.once(ctx); err != nil {
+			log.Error().Err(err).Msg("once")
+			return exitNeedsFix
+		}
+		return exitOK
+	}
+	if err := d.run(ctx); err != nil {
+		return exitNeedsFix
+	}
+	return exitOK
+}
+
+// newLogger is JSON by default and readable on a terminal.
+func newLogger(c config.Log, w io.Writer) zerolog.Logger {
+	level, err := zerolog.ParseLevel(c.Level)
+	if err != nil || c.Level == "" {
+		level = zerolog.InfoLevel
+	}
+	console := c.Format == "console"
+	if c.Format == "auto" || c.Format == "" {
+		if f, ok := w.(*os.File); ok {
+			if st, err := f.Stat(); err == nil && st.Mode()&os.ModeCharDevice != 0 {
+				console = true
+			}
+		}
+	}
+	if console {
+		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
+	}
+	return zerolog.New(w).Level(level).With().Timestamp().Logger()
+}
+
+// checkServers logs in to both servers and says what works.
+func checkServers(ctx context.Context, cfg config.Config, w io.Writer) int {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	code := exitOK
+	rep, err := ingest.Inspect(ctx, ingest.MailboxConfig{Addr: cfg.IMAP.Addr, TLS: ingest.TLSMode(cfg.IMAP.TLS),
+		User: cfg.IMAP.User, Password: string(cfg.IMAP.Password), Mailbox: cfg.IMAP.Mailbox, Done: cfg.IMAP.Done,
+		CommandTimeout: cfg.IMAP.CommandTimeout, Logger: zerolog.Nop()})
+	if err != nil {
+		fmt.Fprintf(w, "IMAP %s：失败：%v\n", cfg.IMAP.Addr, err)
+		code = exitNeedsFix
+	} else {
+		fmt.Fprintf(w, "IMAP %s：登录成功，邮箱 %s 中有 %d 封邮件；", cfg.IMAP.Addr, cfg.IMAP.Mailbox, rep.Messages)
+		if rep.Idle {
+			fmt.Fprint(w, "支持 IDLE（新邮件即时处理）；")
+		} else {
+			fmt.Fprintf(w, "不支持 IDLE，每 %s 检查一次；", cfg.IMAP.PollInterval)
+		}
+		fmt.Fprintf(w, "处理完的邮件标记方式：%s\n", markModeLabel(rep.MarkMode, cfg.IMAP.Done))
+	}
+	err = reply.CheckSMTP(ctx, reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), User: cfg.SMTP.User,
+		Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout})
+	if err != nil {
+		fmt.Fprintf(w, "SMTP %s：失败：%v\n", cfg.SMTP.Addr, err)
+		code = exitNeedsFix
+	} else {
+		fmt.Fprintf(w, "SMTP %s：登录成功，可以发送回执\n", cfg.SMTP.Addr)
+	}
+	return code
+}
+
+func markModeLabel(mode, done string) string {
+	switch mode {
+	case "move":
+		return "移动到文件夹 " + done
+	case "copy+uid-expunge":
+		return "复制到文件夹 " + done + " 后从收件箱删除"
+	case "keyword":
+		return "留在收件箱，加处理标记"
+	}
+	return "留在收件箱，标为已读"
+}
