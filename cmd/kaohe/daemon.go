@@ -386,4 +386,3 @@ func (a outboxAdapter) MarkFailed(ctx context.Context, id int64, errText string)
 func (a outboxAdapter) SentCountSince(ctx context.Context, to string, since time.Time) (int, error) {
 	return a.st.SentCountSince(ctx, to, since)
 }
-

@@ -243,7 +243,9 @@ func printDemoSummary(w io.Writer, out string, res *demoResult) {
 	s := res.Summary
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "┌──────────────────────┬──────┐")
-	row := func(label string, n int) { fmt.Fprintf(w, "│ %-s%s│ %4d │\n", label, strings.Repeat(" ", 20-2*len([]rune(label))), n) }
+	row := func(label string, n int) {
+		fmt.Fprintf(w, "│ %-s%s│ %4d │\n", label, strings.Repeat(" ", 20-2*len([]rune(label))), n)
+	}
 	row("代办处（名册）", s.Roster)
 	row("名册外发件人", s.Unknown)
 	row("已提交", s.Submitted)
