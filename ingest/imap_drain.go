@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -101,7 +102,7 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 				log.Warn().Msg("message vanished before it could be fetched")
 				continue
 			}
-			if slices.Contains(m.flags, imap.Flag(w.cfg.DoneKeyword)) {
+			if hasFlag(m.flags, imap.Flag(w.cfg.DoneKeyword)) {
 				log.Debug().Msg("already carries the done keyword; skipped")
 				w.memDone[u] = struct{}{}
 				if err := advance(u); err != nil {
@@ -162,9 +163,6 @@ func (w *Watcher) callHandler(ctx context.Context, f Fetched) (err error) {
 // "last+1:*" always matches the highest message even when last+1 is above
 // it (RFC 3501 §6.4.8), so the results are filtered.
 func (w *Watcher) searchAbove(s *imapSession, last uint32) ([]imap.UID, error) {
-	if s.numMessages() == 0 {
-		return nil, nil
-	}
 	if last == ^uint32(0) {
 		return nil, nil
 	}
@@ -253,7 +251,6 @@ func (w *Watcher) fetchBody(s *imapSession, uid imap.UID, size int64) (raw []byt
 	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}
 	err = s.do("uid fetch body", bodyDeadline(w.cfg.CommandTimeout, size), func() error {
 		cmd := s.c.Fetch(imap.UIDSetNum(uid), opts)
-		defer cmd.Close()
 		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
 			var got imap.UID
 			var body []byte
@@ -268,7 +265,18 @@ func (w *Watcher) fetchBody(s *imapSession, uid imap.UID, size int64) (raw []byt
 					}
 					b, err := io.ReadAll(io.LimitReader(it.Literal, w.cfg.MaxMessageSize+1))
 					if err != nil {
+						// The connection broke inside the literal. Abandon
+						// the command without Close: draining the failed
+						// literal would race with the client's reader
+						// goroutine (go-imap beta.8). The session is dead.
+						s.c.Close()
 						return fmt.Errorf("read body: %w", err)
+					}
+					if n := int64(len(b)); n < it.Literal.Size() && n <= w.cfg.MaxMessageSize {
+						// io.EOF from a dropped connection ends the literal
+						// early without an error: same treatment.
+						s.c.Close()
+						return fmt.Errorf("read body: got %d of %d bytes: %w", n, it.Literal.Size(), io.ErrUnexpectedEOF)
 					}
 					body, have = b, true
 				}
@@ -357,4 +365,15 @@ func (w *Watcher) retryPendingMarks(s *imapSession) error {
 		}
 	}
 	return nil
+}
+
+// hasFlag reports whether flags holds f; flags and keywords are
+// case-insensitive (servers may lower-case keywords).
+func hasFlag(flags []imap.Flag, f imap.Flag) bool {
+	for _, g := range flags {
+		if strings.EqualFold(string(g), string(f)) {
+			return true
+		}
+	}
+	return false
 }

@@ -238,11 +238,3 @@ func (s *imapSession) selectMailbox(readOnly bool) error {
 	}
 	return nil
 }
-
-// numMessages is the current EXISTS count of the selected mailbox.
-func (s *imapSession) numMessages() uint32 {
-	if mb := s.c.Mailbox(); mb != nil {
-		return mb.NumMessages
-	}
-	return s.sel.NumMessages
-}
