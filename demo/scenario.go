@@ -44,6 +44,8 @@ type Scenario struct {
 	Missing  []string // roster agencies that never submit on time (late ones included)
 	Late     []string
 	Accepted []string // agencies whose current form is correct
+	// Unreadable sent only a file no form could be read from.
+	Unreadable []string
 }
 
 var beijing = time.FixedZone("CST", 8*3600)
@@ -222,7 +224,7 @@ func (b *builder) legacy(a sample.Agency) error {
 		return err
 	}
 	b.add(raw, at, a, "旧格式 .xls 文件", true)
-	b.sc.Missing = append(b.sc.Missing, a.Name) // never sends the .xlsx
+	b.sc.Unreadable = append(b.sc.Unreadable, a.Name) // never sends the .xlsx
 	return nil
 }
 

@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kaohe/internal/sample"
+	"kaohe/templates"
+)
+
+func writeForm(t *testing.T, dir, name string, v sample.Values) string {
+	t.Helper()
+	data, err := sample.Workbook(templates.MustLoad(2021), v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestCheckCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := writeForm(t, dir, "朝阳区.xlsx", sample.Good("朝阳区", true))
+	bad := writeForm(t, dir, "海淀区.xlsx", sample.Good("海淀区", true).With(sample.SetScore("1.4", 9)))
+	junk := filepath.Join(dir, "坏文件.xlsx")
+	os.WriteFile(junk, []byte("not a workbook"), 0o644)
+
+	cases := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  []string
+	}{
+		{"accepted form", []string{"check", good}, exitOK, []string{"状态：通过", "核定总分", "签章：代办处盖章：有"}},
+		{"form with an error", []string{"check", bad}, exitNeedsFix, []string{"状态：需修改", "score_above_cap", "超过标准分 6"}},
+		{"unreadable file", []string{"check", junk}, exitBad, []string{"无法读取"}},
+		{"worst of several", []string{"check", good, bad}, exitNeedsFix, []string{"朝阳区.xlsx", "海淀区.xlsx"}},
+		{"missing file", []string{"check", filepath.Join(dir, "无.xlsx")}, exitBad, []string{"文件不存在"}},
+		{"no file", []string{"check"}, exitBad, nil},
+		{"bad type", []string{"check", "--type", "city", good}, exitBad, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), c.args, &out, &errOut)
+			if code != c.wantCode {
+				t.Errorf("exit %d, want %d\n%s%s", code, c.wantCode, out.String(), errOut.String())
+			}
+			for _, w := range c.wantOut {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("output lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
+
+func TestCheckJSON(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	good := writeForm(t, dir, "a.xlsx", sample.Good("市建工局", false))
+	bad := writeForm(t, dir, "b.xlsx", sample.Good("朝阳区", true).With(sample.SetScore("1.4", 9)))
+	var out bytes.Buffer
+	code := run(context.Background(), []string{"check", "--json", good, bad}, &out, &bytes.Buffer{})
+	if code != exitNeedsFix {
+		t.Fatalf("exit %d", code)
+	}
+	var docs []map[string]any
+	sc := bufio.NewScanner(&out)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var d map[string]any
+		if err := json.Unmarshal(sc.Bytes(), &d); err != nil {
+			t.Fatalf("line is not JSON: %v", err)
+		}
+		docs = append(docs, d)
+	}
+	if len(docs) != 2 {
+		t.Fatalf("%d JSON documents, want one per file", len(docs))
+	}
+	for _, key := range []string{"file", "form", "unit", "agency_type", "status", "fields", "indicators", "sections", "self_total", "verified_total", "findings"} {
+		if _, ok := docs[0][key]; !ok {
+			t.Errorf("JSON lacks %q", key)
+		}
+	}
+	if docs[0]["status"] != "accepted" || docs[0]["agency_type"] != "sector" || docs[0]["form"] != "2021" {
+		t.Errorf("first: status %v type %v form %v", docs[0]["status"], docs[0]["agency_type"], docs[0]["form"])
+	}
+	if docs[1]["status"] != "needs_fix" || docs[1]["verified_total"].(float64) >= docs[1]["self_total"].(float64) {
+		t.Errorf("second: status %v self %v verified %v", docs[1]["status"], docs[1]["self_total"], docs[1]["verified_total"])
+	}
+	inds := docs[1]["indicators"].([]any)
+	if len(inds) != 30 {
+		t.Fatalf("%d indicators", len(inds))
+	}
+	var found bool
+	for _, f := range docs[1]["findings"].([]any) {
+		fm := f.(map[string]any)
+		if fm["code"] == "score_above_cap" {
+			found = fm["indicator"] == "1.4" && fm["severity"] == "error" && fm["cell"] != "" && fm["message"] != ""
+		}
+	}
+	if !found {
+		t.Errorf("no complete score_above_cap finding for 1.4: %v", docs[1]["findings"])
+	}
+	if docs[1]["fields"].(map[string]any)["staff"] == nil {
+		t.Error("fields lack staff")
+	}
+}
+
+func TestTemplateCommandWritesTheBlankForm(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "考核表.xlsx")
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"template", "-o", out}, &stdout, &stderr); code != exitOK {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	// The blank form, read back by the checker, is a form with every
+	// score and figure missing: that proves both ends agree on the layout.
+	var check bytes.Buffer
+	code := run(context.Background(), []string{"check", "--json", out}, &check, &bytes.Buffer{})
+	var doc map[string]any
+	if err := json.Unmarshal(check.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	missing := 0
+	for _, f := range doc["findings"].([]any) {
+		if f.(map[string]any)["code"] == "missing_score" {
+			missing++
+		}
+	}
+	if code != exitNeedsFix || missing != 30 {
+		t.Errorf("blank form checked as exit %d with %d missing scores, want 1 and 30", code, missing)
+	}
+	if code := run(context.Background(), []string{"template", "--year", "1999", "-o", out}, &stdout, &stderr); code != exitBad {
+		t.Errorf("unknown year: exit %d", code)
+	}
+}

@@ -1,0 +1,141 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"kaohe/consolidate"
+	"kaohe/demo"
+	"kaohe/ingest"
+)
+
+func TestDemoCampaign(t *testing.T) {
+	out := t.TempDir()
+	var stdout, logs bytes.Buffer
+	res, err := playDemo(context.Background(), demoOptions{Out: out, Agencies: demo.MinAgencies, Log: &logs}, &stdout, io.Discard)
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, logs.String())
+	}
+	sc := res.Scenario
+	answered := 0
+	for _, m := range sc.Mails {
+		if m.Answered {
+			answered++
+		}
+	}
+	if len(res.Replies) != answered {
+		t.Errorf("%d replies, want one per answered mail (%d)", len(res.Replies), answered)
+	}
+	if strings.Contains(logs.String(), "panic") {
+		t.Errorf("a panic was logged:\n%s", logs.String())
+	}
+
+	// Every reply answers one incoming mail; none answers the auto-reply.
+	incoming := map[string]demo.Mail{}
+	for _, m := range sc.Mails {
+		p, err := ingest.Parse(m.Raw, ingest.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		incoming[p.MessageID] = m
+	}
+	answeredIDs := map[string]bool{}
+	var annotated *ingest.Attachment
+	for _, r := range res.Replies {
+		p, err := ingest.Parse(r.Raw, ingest.Limits{})
+		if err != nil {
+			t.Fatalf("reply is not MIME: %v", err)
+		}
+		m, ok := incoming[p.InReplyTo]
+		if !ok {
+			t.Errorf("reply %q answers no incoming mail (In-Reply-To %q)", p.Subject, p.InReplyTo)
+			continue
+		}
+		if !m.Answered {
+			t.Errorf("the auto-reply %q was answered", m.What)
+		}
+		if answeredIDs[p.InReplyTo] {
+			t.Errorf("two replies to %q", m.What)
+		}
+		answeredIDs[p.InReplyTo] = true
+		if !strings.HasPrefix(p.Subject, "回执：") || p.Header["Auto-Submitted"] == nil {
+			t.Errorf("reply subject %q, Auto-Submitted %v", p.Subject, p.Header["Auto-Submitted"])
+		}
+		if strings.Contains(m.What, "有错误") {
+			for i := range p.Attachments {
+				if p.Attachments[i].Kind == ingest.KindXLSX {
+					annotated = &p.Attachments[i]
+				}
+			}
+		}
+	}
+	if annotated == nil {
+		t.Fatal("no annotated workbook came back with a reply to a form with errors")
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(annotated.Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	comments, _ := x.GetComments(x.GetSheetName(0))
+	if len(comments) == 0 {
+		t.Error("annotated workbook has no comments")
+	}
+	x.Close()
+
+	// The staff workbook lists the late and the missing agencies.
+	wb, err := excelize.OpenFile(filepath.Join(out, "汇总.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wb.Close()
+	missingRows, _ := wb.GetRows(consolidate.SheetMissing)
+	var listed []string
+	for _, row := range missingRows {
+		if len(row) > 0 {
+			listed = append(listed, row[0])
+		}
+	}
+	for _, name := range sc.Missing {
+		if !slices.Contains(listed, name) {
+			t.Errorf("未提交 sheet lacks %s: %v", name, listed)
+		}
+	}
+	summary, _ := wb.GetRows(consolidate.SheetSummary)
+	states := map[string]string{}
+	for _, row := range summary {
+		if len(row) > 2 {
+			states[row[0]] = row[2]
+		}
+	}
+	for _, name := range sc.Late {
+		if states[name] != consolidate.StateLate {
+			t.Errorf("%s is %q on 汇总, want 逾期", name, states[name])
+		}
+	}
+	for _, name := range sc.Accepted {
+		if states[name] != consolidate.StateAccepted {
+			t.Errorf("%s is %q on 汇总, want 合格待审", name, states[name])
+		}
+	}
+	for _, name := range sc.Unreadable {
+		if states[name] != consolidate.StateUnreadable {
+			t.Errorf("%s is %q on 汇总, want 无法读取", name, states[name])
+		}
+	}
+	if res.Summary.Missing != len(sc.Missing)-len(sc.Late) || res.Summary.Late != len(sc.Late) {
+		t.Errorf("summary %+v, scenario missing %v late %v", res.Summary, sc.Missing, sc.Late)
+	}
+	if len(res.Staff) == 0 {
+		t.Error("staff got no notice or summary")
+	}
+	if !strings.Contains(stdout.String(), "已发回执") {
+		t.Errorf("no summary table:\n%s", stdout.String())
+	}
+}
