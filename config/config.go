@@ -142,11 +142,11 @@ func ParseTimeOfDay(s string) (TimeOfDay, error) {
 
 // Beijing is the campaign's time zone (UTC+8, no daylight saving), fixed so
 // that the daemon needs no tzdata on the server.
-var Beijing = time.FixedZone("CST", 8*3600)
+func Beijing() *time.Location { return time.FixedZone("CST", 8*3600) }
 
 // On returns the instant t falls on the given Beijing calendar day.
 func (t TimeOfDay) On(year int, month time.Month, day int) time.Time {
-	return time.Date(year, month, day, t.Hour, t.Minute, 0, 0, Beijing)
+	return time.Date(year, month, day, t.Hour, t.Minute, 0, 0, Beijing())
 }
 
 // Size units accepted by ParseSize.
@@ -220,7 +220,7 @@ func Default() Config {
 		},
 		Campaign: Campaign{
 			FormYear:         2021,
-			Cutoff:           time.Date(2022, 1, 6, 0, 0, 0, 0, Beijing),
+			Cutoff:           time.Date(2022, 1, 6, 0, 0, 0, 0, Beijing()),
 			ReminderDays:     []int{7, 3, 1},
 			ReminderTime:     TimeOfDay{9, 0},
 			DailySummaryTime: TimeOfDay{17, 0},

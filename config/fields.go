@@ -22,22 +22,20 @@ type field struct {
 	split   func(string) ([]string, error) // how an env value becomes a list
 }
 
-// envExceptions are variable names operators already rely on that do not
-// follow the KAOHE_<SECTION>_<KEY> rule.
-var envExceptions = map[string]string{
-	"campaign.form_year": "KAOHE_FORM_YEAR",
-	"campaign.cutoff":    "KAOHE_CUTOFF",
-	"campaign.staff":     "KAOHE_STAFF",
-	"reply.from":         "KAOHE_FROM",
-}
-
 // EnvName is the environment variable of a TOML key: the key with its dot
 // replaced by "_", upper-cased, after KAOHE_ (imap.poll_interval →
 // KAOHE_IMAP_POLL_INTERVAL), except for four names kept for operators:
 // KAOHE_FORM_YEAR, KAOHE_CUTOFF, KAOHE_STAFF and KAOHE_FROM.
 func EnvName(key string) string {
-	if e, ok := envExceptions[key]; ok {
-		return e
+	switch key { // names operators already rely on
+	case "campaign.form_year":
+		return "KAOHE_FORM_YEAR"
+	case "campaign.cutoff":
+		return "KAOHE_CUTOFF"
+	case "campaign.staff":
+		return "KAOHE_STAFF"
+	case "reply.from":
+		return "KAOHE_FROM"
 	}
 	return "KAOHE_" + strings.ToUpper(strings.ReplaceAll(key, ".", "_"))
 }
@@ -87,7 +85,7 @@ func fields() []field {
 
 		integer("campaign.form_year", "考核表年度（须是程序内置的表）", func(c *Config) *int { return &c.Campaign.FormYear }),
 		timestamp("campaign.cutoff", "截止时刻（RFC 3339，带时区）：此刻及以后收到的邮件算逾期", func(c *Config) *time.Time { return &c.Campaign.Cutoff }),
-		intList("campaign.reminder_days", "截止前几天提醒尚未提交的代办处", func(c *Config) *[]int { return &c.Campaign.ReminderDays }),
+		intList("campaign.reminder_days", "截止前几天提醒尚未提交的代办处；环境变量里用逗号分隔，如 7,3,1", func(c *Config) *[]int { return &c.Campaign.ReminderDays }),
 		timeOfDay("campaign.reminder_time", "提醒发出的时刻（北京时间）", func(c *Config) *TimeOfDay { return &c.Campaign.ReminderTime }),
 		timeOfDay("campaign.daily_summary_time", "每日汇总发给工作人员的时刻（北京时间）", func(c *Config) *TimeOfDay { return &c.Campaign.DailySummaryTime }),
 		addrList("campaign.staff", "接收通知和汇总的工作人员地址；环境变量里用逗号分隔", `["王明 <wangming@example.org>"]`, func(c *Config) *[]string { return &c.Campaign.Staff }),

@@ -28,15 +28,16 @@ const (
 
 type needs struct{ dataDir, mail bool }
 
-var modeNeeds = map[string]needs{
-	ModeServe:       {dataDir: true, mail: true},
-	ModeCheck:       {},
-	ModeTemplate:    {},
-	ModeConfig:      {},
-	ModeConsolidate: {dataDir: true},
-	ModeReprocess:   {dataDir: true},
-	ModeReview:      {dataDir: true},
-	ModeDemo:        {},
+func needsOf(mode string) (needs, bool) {
+	switch mode {
+	case ModeServe:
+		return needs{dataDir: true, mail: true}, true
+	case ModeConsolidate, ModeReprocess, ModeReview:
+		return needs{dataDir: true}, true
+	case ModeCheck, ModeTemplate, ModeConfig, ModeDemo:
+		return needs{}, true
+	}
+	return needs{}, false
 }
 
 // Validate is ValidateFor(ModeServe): everything the daemon needs.
@@ -47,7 +48,7 @@ func (c Config) Validate() error { return c.ValidateFor(ModeServe) }
 // those Load met, or nil. It reads the file system only to check that the
 // roster and the template folder exist.
 func (c Config) ValidateFor(mode string) error {
-	n, ok := modeNeeds[mode]
+	n, ok := needsOf(mode)
 	if !ok {
 		return fmt.Errorf("config: unknown mode %q", mode)
 	}
@@ -280,4 +281,14 @@ func (c Config) MessageIDDomain() string {
 		}
 	}
 	return "localhost"
+}
+
+// FromAddress is reply.from parsed, or nil when it is unset or invalid
+// (which Validate reports).
+func (c Config) FromAddress() *mail.Address {
+	a, err := mail.ParseAddress(c.Reply.From)
+	if err != nil {
+		return nil
+	}
+	return a
 }

@@ -2,6 +2,7 @@ package roster
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -15,14 +16,22 @@ type header struct {
 	name, typ, emails, contact, phone int
 }
 
-// Header labels, compared after normLabel; the first of each is canonical.
-var (
-	nameLabels    = []string{"考核单位", "单位名称", "代办处名称", "代办处", "单位"}
-	typeLabels    = []string{"类型", "单位类型", "类别", "type"}
-	emailLabels   = []string{"邮箱", "电子邮箱", "邮箱地址", "电子邮件", "邮件地址", "email", "e-mail", "mail"}
-	contactLabels = []string{"联系人", "联系人姓名"}
-	phoneLabels   = []string{"电话", "联系电话", "手机", "电话号码"}
-)
+// column tells which column a header label (after normLabel) names.
+func column(label string) string {
+	switch label {
+	case "考核单位", "单位名称", "代办处名称", "代办处", "单位":
+		return "name"
+	case "类型", "单位类型", "类别", "type":
+		return "type"
+	case "邮箱", "电子邮箱", "邮箱地址", "电子邮件", "邮件地址", "email", "e-mail", "mail":
+		return "emails"
+	case "联系人", "联系人姓名":
+		return "contact"
+	case "电话", "联系电话", "手机", "电话号码":
+		return "phone"
+	}
+	return ""
+}
 
 // normLabel drops spaces, colons and a bracketed remark from a header cell:
 // "邮箱（多个用；分隔）" → "邮箱".
@@ -49,17 +58,24 @@ func findHeader(rows [][]cell) (header, bool) {
 		}
 		h := header{row: i, name: -1, typ: -1, emails: -1, contact: -1, phone: -1}
 		for j, c := range row {
-			l := normLabel(c.text)
-			set := func(col *int, labels []string) {
-				if *col < 0 && contains(labels, l) {
-					*col = j
-				}
+			var col *int
+			switch column(normLabel(c.text)) {
+			case "name":
+				col = &h.name
+			case "type":
+				col = &h.typ
+			case "emails":
+				col = &h.emails
+			case "contact":
+				col = &h.contact
+			case "phone":
+				col = &h.phone
+			default:
+				continue
 			}
-			set(&h.name, nameLabels)
-			set(&h.typ, typeLabels)
-			set(&h.emails, emailLabels)
-			set(&h.contact, contactLabels)
-			set(&h.phone, phoneLabels)
+			if *col < 0 {
+				*col = j
+			}
 		}
 		// A name column alone could be a title line; ask for one more.
 		if h.name >= 0 && (h.typ >= 0 || h.emails >= 0) {
@@ -69,15 +85,6 @@ func findHeader(rows [][]cell) (header, bool) {
 	return header{}, false
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func at(row []cell, col int) string {
 	if col < 0 || col >= len(row) {
 		return ""
@@ -85,9 +92,8 @@ func at(row []cell, col int) string {
 	return strings.TrimSpace(row[col].text)
 }
 
-// build turns the rows under the header into a Roster.
+// build turns the rows under the header into agencies and indexes them.
 func build(rows [][]cell, h header) (*Roster, []Problem) {
-	r := &Roster{bySender: map[string]int{}, byName: map[string]int{}}
 	var problems []Problem
 	hrow := rowNumber(rows[h.row], h.row+1)
 	if h.typ < 0 {
@@ -96,7 +102,7 @@ func build(rows [][]cell, h header) (*Roster, []Problem) {
 	if h.emails < 0 {
 		problems = append(problems, Problem{Row: hrow, Message: "名单没有“邮箱”列，来信只能按考核表中的考核单位对应到代办处"})
 	}
-	owners := map[string][]int{} // normalised address → agencies claiming it
+	var list []Agency
 	for i := h.row + 1; i < len(rows); i++ {
 		row := rows[i]
 		n := rowNumber(row, i+1)
@@ -105,11 +111,6 @@ func build(rows [][]cell, h header) (*Roster, []Problem) {
 			if !blank(row) {
 				problems = append(problems, Problem{Row: n, Message: "考核单位为空，这一行没有读入；请填写单位名称"})
 			}
-			continue
-		}
-		key := normName(name)
-		if key == "" {
-			problems = append(problems, Problem{Row: n, Message: fmt.Sprintf("考核单位“%s”不是单位名称，这一行没有读入", name)})
 			continue
 		}
 		a := Agency{Name: name, Contact: at(row, h.contact), Phone: at(row, h.phone), Row: n}
@@ -129,25 +130,59 @@ func build(rows [][]cell, h header) (*Roster, []Problem) {
 		for _, b := range bad {
 			problems = append(problems, Problem{Row: n, Message: fmt.Sprintf("“%s”不是有效的邮箱地址，已忽略；请改正", b)})
 		}
+		a.Emails = addrs
+		list = append(list, a)
+	}
+	r, more := New(list)
+	return r, append(problems, more...)
+}
+
+// New builds a roster from agencies made in code (tests, demo data) or read
+// from a file. Agencies whose names normalise alike are merged into the
+// first (their addresses added to it); an address two agencies list
+// identifies neither; an empty name or a bad address is dropped. Each is
+// reported as a problem at the agency's Row.
+func New(agencies []Agency) (*Roster, []Problem) {
+	r := &Roster{bySender: map[string]int{}, byName: map[string]int{}}
+	var problems []Problem
+	owners := map[string][]int{} // normalised address → agencies listing it
+	for _, a := range agencies {
+		n := a.Row
+		a.Name = strings.TrimSpace(a.Name)
+		key := normName(a.Name)
+		if key == "" {
+			problems = append(problems, Problem{Row: n, Message: fmt.Sprintf("考核单位“%s”不是单位名称，这一行没有读入", a.Name)})
+			continue
+		}
+		if a.Type == "" {
+			a.Type, a.TypeInferred = scoring.InferAgencyType(a.Name), true
+		}
+		addrs := a.Emails
+		a.Emails = nil
 		idx, dup := r.byName[key]
 		if dup {
-			prev := &r.Agencies[idx]
-			problems = append(problems, Problem{Row: n, Message: fmt.Sprintf("考核单位“%s”与第 %d 行重复，邮箱已并入第 %d 行，其余内容以第 %d 行为准", name, prev.Row, prev.Row, prev.Row)})
+			prev := r.Agencies[idx]
+			problems = append(problems, Problem{Row: n, Message: fmt.Sprintf("考核单位“%s”与第 %d 行重复，邮箱已并入第 %d 行，其余内容以第 %d 行为准", a.Name, prev.Row, prev.Row, prev.Row)})
 		} else {
 			idx = len(r.Agencies)
 			r.byName[key] = idx
 			r.Agencies = append(r.Agencies, a)
 		}
 		for _, addr := range addrs {
-			k, _ := normAddress(addr)
-			if claim := owners[k]; len(claim) > 0 && containsInt(claim, idx) {
+			addr = strings.TrimSpace(addr)
+			k, ok := normAddress(addr)
+			if !ok {
+				problems = append(problems, Problem{Row: n, Message: fmt.Sprintf("“%s”不是有效的邮箱地址，已忽略；请改正", addr)})
+				continue
+			}
+			if slices.Contains(owners[k], idx) {
 				continue // the same address twice for one agency
 			}
 			owners[k] = append(owners[k], idx)
 			r.Agencies[idx].Emails = append(r.Agencies[idx].Emails, addr)
 			if len(owners[k]) == 2 {
 				first := r.Agencies[owners[k][0]]
-				problems = append(problems, Problem{Row: n, Message: fmt.Sprintf("邮箱 %s 同时登记在“%s”（第 %d 行）和“%s”名下：来自这个地址的邮件将按考核表中填写的考核单位归属；如非共用，请删去其中一处", addr, first.Name, first.Row, name)})
+				problems = append(problems, Problem{Row: n, Message: fmt.Sprintf("邮箱 %s 同时登记在“%s”（第 %d 行）和“%s”名下：来自这个地址的邮件将按考核表中填写的考核单位归属；如非共用，请删去其中一处", addr, first.Name, first.Row, a.Name)})
 			}
 		}
 	}
@@ -157,15 +192,6 @@ func build(rows [][]cell, h header) (*Roster, []Problem) {
 		}
 	}
 	return r, problems
-}
-
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
 }
 
 // rowNumber is the row the cells came from, or fallback for an empty row.

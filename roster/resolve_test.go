@@ -1,6 +1,7 @@
 package roster
 
 import (
+	"fmt"
 	"testing"
 
 	"kaohe/scoring"
@@ -110,5 +111,31 @@ func TestNilRoster(t *testing.T) {
 	a, known, mismatch := r.Resolve("a@x.cn", "朝阳区代办处")
 	if known || mismatch || a.Name != "朝阳区代办处" || a.Type != scoring.District {
 		t.Errorf("nil roster Resolve = %+v %v %v", a, known, mismatch)
+	}
+}
+
+func TestNew(t *testing.T) {
+	t.Parallel()
+	r, problems := New([]Agency{
+		{Name: "朝阳区代办处", Type: scoring.District, Emails: []string{"a@example.org"}, Row: 1},
+		{Name: " 市电力公司 ", Emails: []string{"b@example.org", "bad@"}, Row: 2},
+		{Name: "朝阳区（代办处）", Emails: []string{"c@example.org"}, Row: 3},
+		{Name: "——", Row: 4},
+	})
+	if len(r.Agencies) != 2 {
+		t.Fatalf("agencies %+v", r.Agencies)
+	}
+	if p := r.Agencies[1]; p.Name != "市电力公司" || p.Type != scoring.Sector || !p.TypeInferred {
+		t.Errorf("untyped agency: %+v", p)
+	}
+	if a, ok := r.BySender("c@example.org"); !ok || a.Name != "朝阳区代办处" {
+		t.Errorf("merged address: %q %v", a.Name, ok)
+	}
+	rows := []int{}
+	for _, p := range problems {
+		rows = append(rows, p.Row)
+	}
+	if fmt.Sprint(rows) != "[2 3 4]" {
+		t.Errorf("problem rows %v, want [2 3 4]: %v", rows, problems)
 	}
 }
