@@ -188,13 +188,22 @@ func threadIDs(msgID string, refs, inReplyTo []string) (irt []string, references
 	}
 	var parent []string
 	for _, r := range refs {
-		if id := normMsgID(r); id != "" {
-			parent = append(parent, id)
+		// An entry may hold several IDs (a References value not split).
+		for _, one := range msgIDs(r) {
+			if id := normMsgID(one); id != "" {
+				parent = append(parent, id)
+			}
 		}
 	}
-	if len(parent) == 0 && len(inReplyTo) == 1 {
-		if id := normMsgID(inReplyTo[0]); id != "" {
-			parent = append(parent, id)
+	if len(parent) == 0 {
+		var irt []string
+		for _, r := range inReplyTo {
+			irt = append(irt, msgIDs(r)...)
+		}
+		if len(irt) == 1 {
+			if id := normMsgID(irt[0]); id != "" {
+				parent = append(parent, id)
+			}
 		}
 	}
 	references = append(parent, msgID)

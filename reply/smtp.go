@@ -67,96 +67,11 @@ func send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []b
 	if len(to) == 0 {
 		return &SendError{Msg: "no recipient"}
 	}
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = 60 * time.Second
-	}
-	host, _, err := net.SplitHostPort(cfg.Addr)
-	if err != nil {
-		return &SendError{Temporary: true, Msg: "bad smtp address: " + err.Error(), Err: err}
-	}
-	mode := strings.ToLower(cfg.TLS)
-	if mode == "none" && !isLoopback(host) {
-		return &SendError{Temporary: true, Msg: "plain SMTP is allowed only to a loopback address"}
-	}
-	if mode != "tls" && mode != "starttls" && mode != "none" {
-		return &SendError{Temporary: true, Msg: fmt.Sprintf("unknown smtp tls mode %q", cfg.TLS)}
-	}
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if cfg.TLSConfig != nil {
-		tlsConf = cfg.TLSConfig.Clone()
-	}
-	if tlsConf.ServerName == "" {
-		tlsConf.ServerName = host
-	}
-
-	dctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(dctx, "tcp", cfg.Addr)
+	c, done, err := login(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	if mode == "tls" {
-		tc := tls.Client(conn, tlsConf)
-		if err := tc.HandshakeContext(dctx); err != nil {
-			conn.Close()
-			return err
-		}
-		conn = tc
-	}
-	stop := context.AfterFunc(ctx, func() { conn.Close() })
-	defer stop()
-
-	helo := cfg.HeloName
-	if helo == "" {
-		helo = "localhost"
-	}
-	var c *smtp.Client
-	if mode == "starttls" {
-		// go-smtp greets and says EHLO localhost before STARTTLS; the
-		// configured name is used after it. The greeting's own timeout is
-		// go-smtp's 5 minutes, so bound this phase with ours.
-		tctx, tcancel := context.WithTimeout(ctx, timeout)
-		stopT := context.AfterFunc(tctx, func() { conn.Close() })
-		c, err = smtp.NewClientStartTLS(conn, tlsConf)
-		stopT()
-		tcancel()
-		if err != nil {
-			return err
-		}
-	} else {
-		c = smtp.NewClient(conn)
-	}
-	defer c.Close()
-	c.CommandTimeout = timeout
-	c.SubmissionTimeout = 2 * timeout
-	err = c.Hello(helo) // the greeting is bounded by CommandTimeout
-	if err != nil {
-		return err
-	}
-	if cfg.User != "" {
-		var auth sasl.Client
-		switch {
-		case c.SupportsAuth(sasl.Plain):
-			auth = sasl.NewPlainClient("", cfg.User, cfg.Password)
-		case c.SupportsAuth(sasl.Login):
-			auth = sasl.NewLoginClient(cfg.User, cfg.Password)
-		default:
-			return &SendError{Msg: "server offers neither AUTH PLAIN nor LOGIN", Auth: true, Temporary: true}
-		}
-		if err := c.Auth(auth); err != nil {
-			var se *smtp.SMTPError
-			if errors.As(err, &se) {
-				return &SendError{Temporary: true, Auth: true, Code: se.Code, Msg: se.Message, Err: err}
-			}
-			return err
-		}
-	}
-	if len(to) == 1 && to[0] == checkOnlyRecipient {
-		_ = c.Quit()
-		return errCheckOnly
-	}
+	defer done()
 	if err := c.Mail(from, nil); err != nil {
 		return err
 	}
@@ -178,6 +93,103 @@ func send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []b
 	}
 	_ = c.Quit() // the mail is accepted; a failed QUIT changes nothing
 	return nil
+}
+
+// login connects, secures the connection and authenticates. done closes
+// the client and stops watching ctx.
+func login(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, done func(), err error) {
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = 60 * time.Second
+	}
+	host, _, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return nil, nil, &SendError{Temporary: true, Msg: "bad smtp address: " + err.Error(), Err: err}
+	}
+	mode := strings.ToLower(cfg.TLS)
+	if mode == "none" && !isLoopback(host) {
+		return nil, nil, &SendError{Temporary: true, Msg: "plain SMTP is allowed only to a loopback address"}
+	}
+	if mode != "tls" && mode != "starttls" && mode != "none" {
+		return nil, nil, &SendError{Temporary: true, Msg: fmt.Sprintf("unknown smtp tls mode %q", cfg.TLS)}
+	}
+	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
+	if cfg.TLSConfig != nil {
+		tlsConf = cfg.TLSConfig.Clone()
+	}
+	if tlsConf.ServerName == "" {
+		tlsConf.ServerName = host
+	}
+
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	d := net.Dialer{Timeout: timeout}
+	conn, err := d.DialContext(dctx, "tcp", cfg.Addr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if mode == "tls" {
+		tc := tls.Client(conn, tlsConf)
+		if err := tc.HandshakeContext(dctx); err != nil {
+			conn.Close()
+			return nil, nil, err
+		}
+		conn = tc
+	}
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	ok := false
+	defer func() {
+		if !ok {
+			stop()
+			conn.Close()
+		}
+	}()
+
+	helo := cfg.HeloName
+	if helo == "" {
+		helo = "localhost"
+	}
+	if mode == "starttls" {
+		// go-smtp greets and says EHLO localhost before STARTTLS; the
+		// configured name is used after it. The greeting's own timeout is
+		// go-smtp's 5 minutes, so bound this phase with ours.
+		tctx, tcancel := context.WithTimeout(ctx, timeout)
+		stopT := context.AfterFunc(tctx, func() { conn.Close() })
+		c, err = smtp.NewClientStartTLS(conn, tlsConf)
+		stopT()
+		tcancel()
+		if err != nil {
+			return nil, nil, err
+		}
+	} else {
+		c = smtp.NewClient(conn)
+	}
+	c.CommandTimeout = timeout
+	c.SubmissionTimeout = 2 * timeout
+	err = c.Hello(helo) // the greeting is bounded by CommandTimeout
+	if err != nil {
+		return nil, nil, err
+	}
+	if cfg.User != "" {
+		var auth sasl.Client
+		switch {
+		case c.SupportsAuth(sasl.Plain):
+			auth = sasl.NewPlainClient("", cfg.User, cfg.Password)
+		case c.SupportsAuth(sasl.Login):
+			auth = sasl.NewLoginClient(cfg.User, cfg.Password)
+		default:
+			return nil, nil, &SendError{Msg: "server offers neither AUTH PLAIN nor LOGIN", Auth: true, Temporary: true}
+		}
+		if err := c.Auth(auth); err != nil {
+			var se *smtp.SMTPError
+			if errors.As(err, &se) {
+				return nil, nil, &SendError{Temporary: true, Auth: true, Code: se.Code, Msg: se.Message, Err: err}
+			}
+			return nil, nil, err
+		}
+	}
+	ok = true
+	return c, func() { stop(); c.Close() }, nil
 }
 
 // classify turns any error of a session into a *SendError: 4xx and network

@@ -355,3 +355,54 @@ func TestBackoff(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckSMTP(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &testServer{user: "office"}, nil, false)
+	cfg := plainConfig(ts.addr)
+	cfg.User, cfg.Password = "office", "secret"
+	if err := CheckSMTP(context.Background(), cfg); err != nil {
+		t.Fatalf("good login: %v", err)
+	}
+	cfg.Password = "wrong"
+	err := CheckSMTP(context.Background(), cfg)
+	var se *SendError
+	if !errors.As(err, &se) || !se.Auth || se.Code != 535 {
+		t.Errorf("bad login: %v", err)
+	}
+	if n := len(ts.mails()); n != 0 {
+		t.Errorf("CheckSMTP sent %d mails", n)
+	}
+}
+
+func TestSendCancelled(t *testing.T) {
+	t.Parallel()
+	// A server that accepts and never greets: only the context ends it.
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	cfg := plainConfig(l.Addr().String())
+	cfg.Timeout = time.Minute
+	err = Send(ctx, cfg, "a@b.cn", []string{"c@d.cn"}, []byte(testMsg))
+	var se *SendError
+	if !errors.As(err, &se) || !se.Temporary {
+		t.Errorf("error = %v", err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("cancel took %v", d)
+	}
+}
