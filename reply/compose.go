@@ -223,6 +223,9 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 			if fm.Unreadable {
 				fv.Note = "无法读取，原因见下文。"
 			}
+			if a.Report != nil && slices.ContainsFunc(a.Report.Findings, func(f validate.Finding) bool { return f.Code == validate.CodeLegacyFormat }) {
+				v.Legacy = true
+			}
 			v.Forms = append(v.Forms, fm)
 		default:
 			fv.Note = "不是考核表，未处理。"

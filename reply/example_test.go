@@ -1,0 +1,36 @@
+package reply_test
+
+import (
+	"fmt"
+	"time"
+
+	"kaohe/reply"
+)
+
+func ExampleClassify() {
+	own := []string{"zzjgb@bjszghzbz.org.cn"}
+	h := reply.Header{"Auto-Submitted": {"auto-replied"}, "Subject": {"自动回复：考核表"}}
+	ok, reason := reply.Classify(h, "clerk@agency.example.cn", "<clerk@agency.example.cn>", own, "bjszghzbz.org.cn")
+	fmt.Println(ok, reason)
+	ok, reason = reply.Classify(reply.Header{"Subject": {"考核表"}}, "clerk@agency.example.cn", "<clerk@agency.example.cn>", own, "bjszghzbz.org.cn")
+	fmt.Println(ok, reason)
+	// Output:
+	// false auto_submitted
+	// true ok
+}
+
+func ExampleBackoff() {
+	for attempt := 1; attempt <= 4; attempt++ {
+		fmt.Println(reply.Backoff(attempt, time.Minute, 5*time.Minute, 0.999999999).Round(time.Second))
+	}
+	// Output:
+	// 1m0s
+	// 2m0s
+	// 4m0s
+	// 5m0s
+}
+
+func ExampleMessageID() {
+	fmt.Println(reply.MessageID(reply.KindReceipt, "<20220104.abc@agency.example.cn>", "bjszghzbz.org.cn"))
+	// Output: <kaohe-reply-4bd30c01745da12af663419c@bjszghzbz.org.cn>
+}
