@@ -147,10 +147,10 @@ func (s *imapSession) login() error {
 	err := s.do("login", t, func() error { return s.c.Login(s.cfg.User, s.cfg.Password).Wait() })
 	if err != nil {
 		var ierr *imap.Error
-		if errors.As(err, &ierr) {
+		if errors.As(err, &ierr) && ierr.Code != imap.ResponseCodeUnavailable {
 			return fmt.Errorf("login as %s: %w: %v", s.cfg.User, ErrAuthFailed, ierr)
 		}
-		return err
+		return err // network trouble or a temporary server failure: normal backoff
 	}
 	if err := s.do("capability", t, func() error {
 		s.caps = s.c.Caps()

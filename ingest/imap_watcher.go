@@ -81,7 +81,7 @@ type Watcher struct {
 // defaults; call cfg.Validate first to report configuration errors.
 func NewWatcher(cfg MailboxConfig, cur Cursor, h Handler) *Watcher {
 	cfg = cfg.WithDefaults()
-	cfg.Logger = cfg.Logger.With().Str("component", "imap").Str("mailbox", cfg.Mailbox).Logger()
+	cfg.Logger = cfg.Logger.With().Str("mailbox", cfg.Mailbox).Logger()
 	return &Watcher{cfg: cfg, cur: cur, h: h, wake: make(chan struct{}, 1)}
 }
 
