@@ -40,6 +40,7 @@ var (
 	sigRar      = []byte("Rar!\x1a\x07")
 	sig7z       = []byte{'7', 'z', 0xBC, 0xAF, 0x27, 0x1C}
 	sigGzip     = []byte{0x1f, 0x8b}
+	sigTNEF     = []byte{0x78, 0x9F, 0x3E, 0x22}
 )
 
 // DetectKind classifies attachment data. The name (its extension) is used

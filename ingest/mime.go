@@ -101,6 +101,7 @@ type Attachment struct {
 	Kind              AttachmentKind
 	Path              string // where it came from, e.g. "forwarded/附件.zip/朝阳区.xlsx"
 	LowConfidenceName bool   // the charset of the name had to be guessed
+	Inline            bool   // Content-Disposition inline, or none with a Content-ID (signature images)
 }
 
 // errTooLarge marks a part body above its size limit.
@@ -204,7 +205,11 @@ func (w *mimeWalker) walk(h textproto.Header, body io.Reader, depth int, path st
 		w.problem("attachment %q (%s) unreadable, skipped: %v", SanitizeFilename(rawName), mt, err)
 		return
 	}
-	w.addFile(rawName, low, mt, data, path, depth)
+	inline := disp == "inline" || (disp == "" && h.Get("Content-Id") != "")
+	if mt == "application/ms-tnef" || bytes.HasPrefix(data, sigTNEF) {
+		w.problem("attachment %q is Outlook rich-text (TNEF, winmail.dat): the files inside cannot be read", SanitizeFilename(rawName))
+	}
+	w.addFile(rawName, low, inline, mt, data, path, depth)
 }
 
 func (w *mimeWalker) walkMultipart(mt string, params []mimeParam, body io.Reader, depth int, path string) {
@@ -241,7 +246,7 @@ func (w *mimeWalker) walkMultipart(mt string, params []mimeParam, body io.Reader
 }
 
 // addFile records one attachment, opening zips to look for workbooks.
-func (w *mimeWalker) addFile(rawName string, low bool, mt string, data []byte, path string, depth int) {
+func (w *mimeWalker) addFile(rawName string, low, inline bool, mt string, data []byte, path string, depth int) {
 	name := SanitizeFilename(rawName)
 	kind := DetectKind(data, name)
 	if kind == KindArchive && (bytes.HasPrefix(data, sigZip) || bytes.HasPrefix(data, sigZipEmpty)) {
@@ -267,6 +272,7 @@ func (w *mimeWalker) addFile(rawName string, low bool, mt string, data []byte, p
 		Kind:              kind,
 		Path:              joinPath(path, name),
 		LowConfidenceName: low,
+		Inline:            inline,
 	})
 }
 

@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"encoding/base64"
+	"fmt"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -103,5 +105,74 @@ func TestParseDamagedParts(t *testing.T) {
 	p, err = Parse([]byte(noBoundary), Limits{})
 	if err != nil || !problemsContain(p, "without boundary") {
 		t.Errorf("err %v problems %v", err, p.Problems)
+	}
+}
+
+func TestParseInlineAndTNEF(t *testing.T) {
+	p, err := Parse(readTestdata(t, "inline_and_others.eml"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []bool
+	for _, a := range p.Attachments {
+		got = append(got, a.Inline)
+	}
+	if want := []bool{true, true, false, false}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("Inline flags %v, want %v", got, want)
+	}
+
+	tnef := mailWith("Content-Type: application/ms-tnef; name=winmail.dat\r\nContent-Transfer-Encoding: base64\r\n\r\neJ8+IgEAAA==")
+	p, err = Parse(tnef, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Attachments) != 1 || p.Attachments[0].Filename != "winmail.dat" || p.Attachments[0].Kind != KindOther || !problemsContain(p, "TNEF") {
+		t.Errorf("attachments %v problems %q", names(p.Attachments), p.Problems)
+	}
+}
+
+func TestParseNameOnlyInContentType(t *testing.T) {
+	xlsx := readTestdata(t, "chaoyang.xlsx")
+	g := gbk(t, formName)
+	tests := []struct {
+		name, ct string
+		low      bool
+	}{
+		{"rfc2047 name", `application/vnd.ms-excel; name="` + b64word("gb2312", g) + `"`, false},
+		{"rfc2231 name", `application/octet-stream; name*=gbk''` + pct(g), false},
+		{"raw gbk name", `application/octet-stream; name=` + g, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			part := "Content-Type: " + tc.ct + "\r\nContent-Transfer-Encoding: base64\r\n\r\n" + base64.StdEncoding.EncodeToString(xlsx)
+			p, err := Parse(mailWith(part), Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(p.Attachments) != 1 || p.Attachments[0].Filename != formName || p.Attachments[0].LowConfidenceName != tc.low {
+				t.Errorf("attachments %+v", names(p.Attachments))
+			}
+		})
+	}
+}
+
+func TestMisreadGBK(t *testing.T) {
+	// Chinese characters whose GBK bytes happen to be valid UTF-8.
+	var name []rune
+	for r := rune(0x4E00); r < 0x9FA5 && len(name) < 3; r++ {
+		b := gbk(t, string(r))
+		if len(b) == 2 && b[0] >= 0xC2 && b[0] <= 0xDF && b[1] >= 0x80 && b[1] <= 0xBF {
+			name = append(name, r)
+		}
+	}
+	want := string(name) + ".xlsx"
+	_, got, low := ParseContentDisposition(`attachment; filename="` + gbk(t, want) + `"`)
+	if got != want || !low {
+		t.Errorf("raw GBK that is valid UTF-8: got %q low=%v, want %q", got, low, want)
+	}
+	for _, keep := range []string{"Café.xlsx", "报表.xlsx", "naïve résumé.xlsx"} {
+		if _, got, low := ParseContentDisposition(`attachment; filename="` + keep + `"`); got != keep || low {
+			t.Errorf("%q: got %q low=%v", keep, got, low)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/emersion/go-message/charset"
@@ -52,6 +53,8 @@ func gb18030String(b []byte) string {
 func decodeCharsetBytes(label string, b []byte) (s string, low bool) {
 	l := strings.ToLower(strings.TrimSpace(label))
 	switch {
+	case l == "" && misreadGBK(string(b)):
+		return gb18030String(b), true
 	case l == "" || l == "utf-8" || l == "utf8" || l == "us-ascii" || l == "ascii":
 		if utf8.Valid(b) {
 			return string(b), false
@@ -75,12 +78,45 @@ func decodeCharsetBytes(label string, b []byte) (s string, low bool) {
 	return gb18030String(b), true
 }
 
+// misreadGBK reports whether s, although valid UTF-8, is better read as
+// GBK: raw 8-bit text whose non-ASCII characters (at least two) all fall in
+// the two-byte UTF-8 range (Latin, Greek, Cyrillic…), none touching an ASCII
+// letter, while the same bytes read as GB18030 are all Chinese characters. GBK pairs with a lead byte
+// 0xC2–0xDF and a trail byte 0x80–0xBF happen to be valid UTF-8.
+func misreadGBK(s string) bool {
+	n := 0
+	prevLetter, prevHigh := false, false
+	for _, r := range s {
+		letter := r < 0x80 && ('a' <= r && r <= 'z' || 'A' <= r && r <= 'Z')
+		high := r >= 0x80
+		if high && r >= 0x800 {
+			return false
+		}
+		if (high && prevLetter) || (letter && prevHigh) {
+			return false // accented Latin words such as "Café"
+		}
+		if high {
+			n++
+		}
+		prevLetter, prevHigh = letter, high
+	}
+	if n < 2 {
+		return false
+	}
+	for _, r := range gb18030String([]byte(s)) {
+		if r >= 0x80 && !unicode.Is(unicode.Han, r) && !(r >= 0x3000 && r <= 0x303F) && !(r >= 0xFF00 && r <= 0xFFEF) {
+			return false
+		}
+	}
+	return true
+}
+
 // decodeWords decodes a header value or parameter that may hold raw 8-bit
 // bytes (UTF-8 or GBK) and RFC 2047 encoded words in any charset. low is true
 // when a charset had to be guessed.
 func decodeWords(s string) (string, bool) {
 	low := false
-	if !utf8.ValidString(s) {
+	if !utf8.ValidString(s) || misreadGBK(s) {
 		s = gb18030String([]byte(s))
 		low = true
 	}
