@@ -33,7 +33,14 @@ const (
 // indicator. Everything else is left as it was. Text from the sheet or the
 // findings is only ever written as text, never as a formula. The bytes are
 // deterministic for the same input.
-func Annotate(orig []byte, rep *assess.Report, form *templates.Form) ([]byte, error) {
+func Annotate(orig []byte, rep *assess.Report, form *templates.Form) (out []byte, err error) {
+	defer func() {
+		// excelize on an odd workbook must cost the annotated copy, not the
+		// reply.
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("annotate: panic: %v", r)
+		}
+	}()
 	if rep == nil || rep.Submission == nil {
 		return nil, errors.New("annotate: no submission in report")
 	}
@@ -51,8 +58,8 @@ func Annotate(orig []byte, rep *assess.Report, form *templates.Form) ([]byte, er
 		return nil, fmt.Errorf("annotate: sheet %q not found", sheet)
 	}
 
-	a := annotator{f: f, sheet: sheet}
-	if err := a.addVerifiedColumn(rep, form); err != nil {
+	a := annotator{f: f, sheet: sheet, form: form}
+	if err := a.addVerifiedColumn(rep); err != nil {
 		return nil, err
 	}
 	if err := a.markFindings(rep.Findings); err != nil {
@@ -68,6 +75,7 @@ func Annotate(orig []byte, rep *assess.Report, form *templates.Form) ([]byte, er
 type annotator struct {
 	f     *excelize.File
 	sheet string
+	form  *templates.Form // names indicators and fields in comments; may be nil
 	// insertedAt is the column number where a column was inserted, 0 when
 	// none was: finding cells at or right of it move one column right.
 	insertedAt int
@@ -87,7 +95,7 @@ func selfColumn(rep *assess.Report) int {
 	return 0
 }
 
-func (a *annotator) addVerifiedColumn(rep *assess.Report, form *templates.Form) error {
+func (a *annotator) addVerifiedColumn(rep *assess.Report) error {
 	self := selfColumn(rep)
 	if self == 0 {
 		return nil // nothing located: no column to add
@@ -153,7 +161,8 @@ func (a *annotator) copyStyle(fromCol string, row int, to string) {
 // shift moves a cell reference of the original sheet to where it is after
 // the inserted column.
 func (a *annotator) shift(cell string) (string, bool) {
-	col, row, err := excelize.CellNameToCoordinates(strings.ReplaceAll(cell, "$", ""))
+	cell, _, _ = strings.Cut(strings.ReplaceAll(cell, "$", ""), ":") // a range: its first cell
+	col, row, err := excelize.CellNameToCoordinates(cell)
 	if err != nil {
 		return "", false
 	}
@@ -191,7 +200,11 @@ func (a *annotator) markFindings(findings []validate.Finding) error {
 		if fd.Severity.Rank() < m.worst.Rank() {
 			m.worst = fd.Severity
 		}
-		m.lines = append(m.lines, "【"+fd.Severity.Label()+"】"+cleanText(fd.Message, maxTextRunes))
+		line := "【" + fd.Severity.Label() + "】"
+		if fd.Indicator != "" || fd.Field != "" {
+			line += itemLabel(fd, a.form) + "："
+		}
+		m.lines = append(m.lines, line+cleanText(fd.Message, maxTextRunes))
 	}
 	existing := map[string]string{}
 	if cmts, err := a.f.GetComments(a.sheet); err == nil {

@@ -135,3 +135,47 @@ func noSubmission() *assess.Report {
 	r.Submission = nil
 	return r
 }
+
+func TestAnnotateCommentNamesItem(t *testing.T) {
+	t.Parallel()
+	out, err := Annotate(testWorkbook(t, false), testReport(), templates.MustLoad(2021))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cmts, _ := f.GetComments(formSheet)
+	want := map[string]string{"E7": "【错误】指标 1.2（按时参加", "B12": "【错误】填报人签字：", "E10": "【提醒】总分值写的是"}
+	for _, c := range cmts {
+		if w, ok := want[c.Cell]; ok {
+			if !strings.Contains(commentText(c), w) {
+				t.Errorf("comment on %s = %q, want %q", c.Cell, commentText(c), w)
+			}
+			delete(want, c.Cell)
+		}
+	}
+	if len(want) != 0 {
+		t.Errorf("comments missing on %v", want)
+	}
+}
+
+func TestAnnotateBadInput(t *testing.T) {
+	t.Parallel()
+	for name, data := range map[string][]byte{
+		"garbage":   []byte("not a zip at all"),
+		"empty":     nil,
+		"truncated": testWorkbook(t, false)[:300],
+	} {
+		if _, err := Annotate(data, testReport(), nil); err == nil {
+			t.Errorf("%s: Annotate succeeded", name)
+		}
+	}
+	rep := testReport()
+	rep.Submission.Sheet = "没有这张表"
+	if _, err := Annotate(testWorkbook(t, false), rep, nil); err == nil {
+		t.Error("missing sheet: Annotate succeeded")
+	}
+}

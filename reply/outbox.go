@@ -38,13 +38,13 @@ type OutboxStore interface {
 
 // Defaults of Sender.
 const (
-	DefaultMaxAttempts   = 8
-	DefaultBatch         = 50
-	DefaultInterval      = 30 * time.Second
-	DefaultBackoffBase   = time.Minute
-	DefaultBackoffMax    = 6 * time.Hour
-	AuthBackoffBase      = 10 * time.Minute // never retry a login faster than this
-	connectionLevelCodes = 421
+	DefaultMaxAttempts = 8
+	DefaultBatch       = 50
+	DefaultInterval    = 30 * time.Second
+	DefaultBackoffBase = time.Minute
+	DefaultBackoffMax  = 6 * time.Hour
+	AuthBackoffBase    = 10 * time.Minute // never retry a login faster than this
+	codeServiceClosing = 421              // the server is closing on us: stop the batch
 )
 
 // Sender delivers the outbox: every due item once per Flush, with retries
@@ -141,11 +141,13 @@ func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 				return sent, fmt.Errorf("mark failed: %w", err)
 			}
 		default:
-			base := s.backoffBase()
+			delay := Backoff(attempts, s.backoffBase(), s.backoffMax(), s.rand())
 			if se.Auth {
-				base = max(base, AuthBackoffBase)
+				// A refused login is retried no faster than AuthBackoffBase,
+				// jitter included.
+				delay = max(delay, AuthBackoffBase+Backoff(attempts, AuthBackoffBase, max(s.backoffMax(), AuthBackoffBase), s.rand())/2)
 			}
-			next := now.Add(Backoff(attempts, base, max(s.backoffMax(), base), s.rand()))
+			next := now.Add(delay)
 			log.Warn().Err(se).Int("attempts", attempts).Time("next", next).Msg("mail deferred")
 			if err := s.Store.MarkRetry(ctx, it.ID, next, se.Error()); err != nil {
 				return sent, fmt.Errorf("mark retry: %w", err)
@@ -154,7 +156,7 @@ func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 		if se.Auth {
 			return sent, fmt.Errorf("%w: %w", ErrAuth, se)
 		}
-		if se.Temporary && (se.Code == 0 || se.Code == connectionLevelCodes) {
+		if se.Temporary && (se.Code == 0 || se.Code == codeServiceClosing) {
 			// The server is unreachable or closing on us: the rest of the
 			// batch would fail alike; try again next round.
 			return sent, nil

@@ -270,7 +270,7 @@ func TestFlushAuthFailureStopsBatch(t *testing.T) {
 		t.Fatalf("error = %v, want ErrAuth", err)
 	}
 	it := store.item(1)
-	if it.state != "pending" || it.next.Sub(testReceived) < AuthBackoffBase/2 {
+	if it.state != "pending" || it.next.Sub(testReceived) < AuthBackoffBase {
 		t.Errorf("auth failure retry: %+v", it)
 	}
 	if it2 := store.item(2); it2.Attempts != 0 {
