@@ -135,6 +135,14 @@ func (a *annotator) addVerifiedColumn(rep *assess.Report) error {
 		}
 		a.copyStyle(selfName, row, cell)
 	}
+	// The verified total beside the written one.
+	if _, row, err := excelize.CellNameToCoordinates(rep.Submission.TotalCell); err == nil && row != headerRow {
+		cell, _ := excelize.CoordinatesToCellName(target, row)
+		if err := a.f.SetCellFloat(a.sheet, cell, rep.VerifiedTotal, -1, 64); err != nil {
+			return fmt.Errorf("annotate: verified total: %w", err)
+		}
+		a.copyStyle(selfName, row, cell)
+	}
 	return nil
 }
 
@@ -204,7 +212,7 @@ func (a *annotator) markFindings(findings []validate.Finding) error {
 		if fd.Indicator != "" || fd.Field != "" {
 			line += itemLabel(fd, a.form) + "："
 		}
-		m.lines = append(m.lines, line+cleanText(fd.Message, maxTextRunes))
+		m.lines = append(m.lines, line+cleanText(stripCellPrefix(fd.Message, fd.Cell), maxTextRunes))
 	}
 	existing := map[string]string{}
 	if cmts, err := a.f.GetComments(a.sheet); err == nil {

@@ -79,7 +79,7 @@ func TestAnnotateFreeColumn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAnnotated(t, out, "F", map[string]float64{"F6": 4, "F7": 3, "F8": 0, "F9": 3})
+	checkAnnotated(t, out, "F", map[string]float64{"F6": 4, "F7": 3, "F8": 0, "F9": 3, "F10": 10})
 	again, err := Annotate(testWorkbook(t, false), testReport(), templates.MustLoad(2021))
 	if err != nil {
 		t.Fatal(err)
@@ -96,7 +96,7 @@ func TestAnnotateInsertsColumn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkAnnotated(t, out, "F", map[string]float64{"F6": 4, "F7": 3, "F8": 0, "F9": 3})
+	checkAnnotated(t, out, "F", map[string]float64{"F6": 4, "F7": 3, "F8": 0, "F9": 3, "F10": 10})
 	f, err := excelize.OpenReader(bytes.NewReader(out))
 	if err != nil {
 		t.Fatal(err)

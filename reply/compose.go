@@ -300,7 +300,7 @@ func formView(index int, file string, rep *assess.Report, form *templates.Form) 
 			Level:    string(f.Severity),
 			Item:     itemLabel(f, form),
 			Cell:     cleanText(f.Cell, 16),
-			Message:  untrusted(f.Message, maxTextRunes),
+			Message:  untrusted(stripCellPrefix(f.Message, f.Cell), maxTextRunes),
 		}
 		if f.Cell != "" && f.Sheet != "" && rep.Submission != nil && f.Sheet != rep.Submission.Sheet {
 			row.Cell = cleanText(f.Sheet, 31) + "!" + row.Cell
@@ -354,4 +354,18 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
+}
+
+// stripCellPrefix drops a leading "E18：" from a message shown beside its
+// cell anyway.
+func stripCellPrefix(msg, cell string) string {
+	if cell == "" {
+		return msg
+	}
+	for _, sep := range []string{"：", ":"} {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(msg), cell+sep); ok {
+			return strings.TrimSpace(rest)
+		}
+	}
+	return msg
 }

@@ -96,7 +96,7 @@ func testReport() *assess.Report {
 			{Code: validate.CodeNormalizedValue, Severity: validate.SeverityInfo, Cell: "E6", Indicator: "1.1",
 				Message: "自评分\"４分\"已按 4 分读取。"},
 			{Code: validate.CodeScoreAboveCap, Severity: validate.SeverityError, Cell: "E7", Indicator: "1.2",
-				Message: "自评分 5 超过标准分 3，请改为不超过 3 的分数。"},
+				Message: "E7：自评分 5 超过标准分 3，请改为不超过 3 的分数。"},
 			{Code: validate.CodeMissingScore, Severity: validate.SeverityError, Cell: "E8", Indicator: "1.3",
 				Message: "自评分为空，请填写 0 或 2。"},
 			{Code: validate.CodeScoreNotAllowed, Severity: validate.SeverityError, Cell: "E9", Indicator: "1.4",
@@ -106,6 +106,7 @@ func testReport() *assess.Report {
 		},
 		Submission: &validate.Submission{
 			Year: 2021, Sheet: formSheet, SelfColumn: "E", CapColumn: "D", HeaderRow: 5,
+			WrittenTotal: 14, HasWrittenTotal: true, TotalCell: "E10",
 		},
 	}
 }
