@@ -77,11 +77,16 @@ func zipKind(data []byte, ext string) AttachmentKind {
 		}
 	}
 	if has["[content_types].xml"] != nil {
-		switch {
-		case has["xl/workbook.xml"] != nil:
-			return KindXLSX
-		case has["xl/workbook.bin"] != nil:
+		if has["xl/workbook.bin"] != nil {
 			return KindLegacy
+		}
+		if has["xl/workbook.xml"] != nil {
+			return KindXLSX
+		}
+		for n := range has {
+			if strings.HasPrefix(n, "xl/") {
+				return KindXLSX // workbook part under another name
+			}
 		}
 		return KindOther // docx, pptx and the like
 	}

@@ -176,3 +176,37 @@ func TestMisreadGBK(t *testing.T) {
 		}
 	}
 }
+
+func TestParseLongAndDamagedText(t *testing.T) {
+	long := strings.Repeat("考核", 200000) // 1.2 MB
+	p, err := Parse([]byte("Content-Type: text/plain; charset=utf-8\r\n\r\n"+long), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Text) < DefaultLimits().MaxTextBytes-3 || len(p.Text) > DefaultLimits().MaxTextBytes || !strings.HasPrefix(p.Text, "考核考核") {
+		t.Errorf("long text: %d bytes", len(p.Text))
+	}
+
+	p, err = Parse([]byte("Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nok =ZZ bad\r\n"), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(p.Text, "ok") {
+		t.Errorf("damaged qp: text %q problems %q", p.Text, p.Problems)
+	}
+}
+
+func TestParseDamagedHeader(t *testing.T) {
+	raw := "Subject: =?utf-8?B?5rWL6K+V?=\r\nContent-Type: multipart/mixed; boundary=BB\r\nthis line has no colon\r\n\r\n--BB\r\n" +
+		mimeAttachment("a.xlsx", readTestdata(t, "chaoyang.xlsx")) + "--BB--\r\n"
+	p, err := Parse([]byte(raw), Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Subject != "测试" || len(p.Attachments) != 1 || !problemsContain(p, "header damaged") {
+		t.Errorf("subject %q attachments %v problems %q", p.Subject, names(p.Attachments), p.Problems)
+	}
+	if _, err := Parse([]byte(" leading space is not a header\r\n\r\nbody"), Limits{}); err == nil {
+		t.Error("unreadable header: want error")
+	}
+}

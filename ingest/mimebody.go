@@ -7,6 +7,7 @@ import (
 	"mime/quotedprintable"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/emersion/go-message/textproto"
 )
@@ -88,10 +89,25 @@ func (w *mimeWalker) text(h textproto.Header, mt, cs string, body io.Reader) {
 		w.problem("%s part in unknown charset %q skipped", mt, cleanLine(cs))
 		return
 	}
-	data, err := w.readBody(h, body, int64(w.lim.MaxTextBytes)*8)
-	if err != nil && err != errTooLarge {
+	dec, err := w.transferDecoder(h, body)
+	if err != nil {
 		w.problem("%s part unreadable: %v", mt, err)
 		return
+	}
+	// Read a bounded prefix; a damaged encoding keeps what was decoded.
+	max := w.lim.MaxTextBytes * 8
+	data, err := io.ReadAll(io.LimitReader(dec, int64(max)))
+	if err != nil {
+		w.problem("%s part damaged, partly read: %v", mt, err)
+	}
+	if len(data) == max && !utf8.Valid(data) {
+		// Do not let a UTF-8 sequence cut by the limit make the text look GBK.
+		for i := 1; i <= 3 && i < len(data); i++ {
+			if utf8.Valid(data[:len(data)-i]) {
+				data = data[:len(data)-i]
+				break
+			}
+		}
 	}
 	s, _ := decodeCharsetBytes(cs, data)
 	if mt == "text/html" {
