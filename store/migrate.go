@@ -167,10 +167,11 @@ CREATE TABLE state (
 // SchemaVersion is the schema version this code writes.
 func SchemaVersion() int { return len(migrations) }
 
-// migrate applies the missing migrations, all in one immediate transaction,
-// recording each in schema_version. A database newer than this code is an
-// error: running old code on it could corrupt what it does not understand.
-func migrate(ctx context.Context, db *sql.DB, now time.Time) error {
+// migrate applies the migrations of migs that db lacks, all in one
+// immediate transaction, recording each in schema_version. A database newer
+// than migs is an error: running old code on it could damage what it does
+// not understand.
+func migrate(ctx context.Context, db *sql.DB, migs []string, now time.Time) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 		version    INTEGER PRIMARY KEY,
 		applied_at INTEGER NOT NULL
@@ -186,14 +187,14 @@ func migrate(ctx context.Context, db *sql.DB, now time.Time) error {
 	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) FROM schema_version").Scan(&cur); err != nil {
 		return fmt.Errorf("migrate: read version: %w", err)
 	}
-	if cur > len(migrations) {
-		return fmt.Errorf("database schema is version %d but this program knows only %d: use a newer kaohe", cur, len(migrations))
+	if cur > len(migs) {
+		return fmt.Errorf("database schema is version %d but this program knows only %d: use a newer kaohe", cur, len(migs))
 	}
-	if cur == len(migrations) {
+	if cur == len(migs) {
 		return nil
 	}
-	for v := cur; v < len(migrations); v++ {
-		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+	for v := cur; v < len(migs); v++ {
+		if _, err := tx.ExecContext(ctx, migs[v]); err != nil {
 			return fmt.Errorf("migrate to version %d: %w", v+1, err)
 		}
 		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", v+1, ms(now)); err != nil {

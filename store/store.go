@@ -115,7 +115,7 @@ func (s *Store) openDB(path string) error {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	s.w = w
-	if err := migrate(ctx, w, s.now()); err != nil {
+	if err := migrate(ctx, w, migrations, s.now()); err != nil {
 		return err
 	}
 	if err := quickCheck(ctx, w); err != nil {

@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestMigrationsApplyOnceAndAreNoOpsOnReopen(t *testing.T) {
@@ -101,6 +103,15 @@ func TestLockFile(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
+	// Read-only also works with no daemon running (WAL checkpointed away).
+	ro, err = Open(dir, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, ok, err := ro.GetState(context.Background(), "k"); err != nil || !ok || v != "v" {
+		t.Fatalf("read-only after the daemon stopped: %q, %v, %v", v, ok, err)
+	}
+	ro.Close()
 	s2, err := Open(dir, Options{})
 	if err != nil {
 		t.Fatalf("Open after Close: %v", err)
@@ -143,5 +154,45 @@ func TestBackup(t *testing.T) {
 	defer b.Close()
 	if v, ok, err := b.GetState(ctx, "last_consolidate"); err != nil || !ok || v != "2021-12-20" {
 		t.Fatalf("backup state = %q, %v, %v", v, ok, err)
+	}
+}
+
+func TestMigrateAppliesOnlyMissingAndRollsBackOnError(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "m.db"), false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	v1 := []string{"CREATE TABLE a (x INTEGER)"}
+	v2 := append(v1, "INSERT INTO a VALUES (1)")
+	v3 := append(v2, "INSERT INTO a VALUES (2)", "CREATE TABLE a (y)") // the 4th fails
+	for _, step := range []struct {
+		name    string
+		migs    []string
+		wantErr bool
+		wantV   int
+		wantRow int
+	}{
+		{"new database", v1, false, 1, 0},
+		{"reopen: no-op", v1, false, 1, 0},
+		{"one more", v2, false, 2, 1},
+		{"again: not re-applied", v2, false, 2, 1},
+		{"failing batch rolls back", v3, true, 2, 1},
+	} {
+		err := migrate(ctx, db, step.migs, time.Unix(0, 0))
+		if (err != nil) != step.wantErr {
+			t.Fatalf("%s: err = %v", step.name, err)
+		}
+		v, err := schemaVersion(ctx, db)
+		if err != nil || v != step.wantV {
+			t.Fatalf("%s: version %d, %v; want %d", step.name, v, err, step.wantV)
+		}
+		var rows int
+		if err := db.QueryRow("SELECT COUNT(*) FROM a").Scan(&rows); err != nil || rows != step.wantRow {
+			t.Fatalf("%s: %d rows, %v; want %d", step.name, rows, err, step.wantRow)
+		}
 	}
 }
