@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -21,7 +22,9 @@ import (
 const (
 	commentAuthor = "考核系统"
 	fillError     = "FFC7CE" // light red
-	fillWarning   = "FFEB9C" // yellow
+	fillWarning   = "FFD966" // yellow, darker than the form's pale input cells
+	fillVerified  = "E2EFDA" // light green: computed by the system, not for input
+	fontChanged   = "C00000" // a verified score that differs from the self-score
 	verifiedLabel = "核定分"
 	maxComment    = 30000
 )
@@ -133,7 +136,8 @@ func (a *annotator) addVerifiedColumn(rep *assess.Report) error {
 		if err := a.f.SetCellFloat(a.sheet, cell, ir.Verified, -1, 64); err != nil {
 			return fmt.Errorf("annotate: verified score: %w", err)
 		}
-		a.copyStyle(selfName, row, cell)
+		changed := ir.Self == nil || math.Abs(*ir.Self-ir.Verified) > 1e-9
+		a.verifiedStyle(fmt.Sprintf("%s%d", selfName, row), cell, changed)
 	}
 	// The verified total beside the written one.
 	if _, row, err := excelize.CellNameToCoordinates(rep.Submission.TotalCell); err == nil && row != headerRow {
@@ -141,7 +145,7 @@ func (a *annotator) addVerifiedColumn(rep *assess.Report) error {
 		if err := a.f.SetCellFloat(a.sheet, cell, rep.VerifiedTotal, -1, 64); err != nil {
 			return fmt.Errorf("annotate: verified total: %w", err)
 		}
-		a.copyStyle(selfName, row, cell)
+		a.verifiedStyle(fmt.Sprintf("%s%d", selfName, row), cell, math.Abs(rep.SelfTotal-rep.VerifiedTotal) > 1e-9)
 	}
 	return nil
 }
@@ -164,6 +168,38 @@ func (a *annotator) copyStyle(fromCol string, row int, to string) {
 	if id, err := a.f.GetCellStyle(a.sheet, fmt.Sprintf("%s%d", fromCol, row)); err == nil && id > 0 {
 		_ = a.f.SetCellStyle(a.sheet, to, to, id)
 	}
+}
+
+// verifiedStyle gives a 核定分 cell the look of the self-score cell from,
+// with a light green fill, and red bold figures when the score changed.
+func (a *annotator) verifiedStyle(from, to string, changed bool) {
+	a.restyle(from, to, func(st *excelize.Style) {
+		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fillVerified}}
+		if changed {
+			font := excelize.Font{}
+			if st.Font != nil {
+				font = *st.Font
+			}
+			font.Bold, font.Color, font.ColorTheme = true, fontChanged, nil
+			st.Font = &font
+		}
+	})
+}
+
+// restyle sets on cell to the style of cell from, changed by mutate.
+func (a *annotator) restyle(from, to string, mutate func(*excelize.Style)) {
+	st := &excelize.Style{}
+	if id, err := a.f.GetCellStyle(a.sheet, from); err == nil {
+		if s, err := a.f.GetStyle(id); err == nil && s != nil {
+			st = s
+		}
+	}
+	mutate(st)
+	id, err := a.f.NewStyle(st)
+	if err != nil {
+		return
+	}
+	_ = a.f.SetCellStyle(a.sheet, to, to, id)
 }
 
 // shift moves a cell reference of the original sheet to where it is after
@@ -268,21 +304,9 @@ func commentText(c excelize.Comment) string {
 // fill gives the cell a solid fill, keeping its font, border and number
 // format.
 func (a *annotator) fill(cell, color string) {
-	st := &excelize.Style{}
-	if id, err := a.f.GetCellStyle(a.sheet, cell); err == nil {
-		if s, err := a.f.GetStyle(id); err == nil && s != nil {
-			st = s
-		}
-	}
-	st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}
-	id, err := a.f.NewStyle(st)
-	if err != nil {
-		id, err = a.f.NewStyle(&excelize.Style{Fill: st.Fill})
-		if err != nil {
-			return
-		}
-	}
-	_ = a.f.SetCellStyle(a.sheet, cell, cell, id)
+	a.restyle(cell, cell, func(st *excelize.Style) {
+		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}
+	})
 }
 
 // zipEpoch is the modification time of every entry of a normalized zip.

@@ -50,6 +50,21 @@ func checkAnnotated(t *testing.T, data []byte, col string, verified map[string]f
 			t.Errorf("fill of %s = %q, want %q", cell, got, want)
 		}
 	}
+	// 核定分 cells are green; changed scores are red and bold.
+	for _, tc := range []struct {
+		cell    string
+		changed bool
+	}{{col + "6", false}, {col + "7", true}, {col + "8", true}} {
+		if got := fillOf(t, f, tc.cell); got != fillVerified {
+			t.Errorf("fill of %s = %q, want %q", tc.cell, got, fillVerified)
+		}
+		id, _ := f.GetCellStyle(formSheet, tc.cell)
+		st, _ := f.GetStyle(id)
+		bold := st.Font != nil && st.Font.Bold && strings.HasSuffix(strings.ToUpper(st.Font.Color), fontChanged)
+		if bold != tc.changed {
+			t.Errorf("%s red bold = %v, want %v", tc.cell, bold, tc.changed)
+		}
+	}
 	// The header's bold survived the fill of nothing, and the criteria text is intact.
 	if v, _ := f.GetCellValue(formSheet, "D7"); v != "3" {
 		t.Errorf("D7 = %q, want the cap 3 untouched", v)
