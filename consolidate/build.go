@@ -1,9 +1,8 @@
 package consolidate
 
 import (
-	"archive/zip"
 	"bufio"
-	"compress/flate"
+	"bytes"
 	"fmt"
 	"io"
 
@@ -32,8 +31,8 @@ const (
 )
 
 type styles struct {
-	header, date, num2, text int
-	cfHighlight, cfProblem   int
+	header, date, num2     int
+	cfHighlight, cfProblem int
 }
 
 type builder struct {
@@ -42,6 +41,7 @@ type builder struct {
 	m       *model
 	styles  styles
 	renamed bool
+	bulk    map[string]*bulkRows // data rows of each table, by sheet name
 }
 
 // Build writes the staff workbook of the campaign to w and returns the
@@ -54,16 +54,7 @@ func Build(w io.Writer, in Input) (Summary, error) {
 	}
 	f := excelize.NewFile()
 	defer f.Close()
-	// Deflate at best speed: the workbook is mostly repetitive XML and
-	// the default level costs several times the time for a few percent.
-	f.SetZipWriter(func(w io.Writer) excelize.ZipWriter {
-		zw := zip.NewWriter(w)
-		zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
-			return flate.NewWriter(out, flate.BestSpeed)
-		})
-		return zw
-	})
-	b := &builder{f: f, in: in, m: m}
+	b := &builder{f: f, in: in, m: m, bulk: map[string]*bulkRows{}}
 	if err := b.newStyles(); err != nil {
 		return Summary{}, err
 	}
@@ -77,12 +68,15 @@ func Build(w io.Writer, in Input) (Summary, error) {
 			return Summary{}, err
 		}
 	}
-	f.SetActiveSheet(0)
 	if err := f.SetDocProps(&excelize.DocProperties{Title: in.Campaign + " 汇总", Creator: "kaohe"}); err != nil {
 		return Summary{}, err
 	}
-	bw := bufio.NewWriterSize(w, 1<<16)
-	if err := f.Write(bw); err != nil {
+	var frame bytes.Buffer
+	if err := f.Write(&frame); err != nil {
+		return Summary{}, fmt.Errorf("write workbook: %w", err)
+	}
+	bw := bufio.NewWriterSize(w, 64<<10)
+	if err := b.splice(frame.Bytes(), bw); err != nil {
 		return Summary{}, fmt.Errorf("write workbook: %w", err)
 	}
 	if err := bw.Flush(); err != nil {
@@ -108,9 +102,6 @@ func (b *builder) newStyles() error {
 		return err
 	}
 	if b.styles.num2, err = f.NewStyle(&excelize.Style{NumFmt: 2}); err != nil {
-		return err
-	}
-	if b.styles.text, err = f.NewStyle(&excelize.Style{NumFmt: 49}); err != nil {
 		return err
 	}
 	if b.styles.cfHighlight, err = f.NewConditionalStyle(&excelize.Style{

@@ -10,7 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// column describes one column of a streamed sheet.
+// column describes one column of a table.
 type column struct {
 	header   string
 	min, max float64 // width bounds in Excel character units; 0: defaults
@@ -24,10 +24,11 @@ type condFormat struct {
 	opts []excelize.ConditionalFormatOptions
 }
 
-// table is a sheet written with a StreamWriter: header rows on top, then the
-// data rows of rows, which is called twice (once to fit the column widths,
-// once to write) and must yield the same rows both times. The slice it
-// yields may be reused between rows.
+// table is a sheet of header rows on top and data rows below. rows is
+// called twice (once to fit the column widths, once when the workbook is
+// written) and must yield the same rows both times; the slice it yields may
+// be reused between rows. Values are nil, string, float64, int, time.Time
+// (shown in Beijing time) or an excelize.Cell carrying a style.
 type table struct {
 	name       string
 	cols       []column
@@ -41,7 +42,8 @@ type table struct {
 // headerRows is the number of rows above the data.
 func (t *table) headerRows() int { return len(t.headers) + 1 }
 
-// write adds the sheet to f.
+// write adds the sheet to the workbook: layout, print setup and headers
+// now, the data rows when the workbook is written.
 func (b *builder) write(t *table) error {
 	f := b.f
 	widths := make([]float64, len(t.cols))
@@ -89,14 +91,10 @@ func (b *builder) write(t *table) error {
 		return err
 	}
 
-	sw, err := f.NewStreamWriter(t.name)
-	if err != nil {
-		return err
-	}
-	// The stream writer prepends each column it is told about and writes
-	// them in that order; Excel wants them ascending, so go from the right.
-	for i := len(t.cols) - 1; i >= 0; i-- {
-		c := t.cols[i]
+	// Column widths, hidden columns, panes, header rows and merges go
+	// through excelize; the data rows are spliced in when the workbook is
+	// written (see splice.go), so they never sit in memory.
+	for i, c := range t.cols {
 		lo, hi := c.min, c.max
 		if lo == 0 {
 			lo = 6
@@ -104,77 +102,45 @@ func (b *builder) write(t *table) error {
 		if hi == 0 {
 			hi = 50
 		}
-		w := min(max(widths[i]+2, lo), hi)
-		if err := sw.SetColWidth(i+1, i+1, w); err != nil {
+		name, _ := excelize.ColumnNumberToName(i + 1)
+		if err := f.SetColWidth(t.name, name, name, min(max(widths[i]+2, lo), hi)); err != nil {
 			return err
 		}
 		if c.hidden {
-			if err := sw.SetColVisible(i+1, i+1, false); err != nil {
+			if err := f.SetColVisible(t.name, name, false); err != nil {
 				return err
 			}
 		}
 	}
 	topLeft, _ := excelize.CoordinatesToCellName(t.freezeCols+1, h+1)
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, XSplit: t.freezeCols, YSplit: h, TopLeftCell: topLeft, ActivePane: paneName(t.freezeCols)}); err != nil {
+	if err := f.SetPanes(t.name, &excelize.Panes{Freeze: true, XSplit: t.freezeCols, YSplit: h, TopLeftCell: topLeft, ActivePane: paneName(t.freezeCols)}); err != nil {
 		return err
 	}
-	rowNo := 1
-	for _, hr := range t.headers {
-		cells := make([]any, len(hr))
-		for i, v := range hr {
-			cells[i] = excelize.Cell{StyleID: b.styles.header, Value: v}
-		}
-		cell, _ := excelize.CoordinatesToCellName(1, rowNo)
-		if err := sw.SetRow(cell, cells); err != nil {
-			return err
-		}
-		rowNo++
-	}
-	hdr := make([]any, len(t.cols))
+	colHeaders := make([]any, len(t.cols))
 	for i, c := range t.cols {
-		hdr[i] = excelize.Cell{StyleID: b.styles.header, Value: c.header}
+		colHeaders[i] = c.header
 	}
-	cell, _ := excelize.CoordinatesToCellName(1, rowNo)
-	if err := sw.SetRow(cell, hdr); err != nil {
-		return err
-	}
-	for _, m := range t.merges {
-		if err := sw.MergeCell(m[0], m[1]); err != nil {
-			return err
-		}
-	}
-	styled := make([]any, len(t.cols))
-	t.rows(func(cells []any) bool {
-		rowNo++
-		styled = styled[:0]
-		for i, v := range cells {
-			st := 0
-			if i < len(t.cols) {
-				st = t.cols[i].style
-			}
-			if c, ok := v.(excelize.Cell); ok {
-				styled = append(styled, c)
-				continue
-			}
-			if s, ok := v.(string); ok && s == "" {
-				v = nil
-			}
-			if tm, ok := v.(time.Time); ok {
-				v = excelTime(tm)
-				if st == 0 {
-					st = b.styles.date
+	headers := append(append([][]any(nil), t.headers...), colHeaders)
+	for r, hr := range headers {
+		for c, v := range hr {
+			cell, _ := excelize.CoordinatesToCellName(c+1, r+1)
+			if v != nil {
+				if err := f.SetCellValue(t.name, cell, v); err != nil {
+					return err
 				}
 			}
-			styled = append(styled, excelize.Cell{StyleID: st, Value: v})
+			if err := f.SetCellStyle(t.name, cell, cell, b.styles.header); err != nil {
+				return err
+			}
 		}
-		cell, _ := excelize.CoordinatesToCellName(1, rowNo)
-		err = sw.SetRow(cell, styled)
-		return err == nil
-	})
-	if err != nil {
-		return fmt.Errorf("write %s: %w", t.name, err)
 	}
-	return sw.Flush()
+	for _, m := range t.merges {
+		if err := f.MergeCell(t.name, m[0], m[1]); err != nil {
+			return err
+		}
+	}
+	b.bulk[t.name] = &bulkRows{t: t, first: h + 1, n: n}
+	return nil
 }
 
 func paneName(freezeCols int) string {

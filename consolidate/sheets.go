@@ -1,12 +1,11 @@
 package consolidate
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
-
-	"kaohe/assess"
 )
 
 // summarySheet writes 汇总: one row per roster agency and unknown sender.
@@ -67,9 +66,9 @@ func (b *builder) summarySheet() error {
 				}
 				c := 6
 				if r.scored {
-					cells[6], cells[7], cells[8] = r.selfSum, r.verSum, round2(r.selfSum-r.verSum)
+					cells[6], cells[7], cells[8] = score(r.selfSum), score(r.verSum), round2(r.selfSum-r.verSum)
 					for i, v := range r.sections {
-						cells[9+i] = round2(v)
+						cells[9+i] = score(round2(v))
 					}
 				}
 				c = 9 + len(m.sections)
@@ -77,7 +76,7 @@ func (b *builder) summarySheet() error {
 					cells[c], cells[c+1] = r.errs, r.warns
 				}
 				if r.scored {
-					cells[c+2] = r.final
+					cells[c+2] = score(r.final)
 				}
 				cells[c+3] = r.grade
 				if r.rank > 0 {
@@ -131,11 +130,11 @@ func (b *builder) detailSheet() error {
 				if r.scored {
 					for i := range m.indicators {
 						if v := r.self[i]; v != nil {
-							cells[3+2*i] = *v
+							cells[3+2*i] = score(*v)
 						}
-						cells[4+2*i] = r.verified[i]
+						cells[4+2*i] = score(r.verified[i])
 					}
-					cells[len(cells)-2], cells[len(cells)-1] = r.selfSum, r.verSum
+					cells[len(cells)-2], cells[len(cells)-1] = score(r.selfSum), score(r.verSum)
 				}
 				if !yield(cells) {
 					return
@@ -239,9 +238,10 @@ func (b *builder) departmentSheet(dept string) error {
 			}
 		}
 	}
-	short := make([]string, len(inds))
+	short, caps := make([]string, len(inds)), make([]any, len(inds))
 	for k, i := range inds {
 		short[k] = shorten(m.indicators[i].Criteria, 24)
+		caps[k] = score(m.indicators[i].Cap)
 	}
 	cols := []column{
 		{header: colAgency, min: 16}, {header: colIndicator}, {header: "考核标准", max: 50}, {header: "标准分"},
@@ -259,14 +259,14 @@ func (b *builder) departmentSheet(dept string) error {
 				for k, i := range inds {
 					ind := m.indicators[i]
 					clear(cells)
-					cells[0], cells[1], cells[2], cells[3] = r.name, ind.ID, short[k], ind.Cap
+					cells[0], cells[1], cells[2], cells[3] = r.name, ind.ID, short[k], caps[k]
 					if v := r.self[i]; v != nil {
-						cells[4] = *v
+						cells[4] = score(*v)
 					}
-					cells[5] = r.verified[i]
+					cells[5] = score(r.verified[i])
 					if rv := r.reviews[i]; rv != nil {
 						if rv.Score != nil {
-							cells[6], cells[8] = *rv.Score, *rv.Score
+							cells[6], cells[8] = score(*rv.Score), score(*rv.Score)
 						}
 						if rv.Comment != "" {
 							cells[7], cells[9] = rv.Comment, rv.Comment
@@ -291,5 +291,11 @@ func shorten(s string, n int) string {
 	return string(rs[:n]) + "…"
 }
 
-// readable reports whether the report has scores to show.
-func readable(r *assess.Report) bool { return r != nil && len(r.Indicators) > 0 }
+// score boxes a score for a row: whole numbers below 256 as int, which Go
+// boxes without allocating, the rest as float64. Both are written as numbers.
+func score(v float64) any {
+	if v >= 0 && v < 256 && v == math.Trunc(v) {
+		return int(v)
+	}
+	return v
+}

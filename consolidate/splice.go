@@ -1,0 +1,317 @@
+package consolidate
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"math"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// bulkRows are the data rows of a table, written straight into the zip
+// entry of their worksheet after excelize has written everything else.
+// excelize's StreamWriter keeps up to 16 MB of every sheet in memory until
+// the workbook is saved, and then the whole zip; splicing keeps one row.
+type bulkRows struct {
+	t     *table
+	first int // sheet row of the first data row
+	n     int
+}
+
+// splice copies the workbook excelize wrote (src) to w, inserting the data
+// rows of every bulk sheet before its </sheetData>.
+func (b *builder) splice(src []byte, w io.Writer) error {
+	zr, err := zip.NewReader(bytes.NewReader(src), int64(len(src)))
+	if err != nil {
+		return fmt.Errorf("reread workbook: %w", err)
+	}
+	paths, err := sheetPaths(zr)
+	if err != nil {
+		return err
+	}
+	byPath := map[string]*bulkRows{}
+	for name, br := range b.bulk {
+		p, ok := paths[name]
+		if !ok {
+			return fmt.Errorf("sheet %s not in the workbook", name)
+		}
+		byPath[p] = br
+	}
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		// Best speed: the sheets are repetitive XML; higher levels cost
+		// several times the time for a few percent.
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	for _, zf := range zr.File {
+		br := byPath[zf.Name]
+		if br == nil {
+			if err := zw.Copy(zf); err != nil {
+				return fmt.Errorf("copy %s: %w", zf.Name, err)
+			}
+			continue
+		}
+		if err := b.spliceSheet(zw, zf, br); err != nil {
+			return fmt.Errorf("write %s: %w", br.t.name, err)
+		}
+	}
+	return zw.Close()
+}
+
+var dimensionRef = regexp.MustCompile(`<dimension ref="[^"]*"`)
+
+func (b *builder) spliceSheet(zw *zip.Writer, zf *zip.File, br *bulkRows) error {
+	rc, err := zf.Open()
+	if err != nil {
+		return err
+	}
+	sheet, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return err
+	}
+	s := string(sheet)
+	last, _ := excelize.ColumnNumberToName(len(br.t.cols))
+	s = dimensionRef.ReplaceAllLiteralString(s, fmt.Sprintf(`<dimension ref="A1:%s%d"`, last, br.first+br.n-1))
+	at := strings.Index(s, "</sheetData>")
+	if at < 0 {
+		return fmt.Errorf("no sheetData in %s", zf.Name)
+	}
+	out, err := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Deflate, Modified: zf.Modified})
+	if err != nil {
+		return err
+	}
+	bw := bufio.NewWriterSize(out, 64<<10)
+	if _, err := bw.WriteString(s[:at]); err != nil {
+		return err
+	}
+	rw := &rowWriter{w: bw, cols: br.t.cols, dateStyle: b.styles.date}
+	for i := range br.t.cols {
+		name, _ := excelize.ColumnNumberToName(i + 1)
+		rw.names = append(rw.names, name)
+	}
+	row := br.first
+	br.t.rows(func(cells []any) bool {
+		if row >= br.first+br.n {
+			err = fmt.Errorf("rows changed between passes")
+			return false
+		}
+		err = rw.write(row, cells)
+		row++
+		return err == nil
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := bw.WriteString(s[at:]); err != nil {
+		return err
+	}
+	return bw.Flush()
+}
+
+// rowWriter writes rows of cells as worksheet XML. Strings become inline
+// strings: whatever they hold ("=HYPERLINK(…)" included) is text, never a
+// formula.
+type rowWriter struct {
+	w         *bufio.Writer
+	cols      []column
+	names     []string
+	dateStyle int
+	buf       []byte
+}
+
+func (rw *rowWriter) write(row int, cells []any) error {
+	b := append(rw.buf[:0], `<row r="`...)
+	b = strconv.AppendInt(b, int64(row), 10)
+	b = append(b, `">`...)
+	for i, v := range cells {
+		if i >= len(rw.names) {
+			break
+		}
+		style := rw.cols[i].style
+		if c, ok := v.(excelize.Cell); ok {
+			v = c.Value
+			if c.StyleID != 0 {
+				style = c.StyleID
+			}
+		}
+		if v == nil {
+			continue
+		}
+		var num []byte
+		var text string
+		isText := false
+		switch x := v.(type) {
+		case string:
+			if x == "" {
+				continue
+			}
+			text, isText = x, true
+		case float64:
+			if math.IsNaN(x) || math.IsInf(x, 0) {
+				text, isText = strconv.FormatFloat(x, 'g', -1, 64), true
+			} else {
+				num = strconv.AppendFloat(nil, x, 'f', -1, 64)
+			}
+		case int:
+			num = strconv.AppendInt(nil, int64(x), 10)
+		case time.Time:
+			if x.IsZero() {
+				continue
+			}
+			num = strconv.AppendFloat(nil, excelTime(x), 'f', -1, 64)
+			if style == 0 {
+				style = rw.dateStyle
+			}
+		default:
+			text, isText = fmt.Sprint(x), true
+		}
+		b = append(b, `<c r="`...)
+		b = append(b, rw.names[i]...)
+		b = strconv.AppendInt(b, int64(row), 10)
+		b = append(b, '"')
+		if style != 0 {
+			b = append(b, ` s="`...)
+			b = strconv.AppendInt(b, int64(style), 10)
+			b = append(b, '"')
+		}
+		if isText {
+			b = append(b, ` t="inlineStr"><is><t`...)
+			text = truncateCell(text)
+			if text[0] == ' ' || text[len(text)-1] == ' ' || strings.ContainsAny(text[:1]+text[len(text)-1:], "\t\r\n") {
+				b = append(b, ` xml:space="preserve"`...)
+			}
+			b = append(b, '>')
+			b = appendEscaped(b, text)
+			b = append(b, `</t></is></c>`...)
+		} else {
+			b = append(b, `><v>`...)
+			b = append(b, num...)
+			b = append(b, `</v></c>`...)
+		}
+	}
+	b = append(b, `</row>`...)
+	rw.buf = b
+	_, err := rw.w.Write(b)
+	return err
+}
+
+// truncateCell cuts text to Excel's limit of 32,767 UTF-16 units per cell.
+func truncateCell(s string) string {
+	const limit = 32767
+	if len(s) <= limit {
+		return s
+	}
+	n := 0
+	for i, r := range s {
+		n += len(utf16.AppendRune(nil, r))
+		if n > limit {
+			return s[:i]
+		}
+	}
+	return s
+}
+
+// appendEscaped escapes text for XML (characters XML cannot hold become
+// U+FFFD) and escapes literal _xHHHH_ sequences, which Excel would decode.
+func appendEscaped(b []byte, s string) []byte {
+	for i, r := range s {
+		switch {
+		case r == '<':
+			b = append(b, "&lt;"...)
+		case r == '>':
+			b = append(b, "&gt;"...)
+		case r == '&':
+			b = append(b, "&amp;"...)
+		case r == '\r':
+			b = append(b, "&#xD;"...)
+		case r == '\t' || r == '\n':
+			b = append(b, byte(r))
+		case r < 0x20 || r == 0xFFFE || r == 0xFFFF || (r >= 0xD800 && r <= 0xDFFF):
+			b = utf8.AppendRune(b, '\uFFFD')
+		case r == utf8.RuneError:
+			b = utf8.AppendRune(b, '\uFFFD')
+		case r == '_' && isOOXMLEscape(s[i:]):
+			b = append(b, "_x005F_"...)
+		case r < utf8.RuneSelf:
+			b = append(b, byte(r))
+		default:
+			b = utf8.AppendRune(b, r)
+		}
+	}
+	return b
+}
+
+// isOOXMLEscape reports whether s starts with _xHHHH_.
+func isOOXMLEscape(s string) bool {
+	if len(s) < 7 || s[1] != 'x' || s[6] != '_' {
+		return false
+	}
+	for _, c := range []byte(s[2:6]) {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+// sheetPaths maps sheet names to their part names in the zip.
+func sheetPaths(zr *zip.Reader) (map[string]string, error) {
+	var wb struct {
+		Sheets []struct {
+			Name string `xml:"name,attr"`
+			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
+		} `xml:"sheets>sheet"`
+	}
+	var rels struct {
+		Rels []struct {
+			ID     string `xml:"Id,attr"`
+			Target string `xml:"Target,attr"`
+		} `xml:"Relationship"`
+	}
+	if err := readZipXML(zr, "xl/workbook.xml", &wb); err != nil {
+		return nil, err
+	}
+	if err := readZipXML(zr, "xl/_rels/workbook.xml.rels", &rels); err != nil {
+		return nil, err
+	}
+	targets := map[string]string{}
+	for _, r := range rels.Rels {
+		t := r.Target
+		if strings.HasPrefix(t, "/") {
+			t = strings.TrimPrefix(t, "/")
+		} else {
+			t = path.Join("xl", t)
+		}
+		targets[r.ID] = t
+	}
+	out := map[string]string{}
+	for _, s := range wb.Sheets {
+		out[s.Name] = targets[s.RID]
+	}
+	return out, nil
+}
+
+func readZipXML(zr *zip.Reader, name string, v any) error {
+	rc, err := zr.Open(name)
+	if err != nil {
+		return fmt.Errorf("reread workbook: %w", err)
+	}
+	defer rc.Close()
+	if err := xml.NewDecoder(rc).Decode(v); err != nil {
+		return fmt.Errorf("reread %s: %w", name, err)
+	}
+	return nil
+}
