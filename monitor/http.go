@@ -22,8 +22,9 @@ type Health struct {
 // Sources tell the server what it reports.
 type Sources struct {
 	Metrics *Metrics
-	// IMAP returns whether the mailbox session is up and its last error.
-	IMAP func() (connected bool, lastErr string)
+	// IMAP returns whether the mailbox session is up, its last error and
+	// the time of the last successful poll (zero before the first).
+	IMAP func() (connected bool, lastErr string, lastPoll time.Time)
 	// Outbox returns the number of outgoing mails by state.
 	Outbox func(ctx context.Context) (map[string]int, error)
 	// UnhealthyAfter: unhealthy when no poll succeeded for this long.
@@ -63,14 +64,18 @@ func (src Sources) outbox(ctx context.Context) (map[string]int, error) {
 func (src Sources) health(ctx context.Context) Health {
 	now := src.Now()
 	h := Health{Healthy: true}
+	last := src.Metrics.LastPoll()
 	if src.IMAP != nil {
-		h.IMAPConnected, h.IMAPError = src.IMAP()
+		var polled time.Time
+		h.IMAPConnected, h.IMAPError, polled = src.IMAP()
+		if polled.After(last) {
+			last = polled
+		}
 	}
 	var err error
 	if h.Outbox, err = src.outbox(ctx); err != nil {
 		h.Healthy, h.Reason = false, "state database: "+err.Error()
 	}
-	last := src.Metrics.LastPoll()
 	since := src.Started
 	if !last.IsZero() {
 		h.LastPoll = &last

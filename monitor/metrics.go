@@ -83,10 +83,10 @@ func (m *Metrics) WriteProm(w io.Writer, outbox map[string]int) {
 	for _, k := range sortedKeys(m.messages) {
 		fmt.Fprintf(&b, "kaohe_messages_total{outcome=%q} %d\n", k, m.messages[k])
 	}
-	metric("kaohe_replies_sent_total", "counter", "Mails accepted by the SMTP server.")
-	fmt.Fprintf(&b, "kaohe_replies_sent_total %d\n", m.repliesSent)
-	metric("kaohe_replies_failed_total", "counter", "Mails given up on after a permanent failure.")
-	fmt.Fprintf(&b, "kaohe_replies_failed_total %d\n", m.repliesFail)
+	metric("kaohe_mail_sent_total", "counter", "Mails (receipts, staff notices, reminders) accepted by the SMTP server.")
+	fmt.Fprintf(&b, "kaohe_mail_sent_total %d\n", m.repliesSent)
+	metric("kaohe_mail_failed_total", "counter", "Mails given up on after a permanent failure.")
+	fmt.Fprintf(&b, "kaohe_mail_failed_total %d\n", m.repliesFail)
 	metric("kaohe_panics_recovered_total", "counter", "Panics recovered while processing a message.")
 	fmt.Fprintf(&b, "kaohe_panics_recovered_total %d\n", m.panics)
 	metric("kaohe_poll_duration_seconds", "summary", "Duration of successful passes over the mailbox.")

@@ -16,7 +16,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	m := &Metrics{}
 	src := Sources{
 		Metrics:        m,
-		IMAP:           func() (bool, string) { return true, "" },
+		IMAP:           func() (bool, string, time.Time) { return true, "", time.Time{} },
 		Outbox:         func(context.Context) (map[string]int, error) { return map[string]int{"pending": 3, "sent": 40}, nil },
 		UnhealthyAfter: 15 * time.Minute,
 		Now:            func() time.Time { return now },
@@ -56,7 +56,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	for _, want := range []string{
 		`kaohe_messages_total{outcome="processed"} 2`,
 		`kaohe_messages_total{outcome="auto_reply"} 1`,
-		"kaohe_replies_sent_total 1",
+		"kaohe_mail_sent_total 1",
 		"kaohe_poll_duration_seconds_count 1",
 		`kaohe_outbox{state="pending"} 3`,
 		"kaohe_panics_recovered_total 0",

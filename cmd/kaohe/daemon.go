@@ -255,9 +255,9 @@ func (d *daemon) run(ctx context.Context) error {
 	if d.cfg.HTTP.Listen != "" {
 		h := monitor.Handler(monitor.Sources{
 			Metrics: d.metrics, UnhealthyAfter: d.cfg.HTTP.UnhealthyAfter, Now: d.now, Started: d.started,
-			IMAP: func() (bool, string) {
+			IMAP: func() (bool, string, time.Time) {
 				st := d.watcher.Status()
-				return st.Connected, st.LastError
+				return st.Connected, st.LastError, st.LastPoll
 			},
 			Outbox: d.store.OutboxDepth,
 		})

@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"kaohe/demo"
+	"kaohe/internal/mailserver"
+	"kaohe/internal/sample"
+	"kaohe/templates"
+)
+
+// testMail is a one-form mail from addr.
+func testMail(t *testing.T, from, unit string, n int) []byte {
+	t.Helper()
+	data, err := sample.Workbook(templates.MustLoad(2021), sample.Good(unit, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := fmt.Sprintf("From: <%s>\r\nTo: <%s>\r\nSubject: form %d\r\nMessage-ID: <form-%d@example.org>\r\nMIME-Version: 1.0\r\n"+
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhi\r\n"+
+		"--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"form.xlsx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n",
+		from, demo.Office, n, n)
+	var b bytes.Buffer
+	b.WriteString(l)
+	b.WriteString(wrapB64(data))
+	b.WriteString("\r\n--b--\r\n")
+	return b.Bytes()
+}
+
+// testEnv starts a mail server and returns the KAOHE_* environment of a
+// daemon against it.
+func testEnv(t *testing.T, srv *mailserver.Server, dataDir string) map[string]string {
+	t.Helper()
+	for _, a := range []string{demo.Office, demo.Staff, "chaoyang@example.org"} {
+		if err := srv.AddUser(a, "pw"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	roster := filepath.Join(t.TempDir(), "roster.csv")
+	os.WriteFile(roster, []byte("考核单位,类型,邮箱\n朝阳区代办处,区,chaoyang@example.org\n海淀区代办处,区,haidian@example.org\n"), 0o644)
+	return map[string]string{
+		"KAOHE_IMAP_ADDR": srv.IMAPAddr, "KAOHE_IMAP_TLS": "none", "KAOHE_IMAP_USER": demo.Office, "KAOHE_IMAP_PASSWORD": "pw",
+		"KAOHE_SMTP_ADDR": srv.SMTPAddr, "KAOHE_SMTP_TLS": "none", "KAOHE_FROM": "考核 <" + demo.Office + ">",
+		"KAOHE_STAFF": demo.Staff, "KAOHE_DATA_DIR": dataDir, "KAOHE_ROSTER": roster,
+		"KAOHE_IMAP_POLL_INTERVAL": "200ms", "KAOHE_LOG_LEVEL": "warn",
+	}
+}
+
+func setEnv(t *testing.T, env map[string]string) {
+	for k, v := range env {
+		t.Setenv(k, v)
+	}
+}
+
+func TestServeOnceDrainsAndReplies(t *testing.T) {
+	srv, err := mailserver.Start(mailserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dataDir := t.TempDir()
+	setEnv(t, testEnv(t, srv, dataDir))
+	at := time.Date(2021, 12, 20, 10, 0, 0, 0, time.UTC)
+	for i := 1; i <= 3; i++ {
+		if err := srv.Deliver(demo.Office, testMail(t, "chaoyang@example.org", "朝阳区代办处", i), at.Add(time.Duration(i)*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--once"}, io.Discard, &stderr); code != exitOK {
+		t.Fatalf("serve --once: exit %d\n%s", code, stderr.String())
+	}
+	replies := 0
+	for _, d := range srv.Deliveries() {
+		if d.To[0] == "chaoyang@example.org" {
+			replies++
+		}
+	}
+	if replies != 3 {
+		t.Errorf("%d replies, want 3", replies)
+	}
+	// A second run finds nothing new and sends nothing again.
+	before := len(srv.Deliveries())
+	if code := run(context.Background(), []string{"serve", "--once"}, io.Discard, &stderr); code != exitOK {
+		t.Fatalf("second run: exit %d\n%s", code, stderr.String())
+	}
+	if after := len(srv.Deliveries()); after != before {
+		t.Errorf("second run sent %d more mails", after-before)
+	}
+	if _, err := os.Stat(filepath.Join(dataDir, "workbooks", "汇总.xlsx")); err != nil {
+		t.Errorf("no staff workbook: %v", err)
+	}
+	// The staff workbook can be written while the daemon's data is there.
+	out := filepath.Join(t.TempDir(), "汇总.xlsx")
+	var stdout bytes.Buffer
+	if code := run(context.Background(), []string{"consolidate", "-o", out}, &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "已提交 1 家") {
+		t.Errorf("consolidate: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+}
+
+func TestServeConfigErrorsReportedTogether(t *testing.T) {
+	t.Setenv("KAOHE_IMAP_TLS", "none")
+	t.Setenv("KAOHE_IMAP_ADDR", "10.0.0.1:143")
+	t.Setenv("KAOHE_CUTOFF", "next week")
+	var stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve", "--once"}, io.Discard, &stderr)
+	if code != exitBad {
+		t.Fatalf("exit %d", code)
+	}
+	for _, want := range []string{"KAOHE_IMAP_TLS", "KAOHE_CUTOFF", "KAOHE_DATA_DIR"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("errors lack %s:\n%s", want, stderr.String())
+		}
+	}
+}
+
+func freePort(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestServeHealthAndMetrics(t *testing.T) {
+	srv, err := mailserver.Start(mailserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	env := testEnv(t, srv, t.TempDir())
+	listen := freePort(t)
+	env["KAOHE_HTTP_LISTEN"] = listen
+	setEnv(t, env)
+	if err := srv.Deliver(demo.Office, testMail(t, "chaoyang@example.org", "朝阳区代办处", 1), time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	var stderr bytes.Buffer
+	go func() { done <- run(ctx, []string{"serve"}, io.Discard, &stderr) }()
+
+	get := func(path string) (int, string) {
+		resp, err := http.Get("http://" + listen + path)
+		if err != nil {
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	var metrics string
+	for time.Now().Before(deadline) {
+		_, metrics = get("/metrics")
+		if strings.Contains(metrics, `kaohe_messages_total{outcome="processed"} 1`) && !strings.Contains(metrics, "kaohe_mail_sent_total 0") {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !strings.Contains(metrics, `kaohe_messages_total{outcome="processed"} 1`) || !!strings.Contains(metrics, "kaohe_mail_sent_total 0") {
+		t.Fatalf("metrics never showed the processed message and its reply:\n%s\n%s", metrics, stderr.String())
+	}
+	code, body := get("/healthz")
+	var raw map[string]any
+	json.Unmarshal([]byte(body), &raw)
+	if code != http.StatusOK || raw["healthy"] != true || raw["imap_connected"] != true || raw["last_poll"] == nil {
+		t.Errorf("healthz %d %s", code, body)
+	}
+	start := time.Now()
+	cancel()
+	select {
+	case c := <-done:
+		if c != exitOK {
+			t.Errorf("serve exited %d\n%s", c, stderr.String())
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Errorf("serve took %v to stop", d)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop within 10 s of the signal")
+	}
+}
