@@ -76,7 +76,9 @@ func TestFindingCodes(t *testing.T) {
 		{name: "hospital above staff", values: func(v *sample.Values) { v.Fields["act_hospital"] = v.Fields["staff"].(int) + 1 }, want: CodeInconsistentCounts, target: "act_hospital"},
 		{name: "coverage mismatch", values: sample.SetField("coverage", 3), want: CodeCoverageMismatch, target: "coverage"},
 		{name: "activity count mismatch", values: func(v *sample.Values) { v.Fields["act_general"] = 0; v.Fields["act_hospital"] = 0 }, want: CodeActivityCountMismatch, target: "activities"},
-		{name: "staff thousands separator", values: func(v *sample.Values) { v.Fields["staff"] = fmt.Sprintf("%d,%03d人", v.Fields["staff"].(int)/1000, v.Fields["staff"].(int)%1000) }, want: CodeNormalizedValue, target: "staff"},
+		{name: "staff thousands separator", values: func(v *sample.Values) {
+			v.Fields["staff"] = fmt.Sprintf("%d,%03d人", v.Fields["staff"].(int)/1000, v.Fields["staff"].(int)%1000)
+		}, want: CodeNormalizedValue, target: "staff"},
 		{name: "director signature missing", values: sample.ClearField("director_sign"), want: CodeMissingField, target: "director_sign"},
 		{name: "unit missing", values: func(v *sample.Values) { v.Unit = "" }, want: CodeMissingField, target: "unit"},
 		{name: "label removed", edit: func(x *excelize.File, b built) {

@@ -130,7 +130,10 @@ func (r *reader) readField(fd templates.Field, fv *FieldValue, at pos) {
 			return
 		}
 		v := n.Value
-		if fd.Kind == templates.KindPercent && !n.Percent && r.percentFormatted(at) {
+		// A percent-formatted cell stores 85% as 0.85; a larger number in
+		// such a cell would show as thousands of percent, so only small
+		// numbers need the (DOM-parsing) style look-up.
+		if fd.Kind == templates.KindPercent && !n.Percent && v > 0 && v <= 1.5 && r.percentFormatted(at) {
 			v = math.Round(v*100*1e9) / 1e9
 		}
 		fv.Number, fv.IsNumber = v, true

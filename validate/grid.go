@@ -1,6 +1,8 @@
 package validate
 
 import (
+	"strings"
+
 	"github.com/xuri/excelize/v2"
 )
 
@@ -68,24 +70,38 @@ func readGrid(f *excelize.File, sheet string) (*grid, error) {
 	return g, nil
 }
 
-// loadMerges reads the sheet's merged ranges (this parses the sheet's DOM,
-// so it is done for the form's sheet only).
-func (g *grid) loadMerges(f *excelize.File) error {
-	mcs, err := f.GetMergeCells(g.sheet, true)
-	if err != nil {
-		return err
+// loadMerges reads the sheet's merged ranges, from the sheet's raw XML when
+// given, else through excelize (which parses the sheet's DOM).
+func (g *grid) loadMerges(f *excelize.File, sheetXML []byte) error {
+	var refs []string
+	if sheetXML != nil {
+		refs = rawMerges(sheetXML)
+	} else {
+		mcs, err := f.GetMergeCells(g.sheet, true)
+		if err != nil {
+			return err
+		}
+		for _, mc := range mcs {
+			refs = append(refs, mc.GetStartAxis()+":"+mc.GetEndAxis())
+		}
 	}
 	g.cover = map[pos]span{}
 	g.anchor = map[pos]span{}
-	for i, mc := range mcs {
+	for i, ref := range refs {
 		if i >= maxMerges {
 			break
 		}
-		c1, r1, err1 := excelize.CellNameToCoordinates(mc.GetStartAxis())
-		c2, r2, err2 := excelize.CellNameToCoordinates(mc.GetEndAxis())
-		if err1 != nil || err2 != nil || r2 < r1 || c2 < c1 {
+		a, b, ok := strings.Cut(ref, ":")
+		if !ok {
 			continue
 		}
+		c1, r1, err1 := excelize.CellNameToCoordinates(a)
+		c2, r2, err2 := excelize.CellNameToCoordinates(b)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		r1, r2 = min(r1, r2), max(r1, r2)
+		c1, c2 = min(c1, c2), max(c1, c2)
 		s := span{r1 - 1, c1 - 1, min(r2-1, r1-1+maxGridRows), min(c2-1, c1-1+maxGridCols)}
 		g.anchor[pos{s.r1, s.c1}] = s
 		for r := s.r1; r <= s.r2 && r < len(g.rows); r++ {

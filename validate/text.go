@@ -4,22 +4,23 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
-
-	"golang.org/x/text/unicode/norm"
 )
 
-// normText folds a label or criteria text for comparison: NFKC (full-width
-// letters, digits and punctuation to half-width, U+3000 and NBSP to spaces),
-// every kind of whitespace removed, and quotes, dashes and brackets unified.
+// normText folds a label or criteria text for comparison: full-width
+// letters, digits and punctuation to half-width, every kind of whitespace
+// removed, and quotes, dashes and brackets unified. It is a hand-written
+// subset of NFKC that runs on every cell of the sheet, so it must be cheap.
 func normText(s string) string {
 	if s == "" {
 		return ""
 	}
-	s = norm.NFKC.String(s)
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
-		if unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' {
+		if r >= 0xFF01 && r <= 0xFF5E { // full-width ASCII
+			r -= 0xFEE0
+		}
+		if unicode.IsSpace(r) || r == '\u200b' || r == '\ufeff' || r == '\u3000' {
 			continue
 		}
 		switch r {
@@ -27,18 +28,20 @@ func normText(s string) string {
 			r = '"'
 		case '–', '—', '―', '−', '‐', '‑':
 			r = '-'
-		case '〜', '～':
+		case '〜':
 			r = '~'
 		case '。':
 			r = '.'
-		case '【', '〔', '［':
+		case '【', '〔':
 			r = '['
-		case '】', '〕', '］':
+		case '】', '〕':
 			r = ']'
-		case '〈', '＜':
+		case '〈':
 			r = '<'
-		case '〉', '＞':
+		case '〉':
 			r = '>'
+		case '、':
+			r = ','
 		}
 		b.WriteRune(r)
 	}

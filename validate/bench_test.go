@@ -1,0 +1,67 @@
+package validate
+
+import (
+	"syscall"
+	"testing"
+	"time"
+
+	"kaohe/internal/sample"
+)
+
+// BenchmarkReadForm opens, locates and checks one filled official form
+// (target: under 3 ms and 2 MB allocated per form).
+func BenchmarkReadForm(b *testing.B) {
+	o := opts2021()
+	data, err := sample.Workbook(o.Form, sample.Good("东城区", true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		sub, fs := Read(data, o)
+		if sub == nil || len(fs) != 0 {
+			b.Fatalf("%+v", fs)
+		}
+	}
+	// On a shared, loaded machine wall time says little; CPU time of the
+	// process per form is the figure to compare.
+	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+}
+
+// cpuTime is the user and system CPU time of the process so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkReadRetyped reads the re-typed form (values as text, vertical
+// basic figures, no title).
+func BenchmarkReadRetyped(b *testing.B) {
+	o := opts2021()
+	data := readTestdata(b, "retyped.xlsx")
+	b.ReportAllocs()
+	for b.Loop() {
+		if sub, _ := Read(data, o); sub == nil {
+			b.Fatal("not read")
+		}
+	}
+}
+
+// BenchmarkRejectZipBomb measures refusing a workbook whose sheet inflates
+// to 110 MB: only the zip directory is read.
+func BenchmarkRejectZipBomb(b *testing.B) {
+	o := opts2021()
+	data := replacePart(b, tinyWorkbook(b), "xl/worksheets/sheet1.xml", spaces(110<<20), 0)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, fs := Read(data, o); len(fs) != 1 || fs[0].Code != CodeUnreadableFile {
+			b.Fatalf("%+v", fs)
+		}
+	}
+}
