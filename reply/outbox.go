@@ -45,6 +45,7 @@ const (
 	DefaultBackoffMax  = 6 * time.Hour
 	AuthBackoffBase    = 10 * time.Minute // never retry a login faster than this
 	codeServiceClosing = 421              // the server is closing on us: stop the batch
+	dailyCapPause      = 10 * time.Minute // Run's pause once GlobalPerDay is reached
 )
 
 // Sender delivers the outbox: every due item once per Flush, with retries
@@ -73,12 +74,17 @@ type Sender struct {
 	SendFunc func(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []byte) error
 }
 
+// ErrDailyCap is returned by Flush when GlobalPerDay mails went out in
+// the last 24 hours: the rest waits, nothing is dropped.
+var ErrDailyCap = errors.New("daily sending cap reached")
+
 // ErrAuth is returned by Flush when the server refused our login: every
 // mail would fail the same way, so the batch stops.
 var ErrAuth = errors.New("smtp authentication failed")
 
 // Flush sends every item due now, once. It returns how many were sent; the
-// error is a store failure or ErrAuth (wrapping the *SendError).
+// error is a store failure, ErrDailyCap, or ErrAuth (wrapping the
+// *SendError).
 // Deliveries that fail are recorded on their item and are not errors here.
 func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 	now := s.now()
@@ -98,8 +104,7 @@ func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 				return sent, fmt.Errorf("count sent: %w", err)
 			}
 			if n >= s.GlobalPerDay {
-				log.Warn().Int("sent_24h", n).Int("cap", s.GlobalPerDay).Msg("daily sending cap reached; outbox waits")
-				return sent, nil
+				return sent, fmt.Errorf("%w: %d mails in 24 h", ErrDailyCap, n)
 			}
 		}
 		if s.PerRecipientPerHour > 0 {
@@ -167,7 +172,7 @@ func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 
 // Run flushes the outbox until ctx is done: every Interval, or at once
 // when Wake fires. Errors are logged; an authentication failure pauses
-// sending for AuthBackoffBase.
+// sending for AuthBackoffBase, the daily cap for ten minutes.
 func (s *Sender) Run(ctx context.Context) error {
 	interval := s.Interval
 	if interval <= 0 {
@@ -187,9 +192,15 @@ func (s *Sender) Run(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			s.Log.Error().Err(err).Msg("outbox flush failed")
-			if errors.Is(err, ErrAuth) {
+			switch {
+			case errors.Is(err, ErrDailyCap):
+				s.Log.Warn().Err(err).Int("cap", s.GlobalPerDay).Msg("outbox waits for the daily cap")
+				wait = max(interval, dailyCapPause)
+			case errors.Is(err, ErrAuth):
+				s.Log.Error().Err(err).Msg("smtp login refused; sending paused")
 				wait = AuthBackoffBase
+			default:
+				s.Log.Error().Err(err).Msg("outbox flush failed")
 			}
 		}
 		if !t.Stop() {

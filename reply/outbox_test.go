@@ -292,8 +292,8 @@ func TestFlushRateLimits(t *testing.T) {
 	s.PerRecipientPerHour = 1
 	s.GlobalPerDay = 2
 	sent, err := s.Flush(context.Background())
-	if err != nil || sent != 2 {
-		t.Fatalf("sent %d, %v; want 2 (ids 1 and 3)", sent, err)
+	if !errors.Is(err, ErrDailyCap) || sent != 2 {
+		t.Fatalf("sent %d, %v; want 2 (ids 1 and 3) and ErrDailyCap", sent, err)
 	}
 	for id, want := range map[int64]string{1: "sent", 2: "pending", 3: "sent", 4: "pending"} {
 		if it := store.item(id); it.state != want || (want == "pending" && it.Attempts != 0) {
