@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/BurntSushi/toml"
@@ -97,6 +98,25 @@ func Load(path string, env func(string) (string, bool)) (Config, error) {
 	}
 	c.loadErrs = errs
 	return c, errors.Join(errs...)
+}
+
+// UnknownEnv lists the KAOHE_* variables of environ ("NAME=value", as
+// os.Environ gives) that kaohe does not read, most likely misspelt; the
+// caller should warn about them.
+func UnknownEnv(environ []string) []string {
+	known := map[string]bool{"KAOHE_CONFIG": true}
+	for _, f := range fields() {
+		known[f.env] = true
+	}
+	var out []string
+	for _, kv := range environ {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "KAOHE_") && !known[name] {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // LoadFor is Load followed by ValidateFor(mode), every problem of both

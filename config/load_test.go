@@ -307,3 +307,11 @@ func TestTimeOfDay(t *testing.T) {
 		}
 	}
 }
+
+func TestUnknownEnv(t *testing.T) {
+	t.Parallel()
+	got := UnknownEnv([]string{"PATH=/bin", "KAOHE_IMAP_ADDR=x:1", "KAOHE_IMAP_PASSWRD=x", "KAOHE_CONFIG=/k.toml", "KAOHE_STAFF=", "KAOHE_SMTP_FROM=a@b"})
+	if strings.Join(got, " ") != "KAOHE_IMAP_PASSWRD KAOHE_SMTP_FROM" {
+		t.Errorf("UnknownEnv = %v", got)
+	}
+}

@@ -173,7 +173,7 @@ func (v *validator) required(key, val, what string) {
 			src = v.c.Source(key)
 		}
 		v.errs = append(v.errs, &Problem{Key: key, Source: src,
-			Msg: fmt.Sprintf("%s 未设置，%s 需要它：请在配置文件中写 %s，或设置环境变量 %s", what, v.mode, key, EnvName(key))})
+			Msg: fmt.Sprintf("未设置。%s 需要%s：请在配置文件中写 %s，或设置环境变量 %s", v.mode, what, key, EnvName(key))})
 	}
 }
 

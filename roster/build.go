@@ -143,7 +143,7 @@ func build(rows [][]cell, h header) (*Roster, []Problem) {
 // identifies neither; an empty name or a bad address is dropped. Each is
 // reported as a problem at the agency's Row.
 func New(agencies []Agency) (*Roster, []Problem) {
-	r := &Roster{bySender: map[string]int{}, byName: map[string]int{}}
+	r := &Roster{bySender: map[string]int{}, shared: map[string][]int{}, byName: map[string]int{}}
 	var problems []Problem
 	owners := map[string][]int{} // normalised address → agencies listing it
 	for _, a := range agencies {
@@ -166,6 +166,7 @@ func New(agencies []Agency) (*Roster, []Problem) {
 		} else {
 			idx = len(r.Agencies)
 			r.byName[key] = idx
+			r.names = append(r.names, key)
 			r.Agencies = append(r.Agencies, a)
 		}
 		for _, addr := range addrs {
@@ -189,6 +190,8 @@ func New(agencies []Agency) (*Roster, []Problem) {
 	for k, claim := range owners {
 		if len(claim) == 1 {
 			r.bySender[k] = claim[0]
+		} else {
+			r.shared[k] = claim
 		}
 	}
 	return r, problems

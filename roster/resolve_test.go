@@ -13,9 +13,11 @@ func testRoster(t *testing.T) *Roster {
 		"朝阳区代办处,区,chaoyang@example.org\n" +
 		"朝阳区教育工会代办处,产业工会,cyjy@example.org\n" +
 		"海淀区代办处,区,haidian@example.org\n" +
-		"市建工集团代办处,总公司,jiangong@example.org\n"
+		"市建工集团代办处,总公司,jiangong@example.org\n" +
+		"海淀区教育工会代办处,产业工会,shared@example.org\n" +
+		"海淀区卫生工会代办处,产业工会,shared@example.org\n"
 	r, problems, err := Parse("r.csv", []byte(csv))
-	if err != nil || len(problems) != 0 {
+	if err != nil || len(problems) != 1 { // the shared address
 		t.Fatalf("%v %v", err, problems)
 	}
 	return r
@@ -85,6 +87,11 @@ func TestResolve(t *testing.T) {
 		{"sender and unit disagree", "haidian@example.org", "朝阳区代办处", "海淀区代办处", true, true, scoring.District},
 		{"known sender, unlisted unit", "jiangong@example.org", "丰台区代办处", "市建工集团代办处", true, true, scoring.Sector},
 		{"known sender, ambiguous unit of its own", "chaoyang@example.org", "朝阳", "朝阳区代办处", true, false, scoring.District},
+		{"shared sender, cell names a sharer", "shared@example.org", "海淀区卫生工会", "海淀区卫生工会代办处", true, false, scoring.Sector},
+		{"shared sender, cell names another agency", "shared@example.org", "朝阳区代办处", "朝阳区代办处", true, true, scoring.District},
+		{"shared sender, cell matches one sharer loosely", "shared@example.org", "教育工会", "海淀区教育工会代办处", true, false, scoring.Sector},
+		{"shared sender, cell ambiguous among sharers", "shared@example.org", "工会", "工会", false, false, scoring.Sector},
+		{"shared sender, empty cell", "shared@example.org", "", "", false, false, scoring.Sector},
 		{"both unknown, district name", "x@qq.example", " 丰台区代办处 ", "丰台区代办处", false, false, scoring.District},
 		{"both unknown, sector name", "x@qq.example", "市电力公司", "市电力公司", false, false, scoring.Sector},
 	}

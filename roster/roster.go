@@ -2,6 +2,7 @@ package roster
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"kaohe/scoring"
@@ -36,8 +37,10 @@ func (p Problem) String() string {
 type Roster struct {
 	Agencies []Agency
 
-	bySender map[string]int // normalised address → index; addresses shared by two agencies are absent
-	byName   map[string]int // normalised name → index
+	bySender map[string]int   // normalised address → index; addresses shared by two agencies are absent
+	shared   map[string][]int // normalised address → the agencies sharing it
+	byName   map[string]int   // normalised name → index
+	names    []string         // normalised name of each agency
 }
 
 // BySender finds the agency that registered the address. addr may carry a
@@ -73,8 +76,8 @@ func (r *Roster) ByUnit(name string) (Agency, bool) {
 		return r.Agencies[i], true
 	}
 	found := -1
-	for i, a := range r.Agencies {
-		if nameContains(normName(a.Name), key) {
+	for i, n := range r.names {
+		if nameContains(n, key) {
 			if found >= 0 {
 				return Agency{}, false // ambiguous
 			}
@@ -93,19 +96,47 @@ func (r *Roster) ByUnit(name string) (Agency, bool) {
 // then carries the cell's name and a type inferred from it. mismatch is true
 // when the sender's agency is not the one the cell names (the caller adds a
 // unit_mismatch warning); an empty cell is no mismatch.
+//
+// An address several agencies share is settled by the cell: the agency it
+// names (mismatch when that is not one of the sharers), else the one sharer
+// whose name matches the cell loosely.
 func (r *Roster) Resolve(sender, unitCell string) (agency Agency, known bool, mismatch bool) {
 	if a, ok := r.BySender(sender); ok {
-		return a, true, !r.names(unitCell, a)
+		return a, true, !r.cellNames(unitCell, a)
+	}
+	var sharers []int
+	if r != nil {
+		if key, ok := normAddress(sender); ok {
+			sharers = r.shared[key]
+		}
 	}
 	if a, ok := r.ByUnit(unitCell); ok {
-		return a, true, false
+		if len(sharers) == 0 {
+			return a, true, false
+		}
+		return a, true, !slices.ContainsFunc(sharers, func(i int) bool { return r.Agencies[i].Name == a.Name })
+	}
+	if key := normName(unitCell); key != "" && len(sharers) > 0 {
+		found := -1
+		for _, i := range sharers {
+			if nameContains(r.names[i], key) {
+				if found >= 0 {
+					found = -2
+					break
+				}
+				found = i
+			}
+		}
+		if found >= 0 {
+			return r.Agencies[found], true, false
+		}
 	}
 	name := strings.TrimSpace(unitCell)
 	return Agency{Name: name, Type: scoring.InferAgencyType(name), TypeInferred: true}, false, false
 }
 
-// names reports whether a 考核单位 cell names the agency (or is empty).
-func (r *Roster) names(cell string, a Agency) bool {
+// cellNames reports whether a 考核单位 cell names the agency (or is empty).
+func (r *Roster) cellNames(cell string, a Agency) bool {
 	key := normName(cell)
 	if key == "" {
 		return true
