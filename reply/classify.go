@@ -46,7 +46,8 @@ const (
 // out-of-office subject on such a message still prevents the reply.
 // Subject heuristics (退信, Automatic reply, …) never decide alone: they only
 // count together with a weak signal (no Return-Path, a reference to our
-// mail, an Exchange-generated message).
+// mail, an Exchange-generated message, or a body that is not
+// multipart/mixed, i.e. carries no attachment: a QQ or 163 auto-reply).
 func Classify(h Header, from, returnPath string, own []string, ownMsgIDDomain string) (reply bool, reason string) {
 	hdr := canonical(h)
 	rp := strings.TrimSpace(returnPath)
@@ -121,7 +122,8 @@ func Classify(h Header, from, returnPath string, own []string, ownMsgIDDomain st
 	}
 	if bounceSubject {
 		_, exchangeGenerated := hdr["X-Ms-Exchange-Generated-Message-Source"]
-		if rpMissing || ownRef || exchangeGenerated {
+		noAttachments := mediaType(first(hdr, "Content-Type")) != "multipart/mixed"
+		if rpMissing || ownRef || exchangeGenerated || noAttachments {
 			return false, ReasonBounceSubject
 		}
 	}

@@ -55,10 +55,11 @@ func TestClassify(t *testing.T) {
 		{"reply to our receipt with the corrected sheet", Header{"In-Reply-To": {ourID}, "Content-Type": {"multipart/mixed; boundary=x"}, "Subject": {"回复：回执：考核表"}}, person, person, true, ReasonOK},
 		{"OOF quoting our receipt with attachment", Header{"In-Reply-To": {ourID}, "Content-Type": {"multipart/mixed; boundary=x"}, "Subject": {"自动回复：回执：考核表"}}, person, person, false, ReasonOwnReply},
 		{"other domain's kaohe id", Header{"In-Reply-To": {"<kaohe-reply-1@other.cn>"}}, person, person, true, ReasonOK},
-		{"bounce subject alone", Header{"Subject": {"关于退信的说明"}}, person, person, true, ReasonOK},
+		{"bounce subject on a mail with the form", Header{"Subject": {"关于退信的说明"}, "Content-Type": {"multipart/mixed; boundary=x"}}, person, person, true, ReasonOK},
+		{"QQ auto-reply without attachment", Header{"Subject": {"自动回复: 回执：考核表"}, "Content-Type": {"text/plain; charset=gb18030"}}, person, person, false, ReasonBounceSubject},
 		{"bounce subject without Return-Path", Header{"Subject": {"系统退信"}}, "service@163.com", "", false, ReasonBounceSubject},
 		{"Undeliverable from Exchange", Header{"Subject": {"Undeliverable: 考核表"}, "X-MS-Exchange-Generated-Message-Source": {"x"}}, "office@example.cn", "<office@example.cn>", false, ReasonBounceSubject},
-		{"Out of Office alone", Header{"Subject": {"Out of Office: 考核表"}}, person, person, true, ReasonOK},
+		{"Out of Office on a mail with the form", Header{"Subject": {"Out of Office: 考核表"}, "Content-Type": {"multipart/mixed; boundary=x"}}, person, person, true, ReasonOK},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
