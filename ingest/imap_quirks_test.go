@@ -335,18 +335,24 @@ func TestQuirkNoUIDNextPolls(t *testing.T) {
 	w := NewWatcher(cfg, newMemCursor(), rec.handle)
 	stop := runWatcher(t, w)
 	rec.waitFor(t, 1, 2*time.Second)
-	time.Sleep(350 * time.Millisecond)
-	stop()
-	noops := 0
-	for _, c := range q.log() {
-		if strings.HasSuffix(c, " IDLE") {
-			t.Errorf("IDLE used without UIDNEXT")
+	count := func(suffix string) int {
+		n := 0
+		for _, c := range q.log() {
+			if strings.HasSuffix(c, suffix) {
+				n++
+			}
 		}
-		if strings.HasSuffix(c, " NOOP") {
-			noops++
-		}
+		return n
 	}
-	if noops < 2 {
-		t.Errorf("%d NOOP polls in 350 ms at a 100 ms interval, want ≥ 2", noops)
+	deadline := time.Now().Add(3 * time.Second)
+	for count(" NOOP") < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stop()
+	if n := count(" NOOP"); n < 3 {
+		t.Errorf("%d NOOP polls in 3 s at a 100 ms interval, want ≥ 3", n)
+	}
+	if n := count(" IDLE"); n != 0 {
+		t.Errorf("IDLE used %d times without UIDNEXT", n)
 	}
 }

@@ -36,7 +36,13 @@ func TestRunIdleWakesOnNewMail(t *testing.T) {
 	w := NewWatcher(cfg, newMemCursor(), rec.handle)
 	stop := runWatcher(t, w)
 	waitConnected(t, w)
-	time.Sleep(100 * time.Millisecond) // let IDLE start
+	// The memory server drops an EXISTS queued just before IDLE registers
+	// (IdleMax covers that in production); wait until IDLE is running.
+	deadline := time.Now().Add(3 * time.Second)
+	for !strings.Contains(ts.transcript.String(), "+ idling") && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
 	start := time.Now()
 	appendMessages(t, ts.addr, "INBOX", 1, 1, 0)
 	rec.waitFor(t, 1, 2*time.Second)
