@@ -87,3 +87,31 @@ func TestOwnMessageIDRoundTrip(t *testing.T) {
 		t.Error("different keys or kinds give the same Message-ID")
 	}
 }
+
+// Our own receipt, arriving at another office running kaohe (or back at
+// ours), is never answered: two instances cannot keep an exchange going.
+func TestClassifyOwnReceipt(t *testing.T) {
+	t.Parallel()
+	m, err := Compose(testIncoming(t), testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm := parseMail(t, m.Raw)
+	h := Header{}
+	fields := pm.h.Fields()
+	for fields.Next() {
+		v, _ := fields.Text()
+		h[fields.Key()] = append(h[fields.Key()], v)
+	}
+	if ok, reason := Classify(h, m.From, "<"+m.From+">", []string{"other@office2.example.cn"}, "office2.example.cn"); ok || reason != ReasonAutoSubmitted {
+		t.Errorf("another instance: %v %s", ok, reason)
+	}
+	delete(h, "Auto-Submitted")
+	if ok, reason := Classify(h, m.From, "<"+m.From+">", []string{"other@office2.example.cn"}, "office2.example.cn"); ok || reason != ReasonSuppress {
+		t.Errorf("without Auto-Submitted: %v %s", ok, reason)
+	}
+	delete(h, "X-Auto-Response-Suppress")
+	if ok, reason := Classify(h, m.From, "<"+m.From+">", []string{m.From}, "bjszghzbz.org.cn"); ok || reason != ReasonOwnAddress {
+		t.Errorf("back at our own mailbox: %v %s", ok, reason)
+	}
+}
