@@ -44,10 +44,27 @@ func benchRecord(b *testing.B, s *Store, i int, archive bool) (Message, []byte) 
 	return m, raw
 }
 
-// BenchmarkSaveResult measures SaveResult alone (one synchronous=FULL
-// commit per result). Run with -benchtime=1000x.
+// openBench opens a store with the given synchronous mode.
+func openBench(b *testing.B, sync string) *Store {
+	clk := newClock()
+	s, err := Open(b.TempDir(), Options{Now: clk.Now, synchronous: sync})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+// BenchmarkSaveResult measures SaveResult alone (one commit per result)
+// with synchronous=FULL, the store's setting, and with NORMAL and OFF for
+// comparison. Run with -benchtime=1000x.
 func BenchmarkSaveResult(b *testing.B) {
-	s := openTest(b, "", nil)
+	for _, sync := range []string{"FULL", "NORMAL", "OFF"} {
+		b.Run(sync, func(b *testing.B) { benchSaveResult(b, openBench(b, sync)) })
+	}
+}
+
+func benchSaveResult(b *testing.B, s *Store) {
 	ctx := context.Background()
 	var total time.Duration
 	for i := 0; i < b.N; i++ {
@@ -75,7 +92,7 @@ func BenchmarkSaveMessage(b *testing.B) {
 			name = "archive+record+save"
 		}
 		b.Run(name, func(b *testing.B) {
-			s := openTest(b, "", nil)
+			s := openBench(b, "FULL")
 			ctx := context.Background()
 			start := time.Now()
 			for i := 0; i < b.N; i++ {

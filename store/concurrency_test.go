@@ -19,7 +19,7 @@ func TestWaitsForForeignWriter(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	s := openTest(t, dir, nil)
-	other, err := sql.Open("sqlite", dsn(filepath.Join(dir, DBFile), false))
+	other, err := sql.Open("sqlite", dsn(filepath.Join(dir, DBFile), false, "FULL"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,6 +45,10 @@ type Options struct {
 	// Now is the clock used for bookkeeping timestamps (created, imported,
 	// updated). Nil means time.Now.
 	Now func() time.Time
+
+	// synchronous overrides synchronous=FULL; only benchmarks set it, to
+	// measure what durability costs.
+	synchronous string
 }
 
 // Store is the data directory: the SQLite database and the mail archive.
@@ -52,6 +56,7 @@ type Options struct {
 type Store struct {
 	dir      string
 	readOnly bool
+	sync     string
 	now      func() time.Time
 	w        *sql.DB // writer pool: one connection, immediate transactions
 	r        *sql.DB // reader pool: query_only connections
@@ -65,7 +70,10 @@ type Store struct {
 // wrapping ErrLocked), applies missing schema migrations in one transaction
 // and runs PRAGMA quick_check.
 func Open(dir string, opts Options) (*Store, error) {
-	s := &Store{dir: dir, readOnly: opts.ReadOnly, now: opts.Now}
+	s := &Store{dir: dir, readOnly: opts.ReadOnly, now: opts.Now, sync: opts.synchronous}
+	if s.sync == "" {
+		s.sync = "FULL"
+	}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -94,7 +102,7 @@ func Open(dir string, opts Options) (*Store, error) {
 func (s *Store) openDB(path string) error {
 	ctx := context.Background()
 	if s.readOnly {
-		r, err := sql.Open("sqlite", dsn(path, true))
+		r, err := sql.Open("sqlite", dsn(path, true, s.sync))
 		if err != nil {
 			return fmt.Errorf("open database: %w", err)
 		}
@@ -108,7 +116,7 @@ func (s *Store) openDB(path string) error {
 		}
 		return nil
 	}
-	w, err := sql.Open("sqlite", dsn(path, false))
+	w, err := sql.Open("sqlite", dsn(path, false, s.sync))
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
@@ -124,7 +132,7 @@ func (s *Store) openDB(path string) error {
 	if s.ins, err = prepareInserts(ctx, w); err != nil {
 		return err
 	}
-	r, err := sql.Open("sqlite", dsn(path, true))
+	r, err := sql.Open("sqlite", dsn(path, true, s.sync))
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
@@ -135,11 +143,11 @@ func (s *Store) openDB(path string) error {
 
 // dsn builds the modernc.org/sqlite data source name. busy_timeout is in the
 // DSN so that every pooled connection gets it.
-func dsn(path string, readOnly bool) string {
+func dsn(path string, readOnly bool, synchronous string) string {
 	q := url.Values{}
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	q.Add("_pragma", "foreign_keys(ON)")
-	q.Add("_pragma", "synchronous(FULL)")
+	q.Add("_pragma", "synchronous("+synchronous+")")
 	if readOnly {
 		q.Add("_pragma", "query_only(ON)")
 	} else {

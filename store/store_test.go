@@ -160,7 +160,7 @@ func TestBackup(t *testing.T) {
 func TestMigrateAppliesOnlyMissingAndRollsBackOnError(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "m.db"), false))
+	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "m.db"), false, "FULL"))
 	if err != nil {
 		t.Fatal(err)
 	}
