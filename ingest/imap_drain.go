@@ -136,12 +136,15 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 				log.Error().Err(err).Msg("handler failed; message left in the mailbox for a retry")
 				continue
 			}
+			// Mark first, then move the cursor: after a crash in between the
+			// message is offered again (the Handler dedups) rather than left
+			// unmarked forever.
 			w.memDone[u] = struct{}{}
 			res.done++
-			if err := advance(u); err != nil {
+			if err := w.markDone(s, log, u); err != nil {
 				return res, err
 			}
-			if err := w.markDone(s, log, u); err != nil {
+			if err := advance(u); err != nil {
 				return res, err
 			}
 		}

@@ -132,7 +132,15 @@ func (w *Watcher) open(ctx context.Context) (*imapSession, error) {
 		return nil, err
 	}
 	if s.usesDoneMailbox() {
-		if err := s.ensureDoneMailbox(); err != nil {
+		err := s.ensureDoneMailbox()
+		var ierr *imap.Error
+		switch {
+		case errors.As(err, &ierr):
+			// Keep ingesting: handled mail stays in the mailbox and its
+			// move is retried on every pass.
+			w.cfg.Logger.Error().Err(err).Str("done", w.cfg.Done).
+				Msg("cannot create the done mailbox; processed mail stays in the watched mailbox")
+		case err != nil:
 			s.close(false)
 			return nil, err
 		}
