@@ -3,6 +3,7 @@
 package consolidate
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"runtime"
@@ -67,4 +68,24 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkImportReview10000 reads back the workbook of 10,000 agencies.
+func BenchmarkImportReview10000(b *testing.B) {
+	fx := newFixture(benchN(), 50)
+	var buf bytes.Buffer
+	if _, err := Build(&buf, fx.in); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	cpu0 := cpuTime()
+	ops := 0
+	for b.Loop() {
+		ops++
+		imp, errs := ImportReview(bytes.NewReader(buf.Bytes()), fx.in.Form, testNow)
+		if len(errs) != 0 || len(imp.Vetoes) != benchN()+50 {
+			b.Fatalf("errors %v, %d vetoes", errs, len(imp.Vetoes))
+		}
+	}
+	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(ops), "cpu-ms/op")
 }

@@ -1,6 +1,7 @@
 package consolidate
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -59,29 +60,38 @@ func ImportReview(r io.Reader, form *templates.Form, now time.Time) (ReviewImpor
 
 	// 汇总: the agencies and their vetoes.
 	agencies := map[string]bool{}
-	rows, err := readSheet(f, SheetSummary)
-	if err != nil {
-		return out, []ImportError{{Sheet: SheetSummary, Message: "找不到“汇总”工作表，无法导入。请使用本系统导出的汇总表。"}}
-	}
-	hdr := headerIndex(rows, 1)
-	ac, vc := hdr[colAgency], hdr[colVeto]
-	if ac < 0 || vc < 0 {
-		return out, []ImportError{{Sheet: SheetSummary, Message: "“汇总”工作表缺少“考核单位”或“一票否决”列，无法导入。"}}
-	}
-	for i := 1; i < len(rows); i++ {
-		name := strings.TrimSpace(cellAt(rows[i], ac))
+	var ac, vc int
+	err = eachRow(f, SheetSummary, func(i int, row []string) error {
+		if i == 0 {
+			hdr := headerIndex(row)
+			ac, vc = hdr[colAgency], hdr[colVeto]
+			if ac < 0 || vc < 0 {
+				return errMissingColumns
+			}
+			return nil
+		}
+		name := strings.TrimSpace(cellAt(row, ac))
 		if name == "" {
-			continue
+			return nil
 		}
 		agencies[name] = true
-		raw := cellAt(rows[i], vc)
+		raw := cellAt(row, vc)
 		veto, ok := parseVeto(raw)
 		if !ok {
 			cell, _ := excelize.CoordinatesToCellName(vc+1, i+1)
 			fail(SheetSummary, cell, "一票否决栏填写了“%s”，请填“是”或留空", raw)
-			continue
+			return nil
 		}
 		out.Vetoes[name] = veto
+		return nil
+	})
+	switch {
+	case errors.Is(err, errNoSheet):
+		return out, []ImportError{{Sheet: SheetSummary, Message: "找不到“汇总”工作表，无法导入。请使用本系统导出的汇总表。"}}
+	case errors.Is(err, errMissingColumns):
+		return out, []ImportError{{Sheet: SheetSummary, Message: "“汇总”工作表缺少“考核单位”或“一票否决”列，无法导入。"}}
+	case err != nil:
+		return out, []ImportError{{Sheet: SheetSummary, Message: "“汇总”工作表无法读取：" + err.Error()}}
 	}
 
 	// Department sheets.
@@ -93,19 +103,17 @@ func ImportReview(r io.Reader, form *templates.Form, now time.Time) (ReviewImpor
 	seen := map[string]*seenReview{}
 	var order []string
 	for _, dept := range Departments(form) {
-		rows, err := readSheet(f, dept)
-		if err != nil {
-			continue // a department sheet removed by staff: nothing to import from it
-		}
-		hdr := headerIndex(rows, 1)
-		ac, ic, sc, cc := hdr[colAgency], hdr[colIndicator], hdr[colReview], hdr[colComment]
-		osc, occ := hdr[colOrigReview], hdr[colOrigComment]
-		if ac < 0 || ic < 0 || sc < 0 || cc < 0 {
-			errs = append(errs, ImportError{Sheet: dept, Message: dept + "：缺少“考核单位”“指标”“审核分”或“审核意见”列，本页未导入。"})
-			continue
-		}
-		for i := 1; i < len(rows); i++ {
-			row := rows[i]
+		var ac, ic, sc, cc, osc, occ int
+		err := eachRow(f, dept, func(i int, row []string) error {
+			if i == 0 {
+				hdr := headerIndex(row)
+				ac, ic, sc, cc = hdr[colAgency], hdr[colIndicator], hdr[colReview], hdr[colComment]
+				osc, occ = hdr[colOrigReview], hdr[colOrigComment]
+				if ac < 0 || ic < 0 || sc < 0 || cc < 0 {
+					return errMissingColumns
+				}
+				return nil
+			}
 			agency := strings.TrimSpace(cellAt(row, ac))
 			indID := strings.TrimSpace(cellAt(row, ic))
 			rawScore := strings.TrimSpace(cellAt(row, sc))
@@ -114,25 +122,25 @@ func ImportReview(r io.Reader, form *templates.Form, now time.Time) (ReviewImpor
 			origComment := strings.TrimSpace(cellAt(row, occ))
 			scoreCell, _ := excelize.CoordinatesToCellName(sc+1, i+1)
 			if agency == "" && indID == "" && rawScore == "" && comment == "" {
-				continue
+				return nil
 			}
 			where := dept + "!" + scoreCell
 			if rawScore == "" && comment == "" {
 				if origScore != "" || origComment != "" {
 					out.Cleared = append(out.Cleared, Review{Agency: agency, Indicator: indID, Source: where, At: now})
 				}
-				continue
+				return nil
 			}
 			if !agencies[agency] {
 				cell, _ := excelize.CoordinatesToCellName(ac+1, i+1)
 				fail(dept, cell, "考核单位“%s”不在汇总表中，该行审核分未导入", agency)
-				continue
+				return nil
 			}
 			ind, ok := form.Indicator(indID)
 			if !ok || !slices.Contains(ind.Departments, dept) {
 				cell, _ := excelize.CoordinatesToCellName(ic+1, i+1)
 				fail(dept, cell, "指标“%s”不是本部门考核的指标，该行审核分未导入", indID)
-				continue
+				return nil
 			}
 			rv := Review{Agency: agency, Indicator: indID, Comment: comment, Source: where, At: now}
 			if rawScore != "" {
@@ -140,16 +148,16 @@ func ImportReview(r io.Reader, form *templates.Form, now time.Time) (ReviewImpor
 				switch {
 				case !ok:
 					fail(dept, scoreCell, "审核分“%s”不是数字，请填写数字或留空", rawScore)
-					continue
+					return nil
 				case v < 0:
 					fail(dept, scoreCell, "审核分 %s 不能为负数", fmtScore(v))
-					continue
+					return nil
 				case v > ind.Cap+1e-9:
 					fail(dept, scoreCell, "审核分 %s 超过标准分 %s", fmtScore(v), fmtScore(ind.Cap))
-					continue
+					return nil
 				case !ind.Allows(v):
 					fail(dept, scoreCell, "审核分 %s 不是指标 %s 可得的分值（可得：%s）", fmtScore(v), ind.ID, allowedList(ind))
-					continue
+					return nil
 				}
 				rv.Score = &v
 			}
@@ -169,6 +177,15 @@ func ImportReview(r io.Reader, form *templates.Form, now time.Time) (ReviewImpor
 			case changed:
 				*prev = seenReview{review: rv, changed: true, where: where}
 			}
+			return nil
+		})
+		switch {
+		case errors.Is(err, errNoSheet):
+			// A department sheet removed by staff: nothing to import from it.
+		case errors.Is(err, errMissingColumns):
+			errs = append(errs, ImportError{Sheet: dept, Message: dept + "：缺少“考核单位”“指标”“审核分”或“审核意见”列，本页未导入。"})
+		case err != nil:
+			errs = append(errs, ImportError{Sheet: dept, Message: dept + "：无法读取（" + err.Error() + "），本页未导入。"})
 		}
 	}
 	for _, k := range order {
@@ -184,24 +201,43 @@ func sameReview(a, b Review) bool {
 	return a.Score == nil || math.Abs(*a.Score-*b.Score) < 1e-9
 }
 
-func readSheet(f *excelize.File, sheet string) ([][]string, error) {
+var (
+	errNoSheet        = errors.New("no such sheet")
+	errMissingColumns = errors.New("missing columns")
+)
+
+// eachRow calls fn with every row of a sheet (i counts from 0 for the
+// first row, blank rows included), reading the sheet as a stream; fn's
+// error stops the walk and is returned.
+func eachRow(f *excelize.File, sheet string, fn func(i int, row []string) error) error {
 	if idx, err := f.GetSheetIndex(sheet); err != nil || idx < 0 {
-		return nil, fmt.Errorf("no sheet %s", sheet)
+		return errNoSheet
 	}
-	return f.GetRows(sheet, excelize.Options{RawCellValue: true})
+	rows, err := f.Rows(sheet)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for i := 0; rows.Next(); i++ {
+		row, err := rows.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return err
+		}
+		if err := fn(i, row); err != nil {
+			return err
+		}
+	}
+	return rows.Error()
 }
 
-// headerIndex maps the header names of the given 1-based row to 0-based
-// columns; a missing name maps to -1.
-func headerIndex(rows [][]string, row int) map[string]int {
+// headerIndex maps the header names of a row to 0-based columns; a
+// missing name maps to -1.
+func headerIndex(row []string) map[string]int {
 	idx := map[string]int{}
 	for _, name := range []string{colAgency, colIndicator, colReview, colComment, colOrigReview, colOrigComment, colVeto} {
 		idx[name] = -1
 	}
-	if len(rows) < row {
-		return idx
-	}
-	for i, v := range rows[row-1] {
+	for i, v := range row {
 		v = strings.TrimSpace(v)
 		if j, ok := idx[v]; ok && j < 0 {
 			idx[v] = i
