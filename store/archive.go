@@ -57,7 +57,7 @@ func (s *Store) ReadArchived(hash string) ([]byte, error) {
 	return b, nil
 }
 
-// ArchivePath is where the mail with this hash is (or would be) archived.
+// archivePath is where the mail with this hash is (or would be) archived.
 func (s *Store) archivePath(hash string) string {
 	return filepath.Join(s.dir, ArchiveDir, hash[:2], hash[2:4], hash+".eml")
 }

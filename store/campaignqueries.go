@@ -40,3 +40,14 @@ func (s *Store) RemindersSent(ctx context.Context) (map[string]bool, error) {
 	}
 	return out, rows.Err()
 }
+
+// SentAllSince counts the mail sent to anyone at or after since, for the
+// daily cap of the provider's account.
+func (s *Store) SentAllSince(ctx context.Context, since time.Time) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE state = ? AND sent_at >= ?", StateSent, ms(since)).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sent count: %w", err)
+	}
+	return n, nil
+}

@@ -157,8 +157,9 @@ func dsn(path string, readOnly bool, synchronous string) string {
 	return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 }
 
-// Close closes the database and releases the lock file. It is safe to call
-// on a partly opened store.
+// Close closes the database and releases the lock file. Call it once every
+// other use of the store has returned; it is safe on a partly opened store
+// and a no-op the second time.
 func (s *Store) Close() error {
 	var errs []error
 	if s.r != nil {
@@ -170,8 +171,7 @@ func (s *Store) Close() error {
 		s.ins = nil
 	}
 	if s.w != nil {
-		// Fold the WAL back into the database on a clean shutdown.
-		_, _ = s.w.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		// The last connection to close checkpoints the WAL into the database.
 		errs = append(errs, s.w.Close())
 		s.w = nil
 	}

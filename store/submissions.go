@@ -108,7 +108,7 @@ type candidate struct {
 	version  int
 }
 
-// rank orders candidates of one agency: lower class first, then newest.
+// class ranks a candidate for CurrentSubmissions: lower is better.
 func (c candidate) class() int {
 	switch {
 	case c.readable && c.onTime:
