@@ -218,10 +218,15 @@ func (d *daemon) once(ctx context.Context) error {
 	return d.flush(ctx)
 }
 
-// flush sends everything due until nothing more is sent.
+// flush sends everything due until nothing more is sent. The daily cap
+// is not a failure: the rest waits in the outbox for tomorrow.
 func (d *daemon) flush(ctx context.Context) error {
 	for {
 		n, err := d.sender.Flush(ctx)
+		if errors.Is(err, reply.ErrDailyCap) {
+			d.log.Warn().Msg("daily sending cap reached: the rest of the outbox waits")
+			return nil
+		}
 		if err != nil {
 			return fmt.Errorf("send: %w", err)
 		}
@@ -383,6 +388,10 @@ func (a outboxAdapter) MarkFailed(ctx context.Context, id int64, errText string)
 	return err
 }
 
+// SentCountSince counts mail to one address, or to anyone when to is "".
 func (a outboxAdapter) SentCountSince(ctx context.Context, to string, since time.Time) (int, error) {
+	if to == "" {
+		return a.st.SentAllSince(ctx, since)
+	}
 	return a.st.SentCountSince(ctx, to, since)
 }

@@ -84,6 +84,7 @@ func Start(opts Options) (*Server, error) {
 
 	s.smtp = smtp.NewServer(backend{s})
 	s.smtp.Domain = "localhost"
+	s.smtp.ErrorLog = log.New(io.Discard, "", 0)
 	s.smtp.AllowInsecureAuth = true
 	s.smtp.MaxMessageBytes = 50 << 20
 	s.smtp.ReadTimeout = time.Minute

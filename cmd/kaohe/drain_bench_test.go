@@ -1,0 +1,101 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"kaohe/config"
+	"kaohe/demo"
+	"kaohe/internal/mailserver"
+	"kaohe/internal/sample"
+	"kaohe/templates"
+)
+
+// BenchmarkDrain measures the daemon taking b.N queued messages, each with
+// one form, out of the in-memory IMAP server through MIME, validation,
+// scoring, reply composition and SQLite storage (synchronous=FULL).
+// Run with -benchtime=1000x for the 1,000-message figure of the README.
+func BenchmarkDrain(b *testing.B) {
+	for _, mode := range []struct {
+		name      string
+		inProcess bool
+	}{{"sandbox", false}, {"inprocess", true}} {
+		b.Run(mode.name, func(b *testing.B) { benchmarkDrain(b, mode.inProcess) })
+	}
+}
+
+func benchmarkDrain(b *testing.B, inProcess bool) {
+	srv, err := mailserver.Start(mailserver.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	srv.AddUser(demo.Office, "pw")
+	ags := sample.RandomAgencies(100, 1)
+	var roster strings.Builder
+	roster.WriteString("考核单位,类型,邮箱\n")
+	forms := make([][]byte, len(ags))
+	for i, a := range ags {
+		typ := "局"
+		if a.District {
+			typ = "区"
+		}
+		fmt.Fprintf(&roster, "%s,%s,%s\n", a.Name, typ, a.Email)
+		if forms[i], err = sample.Workbook(templates.MustLoad(2021), sample.Good(a.Name, a.District)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	dir := b.TempDir()
+	rosterPath := dir + "/roster.csv"
+	if err := writeFile(rosterPath, []byte(roster.String())); err != nil {
+		b.Fatal(err)
+	}
+	at := time.Date(2021, 12, 20, 9, 0, 0, 0, time.UTC)
+	for i := 0; i < b.N; i++ {
+		a := ags[i%len(ags)]
+		raw := benchMail(a.Email, i, forms[i%len(ags)])
+		if err := srv.Deliver(demo.Office, raw, at.Add(time.Duration(i)*time.Second)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	cfg := config.Default()
+	cfg.DataDir, cfg.Roster = dir+"/data", rosterPath
+	cfg.IMAP.Addr, cfg.IMAP.TLS, cfg.IMAP.User, cfg.IMAP.Password = srv.IMAPAddr, config.NoTLS, demo.Office, "pw"
+	cfg.SMTP.Addr, cfg.SMTP.TLS = srv.SMTPAddr, config.NoTLS
+	cfg.Reply.From = demo.Office
+	cfg.SMTP.PerRecipientPerHour = 0
+	d, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: inProcess})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	if err := d.watcher.Once(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	took := time.Since(start)
+	b.StopTimer()
+	if got := d.pipe.Handled(); got != uint64(b.N) {
+		b.Fatalf("handled %d of %d", got, b.N)
+	}
+	b.ReportMetric(float64(b.N)/took.Seconds(), "msgs/s")
+}
+
+func benchMail(from string, n int, form []byte) []byte {
+	var buf bytes.Buffer
+	fmt.Fprintf(&buf, "From: <%s>\r\nTo: <%s>\r\nSubject: form %d\r\nMessage-ID: <bench-%d@example.org>\r\nMIME-Version: 1.0\r\n"+
+		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhi\r\n"+
+		"--b\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n"+
+		"Content-Disposition: attachment; filename=\"form.xlsx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n", from, demo.Office, n, n)
+	buf.WriteString(wrapB64(form))
+	buf.WriteString("\r\n--b--\r\n")
+	return buf.Bytes()
+}
