@@ -235,3 +235,32 @@ func TestSavedByOtherTools(t *testing.T) {
 		})
 	}
 }
+
+// TestBlankCopyBesideFilledForm: a blank copy of the form on the first sheet
+// does not hide the filled one on the second.
+func TestBlankCopyBesideFilledForm(t *testing.T) {
+	t.Parallel()
+	o := opts2021()
+	x, err := excelize.OpenReader(bytes.NewReader(readTestdata(t, "official.xlsx")))
+	must(t, err)
+	defer x.Close()
+	idx, err := x.NewSheet("空白表")
+	must(t, err)
+	must(t, x.CopySheet(0, idx))
+	rows, err := x.GetRows("空白表")
+	must(t, err)
+	for r := range rows {
+		must(t, x.SetCellValue("空白表", cellOf(5, r+1), nil))
+	}
+	must(t, x.MoveSheet("空白表", "考核表"))
+	if first := x.GetSheetList()[0]; first != "空白表" {
+		t.Fatalf("blank copy is not first: %v", x.GetSheetList())
+	}
+	var buf bytes.Buffer
+	_, err = x.WriteTo(&buf)
+	must(t, err)
+	sub, fs := Read(buf.Bytes(), o)
+	if sub == nil || sub.Sheet != "考核表" || len(errorsOf(fs)) != 0 {
+		t.Fatalf("sheet %v, findings %+v", sub != nil && sub.Sheet == "考核表", fs)
+	}
+}

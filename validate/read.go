@@ -139,16 +139,26 @@ func (r *reader) run() (*Submission, []Finding) {
 		cands = append(cands, c)
 	}
 	inds := r.form.Indicators()
+	// The form's sheet is the one with the most indicator rows; between
+	// equals (a blank copy of the form beside the filled one), the one with
+	// the most self-scores filled in.
 	var best *sheetCand
 	var bestRows map[string]pos
+	bestRank := -1
 	for i := range cands {
 		c := &cands[i]
 		if !c.hasHeader {
 			continue
 		}
 		rows := matchIndicators(c.g, inds, c.hdr.row)
-		if best == nil || len(rows) > len(bestRows) {
-			best, bestRows = c, rows
+		rank := len(rows) * 1000
+		for _, p := range rows {
+			if c.g.raw(pos{p.r, c.hdr.self}) != "" {
+				rank++
+			}
+		}
+		if rank > bestRank {
+			best, bestRows, bestRank = c, rows, rank
 		}
 	}
 	for _, c := range cands {
