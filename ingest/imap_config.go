@@ -57,6 +57,11 @@ type MailboxConfig struct {
 	CommandTimeout time.Duration // watchdog for every command; a body fetch gets more time in proportion to its size
 	MaxMessageSize int64         // larger messages are not fetched: the Handler gets Raw == nil
 
+	// Since, when set, makes the Watcher ignore messages whose INTERNALDATE
+	// is earlier: they are neither handed over nor marked, so a mailbox with
+	// years of old mail can be watched without moving that mail.
+	Since time.Time
+
 	// DoneKeyword is set on processed mail when the server has neither MOVE
 	// nor UIDPLUS and accepts custom keywords; otherwise \Seen is set.
 	DoneKeyword string

@@ -151,3 +151,26 @@ func TestDropCapTokens(t *testing.T) {
 		})
 	}
 }
+
+func TestNewWatcherEnforcesBounds(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		cfg       MailboxConfig
+		wantIdle  time.Duration
+		wantAuthB time.Duration
+	}{
+		{name: "defaults", cfg: MailboxConfig{}, wantIdle: DefaultIdleMax, wantAuthB: DefaultAuthBackoff},
+		{name: "idle capped", cfg: MailboxConfig{IdleMax: 29 * time.Minute}, wantIdle: MaxIdleMax, wantAuthB: DefaultAuthBackoff},
+		{name: "auth raised", cfg: MailboxConfig{AuthBackoff: 5 * time.Second}, wantIdle: DefaultIdleMax, wantAuthB: time.Minute},
+		{name: "auth fast for tests", cfg: MailboxConfig{AuthBackoff: 5 * time.Second, AllowFastAuthRetry: true}, wantIdle: DefaultIdleMax, wantAuthB: 5 * time.Second},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			w := NewWatcher(tc.cfg, newMemCursor(), newRecorder().handle)
+			if w.cfg.IdleMax != tc.wantIdle || w.cfg.AuthBackoff != tc.wantAuthB {
+				t.Errorf("IdleMax %v AuthBackoff %v, want %v %v", w.cfg.IdleMax, w.cfg.AuthBackoff, tc.wantIdle, tc.wantAuthB)
+			}
+		})
+	}
+}

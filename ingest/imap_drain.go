@@ -102,6 +102,13 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 				log.Warn().Msg("message vanished before it could be fetched")
 				continue
 			}
+			if !w.cfg.Since.IsZero() && !m.date.IsZero() && m.date.Before(w.cfg.Since) {
+				log.Debug().Time("internal_date", m.date).Msg("older than the configured start; ignored")
+				if err := advance(u); err != nil {
+					return res, err
+				}
+				continue
+			}
 			if hasFlag(m.flags, imap.Flag(w.cfg.DoneKeyword)) {
 				log.Debug().Msg("already carries the done keyword; skipped")
 				w.memDone[u] = struct{}{}

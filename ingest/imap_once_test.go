@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/rs/zerolog"
@@ -306,5 +307,37 @@ func TestOnceSkipsDoneKeywordWithoutCursor(t *testing.T) {
 	}
 	if last, _ := cur.LastUID("INBOX", got[0].UIDValidity); last != 3 {
 		t.Errorf("cursor = %d, want 3 (keyworded messages count as done)", last)
+	}
+}
+
+// TestOnceSinceIgnoresOldMail: messages received before Since are neither
+// handed over nor moved, and are not examined again.
+func TestOnceSinceIgnoresOldMail(t *testing.T) {
+	t.Parallel()
+	ts := startTestServer(t, capsFull)
+	appendMessages(t, ts.addr, "INBOX", 1, 2, 0) // INTERNALDATE = now
+	cfg := testConfig(ts.addr, testLogger(t))
+	cfg.Since = time.Now().Add(time.Hour)
+	cur := newMemCursor()
+	rec := newRecorder()
+	if err := NewWatcher(cfg, cur, rec.handle).Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.handled()); n != 0 {
+		t.Errorf("handled %d old messages, want 0", n)
+	}
+	if in := readMailbox(t, ts.addr, "INBOX"); !slices.Equal(in.nums, []int{1, 2}) {
+		t.Errorf("INBOX holds %v, want the old mail untouched", in.nums)
+	}
+	if last, _ := cur.LastUID("INBOX", 1); last != 2 {
+		t.Errorf("cursor = %d, want 2 (old mail skipped for good)", last)
+	}
+	cfg.Since = time.Now().Add(-time.Hour)
+	appendMessages(t, ts.addr, "INBOX", 3, 3, 0)
+	if err := NewWatcher(cfg, cur, rec.handle).Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if got := rec.handled(); len(got) != 1 || subjectNum(t, got[0].Raw) != 3 {
+		t.Errorf("handled %d, want only message 3", len(got))
 	}
 }

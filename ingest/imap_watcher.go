@@ -78,9 +78,16 @@ type Watcher struct {
 }
 
 // NewWatcher returns a Watcher. The configuration is completed with its
-// defaults; call cfg.Validate first to report configuration errors.
+// defaults, IdleMax is capped at MaxIdleMax and AuthBackoff raised to one
+// minute (unless AllowFastAuthRetry); call cfg.Validate first to report
+// configuration errors.
 func NewWatcher(cfg MailboxConfig, cur Cursor, h Handler) *Watcher {
 	cfg = cfg.WithDefaults()
+	// Enforce the safety bounds even when Validate was not called.
+	cfg.IdleMax = min(cfg.IdleMax, MaxIdleMax)
+	if !cfg.AllowFastAuthRetry {
+		cfg.AuthBackoff = max(cfg.AuthBackoff, time.Minute)
+	}
 	cfg.Logger = cfg.Logger.With().Str("mailbox", cfg.Mailbox).Logger()
 	return &Watcher{cfg: cfg, cur: cur, h: h, wake: make(chan struct{}, 1)}
 }
