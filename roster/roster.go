@@ -55,7 +55,7 @@ func (r *Roster) BySender(addr string) (Agency, bool) {
 		return Agency{}, false
 	}
 	if i, ok := r.bySender[key]; ok {
-		return r.Agencies[i], true
+		return r.agency(i), true
 	}
 	return Agency{}, false
 }
@@ -73,7 +73,7 @@ func (r *Roster) ByUnit(name string) (Agency, bool) {
 		return Agency{}, false
 	}
 	if i, ok := r.byName[key]; ok {
-		return r.Agencies[i], true
+		return r.agency(i), true
 	}
 	found := -1
 	for i, n := range r.names {
@@ -87,7 +87,7 @@ func (r *Roster) ByUnit(name string) (Agency, bool) {
 	if found < 0 {
 		return Agency{}, false
 	}
-	return r.Agencies[found], true
+	return r.agency(found), true
 }
 
 // Resolve says which agency a submission belongs to: the agency of its
@@ -128,11 +128,18 @@ func (r *Roster) Resolve(sender, unitCell string) (agency Agency, known bool, mi
 			}
 		}
 		if found >= 0 {
-			return r.Agencies[found], true, false
+			return r.agency(found), true, false
 		}
 	}
 	name := strings.TrimSpace(unitCell)
 	return Agency{Name: name, Type: scoring.InferAgencyType(name), TypeInferred: true}, false, false
+}
+
+// agency returns a copy of an agency whose Emails the caller may change.
+func (r *Roster) agency(i int) Agency {
+	a := r.Agencies[i]
+	a.Emails = slices.Clone(a.Emails)
+	return a
 }
 
 // cellNames reports whether a 考核单位 cell names the agency (or is empty).
