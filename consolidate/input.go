@@ -35,8 +35,8 @@ type Entry struct {
 	Agency string
 	Known  bool // Agency is a roster name
 	Type   scoring.AgencyType
-	// Status is one of the State constants; empty lets Build derive it
-	// with Status.
+	// Status is one of the State constants; empty (or anything else) lets
+	// Build derive it with Status. A veto in Input.Vetoes always wins.
 	Status   string
 	FirstAt  time.Time // server receipt time of the first submission
 	LastAt   time.Time // … and of the current one
@@ -102,6 +102,14 @@ func Status(e *Entry, vetoed bool) string {
 	default:
 		return StateAccepted
 	}
+}
+
+func validState(s string) bool {
+	switch s {
+	case StateAccepted, StateNeedsFix, StateUnreadable, StateLate, StateMissing, StateVetoed:
+		return true
+	}
+	return false
 }
 
 func submitted(e *Entry) bool {

@@ -129,7 +129,7 @@ func (m *model) fill(r *row, reviews map[string]*Review, grades []Grade) {
 		r.report = r.entry.Report
 		r.state = r.entry.Status
 	}
-	if r.state == "" || r.vetoed {
+	if !validState(r.state) || r.vetoed {
 		r.state = Status(r.entry, r.vetoed)
 	}
 	var notes []string
