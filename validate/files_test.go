@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -262,5 +263,33 @@ func TestBlankCopyBesideFilledForm(t *testing.T) {
 	sub, fs := Read(buf.Bytes(), o)
 	if sub == nil || sub.Sheet != "考核表" || len(errorsOf(fs)) != 0 {
 		t.Fatalf("sheet %v, findings %+v", sub != nil && sub.Sheet == "考核表", fs)
+	}
+}
+
+// TestAbsurdDimensions: cells at XFD and at row 1048576 do not make the
+// reader walk the whole sheet.
+func TestAbsurdDimensions(t *testing.T) {
+	t.Parallel()
+	o := opts2021()
+	orig := readTestdata(t, "official.xlsx")
+	zr, err := zip.NewReader(bytes.NewReader(orig), int64(len(orig)))
+	must(t, err)
+	rc, err := zr.Open("xl/worksheets/sheet1.xml")
+	must(t, err)
+	sheet, err := io.ReadAll(rc)
+	must(t, err)
+	rc.Close()
+	x := string(sheet)
+	x = strings.Replace(x, "</sheetData>", `<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t>y</t></is></c></row></sheetData>`, 1)
+	x = regexp.MustCompile(`<dimension ref="[^"]*"`).ReplaceAllString(x, `<dimension ref="A1:XFD1048576"`)
+	x = strings.Replace(x, `<c r="A3"`, `<c r="XFD3" t="inlineStr"><is><t>x</t></is></c><c r="A3"`, 1)
+	data := replacePart(t, orig, "xl/worksheets/sheet1.xml", func(w io.Writer) { io.WriteString(w, x) }, 0)
+	start := time.Now()
+	sub, fs := Read(data, o)
+	if d := time.Since(start); d > time.Second {
+		t.Errorf("took %v", d)
+	}
+	if sub == nil || len(errorsOf(fs)) != 0 {
+		t.Fatalf("findings %+v", fs)
 	}
 }
