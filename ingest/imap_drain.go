@@ -99,7 +99,10 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 			m := metas[uid]
 			log := w.cfg.Logger.With().Uint32("uid", u).Uint32("uidvalidity", uv).Logger()
 			if m == nil {
+				// Gone (expunged by someone) or a glitch: the cursor stays
+				// below it; the next search shows which.
 				log.Warn().Msg("message vanished before it could be fetched")
+				blocked = true
 				continue
 			}
 			if !w.cfg.Since.IsZero() && !m.date.IsZero() && m.date.Before(w.cfg.Since) {
@@ -125,6 +128,7 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 				}
 				if !found {
 					log.Warn().Msg("message vanished before its body could be fetched")
+					blocked = true
 					continue
 				}
 				if int64(len(raw)) > w.cfg.MaxMessageSize {

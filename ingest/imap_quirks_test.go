@@ -26,6 +26,7 @@ type quirkServer struct {
 	noUIDNext   bool
 	keywords    bool // PERMANENTFLAGS has \*
 	uids        []uint32
+	ghost       uint32 // listed by SEARCH, absent from FETCH (expunged meanwhile)
 
 	mu       sync.Mutex
 	commands []string
@@ -162,6 +163,9 @@ func (q *quirkServer) serve(c net.Conn) {
 			var s []string
 			for _, u := range uids {
 				s = append(s, strconv.Itoa(int(u)))
+			}
+			if q.ghost != 0 {
+				s = append(s, strconv.Itoa(int(q.ghost)))
 			}
 			say("* SEARCH %s", strings.Join(s, " "))
 			say("%s OK search done", tag)
@@ -354,5 +358,28 @@ func TestQuirkNoUIDNextPolls(t *testing.T) {
 	}
 	if n := count(" IDLE"); n != 0 {
 		t.Errorf("IDLE used %d times without UIDNEXT", n)
+	}
+}
+
+// TestQuirkVanishedMessageHoldsCursor: a UID listed by SEARCH but gone by
+// FETCH time is skipped without a Handler call, and the cursor does not
+// move past it (it may have been a glitch).
+func TestQuirkVanishedMessageHoldsCursor(t *testing.T) {
+	t.Parallel()
+	q := startQuirkServer(t, &quirkServer{advertiseID: true, keywords: true, uids: []uint32{1, 3}, ghost: 2})
+	cur := newMemCursor()
+	rec := newRecorder()
+	if err := NewWatcher(testConfig(q.addr, testLogger(t)), cur, rec.handle).Once(context.Background()); err != nil {
+		t.Fatalf("Once: %v", err)
+	}
+	var uids []uint32
+	for _, m := range rec.handled() {
+		uids = append(uids, m.UID)
+	}
+	if !slices.Equal(uids, []uint32{1, 3}) {
+		t.Errorf("handled %v, want [1 3]", uids)
+	}
+	if last, _ := cur.LastUID("INBOX", 7); last != 1 {
+		t.Errorf("cursor = %d, want 1 (held below the vanished UID 2)", last)
 	}
 }
