@@ -293,3 +293,32 @@ func TestAbsurdDimensions(t *testing.T) {
 		t.Fatalf("findings %+v", fs)
 	}
 }
+
+// TestManyLongCells: a sheet with the headers and thousands of long text
+// cells is searched in bounded time.
+func TestManyLongCells(t *testing.T) {
+	t.Parallel()
+	o := opts2021()
+	x := excelize.NewFile()
+	defer x.Close()
+	must(t, x.SetCellValue("Sheet1", "A1", "标准分"))
+	must(t, x.SetCellValue("Sheet1", "B1", "自评分"))
+	inds := o.Form.Indicators()
+	for r := 2; r <= 1000; r++ {
+		for c := 1; c <= 12; c++ {
+			crit := []rune(inds[(r*c)%len(inds)].Criteria)
+			must(t, x.SetCellValue("Sheet1", cellOf(c, r), string(crit[(r+c)%10:])+"其他"))
+		}
+	}
+	var buf bytes.Buffer
+	_, err := x.WriteTo(&buf)
+	must(t, err)
+	start := time.Now()
+	sub, fs := Read(buf.Bytes(), o)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if sub == nil && len(fs) != 1 {
+		t.Errorf("findings %+v", fs)
+	}
+}

@@ -91,6 +91,10 @@ type criterion struct {
 // minCriteriaRunes: shorter cells are never criteria text.
 const minCriteriaRunes = 8
 
+// maxFuzzyCells bounds how many long cells get the (costly) similarity
+// comparison: the form has 30 criteria cells and a few notes.
+const maxFuzzyCells = 400
+
 // matchIndicators maps indicator ids to the row of their criteria cell: an
 // exact match of the folded text first, then a containing cell or a long
 // common prefix, then a bigram similarity of at least 0.6, one row per
@@ -132,7 +136,7 @@ func matchIndicators(g *grid, inds []templates.Indicator, skipRow int) map[strin
 		matched[c.ind] = true
 	}
 	if len(matched) < len(inds) {
-		for _, p := range pending {
+		for k, p := range pending {
 			n := g.norm(p)
 			nr := utf8.RuneCountInString(n)
 			var nbg map[[2]rune]struct{}
@@ -148,7 +152,7 @@ func matchIndicators(g *grid, inds []templates.Indicator, skipRow int) map[strin
 				case commonPrefixRunes(n, cr.norm) >= min(24, cr.runes*2/3):
 					score = 1.2
 				default:
-					if nr*3 < cr.runes || nr > cr.runes*3 {
+					if k >= maxFuzzyCells || nr*3 < cr.runes || nr > cr.runes*3 {
 						continue
 					}
 					if nbg == nil {
