@@ -56,8 +56,9 @@ type OutgoingMail struct {
 // SaveResult stores, in one transaction: the attachments, one submission per
 // attachment with a Report (with its report as JSON, its scores and
 // findings, and the next version number of its agency), the outgoing mail
-// (pending, due now; RelatedMessage 0 means this message) and the message's outcome, agency and on-time flag. Any
-// failure, e.g. an outbox Message-ID already used, stores nothing. Calling it
+// (pending, due now; RelatedMessage 0 means this message) and the message's
+// outcome, agency and on-time flag. Any failure, e.g. an outbox Message-ID
+// already used, stores nothing. Calling it
 // again for a message whose result is saved changes nothing and returns
 // ErrAlreadyDone; callers treat that as success. The message must exist
 // (ErrNotFound otherwise).
