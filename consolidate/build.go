@@ -31,8 +31,8 @@ const (
 )
 
 type styles struct {
-	header, date, num2     int
-	cfHighlight, cfProblem int
+	header, date, num2, input int
+	cfHighlight, cfProblem    int
 }
 
 type builder struct {
@@ -102,6 +102,12 @@ func (b *builder) newStyles() error {
 		return err
 	}
 	if b.styles.num2, err = f.NewStyle(&excelize.Style{NumFmt: 2}); err != nil {
+		return err
+	}
+	if b.styles.input, err = f.NewStyle(&excelize.Style{
+		Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
+		Border: []excelize.Border{{Type: "left", Color: "BFBFBF", Style: 1}, {Type: "right", Color: "BFBFBF", Style: 1}, {Type: "bottom", Color: "BFBFBF", Style: 1}},
+	}); err != nil {
 		return err
 	}
 	if b.styles.cfHighlight, err = f.NewConditionalStyle(&excelize.Style{

@@ -30,6 +30,7 @@ type model struct {
 type row struct {
 	name     string
 	known    bool
+	dropped  bool // a known entry whose agency is no longer in the roster
 	typ      scoring.AgencyType
 	emails   []string
 	state    string
@@ -96,18 +97,20 @@ func prepare(in Input) (*model, error) {
 		}
 		m.rows = append(m.rows, r)
 	}
-	for name := range known {
-		if !seen[name] {
-			return nil, fmt.Errorf("consolidate: entry %q is marked known but is not in the roster", name)
+	// An entry of an agency since removed from the roster is shown like an
+	// unknown sender's, under its name.
+	for i := range in.Entries {
+		if e := &in.Entries[i]; e.Known && !seen[e.Agency] {
+			unknown = append(unknown, e)
 		}
 	}
 	sort.SliceStable(unknown, func(i, j int) bool { return unknown[i].Agency < unknown[j].Agency })
 	for _, e := range unknown {
 		if seen[e.Agency] {
-			return nil, fmt.Errorf("consolidate: unknown sender %q collides with a roster name", e.Agency)
+			return nil, fmt.Errorf("consolidate: entry %q appears twice or collides with a roster name", e.Agency)
 		}
 		seen[e.Agency] = true
-		r := &row{name: e.Agency, typ: e.Type, entry: e}
+		r := &row{name: e.Agency, typ: e.Type, entry: e, dropped: e.Known}
 		if e.Sender != "" {
 			r.emails = []string{e.Sender}
 		}
@@ -133,7 +136,10 @@ func (m *model) fill(r *row, reviews map[string]*Review, grades []Grade) {
 		r.state = Status(r.entry, r.vetoed)
 	}
 	var notes []string
-	if !r.known {
+	switch {
+	case r.dropped:
+		notes = append(notes, "名册中已无此单位")
+	case !r.known:
 		notes = append(notes, "名册外发件人")
 	}
 	if rep := r.report; rep != nil {

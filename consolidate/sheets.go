@@ -1,6 +1,7 @@
 package consolidate
 
 import (
+	"fmt"
 	"math"
 	"strconv"
 	"strings"
@@ -92,7 +93,18 @@ func (b *builder) summarySheet() error {
 			}
 		},
 	}
-	return b.write(t)
+	if err := b.write(t); err != nil {
+		return err
+	}
+	// A drop-down on 一票否决 for the staff; any of 是/Y/√/1 is read back.
+	vc, _ := excelize.ColumnNumberToName(vetoCol + 1)
+	dv := excelize.NewDataValidation(true)
+	dv.Sqref = fmt.Sprintf("%s2:%s%d", vc, vc, len(m.rows)+1)
+	if err := dv.SetDropList([]string{"是"}); err != nil {
+		return err
+	}
+	dv.SetError(excelize.DataValidationErrorStyleWarning, "一票否决", "请填“是”或留空。")
+	return b.f.AddDataValidation(SheetSummary, dv)
 }
 
 // detailSheet writes 明细: self and verified scores of every indicator side
@@ -245,7 +257,7 @@ func (b *builder) departmentSheet(dept string) error {
 	}
 	cols := []column{
 		{header: colAgency, min: 16}, {header: colIndicator}, {header: "考核标准", max: 50}, {header: "标准分"},
-		{header: "自评分"}, {header: "核定分"}, {header: colReview}, {header: colComment, min: 24, max: 60},
+		{header: "自评分"}, {header: "核定分"}, {header: colReview, style: b.styles.input}, {header: colComment, min: 24, max: 60, style: b.styles.input},
 		{header: colOrigReview, hidden: true}, {header: colOrigComment, hidden: true},
 	}
 	cells := make([]any, len(cols))

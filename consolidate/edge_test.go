@@ -1,0 +1,67 @@
+package consolidate
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestBuildEdgeCases(t *testing.T) {
+	fx := newFixture(10, 0)
+	in := fx.in
+	// An entry of an agency no longer in the roster, and a state set by
+	// the caller that Build must keep.
+	dropped := *fx.entry(agencyName(5))
+	dropped.Agency = "已撤销区代办处"
+	in.Entries = append(append([]Entry(nil), in.Entries...), dropped)
+	for i := range in.Entries {
+		if in.Entries[i].Agency == agencyName(6) {
+			in.Entries[i].Status = StateNeedsFix
+		}
+		if in.Entries[i].Agency == agencyName(8) {
+			in.Entries[i].Status = "通过" // not a state: derived instead
+		}
+	}
+	f, sum, _ := build(t, in)
+	rows := sheetRows(t, f, SheetSummary)
+	if len(rows) != 1+10+1 {
+		t.Fatalf("汇总 has %d rows", len(rows))
+	}
+	at := rowsByName(rows, 1)
+	h := rows[0]
+	get := func(name, column string) string {
+		r := rows[at[name]-1]
+		if c := col(t, h, column); c < len(r) {
+			return r[c]
+		}
+		return ""
+	}
+	if !strings.Contains(get("已撤销区代办处", "备注"), "名册中已无此单位") || get("已撤销区代办处", "排名") != "" {
+		t.Errorf("dropped agency: 备注 %q 排名 %q", get("已撤销区代办处", "备注"), get("已撤销区代办处", "排名"))
+	}
+	if get(agencyName(6), "状态") != StateNeedsFix {
+		t.Errorf("caller's state not kept: %q", get(agencyName(6), "状态"))
+	}
+	if get(agencyName(8), "状态") != StateAccepted {
+		t.Errorf("invalid state not derived: %q", get(agencyName(8), "状态"))
+	}
+	if sum.Unknown != 1 || sum.Roster != 10 {
+		t.Errorf("summary %+v", sum)
+	}
+	dvs, err := f.GetDataValidations(SheetSummary)
+	if err != nil || len(dvs) != 1 || !strings.HasPrefix(dvs[0].Sqref, "S2:S") {
+		t.Errorf("data validations %+v (%v)", dvs, err)
+	}
+
+	t.Run("duplicate roster name", func(t *testing.T) {
+		in := fx.in
+		in.Roster = append(append([]Agency(nil), in.Roster...), in.Roster[0])
+		if _, err := Build(&strings.Builder{}, in); err == nil {
+			t.Error("no error for a duplicate roster name")
+		}
+	})
+	t.Run("no form", func(t *testing.T) {
+		if _, err := Build(&strings.Builder{}, Input{}); err == nil {
+			t.Error("no error without a form")
+		}
+	})
+}
