@@ -162,8 +162,11 @@ func (w *mimeWalker) walk(h textproto.Header, body io.Reader, depth int, path st
 		return
 	}
 	mt, ctParams := parseHeaderParams(h.Get("Content-Type"))
-	if mt == "" || !strings.Contains(mt, "/") {
-		mt = "text/plain"
+	switch {
+	case mt == "":
+		mt = "text/plain" // RFC 2045 §5.2
+	case !validMediaType(mt):
+		mt = "application/octet-stream"
 	}
 	disp, dParams := parseHeaderParams(h.Get("Content-Disposition"))
 
@@ -315,4 +318,22 @@ func joinPath(path, seg string) string {
 		return seg
 	}
 	return path + "/" + seg
+}
+
+// validMediaType reports whether mt is type/subtype made of token characters.
+func validMediaType(mt string) bool {
+	i := strings.IndexByte(mt, '/')
+	if i <= 0 || i == len(mt)-1 || len(mt) > 127 {
+		return false
+	}
+	for j := 0; j < len(mt); j++ {
+		c := mt[j]
+		if j == i {
+			continue
+		}
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || strings.IndexByte("!#$&^_.+-", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }

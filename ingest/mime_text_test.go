@@ -210,3 +210,21 @@ func TestParseDamagedHeader(t *testing.T) {
 		t.Error("unreadable header: want error")
 	}
 }
+
+func TestParseMediaTypeSanitized(t *testing.T) {
+	tests := []struct{ ct, want string }{
+		{"Application/VND.ms-Excel; name=a.xls", "application/vnd.ms-excel"},
+		{"application/x\x1b[31mred; name=a.xls", "application/octet-stream"},
+		{"xlsx; name=a.xls", "application/octet-stream"},
+		{"/; name=a.xls", "application/octet-stream"},
+	}
+	for _, tc := range tests {
+		p, err := Parse(mailWith("Content-Type: "+tc.ct+"\r\n\r\nx"), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Attachments) != 1 || p.Attachments[0].ContentType != tc.want {
+			t.Errorf("%q: attachments %+v", tc.ct, p.Attachments)
+		}
+	}
+}
