@@ -27,6 +27,7 @@ type quirkServer struct {
 	keywords    bool // PERMANENTFLAGS has \*
 	uids        []uint32
 	ghost       uint32 // listed by SEARCH, absent from FETCH (expunged meanwhile)
+	idBad       bool   // answer ID with BAD (some 163 front ends)
 
 	mu       sync.Mutex
 	commands []string
@@ -133,6 +134,8 @@ func (q *quirkServer) serve(c net.Conn) {
 			say("%s OK done", tag)
 		case strings.HasPrefix(verb, "LOGIN"):
 			say("%s OK [CAPABILITY %s] logged in", tag, q.caps())
+		case strings.HasPrefix(verb, "ID ") && q.idBad:
+			say("%s BAD Parse command error", tag)
 		case strings.HasPrefix(verb, "ID "):
 			idSent = true
 			say(`* ID ("name" "quirk")`)
@@ -381,5 +384,19 @@ func TestQuirkVanishedMessageHoldsCursor(t *testing.T) {
 	}
 	if last, _ := cur.LastUID("INBOX", 7); last != 1 {
 		t.Errorf("cursor = %d, want 1 (held below the vanished UID 2)", last)
+	}
+}
+
+// TestQuirkIDRejectedIsNotFatal: a server that advertises ID but answers
+// BAD still gets its mail fetched.
+func TestQuirkIDRejectedIsNotFatal(t *testing.T) {
+	t.Parallel()
+	q := startQuirkServer(t, &quirkServer{advertiseID: true, idBad: true, keywords: true, uids: []uint32{1}})
+	rec := newRecorder()
+	if err := NewWatcher(testConfig(q.addr, testLogger(t)), newMemCursor(), rec.handle).Once(context.Background()); err != nil {
+		t.Fatalf("Once: %v", err)
+	}
+	if n := len(rec.handled()); n != 1 {
+		t.Errorf("handled %d, want 1", n)
 	}
 }

@@ -334,3 +334,32 @@ func TestRunMoveFailsWhenDoneDeleted(t *testing.T) {
 		t.Errorf("handled %d times, want 1", n)
 	}
 }
+
+// TestRunRetriesFailedHandler: while idling, a message whose Handler failed
+// is offered again after PollInterval, not only at the next new mail.
+func TestRunRetriesFailedHandler(t *testing.T) {
+	t.Parallel()
+	ts := startTestServer(t, capsFull)
+	appendMessages(t, ts.addr, "INBOX", 1, 1, 0)
+	rec := newRecorder()
+	rec.fail = func(_ Fetched, attempt int) error {
+		if attempt < 3 {
+			return errors.New("store busy")
+		}
+		return nil
+	}
+	cfg := testConfig(ts.addr, testLogger(t))
+	cfg.IdleMax, cfg.PollInterval = 10*time.Minute, 100*time.Millisecond
+	w := NewWatcher(cfg, newMemCursor(), rec.handle)
+	runWatcher(t, w)
+	rec.waitFor(t, 1, 3*time.Second)
+	rec.mu.Lock()
+	attempts := rec.seen[1]
+	rec.mu.Unlock()
+	if attempts != 3 {
+		t.Errorf("%d attempts, want 3", attempts)
+	}
+	if done := readMailbox(t, ts.addr, "Processed"); !slices.Equal(done.nums, []int{1}) {
+		t.Errorf("Processed holds %v, want [1]", done.nums)
+	}
+}
