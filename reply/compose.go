@@ -118,12 +118,19 @@ func (o ComposeOptions) cleaned() ComposeOptions {
 	return o
 }
 
+// receiptKey identifies the incoming mail as the store does: by its
+// Message-ID and the hash of its bytes together, since two different mails
+// can carry the same Message-ID and each deserves its own receipt.
 func receiptKey(in Incoming) string {
-	if id := normMsgID(in.MessageID); id != "" {
+	id := normMsgID(in.MessageID)
+	hash := strings.ToLower(in.RawSHA256)
+	switch {
+	case id != "" && hash != "":
+		return id + "|sha256:" + hash
+	case id != "":
 		return id
-	}
-	if in.RawSHA256 != "" {
-		return "sha256:" + strings.ToLower(in.RawSHA256)
+	case hash != "":
+		return "sha256:" + hash
 	}
 	return ""
 }
