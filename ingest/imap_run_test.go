@@ -363,3 +363,25 @@ func TestRunRetriesFailedHandler(t *testing.T) {
 		t.Errorf("Processed holds %v, want [1]", done.nums)
 	}
 }
+
+// TestRunReissuesIdle: IDLE is ended and re-issued every IdleMax even when
+// nothing happens (RFC 2177 asks for < 29 min; we use ≤ 10).
+func TestRunReissuesIdle(t *testing.T) {
+	t.Parallel()
+	ts := startTestServer(t, capsFull)
+	cfg := testConfig(ts.addr, testLogger(t))
+	cfg.IdleMax, cfg.PollInterval = 100*time.Millisecond, time.Minute
+	w := NewWatcher(cfg, newMemCursor(), newRecorder().handle)
+	runWatcher(t, w)
+	deadline := time.Now().Add(3 * time.Second)
+	for strings.Count(ts.transcript.String(), " IDLE\r\n") < 3 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	tr := ts.transcript.String()
+	if n := strings.Count(tr, " IDLE\r\n"); n < 3 {
+		t.Errorf("IDLE issued %d times, want ≥ 3 at a 100 ms IdleMax", n)
+	}
+	if strings.Count(tr, "DONE\r\n") < 2 {
+		t.Errorf("IDLE was not ended with DONE between cycles")
+	}
+}
