@@ -273,3 +273,22 @@ func (c *Campaign) remind(ctx context.Context) error {
 	}
 	return nil
 }
+
+// Alert queues a staff notice about the daemon itself (the mailbox is
+// unreachable, say), to every staff address, at once.
+func (c *Campaign) Alert(ctx context.Context, text string) error {
+	now := c.cfg.Now()
+	ev := []reply.StaffEvent{{Kind: reply.EventOther, At: now, Detail: text}}
+	for _, to := range c.cfg.Staff {
+		opts := c.cfg.Compose
+		opts.Now = now
+		m, err := reply.ComposeStaffNotice(ev, reply.Recipient{Addr: to}, fmt.Sprintf("alert|%d|%s", now.Unix(), to), opts)
+		if err != nil {
+			return err
+		}
+		if _, err := c.store.EnqueueMail(ctx, store.OutgoingMail{MessageID: m.MessageID, Kind: store.KindStaffNotice, To: m.To, Raw: m.Raw}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
