@@ -1,6 +1,8 @@
 package consolidate
 
 import (
+	"encoding/xml"
+	"strings"
 	"testing"
 
 	"kaohe/scoring"
@@ -37,4 +39,32 @@ func TestTextCellsRoundTrip(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzAppendEscaped checks that any text escapes to XML that decodes back
+// to the text, with the characters XML cannot hold replaced by U+FFFD.
+func FuzzAppendEscaped(f *testing.F) {
+	for _, s := range []string{formulaName, "a<b>&c", "x_x000D_y", "\r\n\t", "\x00\x1f", "\xff\xfe", "前后 ", "_x12", "&#xA;"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		doc := "<t>" + string(appendEscaped(nil, s)) + "</t>"
+		var got string
+		if err := xml.Unmarshal([]byte(doc), &got); err != nil {
+			t.Fatalf("escaped %q does not parse: %v", s, err)
+		}
+		var want strings.Builder
+		for _, r := range s {
+			switch {
+			case r == '\t' || r == '\n' || r == '\r':
+			case r < 0x20 || r == 0xFFFE || r == 0xFFFF:
+				r = '\uFFFD'
+			}
+			want.WriteRune(r)
+		}
+		// Undo the OOXML escape of literal _xHHHH_ that Excel would apply.
+		if g := strings.ReplaceAll(got, "_x005F_", "_"); g != want.String() {
+			t.Errorf("round trip of %q = %q, want %q", s, g, want.String())
+		}
+	})
 }

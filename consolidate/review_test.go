@@ -68,6 +68,8 @@ func TestReviewRoundTrip(t *testing.T) {
 	setCell(t, f, "业务部", "G"+strconv.Itoa(deptRow(t, f, "业务部", a, "3.3")), "0")
 	r11 := deptRow(t, f, "合规部", b, "1.1")
 	setCell(t, f, "合规部", "G"+strconv.Itoa(r11), "１分") // full-width, with 分
+	// A unit named like a formula is matched as text.
+	setCell(t, f, "业务部", "G"+strconv.Itoa(deptRow(t, f, "业务部", formulaName, "3.1")), 0)
 	// Veto b in 汇总.
 	sum := sheetRows(t, f, SheetSummary)
 	rb := rowsByName(sum, 1)[b]
@@ -79,8 +81,8 @@ func TestReviewRoundTrip(t *testing.T) {
 	if len(errs) != 0 {
 		t.Fatalf("import errors: %v", errs)
 	}
-	if len(imp.Reviews) != 3 {
-		t.Fatalf("reviews = %+v, want 3", imp.Reviews)
+	if len(imp.Reviews) != 4 {
+		t.Fatalf("reviews = %+v, want 4", imp.Reviews)
 	}
 	got := map[string]Review{}
 	for _, r := range imp.Reviews {
@@ -88,6 +90,9 @@ func TestReviewRoundTrip(t *testing.T) {
 	}
 	if r := got[a+" 3.1"]; r.Score == nil || *r.Score != 0 || r.Comment != "未见续转台账" || r.Source != "业务部!G"+strconv.Itoa(r31) || !r.At.Equal(testNow) {
 		t.Errorf("review of %s 3.1 = %+v", a, r)
+	}
+	if r := got[formulaName+" 3.1"]; r.Score == nil || *r.Score != 0 {
+		t.Errorf("review of %s 3.1 = %+v", formulaName, r)
 	}
 	if r := got[b+" 1.1"]; r.Score == nil || *r.Score != 1 {
 		t.Errorf("review of %s 1.1 = %+v", b, r)
