@@ -197,7 +197,8 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitNeedsFix
 	}
 	var reviews []store.Review
-	for _, r := range imp.Reviews {
+	// A cleared review is saved empty: it replaces the earlier one.
+	for _, r := range append(imp.Reviews, imp.Cleared...) {
 		reviews = append(reviews, store.Review{Agency: r.Agency, Indicator: r.Indicator, Score: r.Score, Comment: r.Comment,
 			Source: r.Source, At: r.At})
 	}
