@@ -65,14 +65,13 @@ func (b *builder) summarySheet() error {
 						cells[5] = e.Versions
 					}
 				}
-				c := 6
 				if r.scored {
 					cells[6], cells[7], cells[8] = score(r.selfSum), score(r.verSum), round2(r.selfSum-r.verSum)
 					for i, v := range r.sections {
 						cells[9+i] = score(round2(v))
 					}
 				}
-				c = 9 + len(m.sections)
+				c := 9 + len(m.sections)
 				if r.report != nil {
 					cells[c], cells[c+1] = r.errs, r.warns
 				}
