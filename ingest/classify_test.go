@@ -89,3 +89,30 @@ func TestCFBStreamNames(t *testing.T) {
 		t.Error("looping directory chain: want error")
 	}
 }
+
+func FuzzClassify(f *testing.F) {
+	for _, name := range []string{"chaoyang.xlsx", "legacy.xls", "encrypted.xlsx"} {
+		f.Add(readTestdata(f, name))
+	}
+	f.Add(zipBytes(f, map[string][]byte{"a/b.xlsx": readTestdata(f, "chaoyang.xlsx"), "c.xls": readTestdata(f, "legacy.xls")}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		switch k := DetectKind(data, "x.xlsx"); k {
+		case KindXLSX, KindLegacy, KindEncrypted, KindArchive, KindOther:
+		default:
+			t.Fatalf("unknown kind %q", k)
+		}
+		w := &mimeWalker{lim: Limits{MaxAttachmentSize: 1 << 20, MaxUnzipSize: 2 << 20}.withDefaults(), p: &Parsed{}}
+		w.unzipLeft = w.lim.MaxUnzipSize
+		w.expandZip(data, "a.zip", 0)
+		var total int64
+		for _, a := range w.p.Attachments {
+			total += int64(len(a.Data))
+			if a.Filename == "" || len(a.Filename) > maxFilenameBytes {
+				t.Errorf("bad name %q", a.Filename)
+			}
+		}
+		if total > w.lim.MaxUnzipSize {
+			t.Errorf("extracted %d bytes over the budget", total)
+		}
+	})
+}

@@ -301,8 +301,7 @@ func SanitizeFilename(name string) string {
 
 	name = strings.TrimSpace(name)
 	hadLeadingDot := strings.HasPrefix(name, ".")
-	name = strings.TrimLeft(name, ". ")
-	name = strings.TrimRight(name, ". ")
+	name = strings.TrimFunc(name, isDotOrSpace)
 	if name == "" || (hadLeadingDot && !strings.Contains(name, ".")) {
 		return ""
 	}
@@ -313,7 +312,7 @@ func SanitizeFilename(name string) string {
 	}
 	if len(stem)+len(ext) > maxFilenameBytes {
 		stem = truncateUTF8(stem, maxFilenameBytes-len(ext))
-		stem = strings.TrimRight(stem, ". ")
+		stem = strings.TrimRightFunc(stem, isDotOrSpace)
 	}
 	if stem == "" {
 		return ""
@@ -343,6 +342,8 @@ func truncateUTF8(s string, n int) string {
 	}
 	return s[:n]
 }
+
+func isDotOrSpace(r rune) bool { return r == '.' || unicode.IsSpace(r) }
 
 func isASCIILetter(c byte) bool {
 	return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
