@@ -317,7 +317,7 @@ func TestBuildWorkbook(t *testing.T) {
 			t.Errorf("summary = %+v, want %+v", sum, want)
 		}
 		lines := sum.Lines()
-		if len(lines) != 3 || !strings.Contains(lines[0], "已提交 93 家") || !strings.Contains(lines[0], "未提交 10 家") ||
+		if len(lines) != 3 || lines[0] != "名册 100 家：已提交 90 家，未提交 10 家；另有名册外发件人 3 个" || !strings.Contains(lines[0], "未提交 10 家") ||
 			!strings.Contains(lines[1], "合格 53 家") || !strings.Contains(lines[1], "需修改 10 家") || !strings.Contains(lines[2], "逾期 10 家") {
 			t.Errorf("lines = %q", lines)
 		}

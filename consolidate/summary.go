@@ -5,7 +5,7 @@ import "fmt"
 // Summary counts the rows of 汇总 by state. Every count covers roster
 // agencies and unknown senders alike; Roster and Unknown say how many of each.
 type Summary struct {
-	Submitted  int // anything received (on time or late)
+	Submitted  int // anything received (on time or late), unknown senders included
 	Accepted   int // 合格待审
 	NeedsFix   int // 需修改
 	Late       int // 逾期
@@ -47,11 +47,10 @@ func (m *model) summarize() Summary {
 
 // Lines is the three-line Chinese summary for the staff mail.
 func (s Summary) Lines() []string {
-	first := fmt.Sprintf("已提交 %d 家，未提交 %d 家（名册共 %d 家", s.Submitted, s.Missing, s.Roster)
+	first := fmt.Sprintf("名册 %d 家：已提交 %d 家，未提交 %d 家", s.Roster, max(s.Submitted-s.Unknown, 0), s.Missing)
 	if s.Unknown > 0 {
-		first += fmt.Sprintf("，另有名册外发件人 %d 个", s.Unknown)
+		first += fmt.Sprintf("；另有名册外发件人 %d 个", s.Unknown)
 	}
-	first += "）"
 	return []string{
 		first,
 		fmt.Sprintf("合格 %d 家，需修改 %d 家，无法读取 %d 家", s.Accepted, s.NeedsFix, s.Unreadable),
