@@ -61,6 +61,9 @@ func DetectKind(data []byte, name string) AttachmentKind {
 
 func zipKind(data []byte, ext string) AttachmentKind {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if errors.Is(err, zip.ErrInsecurePath) {
+		err = nil
+	}
 	if err != nil {
 		switch ext {
 		case ".xlsx", ".xlsm", ".xltx", ".xltm":

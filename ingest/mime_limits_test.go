@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"hash/crc32"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,13 @@ func zipBytes(t testing.TB, entries map[string][]byte) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
-	for name, data := range entries {
+	names := make([]string, 0, len(entries))
+	for name := range entries {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		data := entries[name]
 		w, err := zw.Create(name)
 		if err != nil {
 			t.Fatal(err)
@@ -170,6 +177,8 @@ func TestParseZipLimits(t *testing.T) {
 		{"too many entries", zipBytes(t, many), Limits{}, []string{"a.zip"}, "has 301 entries"},
 		{"many entries allowed", zipBytes(t, many), Limits{MaxZipEntries: 400}, []string{"a.zip/form.xlsx"}, ""},
 		{"nested zip", nested, Limits{}, []string{"a.zip/inner.zip/dir/朝阳区.xlsx"}, ""},
+		{"hostile entry names", zipBytes(t, map[string][]byte{"../../etc/x.xlsx": xlsx, `C:\a\..\y.xlsx`: xlsx, "/abs/z.xls": readTestdata(t, "legacy.xls")}), Limits{},
+			[]string{"a.zip/etc/x.xlsx", "a.zip/abs/z.xls", "a.zip/a/y.xlsx"}, ""},
 		{"two workbooks share the budget", zipBytes(t, map[string][]byte{"a.xlsx": xlsx, "b.xlsx": xlsx}),
 			Limits{MaxUnzipSize: int64(len(xlsx)) + 100}, []string{"a.zip/a.xlsx"}, "total unzip limit"},
 	}
