@@ -1,6 +1,9 @@
 package validate
 
 import (
+	"archive/zip"
+	"bytes"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -36,4 +39,51 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("submission lacks entries: %d scores, %d fields", len(sub.Scores), len(sub.Fields))
 		}
 	})
+}
+
+// FuzzReadSheetXML fuzzes the worksheet XML inside an otherwise valid
+// package (random bytes rarely get past the zip layer), seeded with the
+// form sheets of testdata/.
+func FuzzReadSheetXML(f *testing.F) {
+	var pkg []byte
+	for _, name := range []string{"official.xlsx", "libreoffice.xlsx", "retyped.xlsx"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		if pkg == nil {
+			pkg = data
+		}
+		if x := partOf(data, "xl/worksheets/sheet1.xml"); x != nil {
+			f.Add(x)
+		}
+	}
+	o := opts2021()
+	f.Fuzz(func(t *testing.T, sheet []byte) {
+		data := replacePart(t, pkg, "xl/worksheets/sheet1.xml", func(w io.Writer) { w.Write(sheet) }, 0)
+		sub, fs := Read(data, o)
+		for _, fd := range fs {
+			if fd.Message == panicMessage {
+				t.Fatalf("Read panicked")
+			}
+		}
+		if sub == nil && len(fs) != 1 {
+			t.Fatalf("no submission and findings %+v", fs)
+		}
+	})
+}
+
+// partOf returns one part of a zip package, nil when missing.
+func partOf(data []byte, name string) []byte {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return nil
+	}
+	rc, err := zr.Open(name)
+	if err != nil {
+		return nil
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(rc)
+	return b
 }
