@@ -36,6 +36,7 @@ const (
 	DefaultMaxBackoff     = 5 * time.Minute
 	DefaultAuthBackoff    = 10 * time.Minute
 	DefaultDoneKeyword    = "$KaoheDone"
+	DefaultReconcileEvery = time.Hour
 )
 
 // MailboxConfig describes the office mailbox and how to watch it.
@@ -61,6 +62,16 @@ type MailboxConfig struct {
 	// is earlier: they are neither handed over nor marked, so a mailbox with
 	// years of old mail can be watched without moving that mail.
 	Since time.Time
+
+	// ReconcileEvery makes one pass in this period search the whole
+	// mailbox, not only above the cursor, so that a message a missed IDLE
+	// notification or a UID race skipped is picked up; the first pass of a
+	// session is such a pass. Zero: DefaultReconcileEvery; negative: never.
+	ReconcileEvery time.Duration
+
+	// OnPoll, when set, is told how long each successful search of the
+	// mailbox took (for the poll latency metric).
+	OnPoll func(took time.Duration)
 
 	// DoneKeyword is set on processed mail when the server has neither MOVE
 	// nor UIDPLUS and accepts custom keywords; otherwise \Seen is set.
@@ -99,6 +110,9 @@ func (c MailboxConfig) WithDefaults() MailboxConfig {
 	}
 	if c.MaxMessageSize <= 0 {
 		c.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if c.ReconcileEvery == 0 {
+		c.ReconcileEvery = DefaultReconcileEvery
 	}
 	if c.DoneKeyword == "" {
 		c.DoneKeyword = DefaultDoneKeyword

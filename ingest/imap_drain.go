@@ -54,11 +54,22 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 	if err != nil {
 		return res, fmt.Errorf("read cursor: %w", err)
 	}
+	cursor := last
+	if w.cfg.ReconcileEvery > 0 && w.cfg.Now().Sub(w.reconciled) >= w.cfg.ReconcileEvery {
+		// A full pass: everything still in the mailbox that is not known
+		// done is offered; the Handler answers at once for what it has.
+		w.cfg.Logger.Debug().Uint32("cursor", last).Msg("reconcile: searching the whole mailbox")
+		w.reconciled, last = w.cfg.Now(), 0
+	}
+	searchStart := time.Now()
 	uids, err := w.searchAbove(s, last)
 	if err != nil {
 		return res, err
 	}
 	w.notePoll()
+	if w.cfg.OnPoll != nil {
+		w.cfg.OnPoll(time.Since(searchStart))
+	}
 	if len(uids) == 0 {
 		return res, nil
 	}
@@ -66,8 +77,8 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 
 	blocked := false // a failure below keeps the cursor from moving past it
 	advance := func(uid uint32) error {
-		if blocked {
-			return nil
+		if blocked || uid <= cursor {
+			return nil // a reconcile pass below the cursor never moves it back
 		}
 		if err := w.cur.SetLastUID(w.cfg.Mailbox, uv, uid); err != nil {
 			return fmt.Errorf("write cursor: %w", err)

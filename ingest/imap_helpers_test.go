@@ -95,7 +95,8 @@ func testConfig(addr string, logger zerolog.Logger) MailboxConfig {
 		CommandTimeout: 3 * time.Second, MaxMessageSize: 1 << 20,
 		MinBackoff: 20 * time.Millisecond, MaxBackoff: 200 * time.Millisecond,
 		AuthBackoff: 300 * time.Millisecond, AllowFastAuthRetry: true,
-		Logger: logger,
+		ReconcileEvery: -1, // tests of the cursor; TestReconcile… turns it on
+		Logger:         logger,
 	}
 }
 

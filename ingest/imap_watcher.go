@@ -75,6 +75,7 @@ type Watcher struct {
 	memValidity uint32
 	memDone     map[uint32]struct{} // handled UIDs above the cursor
 	pendingMark []uint32            // handled but not yet marked done on the server
+	reconciled  time.Time           // last full pass over the mailbox
 }
 
 // NewWatcher returns a Watcher. The configuration is completed with its

@@ -217,7 +217,9 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 			fv.Note = "已核对，结果见下文。"
 			form := formFor(a.Report, opts.Form)
 			fm := formView(len(v.Forms)+1, name, a.Report, form)
-			if a.Report != nil && a.Report.Submission != nil && len(a.Data) > 0 {
+			// A form without errors or warnings has nothing to mark: the
+			// clerk gets no copy of their own file back.
+			if a.Report != nil && a.Report.Submission != nil && len(a.Data) > 0 && needsMarking(a.Report) {
 				out, err := Annotate(a.Data, a.Report, form)
 				if err != nil {
 					warnings = append(warnings, fmt.Sprintf("annotate %s: %v", name, err))
@@ -255,6 +257,12 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 		v.NeedsFix = true
 	}
 	return v, atts, warnings
+}
+
+// needsMarking reports whether a report has something to highlight.
+func needsMarking(rep *assess.Report) bool {
+	errs, warns := rep.Counts()
+	return errs+warns > 0
 }
 
 func formFor(rep *assess.Report, form *templates.Form) *templates.Form {

@@ -107,6 +107,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		Mailbox: cfg.IMAP.Mailbox, Done: cfg.IMAP.Done,
 		PollInterval: cfg.IMAP.PollInterval, IdleMax: cfg.IMAP.IdleMax, CommandTimeout: cfg.IMAP.CommandTimeout,
 		MaxMessageSize: cfg.IMAP.MaxMessageSize, AllowFastAuthRetry: opts.FastRetry,
+		OnPoll: func(took time.Duration) { d.metrics.Poll(now(), took) },
 		Logger: log.With().Str("component", "imap").Logger(), Now: now,
 	}, d.store, d.handle)
 	d.sender = &reply.Sender{
@@ -204,11 +205,9 @@ func (d *daemon) Close() {
 
 // once drains the mailbox, runs the campaign jobs and sends what is due.
 func (d *daemon) once(ctx context.Context) error {
-	start := d.now()
 	if err := d.watcher.Once(ctx); err != nil {
 		return fmt.Errorf("mailbox: %w", err)
 	}
-	d.metrics.Poll(d.now(), d.now().Sub(start))
 	if err := d.campaign.AfterBatch(ctx); err != nil {
 		return fmt.Errorf("after batch: %w", err)
 	}
@@ -293,7 +292,6 @@ func (d *daemon) clock(ctx context.Context) error {
 	tick := time.NewTimer(0)
 	defer tick.Stop()
 	var seen uint64
-	var lastPoll time.Time
 	alerted := false
 	for {
 		select {
@@ -302,10 +300,6 @@ func (d *daemon) clock(ctx context.Context) error {
 		case <-tick.C:
 		}
 		st := d.watcher.Status()
-		if st.LastPoll.After(lastPoll) {
-			lastPoll = st.LastPoll
-			d.metrics.Poll(st.LastPoll, 0)
-		}
 		if n := d.pipe.Handled(); n != seen {
 			seen = n
 			if err := d.campaign.AfterBatch(ctx); err != nil {
