@@ -274,7 +274,6 @@ func unhex(c byte) (byte, bool) {
 // The result is for display and logs only: never use it as a path.
 func SanitizeFilename(name string) string {
 	name = strings.ToValidUTF8(name, "")
-	name = norm.NFC.String(name)
 
 	var b strings.Builder
 	for _, r := range name {
@@ -284,7 +283,9 @@ func SanitizeFilename(name string) string {
 		}
 		b.WriteRune(r)
 	}
-	name = b.String()
+	// Normalise after stripping, so that a mark separated from its base by
+	// a removed character still composes.
+	name = norm.NFC.String(b.String())
 
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
