@@ -101,21 +101,21 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		ReplyUnknownSenders: cfg.Reply.UnknownSenders, RepliesPerSenderPerHour: cfg.SMTP.PerRecipientPerHour,
 		MaxAttempts: cfg.IMAP.MaxAttempts, Now: now, Log: log, Metrics: d.metrics,
 	})
-	d.watcher = ingest.NewWatcher(ingest.MailboxConfig{
-		Addr: cfg.IMAP.Addr, TLS: ingest.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS,
-		User: cfg.IMAP.User, Password: string(cfg.IMAP.Password),
-		Mailbox: cfg.IMAP.Mailbox, Done: cfg.IMAP.Done,
-		PollInterval: cfg.IMAP.PollInterval, IdleMax: cfg.IMAP.IdleMax, CommandTimeout: cfg.IMAP.CommandTimeout,
-		MaxMessageSize: cfg.IMAP.MaxMessageSize, AllowFastAuthRetry: opts.FastRetry,
-		OnPoll: func(took time.Duration) { d.metrics.Poll(now(), took) },
-		Logger: log.With().Str("component", "imap").Logger(), Now: now,
-	}, d.store, d.handle)
+	mailbox := mailboxConfig(cfg, opts, log)
+	mailbox.OnPoll = func(took time.Duration) { d.metrics.Poll(now(), took) }
+	mailbox.Now = now
+	d.watcher = ingest.NewWatcher(mailbox, d.store, d.handle)
 	d.sender = &reply.Sender{
 		Store: outboxAdapter{d.store, d.metrics},
 		SMTP: reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), TLSConfig: opts.SMTPTLS,
 			User: cfg.SMTP.User, Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout},
 		From: fromAddr, PerRecipientPerHour: cfg.SMTP.PerRecipientPerHour, GlobalPerDay: cfg.SMTP.PerDay,
 		Now: now, Log: log.With().Str("component", "smtp").Logger(), Wake: d.wake,
+	}
+	if folder := cfg.IMAP.SentFolder; folder != "" {
+		d.sender.AppendSent = func(ctx context.Context, raw []byte) error {
+			return ingest.AppendSent(ctx, mailbox, folder, raw, now())
+		}
 	}
 	d.campaign = campaign.New(d.store, campaign.Config{
 		Form: d.form, Roster: d.roster, Cutoff: cfg.Campaign.Cutoff, ReminderDays: cfg.Campaign.ReminderDays,
@@ -125,6 +125,18 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		Log: log.With().Str("component", "campaign").Logger(),
 	})
 	return d, nil
+}
+
+// mailboxConfig is the IMAP side of the configuration.
+func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) ingest.MailboxConfig {
+	return ingest.MailboxConfig{
+		Addr: cfg.IMAP.Addr, TLS: ingest.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS,
+		User: cfg.IMAP.User, Password: string(cfg.IMAP.Password),
+		Mailbox: cfg.IMAP.Mailbox, Done: cfg.IMAP.Done,
+		PollInterval: cfg.IMAP.PollInterval, IdleMax: cfg.IMAP.IdleMax, CommandTimeout: cfg.IMAP.CommandTimeout,
+		MaxMessageSize: cfg.IMAP.MaxMessageSize, AllowFastAuthRetry: opts.FastRetry,
+		Logger: log.With().Str("component", "imap").Logger(),
+	}
 }
 
 // handle is the watcher's handler: the pipeline, then a nudge to the sender.

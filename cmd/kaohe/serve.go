@@ -82,9 +82,7 @@ func checkServers(ctx context.Context, cfg config.Config, w io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	code := exitOK
-	rep, err := ingest.Inspect(ctx, ingest.MailboxConfig{Addr: cfg.IMAP.Addr, TLS: ingest.TLSMode(cfg.IMAP.TLS),
-		User: cfg.IMAP.User, Password: string(cfg.IMAP.Password), Mailbox: cfg.IMAP.Mailbox, Done: cfg.IMAP.Done,
-		CommandTimeout: cfg.IMAP.CommandTimeout, Logger: zerolog.Nop()})
+	rep, err := ingest.Inspect(ctx, mailboxConfig(cfg, daemonOptions{}, zerolog.Nop()))
 	if err != nil {
 		fmt.Fprintf(w, "IMAP %s：失败：%v\n", cfg.IMAP.Addr, err)
 		code = exitNeedsFix

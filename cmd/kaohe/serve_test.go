@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2/imapclient"
+
 	"kaohe/demo"
 	"kaohe/internal/mailserver"
 	"kaohe/internal/sample"
@@ -71,6 +73,7 @@ func TestServeOnceDrainsAndReplies(t *testing.T) {
 	defer srv.Close()
 	dataDir := t.TempDir()
 	setEnv(t, testEnv(t, srv, dataDir))
+	t.Setenv("KAOHE_IMAP_SENT_FOLDER", "已发送")
 	at := time.Date(2021, 12, 20, 10, 0, 0, 0, time.UTC)
 	for i := 1; i <= 3; i++ {
 		if err := srv.Deliver(demo.Office, testMail(t, "chaoyang@example.org", "朝阳区代办处", i), at.Add(time.Duration(i)*time.Hour)); err != nil {
@@ -89,6 +92,9 @@ func TestServeOnceDrainsAndReplies(t *testing.T) {
 	}
 	if replies != 3 {
 		t.Errorf("%d replies, want 3", replies)
+	}
+	if n := countMailbox(t, srv.IMAPAddr, demo.Office, "已发送"); int(n) != len(srv.Deliveries()) {
+		t.Errorf("Sent folder holds %d copies of %d mails sent", n, len(srv.Deliveries()))
 	}
 	// A second run finds nothing new and sends nothing again.
 	before := len(srv.Deliveries())
@@ -191,5 +197,45 @@ func TestServeHealthAndMetrics(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not stop within 10 s of the signal")
+	}
+}
+
+func countMailbox(t *testing.T, addr, user, mailbox string) uint32 {
+	t.Helper()
+	c, err := imapclient.DialInsecure(addr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := c.Login(user, "pw").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	sel, err := c.Select(mailbox, nil).Wait()
+	if err != nil {
+		t.Fatalf("select %s: %v", mailbox, err)
+	}
+	return sel.NumMessages
+}
+
+func TestServeCheckConfig(t *testing.T) {
+	srv, err := mailserver.Start(mailserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	setEnv(t, testEnv(t, srv, t.TempDir()))
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--check-config"}, &out, io.Discard); code != exitOK {
+		t.Fatalf("exit %d\n%s", code, out.String())
+	}
+	for _, want := range []string{"IMAP " + srv.IMAPAddr + "：登录成功", "移动到文件夹 Processed", "SMTP " + srv.SMTPAddr + "：登录成功"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("report lacks %q:\n%s", want, out.String())
+		}
+	}
+	t.Setenv("KAOHE_IMAP_PASSWORD", "wrong")
+	out.Reset()
+	if code := run(context.Background(), []string{"serve", "--check-config"}, &out, io.Discard); code != exitNeedsFix || !strings.Contains(out.String(), "IMAP "+srv.IMAPAddr+"：失败") {
+		t.Errorf("wrong password: exit %d\n%s", code, out.String())
 	}
 }
