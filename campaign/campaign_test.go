@@ -9,6 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"kaohe/assess"
+	"kaohe/ingest"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
@@ -165,6 +166,12 @@ func TestSummariesDailyAndAfterCutoff(t *testing.T) {
 	if !strings.Contains(string(sums[1].Raw), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") {
 		t.Error("the summary does not carry the workbook")
 	}
+	// Nothing was sent in this test: every summary shows the backlog.
+	for _, s := range sums {
+		if !strings.Contains(decodedText(t, s.Raw), "待发送的邮件") {
+			t.Errorf("the summary does not show the send backlog:\n%s", decodedText(t, s.Raw))
+		}
+	}
 }
 
 func TestStaffNoticesAreBatched(t *testing.T) {
@@ -197,4 +204,13 @@ func TestStaffNoticesAreBatched(t *testing.T) {
 	if _, err := e.st.Submissions(ctx, store.SubmissionFilter{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func decodedText(t *testing.T, raw []byte) string {
+	t.Helper()
+	p, err := ingest.Parse(raw, ingest.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p.Text
 }

@@ -191,6 +191,11 @@ func (c *Campaign) summarize(ctx context.Context) error {
 		return err
 	}
 	lines := sum.Lines()
+	if depth, err := c.store.OutboxDepth(ctx); err == nil && depth[store.StatePending]+depth[store.StateFailed] > 0 {
+		// The send backlog: a provider's daily cap or a failing server
+		// shows here before agencies start asking where their receipt is.
+		lines = append(lines, fmt.Sprintf("待发送的邮件 %d 封，发送失败 %d 封（失败的见提示邮件）", depth[store.StatePending], depth[store.StateFailed]))
+	}
 	if key == "after-cutoff" {
 		lines = append([]string{"报送截止时间已过，以下为截止时的汇总。"}, lines...)
 	}
