@@ -36,6 +36,8 @@ type daemonOptions struct {
 	// FastRetry lets the mailbox reconnect fast after a refused login
 	// (tests); production waits at least a minute.
 	FastRetry bool
+	// Tick is the period of the campaign clock; zero: 10 s.
+	Tick time.Duration
 }
 
 // daemon is every piece of `kaohe serve`, built from the configuration.
@@ -54,6 +56,7 @@ type daemon struct {
 	metrics  *monitor.Metrics
 	wake     chan struct{}
 	started  time.Time
+	tick     time.Duration
 }
 
 // newDaemon builds the daemon; Close releases what it opened.
@@ -62,7 +65,10 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if now == nil {
 		now = time.Now
 	}
-	d = &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, wake: make(chan struct{}, 1), started: now()}
+	d = &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
+	if d.tick <= 0 {
+		d.tick = 10 * time.Second
+	}
 	defer func() {
 		if err != nil {
 			d.Close()
@@ -323,7 +329,7 @@ func (d *daemon) clock(ctx context.Context) error {
 		}
 		alerted = d.mailboxAlert(ctx, st, alerted)
 		d.nudgeSender()
-		tick.Reset(10 * time.Second)
+		tick.Reset(d.tick)
 	}
 }
 

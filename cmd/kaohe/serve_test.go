@@ -15,8 +15,11 @@ import (
 	"time"
 
 	"github.com/emersion/go-imap/v2/imapclient"
+	"github.com/rs/zerolog"
 
+	"kaohe/config"
 	"kaohe/demo"
+	"kaohe/ingest"
 	"kaohe/internal/mailserver"
 	"kaohe/internal/sample"
 	"kaohe/templates"
@@ -237,5 +240,44 @@ func TestServeCheckConfig(t *testing.T) {
 	out.Reset()
 	if code := run(context.Background(), []string{"serve", "--check-config"}, &out, io.Discard); code != exitNeedsFix || !strings.Contains(out.String(), "IMAP "+srv.IMAPAddr+"：失败") {
 		t.Errorf("wrong password: exit %d\n%s", code, out.String())
+	}
+}
+
+// TestMailboxAlert: when the mailbox stays unreachable, staff get one
+// notice, not one per attempt.
+func TestMailboxAlert(t *testing.T) {
+	srv, err := mailserver.Start(mailserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	env := testEnv(t, srv, t.TempDir())
+	env["KAOHE_IMAP_ADDR"] = freePort(t) // nothing listens there
+	env["KAOHE_HTTP_MAILBOX_ALERT_AFTER"] = "1s"
+	env["KAOHE_HTTP_LISTEN"] = ""
+	setEnv(t, env)
+	cfg, err := config.LoadFor("", os.LookupEnv, config.ModeServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: true, Tick: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Second)
+	defer cancel()
+	d.run(ctx)
+	var notices int
+	for _, dl := range srv.Deliveries() {
+		if dl.To[0] == demo.Staff && strings.Contains(string(dl.Raw), "Subject:") {
+			p, _ := ingest.Parse(dl.Raw, ingest.Limits{})
+			if p != nil && strings.Contains(p.Text, "无法连接考核邮箱") {
+				notices++
+			}
+		}
+	}
+	if notices != 1 {
+		t.Errorf("%d mailbox alerts, want exactly 1", notices)
 	}
 }
