@@ -139,9 +139,9 @@ const (
 var errCFB = errors.New("malformed compound file")
 
 // cfbStreamNames returns the lower-cased names of the storages and streams
-// in a compound file's directory. It reads the header, the FAT sectors named
-// in the header's DIFAT array and the directory chain; it never follows more
-// sectors than the file holds.
+// in a compound file's directory. It reads the header, the DIFAT (FAT sector
+// list) and the directory chain; it never follows more sectors than the file
+// holds.
 func cfbStreamNames(data []byte) (map[string]bool, error) {
 	if len(data) < 512 || !bytes.HasPrefix(data, sigOLE) {
 		return nil, errCFB
@@ -163,9 +163,7 @@ func cfbStreamNames(data []byte) (map[string]bool, error) {
 		off := (int(n) + 1) * ss
 		return data[off : off+ss], true
 	}
-	// FAT sector numbers from the 109 DIFAT entries in the header (enough
-	// for files up to about 7 MB with 512-byte sectors; larger directories
-	// are rarely placed beyond).
+	// FAT sector numbers: the first 109 are in the header.
 	var fatSectors []uint32
 	for i := 0; i < 109; i++ {
 		v := le.Uint32(data[76+4*i:])
@@ -173,6 +171,20 @@ func cfbStreamNames(data []byte) (map[string]bool, error) {
 			break
 		}
 		fatSectors = append(fatSectors, v)
+	}
+	// Further FAT sector numbers live in the DIFAT chain (files over ~7 MB).
+	difat := le.Uint32(data[68:])
+	for steps := 0; difat <= cfbMaxRegSect && steps <= numSectors; steps++ {
+		sec, ok := sector(difat)
+		if !ok {
+			break
+		}
+		for i := 0; i < ss/4-1; i++ {
+			if v := le.Uint32(sec[4*i:]); v <= cfbMaxRegSect && len(fatSectors) < numSectors {
+				fatSectors = append(fatSectors, v)
+			}
+		}
+		difat = le.Uint32(sec[ss-4:])
 	}
 	perFAT := uint32(ss / 4)
 	next := func(n uint32) (uint32, bool) {
@@ -208,7 +220,7 @@ func cfbStreamNames(data []byte) (map[string]bool, error) {
 				continue
 			}
 			u := make([]uint16, 0, n/2)
-			for i := 0; i+1 < n-2+1 && i+1 < 64; i += 2 {
+			for i := 0; i+1 < n-2 && i+1 < 64; i += 2 { // n counts the terminating NUL
 				c := le.Uint16(e[i:])
 				if c == 0 {
 					break
