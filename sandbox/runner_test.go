@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"kaohe/internal/sample"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -109,5 +110,31 @@ func TestWorkerRecycles(t *testing.T) {
 	// after every second workbook the worker is stopped
 	if pids[1] != -1 || pids[3] != -1 || pids[0] == -1 || pids[2] == -1 || pids[0] == pids[2] {
 		t.Errorf("pids %v", pids)
+	}
+}
+
+func BenchmarkRunnerRead(b *testing.B) {
+	form := templates.MustLoad(2021)
+	data, err := sample.Workbook(form, sample.Good("朝阳区代办处", true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, mode := range []string{"worker", "inprocess"} {
+		b.Run(mode, func(b *testing.B) {
+			r, _ := New("", Limits{})
+			defer r.Close()
+			read := r.Read
+			if mode == "inprocess" {
+				read = validate.Read
+			}
+			read(data, opts()) // start the worker outside the timing
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if sub, _ := read(data, opts()); sub == nil {
+					b.Fatal("no submission")
+				}
+			}
+		})
 	}
 }
