@@ -22,6 +22,14 @@ func (r *reader) readFields(tableStart int) {
 			groupFrom[g.ID] = r.g.extent(p).r1
 		}
 	}
+	type located struct {
+		fd      templates.Field
+		fv      FieldValue
+		lp, at  pos
+		labeled bool
+	}
+	locs := make([]located, 0, len(r.form.Fields))
+	var signs []int
 	for _, fd := range r.form.Fields {
 		from, to := 0, len(r.g.rows)
 		if fd.Activity {
@@ -30,46 +38,81 @@ func (r *reader) readFields(tableStart int) {
 				to = from + 4
 			}
 		}
-		fv := FieldValue{ID: fd.ID}
+		l := located{fd: fd, fv: FieldValue{ID: fd.ID}}
 		lp, inline, ok := findLabel(r.g, fd.Label, from, to)
-		if !ok {
-			r.sub.Fields[fd.ID] = fv
-			if fd.Required {
-				r.add(CodeMissingField, "", "", fd.ID, fmt.Sprintf(
-					"表中找不到「%s」一栏。请使用办事处下发的考核表，在「%s」处填写后再发送。", fd.Label, fd.Label))
+		if ok {
+			l.lp, l.labeled = lp, true
+			l.at, l.fv.Raw = r.fieldText(lp, inline)
+			l.fv.Sheet, l.fv.Cell = r.g.sheet, l.at.name()
+			l.fv.Present = l.fv.Raw != ""
+			if fd.Kind == templates.KindSign {
+				signs = append(signs, len(locs))
+				if strings.Contains(strings.ToUpper(l.fv.Raw), "DISPIMG(") {
+					l.fv.Picture = true
+				}
+			}
+		}
+		locs = append(locs, l)
+	}
+	// Each picture belongs to the nearest sign field whose area holds it.
+	for _, p := range r.pictures {
+		best, bestDist := -1, 1<<30
+		for _, i := range signs {
+			l := &locs[i]
+			if !r.pictureNear(l.lp, l.at, p) {
+				continue
+			}
+			if d := abs(p.r-l.at.r)*10 + abs(p.c-l.at.c); d < bestDist {
+				best, bestDist = i, d
+			}
+		}
+		if best >= 0 {
+			locs[best].fv.Picture = true
+		}
+	}
+	for i := range locs {
+		l := &locs[i]
+		if !l.labeled {
+			r.sub.Fields[l.fd.ID] = l.fv
+			if l.fd.Required {
+				r.add(CodeMissingField, "", "", l.fd.ID, fmt.Sprintf(
+					"表中找不到「%s」一栏。请使用办事处下发的考核表，在「%s」处填写后再发送。", l.fd.Label, l.fd.Label))
 			}
 			continue
 		}
-		at, found := valueCell(r.g, r.labels, lp, inline)
-		fv.Sheet, fv.Cell = r.g.sheet, at.name()
-		if found {
-			raw := r.value(at)
-			if at == lp {
-				raw = afterColon(raw)
-			}
-			fv.Raw = cleanRaw(raw)
-		} else if v := r.value(at); at != lp && v != "" {
-			fv.Raw = cleanRaw(v) // a formula evaluated only now
+		if l.fv.Picture {
+			l.fv.Present = true
 		}
-		if isUnitOnly(normText(fv.Raw)) {
-			fv.Raw = ""
-		}
-		fv.Present = fv.Raw != ""
-		if fd.Kind == templates.KindSign && (r.hasPicture(fd, lp, at) || strings.Contains(strings.ToUpper(fv.Raw), "DISPIMG(")) {
-			fv.Picture, fv.Present = true, true
-		}
-		r.readField(fd, &fv, at)
-		r.sub.Fields[fd.ID] = fv
+		r.readField(l.fd, &l.fv, l.at)
+		r.sub.Fields[l.fd.ID] = l.fv
 	}
 }
 
-// hasPicture reports whether a picture is anchored on or near a sign
+// fieldText returns where a labelled field's value is and its text.
+func (r *reader) fieldText(lp pos, inline bool) (pos, string) {
+	at, found := valueCell(r.g, r.labels, lp, inline)
+	var raw string
+	if found {
+		raw = r.value(at)
+		if at == lp {
+			raw = afterColon(raw)
+		}
+	} else if at != lp {
+		raw = r.value(at) // a formula without cached value, evaluated now
+	}
+	raw = cleanRaw(raw)
+	if isUnitOnly(normText(raw)) {
+		raw = ""
+	}
+	return at, raw
+}
+
+// pictureNear reports whether a picture anchored at p is on or near a sign
 // field: from the row above the label to the row below its value, from the
-// label's column to just before the next label on the label's row. A
-// picture near two labels belongs to the nearer one.
-func (r *reader) hasPicture(fd templates.Field, lp, at pos) bool {
-	if len(r.pictures) == 0 {
-		return false
+// label's column to just before the next label on the label's row.
+func (r *reader) pictureNear(lp, at, p pos) bool {
+	if p == lp || p == at {
+		return true
 	}
 	lastCol := lp.c + maxValueGap + 2
 	for c := r.g.extent(lp).c2 + 1; c <= lastCol; c++ {
@@ -78,15 +121,7 @@ func (r *reader) hasPicture(fd templates.Field, lp, at pos) bool {
 			break
 		}
 	}
-	for _, p := range r.pictures {
-		if p == lp || p == at {
-			return true
-		}
-		if p.r >= lp.r-1 && p.r <= max(lp.r, at.r)+1 && p.c >= lp.c && p.c <= max(lastCol, at.c) {
-			return true
-		}
-	}
-	return false
+	return p.r >= lp.r-1 && p.r <= max(lp.r, at.r)+1 && p.c >= lp.c && p.c <= max(lastCol, at.c)
 }
 
 // readField interprets a located field's text by its kind and reports what

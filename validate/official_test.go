@@ -144,3 +144,37 @@ func TestOfficialProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestSealPictureBelongsToSealOnly: on the official form the signature
+// fields stand one under the other; a seal picture must not count for the
+// director's signature on the next row.
+func TestSealPictureBelongsToSealOnly(t *testing.T) {
+	t.Parallel()
+	o := opts2021()
+	v := sample.Good("通州区", true).With(func(v *sample.Values) {
+		delete(v.SignatureText, "seal")
+		delete(v.SignatureText, "director_sign")
+		v.SignaturePicture["seal"] = true
+	})
+	data, err := sample.Workbook(o.Form, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, fs := Read(data, o)
+	if sub == nil {
+		t.Fatalf("%+v", fs)
+	}
+	if s := sub.Fields["seal"]; !s.Picture || !s.Present {
+		t.Errorf("seal %+v", s)
+	}
+	if d := sub.Fields["director_sign"]; d.Picture || d.Present {
+		t.Errorf("director_sign %+v", d)
+	}
+	var got []string
+	for _, f := range fs {
+		got = append(got, string(f.Code)+":"+f.Field)
+	}
+	if !slices.Equal(got, []string{"missing_field:director_sign"}) {
+		t.Errorf("findings %v", got)
+	}
+}

@@ -34,7 +34,7 @@ func parseNumber(raw string) number {
 		if math.IsNaN(v) || math.IsInf(v, 0) || !plainNumber(s) {
 			return number{}
 		}
-		return number{Value: v, OK: true}
+		return number{Value: denoise(v), OK: true}
 	}
 	var n number
 	f := norm.NFKC.String(s)
@@ -70,8 +70,17 @@ func parseNumber(raw string) number {
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || !plainNumber(f) {
 		return number{}
 	}
-	n.Value, n.OK = v, true
+	n.Value, n.OK = denoise(v), true
 	return n
+}
+
+// denoise rounds away the binary noise of computed values (2.9999999999999996
+// from a formula is 3), keeping nine decimals.
+func denoise(v float64) float64 {
+	if math.Abs(v) > 1e12 {
+		return v
+	}
+	return math.Round(v*1e9) / 1e9
 }
 
 // plainNumber rejects what ParseFloat takes but no clerk writes: hex,

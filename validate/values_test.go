@@ -27,6 +27,7 @@ func TestParseNumber(t *testing.T) {
 		{"35个", 35, true, true, false},
 		{"6项", 6, true, true, false},
 		{"8.5000000000000006E-2", 0.085, true, false, false},
+		{"2.9999999999999996", 3, true, false, false},
 		{"", 0, false, false, false},
 		{"优秀", 0, false, false, false},
 		{"三分", 0, false, false, false},
