@@ -95,7 +95,7 @@ func (r *reader) fieldText(lp pos, inline bool) (pos, string) {
 	if found {
 		raw = r.value(at)
 		if at == lp {
-			raw = afterColon(raw)
+			raw = inlineValue(raw)
 		}
 	} else if at != lp {
 		raw = r.value(at) // a formula without cached value, evaluated now

@@ -253,7 +253,7 @@ const maxValueGap = 6
 // found is false when the value is empty; at is then where it belongs.
 func valueCell(g *grid, ls labelSet, lp pos, inline bool) (at pos, found bool) {
 	if inline {
-		v := normText(afterColon(g.raw(lp)))
+		v := normText(inlineValue(g.raw(lp)))
 		if v != "" && !isUnitOnly(v) {
 			return lp, true
 		}

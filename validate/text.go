@@ -129,8 +129,23 @@ func matchLabel(cell, label string) (ok, inline bool) {
 		return true, false
 	case strings.HasPrefix(rest, ":"):
 		return true, true
+	case rest[0] >= '0' && rest[0] <= '9':
+		return true, true // "职工总数1200": a number typed after the label
 	}
 	return false, false
+}
+
+// inlineValue returns the value typed into a label's own cell: the text
+// after the first colon, or from the first digit when there is no colon.
+func inlineValue(raw string) string {
+	if strings.ContainsAny(raw, ":：") {
+		return afterColon(raw)
+	}
+	i := strings.IndexFunc(raw, func(r rune) bool { return unicode.IsDigit(r) })
+	if i < 0 {
+		return ""
+	}
+	return cleanRaw(raw[i:])
 }
 
 // afterColon returns the raw text after the first colon (full- or

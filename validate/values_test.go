@@ -102,11 +102,28 @@ func TestNormTextAndLabels(t *testing.T) {
 		{"参加保障活动：  项", "参加保障活动", true, true},
 		{"积极组织职工参加《在职职工综合互助保障活动》", "综合", false, false},
 		{"综合互助", "综合", false, false},
+		{"职工总数 1200人", "职工总数", true, true},
+		{"职工总数１２００", "职工总数", true, true},
 	}
 	for _, c := range cases {
 		ok, inline := matchLabel(normText(c.cell), normText(c.label))
 		if ok != c.ok || inline != c.inline {
 			t.Errorf("matchLabel(%q, %q) = %v %v", c.cell, c.label, ok, inline)
+		}
+	}
+}
+
+func TestInlineValue(t *testing.T) {
+	cases := map[string]string{
+		"填报人签字：张三":    "张三",
+		"考核单位: 东城区 ":  "东城区",
+		"职工总数 1,200人": "1,200人",
+		"职工总数１２００":    "１２００",
+		"职工总数":        "",
+	}
+	for in, want := range cases {
+		if got := inlineValue(in); got != want {
+			t.Errorf("inlineValue(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
