@@ -149,7 +149,14 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 					f.Raw = raw
 				}
 			} else {
-				log.Info().Int64("size", m.size).Int64("max", w.cfg.MaxMessageSize).Msg("message too large; not fetched")
+				log.Info().Int64("size", m.size).Int64("max", w.cfg.MaxMessageSize).Msg("message too large; only its header is fetched")
+				head, found, err := w.fetchHeader(s, uid)
+				if err != nil {
+					return res, err
+				}
+				if found && int64(len(head)) <= maxHeaderSize {
+					f.Header = head
+				}
 			}
 			res.offered++
 			if err := w.callHandler(ctx, f); err != nil {
@@ -273,7 +280,20 @@ func (w *Watcher) fetchMeta(s *imapSession, uids []imap.UID) (map[imap.UID]*msgM
 // reading at most MaxMessageSize+1 bytes. found is false when the server
 // returned no body (the message was expunged meanwhile).
 func (w *Watcher) fetchBody(s *imapSession, uid imap.UID, size int64) (raw []byte, found bool, err error) {
-	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{{Peek: true}}}
+	return w.fetchSection(s, uid, size, &imap.FetchItemBodySection{Peek: true}, w.cfg.MaxMessageSize)
+}
+
+// maxHeaderSize bounds the header fetched of a message too large to fetch.
+const maxHeaderSize = 256 << 10
+
+// fetchHeader fetches only the header of a message (BODY.PEEK[HEADER]), so
+// that a message too large to fetch can still be answered.
+func (w *Watcher) fetchHeader(s *imapSession, uid imap.UID) (raw []byte, found bool, err error) {
+	return w.fetchSection(s, uid, maxHeaderSize, &imap.FetchItemBodySection{Specifier: imap.PartSpecifierHeader, Peek: true}, maxHeaderSize)
+}
+
+func (w *Watcher) fetchSection(s *imapSession, uid imap.UID, size int64, section *imap.FetchItemBodySection, limit int64) (raw []byte, found bool, err error) {
+	opts := &imap.FetchOptions{UID: true, BodySection: []*imap.FetchItemBodySection{section}}
 	err = s.do("uid fetch body", bodyDeadline(w.cfg.CommandTimeout, size), func() error {
 		cmd := s.c.Fetch(imap.UIDSetNum(uid), opts)
 		for msg := cmd.Next(); msg != nil; msg = cmd.Next() {
@@ -288,7 +308,7 @@ func (w *Watcher) fetchBody(s *imapSession, uid imap.UID, size int64) (raw []byt
 					if it.Literal == nil {
 						continue
 					}
-					b, err := io.ReadAll(io.LimitReader(it.Literal, w.cfg.MaxMessageSize+1))
+					b, err := io.ReadAll(io.LimitReader(it.Literal, limit+1))
 					if err != nil {
 						// The connection broke inside the literal. Abandon
 						// the command without Close: draining the failed
@@ -297,7 +317,7 @@ func (w *Watcher) fetchBody(s *imapSession, uid imap.UID, size int64) (raw []byt
 						s.c.Close()
 						return fmt.Errorf("read body: %w", err)
 					}
-					if n := int64(len(b)); n < it.Literal.Size() && n <= w.cfg.MaxMessageSize {
+					if n := int64(len(b)); n < it.Literal.Size() && n <= limit {
 						// io.EOF from a dropped connection ends the literal
 						// early without an error: same treatment.
 						s.c.Close()

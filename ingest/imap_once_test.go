@@ -202,6 +202,10 @@ func TestOnceTooLarge(t *testing.T) {
 	if got[1].Size < 5000 {
 		t.Errorf("too-large size = %d, want ≥ 5000", got[1].Size)
 	}
+	// Its header alone is fetched, so that the sender can be told.
+	if h := string(got[1].Header); !strings.Contains(h, "Subject: msg 2") || strings.Contains(h, "body of message") {
+		t.Errorf("too-large header = %q", h)
+	}
 	if strings.Count(ts.transcript.String(), "BODY.PEEK[]") != 1 {
 		t.Errorf("want exactly one body fetch (for the small message)")
 	}

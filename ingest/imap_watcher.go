@@ -20,6 +20,9 @@ type Fetched struct {
 	InternalDate time.Time
 	Size         int64  // RFC822.SIZE as reported by the server
 	Raw          []byte // nil when Size > MaxMessageSize: too large, not fetched
+	// Header is the message's header alone when it was too large to fetch
+	// (so that the sender can be told); nil otherwise.
+	Header []byte
 }
 
 // TooLarge reports whether the message was not fetched because of its size.

@@ -179,13 +179,22 @@ func (p *Pipeline) failed(ctx context.Context, rec store.Message, cause error, l
 	return nil
 }
 
-// tooLarge records a message above the size limit without its body: the
-// watcher did not fetch it. Its identity is its place in the mailbox.
+// tooLarge records a message above the size limit: the watcher fetched
+// only its header. Its identity is its place in the mailbox and its size;
+// its sender, when known, is told to send the form alone.
 func (p *Pipeline) tooLarge(ctx context.Context, m ingest.Fetched, log zerolog.Logger) error {
 	key := fmt.Sprintf("too-large:%s:%d:%d:%d", m.Mailbox, m.UIDValidity, m.UID, m.Size)
-	sum := sha256.Sum256([]byte(key))
-	rec, dup, err := p.store.RecordMessage(ctx, store.Message{Hash: hex.EncodeToString(sum[:]), Mailbox: m.Mailbox,
-		UIDValidity: m.UIDValidity, UID: m.UID, ReceivedAt: m.InternalDate, Size: m.Size})
+	sum := sha256.Sum256(append([]byte(key), m.Header...))
+	rec := store.Message{Hash: hex.EncodeToString(sum[:]), Mailbox: m.Mailbox,
+		UIDValidity: m.UIDValidity, UID: m.UID, ReceivedAt: m.InternalDate, Size: m.Size}
+	var parsed *ingest.Parsed
+	if len(m.Header) > 0 {
+		parsed, _ = ingest.Parse(append(append([]byte(nil), m.Header...), "\r\n"...), p.cfg.MIME)
+	}
+	if parsed != nil {
+		rec.MessageID, rec.Sender, rec.SenderName, rec.Subject = parsed.MessageID, parsed.From.Addr, parsed.From.Name, parsed.Subject
+	}
+	rec, dup, err := p.store.RecordMessage(ctx, rec)
 	if err != nil {
 		return fmt.Errorf("record: %w", err)
 	}
@@ -193,11 +202,24 @@ func (p *Pipeline) tooLarge(ctx context.Context, m ingest.Fetched, log zerolog.L
 		return nil
 	}
 	res := store.Result{MessageID: rec.ID, Outcome: OutcomeTooLarge, OnTime: p.onTime(m.InternalDate)}
+	if parsed != nil {
+		if ag, ok := p.cfg.Roster.BySender(parsed.From.Addr); ok {
+			res.Agency = ag.Name
+		}
+		parsed.Attachments = nil
+		if err := p.answer(ctx, &res, rec, parsed, m, []reply.Attachment{{Filename: "（整封邮件）", Kind: reply.AttachTooLarge}}); err != nil {
+			return fmt.Errorf("compose: %w", err)
+		}
+		if res.Outcome != OutcomeRateLimited && res.Outcome != OutcomeAutomated {
+			res.Outcome = OutcomeTooLarge
+		}
+	}
 	if err := p.store.SaveResult(ctx, res); err != nil {
 		return fmt.Errorf("save: %w", err)
 	}
-	p.cfg.Metrics.Message(OutcomeTooLarge)
-	log.Warn().Int64("size", m.Size).Msg("message above the size limit left unread for staff")
+	p.cfg.Metrics.Message(res.Outcome)
+	p.handled.Add(1)
+	log.Warn().Int64("size", m.Size).Int("replies", len(res.Outbox)).Msg("message above the size limit: not read, kept for staff")
 	return nil
 }
 

@@ -346,12 +346,36 @@ func TestFailingMessageIsQuarantinedNotLost(t *testing.T) {
 
 func TestTooLargeIsRecordedWithoutBody(t *testing.T) {
 	f := newFixture(t, nil)
+	// Without a header nobody can be told: kept for staff.
 	if err := f.p.Handle(f.ctx, ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 9, InternalDate: received, Size: 90 << 20}); err != nil {
 		t.Fatal(err)
 	}
 	msgs, _ := f.st.Messages(f.ctx, store.MessageFilter{})
 	if len(msgs) != 1 || msgs[0].Outcome != OutcomeTooLarge || msgs[0].Size != 90<<20 || len(f.outbox()) != 0 {
 		t.Errorf("messages %+v, outbox %d", msgs, len(f.outbox()))
+	}
+	// With its header the sender is told, once, even when offered twice.
+	head := []byte("From: 张三 <chaoyang@example.org>\r\nSubject: 考核表和照片\r\nMessage-ID: <big@x>\r\n")
+	big := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 10, InternalDate: received, Size: 60 << 20, Header: head}
+	for i := 0; i < 2; i++ {
+		if err := f.p.Handle(f.ctx, big); err != nil {
+			t.Fatal(err)
+		}
+	}
+	items := f.outbox()
+	if len(items) != 1 || items[0].To != "chaoyang@example.org" {
+		t.Fatalf("outbox %d items", len(items))
+	}
+	p, err := ingest.Parse(items[0].Raw, ingest.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.InReplyTo != "big@x" || !strings.Contains(p.Text, "过大") {
+		t.Errorf("reply In-Reply-To %q, text:\n%s", p.InReplyTo, p.Text)
+	}
+	msgs, _ = f.st.Messages(f.ctx, store.MessageFilter{Sender: "chaoyang@example.org"})
+	if len(msgs) != 1 || msgs[0].Agency != "朝阳区代办处" || msgs[0].Outcome != OutcomeTooLarge {
+		t.Errorf("messages %+v", msgs)
 	}
 }
 

@@ -55,11 +55,23 @@ func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *inges
 		res.Outcome = OutcomeUnknownSender
 	}
 
+	if err := p.answer(ctx, &res, rec, parsed, m, atts); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// answer decides whether and to whom the message is answered, and queues
+// the receipt in res. It may change res.Outcome to automated or
+// rate_limited.
+func (p *Pipeline) answer(ctx context.Context, res *store.Result, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, atts []reply.Attachment) error {
+	sender := strings.ToLower(strings.TrimSpace(parsed.From.Addr))
+	_, known := p.cfg.Roster.BySender(sender)
 	answer, why := reply.Classify(reply.Header(parsed.Header), parsed.From.Addr, returnPath(parsed), p.cfg.Own, p.cfg.Compose.MsgIDDomain)
 	if !answer {
 		p.cfg.Log.Info().Str("reason", why).Int64("msg", rec.ID).Msg("automated mail: no reply")
 		res.Outcome = OutcomeAutomated
-		return res, nil
+		return nil
 	}
 
 	// A reply goes to the agency's registered address, never to an address
@@ -74,16 +86,16 @@ func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *inges
 	case p.cfg.ReplyUnknownSenders:
 		to, toName = sender, parsed.From.Name
 	default:
-		return res, nil
+		return nil
 	}
 	if p.cfg.RepliesPerSenderPerHour > 0 {
 		n, err := p.store.QueuedCountSince(ctx, to, p.cfg.Now().Add(-time.Hour))
 		if err != nil {
-			return res, err
+			return err
 		}
 		if n >= p.cfg.RepliesPerSenderPerHour {
 			res.Outcome = OutcomeRateLimited
-			return res, nil
+			return nil
 		}
 	}
 	in := reply.Incoming{
@@ -102,14 +114,14 @@ func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *inges
 		mail, err = reply.Compose(in, opts)
 	}
 	if err != nil {
-		return res, err
+		return err
 	}
 	for _, w := range mail.Warnings {
 		p.cfg.Log.Warn().Int64("msg", rec.ID).Str("warning", w).Msg("reply composed with a gap")
 	}
 	res.Outbox = append(res.Outbox, store.OutgoingMail{MessageID: mail.MessageID, Kind: store.KindReply,
 		To: mail.To, Raw: mail.Raw, RelatedMessage: rec.ID})
-	return res, nil
+	return nil
 }
 
 // checkAttachment checks one attachment when it can hold a form.
