@@ -122,57 +122,10 @@ type sheetCand struct {
 }
 
 func (r *reader) run() (*Submission, []Finding) {
-	var cands []sheetCand
-	var names []string
-	for i, name := range r.f.GetSheetList() {
-		if i >= maxSheets {
-			break
-		}
-		names = append(names, name)
-		g, err := readGrid(r.f, name)
-		if err != nil || len(g.rows) == 0 {
-			continue
-		}
-		c := sheetCand{g: g}
-		c.hdr, c.hasHeader = findHeader(g, r.form.Columns)
-		c.year, _, c.hasTitle = titleYear(g, r.form.Title)
-		cands = append(cands, c)
-	}
 	inds := r.form.Indicators()
-	// The form's sheet is the one with the most indicator rows; between
-	// equals (a blank copy of the form beside the filled one), the one with
-	// the most self-scores filled in.
-	var best *sheetCand
-	var bestRows map[string]pos
-	bestRank := -1
-	for i := range cands {
-		c := &cands[i]
-		if !c.hasHeader {
-			continue
-		}
-		rows := matchIndicators(c.g, inds, c.hdr.row)
-		rank := len(rows) * 1000
-		for _, p := range rows {
-			if c.g.raw(pos{p.r, c.hdr.self}) != "" {
-				rank++
-			}
-		}
-		if rank > bestRank {
-			best, bestRows, bestRank = c, rows, rank
-		}
-	}
-	for _, c := range cands {
-		if c.hasTitle && c.year != 0 && c.year != r.form.Year && (best == nil || c.g == best.g || len(bestRows) == 0) {
-			f := NewFinding(CodeWrongYear, fmt.Sprintf("工作表「%s」是 %d 年度的考核表，本次考核使用的是「%s」。请下载办事处下发的 %d 年度考核表重新填写后再发送。",
-				c.g.sheet, c.year, r.form.Title, r.form.Year))
-			f.Sheet = c.g.sheet
-			return nil, []Finding{f}
-		}
-	}
-	if best == nil || len(bestRows) == 0 {
-		return nil, []Finding{NewFinding(CodeFormNotFound, fmt.Sprintf(
-			"附件的工作表（%s）中找不到考核表：没有同时带「%s」「%s」列和考核标准的表格。请使用办事处下发的「%s」填写后再发送。",
-			strings.Join(names, "、"), r.form.Columns.Cap, r.form.Columns.Self, r.form.Title))}
+	best, bestRows, fail := r.chooseSheet(inds)
+	if fail != nil {
+		return nil, []Finding{*fail}
 	}
 	r.g, r.hdr = best.g, best.hdr
 	x := sheetXML(r.f, r.g.sheet)
@@ -211,6 +164,64 @@ func (r *reader) run() (*Submission, []Finding) {
 	r.readFields(firstInd)
 	r.checkFields()
 	return r.sub, r.findings
+}
+
+// chooseSheet finds the sheet holding the form and its indicator rows, or
+// the file-level finding (wrong_year, form_not_found) that stops reading.
+func (r *reader) chooseSheet(inds []templates.Indicator) (*sheetCand, map[string]pos, *Finding) {
+	var cands []sheetCand
+	var names []string
+	for i, name := range r.f.GetSheetList() {
+		if i >= maxSheets {
+			break
+		}
+		names = append(names, name)
+		g, err := readGrid(r.f, name)
+		if err != nil || len(g.rows) == 0 {
+			continue
+		}
+		c := sheetCand{g: g}
+		c.hdr, c.hasHeader = findHeader(g, r.form.Columns)
+		c.year, _, c.hasTitle = titleYear(g, r.form.Title)
+		cands = append(cands, c)
+	}
+	// The form's sheet is the one with the most indicator rows; between
+	// equals (a blank copy of the form beside the filled one), the one with
+	// the most self-scores filled in.
+	var best *sheetCand
+	var bestRows map[string]pos
+	bestRank := -1
+	for i := range cands {
+		c := &cands[i]
+		if !c.hasHeader {
+			continue
+		}
+		rows := matchIndicators(c.g, inds, c.hdr.row)
+		rank := len(rows) * 1000
+		for _, p := range rows {
+			if c.g.raw(pos{p.r, c.hdr.self}) != "" {
+				rank++
+			}
+		}
+		if rank > bestRank {
+			best, bestRows, bestRank = c, rows, rank
+		}
+	}
+	for _, c := range cands {
+		if c.hasTitle && c.year != 0 && c.year != r.form.Year && (best == nil || c.g == best.g || len(bestRows) == 0) {
+			f := NewFinding(CodeWrongYear, fmt.Sprintf("工作表「%s」是 %d 年度的考核表，本次考核使用的是「%s」。请下载办事处下发的 %d 年度考核表重新填写后再发送。",
+				c.g.sheet, c.year, r.form.Title, r.form.Year))
+			f.Sheet = c.g.sheet
+			return nil, nil, &f
+		}
+	}
+	if best == nil || len(bestRows) == 0 {
+		f := NewFinding(CodeFormNotFound, fmt.Sprintf(
+			"附件的工作表（%s）中找不到考核表：没有同时带「%s」「%s」列和考核标准的表格。请使用办事处下发的「%s」填写后再发送。",
+			strings.Join(names, "、"), r.form.Columns.Cap, r.form.Columns.Self, r.form.Title))
+		return nil, nil, &f
+	}
+	return best, bestRows, nil
 }
 
 // colName is the column letters of a 0-based column.
