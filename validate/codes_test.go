@@ -81,6 +81,9 @@ func TestFindingCodes(t *testing.T) {
 		}, want: CodeNormalizedValue, target: "staff"},
 		{name: "director signature missing", values: sample.ClearField("director_sign"), want: CodeMissingField, target: "director_sign"},
 		{name: "unit missing", values: func(v *sample.Values) { v.Unit = "" }, want: CodeMissingField, target: "unit"},
+		{name: "unit and date missing", values: func(v *sample.Values) { v.Unit, v.Date = "", "" }, want: CodeMissingField, target: "date"},
+		{name: "vertical count missing", values: sample.SetField("insured", ""), lay: layout{vertical: true}, want: CodeMissingField, target: "insured"},
+		{name: "last vertical count missing", values: sample.SetField("coverage", ""), lay: layout{vertical: true}, want: CodeMissingField, target: "coverage"},
 		{name: "label removed", edit: func(x *excelize.File, b built) {
 			c, r, _ := excelize.CellNameToCoordinates(b.fields["staff"])
 			x.SetCellValue(sh, cellOf(c-1, r), "")

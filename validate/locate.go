@@ -290,7 +290,7 @@ func valueCell(g *grid, ls labelSet, lp pos, inline bool) (at pos, found bool) {
 		if bn := g.norm(below); bn != "" && !ls.has(bn) && !isUnitOnly(bn) {
 			return below, true
 		}
-		if nextIsLabel || firstEmpty == nil || (left && g.width(lp.r) <= firstEmpty.c) {
+		if nextIsLabel || firstEmpty == nil || (left && valueBelowLeft(g, ls, lp)) {
 			return below, false
 		}
 	}
@@ -314,6 +314,20 @@ func leftIsLabel(g *grid, ls labelSet, p pos) bool {
 		if n := g.norm(q); n != "" {
 			return ls.has(n)
 		}
+	}
+	return false
+}
+
+// valueBelowLeft reports whether the label left of p has a value under it:
+// p is then the last label of a label row, and its value belongs below too.
+func valueBelowLeft(g *grid, ls labelSet, p pos) bool {
+	for c := p.c - 1; c >= 0 && c >= p.c-3; c-- {
+		q := pos{p.r, c}
+		if g.covered(q) || g.norm(q) == "" {
+			continue
+		}
+		bn := g.norm(pos{g.extent(q).r2 + 1, c})
+		return bn != "" && !ls.has(bn) && !isUnitOnly(bn)
 	}
 	return false
 }
