@@ -183,7 +183,9 @@ func (r *reader) chooseSheet(inds []templates.Indicator) (*sheetCand, map[string
 		c := sheetCand{g: g}
 		c.hdr, c.hasHeader = findHeader(g, r.form.Columns)
 		c.year, _, c.hasTitle = titleYear(g, r.form.Title)
-		cands = append(cands, c)
+		if c.hasHeader || c.hasTitle {
+			cands = append(cands, c) // other sheets' grids are dropped at once
+		}
 	}
 	// The form's sheet is the one with the most indicator rows; between
 	// equals (a blank copy of the form beside the filled one), the one with
