@@ -24,6 +24,11 @@ const dovecotBin = "/usr/sbin/dovecot"
 func startDovecot(t *testing.T) string {
 	t.Helper()
 	if _, err := os.Stat(dovecotBin); err != nil {
+		// CI installs Dovecot and sets KAOHE_REQUIRE_DOVECOT: there a
+		// missing server is a failure, not a skip.
+		if os.Getenv("KAOHE_REQUIRE_DOVECOT") != "" {
+			t.Fatalf("KAOHE_REQUIRE_DOVECOT is set but %s is missing: %v", dovecotBin, err)
+		}
 		t.Skip("DOVECOT NOT INSTALLED: integration test skipped; apt-get install dovecot-imapd (or run .ci/install-dovecot.sh)")
 	}
 	if testing.Short() {
