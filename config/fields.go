@@ -98,7 +98,7 @@ func fields() []field {
 
 		str("http.listen", "健康检查和指标的监听地址 host:port；空则关闭", "", func(c *Config) *string { return &c.HTTP.Listen }),
 		duration("http.unhealthy_after", "多久没有成功收信就报告不健康", func(c *Config) *time.Duration { return &c.HTTP.UnhealthyAfter }),
-		duration("http.mailbox_alert_after", "邮件积压多久未处理就告警", func(c *Config) *time.Duration { return &c.HTTP.MailboxAlertAfter }),
+		duration("http.mailbox_alert_after", "邮箱连续这么久无法连接，就通知工作人员（一次）", func(c *Config) *time.Duration { return &c.HTTP.MailboxAlertAfter }),
 
 		str("log.level", "日志级别：trace、debug、info、warn、error", "", func(c *Config) *string { return &c.Log.Level }),
 		str("log.format", "日志格式：json、console、auto（终端上用 console，否则 json）", "", func(c *Config) *string { return &c.Log.Format }),

@@ -23,7 +23,7 @@ type Limits struct {
 	CPUSeconds uint64        // CPU seconds over the worker's life; default 120
 	Wall       time.Duration // per workbook; default 30 s
 	// Recycle restarts the worker after this many workbooks, so the CPU
-	// limit keeps meaning "per few workbooks"; default 100.
+	// limit keeps meaning "per few workbooks"; default 25.
 	Recycle int
 }
 
@@ -38,7 +38,7 @@ func (l Limits) withDefaults() Limits {
 		l.Wall = 30 * time.Second
 	}
 	if l.Recycle <= 0 {
-		l.Recycle = 100
+		l.Recycle = 25
 	}
 	return l
 }
