@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"kaohe/config"
 	"kaohe/internal/sample"
 	"kaohe/templates"
 )
@@ -144,5 +145,18 @@ func TestTemplateCommandWritesTheBlankForm(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"template", "--year", "1999", "-o", out}, &stdout, &stderr); code != exitBad {
 		t.Errorf("unknown year: exit %d", code)
+	}
+}
+
+// The README's configuration reference names every setting's variable.
+func TestReadmeListsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range config.Keys() {
+		if v := config.EnvName(key); !strings.Contains(string(readme), "`"+v+"`") {
+			t.Errorf("README lacks %s (%s)", v, key)
+		}
 	}
 }
