@@ -209,7 +209,11 @@ func explain(ind templates.Indicator, fg figures, t AgencyType) string {
 					joined = append(joined, activityName(i))
 				}
 			}
-			return fmt.Sprintf("六项活动中有参加人数的 %d 项、全员参加的 %d 项（%s）", len(joined), len(full), strings.Join(full, "、"))
+			msg := fmt.Sprintf("六项活动中有参加人数的 %d 项、全员参加的 %d 项", len(joined), len(full))
+			if len(full) > 0 {
+				msg += "（" + strings.Join(full, "、") + "）"
+			}
+			return msg
 		}
 		cov := "无法计算"
 		if fg.staff.ok && fg.staff.v > 0 && fg.insured.ok {

@@ -1,0 +1,123 @@
+package assess
+
+import (
+	"fmt"
+	"testing"
+
+	"kaohe/internal/sample"
+	"kaohe/scoring"
+	"kaohe/templates"
+	"kaohe/validate"
+)
+
+var form = templates.MustLoad(2021)
+
+func workbook(t *testing.T, v sample.Values) []byte {
+	t.Helper()
+	data, err := sample.Workbook(form, v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func codes(r *Report) map[validate.Code]int {
+	out := map[validate.Code]int{}
+	for _, f := range r.Findings {
+		out[f.Code]++
+	}
+	return out
+}
+
+func TestCheckStatusesAndAgency(t *testing.T) {
+	good := workbook(t, sample.Good("朝阳区代办处", true))
+	sector := workbook(t, sample.Good("市建工局代办处", false))
+	bad := workbook(t, sample.Good("朝阳区代办处", true).With(sample.SetScore("1.4", 9)).With(sample.SetScore("4.6", 10)))
+	cases := []struct {
+		name       string
+		data       []byte
+		opts       Options
+		wantStatus Status
+		wantType   scoring.AgencyType
+		wantCodes  []validate.Code
+		wantAgency string
+	}{
+		{"accepted, type inferred", good, Options{}, StatusAccepted, scoring.District, []validate.Code{validate.CodeTypeInferred}, ""},
+		{"type forced", sector, Options{Type: scoring.Sector}, StatusAccepted, scoring.Sector, nil, ""},
+		{"wrong type forced", good, Options{Type: scoring.Sector}, StatusNeedsFix, scoring.Sector, []validate.Code{validate.CodeScoreNotEligible}, ""},
+		{"roster agency", good, Options{Resolve: func(unit string) Agency {
+			return Agency{Name: "朝阳区代办处", Type: scoring.District, Known: true}
+		}}, StatusAccepted, scoring.District, nil, "朝阳区代办处"},
+		{"sender of another agency", good, Options{Resolve: func(unit string) Agency {
+			return Agency{Name: "海淀区代办处", Type: scoring.District, Known: true, Mismatch: true}
+		}}, StatusAccepted, scoring.District, []validate.Code{validate.CodeUnitMismatch}, "海淀区代办处"},
+		{"errors", bad, Options{Type: scoring.Sector}, StatusNeedsFix, scoring.Sector, []validate.Code{validate.CodeScoreAboveCap, validate.CodeScoreNotEligible}, ""},
+		{"not a workbook", []byte("hello"), Options{}, StatusUnreadable, "", []validate.Code{validate.CodeUnreadableFile}, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.opts.Validate = validate.Options{Form: form, Filename: "x.xlsx"}
+			r := Check(c.data, c.opts)
+			if r.Status != c.wantStatus || r.AgencyType != c.wantType || r.Agency != c.wantAgency {
+				t.Errorf("status %s type %s agency %q; want %s %s %q", r.Status, r.AgencyType, r.Agency, c.wantStatus, c.wantType, c.wantAgency)
+			}
+			got := codes(r)
+			for _, want := range c.wantCodes {
+				if got[want] == 0 {
+					t.Errorf("no %s finding: %+v", want, r.Findings)
+				}
+			}
+			if c.wantCodes == nil {
+				errs, warns := r.Counts()
+				if errs+warns > 0 {
+					t.Errorf("unexpected findings %+v", r.Findings)
+				}
+			}
+			for i := 1; i < len(r.Findings); i++ {
+				if r.Findings[i-1].Severity.Rank() > r.Findings[i].Severity.Rank() {
+					t.Errorf("findings not sorted errors first: %+v", r.Findings)
+				}
+			}
+			if r.Status != StatusUnreadable {
+				if len(r.Indicators) != 30 || len(r.Sections) != 4 || r.Submission == nil {
+					t.Fatalf("indicators %d sections %d", len(r.Indicators), len(r.Sections))
+				}
+				if present, _ := r.Fields["filler_sign"].(bool); !present {
+					t.Errorf("filler_sign = %v", r.Fields["filler_sign"])
+				}
+				if _, ok := r.Fields["staff"].(float64); !ok {
+					t.Errorf("staff = %#v, want a number", r.Fields["staff"])
+				}
+			}
+		})
+	}
+}
+
+func TestCheckScoresMatchTheSheet(t *testing.T) {
+	v := sample.Good("市建工局代办处", false)
+	r := Check(workbook(t, v), Options{Validate: validate.Options{Form: form}, Type: scoring.Sector})
+	if r.SelfTotal != v.SelfTotal() {
+		t.Errorf("self total %g, sheet sums to %g", r.SelfTotal, v.SelfTotal())
+	}
+	if r.VerifiedTotal != r.SelfTotal {
+		t.Errorf("a correct form verified at %g, self %g", r.VerifiedTotal, r.SelfTotal)
+	}
+	for _, ind := range r.Indicators {
+		if ind.Cell == "" || ind.Self == nil {
+			t.Errorf("indicator %s: cell %q self %v", ind.ID, ind.Cell, ind.Self)
+		}
+	}
+}
+
+// ExampleCheck shows one workbook's whole check.
+func ExampleCheck() {
+	data, _ := sample.Workbook(form, sample.Good("朝阳区代办处", true).With(sample.SetScore("1.4", 9)))
+	r := Check(data, Options{Validate: validate.Options{Form: form}, Type: scoring.District})
+	fmt.Println(r.Status, r.Status.Label())
+	for _, f := range r.Findings {
+		fmt.Println(f.Code, f.Indicator)
+	}
+	// Output:
+	// needs_fix 需修改
+	// score_above_cap 1.4
+}
