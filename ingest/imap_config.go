@@ -69,6 +69,12 @@ type MailboxConfig struct {
 	// session is such a pass. Zero: DefaultReconcileEvery; negative: never.
 	ReconcileEvery time.Duration
 
+	// Workers is how many fetched messages are handed to the Handler at
+	// once, each on its own goroutine (the Handler must then be safe for
+	// concurrent use); they are marked done in UID order afterwards.
+	// Zero: 1, one message at a time.
+	Workers int
+
 	// OnPoll, when set, is told how long each successful search of the
 	// mailbox took (for the poll latency metric).
 	OnPoll func(took time.Duration)
@@ -110,6 +116,9 @@ func (c MailboxConfig) WithDefaults() MailboxConfig {
 	}
 	if c.MaxMessageSize <= 0 {
 		c.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if c.Workers <= 0 {
+		c.Workers = 1
 	}
 	if c.ReconcileEvery == 0 {
 		c.ReconcileEvery = DefaultReconcileEvery

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -85,6 +86,59 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 		}
 		return nil
 	}
+	// Fetched messages wait in pending until Workers of them are there,
+	// are handled concurrently, then marked and counted in UID order, so
+	// that the cursor never passes a message that is not done.
+	type fetched struct {
+		f   Fetched
+		log zerolog.Logger
+		err error
+	}
+	var pending []fetched
+	flush := func() error {
+		switch len(pending) {
+		case 0:
+			return nil
+		case 1:
+			pending[0].err = w.callHandler(ctx, pending[0].f)
+		default:
+			var wg sync.WaitGroup
+			for i := range pending {
+				wg.Go(func() { pending[i].err = w.callHandler(ctx, pending[i].f) })
+			}
+			wg.Wait()
+		}
+		for _, p := range pending {
+			res.offered++
+			if p.err != nil {
+				res.failed++
+				blocked = true
+				p.log.Error().Err(p.err).Msg("handler failed; message left in the mailbox for a retry")
+				continue
+			}
+			// Mark first, then move the cursor: after a crash in between the
+			// message is offered again (the Handler dedups) rather than left
+			// unmarked forever.
+			w.memDone[p.f.UID] = struct{}{}
+			res.done++
+			if err := w.markDone(s, p.log, p.f.UID); err != nil {
+				return err
+			}
+			if err := advance(p.f.UID); err != nil {
+				return err
+			}
+		}
+		pending = pending[:0]
+		return nil
+	}
+	// skip moves the cursor over a message that needs no handling, after
+	// the messages before it are done.
+	skip := func(u uint32) error {
+		if err := flush(); err != nil {
+			return err
+		}
+		return advance(u)
+	}
 	for batch := range slices.Chunk(uids, metaBatch) {
 		var need []imap.UID
 		for _, uid := range batch {
@@ -102,7 +156,7 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 			}
 			u := uint32(uid)
 			if _, ok := w.memDone[u]; ok {
-				if err := advance(u); err != nil {
+				if err := skip(u); err != nil {
 					return res, err
 				}
 				continue
@@ -113,12 +167,15 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 				// Gone (expunged by someone) or a glitch: the cursor stays
 				// below it; the next search shows which.
 				log.Warn().Msg("message vanished before it could be fetched")
+				if err := flush(); err != nil {
+					return res, err
+				}
 				blocked = true
 				continue
 			}
 			if !w.cfg.Since.IsZero() && !m.date.IsZero() && m.date.Before(w.cfg.Since) {
 				log.Debug().Time("internal_date", m.date).Msg("older than the configured start; ignored")
-				if err := advance(u); err != nil {
+				if err := skip(u); err != nil {
 					return res, err
 				}
 				continue
@@ -126,7 +183,7 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 			if hasFlag(m.flags, imap.Flag(w.cfg.DoneKeyword)) {
 				log.Debug().Msg("already carries the done keyword; skipped")
 				w.memDone[u] = struct{}{}
-				if err := advance(u); err != nil {
+				if err := skip(u); err != nil {
 					return res, err
 				}
 				continue
@@ -139,6 +196,9 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 				}
 				if !found {
 					log.Warn().Msg("message vanished before its body could be fetched")
+					if err := flush(); err != nil {
+						return res, err
+					}
 					blocked = true
 					continue
 				}
@@ -158,25 +218,16 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 					f.Header = head
 				}
 			}
-			res.offered++
-			if err := w.callHandler(ctx, f); err != nil {
-				res.failed++
-				blocked = true
-				log.Error().Err(err).Msg("handler failed; message left in the mailbox for a retry")
-				continue
-			}
-			// Mark first, then move the cursor: after a crash in between the
-			// message is offered again (the Handler dedups) rather than left
-			// unmarked forever.
-			w.memDone[u] = struct{}{}
-			res.done++
-			if err := w.markDone(s, log, u); err != nil {
-				return res, err
-			}
-			if err := advance(u); err != nil {
-				return res, err
+			pending = append(pending, fetched{f: f, log: log})
+			if len(pending) >= w.cfg.Workers {
+				if err := flush(); err != nil {
+					return res, err
+				}
 			}
 		}
+	}
+	if err := flush(); err != nil {
+		return res, err
 	}
 	return res, nil
 }

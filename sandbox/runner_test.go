@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -136,5 +137,40 @@ func BenchmarkRunnerRead(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestPoolReadsConcurrently(t *testing.T) {
+	p, err := NewPool("", Limits{}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	form := templates.MustLoad(2021)
+	data, err := sample.Workbook(form, sample.Good("朝阳区代办处", true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	subs := make([]*validate.Submission, 9)
+	for i := range subs {
+		wg.Go(func() { subs[i], _ = p.Read(data, opts()) })
+	}
+	wg.Wait()
+	for i, s := range subs {
+		if s == nil || s.Fields["unit"].Raw != "朝阳区代办处" {
+			t.Errorf("read %d: %+v", i, s)
+		}
+	}
+	started := 0
+	for _, r := range p.runners {
+		r.mu.Lock()
+		if r.cmd != nil {
+			started++
+		}
+		r.mu.Unlock()
+	}
+	if started < 2 || p.Deaths() != 0 {
+		t.Errorf("%d workers started, %d died", started, p.Deaths())
 	}
 }

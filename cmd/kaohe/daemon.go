@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/mail"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -48,7 +49,7 @@ type daemon struct {
 	form     *templates.Form
 	store    *store.Store
 	roster   *roster.Roster
-	runner   *sandbox.Runner
+	runner   *sandbox.Pool
 	pipe     *pipeline.Pipeline
 	watcher  *ingest.Watcher
 	sender   *reply.Sender
@@ -88,8 +89,8 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	}
 	var reader pipeline.Reader
 	if !opts.InProcess {
-		if d.runner, err = sandbox.New("", sandbox.Limits{Memory: cfg.Limits.WorkerMemory,
-			CPUSeconds: uint64(cfg.Limits.WorkerCPUSeconds), Wall: cfg.Limits.WorkerTimeout}); err != nil {
+		if d.runner, err = sandbox.NewPool("", sandbox.Limits{Memory: cfg.Limits.WorkerMemory,
+			CPUSeconds: uint64(cfg.Limits.WorkerCPUSeconds), Wall: cfg.Limits.WorkerTimeout}, workers()); err != nil {
 			return nil, err
 		}
 		reader = d.runner.Read
@@ -110,6 +111,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	mailbox := mailboxConfig(cfg, opts, log)
 	mailbox.OnPoll = func(took time.Duration) { d.metrics.Poll(now(), took) }
 	mailbox.Now = now
+	mailbox.Workers = workers()
 	d.watcher = ingest.NewWatcher(mailbox, d.store, d.handle)
 	d.sender = &reply.Sender{
 		Store: outboxAdapter{d.store, d.metrics},
@@ -132,6 +134,9 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	})
 	return d, nil
 }
+
+// workers is how many messages are processed at once: one per core.
+func workers() int { return runtime.GOMAXPROCS(0) }
 
 // mailboxConfig is the IMAP side of the configuration.
 func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) ingest.MailboxConfig {

@@ -1,0 +1,50 @@
+package sandbox
+
+import "kaohe/validate"
+
+// Pool reads several workbooks at once, one worker process each, so that
+// the daemon's concurrent messages do not queue behind one worker.
+type Pool struct {
+	runners []*Runner
+	free    chan *Runner
+}
+
+// NewPool returns n runners of exe (empty: this executable). Workers start
+// on first use.
+func NewPool(exe string, limits Limits, n int) (*Pool, error) {
+	n = max(n, 1)
+	p := &Pool{free: make(chan *Runner, n)}
+	for i := 0; i < n; i++ {
+		r, err := New(exe, limits)
+		if err != nil {
+			return nil, err
+		}
+		p.runners = append(p.runners, r)
+		p.free <- r
+	}
+	return p, nil
+}
+
+// Read is Runner.Read on a free worker; it waits when all are busy.
+func (p *Pool) Read(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding) {
+	r := <-p.free
+	defer func() { p.free <- r }()
+	return r.Read(data, opts)
+}
+
+// Deaths counts the workers of the pool that died while reading.
+func (p *Pool) Deaths() int {
+	n := 0
+	for _, r := range p.runners {
+		n += r.Deaths()
+	}
+	return n
+}
+
+// Close stops every worker.
+func (p *Pool) Close() error {
+	for _, r := range p.runners {
+		r.Close()
+	}
+	return nil
+}
