@@ -96,7 +96,9 @@ func (c *Campaign) Input(ctx context.Context) (consolidate.Input, error) {
 		if s.OnTime {
 			e.Late = false
 		}
-		if s.Current {
+		// A roster agency shows its current submission; an unknown sender
+		// has none (the store never makes one current), so its newest.
+		if s.Current || (!known && !s.ReceivedAt.Before(e.LastAt)) {
 			e.Report, e.LastAt = s.Report, s.ReceivedAt
 			if s.AgencyType != "" {
 				e.Type = s.AgencyType

@@ -109,7 +109,12 @@ func (b *builder) msgID(a string) string {
 	return fmt.Sprintf("%d.%s@mail.example.org", b.seq, a)
 }
 
-func (b *builder) workbook(v sample.Values) ([]byte, error) { return sample.Workbook(b.form, v) }
+// workbook fills the form, dated the day the campaign's forms went online
+// so that no 填报日期 lies after the mail that carries it.
+func (b *builder) workbook(v sample.Values) ([]byte, error) {
+	v.Date = "2021-12-14"
+	return sample.Workbook(b.form, v)
+}
 
 func (b *builder) add(raw []byte, at time.Time, a sample.Agency, what string, answered bool) {
 	b.sc.Mails = append(b.sc.Mails, Mail{Raw: raw, At: at, From: a.Email, Agency: a.Name, What: what, Answered: answered})
