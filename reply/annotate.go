@@ -147,7 +147,39 @@ func (a *annotator) addVerifiedColumn(rep *assess.Report) error {
 		}
 		a.verifiedStyle(fmt.Sprintf("%s%d", selfName, row), cell, math.Abs(rep.SelfTotal-rep.VerifiedTotal) > 1e-9)
 	}
+	a.widenPrintArea(target)
 	return nil
+}
+
+// widenPrintArea makes a print area that ends before the new column take
+// it in, so that the printed sheet shows the 核定分 too. A print area the
+// workbook does not have, or cannot be read, is left alone.
+func (a *annotator) widenPrintArea(col int) {
+	for _, dn := range a.f.GetDefinedName() {
+		if dn.Name != "_xlnm.Print_Area" || dn.Scope != a.sheet {
+			continue
+		}
+		sheetRef, rng, ok := strings.Cut(dn.RefersTo, "!")
+		if !ok {
+			return
+		}
+		from, to, ok := strings.Cut(strings.ReplaceAll(rng, "$", ""), ":")
+		if !ok {
+			return
+		}
+		c1, r1, err1 := excelize.CellNameToCoordinates(from)
+		c2, r2, err2 := excelize.CellNameToCoordinates(to)
+		if err1 != nil || err2 != nil || c2 >= col {
+			return
+		}
+		start, _ := excelize.CoordinatesToCellName(c1, r1, true)
+		end, _ := excelize.CoordinatesToCellName(col, r2, true)
+		widened := excelize.DefinedName{Name: dn.Name, Scope: dn.Scope, RefersTo: sheetRef + "!" + start + ":" + end}
+		if a.f.DeleteDefinedName(&excelize.DefinedName{Name: dn.Name, Scope: dn.Scope}) == nil {
+			_ = a.f.SetDefinedName(&widened)
+		}
+		return
+	}
 }
 
 // columnFree reports whether no cell of the column holds a value.

@@ -2,13 +2,17 @@ package reply
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
 
 	"kaohe/assess"
+	"kaohe/internal/sample"
+	"kaohe/scoring"
 	"kaohe/templates"
+	"kaohe/validate"
 )
 
 // checkAnnotated reopens an annotated workbook and checks the 核定分
@@ -192,5 +196,38 @@ func TestAnnotateBadInput(t *testing.T) {
 	rep.Submission.Sheet = "没有这张表"
 	if _, err := Annotate(testWorkbook(t, false), rep, nil); err == nil {
 		t.Error("missing sheet: Annotate succeeded")
+	}
+}
+
+// On the official form the 核定分 column is printed too: the print area
+// grows by the new column.
+func TestAnnotateOfficialFormPrintArea(t *testing.T) {
+	t.Parallel()
+	form := templates.MustLoad(2021)
+	data, err := sample.Workbook(form, sample.Good("朝阳区代办处", true).With(sample.SetScore("1.4", 9)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := assess.Check(data, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
+	out, err := Annotate(data, rep, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var area string
+	for _, dn := range f.GetDefinedName() {
+		if dn.Name == "_xlnm.Print_Area" {
+			area = dn.RefersTo
+		}
+	}
+	if !strings.Contains(area, ":$F$") {
+		t.Errorf("print area %q does not reach the 核定分 column F", area)
+	}
+	if v, _ := f.GetCellValue(rep.Submission.Sheet, "F"+strconv.Itoa(rep.Submission.HeaderRow)); v != "核定分" {
+		t.Errorf("F header = %q", v)
 	}
 }
