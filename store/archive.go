@@ -8,12 +8,16 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"kaohe/internal/atomicfile"
 )
 
-// Archive stores raw mail under archive/aa/bb/<sha256>.eml and returns the
+// Archive stores raw mail under archive/aa/<sha256>.eml and returns the
 // hex sha256. The write is a file transaction: a temp file in the target
-// folder, fsync, rename, fsync of the folder (and of any folder it had to
-// create). It is idempotent: a file already present with the right size is
+// folder, fsync, rename, fsync of the folder (and of the archive folder
+// when the shard folder is new). One level of 256 shards keeps folder
+// creation (and its fsync) to the first few hundred messages; a season's
+// few thousand mails leave a few dozen files per folder. It is idempotent: a file already present with the right size is
 // kept as is. Call it before RecordMessage so that the row never points at a
 // missing file.
 func (s *Store) Archive(raw []byte) (string, error) {
@@ -30,7 +34,7 @@ func (s *Store) Archive(raw []byte) (string, error) {
 	if err := mkdirSynced(filepath.Join(s.dir, ArchiveDir), dir); err != nil {
 		return "", fmt.Errorf("archive: %w", err)
 	}
-	if err := writeFileSynced(dir, filepath.Base(path), raw); err != nil {
+	if err := atomicfile.WriteBytes(path, raw, 0o640); err != nil {
 		return "", fmt.Errorf("archive: %w", err)
 	}
 	return hash, nil
@@ -59,7 +63,7 @@ func (s *Store) ReadArchived(hash string) ([]byte, error) {
 
 // archivePath is where the mail with this hash is (or would be) archived.
 func (s *Store) archivePath(hash string) string {
-	return filepath.Join(s.dir, ArchiveDir, hash[:2], hash[2:4], hash+".eml")
+	return filepath.Join(s.dir, ArchiveDir, hash[:2], hash+".eml")
 }
 
 // validHash accepts only lower-case hex sha256 digests, so a hash can never
@@ -94,42 +98,4 @@ func mkdirSynced(root, dir string) error {
 	return syncDir(parent)
 }
 
-// writeFileSynced writes data to dir/name atomically and durably.
-func writeFileSynced(dir, name string, data []byte) (err error) {
-	f, err := os.CreateTemp(dir, "."+name+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-		}
-	}()
-	if _, err = f.Write(data); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp, filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync %s: %w", dir, err)
-	}
-	return nil
-}
+func syncDir(dir string) error { return atomicfile.SyncDir(dir) }

@@ -20,7 +20,7 @@ func TestArchiveIsContentAddressedAndIdempotent(t *testing.T) {
 	if hash != hashOf(raw) {
 		t.Fatalf("hash = %s; want sha256 %s", hash, hashOf(raw))
 	}
-	want := filepath.Join(dir, ArchiveDir, hash[:2], hash[2:4], hash+".eml")
+	want := filepath.Join(dir, ArchiveDir, hash[:2], hash+".eml")
 	got, err := os.ReadFile(want)
 	if err != nil || string(got) != string(raw) {
 		t.Fatalf("archive file %s: %q, %v", want, got, err)

@@ -136,7 +136,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 }
 
 // workers is how many messages are processed at once: one per core.
-func workers() int { return runtime.GOMAXPROCS(0) }
+func workers() int { return 2 * runtime.GOMAXPROCS(0) }
 
 // mailboxConfig is the IMAP side of the configuration.
 func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) ingest.MailboxConfig {
