@@ -22,8 +22,8 @@ type Limits struct {
 	Memory     int64         // bytes of heap; default 512 MiB
 	CPUSeconds uint64        // CPU seconds over the worker's life; default 120
 	Wall       time.Duration // per workbook; default 30 s
-	// Recycle restarts the worker after this many workbooks, so the CPU
-	// limit keeps meaning "per few workbooks"; default 25.
+	// Recycle restarts the worker after this many workbooks (and whenever
+	// it has used half its CPU seconds); default 1000.
 	Recycle int
 }
 
@@ -38,7 +38,7 @@ func (l Limits) withDefaults() Limits {
 		l.Wall = 30 * time.Second
 	}
 	if l.Recycle <= 0 {
-		l.Recycle = 25
+		l.Recycle = 1000
 	}
 	return l
 }
@@ -135,7 +135,9 @@ func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, c
 		return nil, []validate.Finding{f}
 	}
 	r.served++
-	if r.served >= r.limits.Recycle {
+	// The CPU limit counts over the worker's life: restart it well before a
+	// long-lived worker would be killed in the middle of an innocent file.
+	if r.served >= r.limits.Recycle || cpuSeconds(r.cmd.Process.Pid) > float64(r.limits.CPUSeconds)/2 {
 		r.stopLocked()
 	}
 	return resp.Submission, resp.Findings
@@ -231,3 +233,27 @@ func (r *Runner) Close() error {
 	r.stopLocked()
 	return nil
 }
+
+// cpuSeconds is the user and system time a process has used so far, from
+// /proc (0 where that cannot be read: the worker is then recycled by count).
+func cpuSeconds(pid int) float64 {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0
+	}
+	// The command name in parentheses may hold spaces: fields start after it.
+	_, rest, ok := strings.Cut(string(data), ") ")
+	if !ok {
+		return 0
+	}
+	f := strings.Fields(rest)
+	if len(f) < 13 {
+		return 0
+	}
+	utime, _ := strconv.ParseFloat(f[11], 64)
+	stime, _ := strconv.ParseFloat(f[12], 64)
+	return (utime + stime) / clockTicks
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat times: 100 on Linux.
+const clockTicks = 100

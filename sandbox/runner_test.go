@@ -174,3 +174,28 @@ func TestPoolReadsConcurrently(t *testing.T) {
 		t.Errorf("%d workers started, %d died", started, p.Deaths())
 	}
 }
+
+func TestCPUSecondsOfThisProcess(t *testing.T) {
+	deadline := time.Now().Add(300 * time.Millisecond)
+	for time.Now().Before(deadline) { // burn some CPU
+	}
+	if got := cpuSeconds(os.Getpid()); got < 0.1 || got > 3600 {
+		t.Errorf("cpuSeconds = %g", got)
+	}
+	if got := cpuSeconds(-1); got != 0 {
+		t.Errorf("cpuSeconds of no process = %g", got)
+	}
+}
+
+func TestWorkerRecycledAtHalfItsCPU(t *testing.T) {
+	r, _ := New("", Limits{CPUSeconds: 1})
+	defer r.Close()
+	// The crash "spin" burns CPU and then answers: over half of 1 s.
+	r.read(context.Background(), []byte("x"), opts(), "spin")
+	r.mu.Lock()
+	running := r.cmd != nil
+	r.mu.Unlock()
+	if running || r.Deaths() != 0 {
+		t.Errorf("worker still running %v, deaths %d", running, r.Deaths())
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"syscall"
+	"time"
 
 	"kaohe/templates"
 	"kaohe/validate"
@@ -116,5 +117,8 @@ func crash(how string) {
 		select {}
 	case "exit":
 		os.Exit(7)
+	case "spin":
+		for start := time.Now(); time.Since(start) < 700*time.Millisecond; {
+		}
 	}
 }
