@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"kaohe/assess"
+	"kaohe/templates"
 	"kaohe/validate"
 )
 
@@ -109,6 +111,25 @@ func (t *headBuffer) String() string {
 	return string(t.buf)
 }
 
+// Annotate is reply.Annotate in the worker: the agency's workbook is
+// opened again to mark it, and that too only in a limited process. A worker
+// that dies returns an error; the receipt then goes without the copy.
+func (r *Runner) Annotate(orig []byte, rep *assess.Report, form *templates.Form) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	req := request{Year: form.Year, Annotate: &annotateRequest{Report: rep, Submission: rep.Submission}}
+	resp, err := r.roundTrip(context.Background(), req, orig)
+	if err != nil {
+		r.died(err)
+		return nil, fmt.Errorf("annotate in worker: %w", err)
+	}
+	r.servedOne()
+	if resp.AnnotateError != "" {
+		return nil, errors.New(resp.AnnotateError)
+	}
+	return resp.Annotated, nil
+}
+
 // Read is validate.Read in the worker. A worker that crashes, runs out of
 // memory or time fails only this workbook, as unreadable_file.
 func (r *Runner) Read(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding) {
@@ -122,25 +143,35 @@ func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, c
 		MaxFileSize: opts.MaxFileSize, MaxUnzipSize: opts.MaxUnzipSize, Crash: crash}
 	resp, err := r.roundTrip(ctx, req, data)
 	if err != nil {
-		r.deaths++
-		r.stopLocked()
-		r.lastDeath = err.Error()
-		if r.stderr != nil {
-			if first, _, _ := strings.Cut(strings.TrimSpace(r.stderr.String()), "\n"); first != "" {
-				r.lastDeath += ": " + first
-			}
-		}
+		r.died(err)
 		f := validate.NewFinding(validate.CodeUnreadableFile,
 			"检查这个文件时读取程序异常中止（文件可能已损坏、过大或含有异常内容）。请用 Excel 或 WPS 打开确认内容正常，另存为“Excel 工作簿(*.xlsx)”后重新发送。")
 		return nil, []validate.Finding{f}
 	}
+	r.servedOne()
+	return resp.Submission, resp.Findings
+}
+
+// died records a worker's death and why; r.mu is held.
+func (r *Runner) died(err error) {
+	r.deaths++
+	r.stopLocked()
+	r.lastDeath = err.Error()
+	if r.stderr != nil {
+		if first, _, _ := strings.Cut(strings.TrimSpace(r.stderr.String()), "\n"); first != "" {
+			r.lastDeath += ": " + first
+		}
+	}
+}
+
+// servedOne counts a request; r.mu is held. The CPU limit counts over the
+// worker's life: it is restarted well before a long-lived worker would be
+// killed in the middle of an innocent file.
+func (r *Runner) servedOne() {
 	r.served++
-	// The CPU limit counts over the worker's life: restart it well before a
-	// long-lived worker would be killed in the middle of an innocent file.
 	if r.served >= r.limits.Recycle || cpuSeconds(r.cmd.Process.Pid) > float64(r.limits.CPUSeconds)/2 {
 		r.stopLocked()
 	}
-	return resp.Submission, resp.Findings
 }
 
 func (r *Runner) roundTrip(ctx context.Context, req request, data []byte) (*response, error) {
@@ -173,6 +204,12 @@ func (r *Runner) roundTrip(ctx context.Context, req request, data []byte) (*resp
 		if err := json.Unmarshal(frame, &resp); err != nil {
 			done <- result{err: err}
 			return
+		}
+		if req.Annotate != nil {
+			if resp.Annotated, err = readFrame(r.stdout); err != nil {
+				done <- result{err: err}
+				return
+			}
 		}
 		done <- result{resp: &resp}
 	}()

@@ -99,6 +99,9 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if err != nil {
 		return nil, err
 	}
+	if d.runner != nil {
+		compose.Annotate = d.runner.Annotate
+	}
 	fromAddr := compose.From
 	d.pipe = pipeline.New(d.store, pipeline.Config{
 		Form: d.form, Cutoff: cfg.Campaign.Cutoff, Roster: d.roster, Reader: reader,
@@ -136,7 +139,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 }
 
 // workers is how many messages are processed at once: one per core.
-func workers() int { return 2 * runtime.GOMAXPROCS(0) }
+func workers() int { return runtime.GOMAXPROCS(0) }
 
 // mailboxConfig is the IMAP side of the configuration.
 func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) ingest.MailboxConfig {
