@@ -102,3 +102,41 @@ type Finding struct {
 func NewFinding(code Code, message string) Finding {
 	return Finding{Code: code, Severity: code.Severity(), Message: message}
 }
+
+// codeLabels name each code in a few Chinese words, for tables.
+var codeLabels = map[Code]string{
+	CodeUnreadableFile:        "文件无法读取",
+	CodeEncryptedFile:         "文件有密码",
+	CodeLegacyFormat:          "旧版格式",
+	CodeFormNotFound:          "没有考核表",
+	CodeWrongYear:             "年度不对",
+	CodeIndicatorNotFound:     "找不到指标",
+	CodeCapAltered:            "标准分被改",
+	CodeMissingScore:          "自评分空白",
+	CodeNotANumber:            "自评分不是数字",
+	CodeNegativeScore:         "自评分为负",
+	CodeScoreAboveCap:         "超过标准分",
+	CodeScoreNotAllowed:       "分值不符合标准",
+	CodeScoreNotEligible:      "不适用本单位",
+	CodeScoreInconsistent:     "与基本情况不符",
+	CodeTotalMismatch:         "总分不符",
+	CodeMissingField:          "漏填",
+	CodeInvalidField:          "填写有误",
+	CodeInconsistentCounts:    "人数矛盾",
+	CodeCoverageMismatch:      "覆盖率不符",
+	CodeActivityCountMismatch: "活动项数不符",
+	CodeDateSuspicious:        "日期存疑",
+	CodeFormulaError:          "公式错误",
+	CodeNormalizedValue:       "已按常规读取",
+	CodeTypeInferred:          "类型为推定",
+	CodeUnitMismatch:          "单位与邮箱不符",
+}
+
+// Label is the code in a few Chinese words ("超过标准分"); the code itself
+// when it has none.
+func (c Code) Label() string {
+	if l, ok := codeLabels[c]; ok {
+		return l
+	}
+	return string(c)
+}

@@ -147,7 +147,7 @@ func writeCheckText(w io.Writer, form *templates.Form, rep *assess.Report) {
 	problems := map[string][]string{}
 	for _, f := range rep.Findings {
 		if f.Indicator != "" {
-			problems[f.Indicator] = append(problems[f.Indicator], string(f.Code))
+			problems[f.Indicator] = append(problems[f.Indicator], f.Code.Label())
 		}
 	}
 	fmt.Fprintln(w, "\n指标得分：")
@@ -161,7 +161,7 @@ func writeCheckText(w io.Writer, form *templates.Form, rep *assess.Report) {
 		if cell == "" {
 			cell = "—"
 		}
-		fmt.Fprintf(w, "  %-8s %-8s %8s %8s %8s  %s\n", ind.ID, cell, self, num(ind.Verified), num(ind.Cap), strings.Join(problems[ind.ID], ", "))
+		fmt.Fprintf(w, "  %-8s %-8s %8s %8s %8s  %s\n", ind.ID, cell, self, num(ind.Verified), num(ind.Cap), strings.Join(problems[ind.ID], "、"))
 	}
 	fmt.Fprintln(w, "\n分项小计：")
 	for _, s := range rep.Sections {
@@ -181,14 +181,12 @@ func writeCheckText(w io.Writer, form *templates.Form, rep *assess.Report) {
 	fmt.Fprintf(w, "\n签章：%s\n", strings.Join(signs, "；"))
 }
 
+// where names the indicator a finding is about, unless its message does.
 func where(f validate.Finding) string {
-	switch {
-	case f.Cell != "" && f.Indicator != "":
-		return fmt.Sprintf("%s（指标%s）", f.Cell, f.Indicator)
-	case f.Indicator != "":
-		return fmt.Sprintf("指标%s ", f.Indicator)
+	if f.Indicator == "" || strings.Contains(f.Message, "指标"+f.Indicator) || strings.Contains(f.Message, "第 "+f.Indicator+" 项") {
+		return ""
 	}
-	return ""
+	return "指标" + f.Indicator + " "
 }
 
 // num prints a score without a trailing .0.

@@ -43,7 +43,7 @@ func TestCheckCommand(t *testing.T) {
 		wantOut  []string
 	}{
 		{"accepted form", []string{"check", good}, exitOK, []string{"状态：通过", "核定总分", "签章：代办处盖章：有"}},
-		{"form with an error", []string{"check", bad}, exitNeedsFix, []string{"状态：需修改", "score_above_cap", "超过标准分 6"}},
+		{"form with an error", []string{"check", bad}, exitNeedsFix, []string{"状态：需修改", "超过标准分", "超过标准分 6"}},
 		{"unreadable file", []string{"check", junk}, exitBad, []string{"无法读取"}},
 		{"worst of several", []string{"check", good, bad}, exitNeedsFix, []string{"朝阳区.xlsx", "海淀区.xlsx"}},
 		{"missing file", []string{"check", filepath.Join(dir, "无.xlsx")}, exitBad, []string{"文件不存在"}},
