@@ -119,6 +119,9 @@ func (l letter) forward(inner []byte) ([]byte, error) {
 	return []byte(b.String()), nil
 }
 
+// Base64Lines encodes data as a MIME body does: base64 in lines of 76.
+func Base64Lines(data []byte) string { return wrap76(base64.StdEncoding.EncodeToString(data)) }
+
 func wrap76(s string) string {
 	var b strings.Builder
 	for len(s) > 76 {

@@ -70,7 +70,7 @@ func mailWith(id, extra string, att []byte, name string) []byte {
 	}
 	b.WriteString("Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n附件\r\n")
 	fmt.Fprintf(&b, "--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=%q\r\nContent-Transfer-Encoding: base64\r\n\r\n", name)
-	b.WriteString(wrapB64(att))
+	b.WriteString(demo.Base64Lines(att))
 	b.WriteString("\r\n--b--\r\n")
 	return []byte(b.String())
 }

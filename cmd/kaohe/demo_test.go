@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"io"
 	"path/filepath"
 	"slices"
@@ -139,15 +138,4 @@ func TestDemoCampaign(t *testing.T) {
 	if !strings.Contains(stdout.String(), "已发回执") {
 		t.Errorf("no summary table:\n%s", stdout.String())
 	}
-}
-
-func wrapB64(data []byte) string {
-	s := base64.StdEncoding.EncodeToString(data)
-	var b strings.Builder
-	for len(s) > 76 {
-		b.WriteString(s[:76] + "\r\n")
-		s = s[76:]
-	}
-	b.WriteString(s)
-	return b.String()
 }

@@ -107,7 +107,7 @@ func benchMail(from string, n int, form []byte) []byte {
 		"Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhi\r\n"+
 		"--b\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n"+
 		"Content-Disposition: attachment; filename=\"form.xlsx\"\r\nContent-Transfer-Encoding: base64\r\n\r\n", from, demo.Office, n, n)
-	buf.WriteString(wrapB64(form))
+	buf.WriteString(demo.Base64Lines(form))
 	buf.WriteString("\r\n--b--\r\n")
 	return buf.Bytes()
 }

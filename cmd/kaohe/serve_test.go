@@ -38,7 +38,7 @@ func testMail(t *testing.T, from, unit string, n int) []byte {
 		from, demo.Office, n, n)
 	var b bytes.Buffer
 	b.WriteString(l)
-	b.WriteString(wrapB64(data))
+	b.WriteString(demo.Base64Lines(data))
 	b.WriteString("\r\n--b--\r\n")
 	return b.Bytes()
 }
