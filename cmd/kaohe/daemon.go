@@ -66,13 +66,14 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if now == nil {
 		now = time.Now
 	}
-	d = &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
+	built := &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
+	d = built
 	if d.tick <= 0 {
 		d.tick = 10 * time.Second
 	}
 	defer func() {
 		if err != nil {
-			d.Close()
+			built.Close() // d is nil by now
 		}
 	}()
 	if d.form, err = templates.Load(cfg.Campaign.FormYear); err != nil {
@@ -219,8 +220,11 @@ func contactLine(cfg config.Config) string {
 	return strings.Join(parts, "，")
 }
 
-// Close releases the daemon's resources.
+// Close releases the daemon's resources; a nil daemon has none.
 func (d *daemon) Close() {
+	if d == nil {
+		return
+	}
 	if d.runner != nil {
 		d.runner.Close()
 	}

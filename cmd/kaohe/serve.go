@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"kaohe/config"
 	"kaohe/ingest"
 	"kaohe/reply"
+	"kaohe/store"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -40,7 +42,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	d, err := newDaemon(cfg, log, daemonOptions{})
 	if err != nil {
 		log.Error().Err(err).Msg("cannot start")
-		fmt.Fprintf(stderr, "kaohe serve：无法启动：%v\n", err)
+		if errors.Is(err, store.ErrLocked) {
+			fmt.Fprintf(stderr, "kaohe serve：数据目录 %s 正被另一个 kaohe 进程使用，本次不启动，以免重复处理邮件。请先停止那个进程，或换一个数据目录。（%v）\n", cfg.DataDir, err)
+		} else {
+			fmt.Fprintf(stderr, "kaohe serve：无法启动：%v\n", err)
+		}
 		return exitBad
 	}
 	defer d.Close()

@@ -281,3 +281,74 @@ func TestMailboxAlert(t *testing.T) {
 		t.Errorf("%d mailbox alerts, want exactly 1", notices)
 	}
 }
+
+// A recreated mailbox (new UIDVALIDITY) offers every message again; none is
+// processed or answered twice. A second daemon on the same data folder is
+// refused while the first runs.
+func TestUIDValidityResetAndSecondDaemon(t *testing.T) {
+	srv, err := mailserver.Start(mailserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dataDir := t.TempDir()
+	setEnv(t, testEnv(t, srv, dataDir))
+	at := time.Date(2021, 12, 20, 10, 0, 0, 0, time.UTC)
+	var raws [][]byte
+	for i := 1; i <= 3; i++ {
+		raw := testMail(t, "chaoyang@example.org", "朝阳区代办处", i)
+		raws = append(raws, raw)
+		srv.Deliver(demo.Office, raw, at)
+	}
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--once"}, io.Discard, &stderr); code != exitOK {
+		t.Fatalf("first run: %d %s", code, stderr.String())
+	}
+	sent := len(srv.Deliveries())
+
+	// The provider recreates the mailbox: same mail, new UIDVALIDITY.
+	c, err := imapclient.DialInsecure(srv.IMAPAddr, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Login(demo.Office, "pw").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Delete("INBOX").Wait(); err != nil {
+		t.Fatalf("delete INBOX: %v", err)
+	}
+	if err := c.Create("INBOX", nil).Wait(); err != nil {
+		t.Fatalf("create INBOX: %v", err)
+	}
+	c.Close()
+	for _, raw := range raws {
+		srv.Deliver(demo.Office, raw, at)
+	}
+	if code := run(context.Background(), []string{"serve", "--once"}, io.Discard, &stderr); code != exitOK {
+		t.Fatalf("second run: %d %s", code, stderr.String())
+	}
+	if n := len(srv.Deliveries()); n != sent {
+		t.Errorf("%d more mails sent after the UIDVALIDITY reset", n-sent)
+	}
+	if n := countMailbox(t, srv.IMAPAddr, demo.Office, "INBOX"); n != 0 {
+		t.Errorf("INBOX keeps %d messages", n)
+	}
+
+	cfg, err := config.LoadFor("", os.LookupEnv, config.ModeServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if _, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: true}); err == nil || !strings.Contains(err.Error(), "lock") {
+		t.Errorf("a second daemon on the same data folder: %v", err)
+	}
+	stderr.Reset()
+	code := run(context.Background(), []string{"serve", "--once"}, io.Discard, &stderr)
+	if code == exitOK || !strings.Contains(stderr.String(), "正被另一个 kaohe 进程使用") {
+		t.Errorf("serve --once beside a running daemon: exit %d, %s", code, stderr.String())
+	}
+}
