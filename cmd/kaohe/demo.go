@@ -36,11 +36,12 @@ type demoOptions struct {
 
 // demoResult is what a demo run produced.
 type demoResult struct {
-	Scenario *demo.Scenario
-	Replies  []mailserver.Delivery // to agencies and strangers
-	Staff    []mailserver.Delivery // to the office's staff
-	Summary  consolidate.Summary
-	Took     time.Duration
+	Scenario  *demo.Scenario
+	Replies   []mailserver.Delivery // receipts to agencies and strangers
+	Reminders []mailserver.Delivery // deadline reminders to agencies
+	Staff     []mailserver.Delivery // to the office's staff
+	Summary   consolidate.Summary
+	Took      time.Duration
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -88,9 +89,10 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 		return nil, err
 	}
 
-	// The campaign is replayed as of 10 January 2022, after the cut-off:
-	// the office's clock moves on from there at the real pace.
-	base := time.Date(2022, 1, 10, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	// The office's clock is set to the morning of the last day before the
+	// cut-off and moves on at the real pace: the last reminders go out,
+	// and forms sent during `--keep` arrive on time.
+	base := time.Date(2022, 1, 5, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
 	clock := func() time.Time { return base.Add(time.Since(start)) }
 
 	fmt.Fprintln(stdout, "▶ 启动内置邮件服务器（IMAP + SMTP，仅本机）")
@@ -131,6 +133,8 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	cfg.Reply.From = "中国职工保险互助会北京办事处组织机构部 <" + demo.Office + ">"
 	cfg.Campaign.Staff = []string{demo.Staff}
 	cfg.Campaign.Cutoff = sc.Cutoff
+	// The day's summary is due at 09:00 here, so that the demo shows it.
+	cfg.Campaign.DailySummaryTime = config.TimeOfDay{Hour: 9}
 	cfg.HTTP.Listen = ""
 	logOut := opts.Log
 	level := zerolog.InfoLevel
@@ -171,7 +175,7 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	fmt.Fprintf(stdout, "    已处理 %d/%d 封，回执已发出\n", d.pipe.Handled(), len(sc.Mails))
 
 	res := &demoResult{Scenario: sc}
-	if res.Replies, res.Staff, err = exportDeliveries(srv.Deliveries(), opts.Out, stdout); err != nil {
+	if res.Replies, res.Reminders, res.Staff, err = exportDeliveries(srv.Deliveries(), opts.Out, stdout); err != nil {
 		return nil, err
 	}
 	_, res.Summary, err = d.campaign.Build(ctx)
@@ -195,23 +199,26 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 
 // exportDeliveries writes every mail the office sent as an .eml file and the
 // annotated workbooks attached to replies as .xlsx files.
-func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (replies, staff []mailserver.Delivery, err error) {
+func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (replies, reminders, staff []mailserver.Delivery, err error) {
 	for i, dl := range ds {
 		to := strings.Join(dl.To, ",")
 		isStaff := to == demo.Staff
-		if isStaff {
-			staff = append(staff, dl)
-		} else {
-			replies = append(replies, dl)
-		}
 		p, perr := ingest.Parse(dl.Raw, ingest.Limits{})
 		subject := ""
 		if perr == nil {
 			subject = p.Subject
 		}
+		switch {
+		case isStaff:
+			staff = append(staff, dl)
+		case perr == nil && p.InReplyTo == "":
+			reminders = append(reminders, dl)
+		default:
+			replies = append(replies, dl)
+		}
 		name := fmt.Sprintf("%02d-%s-%s.eml", i+1, safeName(strings.SplitN(to, "@", 2)[0]), safeName(subject))
 		if err := atomicfile.WriteBytes(filepath.Join(out, "回执", name), dl.Raw, 0o644); err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		if perr != nil || isStaff {
 			continue
@@ -222,11 +229,11 @@ func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (r
 			}
 			path := filepath.Join(out, "批注表", fmt.Sprintf("%02d-%s", i+1, a.Filename))
 			if err := atomicfile.WriteBytes(path, a.Data, 0o644); err != nil {
-				return nil, nil, err
+				return nil, nil, nil, err
 			}
 		}
 	}
-	return replies, staff, nil
+	return replies, reminders, staff, nil
 }
 
 var unsafeName = regexp.MustCompile(`[\\/:*?"<>|\s]+`)
@@ -255,10 +262,11 @@ func printDemoSummary(w io.Writer, out string, res *demoResult) {
 	row("逾期", s.Late)
 	row("未提交", s.Missing)
 	row("已发回执", len(res.Replies))
+	row("截止提醒", len(res.Reminders))
 	row("发给工作人员", len(res.Staff))
 	fmt.Fprintln(w, "└──────────────────────┴──────┘")
 	fmt.Fprintf(w, "用时 %.1f 秒。结果在 %s/：\n", res.Took.Seconds(), out)
-	fmt.Fprintln(w, "  回执/     每封发出的邮件（.eml，可用邮件客户端打开）")
+	fmt.Fprintln(w, "  回执/     每封发出的邮件：回执、提醒、给工作人员的通知和汇总（.eml，可用邮件客户端打开）")
 	fmt.Fprintln(w, "  批注表/   随回执发回的批注考核表（问题单元格标色并加批注，含核定分列）")
 	fmt.Fprintln(w, "  汇总.xlsx 给工作人员的汇总工作簿")
 	fmt.Fprintln(w, "  data/     数据目录：kaohe.db（SQLite）和原始邮件存档")
