@@ -58,7 +58,7 @@ func Read(data []byte, opts Options) (sub *Submission, findings []Finding) {
 	if f := sniff(data, lim, opts.Filename); f != nil {
 		return nil, []Finding{*f}
 	}
-	xf, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{
+	xf, err := excelize.OpenReader(bytes.NewReader(slim(data)), excelize.Options{
 		RawCellValue:      true,
 		UnzipSizeLimit:    lim.unzip,
 		UnzipXMLSizeLimit: lim.unzip, // parts never spill to temp files; sniff bounded them
