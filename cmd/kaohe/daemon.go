@@ -115,7 +115,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	mailbox := mailboxConfig(cfg, opts, log)
 	mailbox.OnPoll = func(took time.Duration) { d.metrics.Poll(now(), took) }
 	mailbox.Now = now
-	mailbox.Workers = workers()
+	mailbox.Workers = inFlight()
 	d.watcher = ingest.NewWatcher(mailbox, d.store, d.handle)
 	d.sender = &reply.Sender{
 		Store: outboxAdapter{d.store, d.metrics},
@@ -139,8 +139,12 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	return d, nil
 }
 
-// workers is how many messages are processed at once: one per core.
+// workers is how many workbook readers run at once: one per core.
 func workers() int { return runtime.GOMAXPROCS(0) }
+
+// inFlight is how many messages are handled at once: twice the readers, so
+// that while some wait for a disk sync or a reader, others keep the cores busy.
+func inFlight() int { return 2 * workers() }
 
 // mailboxConfig is the IMAP side of the configuration.
 func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) ingest.MailboxConfig {
