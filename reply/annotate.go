@@ -9,7 +9,6 @@ import (
 	"math"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -341,8 +340,9 @@ func (a *annotator) fill(cell, color string) {
 	})
 }
 
-// zipEpoch is the modification time of every entry of a normalized zip.
-var zipEpoch = time.Date(1980, 1, 1, 0, 0, 0, 0, time.UTC)
+// zipEpochDate is 1980-01-01 in MS-DOS date format, the modification date
+// of every entry of a normalized zip (its time is 00:00).
+const zipEpochDate = 1<<5 | 1
 
 // normalizeZip rewrites a zip with its entries in a fixed order
 // ([Content_Types].xml first, then by name) and a fixed time, because
@@ -365,19 +365,23 @@ func normalizeZip(b []byte) ([]byte, error) {
 		return strings.Compare(x.Name, y.Name)
 	})
 	var out bytes.Buffer
+	out.Grow(len(b))
 	zw := zip.NewWriter(&out)
 	for _, zf := range files {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Deflate, Modified: zipEpoch})
+		// Entries are copied as compressed: deflate gives the same bytes for
+		// the same part, so only their order and times needed fixing.
+		h := zip.FileHeader{Name: zf.Name, Method: zf.Method, CRC32: zf.CRC32,
+			CompressedSize64: zf.CompressedSize64, UncompressedSize64: zf.UncompressedSize64,
+			ModifiedDate: zipEpochDate}
+		w, err := zw.CreateRaw(&h)
 		if err != nil {
 			return nil, err
 		}
-		rc, err := zf.Open()
+		rc, err := zf.OpenRaw()
 		if err != nil {
 			return nil, fmt.Errorf("annotate: reread %s: %w", zf.Name, err)
 		}
-		_, err = io.Copy(w, rc)
-		rc.Close()
-		if err != nil {
+		if _, err := io.Copy(w, rc); err != nil {
 			return nil, fmt.Errorf("annotate: reread %s: %w", zf.Name, err)
 		}
 	}

@@ -220,7 +220,7 @@ func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (r
 		if err := atomicfile.WriteBytes(filepath.Join(out, "回执", name), dl.Raw, 0o644); err != nil {
 			return nil, nil, nil, err
 		}
-		if perr != nil || isStaff {
+		if perr != nil || isStaff || p.InReplyTo == "" { // only receipts carry annotated sheets
 			continue
 		}
 		for _, a := range p.Attachments {
