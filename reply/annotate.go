@@ -103,9 +103,12 @@ func (a *annotator) addVerifiedColumn(rep *assess.Report) error {
 		return nil // nothing located: no column to add
 	}
 	target := self + 1
-	free, err := a.columnFree(target)
-	if err != nil {
-		return err
+	free := rep.Submission.RightOfSelfFree
+	if !free {
+		var err error
+		if free, err = a.columnFree(target); err != nil {
+			return err
+		}
 	}
 	targetName, _ := excelize.ColumnNumberToName(target)
 	selfName, _ := excelize.ColumnNumberToName(self)

@@ -43,6 +43,23 @@ type grid struct {
 	anchor map[pos]span
 }
 
+// columnEmpty reports whether no cell of column c (0-based) holds text and
+// the column is within the columns read.
+func (g *grid) columnEmpty(c int) bool {
+	if c >= maxGridCols {
+		return false
+	}
+	for _, row := range g.rows {
+		if c < len(row) && strings.TrimSpace(row[c]) != "" {
+			return false
+		}
+		if len(row) >= maxGridCols {
+			return false // the row was cut: what lies beyond is unknown
+		}
+	}
+	return true
+}
+
 // readGrid streams a sheet's rows (no DOM) up to the bounds.
 func readGrid(f *excelize.File, sheet string) (*grid, error) {
 	rows, err := f.Rows(sheet)

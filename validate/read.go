@@ -150,6 +150,9 @@ func (r *reader) run() (*Submission, []Finding) {
 		Fields:     make(map[string]FieldValue, len(r.form.Fields)),
 		Scores:     make(map[string]ScoreCell, len(inds)),
 		SelfColumn: colName(r.hdr.self),
+		// The grid holds the sheet up to its bounds; a sheet that reaches
+		// them is not vouched for.
+		RightOfSelfFree: r.g.columnEmpty(r.hdr.self+1) && len(r.g.rows) < maxGridRows,
 		HeaderRow:  r.hdr.row + 1,
 	}
 	if r.hdr.cap >= 0 {

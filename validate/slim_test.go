@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"os"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 )
 
 func TestSlimDropsOnlyTheTheme(t *testing.T) {
@@ -36,5 +38,27 @@ func TestSlimDropsOnlyTheTheme(t *testing.T) {
 	}
 	if got := slim([]byte("not a zip")); string(got) != "not a zip" {
 		t.Error("slim changed a non-zip")
+	}
+}
+
+func TestRightOfSelfFree(t *testing.T) {
+	data, err := os.ReadFile("testdata/official.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sub, _ := Read(data, opts2021())
+	if sub == nil || !sub.RightOfSelfFree || sub.SelfColumn != "E" {
+		t.Fatalf("official form: free %v, self column %q", sub != nil && sub.RightOfSelfFree, sub.SelfColumn)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetCellStr(f.GetSheetName(0), "F30", "备注：已核实")
+	var buf bytes.Buffer
+	f.Write(&buf)
+	f.Close()
+	if sub, _ := Read(buf.Bytes(), opts2021()); sub == nil || sub.RightOfSelfFree {
+		t.Error("a note right of 自评分 was not noticed")
 	}
 }

@@ -53,6 +53,10 @@ type Submission struct {
 	// SelfColumn and CapColumn are the column letters of the 自评分 and 标准分
 	// headers, so the annotated copy can add a 核定分 column beside them.
 	SelfColumn string `json:"self_column,omitempty"`
+	// RightOfSelfFree is set when no cell of the column right of 自评分
+	// holds anything, so an annotated copy can write 核定分 there without
+	// inserting a column.
+	RightOfSelfFree bool `json:"right_of_self_free,omitempty"`
 	CapColumn  string `json:"cap_column,omitempty"`
 	HeaderRow  int    `json:"header_row,omitempty"`
 }
