@@ -153,7 +153,7 @@ func (r *reader) run() (*Submission, []Finding) {
 		// The grid holds the sheet up to its bounds; a sheet that reaches
 		// them is not vouched for.
 		RightOfSelfFree: r.g.columnEmpty(r.hdr.self+1) && len(r.g.rows) < maxGridRows,
-		HeaderRow:  r.hdr.row + 1,
+		HeaderRow:       r.hdr.row + 1,
 	}
 	if r.hdr.cap >= 0 {
 		r.sub.CapColumn = colName(r.hdr.cap)

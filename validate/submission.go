@@ -56,9 +56,9 @@ type Submission struct {
 	// RightOfSelfFree is set when no cell of the column right of 自评分
 	// holds anything, so an annotated copy can write 核定分 there without
 	// inserting a column.
-	RightOfSelfFree bool `json:"right_of_self_free,omitempty"`
-	CapColumn  string `json:"cap_column,omitempty"`
-	HeaderRow  int    `json:"header_row,omitempty"`
+	RightOfSelfFree bool   `json:"right_of_self_free,omitempty"`
+	CapColumn       string `json:"cap_column,omitempty"`
+	HeaderRow       int    `json:"header_row,omitempty"`
 }
 
 // Options says what Read checks against. Form is required; the rest may be zero.
