@@ -86,29 +86,35 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 		}
 		return nil
 	}
-	// Fetched messages wait in pending until Workers of them are there,
-	// are handled concurrently, then marked and counted in UID order, so
-	// that the cursor never passes a message that is not done.
+	// Fetched messages wait in pending until Workers of them are there;
+	// then they are handed to the Handler concurrently and, while they are
+	// being handled, the next ones are fetched. A batch is marked and
+	// counted in UID order once it is handled, before the next batch
+	// starts, so the cursor never passes a message that is not done.
 	type fetched struct {
 		f   Fetched
 		log zerolog.Logger
 		err error
 	}
-	var pending []fetched
-	flush := func() error {
-		switch len(pending) {
-		case 0:
-			return nil
-		case 1:
-			pending[0].err = w.callHandler(ctx, pending[0].f)
-		default:
-			var wg sync.WaitGroup
-			for i := range pending {
-				wg.Go(func() { pending[i].err = w.callHandler(ctx, pending[i].f) })
+	var pending, inflight []fetched
+	var running sync.WaitGroup
+	defer func() {
+		// The pass ends early (a broken connection, a cancel): the batch in
+		// hand finishes, and what it stored is remembered as done, to be
+		// marked by the next session, never handed over again.
+		running.Wait()
+		for _, p := range inflight {
+			if p.err == nil {
+				w.memDone[p.f.UID] = struct{}{}
+				w.pendingMark = append(w.pendingMark, p.f.UID)
 			}
-			wg.Wait()
 		}
-		for _, p := range pending {
+	}()
+	finish := func() error {
+		running.Wait()
+		batch := inflight
+		inflight = nil
+		for i, p := range batch {
 			res.offered++
 			if p.err != nil {
 				res.failed++
@@ -122,14 +128,32 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 			w.memDone[p.f.UID] = struct{}{}
 			res.done++
 			if err := w.markDone(s, p.log, p.f.UID); err != nil {
+				inflight = batch[i+1:] // still to be remembered as done
 				return err
 			}
 			if err := advance(p.f.UID); err != nil {
+				inflight = batch[i+1:]
 				return err
 			}
 		}
-		pending = pending[:0]
 		return nil
+	}
+	launch := func() {
+		inflight, pending = pending, nil
+		for i := range inflight {
+			running.Go(func() { inflight[i].err = w.callHandler(ctx, inflight[i].f) })
+		}
+	}
+	// flush completes everything fetched so far, in order.
+	flush := func() error {
+		if err := finish(); err != nil {
+			return err
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		launch()
+		return finish()
 	}
 	// skip moves the cursor over a message that needs no handling, after
 	// the messages before it are done.
@@ -220,9 +244,10 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 			}
 			pending = append(pending, fetched{f: f, log: log})
 			if len(pending) >= w.cfg.Workers {
-				if err := flush(); err != nil {
+				if err := finish(); err != nil {
 					return res, err
 				}
+				launch()
 			}
 		}
 	}
