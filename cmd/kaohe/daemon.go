@@ -274,7 +274,7 @@ func (d *daemon) flush(ctx context.Context) error {
 // period.
 func (d *daemon) run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	errs := make(chan error, 3)
+	errs := make(chan error, 4) // one per component: a send never blocks
 	work, stopWork := context.WithCancel(context.Background())
 	defer stopWork()
 	goRun := func(name string, f func(context.Context) error) {
