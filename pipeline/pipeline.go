@@ -31,8 +31,16 @@ const (
 	OutcomeRateLimited   = "rate_limited"   // checked, but the sender had too many replies this hour
 )
 
-// Reader reads a workbook; validate.Read, or a sandbox.Runner's Read.
-type Reader func(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding)
+// Reader reads a workbook: validate.Read in this process, or a sandbox
+// pool's TryRead. An error means the reader itself is unavailable (not
+// that the workbook is bad): the message is then retried later.
+type Reader func(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error)
+
+// InProcess is the Reader that runs validate.Read in this process.
+func InProcess(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
+	sub, fs := validate.Read(data, opts)
+	return sub, fs, nil
+}
 
 // Config is what the pipeline needs besides the store.
 type Config struct {
@@ -71,7 +79,7 @@ func (p *Pipeline) Handled() uint64 { return p.handled.Load() }
 // New returns a pipeline writing to st.
 func New(st *store.Store, cfg Config) *Pipeline {
 	if cfg.Reader == nil {
-		cfg.Reader = validate.Read
+		cfg.Reader = InProcess
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now

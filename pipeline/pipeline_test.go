@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -58,7 +59,7 @@ func newFixture(t *testing.T, edit func(*Config)) *fixture {
 	}
 	f.good = good
 	f.cfg = Config{
-		Form: testForm, Cutoff: testCutoff, Roster: r, Reader: validate.Read,
+		Form: testForm, Cutoff: testCutoff, Roster: r, Reader: InProcess,
 		Compose:             reply.ComposeOptions{From: office, FromName: "办事处", Contact: "联系人：王明", MsgIDDomain: "office.example.org", Form: testForm},
 		Own:                 []string{office},
 		ReplyUnknownSenders: true, RepliesPerSenderPerHour: 5, MaxAttempts: 3,
@@ -315,7 +316,9 @@ func TestUnknownSendersWithoutReply(t *testing.T) {
 
 func TestFailingMessageIsQuarantinedNotLost(t *testing.T) {
 	f := newFixture(t, func(c *Config) {
-		c.Reader = func([]byte, validate.Options) (*validate.Submission, []validate.Finding) { panic("crafted workbook") }
+		c.Reader = func([]byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
+			panic("crafted workbook")
+		}
 	})
 	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "q@x", attachment: f.good}.raw()
 	fetched := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 7, InternalDate: received, Size: int64(len(raw)), Raw: raw}
@@ -388,5 +391,35 @@ func TestLateSubmissionIsKeptAndMarked(t *testing.T) {
 	items := f.outbox()
 	if len(items) != 1 || !bytes.Contains(items[0].Raw, []byte("=E9=80=BE=E6=9C=9F")) && !bytes.Contains(items[0].Raw, []byte("逾期")) {
 		t.Errorf("the reply does not say 逾期")
+	}
+}
+
+// A reader that cannot start is the machine's fault, not the agency's: the
+// message stays for a retry and nobody is told their file is unreadable.
+func TestUnavailableReaderLeavesTheMessageForLater(t *testing.T) {
+	down := true
+	f := newFixture(t, func(c *Config) {
+		c.Reader = func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
+			if down {
+				return nil, nil, errors.New("workbook reader unavailable")
+			}
+			return InProcess(data, o)
+		}
+	})
+	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "down@x", attachment: f.good}.raw()
+	fetched := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 3, InternalDate: received, Size: int64(len(raw)), Raw: raw}
+	if err := f.p.Handle(f.ctx, fetched); err == nil {
+		t.Fatal("the message was released while no reader could run")
+	}
+	if n := len(f.outbox()); n != 0 {
+		t.Fatalf("%d replies while the reader was down", n)
+	}
+	down = false
+	if err := f.p.Handle(f.ctx, fetched); err != nil {
+		t.Fatal(err)
+	}
+	subs, _ := f.st.Submissions(f.ctx, store.SubmissionFilter{})
+	if len(subs) != 1 || subs[0].Status != "accepted" || len(f.outbox()) != 1 {
+		t.Errorf("after the reader came back: %d submissions, %d replies", len(subs), len(f.outbox()))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strings"
 	"time"
 
@@ -32,7 +33,10 @@ func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *inges
 
 	var atts []reply.Attachment
 	for _, a := range parsed.Attachments {
-		ar, ra := p.checkAttachment(a, sender, m)
+		ar, ra, err := p.checkAttachment(a, sender, m)
+		if err != nil {
+			return res, err
+		}
 		res.Attachments = append(res.Attachments, ar)
 		atts = append(atts, ra)
 		if !known && ar.Agency != "" && res.Agency == "" {
@@ -125,7 +129,7 @@ func (p *Pipeline) answer(ctx context.Context, res *store.Result, rec store.Mess
 }
 
 // checkAttachment checks one attachment when it can hold a form.
-func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.Fetched) (store.AttachmentResult, reply.Attachment) {
+func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.Fetched) (store.AttachmentResult, reply.Attachment, error) {
 	sum := sha256.Sum256(a.Data)
 	ar := store.AttachmentResult{Filename: a.Filename, Kind: string(a.Kind), Size: int64(len(a.Data)), Hash: hex.EncodeToString(sum[:]), Note: a.Path}
 	ra := reply.Attachment{Filename: a.Filename, Kind: reply.AttachOther}
@@ -133,15 +137,20 @@ func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.
 	case ingest.KindXLSX, ingest.KindLegacy, ingest.KindEncrypted:
 	case ingest.KindArchive:
 		ra.Kind = reply.AttachArchive
-		return ar, ra
+		return ar, ra, nil
 	default:
-		return ar, ra
+		return ar, ra, nil
 	}
 	var resolved roster.Agency
+	var readErr error
 	rep := assess.Check(a.Data, assess.Options{
 		Validate: validate.Options{Form: p.cfg.Form, Filename: a.Filename, ReceivedAt: m.InternalDate, Cutoff: p.cfg.Cutoff,
 			MaxFileSize: p.cfg.MaxFileSize, MaxUnzipSize: p.cfg.MaxUnzipSize},
-		Reader: p.cfg.Reader,
+		Reader: func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding) {
+			sub, fs, err := p.cfg.Reader(data, o)
+			readErr = err
+			return sub, fs
+		},
 		Resolve: func(unit string) assess.Agency {
 			ag, known, mismatch := p.cfg.Roster.Resolve(sender, unit)
 			if !known {
@@ -151,12 +160,15 @@ func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.
 			return assess.Agency{Name: ag.Name, Type: ag.Type, Known: true, Mismatch: mismatch}
 		},
 	})
+	if readErr != nil {
+		return ar, ra, fmt.Errorf("read %s: %w", a.Filename, readErr)
+	}
 	ar.Report, ar.Agency = rep, resolved.Name
 	ra.Report, ra.Data, ra.Kind = rep, a.Data, reply.AttachXLSX
 	if hasCode(rep, validate.CodeLegacyFormat) {
 		ra.Kind = reply.AttachLegacy
 	}
-	return ar, ra
+	return ar, ra, nil
 }
 
 func hasCode(rep *assess.Report, c validate.Code) bool {

@@ -36,6 +36,13 @@ func (p *Pool) Read(data []byte, opts validate.Options) (*validate.Submission, [
 	return r.Read(data, opts)
 }
 
+// TryRead is Runner.TryRead on a free worker.
+func (p *Pool) TryRead(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
+	r := <-p.free
+	defer func() { p.free <- r }()
+	return r.TryRead(data, opts)
+}
+
 // Annotate is Runner.Annotate on a free worker.
 func (p *Pool) Annotate(orig []byte, rep *assess.Report, form *templates.Form) ([]byte, error) {
 	r := <-p.free

@@ -137,8 +137,33 @@ func (r *Runner) Read(data []byte, opts validate.Options) (*validate.Submission,
 }
 
 func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, crash string) (*validate.Submission, []validate.Finding) {
+	sub, fs, err := r.tryRead(ctx, data, opts, crash)
+	if err != nil {
+		f := validate.NewFinding(validate.CodeUnreadableFile, "系统暂时无法检查这个文件，请稍后重新发送；如一直如此，请联系办事处。")
+		return nil, []validate.Finding{f}
+	}
+	return sub, fs
+}
+
+// ErrUnavailable means no worker could be started: the machine, not the
+// workbook, is at fault, and the caller should try again later.
+var ErrUnavailable = errors.New("workbook reader unavailable")
+
+// TryRead is Read that tells a worker that cannot be started (an error
+// wrapping ErrUnavailable: retry later) from a workbook that killed its
+// worker (an unreadable_file finding).
+func (r *Runner) TryRead(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
+	return r.tryRead(context.Background(), data, opts, "")
+}
+
+func (r *Runner) tryRead(ctx context.Context, data []byte, opts validate.Options, crash string) (*validate.Submission, []validate.Finding, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.cmd == nil {
+		if err := r.startLocked(); err != nil {
+			return nil, nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+		}
+	}
 	req := request{Year: opts.Form.Year, Filename: opts.Filename, ReceivedAt: opts.ReceivedAt, Cutoff: opts.Cutoff,
 		MaxFileSize: opts.MaxFileSize, MaxUnzipSize: opts.MaxUnzipSize, Crash: crash}
 	resp, err := r.roundTrip(ctx, req, data)
@@ -146,10 +171,10 @@ func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, c
 		r.died(err)
 		f := validate.NewFinding(validate.CodeUnreadableFile,
 			"检查这个文件时读取程序异常中止（文件可能已损坏、过大或含有异常内容）。请用 Excel 或 WPS 打开确认内容正常，另存为“Excel 工作簿(*.xlsx)”后重新发送。")
-		return nil, []validate.Finding{f}
+		return nil, []validate.Finding{f}, nil
 	}
 	r.servedOne()
-	return resp.Submission, resp.Findings
+	return resp.Submission, resp.Findings, nil
 }
 
 // died records a worker's death and why; r.mu is held.

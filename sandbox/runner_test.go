@@ -3,6 +3,7 @@ package sandbox
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"sync"
@@ -226,5 +227,19 @@ func TestAnnotateInWorkerMatchesInProcess(t *testing.T) {
 	}
 	if _, err := p.Annotate([]byte("not a workbook"), rep, form); err == nil {
 		t.Error("annotating garbage did not fail")
+	}
+}
+
+func TestWorkerThatCannotStartIsNotTheFilesFault(t *testing.T) {
+	r, err := New("/nonexistent/kaohe", Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, _, err := r.TryRead([]byte("x"), opts()); !errors.Is(err, ErrUnavailable) {
+		t.Errorf("TryRead = %v, want ErrUnavailable", err)
+	}
+	if r.Deaths() != 0 {
+		t.Errorf("a worker that never started counted as a death")
 	}
 }

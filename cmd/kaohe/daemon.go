@@ -94,7 +94,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 			CPUSeconds: uint64(cfg.Limits.WorkerCPUSeconds), Wall: cfg.Limits.WorkerTimeout}, workers()); err != nil {
 			return nil, err
 		}
-		reader = d.runner.Read
+		reader = d.runner.TryRead
 	}
 	compose, err := composeOptions(cfg, d.form)
 	if err != nil {
