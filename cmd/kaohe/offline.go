@@ -16,6 +16,7 @@ import (
 	"kaohe/consolidate"
 	"kaohe/ingest"
 	"kaohe/internal/atomicfile"
+	"kaohe/pipeline"
 	"kaohe/roster"
 	"kaohe/sandbox"
 	"kaohe/store"
@@ -106,7 +107,7 @@ func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitBad
 	}
 	defer runner.Close()
-	n, changed, err := reprocess(ctx, env, runner.Read)
+	n, changed, err := reprocess(ctx, env, runner.TryRead)
 	if err != nil {
 		fmt.Fprintf(stderr, "kaohe reprocess：%v\n", err)
 		return exitBad
@@ -117,7 +118,7 @@ func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // reprocess re-runs validation and scoring of every stored submission over
 // the archived raw mail, keeping the previous result as history.
-func reprocess(ctx context.Context, env *offlineEnv, read func([]byte, validate.Options) (*validate.Submission, []validate.Finding)) (n, changed int, err error) {
+func reprocess(ctx context.Context, env *offlineEnv, read pipeline.Reader) (n, changed int, err error) {
 	subs, err := env.store.Submissions(ctx, store.SubmissionFilter{})
 	if err != nil {
 		return 0, 0, err
@@ -143,10 +144,15 @@ func reprocess(ctx context.Context, env *offlineEnv, read func([]byte, validate.
 			continue
 		}
 		a := p.Attachments[s.AttachmentIndex]
+		var readErr error
 		rep := assess.Check(a.Data, assess.Options{
 			Validate: validate.Options{Form: env.form, Filename: a.Filename, ReceivedAt: s.ReceivedAt, Cutoff: env.cfg.Campaign.Cutoff,
 				MaxFileSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize},
-			Reader: read,
+			Reader: func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding) {
+				sub, fs, err := read(data, o)
+				readErr = err
+				return sub, fs
+			},
 			Resolve: func(unit string) assess.Agency {
 				ag, known, mismatch := env.roster.Resolve(s.Sender, unit)
 				if !known {
@@ -155,6 +161,10 @@ func reprocess(ctx context.Context, env *offlineEnv, read func([]byte, validate.
 				return assess.Agency{Name: ag.Name, Type: ag.Type, Known: true, Mismatch: mismatch}
 			},
 		})
+		if readErr != nil {
+			// Nothing is replaced by a reading that did not happen.
+			return n, changed, fmt.Errorf("submission %d: %w", s.ID, readErr)
+		}
 		ch, err := env.store.ReplaceReports(ctx, s.ID, rep)
 		if err != nil {
 			return n, changed, err
