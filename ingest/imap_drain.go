@@ -7,7 +7,6 @@ import (
 	"io"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
@@ -86,74 +85,72 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 		}
 		return nil
 	}
-	// Fetched messages wait in pending until Workers of them are there;
-	// then they are handed to the Handler concurrently and, while they are
-	// being handled, the next ones are fetched. A batch is marked and
-	// counted in UID order once it is handled, before the next batch
-	// starts, so the cursor never passes a message that is not done.
+	// Up to Workers fetched messages are handled at once, each on its own
+	// goroutine, while the next ones are fetched. They are retired (marked
+	// done, counted, the cursor moved) strictly in UID order, so the cursor
+	// never passes a message that is not done.
 	type fetched struct {
-		f   Fetched
-		log zerolog.Logger
-		err error
+		f    Fetched
+		log  zerolog.Logger
+		err  error
+		done chan struct{}
 	}
-	var pending, inflight []fetched
-	var running sync.WaitGroup
+	var window []*fetched // launched, not yet retired, in UID order
 	defer func() {
-		// The pass ends early (a broken connection, a cancel): the batch in
-		// hand finishes, and what it stored is remembered as done, to be
+		// The pass ends early (a broken connection, a cancel): the handlers
+		// running finish, and what they stored is remembered as done, to be
 		// marked by the next session, never handed over again.
-		running.Wait()
-		for _, p := range inflight {
+		for _, p := range window {
+			<-p.done
 			if p.err == nil {
 				w.memDone[p.f.UID] = struct{}{}
 				w.pendingMark = append(w.pendingMark, p.f.UID)
 			}
 		}
 	}()
-	finish := func() error {
-		running.Wait()
-		batch := inflight
-		inflight = nil
-		for i, p := range batch {
-			res.offered++
-			if p.err != nil {
-				res.failed++
-				blocked = true
-				p.log.Error().Err(p.err).Msg("handler failed; message left in the mailbox for a retry")
-				continue
-			}
-			// Mark first, then move the cursor: after a crash in between the
-			// message is offered again (the Handler dedups) rather than left
-			// unmarked forever.
-			w.memDone[p.f.UID] = struct{}{}
-			res.done++
-			if err := w.markDone(s, p.log, p.f.UID); err != nil {
-				inflight = batch[i+1:] // still to be remembered as done
+	retire := func() error {
+		p := window[0]
+		<-p.done
+		window = window[1:]
+		res.offered++
+		if p.err != nil {
+			res.failed++
+			blocked = true
+			p.log.Error().Err(p.err).Msg("handler failed; message left in the mailbox for a retry")
+			return nil
+		}
+		// Mark first, then move the cursor: after a crash in between the
+		// message is offered again (the Handler dedups) rather than left
+		// unmarked forever.
+		w.memDone[p.f.UID] = struct{}{}
+		res.done++
+		if err := w.markDone(s, p.log, p.f.UID); err != nil {
+			return err
+		}
+		return advance(p.f.UID)
+	}
+	launch := func(f Fetched, log zerolog.Logger) error {
+		for len(window) >= w.cfg.Workers {
+			if err := retire(); err != nil {
 				return err
 			}
-			if err := advance(p.f.UID); err != nil {
-				inflight = batch[i+1:]
+		}
+		p := &fetched{f: f, log: log, done: make(chan struct{})}
+		window = append(window, p)
+		go func() {
+			defer close(p.done)
+			p.err = w.callHandler(ctx, p.f)
+		}()
+		return nil
+	}
+	// flush retires everything launched so far, in order.
+	flush := func() error {
+		for len(window) > 0 {
+			if err := retire(); err != nil {
 				return err
 			}
 		}
 		return nil
-	}
-	launch := func() {
-		inflight, pending = pending, nil
-		for i := range inflight {
-			running.Go(func() { inflight[i].err = w.callHandler(ctx, inflight[i].f) })
-		}
-	}
-	// flush completes everything fetched so far, in order.
-	flush := func() error {
-		if err := finish(); err != nil {
-			return err
-		}
-		if len(pending) == 0 {
-			return nil
-		}
-		launch()
-		return finish()
 	}
 	// skip moves the cursor over a message that needs no handling, after
 	// the messages before it are done.
@@ -242,12 +239,8 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 					f.Header = head
 				}
 			}
-			pending = append(pending, fetched{f: f, log: log})
-			if len(pending) >= w.cfg.Workers {
-				if err := finish(); err != nil {
-					return res, err
-				}
-				launch()
+			if err := launch(f, log); err != nil {
+				return res, err
 			}
 		}
 	}
