@@ -142,9 +142,10 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 // workers is how many workbook readers run at once: one per core.
 func workers() int { return runtime.GOMAXPROCS(0) }
 
-// inFlight is how many messages are handled at once: twice the readers, so
-// that while some wait for a disk sync or a reader, others keep the cores busy.
-func inFlight() int { return 2 * workers() }
+// inFlight is how many messages are handled at once: three per reader, so
+// that while some wait for a disk sync or a reader, others keep the cores
+// busy (measured: 2× 156–203, 3× 188–220, 4× 183–219 msgs/s).
+func inFlight() int { return 3 * workers() }
 
 // mailboxConfig is the IMAP side of the configuration.
 func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) ingest.MailboxConfig {
