@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"io/fs"
 	texttemplate "text/template"
 )
@@ -79,27 +80,30 @@ func (r renderer) source(name string) ([]byte, error) {
 }
 
 func (r renderer) text(name string, data any) (string, error) {
-	src, err := r.source(name)
-	if err != nil {
-		return "", err
-	}
-	t, err := texttemplate.New(name).Option("missingkey=error").Funcs(texttemplate.FuncMap{"inc": inc}).Parse(string(src))
-	if err != nil {
-		return "", fmt.Errorf("template %s: %w", name, err)
-	}
-	var b bytes.Buffer
-	if err := t.Execute(&b, data); err != nil {
-		return "", fmt.Errorf("render %s: %w", name, err)
-	}
-	return b.String(), nil
+	return r.render(name, data, func(src string) (executor, error) {
+		return texttemplate.New(name).Option("missingkey=error").Funcs(texttemplate.FuncMap{"inc": inc}).Parse(src)
+	})
 }
 
 func (r renderer) html(name string, data any) (string, error) {
+	return r.render(name, data, func(src string) (executor, error) {
+		return htmltemplate.New(name).Option("missingkey=error").Funcs(htmltemplate.FuncMap{"inc": inc}).Parse(src)
+	})
+}
+
+// executor is a parsed text or HTML template.
+type executor interface {
+	Execute(w io.Writer, data any) error
+}
+
+// render parses the template called name (built in or overridden) with
+// parse and executes it on data.
+func (r renderer) render(name string, data any, parse func(src string) (executor, error)) (string, error) {
 	src, err := r.source(name)
 	if err != nil {
 		return "", err
 	}
-	t, err := htmltemplate.New(name).Option("missingkey=error").Funcs(htmltemplate.FuncMap{"inc": inc}).Parse(string(src))
+	t, err := parse(string(src))
 	if err != nil {
 		return "", fmt.Errorf("template %s: %w", name, err)
 	}
