@@ -77,6 +77,9 @@ func newLogger(c config.Log, w io.Writer) zerolog.Logger {
 			}
 		}
 	}
+	// Messages are handled concurrently: writes must not interleave, whatever
+	// the writer is.
+	w = zerolog.SyncWriter(w)
 	if console {
 		w = zerolog.ConsoleWriter{Out: w, TimeFormat: "15:04:05"}
 	}
