@@ -101,11 +101,7 @@ func TestCrashLoop(t *testing.T) {
 	t.Logf("crash loop seed %d (set KAOHE_CRASH_SEED to repeat)", seed)
 	rng := rand.New(rand.NewPCG(seed, 1))
 
-	srv, err := mailserver.Start(mailserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startMail(t)
 	dataDir := t.TempDir()
 	env := testEnv(t, srv, dataDir)
 	env["KAOHE_HTTP_LISTEN"] = ""

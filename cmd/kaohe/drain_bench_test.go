@@ -13,7 +13,6 @@ import (
 
 	"kaohe/config"
 	"kaohe/demo"
-	"kaohe/internal/mailserver"
 	"kaohe/internal/sample"
 	"kaohe/templates"
 )
@@ -32,11 +31,8 @@ func BenchmarkDrain(b *testing.B) {
 }
 
 func benchmarkDrain(b *testing.B, inProcess bool) {
-	srv, err := mailserver.Start(mailserver.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startMail(b)
+	var err error
 	srv.AddUser(demo.Office, "pw")
 	ags := sample.RandomAgencies(100, 1)
 	var roster strings.Builder

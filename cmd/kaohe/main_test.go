@@ -7,6 +7,7 @@ import (
 	"syscall"
 	"testing"
 
+	"kaohe/internal/mailserver"
 	"kaohe/sandbox"
 )
 
@@ -27,3 +28,14 @@ func TestMain(m *testing.M) {
 }
 
 func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o644) }
+
+// startMail starts the in-process mail system for one test.
+func startMail(t testing.TB) *mailserver.Server {
+	t.Helper()
+	srv, err := mailserver.Start(mailserver.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	return srv
+}

@@ -14,18 +14,13 @@ import (
 
 	"kaohe/consolidate"
 	"kaohe/demo"
-	"kaohe/internal/mailserver"
 )
 
 // filledDataDir runs the daemon once over two agencies' forms and returns
 // its data folder (the environment stays set for the test).
 func filledDataDir(t *testing.T) string {
 	t.Helper()
-	srv, err := mailserver.Start(mailserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Close() })
+	srv := startMail(t)
 	dataDir := t.TempDir()
 	setEnv(t, testEnv(t, srv, dataDir))
 	at := time.Date(2021, 12, 20, 10, 0, 0, 0, time.UTC)

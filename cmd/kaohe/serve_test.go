@@ -69,11 +69,7 @@ func setEnv(t *testing.T, env map[string]string) {
 }
 
 func TestServeOnceDrainsAndReplies(t *testing.T) {
-	srv, err := mailserver.Start(mailserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startMail(t)
 	dataDir := t.TempDir()
 	setEnv(t, testEnv(t, srv, dataDir))
 	t.Setenv("KAOHE_IMAP_SENT_FOLDER", "已发送")
@@ -144,11 +140,7 @@ func freePort(t *testing.T) string {
 }
 
 func TestServeHealthAndMetrics(t *testing.T) {
-	srv, err := mailserver.Start(mailserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startMail(t)
 	env := testEnv(t, srv, t.TempDir())
 	listen := freePort(t)
 	env["KAOHE_HTTP_LISTEN"] = listen
@@ -221,11 +213,7 @@ func countMailbox(t *testing.T, addr, user, mailbox string) uint32 {
 }
 
 func TestServeCheckConfig(t *testing.T) {
-	srv, err := mailserver.Start(mailserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startMail(t)
 	setEnv(t, testEnv(t, srv, t.TempDir()))
 	var out bytes.Buffer
 	if code := run(context.Background(), []string{"serve", "--check-config"}, &out, io.Discard); code != exitOK {
@@ -246,11 +234,7 @@ func TestServeCheckConfig(t *testing.T) {
 // TestMailboxAlert: when the mailbox stays unreachable, staff get one
 // notice, not one per attempt.
 func TestMailboxAlert(t *testing.T) {
-	srv, err := mailserver.Start(mailserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startMail(t)
 	env := testEnv(t, srv, t.TempDir())
 	env["KAOHE_IMAP_ADDR"] = freePort(t) // nothing listens there
 	env["KAOHE_HTTP_MAILBOX_ALERT_AFTER"] = "1s"
@@ -286,11 +270,7 @@ func TestMailboxAlert(t *testing.T) {
 // processed or answered twice. A second daemon on the same data folder is
 // refused while the first runs.
 func TestUIDValidityResetAndSecondDaemon(t *testing.T) {
-	srv, err := mailserver.Start(mailserver.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := startMail(t)
 	dataDir := t.TempDir()
 	setEnv(t, testEnv(t, srv, dataDir))
 	at := time.Date(2021, 12, 20, 10, 0, 0, 0, time.UTC)
