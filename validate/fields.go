@@ -229,6 +229,7 @@ func (r *reader) percentFormatted(p pos) bool {
 	if s, ok := r.g.cover[p]; ok {
 		p = pos{s.r1, s.c1}
 	}
+	r.restoreStyles()
 	idx, err := r.f.GetCellStyle(r.g.sheet, p.name())
 	if err != nil || idx <= 0 {
 		return false
@@ -241,4 +242,17 @@ func (r *reader) percentFormatted(p pos) bool {
 		return true
 	}
 	return st.CustomNumFmt != nil && strings.Contains(*st.CustomNumFmt, "%")
+}
+
+// restoreStyles hands the styles slim set aside back to excelize, which
+// parses them on its next look at a style.
+func (r *reader) restoreStyles() {
+	if r.setAsideStyles == nil {
+		return
+	}
+	if b := inflate(r.setAsideStyles); b != nil {
+		r.f.Pkg.Store(stylesPart, b)
+		r.f.Styles = nil
+	}
+	r.setAsideStyles = nil
 }

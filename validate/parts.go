@@ -100,7 +100,7 @@ func rawMerges(x []byte) []string {
 // mayHavePictures reports whether a sheet can have pictures: a drawing, or
 // cell images (Excel's picture in cell, WPS's DISPIMG).
 func mayHavePictures(f *excelize.File, x []byte) bool {
-	if x == nil || bytes.Contains(x, []byte("drawing")) || bytes.Contains(x, []byte("vm=")) {
+	if x == nil || hasElement(x, "drawing") || bytes.Contains(x, []byte(" vm=")) {
 		return true
 	}
 	found := false
@@ -114,4 +114,28 @@ func mayHavePictures(f *excelize.File, x []byte) bool {
 		return true
 	})
 	return found
+}
+
+// hasElement reports whether the XML may have an element of the local name,
+// with or without a namespace prefix. A namespace URI that merely contains
+// the name (LibreOffice declares …/drawingml/… on every sheet) does not
+// count, since only an element opening '<' or a prefix ':' before the name
+// and a delimiter after it do.
+func hasElement(x []byte, local string) bool {
+	name := []byte(local)
+	for i := 0; ; {
+		j := bytes.Index(x[i:], name)
+		if j < 0 {
+			return false
+		}
+		at := i + j
+		end := at + len(name)
+		if at > 0 && (x[at-1] == '<' || x[at-1] == ':') && end < len(x) {
+			switch x[end] {
+			case ' ', '\t', '\r', '\n', '/', '>':
+				return true
+			}
+		}
+		i = end
+	}
 }

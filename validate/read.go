@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"archive/zip"
 	"bytes"
 	"errors"
 	"fmt"
@@ -58,7 +59,8 @@ func Read(data []byte, opts Options) (sub *Submission, findings []Finding) {
 	if f := sniff(data, lim, opts.Filename); f != nil {
 		return nil, []Finding{*f}
 	}
-	xf, err := excelize.OpenReader(bytes.NewReader(slim(data)), excelize.Options{
+	sl := slim(data)
+	xf, err := excelize.OpenReader(bytes.NewReader(sl.data), excelize.Options{
 		RawCellValue:      true,
 		UnzipSizeLimit:    lim.unzip,
 		UnzipXMLSizeLimit: lim.unzip, // parts never spill to temp files; sniff bounded them
@@ -68,7 +70,7 @@ func Read(data []byte, opts Options) (sub *Submission, findings []Finding) {
 		return nil, []Finding{openError(err)}
 	}
 	defer xf.Close()
-	r := &reader{f: xf, form: opts.Form, opts: opts, calcBudget: maxCalcs}
+	r := &reader{f: xf, form: opts.Form, opts: opts, calcBudget: maxCalcs, setAsideStyles: sl.styles}
 	if props, err := xf.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		r.date1904 = *props.Date1904
 	}
@@ -100,6 +102,9 @@ type reader struct {
 	opts       Options
 	date1904   bool
 	calcBudget int
+	// setAsideStyles is the styles part slim kept out of excelize's open,
+	// until a cell's number format is needed.
+	setAsideStyles *zip.File
 	// hasFormulas is false when the sheet's XML has no formula at all, so
 	// empty cells need no look-up of a formula without cached value.
 	hasFormulas bool

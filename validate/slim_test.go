@@ -3,40 +3,61 @@ package validate
 import (
 	"archive/zip"
 	"bytes"
+	"io"
 	"os"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
 )
 
-func TestSlimDropsOnlyTheTheme(t *testing.T) {
+func TestSlimKeepsOnlyWhatValuesNeed(t *testing.T) {
 	data, err := os.ReadFile("testdata/official.xlsx")
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := func(b []byte) map[string]bool {
+	parts := func(b []byte) map[string][]byte {
 		zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := map[string]bool{}
+		out := map[string][]byte{}
 		for _, f := range zr.File {
-			out[f.Name] = true
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[f.Name], _ = io.ReadAll(rc)
+			rc.Close()
 		}
 		return out
 	}
-	before, after := names(data), names(slim(data))
-	if !before["xl/theme/theme1.xml"] || after["xl/theme/theme1.xml"] {
-		t.Fatalf("theme before %v after %v", before["xl/theme/theme1.xml"], after["xl/theme/theme1.xml"])
+	before := parts(data)
+	sl := slim(data)
+	after := parts(sl.data)
+	for _, gone := range []string{"xl/theme/theme1.xml", "xl/styles.xml", "docProps/app.xml", "docProps/core.xml"} {
+		if before[gone] == nil {
+			t.Fatalf("testdata lacks %s", gone)
+		}
+		if after[gone] != nil {
+			t.Errorf("%s kept", gone)
+		}
 	}
-	if len(after) != len(before)-1 {
+	if !bytes.Equal(inflate(sl.styles), before["xl/styles.xml"]) {
+		t.Error("the styles set aside differ from the workbook's")
+	}
+	for name, b := range after {
+		if !bytes.Equal(b, before[name]) {
+			t.Errorf("%s changed", name)
+		}
+	}
+	if len(after) != len(before)-4 {
 		t.Errorf("%d parts left of %d", len(after), len(before))
 	}
-	// A workbook without a theme, or no zip at all, comes back as it is.
-	if got := slim(slim(data)); len(got) != len(slim(data)) {
+	// Nothing left to drop, or no zip at all: the workbook comes back as it is.
+	if again := slim(sl.data); !bytes.Equal(again.data, sl.data) || again.styles != nil {
 		t.Error("slimming twice changed the workbook")
 	}
-	if got := slim([]byte("not a zip")); string(got) != "not a zip" {
+	if got := slim([]byte("not a zip")); string(got.data) != "not a zip" || got.styles != nil {
 		t.Error("slim changed a non-zip")
 	}
 }
@@ -60,5 +81,27 @@ func TestRightOfSelfFree(t *testing.T) {
 	f.Close()
 	if sub, _ := Read(buf.Bytes(), opts2021()); sub == nil || sub.RightOfSelfFree {
 		t.Error("a note right of 自评分 was not noticed")
+	}
+}
+
+func TestHasElement(t *testing.T) {
+	cases := []struct {
+		xml  string
+		want bool
+	}{
+		{`<worksheet><drawing r:id="rId1"/></worksheet>`, true},
+		{`<x:worksheet><x:drawing r:id="rId1"/></x:worksheet>`, true},
+		{`<worksheet><drawing/></worksheet>`, true},
+		{`<worksheet><legacyDrawing r:id="rId2"/></worksheet>`, false},
+		// LibreOffice declares the DrawingML namespace on every sheet.
+		{`<worksheet xmlns:xdr="http://schemas.openxmlformats.org/drawingml/2006/spreadsheetDrawing"><sheetData/></worksheet>`, false},
+		{`<worksheet><c><v>drawing</v></c></worksheet>`, false},
+		{`drawing`, false},
+		{`<drawing`, false},
+	}
+	for _, c := range cases {
+		if got := hasElement([]byte(c.xml), "drawing"); got != c.want {
+			t.Errorf("%s: %v, want %v", c.xml, got, c.want)
+		}
 	}
 }
