@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"io"
 	"strings"
+	"sync"
 )
 
 // slimmed is a workbook ready for reading values: the parts a reader of
@@ -48,15 +49,21 @@ func slim(data []byte) slimmed {
 		return unchanged
 	}
 	found := false
+	size := len(data) // the stored shared strings can make the copy larger
 	for _, f := range zr.File {
 		found = found || droppable(f.Name) || f.Name == stylesPart || isSharedStrings(f.Name)
+		if isSharedStrings(f.Name) && f.UncompressedSize64 < 1<<30 {
+			size += int(f.UncompressedSize64)
+		}
 	}
 	if !found {
 		return unchanged
 	}
 	var out slimmed
 	var buf bytes.Buffer
-	buf.Grow(len(data))
+	buf.Grow(size)
+	copyBuf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(copyBuf)
 	zw := zip.NewWriter(&buf)
 	for _, f := range zr.File {
 		if droppable(f.Name) {
@@ -92,7 +99,7 @@ func slim(data []byte) slimmed {
 		if err != nil {
 			return unchanged
 		}
-		if _, err := io.Copy(w, rc); err != nil {
+		if _, err := io.CopyBuffer(w, rc, *copyBuf); err != nil {
 			return unchanged
 		}
 	}
@@ -134,6 +141,10 @@ func stripRunProperties(x []byte) []byte {
 	}
 	return append(out, x...)
 }
+
+// copyBuffers spare each copy of a part its own 32 KB buffer: the zip
+// writer offers io.Copy no shortcut.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // droppable reports whether a part is of no use to a reader of values.
 func droppable(name string) bool {
