@@ -260,6 +260,7 @@ func (r *Runner) startLocked() error {
 		envWorker+"="+workerValue,
 		envMemory+"="+strconv.FormatInt(r.limits.Memory, 10),
 		envCPU+"="+strconv.FormatUint(r.limits.CPUSeconds, 10),
+		"GOMAXPROCS=1",
 	)
 	r.stderr = &headBuffer{max: 2048}
 	cmd.Stderr = r.stderr
