@@ -296,6 +296,15 @@ func TestTemplateOverride(t *testing.T) {
 	if !strings.Contains(pm.html, "超过标准分") {
 		t.Error("html lost the built-in template")
 	}
+	// Templates are parsed once, yet an override edited while the daemon
+	// runs takes effect with the next mail.
+	opts.Templates = fstest.MapFS{"receipt.txt.tmpl": {Data: []byte("改过的回执 {{.Greeting}}")}}
+	if m, err = Compose(testIncoming(t), opts); err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.TrimSpace(parseMail(t, m.Raw).text); text != "改过的回执 朝阳区代办处" {
+		t.Errorf("edited override: text = %q", text)
+	}
 	bad := fstest.MapFS{"receipt.html.tmpl": {Data: []byte("{{.Nope")}}
 	if err := CheckTemplates(bad); err == nil {
 		t.Error("CheckTemplates accepted a broken override")

@@ -8,6 +8,7 @@ import (
 	htmltemplate "html/template"
 	"io"
 	"io/fs"
+	"sync"
 	texttemplate "text/template"
 )
 
@@ -103,7 +104,7 @@ func (r renderer) render(name string, data any, parse func(src string) (executor
 	if err != nil {
 		return "", err
 	}
-	t, err := parse(string(src))
+	t, err := parsedTemplates.get(name, string(src), parse)
 	if err != nil {
 		return "", fmt.Errorf("template %s: %w", name, err)
 	}
@@ -112,6 +113,44 @@ func (r renderer) render(name string, data any, parse func(src string) (executor
 		return "", fmt.Errorf("render %s: %w", name, err)
 	}
 	return b.String(), nil
+}
+
+// templateCache keeps parsed templates by name and source, so that a
+// template is parsed once, yet an override staff edit while the daemon runs
+// takes effect with the next mail (its new source is a new key). Parsed
+// templates are safe to execute concurrently.
+type templateCache struct {
+	mu sync.Mutex
+	m  map[templateKey]executor
+}
+
+type templateKey struct{ name, src string }
+
+// maxCachedTemplates bounds the cache should an override be edited over
+// and over: past it, the cache starts afresh.
+const maxCachedTemplates = 64
+
+var parsedTemplates = &templateCache{m: map[templateKey]executor{}}
+
+func (c *templateCache) get(name, src string, parse func(string) (executor, error)) (executor, error) {
+	key := templateKey{name, src}
+	c.mu.Lock()
+	t, ok := c.m[key]
+	c.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	t, err := parse(src)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	if len(c.m) >= maxCachedTemplates {
+		clear(c.m)
+	}
+	c.m[key] = t
+	c.mu.Unlock()
+	return t, nil
 }
 
 // plainHTML is the HTML alternative of a kind that has only a text
