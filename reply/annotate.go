@@ -86,6 +86,7 @@ type annotator struct {
 	// insertedAt is the column number where a column was inserted, 0 when
 	// none was: finding cells at or right of it move one column right.
 	insertedAt int
+	derived    map[derivedStyle]int
 }
 
 // selfColumn is the column number of 自评分: the submission's, else the
@@ -212,7 +213,11 @@ func (a *annotator) copyStyle(fromCol string, row int, to string) {
 // verifiedStyle gives a 核定分 cell the look of the self-score cell from,
 // with a light green fill, and red bold figures when the score changed.
 func (a *annotator) verifiedStyle(from, to string, changed bool) {
-	a.restyle(from, to, func(st *excelize.Style) {
+	variant := "verified"
+	if changed {
+		variant = "verified-changed"
+	}
+	a.restyle(from, to, variant, func(st *excelize.Style) {
 		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fillVerified}}
 		if changed {
 			font := excelize.Font{}
@@ -225,20 +230,39 @@ func (a *annotator) verifiedStyle(from, to string, changed bool) {
 	})
 }
 
-// restyle sets on cell to the style of cell from, changed by mutate.
-func (a *annotator) restyle(from, to string, mutate func(*excelize.Style)) {
-	st := &excelize.Style{}
-	if id, err := a.f.GetCellStyle(a.sheet, from); err == nil {
-		if s, err := a.f.GetStyle(id); err == nil && s != nil {
-			st = s
-		}
-	}
-	mutate(st)
-	id, err := a.f.NewStyle(st)
+// restyle sets on cell to the style of cell from, changed by mutate; variant
+// names the change. Most cells share a handful of styles, so each derived
+// style is made once per source style and variant.
+func (a *annotator) restyle(from, to, variant string, mutate func(*excelize.Style)) {
+	fromID, err := a.f.GetCellStyle(a.sheet, from)
 	if err != nil {
-		return
+		fromID = -1 // unknown: derived from the default style
+	}
+	key := derivedStyle{fromID, variant}
+	id, ok := a.derived[key]
+	if !ok {
+		st := &excelize.Style{}
+		if fromID >= 0 {
+			if s, err := a.f.GetStyle(fromID); err == nil && s != nil {
+				st = s
+			}
+		}
+		mutate(st)
+		if id, err = a.f.NewStyle(st); err != nil {
+			return
+		}
+		if a.derived == nil {
+			a.derived = map[derivedStyle]int{}
+		}
+		a.derived[key] = id
 	}
 	_ = a.f.SetCellStyle(a.sheet, to, to, id)
+}
+
+// derivedStyle is a source style and the change made to it.
+type derivedStyle struct {
+	from    int
+	variant string
 }
 
 // shift moves a cell reference of the original sheet to where it is after
@@ -343,7 +367,7 @@ func commentText(c excelize.Comment) string {
 // fill gives the cell a solid fill, keeping its font, border and number
 // format.
 func (a *annotator) fill(cell, color string) {
-	a.restyle(cell, cell, func(st *excelize.Style) {
+	a.restyle(cell, cell, "fill-"+color, func(st *excelize.Style) {
 		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}
 	})
 }

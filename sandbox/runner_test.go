@@ -23,8 +23,10 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+var form2021 = templates.MustLoad(2021)
+
 func opts() validate.Options {
-	return validate.Options{Form: templates.MustLoad(2021), Filename: "x.xlsx"}
+	return validate.Options{Form: form2021, Filename: "x.xlsx"}
 }
 
 func hasCode(fs []validate.Finding, c validate.Code) bool {
