@@ -105,3 +105,50 @@ func TestHasElement(t *testing.T) {
 		}
 	}
 }
+
+func TestStripRunProperties(t *testing.T) {
+	cases := []struct{ in, want string }{
+		{`<sst><si><r><rPr><b val="true"/><sz val="18"/></rPr><t>2021</t></r><r><rPr><rFont val="宋体"/></rPr><t>年度</t></r></si></sst>`,
+			`<sst><si><r><t>2021</t></r><r><t>年度</t></r></si></sst>`},
+		{`<sst><si><t>no runs</t></si></sst>`, `<sst><si><t>no runs</t></si></sst>`},
+		// An empty element is valid and left alone.
+		{`<sst><si><r><rPr/><t>a</t></r></si></sst>`, `<sst><si><r><rPr/><t>a</t></r></si></sst>`},
+		// Within a comment or CDATA "<rPr>" is text: such a table is left as it is.
+		{`<sst><!-- <rPr> --><si><r><rPr><b/></rPr><t>a</t></r></si></sst>`, `<sst><!-- <rPr> --><si><r><rPr><b/></rPr><t>a</t></r></si></sst>`},
+		{`<sst><si><t><![CDATA[<rPr>]]></t></si><si><r><rPr><b/></rPr><t>a</t></r></si></sst>`, `<sst><si><t><![CDATA[<rPr>]]></t></si><si><r><rPr><b/></rPr><t>a</t></r></si></sst>`},
+		// An unclosed element stays: excelize reports the broken table.
+		{`<sst><si><r><rPr><b/><t>a</t></r></si></sst>`, `<sst><si><r><rPr><b/><t>a</t></r></si></sst>`},
+	}
+	for _, c := range cases {
+		if got := string(stripRunProperties([]byte(c.in))); got != c.want {
+			t.Errorf("%s\n got %s\nwant %s", c.in, got, c.want)
+		}
+	}
+}
+
+// The LibreOffice-saved form, whose shared strings carry run formatting,
+// reads the same values as the form it was converted from.
+func TestLibreOfficeFormReadsLikeItsSource(t *testing.T) {
+	o := opts2021()
+	read := func(name string) *Submission {
+		sub, fs := Read(readTestdata(t, name), o)
+		if sub == nil {
+			t.Fatalf("%s: %+v", name, fs)
+		}
+		return sub
+	}
+	lo, src := read("libreoffice.xlsx"), read("official.xlsx")
+	if lo.Year != 2021 {
+		t.Errorf("year %d: the title's rich text was not read", lo.Year)
+	}
+	for id, want := range src.Scores {
+		if got := lo.Scores[id]; got.Raw != want.Raw || got.Value != want.Value {
+			t.Errorf("%s: %q, want %q", id, got.Raw, want.Raw)
+		}
+	}
+	for id, want := range src.Fields {
+		if got := lo.Fields[id]; got.Raw != want.Raw && !want.IsDate {
+			t.Errorf("field %s: %q, want %q", id, got.Raw, want.Raw)
+		}
+	}
+}
