@@ -260,6 +260,10 @@ func (r *Runner) startLocked() error {
 		envWorker+"="+workerValue,
 		envMemory+"="+strconv.FormatInt(r.limits.Memory, 10),
 		envCPU+"="+strconv.FormatUint(r.limits.CPUSeconds, 10),
+		// A worker reads one workbook at a time and there is one worker per
+		// core: more threads per worker only contend with the daemon and
+		// the other workers (measured: about 1 ms less CPU per message).
+		// Last in the list, so it wins over an inherited GOMAXPROCS.
 		"GOMAXPROCS=1",
 	)
 	r.stderr = &headBuffer{max: 2048}

@@ -73,6 +73,43 @@ func FuzzReadSheetXML(f *testing.F) {
 	})
 }
 
+// FuzzReadSharedStrings fuzzes the shared-string table, which slim
+// rewrites before excelize decodes it, inside the LibreOffice-saved form,
+// seeded with the tables of testdata/. Whatever the table holds, Read must
+// not panic, and removing run formatting never adds bytes.
+func FuzzReadSharedStrings(f *testing.F) {
+	var pkg []byte
+	for _, name := range []string{"libreoffice.xlsx", "official.xlsx", "retyped.xlsx"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		if pkg == nil {
+			pkg = data
+		}
+		if x := partOf(data, "xl/sharedStrings.xml"); x != nil {
+			f.Add(x)
+		}
+	}
+	f.Add([]byte(`<sst><si><r><rPr><b/></rPr><t>考核单位：</t></r></si><!-- <rPr> --></sst>`))
+	o := opts2021()
+	f.Fuzz(func(t *testing.T, sst []byte) {
+		data := replacePart(t, pkg, "xl/sharedStrings.xml", func(w io.Writer) { w.Write(sst) }, 0)
+		sub, fs := Read(data, o)
+		for _, fd := range fs {
+			if fd.Message == panicMessage {
+				t.Fatalf("Read panicked")
+			}
+		}
+		if sub == nil && len(fs) != 1 {
+			t.Fatalf("no submission and findings %+v", fs)
+		}
+		if stripped := stripRunProperties(sst); len(stripped) > len(sst) {
+			t.Fatalf("stripping grew the table from %d to %d bytes", len(sst), len(stripped))
+		}
+	})
+}
+
 // partOf returns one part of a zip package, nil when missing.
 func partOf(data []byte, name string) []byte {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
