@@ -7,13 +7,16 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 fuzztime="${1:-20s}"
+# Minimizing each new input may take a minute by default (many runs of a
+# workbook read): within a short budget the fuzzer would do little else.
+minimizetime="${FUZZ_MINIMIZE_TIME:-2s}"
 found=()
 targets=$(grep -rl --include='*_test.go' -E '^func Fuzz[A-Za-z0-9_]+\(f \*testing\.F\)' . | sort)
 for file in $targets; do
   pkg="./$(dirname "${file#./}")"
   for name in $(grep -oE '^func Fuzz[A-Za-z0-9_]+' "$file" | sed 's/^func //'); do
     echo "== fuzz $pkg $name for $fuzztime"
-    if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" "$pkg"; then
+    if ! go test -run '^$' -fuzz "^${name}\$" -fuzztime "$fuzztime" -fuzzminimizetime "$minimizetime" "$pkg"; then
       found+=("$pkg $name")
     fi
   done
