@@ -4,8 +4,10 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -137,7 +139,7 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 
 	res, err := p.safeProcess(ctx, rec, parsed, m)
 	if err == nil {
-		err = p.store.SaveResult(ctx, res)
+		err = p.save(ctx, &res)
 	}
 	if err != nil {
 		return p.failed(ctx, rec, err, log)
@@ -222,13 +224,28 @@ func (p *Pipeline) tooLarge(ctx context.Context, m ingest.Fetched, log zerolog.L
 			res.Outcome = OutcomeTooLarge
 		}
 	}
-	if err := p.store.SaveResult(ctx, res); err != nil {
+	if err := p.save(ctx, &res); err != nil {
 		return fmt.Errorf("save: %w", err)
 	}
 	p.cfg.Metrics.Message(res.Outcome)
 	p.handled.Add(1)
 	log.Warn().Int64("size", m.Size).Int("replies", len(res.Outbox)).Msg("message above the size limit: not read, kept for staff")
 	return nil
+}
+
+// save stores res. When the store finds its reply over the recipient's
+// cap (another message to the same address was saved meanwhile), the reply
+// is dropped and the message counts as rate_limited, as if the cap had been
+// met when it was checked.
+func (p *Pipeline) save(ctx context.Context, res *store.Result) error {
+	err := p.store.SaveResult(ctx, *res)
+	if !errors.Is(err, store.ErrReplyCapped) {
+		return err
+	}
+	res.Outbox = slices.DeleteFunc(res.Outbox, func(m store.OutgoingMail) bool { return m.Kind == store.KindReply })
+	res.Outcome = OutcomeRateLimited
+	res.ReplyCap = store.ReplyCap{}
+	return p.store.SaveResult(ctx, *res)
 }
 
 func (p *Pipeline) onTime(received time.Time) bool {

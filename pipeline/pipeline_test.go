@@ -301,6 +301,60 @@ func TestRateLimitPerSender(t *testing.T) {
 	}
 }
 
+// Messages from one sender handled at once cannot together pass the cap:
+// all of them are past the early check before any result is saved, and the
+// store's check in the saving transaction holds the line.
+func TestRateLimitHoldsForConcurrentMessages(t *testing.T) {
+	const n, limit = 8, 3
+	arrived := make(chan struct{}, n)
+	allIn := make(chan struct{})
+	go func() {
+		for range n {
+			<-arrived
+		}
+		close(allIn)
+	}()
+	f := newFixture(t, func(c *Config) {
+		c.RepliesPerSenderPerHour = limit
+		c.Reader = func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
+			arrived <- struct{}{}
+			<-allIn // every message is read, none answered yet
+			return InProcess(data, o)
+		}
+	})
+	errs := make(chan error, n)
+	for i := range n {
+		raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: fmt.Sprintf("c%d@x", i), attachment: f.good}.raw()
+		go func() {
+			errs <- f.p.Handle(f.ctx, ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: uint32(i + 1), InternalDate: received, Size: int64(len(raw)), Raw: raw})
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := len(f.outbox()); got != limit {
+		t.Errorf("%d replies queued, want %d", got, limit)
+	}
+	msgs, err := f.st.Messages(f.ctx, store.MessageFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outcomes := map[string]int{}
+	for _, m := range msgs {
+		outcomes[m.Outcome]++
+	}
+	if outcomes[OutcomeProcessed] != limit || outcomes[OutcomeRateLimited] != n-limit {
+		t.Errorf("outcomes %v, want %d processed and %d rate_limited", outcomes, limit, n-limit)
+	}
+	// Every form is kept whatever happened to its reply.
+	subs, _ := f.st.Submissions(f.ctx, store.SubmissionFilter{})
+	if len(subs) != n {
+		t.Errorf("%d submissions stored, want %d", len(subs), n)
+	}
+}
+
 func TestUnknownSendersWithoutReply(t *testing.T) {
 	f := newFixture(t, func(c *Config) { c.ReplyUnknownSenders = false })
 	stranger, _ := sample.Workbook(testForm, sample.Good("某街道工会", false))

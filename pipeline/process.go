@@ -93,7 +93,11 @@ func (p *Pipeline) answer(ctx context.Context, res *store.Result, rec store.Mess
 		return nil
 	}
 	if p.cfg.RepliesPerSenderPerHour > 0 {
-		n, err := p.store.QueuedCountSince(ctx, to, p.cfg.Now().Add(-time.Hour))
+		// Checked here so that a capped reply is not composed, and again
+		// by the store when the result is saved (ReplyCap), where messages
+		// handled at once cannot together pass it.
+		since := p.cfg.Now().Add(-time.Hour)
+		n, err := p.store.QueuedCountSince(ctx, to, since)
 		if err != nil {
 			return err
 		}
@@ -101,6 +105,7 @@ func (p *Pipeline) answer(ctx context.Context, res *store.Result, rec store.Mess
 			res.Outcome = OutcomeRateLimited
 			return nil
 		}
+		res.ReplyCap = store.ReplyCap{Max: p.cfg.RepliesPerSenderPerHour, Since: since}
 	}
 	in := reply.Incoming{
 		MessageID: parsed.MessageID, References: parsed.References, InReplyTo: splitIDs(parsed.InReplyTo),

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"kaohe/assess"
 )
@@ -27,7 +28,21 @@ type Result struct {
 	OnTime      bool   // received before the cut-off
 	Attachments []AttachmentResult
 	Outbox      []OutgoingMail
+	// ReplyCap, when Max > 0, bounds the mail an address may have queued
+	// since Since, for the replies (KindReply) of this result. SaveResult checks it in its transaction,
+	// so that messages handled at once cannot together pass it.
+	ReplyCap ReplyCap
 }
+
+// ReplyCap is at most Max mails to one address queued since Since.
+type ReplyCap struct {
+	Max   int
+	Since time.Time
+}
+
+// ErrReplyCapped is returned by SaveResult, which then stores nothing, when
+// a reply of the result would exceed its ReplyCap.
+var ErrReplyCapped = errors.New("the recipient has had its replies for now")
 
 // AttachmentResult is one attachment of the message. An attachment with a
 // Report (a workbook that held a form, or one that could not be read)
@@ -96,6 +111,9 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 		if done != 0 {
 			return ErrAlreadyDone
 		}
+		if err := checkReplyCap(ctx, tx, r); err != nil {
+			return err
+		}
 		ins := s.ins.in(ctx, tx)
 		for i, a := range r.Attachments {
 			var attID int64
@@ -138,11 +156,44 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 			r.Outcome, r.Agency, boolInt(r.OnTime), now, r.MessageID)
 		return err
 	})
-	if errors.Is(err, ErrAlreadyDone) {
-		return ErrAlreadyDone
+	if errors.Is(err, ErrAlreadyDone) || errors.Is(err, ErrReplyCapped) {
+		return err
 	}
 	if err != nil {
 		return fmt.Errorf("save result: %w", err)
+	}
+	return nil
+}
+
+// checkReplyCap returns ErrReplyCapped when a reply of r would exceed its
+// cap, counting what the outbox holds and the result's own replies.
+func checkReplyCap(ctx context.Context, tx *sql.Tx, r Result) error {
+	if r.ReplyCap.Max <= 0 {
+		return nil
+	}
+	mine := map[string]int{}
+	for _, m := range r.Outbox {
+		if m.Kind != KindReply {
+			continue
+		}
+		mine[m.To]++
+		if mine[m.To] > 1 {
+			continue // counted with the first
+		}
+		var queued int
+		// Every mail queued to the address counts, as in QueuedCountSince:
+		// the cap protects the recipient's mailbox.
+		err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND created_at >= ?",
+			m.To, ms(r.ReplyCap.Since)).Scan(&queued)
+		if err != nil {
+			return fmt.Errorf("count replies: %w", err)
+		}
+		mine[m.To] += queued
+	}
+	for _, n := range mine {
+		if n > r.ReplyCap.Max {
+			return ErrReplyCapped
+		}
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -266,5 +267,53 @@ func TestReplaceReportsKeepsHistory(t *testing.T) {
 	}
 	if _, err := s.ReplaceReports(ctx, 999, fixed); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("replace of a missing submission: %v", err)
+	}
+}
+
+// The reply cap is checked inside the saving transaction: a result whose
+// reply would exceed it stores nothing and says so; replies to another
+// address, and results without a reply, are not held back.
+func TestSaveResultReplyCap(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := newClock()
+	s := openTest(t, "", clk)
+	capped := ReplyCap{Max: 2, Since: clk.Now().Add(-time.Hour)}
+	save := func(msgID string, to string, withReply bool) (Message, error) {
+		m := record(t, s, msgID, 1, 1, campaign)
+		r := Result{MessageID: m.ID, Outcome: "processed", Agency: "朝阳区", ReplyCap: capped}
+		if withReply {
+			out := reply(m, "")
+			out.To = to
+			r.Outbox = []OutgoingMail{out}
+		}
+		return m, s.SaveResult(ctx, r)
+	}
+	for i := range 2 {
+		if _, err := save(fmt.Sprintf("<cap%d@agency>", i), "a@agency", true); err != nil {
+			t.Fatalf("reply %d: %v", i+1, err)
+		}
+	}
+	m, err := save("<cap2@agency>", "a@agency", true)
+	if !errors.Is(err, ErrReplyCapped) {
+		t.Fatalf("third reply: %v; want ErrReplyCapped", err)
+	}
+	if got, _ := s.Message(ctx, m.ID); got.Outcome != OutcomeReceived || !got.DoneAt.IsZero() {
+		t.Errorf("a capped result was stored: %+v", got)
+	}
+	if _, err := save("<cap3@agency>", "b@agency", true); err != nil {
+		t.Errorf("reply to another address: %v", err)
+	}
+	if _, err := save("<cap4@agency>", "a@agency", false); err != nil {
+		t.Errorf("result without a reply: %v", err)
+	}
+	// An hour later the address may be answered again.
+	clk.Add(61 * time.Minute)
+	capped.Since = clk.Now().Add(-time.Hour)
+	if _, err := save("<cap5@agency>", "a@agency", true); err != nil {
+		t.Errorf("reply an hour later: %v", err)
+	}
+	if n := count(t, s, "outbox"); n != 4 {
+		t.Errorf("%d mails queued, want 4", n)
 	}
 }
