@@ -2,10 +2,9 @@ package assess
 
 import (
 	"os"
-	"syscall"
 	"testing"
-	"time"
 
+	"kaohe/internal/cputime"
 	"kaohe/internal/sample"
 	"kaohe/scoring"
 	"kaohe/validate"
@@ -32,7 +31,7 @@ func BenchmarkCheckForm(b *testing.B) {
 			opts := Options{Validate: validate.Options{Form: form, Filename: "东城区.xlsx"}, Type: scoring.District}
 			b.SetBytes(int64(len(c.data)))
 			b.ReportAllocs()
-			cpu0 := cpuTime()
+			cpu0 := cputime.Self()
 			for b.Loop() {
 				r := Check(c.data, opts)
 				if r.Status != StatusAccepted || r.VerifiedTotal == 0 {
@@ -41,15 +40,7 @@ func BenchmarkCheckForm(b *testing.B) {
 			}
 			// On a shared machine wall time varies with the neighbours; the
 			// process's CPU time per form is the steadier figure.
-			b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
+			b.ReportMetric(float64((cputime.Self()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 		})
 	}
-}
-
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

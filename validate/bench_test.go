@@ -1,10 +1,9 @@
 package validate
 
 import (
-	"syscall"
 	"testing"
-	"time"
 
+	"kaohe/internal/cputime"
 	"kaohe/internal/sample"
 )
 
@@ -18,7 +17,7 @@ func BenchmarkReadForm(b *testing.B) {
 	}
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Self()
 	for b.Loop() {
 		sub, fs := Read(data, o)
 		if sub == nil || len(fs) != 0 {
@@ -27,16 +26,7 @@ func BenchmarkReadForm(b *testing.B) {
 	}
 	// On a shared, loaded machine wall time says little; CPU time of the
 	// process per form is the figure to compare.
-	b.ReportMetric(float64((cpuTime()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
-}
-
-// cpuTime is the user and system CPU time of the process so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	b.ReportMetric(float64((cputime.Self()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkReadRetyped reads the re-typed form (values as text, vertical

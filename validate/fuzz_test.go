@@ -45,32 +45,7 @@ func FuzzRead(f *testing.F) {
 // package (random bytes rarely get past the zip layer), seeded with the
 // form sheets of testdata/.
 func FuzzReadSheetXML(f *testing.F) {
-	var pkg []byte
-	for _, name := range []string{"official.xlsx", "libreoffice.xlsx", "retyped.xlsx"} {
-		data, err := os.ReadFile(filepath.Join("testdata", name))
-		if err != nil {
-			f.Fatal(err)
-		}
-		if pkg == nil {
-			pkg = data
-		}
-		if x := partOf(data, "xl/worksheets/sheet1.xml"); x != nil {
-			f.Add(x)
-		}
-	}
-	o := opts2021()
-	f.Fuzz(func(t *testing.T, sheet []byte) {
-		data := replacePart(t, pkg, "xl/worksheets/sheet1.xml", func(w io.Writer) { w.Write(sheet) }, 0)
-		sub, fs := Read(data, o)
-		for _, fd := range fs {
-			if fd.Message == panicMessage {
-				t.Fatalf("Read panicked")
-			}
-		}
-		if sub == nil && len(fs) != 1 {
-			t.Fatalf("no submission and findings %+v", fs)
-		}
-	})
+	fuzzPart(f, "xl/worksheets/sheet1.xml", []string{"official.xlsx", "libreoffice.xlsx", "retyped.xlsx"}, nil)
 }
 
 // FuzzReadSharedStrings fuzzes the shared-string table, which slim
@@ -78,8 +53,21 @@ func FuzzReadSheetXML(f *testing.F) {
 // seeded with the tables of testdata/. Whatever the table holds, Read must
 // not panic, and removing run formatting never adds bytes.
 func FuzzReadSharedStrings(f *testing.F) {
+	f.Add([]byte(`<sst><si><r><rPr><b/></rPr><t>考核单位：</t></r></si><!-- <rPr> --></sst>`))
+	fuzzPart(f, "xl/sharedStrings.xml", []string{"libreoffice.xlsx", "official.xlsx", "retyped.xlsx"}, func(t *testing.T, sst []byte) {
+		if stripped := stripRunProperties(sst); len(stripped) > len(sst) {
+			t.Fatalf("stripping grew the table from %d to %d bytes", len(sst), len(stripped))
+		}
+	})
+}
+
+// fuzzPart fuzzes one part of the package of the first of files, seeded
+// with that part of each file: Read must not panic and must return a
+// submission or a single finding; more checks, when given, run on the
+// fuzzed part.
+func fuzzPart(f *testing.F, part string, files []string, more func(t *testing.T, part []byte)) {
 	var pkg []byte
-	for _, name := range []string{"libreoffice.xlsx", "official.xlsx", "retyped.xlsx"} {
+	for _, name := range files {
 		data, err := os.ReadFile(filepath.Join("testdata", name))
 		if err != nil {
 			f.Fatal(err)
@@ -87,14 +75,13 @@ func FuzzReadSharedStrings(f *testing.F) {
 		if pkg == nil {
 			pkg = data
 		}
-		if x := partOf(data, "xl/sharedStrings.xml"); x != nil {
+		if x := partOf(data, part); x != nil {
 			f.Add(x)
 		}
 	}
-	f.Add([]byte(`<sst><si><r><rPr><b/></rPr><t>考核单位：</t></r></si><!-- <rPr> --></sst>`))
 	o := opts2021()
-	f.Fuzz(func(t *testing.T, sst []byte) {
-		data := replacePart(t, pkg, "xl/sharedStrings.xml", func(w io.Writer) { w.Write(sst) }, 0)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		data := replacePart(t, pkg, part, func(w io.Writer) { w.Write(b) }, 0)
 		sub, fs := Read(data, o)
 		for _, fd := range fs {
 			if fd.Message == panicMessage {
@@ -104,8 +91,8 @@ func FuzzReadSharedStrings(f *testing.F) {
 		if sub == nil && len(fs) != 1 {
 			t.Fatalf("no submission and findings %+v", fs)
 		}
-		if stripped := stripRunProperties(sst); len(stripped) > len(sst) {
-			t.Fatalf("stripping grew the table from %d to %d bytes", len(sst), len(stripped))
+		if more != nil {
+			more(t, b)
 		}
 	})
 }

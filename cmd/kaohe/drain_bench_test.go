@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -14,6 +13,7 @@ import (
 
 	"kaohe/config"
 	"kaohe/demo"
+	"kaohe/internal/cputime"
 	"kaohe/internal/sample"
 	"kaohe/templates"
 )
@@ -85,13 +85,13 @@ func benchmarkDrain(b *testing.B, inProcess bool) {
 	heapBefore := liveHeap()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0, self0 := processCPU(), selfCPU()
+	cpu0, self0 := cputime.WithChildren(), cputime.Self()
 	start := time.Now()
 	if err := d.watcher.Once(context.Background()); err != nil {
 		b.Fatal(err)
 	}
 	took := time.Since(start)
-	selfUsed := selfCPU() - self0
+	selfUsed := cputime.Self() - self0
 	b.StopTimer()
 	b.ReportMetric(float64(int64(liveHeap())-int64(heapBefore))/(1<<20), "MB-retained")
 	if got := d.pipe.Handled(); got != uint64(b.N) {
@@ -102,31 +102,8 @@ func benchmarkDrain(b *testing.B, inProcess bool) {
 	// the figure that does not depend on what else the machine is doing.
 	d.Close()
 	d = nil
-	b.ReportMetric(float64((processCPU()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/msg")
+	b.ReportMetric(float64((cputime.WithChildren()-cpu0).Microseconds())/1000/float64(b.N), "cpu-ms/msg")
 	b.ReportMetric(float64(selfUsed.Microseconds())/1000/float64(b.N), "daemon-cpu-ms/msg")
-}
-
-// selfCPU is the user and system CPU time of this process: the daemon and
-// the test's mail server.
-func selfCPU() time.Duration {
-	var ru syscall.Rusage
-	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// processCPU is the user and system CPU time of this process and of its
-// children that have been waited for.
-func processCPU() time.Duration {
-	var total time.Duration
-	for _, who := range []int{syscall.RUSAGE_SELF, syscall.RUSAGE_CHILDREN} {
-		var ru syscall.Rusage
-		if syscall.Getrusage(who, &ru) == nil {
-			total += time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-		}
-	}
-	return total
 }
 
 func benchMail(from string, n int, form []byte) []byte {
