@@ -38,10 +38,17 @@ func inflate(f *zip.File) []byte {
 // relationships say.
 const stylesPart = "xl/styles.xml"
 
+// maxRewrite bounds the parts slim inflates to rewrite: a form's sheet or
+// shared strings are tens of KB; a large part beside the form is passed on
+// as it is, so that it is not held three times over.
+const maxRewrite = 2 << 20
+
 // slim copies the workbook without the parts a reader of values has no use
 // for (colour theme, calculation chain, document properties, printer
-// settings) and without its styles, the other parts copied as they are
-// compressed. On any trouble the workbook is returned unchanged.
+// settings), without its styles, and with the shared strings and the
+// worksheets rid of elements the reader never looks at (rewrite); the
+// other parts are copied as they are compressed. On any trouble the
+// workbook is returned unchanged.
 func slim(data []byte) slimmed {
 	unchanged := slimmed{data: data}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
@@ -49,10 +56,10 @@ func slim(data []byte) slimmed {
 		return unchanged
 	}
 	found := false
-	size := len(data) // the stored shared strings can make the copy larger
+	size := len(data) // parts stored uncompressed make the copy larger
 	for _, f := range zr.File {
-		found = found || droppable(f.Name) || f.Name == stylesPart || isSharedStrings(f.Name)
-		if isSharedStrings(f.Name) && f.UncompressedSize64 < 1<<30 {
+		found = found || droppable(f.Name) || f.Name == stylesPart || rewrite(f) != nil
+		if rewrite(f) != nil {
 			size += int(f.UncompressedSize64)
 		}
 	}
@@ -73,12 +80,11 @@ func slim(data []byte) slimmed {
 			out.styles = f
 			continue
 		}
-		if isSharedStrings(f.Name) {
+		if change := rewrite(f); change != nil {
 			b := inflate(f)
 			if b == nil {
 				return unchanged
 			}
-			b = stripRunProperties(b)
 			// Stored, not compressed: it has just been inflated, and
 			// excelize would inflate it again.
 			h := zip.FileHeader{Name: f.Name, Method: zip.Store, Modified: f.Modified}
@@ -86,7 +92,7 @@ func slim(data []byte) slimmed {
 			if err != nil {
 				return unchanged
 			}
-			if _, err := w.Write(b); err != nil {
+			if _, err := w.Write(change(b)); err != nil {
 				return unchanged
 			}
 			continue
@@ -110,36 +116,80 @@ func slim(data []byte) slimmed {
 	return out
 }
 
-func isSharedStrings(name string) bool {
-	return strings.EqualFold(name, "xl/sharedStrings.xml")
+// rewrite returns how slim changes a part, nil for a part copied as it is.
+func rewrite(f *zip.File) func([]byte) []byte {
+	if f.UncompressedSize64 > maxRewrite {
+		return nil
+	}
+	switch name := strings.ToLower(f.Name); {
+	case name == "xl/sharedstrings.xml":
+		return stripRunProperties
+	case strings.HasPrefix(name, "xl/worksheets/") && strings.HasSuffix(name, ".xml") && !strings.Contains(name, "/_rels/"):
+		return stripDataValidations
+	}
+	return nil
 }
 
-// stripRunProperties removes the formatting of rich-text runs (<rPr>…</rPr>)
+// stripRunProperties removes the formatting of rich-text runs (<rPr>)
 // from a shared-string table: the values read the same without it, and
 // workbooks saved by LibreOffice, or by Excel from text with mixed fonts,
 // carry half a dozen elements of it per run, which made decoding the table
-// the larger part of reading a form. Element text cannot hold a literal
-// '<', so "<rPr>" is always markup, except within a comment or CDATA
-// section; a table with either is left as it is.
-func stripRunProperties(x []byte) []byte {
-	open, close := []byte("<rPr>"), []byte("</rPr>")
+// the larger part of reading a form.
+func stripRunProperties(x []byte) []byte { return dropElements(x, "rPr") }
+
+// stripDataValidations removes a worksheet's drop-down lists and input
+// tips (<dataValidations>), which the reader never uses: they follow the
+// cells, so excelize's row reader, which reads on to the end of the sheet
+// after its last row, spent more time on them than on the cells of the
+// official form, whose blank carries one for every input cell.
+func stripDataValidations(x []byte) []byte { return dropElements(x, "dataValidations") }
+
+// dropElements removes every element of the local name, written without a
+// namespace prefix, with its content. The element must not nest in itself.
+// Element text cannot hold a literal '<', so "<name" is always markup,
+// except within a comment or CDATA section: a part with either is left as
+// it is, and so is one where an element does not end.
+func dropElements(x []byte, local string) []byte {
+	open, end := []byte("<"+local), []byte("</"+local+">")
 	if !bytes.Contains(x, open) || bytes.Contains(x, []byte("<!--")) || bytes.Contains(x, []byte("<![CDATA[")) {
 		return x
 	}
 	out := make([]byte, 0, len(x))
+	rest := x
 	for {
-		i := bytes.Index(x, open)
+		i := bytes.Index(rest, open)
 		if i < 0 {
 			break
 		}
-		j := bytes.Index(x[i:], close)
-		if j < 0 {
-			break
+		after := rest[i+len(open):]
+		if len(after) == 0 {
+			return x
 		}
-		out = append(out, x[:i]...)
-		x = x[i+j+len(close):]
+		switch after[0] {
+		case ' ', '\t', '\r', '\n', '>', '/':
+		default: // a longer name: keep it and look further
+			out = append(out, rest[:i+len(open)]...)
+			rest = after
+			continue
+		}
+		gt := bytes.IndexByte(after, '>')
+		if gt < 0 {
+			return x
+		}
+		var next []byte
+		if gt > 0 && after[gt-1] == '/' {
+			next = after[gt+1:] // <name …/>
+		} else {
+			j := bytes.Index(after, end)
+			if j < 0 {
+				return x
+			}
+			next = after[j+len(end):]
+		}
+		out = append(out, rest[:i]...)
+		rest = next
 	}
-	return append(out, x...)
+	return append(out, rest...)
 }
 
 // copyBuffers spare each copy of a part its own 32 KB buffer: the zip
