@@ -130,12 +130,19 @@ func rewrite(f *zip.File) func([]byte) []byte {
 	return nil
 }
 
-// stripRunProperties removes the formatting of rich-text runs (<rPr>)
-// from a shared-string table: the values read the same without it, and
-// workbooks saved by LibreOffice, or by Excel from text with mixed fonts,
-// carry half a dozen elements of it per run, which made decoding the table
-// the larger part of reading a form.
-func stripRunProperties(x []byte) []byte { return dropElements(x, "rPr") }
+// stripRunProperties removes from a shared-string table the formatting of
+// rich-text runs (<rPr>) and the phonetic guides (<rPh>, <phoneticPr>,
+// which Excel in a Chinese locale adds to many strings): the values read
+// the same without them, and workbooks saved by LibreOffice, or by Excel
+// from text with mixed fonts, carry half a dozen elements of formatting
+// per run, which made decoding the table the larger part of reading a
+// form.
+func stripRunProperties(x []byte) []byte {
+	for _, name := range []string{"rPr", "rPh", "phoneticPr"} {
+		x = dropElements(x, name)
+	}
+	return x
+}
 
 // stripDataValidations removes a worksheet's drop-down lists and input
 // tips (<dataValidations>), which the reader never uses: they follow the

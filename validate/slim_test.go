@@ -122,6 +122,9 @@ func TestStripRunProperties(t *testing.T) {
 			`<sst><si><r><t>2021</t></r><r><t>年度</t></r></si></sst>`},
 		{`<sst><si><t>no runs</t></si></sst>`, `<sst><si><t>no runs</t></si></sst>`},
 		{`<sst><si><r><rPr/><t>a</t></r></si></sst>`, `<sst><si><r><t>a</t></r></si></sst>`},
+		// Phonetic guides, as Excel in a Chinese locale writes them.
+		{`<sst><si><t>考核单位</t><rPh sb="0" eb="2"><t>kao he</t></rPh><phoneticPr fontId="1" type="noConversion"/></si></sst>`,
+			`<sst><si><t>考核单位</t></si></sst>`},
 		// Another element whose name begins alike stays.
 		{`<sst><si><r><rPrX/><rPr><b/></rPr><t>a</t></r></si></sst>`, `<sst><si><r><rPrX/><t>a</t></r></si></sst>`},
 		// Within a comment or CDATA "<rPr>" is text: such a table is left as it is.
