@@ -76,12 +76,34 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 	w.cfg.Logger.Debug().Int("new", len(uids)).Uint32("after_uid", last).Msg("messages to handle")
 
 	blocked := false // a failure below keeps the cursor from moving past it
+	// The cursor only narrows the next search. One left behind by a crash
+	// makes that search start lower, and what it finds again is done: moved
+	// out of the mailbox, carrying the done keyword, or recognised by the
+	// Handler. So it is written every cursorEvery messages and when the
+	// pass ends, not after each message (a commit, with its disk sync).
+	unsaved, sinceSaved := uint32(0), 0
+	saveCursor := func() error {
+		if unsaved == 0 {
+			return nil
+		}
+		if err := w.cur.SetLastUID(w.cfg.Mailbox, uv, unsaved); err != nil {
+			return fmt.Errorf("write cursor: %w", err)
+		}
+		cursor, unsaved, sinceSaved = unsaved, 0, 0
+		return nil
+	}
+	defer func() {
+		if err := saveCursor(); err != nil {
+			w.cfg.Logger.Warn().Err(err).Msg("cursor not saved; the next pass searches from the previous one")
+		}
+	}()
 	advance := func(uid uint32) error {
-		if blocked || uid <= cursor {
+		if blocked || uid <= max(cursor, unsaved) {
 			return nil // a reconcile pass below the cursor never moves it back
 		}
-		if err := w.cur.SetLastUID(w.cfg.Mailbox, uv, uid); err != nil {
-			return fmt.Errorf("write cursor: %w", err)
+		unsaved = uid
+		if sinceSaved++; sinceSaved >= cursorEvery {
+			return saveCursor()
 		}
 		return nil
 	}
@@ -247,8 +269,12 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 	if err := flush(); err != nil {
 		return res, err
 	}
-	return res, nil
+	return res, saveCursor()
 }
+
+// cursorEvery is how many retired messages may go before the cursor is
+// written.
+const cursorEvery = 50
 
 // callHandler runs the Handler, turning a panic into an error.
 func (w *Watcher) callHandler(ctx context.Context, f Fetched) (err error) {

@@ -194,8 +194,9 @@ func readMailbox(t *testing.T, addr, mailbox string) mailboxState {
 
 // memCursor is an in-memory Cursor.
 type memCursor struct {
-	mu   sync.Mutex
-	last map[string]uint32
+	mu     sync.Mutex
+	last   map[string]uint32
+	writes int
 }
 
 func newMemCursor() *memCursor { return &memCursor{last: map[string]uint32{}} }
@@ -215,6 +216,7 @@ func (c *memCursor) SetLastUID(mailbox string, uv uint32, uid uint32) error {
 		return errors.New("cursor moved backwards")
 	}
 	c.last[c.key(mailbox, uv)] = uid
+	c.writes++
 	return nil
 }
 

@@ -94,13 +94,22 @@ func TestOnceBurst200(t *testing.T) {
 	ts := startTestServer(t, capsFull)
 	appendMessages(t, ts.addr, "INBOX", 1, 200, 0)
 	rec := newRecorder()
-	w := NewWatcher(testConfig(ts.addr, testLogger(t)), newMemCursor(), rec.handle)
+	cur := newMemCursor()
+	w := NewWatcher(testConfig(ts.addr, testLogger(t)), cur, rec.handle)
 	if err := w.Once(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	got := rec.handled()
 	if len(got) != 200 {
 		t.Fatalf("handled %d, want 200", len(got))
+	}
+	// The cursor reaches the last message, written every cursorEvery
+	// messages rather than after each.
+	if last, _ := cur.LastUID("INBOX", got[0].UIDValidity); last != got[199].UID {
+		t.Errorf("cursor at %d, want %d", last, got[199].UID)
+	}
+	if want := 200 / cursorEvery; cur.writes != want {
+		t.Errorf("cursor written %d times, want %d", cur.writes, want)
 	}
 	for i, m := range got {
 		if subjectNum(t, m.Raw) != i+1 {
