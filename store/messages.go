@@ -43,6 +43,11 @@ type Message struct {
 // when a message with the same key exists (re-delivery, a UIDVALIDITY
 // change, another UID) nothing is written and the existing row is returned
 // with dup = true. m.ID, Outcome, Attempts and DoneAt are ignored.
+//
+// The record is committed without a disk sync of its own: the message stays
+// in the mailbox until its result is committed with one (SaveResult), which
+// makes the record durable too, so a record lost to a power cut is only
+// made again.
 func (s *Store) RecordMessage(ctx context.Context, m Message) (Message, bool, error) {
 	if m.Hash == "" {
 		return Message{}, false, errors.New("record message: empty hash")
@@ -50,7 +55,7 @@ func (s *Store) RecordMessage(ctx context.Context, m Message) (Message, bool, er
 	var id int64
 	var dup bool
 	var got Message
-	err := s.write(ctx, func(tx *sql.Tx) error {
+	err := s.writeUnsynced(ctx, func(tx *sql.Tx) error {
 		err := tx.QueryRowContext(ctx, "SELECT id FROM messages WHERE message_id = ? AND hash = ?", m.MessageID, m.Hash).Scan(&id)
 		switch {
 		case err == nil:

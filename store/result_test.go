@@ -317,3 +317,22 @@ func TestSaveResultReplyCap(t *testing.T) {
 		t.Errorf("%d mails queued, want 4", n)
 	}
 }
+
+// RecordMessage commits without a disk sync of its own; the writer's
+// connection must come back at synchronous=FULL, or every later result
+// would be committed without one too.
+func TestRecordMessageLeavesTheWriterSynced(t *testing.T) {
+	t.Parallel()
+	s := openTest(t, "", nil)
+	m := record(t, s, "<relaxed@agency>", 1, 1, campaign)
+	if _, dup, err := s.RecordMessage(context.Background(), m); err != nil || !dup {
+		t.Fatalf("second record: dup %v, %v", dup, err)
+	}
+	var mode int
+	if err := s.w.QueryRow("PRAGMA synchronous").Scan(&mode); err != nil {
+		t.Fatal(err)
+	}
+	if mode != 2 { // FULL
+		t.Errorf("writer left at synchronous=%d, want 2 (FULL)", mode)
+	}
+}
