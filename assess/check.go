@@ -72,7 +72,7 @@ func Check(data []byte, opts Options) *Report {
 	if typ == "" {
 		typ, inferred = scoring.InferAgencyType(rep.Unit), true
 	}
-	res := scoring.Score(form, sub, scoring.Options{Type: typ, TypeInferred: inferred})
+	res := scoring.Score(form, sub, scoring.Options{Type: typ, TypeInferred: inferred, NoRoster: opts.Resolve == nil})
 	rep.AgencyType = res.Type
 	rep.Findings = append(rep.Findings, res.Findings...)
 	for _, is := range res.Indicators {

@@ -2,6 +2,7 @@ package assess
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"kaohe/internal/sample"
@@ -120,4 +121,27 @@ func ExampleCheck() {
 	// Output:
 	// needs_fix 需修改
 	// score_above_cap 1.4
+}
+
+// The type_inferred note says what to do: give --type when no roster was
+// consulted (kaohe check), correct the roster when it lacks the agency.
+func TestTypeInferredNoteFitsItsCause(t *testing.T) {
+	data := workbook(t, sample.Good("朝阳区代办处", true))
+	note := func(opts Options) string {
+		opts.Validate = validate.Options{Form: form, Filename: "x.xlsx"}
+		for _, f := range Check(data, opts).Findings {
+			if f.Code == validate.CodeTypeInferred {
+				return f.Message
+			}
+		}
+		t.Fatal("no type_inferred note")
+		return ""
+	}
+	if m := note(Options{}); !strings.Contains(m, "--type") || strings.Contains(m, "名单中没有") {
+		t.Errorf("without a roster: %s", m)
+	}
+	unknown := func(string) Agency { return Agency{} }
+	if m := note(Options{Resolve: unknown}); !strings.Contains(m, "名单中没有“朝阳区代办处”") || strings.Contains(m, "--type") {
+		t.Errorf("roster without the agency: %s", m)
+	}
 }

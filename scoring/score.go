@@ -14,6 +14,9 @@ type Options struct {
 	// TypeInferred is set when Type was guessed from the unit name rather
 	// than taken from the roster; it adds a type_inferred note.
 	TypeInferred bool
+	// NoRoster says that no roster was consulted at all (kaohe check), so
+	// the note tells how to give the type instead of blaming the roster.
+	NoRoster bool
 }
 
 // IndicatorScore is one indicator's self and verified score.
@@ -59,9 +62,13 @@ func Score(form *templates.Form, sub *validate.Submission, opts Options) Result 
 		if sub != nil {
 			unit = sub.Fields["unit"].Raw
 		}
-		f := validate.NewFinding(validate.CodeTypeInferred, fmt.Sprintf(
-			"代办处名单中没有“%s”，已按单位名称推定为%s代办处，据此计算指标4.1和4.6；如类型不对，请联系办事处更正名单。",
-			unit, opts.Type.Label()))
+		msg := fmt.Sprintf("代办处名单中没有“%s”，已按单位名称推定为%s代办处，据此计算指标4.1和4.6；如类型不对，请联系办事处更正名单。",
+			unit, opts.Type.Label())
+		if opts.NoRoster {
+			msg = fmt.Sprintf("未对照代办处名单，已按单位名称“%s”推定为%s代办处，据此计算指标4.1和4.6；如类型不对，请用 --type district（区、开发区）或 --type sector（局、总公司、产业工会）指定。",
+				unit, opts.Type.Label())
+		}
+		f := validate.NewFinding(validate.CodeTypeInferred, msg)
 		f.Field = "unit"
 		if sub != nil {
 			f.Sheet, f.Cell = sub.Fields["unit"].Sheet, sub.Fields["unit"].Cell
