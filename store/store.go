@@ -242,8 +242,14 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return ErrReadOnly
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
+	return inTx(tx, err, fn)
+}
+
+// inTx runs fn in the transaction tx just begun (or failed to begin, with
+// beginErr), committing when fn succeeds and rolling back when it fails.
+func inTx(tx *sql.Tx, beginErr error, fn func(tx *sql.Tx) error) error {
+	if beginErr != nil {
+		return fmt.Errorf("begin: %w", beginErr)
 	}
 	if err := fn(tx); err != nil {
 		_ = tx.Rollback()
@@ -282,17 +288,7 @@ func (s *Store) writeUnsynced(ctx context.Context, fn func(tx *sql.Tx) error) (e
 		}
 	}()
 	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return inTx(tx, err, fn)
 }
 
 // ms converts a time to the stored form: Unix milliseconds, UTC. The zero
