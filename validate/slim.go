@@ -153,12 +153,14 @@ func stripDataValidations(x []byte) []byte { return dropElements(x, "dataValidat
 
 // dropElements removes every element of the local name, written without a
 // namespace prefix, with its content. The element must not nest in itself.
-// Element text cannot hold a literal '<', so "<name" is always markup,
-// except within a comment or CDATA section: a part with either is left as
-// it is, and so is one where an element does not end.
+// Neither element text nor attribute values can hold a literal '<', so
+// "<name" is always markup, except within a comment, a CDATA section, a
+// document type or a processing instruction: a part with any of these
+// (beyond the XML declaration) is left as it is, and so is one where an
+// element does not end.
 func dropElements(x []byte, local string) []byte {
 	open, end := []byte("<"+local), []byte("</"+local+">")
-	if !bytes.Contains(x, open) || bytes.Contains(x, []byte("<!--")) || bytes.Contains(x, []byte("<![CDATA[")) {
+	if !bytes.Contains(x, open) || bytes.Contains(x, []byte("<!")) || bytes.Contains(afterDeclaration(x), []byte("<?")) {
 		return x
 	}
 	out := make([]byte, 0, len(x))
@@ -197,6 +199,17 @@ func dropElements(x []byte, local string) []byte {
 		rest = next
 	}
 	return append(out, rest...)
+}
+
+// afterDeclaration returns the part after its XML declaration, if any.
+func afterDeclaration(x []byte) []byte {
+	t := bytes.TrimLeft(x, "\ufeff \t\r\n")
+	if bytes.HasPrefix(t, []byte("<?xml")) {
+		if i := bytes.Index(t, []byte("?>")); i >= 0 {
+			return t[i+2:]
+		}
+	}
+	return x
 }
 
 // copyBuffers spare each copy of a part its own 32 KB buffer: the zip

@@ -151,6 +151,11 @@ func TestStripDataValidations(t *testing.T) {
 		{`<worksheet><sheetData/><dataValidations count="0"/><pageMargins/></worksheet>`, `<worksheet><sheetData/><pageMargins/></worksheet>`},
 		// Excel 2010's own validations live under a prefix in extLst: kept.
 		{`<worksheet><extLst><x14:dataValidations count="1"/></extLst></worksheet>`, `<worksheet><extLst><x14:dataValidations count="1"/></extLst></worksheet>`},
+		// The XML declaration is fine; a processing instruction or a
+		// document type, which may hold a literal "<", are not.
+		{"<?xml version=\"1.0\"?>\n<worksheet><dataValidations/></worksheet>", "<?xml version=\"1.0\"?>\n<worksheet></worksheet>"},
+		{`<worksheet><?pi <dataValidations ?><dataValidations/></worksheet>`, `<worksheet><?pi <dataValidations ?><dataValidations/></worksheet>`},
+		{`<!DOCTYPE w [<!ENTITY e "x">]><worksheet><dataValidations/></worksheet>`, `<!DOCTYPE w [<!ENTITY e "x">]><worksheet><dataValidations/></worksheet>`},
 		// Unfinished: left for excelize to report.
 		{`<worksheet><dataValidations count="1"><dataValidation/></worksheet>`, `<worksheet><dataValidations count="1"><dataValidation/></worksheet>`},
 		{`<worksheet><dataValidations`, `<worksheet><dataValidations`},
