@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"time"
@@ -11,8 +12,17 @@ import (
 // (case-insensitive) at or after since, whatever its state: the reply rate
 // cap counts what we decided to send, not only what went out.
 func (s *Store) QueuedCountSince(ctx context.Context, to string, since time.Time) (int, error) {
+	return queuedCountSince(ctx, s.r, to, since)
+}
+
+// rowQuerier is a database or a transaction.
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func queuedCountSince(ctx context.Context, q rowQuerier, to string, since time.Time) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND created_at >= ?", to, ms(since)).Scan(&n)
+	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND created_at >= ?", to, ms(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("queued count: %w", err)
 	}

@@ -180,13 +180,11 @@ func checkReplyCap(ctx context.Context, tx *sql.Tx, r Result) error {
 		if mine[m.To] > 1 {
 			continue // counted with the first
 		}
-		var queued int
 		// Every mail queued to the address counts, as in QueuedCountSince:
 		// the cap protects the recipient's mailbox.
-		err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND created_at >= ?",
-			m.To, ms(r.ReplyCap.Since)).Scan(&queued)
+		queued, err := queuedCountSince(ctx, tx, m.To, r.ReplyCap.Since)
 		if err != nil {
-			return fmt.Errorf("count replies: %w", err)
+			return err
 		}
 		mine[m.To] += queued
 	}

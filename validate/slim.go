@@ -58,8 +58,9 @@ func slim(data []byte) slimmed {
 	found := false
 	size := len(data) // parts stored uncompressed make the copy larger
 	for _, f := range zr.File {
-		found = found || droppable(f.Name) || f.Name == stylesPart || rewrite(f) != nil
-		if rewrite(f) != nil {
+		rewritten := rewrite(f) != nil
+		found = found || rewritten || droppable(f.Name) || f.Name == stylesPart
+		if rewritten {
 			size += int(f.UncompressedSize64)
 		}
 	}
