@@ -80,7 +80,7 @@ func (e *env) submit(agency, sender string, at time.Time) {
 		e.t.Fatal(err)
 	}
 	rep := &assess.Report{Form: "2021", Unit: agency, Status: assess.StatusAccepted, AgencyType: "district"}
-	if err := e.st.SaveResult(ctx, store.Result{MessageID: m.ID, Outcome: "processed", Agency: agency, OnTime: true,
+	if err := e.st.SaveResult(ctx, store.Result{MessageID: m.ID, Outcome: store.OutcomeProcessed, Agency: agency, OnTime: true,
 		Attachments: []store.AttachmentResult{{Filename: "f.xlsx", Kind: "xlsx", Hash: strings.Repeat("cd", 32), Report: rep}}}); err != nil {
 		e.t.Fatal(err)
 	}
@@ -182,7 +182,7 @@ func TestStaffNoticesAreBatched(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := e.st.SaveResult(ctx, store.Result{MessageID: m.ID, Outcome: "unknown_sender"}); err != nil {
+		if err := e.st.SaveResult(ctx, store.Result{MessageID: m.ID, Outcome: store.OutcomeUnknownSender}); err != nil {
 			t.Fatal(err)
 		}
 	}

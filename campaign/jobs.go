@@ -108,17 +108,17 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		newMsg = max(newMsg, m.ID)
 		ev := reply.StaffEvent{At: m.ReceivedAt, Agency: m.Agency, Sender: m.Sender, Subject: m.Subject}
 		switch m.Outcome {
-		case "unknown_sender":
+		case store.OutcomeUnknownSender:
 			ev.Kind = reply.EventUnknownSender
-		case "automated":
+		case store.OutcomeAutomated:
 			ev.Kind, ev.Detail = reply.EventNoReply, "自动回复、退信或群发邮件，未自动回复"
 		case store.OutcomeQuarantined:
 			ev.Kind, ev.Detail = reply.EventOther, "多次处理失败，已隔离待人工查看："+m.LastError
-		case "too_large":
+		case store.OutcomeTooLarge:
 			ev.Kind, ev.Detail = reply.EventOther, fmt.Sprintf("邮件大小 %.1f MB 超过上限，未读取，请人工查看", float64(m.Size)/(1<<20))
-		case "unparseable":
+		case store.OutcomeUnparseable:
 			ev.Kind, ev.Detail = reply.EventOther, "邮件格式无法解析，已存档，请人工查看"
-		case "rate_limited":
+		case store.OutcomeRateLimited:
 			ev.Kind, ev.Detail = reply.EventNoReply, "同一发件人一小时内回执过多，本封未回复"
 		}
 		if ev.Kind != "" {

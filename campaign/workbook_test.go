@@ -73,7 +73,7 @@ func TestWorkbookFromAStoreOfHundredAgencies(t *testing.T) {
 			t.Fatal(err)
 		}
 		onTime := at.Before(testCutoff)
-		if err := e.st.SaveResult(ctx, store.Result{MessageID: m.ID, Outcome: "processed", Agency: agency, OnTime: onTime,
+		if err := e.st.SaveResult(ctx, store.Result{MessageID: m.ID, Outcome: store.OutcomeProcessed, Agency: agency, OnTime: onTime,
 			Attachments: []store.AttachmentResult{{Filename: "f.xlsx", Kind: "xlsx", Hash: hex.EncodeToString(sum[:]), Report: rep}}}); err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,8 @@ type Health struct {
 	LastPoll      *time.Time     `json:"last_poll,omitempty"`
 	Outbox        map[string]int `json:"outbox"`
 	Reason        string         `json:"reason,omitempty"`
+	// Reasons lists every fault in force; empty when healthy.
+	Reasons []Reason `json:"reasons"`
 }
 
 // Sources tell the server what it reports.
@@ -25,6 +27,9 @@ type Sources struct {
 	// IMAP returns whether the mailbox session is up, its last error and
 	// the time of the last successful poll (zero before the first).
 	IMAP func() (connected bool, lastErr string, lastPoll time.Time)
+	// Faults are the faults the components report; each one in force makes
+	// the daemon unhealthy. Nil: none are reported.
+	Faults *Faults
 	// Outbox returns the number of outgoing mails by state.
 	Outbox func(ctx context.Context) (map[string]int, error)
 	// UnhealthyAfter: unhealthy when no poll succeeded for this long.
@@ -63,7 +68,10 @@ func (src Sources) outbox(ctx context.Context) (map[string]int, error) {
 
 func (src Sources) health(ctx context.Context) Health {
 	now := src.Now()
-	h := Health{Healthy: true}
+	h := Health{Healthy: true, Reasons: []Reason{}}
+	if src.Faults != nil {
+		h.Reasons = append(h.Reasons, src.Faults.Active()...)
+	}
 	last := src.Metrics.LastPoll()
 	if src.IMAP != nil {
 		var polled time.Time
@@ -74,7 +82,7 @@ func (src Sources) health(ctx context.Context) Health {
 	}
 	var err error
 	if h.Outbox, err = src.outbox(ctx); err != nil {
-		h.Healthy, h.Reason = false, "state database: "+err.Error()
+		h.Reasons = append(h.Reasons, Reason{Component: ComponentStore, Since: now, LastError: "read outbox: " + err.Error()})
 	}
 	since := src.Started
 	if !last.IsZero() {
@@ -82,8 +90,12 @@ func (src Sources) health(ctx context.Context) Health {
 		since = last
 	}
 	if src.UnhealthyAfter > 0 && now.Sub(since) > src.UnhealthyAfter {
+		h.Reasons = append(h.Reasons, Reason{Component: ComponentIMAP, Since: since,
+			LastError: "no successful mailbox poll since " + since.UTC().Format(time.RFC3339) + lastErr(h.IMAPError)})
+	}
+	if len(h.Reasons) > 0 {
 		h.Healthy = false
-		h.Reason = "no successful mailbox poll since " + since.UTC().Format(time.RFC3339)
+		h.Reason = h.Reasons[0].Component + ": " + h.Reasons[0].LastError
 	}
 	return h
 }
@@ -113,4 +125,11 @@ func Serve(ctx context.Context, addr string, h http.Handler) error {
 		return err
 	}
 	return nil
+}
+
+func lastErr(s string) string {
+	if s == "" {
+		return ""
+	}
+	return ": " + s
 }

@@ -22,17 +22,6 @@ import (
 	"kaohe/validate"
 )
 
-// Outcomes of a message, as stored and counted.
-const (
-	OutcomeProcessed     = "processed"      // forms checked, receipt queued
-	OutcomeNoForm        = "no_form"        // no workbook attached; the receipt says so
-	OutcomeAutomated     = "automated"      // an auto-reply, bounce or list mail: no answer
-	OutcomeUnknownSender = "unknown_sender" // not on the roster; short reply or none, staff told
-	OutcomeTooLarge      = "too_large"      // above the size limit, not fetched
-	OutcomeUnparseable   = "unparseable"    // not a mail at all; kept in the archive
-	OutcomeRateLimited   = "rate_limited"   // checked, but the sender had too many replies this hour
-)
-
 // Reader reads a workbook: validate.Read in this process, or a sandbox
 // pool's TryRead. An error means the reader itself is unavailable (not
 // that the workbook is bad): the message is then retried later.
@@ -130,7 +119,7 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 	}
 	log = log.With().Int64("msg", rec.ID).Str("message_id", rec.MessageID).Str("sender", rec.Sender).Logger()
 	if dup && rec.Outcome != store.OutcomeReceived {
-		log.Info().Str("outcome", rec.Outcome).Msg("already processed")
+		log.Info().Str("outcome", string(rec.Outcome)).Msg("already processed")
 		return nil
 	}
 	if rec.Outcome == store.OutcomeQuarantined {
@@ -144,9 +133,9 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 	if err != nil {
 		return p.failed(ctx, rec, err, log)
 	}
-	p.cfg.Metrics.Message(res.Outcome)
+	p.cfg.Metrics.Message(string(res.Outcome))
 	p.handled.Add(1)
-	ev := log.Info().Str("outcome", res.Outcome).Str("agency", res.Agency).Bool("on_time", res.OnTime).
+	ev := log.Info().Str("outcome", string(res.Outcome)).Str("agency", res.Agency).Bool("on_time", res.OnTime).
 		Int("attachments", len(res.Attachments)).Int("findings", countFindings(res)).Int("replies", len(res.Outbox)).
 		Dur("took", p.cfg.Now().Sub(start))
 	if parsed != nil && len(parsed.Problems) > 0 {
@@ -184,7 +173,7 @@ func (p *Pipeline) failed(ctx context.Context, rec store.Message, cause error, l
 		log.Error().Err(err).Msg("quarantine")
 		return cause
 	}
-	p.cfg.Metrics.Message(store.OutcomeQuarantined)
+	p.cfg.Metrics.Message(string(store.OutcomeQuarantined))
 	log.Error().Err(cause).Int("attempts", attempts).Msg("message quarantined after repeated failures")
 	return nil
 }
@@ -211,7 +200,7 @@ func (p *Pipeline) tooLarge(ctx context.Context, m ingest.Fetched, log zerolog.L
 	if dup && rec.Outcome != store.OutcomeReceived {
 		return nil
 	}
-	res := store.Result{MessageID: rec.ID, Outcome: OutcomeTooLarge, OnTime: p.onTime(m.InternalDate)}
+	res := store.Result{MessageID: rec.ID, Outcome: store.OutcomeTooLarge, OnTime: p.onTime(m.InternalDate)}
 	if parsed != nil {
 		if ag, ok := p.cfg.Roster.BySender(parsed.From.Addr); ok {
 			res.Agency = ag.Name
@@ -220,14 +209,14 @@ func (p *Pipeline) tooLarge(ctx context.Context, m ingest.Fetched, log zerolog.L
 		if err := p.answer(ctx, &res, rec, parsed, m, []reply.Attachment{{Filename: "（整封邮件）", Kind: reply.AttachTooLarge}}); err != nil {
 			return fmt.Errorf("compose: %w", err)
 		}
-		if res.Outcome != OutcomeRateLimited && res.Outcome != OutcomeAutomated {
-			res.Outcome = OutcomeTooLarge
+		if res.Outcome != store.OutcomeRateLimited && res.Outcome != store.OutcomeAutomated {
+			res.Outcome = store.OutcomeTooLarge
 		}
 	}
 	if err := p.save(ctx, &res); err != nil {
 		return fmt.Errorf("save: %w", err)
 	}
-	p.cfg.Metrics.Message(res.Outcome)
+	p.cfg.Metrics.Message(string(res.Outcome))
 	p.handled.Add(1)
 	log.Warn().Int64("size", m.Size).Int("replies", len(res.Outbox)).Msg("message above the size limit: not read, kept for staff")
 	return nil
@@ -243,7 +232,7 @@ func (p *Pipeline) save(ctx context.Context, res *store.Result) error {
 		return err
 	}
 	res.Outbox = slices.DeleteFunc(res.Outbox, func(m store.OutgoingMail) bool { return m.Kind == store.KindReply })
-	res.Outcome = OutcomeRateLimited
+	res.Outcome = store.OutcomeRateLimited
 	res.ReplyCap = store.ReplyCap{}
 	return p.store.SaveResult(ctx, *res)
 }

@@ -162,38 +162,38 @@ func TestHostileMail(t *testing.T) {
 		name        string
 		mail        mailSpec
 		raw         []byte // instead of mail
-		wantOutcome string
+		wantOutcome store.Outcome
 		wantReplyTo string // "" = no reply
 	}{
-		{"correct form", mailSpec{from: from, subject: "考核表", msgID: "a1@x", attachment: good}, nil, OutcomeProcessed, "chaoyang@example.org"},
-		{"auto-replied", mailSpec{from: from, subject: "自动回复", msgID: "a2@x", headers: "Auto-Submitted: auto-replied\r\n"}, nil, OutcomeAutomated, ""},
-		{"auto-generated", mailSpec{from: from, subject: "x", msgID: "a3@x", headers: "Auto-Submitted: auto-generated\r\n"}, nil, OutcomeAutomated, ""},
-		{"auto-notified", mailSpec{from: from, subject: "x", msgID: "a3b@x", headers: "Auto-Submitted: auto-notified\r\n"}, nil, OutcomeAutomated, ""},
-		{"Auto-Submitted No", mailSpec{from: from, subject: "考核表", msgID: "a4@x", headers: "Auto-Submitted: No\r\n", attachment: good}, nil, OutcomeProcessed, "chaoyang@example.org"},
-		{"Auto-Submitted no (comment)", mailSpec{from: from, subject: "考核表", msgID: "a5@x", headers: "Auto-Submitted: no (sent by a person)\r\n", attachment: good}, nil, OutcomeProcessed, "chaoyang@example.org"},
-		{"precedence bulk", mailSpec{from: from, subject: "通知", msgID: "a6@x", headers: "Precedence: bulk\r\n"}, nil, OutcomeAutomated, ""},
-		{"precedence junk", mailSpec{from: from, subject: "通知", msgID: "a6b@x", headers: "Precedence: junk\r\n"}, nil, OutcomeAutomated, ""},
-		{"list mail", mailSpec{from: from, subject: "周报", msgID: "a7@x", headers: "List-Id: <news.example.org>\r\nList-Unsubscribe: <mailto:u@x>\r\n"}, nil, OutcomeAutomated, ""},
-		{"null return path", mailSpec{from: from, subject: "x", msgID: "a8@x", headers: "Return-Path: <>\r\n"}, nil, OutcomeAutomated, ""},
-		{"mailer-daemon", mailSpec{from: "MAILER-DAEMON@example.org", subject: "Undelivered Mail", msgID: "a9@x"}, nil, OutcomeAutomated, ""},
-		{"postmaster", mailSpec{from: "postmaster@example.org", subject: "x", msgID: "a10@x"}, nil, OutcomeAutomated, ""},
-		{"noreply", mailSpec{from: "noreply@example.org", subject: "x", msgID: "a11@x"}, nil, OutcomeAutomated, ""},
-		{"list owner", mailSpec{from: "owner-list@example.org", subject: "x", msgID: "a11b@x"}, nil, OutcomeAutomated, ""},
-		{"auto response suppress", mailSpec{from: from, subject: "Automatic reply: 考核表", msgID: "a12@x", headers: "X-Auto-Response-Suppress: All\r\n"}, nil, OutcomeAutomated, ""},
-		{"delivery status report", mailSpec{from: "mailer@example.org", subject: "系统退信", msgID: "a13@x", contentType: "multipart/report; report-type=delivery-status; boundary=r", body: "--r\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--r--"}, nil, OutcomeAutomated, ""},
-		{"own address", mailSpec{from: office, subject: "回执：考核表", msgID: "a14@x"}, nil, OutcomeAutomated, ""},
-		{"answer to our own reply, no attachment", mailSpec{from: from, subject: "退信：回执", msgID: "a15@x", headers: "In-Reply-To: <kaohe-reply-0123456789abcdef01234567@office.example.org>\r\n"}, nil, OutcomeAutomated, ""},
-		{"question without attachment", mailSpec{from: from, subject: "请问", msgID: "a16@x"}, nil, OutcomeNoForm, "chaoyang@example.org"},
-		{"legacy xls", mailSpec{from: from, subject: "考核表", msgID: "a17@x", attachment: []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + strings.Repeat("\x00", 600)), filename: "考核表.xls"}, nil, OutcomeProcessed, "chaoyang@example.org"},
-		{"stranger naming a roster agency", mailSpec{from: "someone@elsewhere.example.com", subject: "考核表", msgID: "a18@x", attachment: claimsChaoyang}, nil, OutcomeProcessed, "chaoyang@example.org"},
-		{"stranger", mailSpec{from: "someone@elsewhere.example.com", subject: "考核表", msgID: "a19@x", attachment: stranger}, nil, OutcomeUnknownSender, "someone@elsewhere.example.com"},
-		{"reply-to elsewhere is ignored", mailSpec{from: from, subject: "考核表", msgID: "a20@x", headers: "Reply-To: <thief@evil.example.com>\r\n", attachment: good}, nil, OutcomeProcessed, "chaoyang@example.org"},
-		{"no message-id", mailSpec{from: from, subject: "考核表", attachment: good}, nil, OutcomeProcessed, "chaoyang@example.org"},
-		{"header injection in subject", mailSpec{from: from, subject: "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte("考核表\r\nBcc: thief@evil.example.com")) + "?=", msgID: "a21@x", attachment: good}, nil, OutcomeProcessed, "chaoyang@example.org"},
-		{"huge subject", mailSpec{from: from, subject: strings.Repeat("长", 10000), msgID: "a22@x"}, nil, OutcomeNoForm, "chaoyang@example.org"},
-		{"thousand references", mailSpec{from: from, subject: "考核表", msgID: "a23@x", headers: "References: " + manyRefs(1000) + "\r\n", attachment: good}, nil, OutcomeProcessed, "chaoyang@example.org"},
-		{"bare LF and NUL", mailSpec{}, []byte("From: <chaoyang@example.org>\nSubject: x\x00y\nMessage-ID: <a24@x>\n\nbody\x00\n"), OutcomeNoForm, "chaoyang@example.org"},
-		{"not a mail at all", mailSpec{}, []byte("\x00\x01\x02"), OutcomeUnparseable, ""},
+		{"correct form", mailSpec{from: from, subject: "考核表", msgID: "a1@x", attachment: good}, nil, store.OutcomeProcessed, "chaoyang@example.org"},
+		{"auto-replied", mailSpec{from: from, subject: "自动回复", msgID: "a2@x", headers: "Auto-Submitted: auto-replied\r\n"}, nil, store.OutcomeAutomated, ""},
+		{"auto-generated", mailSpec{from: from, subject: "x", msgID: "a3@x", headers: "Auto-Submitted: auto-generated\r\n"}, nil, store.OutcomeAutomated, ""},
+		{"auto-notified", mailSpec{from: from, subject: "x", msgID: "a3b@x", headers: "Auto-Submitted: auto-notified\r\n"}, nil, store.OutcomeAutomated, ""},
+		{"Auto-Submitted No", mailSpec{from: from, subject: "考核表", msgID: "a4@x", headers: "Auto-Submitted: No\r\n", attachment: good}, nil, store.OutcomeProcessed, "chaoyang@example.org"},
+		{"Auto-Submitted no (comment)", mailSpec{from: from, subject: "考核表", msgID: "a5@x", headers: "Auto-Submitted: no (sent by a person)\r\n", attachment: good}, nil, store.OutcomeProcessed, "chaoyang@example.org"},
+		{"precedence bulk", mailSpec{from: from, subject: "通知", msgID: "a6@x", headers: "Precedence: bulk\r\n"}, nil, store.OutcomeAutomated, ""},
+		{"precedence junk", mailSpec{from: from, subject: "通知", msgID: "a6b@x", headers: "Precedence: junk\r\n"}, nil, store.OutcomeAutomated, ""},
+		{"list mail", mailSpec{from: from, subject: "周报", msgID: "a7@x", headers: "List-Id: <news.example.org>\r\nList-Unsubscribe: <mailto:u@x>\r\n"}, nil, store.OutcomeAutomated, ""},
+		{"null return path", mailSpec{from: from, subject: "x", msgID: "a8@x", headers: "Return-Path: <>\r\n"}, nil, store.OutcomeAutomated, ""},
+		{"mailer-daemon", mailSpec{from: "MAILER-DAEMON@example.org", subject: "Undelivered Mail", msgID: "a9@x"}, nil, store.OutcomeAutomated, ""},
+		{"postmaster", mailSpec{from: "postmaster@example.org", subject: "x", msgID: "a10@x"}, nil, store.OutcomeAutomated, ""},
+		{"noreply", mailSpec{from: "noreply@example.org", subject: "x", msgID: "a11@x"}, nil, store.OutcomeAutomated, ""},
+		{"list owner", mailSpec{from: "owner-list@example.org", subject: "x", msgID: "a11b@x"}, nil, store.OutcomeAutomated, ""},
+		{"auto response suppress", mailSpec{from: from, subject: "Automatic reply: 考核表", msgID: "a12@x", headers: "X-Auto-Response-Suppress: All\r\n"}, nil, store.OutcomeAutomated, ""},
+		{"delivery status report", mailSpec{from: "mailer@example.org", subject: "系统退信", msgID: "a13@x", contentType: "multipart/report; report-type=delivery-status; boundary=r", body: "--r\r\nContent-Type: text/plain\r\n\r\nfailed\r\n--r--"}, nil, store.OutcomeAutomated, ""},
+		{"own address", mailSpec{from: office, subject: "回执：考核表", msgID: "a14@x"}, nil, store.OutcomeAutomated, ""},
+		{"answer to our own reply, no attachment", mailSpec{from: from, subject: "退信：回执", msgID: "a15@x", headers: "In-Reply-To: <kaohe-reply-0123456789abcdef01234567@office.example.org>\r\n"}, nil, store.OutcomeAutomated, ""},
+		{"question without attachment", mailSpec{from: from, subject: "请问", msgID: "a16@x"}, nil, store.OutcomeNoForm, "chaoyang@example.org"},
+		{"legacy xls", mailSpec{from: from, subject: "考核表", msgID: "a17@x", attachment: []byte("\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + strings.Repeat("\x00", 600)), filename: "考核表.xls"}, nil, store.OutcomeProcessed, "chaoyang@example.org"},
+		{"stranger naming a roster agency", mailSpec{from: "someone@elsewhere.example.com", subject: "考核表", msgID: "a18@x", attachment: claimsChaoyang}, nil, store.OutcomeProcessed, "chaoyang@example.org"},
+		{"stranger", mailSpec{from: "someone@elsewhere.example.com", subject: "考核表", msgID: "a19@x", attachment: stranger}, nil, store.OutcomeUnknownSender, "someone@elsewhere.example.com"},
+		{"reply-to elsewhere is ignored", mailSpec{from: from, subject: "考核表", msgID: "a20@x", headers: "Reply-To: <thief@evil.example.com>\r\n", attachment: good}, nil, store.OutcomeProcessed, "chaoyang@example.org"},
+		{"no message-id", mailSpec{from: from, subject: "考核表", attachment: good}, nil, store.OutcomeProcessed, "chaoyang@example.org"},
+		{"header injection in subject", mailSpec{from: from, subject: "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte("考核表\r\nBcc: thief@evil.example.com")) + "?=", msgID: "a21@x", attachment: good}, nil, store.OutcomeProcessed, "chaoyang@example.org"},
+		{"huge subject", mailSpec{from: from, subject: strings.Repeat("长", 10000), msgID: "a22@x"}, nil, store.OutcomeNoForm, "chaoyang@example.org"},
+		{"thousand references", mailSpec{from: from, subject: "考核表", msgID: "a23@x", headers: "References: " + manyRefs(1000) + "\r\n", attachment: good}, nil, store.OutcomeProcessed, "chaoyang@example.org"},
+		{"bare LF and NUL", mailSpec{}, []byte("From: <chaoyang@example.org>\nSubject: x\x00y\nMessage-ID: <a24@x>\n\nbody\x00\n"), store.OutcomeNoForm, "chaoyang@example.org"},
+		{"not a mail at all", mailSpec{}, []byte("\x00\x01\x02"), store.OutcomeUnparseable, ""},
 	}
 	f := newFixture(t, nil)
 	for _, c := range cases {
@@ -290,9 +290,9 @@ func TestRateLimitPerSender(t *testing.T) {
 	var outcomes []string
 	for i := 0; i < 4; i++ {
 		m := f.handle(mailSpec{from: "<chaoyang@example.org>", subject: "问", msgID: fmt.Sprintf("r%d@x", i)}.raw(), received)
-		outcomes = append(outcomes, m.Outcome)
+		outcomes = append(outcomes, string(m.Outcome))
 	}
-	want := []string{OutcomeNoForm, OutcomeNoForm, OutcomeRateLimited, OutcomeRateLimited}
+	want := []string{string(store.OutcomeNoForm), string(store.OutcomeNoForm), string(store.OutcomeRateLimited), string(store.OutcomeRateLimited)}
 	if strings.Join(outcomes, ",") != strings.Join(want, ",") {
 		t.Errorf("outcomes %v, want %v", outcomes, want)
 	}
@@ -341,11 +341,11 @@ func TestRateLimitHoldsForConcurrentMessages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	outcomes := map[string]int{}
+	outcomes := map[store.Outcome]int{}
 	for _, m := range msgs {
 		outcomes[m.Outcome]++
 	}
-	if outcomes[OutcomeProcessed] != limit || outcomes[OutcomeRateLimited] != n-limit {
+	if outcomes[store.OutcomeProcessed] != limit || outcomes[store.OutcomeRateLimited] != n-limit {
 		t.Errorf("outcomes %v, want %d processed and %d rate_limited", outcomes, limit, n-limit)
 	}
 	// Every form is kept whatever happened to its reply.
@@ -359,7 +359,7 @@ func TestUnknownSendersWithoutReply(t *testing.T) {
 	f := newFixture(t, func(c *Config) { c.ReplyUnknownSenders = false })
 	stranger, _ := sample.Workbook(testForm, sample.Good("某街道工会", false))
 	m := f.handle(mailSpec{from: "<x@elsewhere.example.com>", subject: "考核表", msgID: "u@x", attachment: stranger}.raw(), received)
-	if m.Outcome != OutcomeUnknownSender || len(f.outbox()) != 0 {
+	if m.Outcome != store.OutcomeUnknownSender || len(f.outbox()) != 0 {
 		t.Errorf("outcome %s, %d replies", m.Outcome, len(f.outbox()))
 	}
 	subs, _ := f.st.Submissions(f.ctx, store.SubmissionFilter{})
@@ -408,7 +408,7 @@ func TestTooLargeIsRecordedWithoutBody(t *testing.T) {
 		t.Fatal(err)
 	}
 	msgs, _ := f.st.Messages(f.ctx, store.MessageFilter{})
-	if len(msgs) != 1 || msgs[0].Outcome != OutcomeTooLarge || msgs[0].Size != 90<<20 || len(f.outbox()) != 0 {
+	if len(msgs) != 1 || msgs[0].Outcome != store.OutcomeTooLarge || msgs[0].Size != 90<<20 || len(f.outbox()) != 0 {
 		t.Errorf("messages %+v, outbox %d", msgs, len(f.outbox()))
 	}
 	// With its header the sender is told, once, even when offered twice.
@@ -431,7 +431,7 @@ func TestTooLargeIsRecordedWithoutBody(t *testing.T) {
 		t.Errorf("reply In-Reply-To %q, text:\n%s", p.InReplyTo, p.Text)
 	}
 	msgs, _ = f.st.Messages(f.ctx, store.MessageFilter{Sender: "chaoyang@example.org"})
-	if len(msgs) != 1 || msgs[0].Agency != "朝阳区代办处" || msgs[0].Outcome != OutcomeTooLarge {
+	if len(msgs) != 1 || msgs[0].Agency != "朝阳区代办处" || msgs[0].Outcome != store.OutcomeTooLarge {
 		t.Errorf("messages %+v", msgs)
 	}
 }
@@ -439,7 +439,7 @@ func TestTooLargeIsRecordedWithoutBody(t *testing.T) {
 func TestLateSubmissionIsKeptAndMarked(t *testing.T) {
 	f := newFixture(t, nil)
 	m := f.handle(mailSpec{from: "<chaoyang@example.org>", subject: "补交", msgID: "late@x", attachment: f.good}.raw(), testCutoff.Add(time.Minute))
-	if m.OnTime || m.Outcome != OutcomeProcessed {
+	if m.OnTime || m.Outcome != store.OutcomeProcessed {
 		t.Errorf("on time %v outcome %s", m.OnTime, m.Outcome)
 	}
 	items := f.outbox()

@@ -22,7 +22,7 @@ import (
 func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched) (store.Result, error) {
 	res := store.Result{MessageID: rec.ID, OnTime: p.onTime(m.InternalDate)}
 	if parsed == nil {
-		res.Outcome = OutcomeUnparseable
+		res.Outcome = store.OutcomeUnparseable
 		return res, nil
 	}
 	sender := strings.ToLower(strings.TrimSpace(parsed.From.Addr))
@@ -51,12 +51,12 @@ func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *inges
 	}
 	switch {
 	case forms > 0:
-		res.Outcome = OutcomeProcessed
+		res.Outcome = store.OutcomeProcessed
 	default:
-		res.Outcome = OutcomeNoForm
+		res.Outcome = store.OutcomeNoForm
 	}
 	if res.Agency == "" {
-		res.Outcome = OutcomeUnknownSender
+		res.Outcome = store.OutcomeUnknownSender
 	}
 
 	if err := p.answer(ctx, &res, rec, parsed, m, atts); err != nil {
@@ -74,7 +74,7 @@ func (p *Pipeline) answer(ctx context.Context, res *store.Result, rec store.Mess
 	answer, why := reply.Classify(reply.Header(parsed.Header), parsed.From.Addr, returnPath(parsed), p.cfg.Own, p.cfg.Compose.MsgIDDomain)
 	if !answer {
 		p.cfg.Log.Info().Str("reason", why).Int64("msg", rec.ID).Msg("automated mail: no reply")
-		res.Outcome = OutcomeAutomated
+		res.Outcome = store.OutcomeAutomated
 		return nil
 	}
 
@@ -102,7 +102,7 @@ func (p *Pipeline) answer(ctx context.Context, res *store.Result, rec store.Mess
 			return err
 		}
 		if n >= p.cfg.RepliesPerSenderPerHour {
-			res.Outcome = OutcomeRateLimited
+			res.Outcome = store.OutcomeRateLimited
 			return nil
 		}
 		res.ReplyCap = store.ReplyCap{Max: p.cfg.RepliesPerSenderPerHour, Since: since}

@@ -18,7 +18,7 @@ var benchBody = bytes.Repeat([]byte("回执正文和附件 base64 "), 1500)
 func benchResult(m Message, i int, raw []byte) Result {
 	out := reply(m, "")
 	out.Raw = raw
-	return Result{MessageID: m.ID, Outcome: "processed", Agency: fmt.Sprintf("代办处%03d", i%100), OnTime: true,
+	return Result{MessageID: m.ID, Outcome: OutcomeProcessed, Agency: fmt.Sprintf("代办处%03d", i%100), OnTime: true,
 		Attachments: []AttachmentResult{
 			{Filename: "考核表.xlsx", Kind: "xlsx", Size: 9000, Hash: m.Hash, Report: report("朝阳区代办处", assess.StatusNeedsFix, 100)},
 			{Filename: "说明.pdf", Kind: "pdf", Size: 100, Hash: m.Hash},

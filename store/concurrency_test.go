@@ -80,7 +80,7 @@ func TestConcurrentWriters(t *testing.T) {
 					errs <- err
 					return
 				}
-				err = s.SaveResult(ctx, Result{MessageID: m.ID, Outcome: "processed", Agency: "朝阳区", OnTime: true,
+				err = s.SaveResult(ctx, Result{MessageID: m.ID, Outcome: OutcomeProcessed, Agency: "朝阳区", OnTime: true,
 					Attachments: []AttachmentResult{{Filename: "f.xlsx", Report: report("朝阳区", assess.StatusAccepted, 100)}},
 					Outbox:      []OutgoingMail{reply(m, "")}})
 				if err != nil {

@@ -29,12 +29,12 @@ func Example() {
 		Mailbox: "INBOX", UIDValidity: 1, UID: 42, Sender: "a@agency.example", ReceivedAt: time.Now()})
 	fmt.Println("duplicate:", dup)
 
-	err = s.SaveResult(ctx, store.Result{MessageID: m.ID, Outcome: "processed", Agency: "朝阳区", OnTime: true,
+	err = s.SaveResult(ctx, store.Result{MessageID: m.ID, Outcome: store.OutcomeProcessed, Agency: "朝阳区", OnTime: true,
 		Outbox: []store.OutgoingMail{{MessageID: "<reply.1@kaohe.example>", Kind: store.KindReply,
 			To: "a@agency.example", Raw: []byte("Subject: 回执\r\n\r\n已收到\r\n")}}})
 	fmt.Println("saved:", err)
 	// Saving again after a crash-and-retry changes nothing.
-	fmt.Println("again:", errors.Is(s.SaveResult(ctx, store.Result{MessageID: m.ID, Outcome: "processed"}), store.ErrAlreadyDone))
+	fmt.Println("again:", errors.Is(s.SaveResult(ctx, store.Result{MessageID: m.ID, Outcome: store.OutcomeProcessed}), store.ErrAlreadyDone))
 
 	due, _ := s.DueOutbox(ctx, time.Now(), 10)
 	for _, it := range due {

@@ -9,13 +9,6 @@ import (
 	"time"
 )
 
-// Outcomes the store itself sets. SaveResult stores whatever outcome the
-// caller decided (for example "processed", "unknown_sender", "ignored").
-const (
-	OutcomeReceived    = "received"    // recorded, no result yet
-	OutcomeQuarantined = "quarantined" // failed too often; kept for staff
-)
-
 // Message is one incoming mail as recorded. Times are UTC.
 type Message struct {
 	ID          int64
@@ -29,7 +22,7 @@ type Message struct {
 	Subject     string
 	ReceivedAt  time.Time // IMAP INTERNALDATE
 	Size        int64
-	Outcome     string
+	Outcome     Outcome
 	Attempts    int
 	LastError   string
 	Agency      string // roster name, set by SaveResult
@@ -151,7 +144,7 @@ func (s *Store) Quarantine(ctx context.Context, id int64, reason string) error {
 
 // MessageFilter selects messages; zero fields do not filter.
 type MessageFilter struct {
-	Outcome string    // e.g. OutcomeReceived for work left after a crash
+	Outcome Outcome   // e.g. OutcomeReceived for work left after a crash
 	Agency  string    // roster name
 	Sender  string    // address, case-insensitive
 	Since   time.Time // ReceivedAt >= Since

@@ -82,7 +82,7 @@ func TestAttemptsAndQuarantine(t *testing.T) {
 	}
 	// A done message cannot be quarantined.
 	m2 := record(t, s, "<ok@agency>", 2, 2, time.Now())
-	if err := s.SaveResult(ctx, Result{MessageID: m2.ID, Outcome: "processed"}); err != nil {
+	if err := s.SaveResult(ctx, Result{MessageID: m2.ID, Outcome: OutcomeProcessed}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Quarantine(ctx, m2.ID, "x"); !errors.Is(err, ErrAlreadyDone) {
@@ -101,7 +101,7 @@ func TestMessagesFilter(t *testing.T) {
 	if err := s.SaveResult(ctx, Result{MessageID: a.ID, Outcome: "unknown_sender"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveResult(ctx, Result{MessageID: b.ID, Outcome: "processed", Agency: "朝阳区", OnTime: true}); err != nil {
+	if err := s.SaveResult(ctx, Result{MessageID: b.ID, Outcome: OutcomeProcessed, Agency: "朝阳区", OnTime: true}); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

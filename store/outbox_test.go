@@ -13,7 +13,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	clk := newClock()
 	s := openTest(t, "", clk)
 	m := record(t, s, "<o@x>", 1, 1, campaign)
-	if err := s.SaveResult(ctx, Result{MessageID: m.ID, Outcome: "processed", Outbox: []OutgoingMail{reply(m, ".a"), reply(m, ".b"), reply(m, ".c")}}); err != nil {
+	if err := s.SaveResult(ctx, Result{MessageID: m.ID, Outcome: OutcomeProcessed, Outbox: []OutgoingMail{reply(m, ".a"), reply(m, ".b"), reply(m, ".c")}}); err != nil {
 		t.Fatal(err)
 	}
 	notice := OutgoingMail{MessageID: "<notice.1@kaohe.test>", Kind: KindStaffNotice, To: "Staff@Office.test", Raw: []byte("x")}

@@ -22,10 +22,10 @@ const (
 // Result is everything decided about one incoming message, saved at once by
 // SaveResult.
 type Result struct {
-	MessageID   int64  // the message's row id (Message.ID), not its header
-	Outcome     string // e.g. "processed", "unknown_sender"; not "received"
-	Agency      string // roster name, "" when the sender is unknown
-	OnTime      bool   // received before the cut-off
+	MessageID   int64   // the message's row id (Message.ID), not its header
+	Outcome     Outcome // not OutcomeReceived
+	Agency      string  // roster name, "" when the sender is unknown
+	OnTime      bool    // received before the cut-off
 	Attachments []AttachmentResult
 	Outbox      []OutgoingMail
 	// ReplyCap, when Max > 0, bounds the mail an address may have queued

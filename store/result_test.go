@@ -20,7 +20,7 @@ func TestSaveResultStoresEverything(t *testing.T) {
 	m := record(t, s, "<r@agency>", 1, 1, campaign)
 	rep := report("朝阳区代办处", assess.StatusNeedsFix, 100)
 	err := s.SaveResult(ctx, Result{
-		MessageID: m.ID, Outcome: "processed", Agency: "朝阳区", OnTime: true,
+		MessageID: m.ID, Outcome: OutcomeProcessed, Agency: "朝阳区", OnTime: true,
 		Attachments: []AttachmentResult{
 			{Filename: "考核表.xlsx", Kind: "xlsx", Size: 9000, Hash: hashOf([]byte("x")), Report: rep},
 			{Filename: "说明.pdf", Kind: "pdf", Size: 100, Hash: hashOf([]byte("p")), Note: "不是考核表"},
@@ -73,7 +73,7 @@ func TestSaveResultIsAtomic(t *testing.T) {
 		before[tb] = count(t, s, tb)
 	}
 	r := Result{
-		MessageID: m.ID, Outcome: "processed", Agency: "朝阳区", OnTime: true,
+		MessageID: m.ID, Outcome: OutcomeProcessed, Agency: "朝阳区", OnTime: true,
 		Attachments: []AttachmentResult{{Filename: "a.xlsx", Kind: "xlsx", Hash: m.Hash, Report: report("朝阳区", assess.StatusAccepted, 110)}},
 		Outbox:      []OutgoingMail{reply(m, ".staff"), out},
 	}
@@ -107,7 +107,7 @@ func TestSaveResultIsIdempotent(t *testing.T) {
 	s := openTest(t, "", nil)
 	m := record(t, s, "<idem@agency>", 1, 1, campaign)
 	r := Result{
-		MessageID: m.ID, Outcome: "processed", Agency: "海淀区", OnTime: true,
+		MessageID: m.ID, Outcome: OutcomeProcessed, Agency: "海淀区", OnTime: true,
 		Attachments: []AttachmentResult{{Filename: "a.xlsx", Kind: "xlsx", Report: report("海淀区", assess.StatusAccepted, 110)}},
 		Outbox:      []OutgoingMail{reply(m, "")},
 	}
@@ -133,9 +133,9 @@ func TestSaveResultIsIdempotent(t *testing.T) {
 		r    Result
 		want error
 	}{
-		{"missing message", Result{MessageID: 999, Outcome: "processed"}, ErrNotFound},
+		{"missing message", Result{MessageID: 999, Outcome: OutcomeProcessed}, ErrNotFound},
 		{"no outcome", Result{MessageID: m.ID}, nil},
-		{"outbox without recipient", Result{MessageID: m.ID, Outcome: "processed", Outbox: []OutgoingMail{{MessageID: "<x>", Kind: KindReply, Raw: []byte("x")}}}, nil},
+		{"outbox without recipient", Result{MessageID: m.ID, Outcome: OutcomeProcessed, Outbox: []OutgoingMail{{MessageID: "<x>", Kind: KindReply, Raw: []byte("x")}}}, nil},
 	} {
 		err := s.SaveResult(ctx, tc.r)
 		if err == nil || (tc.want != nil && !errors.Is(err, tc.want)) {
@@ -192,7 +192,7 @@ func TestCurrentSubmissions(t *testing.T) {
 			wantVersion := map[string]int{}
 			for i, f := range tc.files {
 				m := record(t, s, "<f@x>", i, uint32(i+1), campaign.Add(time.Duration(f.hour)*time.Hour))
-				err := s.SaveResult(ctx, Result{MessageID: m.ID, Outcome: "processed", Agency: f.agency, OnTime: f.onTime,
+				err := s.SaveResult(ctx, Result{MessageID: m.ID, Outcome: OutcomeProcessed, Agency: f.agency, OnTime: f.onTime,
 					Attachments: []AttachmentResult{{Filename: "f.xlsx", Kind: "xlsx", Report: report(f.agency, f.status, 100)}}})
 				if err != nil {
 					t.Fatal(err)
@@ -234,7 +234,7 @@ func TestReplaceReportsKeepsHistory(t *testing.T) {
 	s := openTest(t, "", clk)
 	m := record(t, s, "<re@x>", 1, 1, campaign)
 	old := report("朝阳区", assess.StatusNeedsFix, 100)
-	if err := s.SaveResult(ctx, Result{MessageID: m.ID, Outcome: "processed", Agency: "朝阳区", OnTime: true,
+	if err := s.SaveResult(ctx, Result{MessageID: m.ID, Outcome: OutcomeProcessed, Agency: "朝阳区", OnTime: true,
 		Attachments: []AttachmentResult{{Filename: "f.xlsx", Kind: "xlsx", Report: old}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -281,7 +281,7 @@ func TestSaveResultReplyCap(t *testing.T) {
 	capped := ReplyCap{Max: 2, Since: clk.Now().Add(-time.Hour)}
 	save := func(msgID string, to string, withReply bool) (Message, error) {
 		m := record(t, s, msgID, 1, 1, campaign)
-		r := Result{MessageID: m.ID, Outcome: "processed", Agency: "朝阳区", ReplyCap: capped}
+		r := Result{MessageID: m.ID, Outcome: OutcomeProcessed, Agency: "朝阳区", ReplyCap: capped}
 		if withReply {
 			out := reply(m, "")
 			out.To = to
