@@ -17,6 +17,13 @@ const (
 	KindStaffNotice  = "staff_notice" // to the office's staff
 	KindReminder     = "reminder"     // deadline reminder to an agency
 	KindConsolidated = "consolidated" // the consolidated workbook to staff
+	// KindUnknownReply is the short note to a sender not on the roster. It
+	// has the lowest priority and only a small share of the daily cap, so
+	// that strangers can never spend what agencies and staff need.
+	KindUnknownReply = "unknown_reply"
+	// KindForeignNotice tells an agency's registered address that a form
+	// naming the agency arrived from another address and was not filed.
+	KindForeignNotice = "foreign_notice"
 )
 
 // Result is everything decided about one incoming message, saved at once by
