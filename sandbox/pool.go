@@ -18,11 +18,13 @@ type Pool struct {
 func NewPool(exe string, limits Limits, n int) (*Pool, error) {
 	n = max(n, 1)
 	p := &Pool{free: make(chan *Runner, n)}
+	iso := &isolator{}
 	for i := 0; i < n; i++ {
 		r, err := New(exe, limits)
 		if err != nil {
 			return nil, err
 		}
+		r.iso = iso
 		p.runners = append(p.runners, r)
 		p.free <- r
 	}
@@ -48,6 +50,14 @@ func (p *Pool) Annotate(orig []byte, rep *assess.Report, form *templates.Form) (
 	r := <-p.free
 	defer func() { p.free <- r }()
 	return r.Annotate(orig, rep, form)
+}
+
+// Isolation starts one worker, if none runs yet, and says how the pool's
+// workers are isolated: the daemon logs it at start.
+func (p *Pool) Isolation() (Isolation, error) {
+	r := <-p.free
+	defer func() { p.free <- r }()
+	return r.Isolation()
 }
 
 // Deaths counts the workers of the pool that died while reading.

@@ -27,6 +27,9 @@ type request struct {
 	// Crash makes the worker die in the named way; tests use it to prove
 	// the parent survives what a crafted workbook could do.
 	Crash string `json:"crash,omitempty"`
+	// Probe asks the worker to report on its own confinement (tests): its
+	// environment and a TCP dial to this address.
+	Probe string `json:"probe,omitempty"`
 	// Annotate asks for the annotated copy of the workbook for this report
 	// instead of a reading.
 	Annotate *annotateRequest `json:"annotate,omitempty"`
@@ -45,8 +48,16 @@ type response struct {
 	Findings   []validate.Finding   `json:"findings"`
 	// Annotated is the annotated workbook, sent as a raw frame after the
 	// JSON one when the request asked for it; AnnotateError says why not.
-	Annotated     []byte `json:"-"`
-	AnnotateError string `json:"annotate_error,omitempty"`
+	Annotated     []byte       `json:"-"`
+	AnnotateError string       `json:"annotate_error,omitempty"`
+	Probe         *probeReport `json:"probe,omitempty"`
+}
+
+// probeReport is what a worker sees of its confinement.
+type probeReport struct {
+	Env        []string `json:"env"`
+	DialError  string   `json:"dial_error"` // "" when the dial succeeded
+	NoNewPrivs bool     `json:"no_new_privs"`
 }
 
 func writeFrame(w io.Writer, payload []byte) error {

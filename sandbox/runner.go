@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"kaohe/assess"
@@ -60,6 +61,8 @@ type Runner struct {
 	stderr *headBuffer
 	// lastDeath says why the last worker died, for logs.
 	lastDeath string
+	iso       *isolator // shared by the runners of a pool
+	isolation Isolation // of the running worker
 }
 
 // New returns a runner that starts exe (empty: this executable) as its worker.
@@ -70,7 +73,20 @@ func New(exe string, limits Limits) (*Runner, error) {
 			return nil, fmt.Errorf("find own executable: %w", err)
 		}
 	}
-	return &Runner{limits: limits.withDefaults(), exe: exe}, nil
+	return &Runner{limits: limits.withDefaults(), exe: exe, iso: &isolator{}}, nil
+}
+
+// Isolation starts the worker if it is not running and says how it is
+// isolated; the error is that of a worker that could not be started.
+func (r *Runner) Isolation() (Isolation, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cmd == nil {
+		if err := r.startLocked(); err != nil {
+			return IsolationNone, err
+		}
+	}
+	return r.isolation, nil
 }
 
 // Deaths counts the workers that died or were killed while reading.
@@ -255,31 +271,27 @@ func (r *Runner) roundTrip(ctx context.Context, req request, data []byte) (*resp
 }
 
 func (r *Runner) startLocked() error {
-	cmd := exec.Command(r.exe)
-	cmd.Env = append(os.Environ(),
-		envWorker+"="+workerValue,
-		envMemory+"="+strconv.FormatInt(r.limits.Memory, 10),
-		envCPU+"="+strconv.FormatUint(r.limits.CPUSeconds, 10),
-		// A worker reads one workbook at a time and there is one worker per
-		// core: more threads per worker only contend with the daemon and
-		// the other workers (measured: about 1 ms less CPU per message).
-		// Last in the list, so it wins over an inherited GOMAXPROCS.
-		"GOMAXPROCS=1",
-	)
-	r.stderr = &headBuffer{max: 2048}
-	cmd.Stderr = r.stderr
-	stdin, err := cmd.StdinPipe()
+	var stdin io.WriteCloser
+	var stdout io.ReadCloser
+	stderr := &headBuffer{max: 2048}
+	cmd, iso, err := r.iso.start(func(attr *syscall.SysProcAttr) (*exec.Cmd, error) {
+		cmd := exec.Command(r.exe)
+		cmd.Env = workerEnv(r.limits)
+		cmd.SysProcAttr = attr
+		cmd.Stderr = stderr
+		var err error
+		if stdin, err = cmd.StdinPipe(); err != nil {
+			return nil, err
+		}
+		if stdout, err = cmd.StdoutPipe(); err != nil {
+			return nil, err
+		}
+		return cmd, nil
+	})
 	if err != nil {
 		return err
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return err
-	}
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("start worker: %w", err)
-	}
-	r.cmd, r.stdin, r.stdout, r.served = cmd, stdin, bufio.NewReader(stdout), 0
+	r.cmd, r.stdin, r.stdout, r.served, r.stderr, r.isolation = cmd, stdin, bufio.NewReader(stdout), 0, stderr, iso
 	return nil
 }
 

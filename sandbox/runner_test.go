@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"kaohe/assess"
+	"kaohe/internal/cputime"
 	"kaohe/internal/sample"
 	"kaohe/reply"
 	"kaohe/scoring"
@@ -249,5 +250,31 @@ func TestWorkerThatCannotStartIsNotTheFilesFault(t *testing.T) {
 	}
 	if r.Deaths() != 0 {
 		t.Errorf("a worker that never started counted as a death")
+	}
+}
+
+// BenchmarkWorkerStart starts a fresh worker for every read (Recycle 1),
+// at each isolation this system grants: what a worker start costs on top
+// of a read, in wall time and in CPU of all processes.
+func BenchmarkWorkerStart(b *testing.B) {
+	form := templates.MustLoad(2021)
+	data, err := sample.Workbook(form, sample.Good("朝阳区代办处", true))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, iso := range isolationCandidates() {
+		b.Run(strings.ReplaceAll(iso.String(), " ", "-"), func(b *testing.B) {
+			r, _ := New("", Limits{Recycle: 1})
+			defer r.Close()
+			r.iso = &isolator{chosen: iso, known: true}
+			cpu := cputime.WithChildren()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				if sub, _ := r.Read(data, opts()); sub == nil {
+					b.Fatal("no submission")
+				}
+			}
+			b.ReportMetric(float64(cputime.WithChildren()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
+		})
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -33,6 +35,9 @@ func MaybeWorker() {
 	}
 	mem, _ := strconv.ParseInt(os.Getenv(envMemory), 10, 64)
 	cpu, _ := strconv.ParseUint(os.Getenv(envCPU), 10, 64)
+	// Before any input is read: where the system refuses it the worker
+	// still runs, under its limits and without the daemon's environment.
+	_ = noNewPrivs()
 	applyLimits(mem, cpu)
 	err := serve(os.Stdin, os.Stdout)
 	if err != nil && err != io.EOF {
@@ -81,6 +86,15 @@ func serve(in io.Reader, out io.Writer) error {
 			return fmt.Errorf("decode request: %w", err)
 		}
 		crash(req.Crash)
+		if req.Probe != "" {
+			if err := writeJSON(w, response{Probe: probe(req.Probe)}); err != nil {
+				return err
+			}
+			if err := w.Flush(); err != nil {
+				return err
+			}
+			continue
+		}
 		form, ok := forms[req.Year]
 		if !ok {
 			if form, err = templates.Load(req.Year); err != nil {
@@ -144,4 +158,18 @@ func crash(how string) {
 			}
 		}
 	}
+}
+
+// probe reports what a worker sees of its confinement.
+func probe(addr string) *probeReport {
+	p := &probeReport{Env: os.Environ()}
+	if c, err := net.DialTimeout("tcp", addr, 2*time.Second); err != nil {
+		p.DialError = err.Error()
+	} else {
+		c.Close()
+	}
+	if status, err := os.ReadFile("/proc/self/status"); err == nil {
+		p.NoNewPrivs = strings.Contains(string(status), "\nNoNewPrivs:\t1\n")
+	}
+	return p
 }

@@ -95,6 +95,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 			return nil, err
 		}
 		reader = d.runner.TryRead
+		logIsolation(log, d.runner)
 	}
 	compose, err := composeOptions(cfg, d.form)
 	if err != nil {
@@ -137,6 +138,21 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		Log: log.With().Str("component", "campaign").Logger(),
 	})
 	return d, nil
+}
+
+// logIsolation starts the first workbook reader and says how the readers
+// are confined: every one without the daemon's environment and with
+// no_new_privs; a network namespace where the system grants one.
+func logIsolation(log zerolog.Logger, p *sandbox.Pool) {
+	iso, err := p.Isolation()
+	switch {
+	case err != nil:
+		log.Warn().Err(err).Msg("workbook reader cannot start now: forms wait in the mailbox until it can")
+	case iso == sandbox.IsolationNone:
+		log.Warn().Str("isolation", iso.String()).Msg("workbook readers share the daemon's network: this system grants them no network namespace (environment scrubbed, no_new_privs set)")
+	default:
+		log.Info().Str("isolation", iso.String()).Msg("workbook readers run without network, with a scrubbed environment and no_new_privs")
+	}
 }
 
 // workers is how many workbook readers run at once: one per core.
