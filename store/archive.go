@@ -34,7 +34,7 @@ func (s *Store) Archive(raw []byte) (string, error) {
 	if err := mkdirSynced(filepath.Join(s.dir, ArchiveDir), dir); err != nil {
 		return "", fmt.Errorf("archive: %w", err)
 	}
-	if err := atomicfile.WriteBytes(path, raw, 0o640); err != nil {
+	if err := atomicfile.WriteBytes(path, raw, FileMode); err != nil {
 		return "", fmt.Errorf("archive: %w", err)
 	}
 	return hash, nil
@@ -92,7 +92,7 @@ func mkdirSynced(root, dir string) error {
 			return err
 		}
 	}
-	if err := os.Mkdir(dir, 0o750); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := os.Mkdir(dir, DirMode); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
 	return syncDir(parent)

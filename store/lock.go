@@ -16,7 +16,7 @@ import (
 // it when the process dies, so a crash never leaves a stale lock. The file
 // holds the owner's pid for the error message of the next contender.
 func lockDir(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o640)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, FileMode)
 	if err != nil {
 		return nil, fmt.Errorf("open lock file: %w", err)
 	}

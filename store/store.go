@@ -84,7 +84,7 @@ func Open(dir string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open store read-only: %w", err)
 		}
 	} else {
-		if err := os.MkdirAll(filepath.Join(dir, ArchiveDir), 0o750); err != nil {
+		if err := prepareDir(dir); err != nil {
 			return nil, fmt.Errorf("create data directory: %w", err)
 		}
 		lock, err := lockDir(filepath.Join(dir, LockFile))
@@ -218,7 +218,15 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if s.readOnly {
 		return ErrReadOnly
 	}
+	// VACUUM INTO fills an empty file as it finds it: made here, the copy
+	// gets the database's mode instead of SQLite's 0644.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, FileMode)
+	if err != nil {
+		return fmt.Errorf("backup database: %w", err)
+	}
+	f.Close()
 	if _, err := s.w.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		os.Remove(path)
 		return fmt.Errorf("backup database: %w", err)
 	}
 	return nil
