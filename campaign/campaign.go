@@ -144,12 +144,12 @@ func (c *Campaign) Regenerate(ctx context.Context) (consolidate.Summary, error) 
 		return sum, err
 	}
 	dir := filepath.Join(c.store.Dir(), "workbooks")
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := os.MkdirAll(dir, store.DirMode); err != nil {
 		return sum, err
 	}
 	day := c.cfg.Now().In(beijing).Format("2006-01-02")
 	for _, name := range []string{WorkbookName, "汇总-" + day + ".xlsx"} {
-		if err := atomicfile.WriteBytes(filepath.Join(dir, name), data, 0o640); err != nil {
+		if err := atomicfile.WriteBytes(filepath.Join(dir, name), data, store.FileMode); err != nil {
 			return sum, fmt.Errorf("write %s: %w", name, err)
 		}
 	}

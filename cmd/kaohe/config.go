@@ -29,6 +29,9 @@ func runConfig(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		cfg, err := config.LoadFor(*path, os.LookupEnv, config.ModeServe)
 		fmt.Fprint(stdout, cfg.Redacted().String())
+		if cfg.DataDir != "" {
+			fmt.Fprintln(stdout, "\n"+dataDirLine(cfg.DataDir))
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "\n配置有误：\n%v\n", err)
 			return exitNeedsFix

@@ -79,8 +79,8 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if d.form, err = templates.Load(cfg.Campaign.FormYear); err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("create data folder: %w", err)
+	if err := secureDataDir(cfg.DataDir, log); err != nil {
+		return nil, err
 	}
 	if d.store, err = store.Open(cfg.DataDir, store.Options{Now: now}); err != nil {
 		return nil, err

@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -21,10 +24,13 @@ import (
 	"kaohe/ingest"
 	"kaohe/internal/atomicfile"
 	"kaohe/internal/mailserver"
+	"kaohe/store"
 	"kaohe/templates"
 )
 
-const demoPassword = "demo"
+// demoMarker marks a folder `kaohe demo` made: only such a folder is
+// emptied by the next run.
+const demoMarker = ".kaohe-demo"
 
 // demoOptions say how big a campaign the demo plays and where it writes.
 type demoOptions struct {
@@ -41,7 +47,10 @@ type demoResult struct {
 	Reminders []mailserver.Delivery // deadline reminders to agencies
 	Staff     []mailserver.Delivery // to the office's staff
 	Summary   consolidate.Summary
-	Took      time.Duration
+	// Password opens every mailbox of the demo's mail server: new for
+	// every run, since --keep leaves the servers listening.
+	Password string
+	Took     time.Duration
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -75,17 +84,17 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	if err != nil {
 		return nil, err
 	}
-	if err := os.RemoveAll(opts.Out); err != nil {
+	if err := prepareDemoOut(opts.Out); err != nil {
 		return nil, err
 	}
 	dataDir := filepath.Join(opts.Out, "data")
-	for _, d := range []string{dataDir, filepath.Join(opts.Out, "回执"), filepath.Join(opts.Out, "批注表")} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+	for _, d := range []string{filepath.Join(opts.Out, "回执"), filepath.Join(opts.Out, "批注表")} {
+		if err := os.Mkdir(d, store.DirMode); err != nil {
 			return nil, err
 		}
 	}
 	rosterPath := filepath.Join(opts.Out, "名册.csv")
-	if err := atomicfile.WriteBytes(rosterPath, sc.RosterCSV, 0o644); err != nil {
+	if err := atomicfile.WriteBytes(rosterPath, sc.RosterCSV, store.FileMode); err != nil {
 		return nil, err
 	}
 
@@ -101,13 +110,14 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 		return nil, err
 	}
 	defer srv.Close()
+	password := rand.Text()[:16]
 	for _, addr := range []string{demo.Office, demo.Staff} {
-		if err := srv.AddUser(addr, demoPassword); err != nil {
+		if err := srv.AddUser(addr, password); err != nil {
 			return nil, err
 		}
 	}
 	for _, a := range sc.Agencies {
-		if err := srv.AddUser(a.Email, demoPassword); err != nil {
+		if err := srv.AddUser(a.Email, password); err != nil {
 			return nil, err
 		}
 	}
@@ -126,7 +136,7 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 
 	cfg := config.Default()
 	cfg.DataDir, cfg.Roster = dataDir, rosterPath
-	cfg.IMAP.Addr, cfg.IMAP.TLS, cfg.IMAP.User, cfg.IMAP.Password = srv.IMAPAddr, config.NoTLS, demo.Office, demoPassword
+	cfg.IMAP.Addr, cfg.IMAP.TLS, cfg.IMAP.User, cfg.IMAP.Password = srv.IMAPAddr, config.NoTLS, demo.Office, config.Secret(password)
 	cfg.IMAP.PollInterval = 2 * time.Second
 	cfg.SMTP.Addr, cfg.SMTP.TLS = srv.SMTPAddr, config.NoTLS
 	cfg.SMTP.PerRecipientPerHour = 20
@@ -174,7 +184,7 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	}
 	fmt.Fprintf(stdout, "    已处理 %d/%d 封，回执已发出\n", d.pipe.Handled(), len(sc.Mails))
 
-	res := &demoResult{Scenario: sc}
+	res := &demoResult{Scenario: sc, Password: password}
 	if res.Replies, res.Reminders, res.Staff, err = exportDeliveries(srv.Deliveries(), opts.Out, stdout); err != nil {
 		return nil, err
 	}
@@ -186,13 +196,13 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	if err != nil {
 		return nil, fmt.Errorf("staff workbook: %w", err)
 	}
-	if err := atomicfile.WriteBytes(filepath.Join(opts.Out, "汇总.xlsx"), wb, 0o644); err != nil {
+	if err := atomicfile.WriteBytes(filepath.Join(opts.Out, "汇总.xlsx"), wb, store.FileMode); err != nil {
 		return nil, err
 	}
 	res.Took = time.Since(start)
 	printDemoSummary(stdout, opts.Out, res)
 	if opts.Keep {
-		keepDemo(ctx, d, srv, sc, stdout)
+		keepDemo(ctx, d, srv, sc, password, stdout)
 	}
 	return res, nil
 }
@@ -217,7 +227,7 @@ func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (r
 			replies = append(replies, dl)
 		}
 		name := fmt.Sprintf("%02d-%s-%s.eml", i+1, safeName(strings.SplitN(to, "@", 2)[0]), safeName(subject))
-		if err := atomicfile.WriteBytes(filepath.Join(out, "回执", name), dl.Raw, 0o644); err != nil {
+		if err := atomicfile.WriteBytes(filepath.Join(out, "回执", name), dl.Raw, store.FileMode); err != nil {
 			return nil, nil, nil, err
 		}
 		if perr != nil || isStaff || p.InReplyTo == "" { // only receipts carry annotated sheets
@@ -228,7 +238,7 @@ func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (r
 				continue
 			}
 			path := filepath.Join(out, "批注表", fmt.Sprintf("%02d-%s", i+1, a.Filename))
-			if err := atomicfile.WriteBytes(path, a.Data, 0o644); err != nil {
+			if err := atomicfile.WriteBytes(path, a.Data, store.FileMode); err != nil {
 				return nil, nil, nil, err
 			}
 		}
@@ -274,13 +284,46 @@ func printDemoSummary(w io.Writer, out string, res *demoResult) {
 
 // keepDemo leaves the servers and the daemon running for a person with a
 // mail client, until Ctrl-C.
-func keepDemo(ctx context.Context, d *daemon, srv *mailserver.Server, sc *demo.Scenario, w io.Writer) {
+func keepDemo(ctx context.Context, d *daemon, srv *mailserver.Server, sc *demo.Scenario, password string, w io.Writer) {
 	fmt.Fprintln(w, "\n邮件服务器保持运行（Ctrl-C 退出）。用邮件客户端（如 Thunderbird）连接：")
-	fmt.Fprintf(w, "  IMAP %s（无加密），SMTP %s（无加密），密码均为 %q\n", srv.IMAPAddr, srv.SMTPAddr, demoPassword)
+	fmt.Fprintf(w, "  IMAP %s（无加密），SMTP %s（无加密），密码均为 %s（本次运行随机生成，只显示这一次）\n", srv.IMAPAddr, srv.SMTPAddr, password)
 	fmt.Fprintf(w, "  考核邮箱：%s；工作人员：%s\n", demo.Office, demo.Staff)
 	fmt.Fprintf(w, "  代办处邮箱，例如：%s（%s）\n", sc.Agencies[0].Email, sc.Agencies[0].Name)
 	fmt.Fprintln(w, "  以代办处身份把考核表发到考核邮箱，几秒后即可在该代办处的收件箱看到回执。")
 	if err := d.run(ctx); err != nil {
 		fmt.Fprintf(w, "守护进程停止：%v\n", err)
 	}
+}
+
+// prepareDemoOut makes out ready for a demo and marks it as the demo's:
+// a new folder, an empty one, or one an earlier demo made (emptied first).
+// Any other folder is refused, for it may hold someone's files.
+func prepareDemoOut(out string) error {
+	fi, err := os.Stat(out)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("输出目录 %s 无法读取：%w", out, err)
+	case !fi.IsDir():
+		return fmt.Errorf("%s 是一个文件，不是文件夹：请用 -o 指定一个新的或空的文件夹", out)
+	default:
+		entries, err := os.ReadDir(out)
+		if err != nil {
+			return fmt.Errorf("输出目录 %s 无法读取：%w", out, err)
+		}
+		if len(entries) == 0 {
+			break
+		}
+		if m, err := os.Lstat(filepath.Join(out, demoMarker)); err != nil || !m.Mode().IsRegular() {
+			return fmt.Errorf("输出目录 %s 里已有文件，且不是 kaohe demo 建的。为免删掉其中的文件，演示不写入这里：请用 -o 指定一个新的或空的文件夹，或先自行清空它", out)
+		}
+		if err := os.RemoveAll(out); err != nil {
+			return fmt.Errorf("清空上次演示的输出目录 %s：%w", out, err)
+		}
+	}
+	if _, err := store.SecureDir(out); err != nil {
+		return fmt.Errorf("创建输出目录 %s：%w", out, err)
+	}
+	return atomicfile.WriteBytes(filepath.Join(out, demoMarker),
+		[]byte("kaohe demo 的输出目录：再次运行 kaohe demo -o 这个目录时，其中的内容会被清空重写。\n"), store.FileMode)
 }

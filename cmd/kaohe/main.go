@@ -40,6 +40,7 @@ func commands() []command {
 }
 
 func main() {
+	restrictUmask()
 	// A workbook reader re-executes this binary; it never returns then.
 	sandbox.MaybeWorker()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -83,7 +83,7 @@ func runConsolidate(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "kaohe consolidate：生成汇总失败：%v\n", err)
 		return exitBad
 	}
-	if err := atomicfile.WriteBytes(*out, data, 0o644); err != nil {
+	if err := atomicfile.WriteBytes(*out, data, store.FileMode); err != nil {
 		fmt.Fprintf(stderr, "kaohe consolidate：写入 %s 失败：%v\n", *out, err)
 		return exitBad
 	}

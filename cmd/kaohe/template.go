@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"kaohe/internal/atomicfile"
+	"kaohe/store"
 	"kaohe/templates"
 )
 
@@ -31,7 +32,7 @@ func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fmt.Fprintf(stderr, "kaohe template：没有 %d 年度的考核表（可用：%v）\n", *year, templates.Years())
 		return exitBad
 	}
-	if err := atomicfile.Write(*out, 0o644, func(w io.Writer) error { return templates.WriteBlank(form, w) }); err != nil {
+	if err := atomicfile.Write(*out, store.FileMode, func(w io.Writer) error { return templates.WriteBlank(form, w) }); err != nil {
 		fmt.Fprintf(stderr, "kaohe template：写入 %s 失败：%v\n", *out, err)
 		return exitBad
 	}
