@@ -77,12 +77,13 @@ func BenchmarkImportReview10000(b *testing.B) {
 	if _, err := Build(&buf, fx.in); err != nil {
 		b.Fatal(err)
 	}
+	names := fx.in.AgencyNames()
 	b.ReportAllocs()
 	cpu0 := cpuTime()
 	ops := 0
 	for b.Loop() {
 		ops++
-		imp, errs := ImportReview(bytes.NewReader(buf.Bytes()), fx.in.Form, testNow)
+		imp, errs := ImportReview(bytes.NewReader(buf.Bytes()), ImportOptions{Form: fx.in.Form, Now: testNow, Agencies: names})
 		if len(errs) != 0 || len(imp.Vetoes) != benchN()+50 {
 			b.Fatalf("errors %v, %d vetoes", errs, len(imp.Vetoes))
 		}

@@ -84,6 +84,20 @@ type Input struct {
 	Grades   []Grade // nil: DefaultGrades
 }
 
+// AgencyNames are the names the staff workbook lists: every agency of the
+// roster and every entry's agency (or unknown sender). Reviews are imported
+// for these only.
+func (in Input) AgencyNames() map[string]bool {
+	names := make(map[string]bool, len(in.Roster)+len(in.Entries))
+	for _, a := range in.Roster {
+		names[a.Name] = true
+	}
+	for _, e := range in.Entries {
+		names[e.Agency] = true
+	}
+	return names
+}
+
 // Status derives the 汇总 state of an agency from its entry (nil: nothing
 // received) and the veto staff recorded. A veto beats everything; an agency
 // whose first submission was late is 逾期 whatever its form says.

@@ -38,15 +38,29 @@ type ImportError struct {
 
 func (e ImportError) Error() string { return e.Message }
 
+// ImportOptions say what ImportReview checks an edited workbook against.
+type ImportOptions struct {
+	Form *templates.Form
+	Now  time.Time // the reviews' import time
+	// Agencies are the names a review or a veto may be given for: the
+	// season's roster and the agencies of the stored submissions, as the
+	// staff workbook lists them (Input.AgencyNames). The workbook is
+	// edited by hand: a name typed into it is refused, never taken for an
+	// agency. Nil refuses every review.
+	Agencies map[string]bool
+}
+
 // MaxImportSize bounds the workbook ImportReview reads.
 const MaxImportSize = 200 << 20
 
 // ImportReview reads the 审核分 and 审核意见 columns of the department sheets
 // and the 一票否决 column of 汇总 from an edited staff workbook. A cell that
 // cannot be accepted (a score above the cap or not one the criteria can give,
-// an unknown agency or indicator, two sheets disagreeing) is left out of the
-// result and reported; everything else is returned. Blank means no review.
-func ImportReview(r io.Reader, form *templates.Form, now time.Time) (ReviewImport, []ImportError) {
+// an agency not of opts.Agencies or not on 汇总, an unknown indicator, two
+// sheets disagreeing) is left out of the result and reported; everything
+// else is returned. Blank means no review.
+func ImportReview(r io.Reader, opts ImportOptions) (ReviewImport, []ImportError) {
+	form, now := opts.Form, opts.Now
 	out := ReviewImport{Vetoes: map[string]bool{}}
 	var errs []ImportError
 	fail := func(sheet, cell, format string, args ...any) {
@@ -74,9 +88,18 @@ func ImportReview(r io.Reader, form *templates.Form, now time.Time) (ReviewImpor
 		if name == "" {
 			return nil
 		}
-		agencies[name] = true
 		raw := cellAt(row, vc)
 		veto, ok := parseVeto(raw)
+		if !opts.Agencies[name] {
+			// A row added by hand: harmless while blank, refused when it
+			// vetoes.
+			if !ok || veto {
+				cell, _ := excelize.CoordinatesToCellName(ac+1, i+1)
+				fail(SheetSummary, cell, notOfSeason, name, "一票否决")
+			}
+			return nil
+		}
+		agencies[name] = true
 		if !ok {
 			cell, _ := excelize.CoordinatesToCellName(vc+1, i+1)
 			fail(SheetSummary, cell, "一票否决栏填写了“%s”，请填“是”或留空", raw)
@@ -126,9 +149,15 @@ func ImportReview(r io.Reader, form *templates.Form, now time.Time) (ReviewImpor
 			}
 			where := dept + "!" + scoreCell
 			if rawScore == "" && comment == "" {
-				if origScore != "" || origComment != "" {
+				// Only a review of the season's agencies can exist to be cleared.
+				if (origScore != "" || origComment != "") && opts.Agencies[agency] {
 					out.Cleared = append(out.Cleared, Review{Agency: agency, Indicator: indID, Source: where, At: now})
 				}
+				return nil
+			}
+			if !opts.Agencies[agency] {
+				cell, _ := excelize.CoordinatesToCellName(ac+1, i+1)
+				fail(dept, cell, notOfSeason, agency, "审核分")
 				return nil
 			}
 			if !agencies[agency] {
@@ -193,6 +222,10 @@ func ImportReview(r io.Reader, form *templates.Form, now time.Time) (ReviewImpor
 	}
 	return out, errs
 }
+
+// notOfSeason is the refusal of a row naming an agency that is neither on
+// the roster nor among the stored submissions.
+const notOfSeason = "考核单位“%s”不在本年度代办处名册中，也没有它提交考核表的记录，该行的%s未导入。请核对单位名称（应与汇总表导出时一致），不要在汇总表中自行添加单位"
 
 func sameReview(a, b Review) bool {
 	if (a.Score == nil) != (b.Score == nil) || a.Comment != b.Comment {

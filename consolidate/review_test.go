@@ -2,6 +2,7 @@ package consolidate
 
 import (
 	"bytes"
+	"maps"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,7 +78,7 @@ func TestReviewRoundTrip(t *testing.T) {
 	vcell, _ := excelize.CoordinatesToCellName(vc+1, rb)
 	setCell(t, f, SheetSummary, vcell, "√")
 
-	imp, errs := ImportReview(save(t, f), form, testNow)
+	imp, errs := ImportReview(save(t, f), ImportOptions{Form: form, Now: testNow, Agencies: fx.in.AgencyNames()})
 	if len(errs) != 0 {
 		t.Fatalf("import errors: %v", errs)
 	}
@@ -143,7 +144,7 @@ func TestReviewRoundTrip(t *testing.T) {
 	t.Run("edit on one of two sheets wins", func(t *testing.T) {
 		f3, _, _ := build(t, in)
 		setCell(t, f3, "组织机构部", "G"+strconv.Itoa(deptRow(t, f3, "组织机构部", b, "1.1")), 3)
-		imp, errs := ImportReview(save(t, f3), form, testNow)
+		imp, errs := ImportReview(save(t, f3), ImportOptions{Form: form, Now: testNow, Agencies: fx.in.AgencyNames()})
 		if len(errs) != 0 {
 			t.Fatalf("errors: %v", errs)
 		}
@@ -159,7 +160,7 @@ func TestReviewRoundTrip(t *testing.T) {
 		r := deptRow(t, f3, "业务部", a, "3.1")
 		setCell(t, f3, "业务部", "G"+strconv.Itoa(r), "")
 		setCell(t, f3, "业务部", "H"+strconv.Itoa(r), "")
-		imp, errs := ImportReview(save(t, f3), form, testNow)
+		imp, errs := ImportReview(save(t, f3), ImportOptions{Form: form, Now: testNow, Agencies: fx.in.AgencyNames()})
 		if len(errs) != 0 {
 			t.Fatalf("errors: %v", errs)
 		}
@@ -220,7 +221,7 @@ func TestImportReviewRefusesBadCells(t *testing.T) {
 			setCell(t, f, "业务部", "G"+strconv.Itoa(r), 6)
 			setCell(t, f, "业务部", "G"+strconv.Itoa(r+1), 0) // 3.2 of the same agency still imports
 			return "业务部!A" + strconv.Itoa(r)
-		}, "考核单位“不存在的代办处”不在汇总表中", 1},
+		}, "考核单位“不存在的代办处”不在本年度代办处名册中", 1},
 		{"indicator of another department", func(t *testing.T, f *excelize.File) string {
 			r := deptRow(t, f, "业务部", a, "3.1")
 			setCell(t, f, "业务部", "B"+strconv.Itoa(r), "2.3")
@@ -242,7 +243,7 @@ func TestImportReviewRefusesBadCells(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f, _, _ := build(t, fx.in)
 			where := tt.edit(t, f)
-			imp, errs := ImportReview(save(t, f), form, testNow)
+			imp, errs := ImportReview(save(t, f), ImportOptions{Form: form, Now: testNow, Agencies: fx.in.AgencyNames()})
 			if len(errs) != 1 {
 				t.Fatalf("errors = %v, want one", errs)
 			}
@@ -260,8 +261,88 @@ func TestImportReviewRefusesBadCells(t *testing.T) {
 }
 
 func TestImportReviewNotAWorkbook(t *testing.T) {
-	_, errs := ImportReview(strings.NewReader("not a zip"), newFixture(1, 0).in.Form, testNow)
+	_, errs := ImportReview(strings.NewReader("not a zip"), ImportOptions{Form: newFixture(1, 0).in.Form, Now: testNow})
 	if len(errs) != 1 || !strings.Contains(errs[0].Message, "无法打开") {
 		t.Errorf("errors = %v", errs)
 	}
+}
+
+func TestImportReviewOnlyForTheSeasonsAgencies(t *testing.T) {
+	fx := newFixture(20, 1)
+	season := fx.in.AgencyNames()
+	a, stranger := agencyName(5), fx.unknown[0]
+	const forged = "伪造代办处"
+
+	// forge adds forged to 汇总 (vetoed or not) and gives it a review on
+	// 业务部, in place of a's 3.1; it returns the two rows.
+	forge := func(t *testing.T, f *excelize.File, veto string) (sumRow, deptR int) {
+		sum := sheetRows(t, f, SheetSummary)
+		sumRow = len(sum) + 1
+		setCell(t, f, SheetSummary, "A"+strconv.Itoa(sumRow), forged)
+		vcell, _ := excelize.CoordinatesToCellName(col(t, sum[0], "一票否决")+1, sumRow)
+		setCell(t, f, SheetSummary, vcell, veto)
+		deptR = deptRow(t, f, "业务部", a, "3.1")
+		setCell(t, f, "业务部", "A"+strconv.Itoa(deptR), forged)
+		setCell(t, f, "业务部", "G"+strconv.Itoa(deptR), 6)
+		return sumRow, deptR
+	}
+
+	t.Run("forged in 汇总 and a department sheet", func(t *testing.T) {
+		f, _, _ := build(t, fx.in)
+		sumRow, deptR := forge(t, f, "是")
+		imp, errs := ImportReview(save(t, f), ImportOptions{Form: fx.in.Form, Now: testNow, Agencies: season})
+		want := map[string]bool{SheetSummary + "!A" + strconv.Itoa(sumRow): true, "业务部!A" + strconv.Itoa(deptR): true}
+		if len(errs) != 2 {
+			t.Fatalf("errors %v, want one for each forged row", errs)
+		}
+		for _, e := range errs {
+			if !want[e.Sheet+"!"+e.Cell] || !strings.Contains(e.Message, "考核单位“"+forged+"”不在本年度代办处名册中") {
+				t.Errorf("error %+v", e)
+			}
+		}
+		if _, ok := imp.Vetoes[forged]; ok {
+			t.Error("veto of the forged agency imported")
+		}
+		for _, r := range imp.Reviews {
+			if r.Agency == forged {
+				t.Errorf("review of the forged agency imported: %+v", r)
+			}
+		}
+	})
+
+	t.Run("a blank row added to 汇总 is no review", func(t *testing.T) {
+		f, _, _ := build(t, fx.in)
+		sum := sheetRows(t, f, SheetSummary)
+		setCell(t, f, SheetSummary, "A"+strconv.Itoa(len(sum)+1), forged)
+		imp, errs := ImportReview(save(t, f), ImportOptions{Form: fx.in.Form, Now: testNow, Agencies: season})
+		if _, ok := imp.Vetoes[forged]; len(errs) != 0 || ok {
+			t.Errorf("errors %v, forged in vetoes %v", errs, ok)
+		}
+	})
+
+	t.Run("an unknown sender of the database may be reviewed", func(t *testing.T) {
+		f, _, _ := build(t, fx.in)
+		cell := "G" + strconv.Itoa(deptRow(t, f, "业务部", stranger, "3.1"))
+		setCell(t, f, "业务部", cell, 0)
+		imp, errs := ImportReview(save(t, f), ImportOptions{Form: fx.in.Form, Now: testNow, Agencies: season})
+		if len(errs) != 0 || len(imp.Reviews) != 1 || imp.Reviews[0].Agency != stranger {
+			t.Errorf("errors %v, reviews %+v", errs, imp.Reviews)
+		}
+	})
+
+	t.Run("an agency in the file but not of this season", func(t *testing.T) {
+		// The workbook of another season, or of another office's database.
+		f, _, _ := build(t, fx.in)
+		cell := "G" + strconv.Itoa(deptRow(t, f, "业务部", a, "3.1"))
+		setCell(t, f, "业务部", cell, 0)
+		others := maps.Clone(season)
+		delete(others, a)
+		_, errs := ImportReview(save(t, f), ImportOptions{Form: fx.in.Form, Now: testNow, Agencies: others})
+		if len(errs) != 1 || errs[0].Sheet != "业务部" || !strings.HasPrefix(errs[0].Cell, "A") {
+			t.Errorf("errors %v", errs)
+		}
+		if _, errs := ImportReview(save(t, f), ImportOptions{Form: fx.in.Form, Now: testNow}); len(errs) == 0 {
+			t.Error("no agencies given, yet a review was accepted")
+		}
+	})
 }

@@ -198,7 +198,14 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitBad
 	}
 	defer f.Close()
-	imp, problems := consolidate.ImportReview(f, env.form, time.Now())
+	// Reviews only for the agencies the staff workbook of this data folder
+	// lists: a name that appears only in the file is refused.
+	season, err := env.campaign().Input(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "kaohe review：读取名册和提交记录失败：%v\n", err)
+		return exitBad
+	}
+	imp, problems := consolidate.ImportReview(f, consolidate.ImportOptions{Form: env.form, Now: time.Now(), Agencies: season.AgencyNames()})
 	if len(problems) > 0 {
 		fmt.Fprintf(stderr, "审核表中有 %d 处问题，全部未导入，请改正后重新导入：\n", len(problems))
 		for _, p := range problems {

@@ -123,6 +123,67 @@ func TestReviewRoundTrip(t *testing.T) {
 	}
 }
 
+func TestReviewImportRefusesAgenciesOnlyInTheFile(t *testing.T) {
+	filledDataDir(t)
+	dir := t.TempDir()
+	wb := filepath.Join(dir, "汇总.xlsx")
+	var out, errOut bytes.Buffer
+	if code := run(context.Background(), []string{"consolidate", "-o", wb}, &out, &errOut); code != exitOK {
+		t.Fatalf("consolidate: %d %s", code, errOut.String())
+	}
+	f, err := excelize.OpenFile(wb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A genuine review of 海淀区, and a unit made up in the file: on 汇总
+	// with a veto, and on 业务部 in place of 朝阳区.
+	f.SetCellValue("业务部", "G"+itoa(rowOf(t, f, "业务部", "海淀区代办处", "3.1")), 0)
+	forgedRow := rowOf(t, f, "业务部", "朝阳区代办处", "3.1")
+	f.SetCellValue("业务部", "A"+itoa(forgedRow), "伪造代办处")
+	f.SetCellValue("业务部", "G"+itoa(forgedRow), 6)
+	rows, _ := f.GetRows(consolidate.SheetSummary)
+	sumRow := len(rows) + 1
+	for i, h := range rows[0] {
+		if h == "一票否决" {
+			cell, _ := excelize.CoordinatesToCellName(i+1, sumRow)
+			f.SetCellValue(consolidate.SheetSummary, cell, "是")
+		}
+	}
+	f.SetCellValue(consolidate.SheetSummary, "A"+itoa(sumRow), "伪造代办处")
+	forged := filepath.Join(dir, "伪造.xlsx")
+	if err := f.SaveAs(forged); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+
+	errOut.Reset()
+	code := run(context.Background(), []string{"review", "import", forged}, &out, &errOut)
+	for _, cell := range []string{"业务部!A" + itoa(forgedRow), "汇总!A" + itoa(sumRow)} {
+		if !strings.Contains(errOut.String(), cell+"：考核单位“伪造代办处”不在本年度代办处名册中") {
+			t.Errorf("refusal does not name %s:\n%s", cell, errOut.String())
+		}
+	}
+	if code != exitNeedsFix || !strings.Contains(errOut.String(), "全部未导入") {
+		t.Fatalf("exit %d:\n%s", code, errOut.String())
+	}
+	// Nothing was imported, the genuine review neither.
+	again := filepath.Join(dir, "汇总2.xlsx")
+	if code := run(context.Background(), []string{"consolidate", "-o", again}, &out, &errOut); code != exitOK {
+		t.Fatalf("consolidate: %d %s", code, errOut.String())
+	}
+	g, err := excelize.OpenFile(again)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	if v, _ := g.GetCellValue("业务部", "G"+itoa(rowOf(t, g, "业务部", "海淀区代办处", "3.1"))); v != "" {
+		t.Errorf("海淀区 3.1 reviewed %q after a refused import", v)
+	}
+	if rows, _ := g.GetRows(consolidate.SheetSummary); len(rows) != sumRow-1 {
+		t.Errorf("汇总 has %d rows after the refused import, %d before", len(rows), sumRow-1)
+	}
+}
+
 func TestReprocessKeepsResultsAndTouchesNoMail(t *testing.T) {
 	filledDataDir(t)
 	var out, errOut bytes.Buffer
