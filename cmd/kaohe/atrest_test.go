@@ -268,3 +268,28 @@ func TestDemoKeepPrintsARandomPasswordOnce(t *testing.T) {
 		t.Errorf("second run: password %q (first %q), %v", other.Password, res.Password, err)
 	}
 }
+
+func TestDataFolderOfAnotherUserIsWarnedAbout(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("only root can make a folder of another user here")
+	}
+	umask0(t)
+	dir := filepath.Join(t.TempDir(), "data")
+	os.Mkdir(dir, 0o755)
+	if err := os.Chown(dir, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	if line := dataDirLine(dir); !strings.Contains(line, "不属于当前用户") || !strings.Contains(line, "chmod 700 "+dir) {
+		t.Errorf("config check line: %s", line)
+	}
+	var logs bytes.Buffer
+	if err := secureDataDir(dir, newLogger(config.Log{Level: "info", Format: "json"}, &logs)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(logs.String(), `"level":"warn"`) || !strings.Contains(logs.String(), "chmod 700") {
+		t.Errorf("log: %s", logs.String())
+	}
+	if fi, _ := os.Stat(dir); fi.Mode().Perm() != 0o755 {
+		t.Errorf("another user's folder changed to %v", fi.Mode())
+	}
+}
