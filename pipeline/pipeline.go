@@ -46,8 +46,11 @@ type Config struct {
 
 	Compose reply.ComposeOptions // From, FromName, Contact, MsgIDDomain, Templates
 	// Own lists the office's addresses: mail from them is never answered.
-	Own                     []string
-	ReplyUnknownSenders     bool
+	Own                 []string
+	ReplyUnknownSenders bool
+	// AuthServID, when set, is the authserv-id of our receiving server's
+	// Authentication-Results fields; see authres.Check.
+	AuthServID              string
 	RepliesPerSenderPerHour int // 0: no cap
 	MaxAttempts             int // failures before a message is quarantined; 0: 5
 
@@ -231,8 +234,10 @@ func (p *Pipeline) save(ctx context.Context, res *store.Result) error {
 	if !errors.Is(err, store.ErrReplyCapped) {
 		return err
 	}
-	res.Outbox = slices.DeleteFunc(res.Outbox, func(m store.OutgoingMail) bool { return m.Kind == store.KindReply })
-	res.Outcome = store.OutcomeRateLimited
+	res.Outbox = slices.DeleteFunc(res.Outbox, func(m store.OutgoingMail) bool { return store.CappedKind(m.Kind) })
+	if res.Outcome != store.OutcomeForeign {
+		res.Outcome = store.OutcomeRateLimited
+	}
 	res.ReplyCap = store.ReplyCap{}
 	return p.store.SaveResult(ctx, *res)
 }
