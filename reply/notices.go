@@ -10,7 +10,7 @@ import (
 
 // UnknownSenderSubject is the fixed subject of the reply to a sender who
 // is not on the roster.
-const UnknownSenderSubject = "考核表收取邮箱：您的邮件已收到"
+const UnknownSenderSubject = "回执：您的邮件已收到"
 
 // ComposeUnknownSender is the short reply to a sender who is not on the
 // roster: the mail was received and passed to staff, no automatic check.
