@@ -77,9 +77,17 @@ func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *inges
 	default:
 		res.Outcome = store.OutcomeNoForm
 	}
+	if len(named) > 0 {
+		names := make([]string, len(named))
+		for i, n := range named {
+			names[i] = n.Name
+		}
+		p.cfg.Log.Warn().Int64("msg", rec.ID).Str("sender", sender).Strs("named", names).
+			Msg("form naming a roster agency from an address not registered for it: held for staff, not filed")
+	}
 	if !usable {
-		// Nobody can be answered, and a form naming an agency from nobody
-		// is not worth a notice to it: staff see the message.
+		// Nobody can be answered, and a notice to the agency could not say
+		// who sent the form: staff see the message.
 		return res, nil
 	}
 	if err := p.noticeForeign(ctx, &res, rec, m, sender, named); err != nil {
