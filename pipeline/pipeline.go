@@ -46,13 +46,14 @@ type Config struct {
 
 	Compose reply.ComposeOptions // From, FromName, Contact, MsgIDDomain, Templates
 	// Own lists the office's addresses: mail from them is never answered.
-	Own                 []string
-	ReplyUnknownSenders bool
-	// AuthServID, when set, is the authserv-id of our receiving server's
-	// Authentication-Results fields; see authres.Check.
-	AuthServID              string
+	Own                     []string
+	ReplyUnknownSenders     bool
 	RepliesPerSenderPerHour int // 0: no cap
 	MaxAttempts             int // failures before a message is quarantined; 0: 5
+
+	// AuthServID, when set, is the authserv-id of our receiving server's
+	// Authentication-Results fields; see authres.Check.
+	AuthServID string
 
 	Now     func() time.Time
 	Log     zerolog.Logger
