@@ -82,12 +82,22 @@ func (c *Campaign) Input(ctx context.Context) (consolidate.Input, error) {
 		key, known := s.Agency, s.Agency != ""
 		if !known {
 			key = strings.ToLower(s.Sender)
+			if key == "" {
+				key = "（无有效发件地址）"
+			}
 		}
 		e := entries[key]
 		if e == nil {
 			e = &consolidate.Entry{Agency: key, Known: known, Type: s.AgencyType, Late: true, Sender: s.Sender, FirstAt: s.ReceivedAt}
 			entries[key] = e
 			order = append(order, key)
+		}
+		if !known && e.Foreign == "" {
+			// A form naming a roster agency, held under no agency
+			// (名册外来件): staff decide whether it is the agency's.
+			if a, ok := c.cfg.Roster.ByUnit(s.Unit); ok {
+				e.Foreign = a.Name
+			}
 		}
 		e.Versions++
 		if s.ReceivedAt.Before(e.FirstAt) {

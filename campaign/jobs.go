@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"kaohe/assess"
@@ -110,6 +112,10 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		switch m.Outcome {
 		case store.OutcomeUnknownSender:
 			ev.Kind = reply.EventUnknownSender
+		case store.OutcomeForeign:
+			ev.Kind, ev.Detail = reply.EventForeign, "表内考核单位是名册中的单位，但发件地址不是该单位登记的邮箱；未计入该单位，已通知其登记邮箱"
+		case store.OutcomeNoSender:
+			ev.Kind, ev.Detail = reply.EventNoSender, "发件人地址缺失或无效，无法回复；原始邮件已存档，请人工查看"
 		case store.OutcomeAutomated:
 			ev.Kind, ev.Detail = reply.EventNoReply, "自动回复、退信或群发邮件，未自动回复"
 		case store.OutcomeQuarantined:
@@ -121,15 +127,18 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		case store.OutcomeRateLimited:
 			ev.Kind, ev.Detail = reply.EventNoReply, "同一发件人一小时内回执过多，本封未回复"
 		}
+		subs, err := c.store.Submissions(ctx, store.SubmissionFilter{MessageID: m.ID})
+		if err != nil {
+			return nil, 0, 0, err
+		}
+		if m.Outcome == store.OutcomeForeign {
+			ev.Agency = c.namedAgencies(subs)
+		}
 		if ev.Kind != "" {
 			evs = append(evs, ev)
 		}
 		if !m.OnTime && m.Agency != "" {
 			evs = append(evs, reply.StaffEvent{Kind: reply.EventLate, At: m.ReceivedAt, Agency: m.Agency, Sender: m.Sender, Subject: m.Subject})
-		}
-		subs, err := c.store.Submissions(ctx, store.SubmissionFilter{MessageID: m.ID})
-		if err != nil {
-			return nil, 0, 0, err
 		}
 		for _, s := range subs {
 			if s.Status == assess.StatusUnreadable {
@@ -158,6 +167,21 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		evs = append(evs, reply.StaffEvent{Kind: reply.EventReplyFailed, At: o.NextAttempt, Sender: o.To, Detail: o.LastError})
 	}
 	return evs, newMsg, newOut, nil
+}
+
+// namedAgencies names the roster agencies the forms of a 名册外来件 name,
+// as "表内单位：朝阳区代办处".
+func (c *Campaign) namedAgencies(subs []store.Submission) string {
+	var names []string
+	for _, s := range subs {
+		if a, ok := c.cfg.Roster.ByUnit(s.Unit); ok && s.Agency == "" && !slices.Contains(names, a.Name) {
+			names = append(names, a.Name)
+		}
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	return "表内单位：" + strings.Join(names, "、")
 }
 
 // summarize queues the daily summary with the workbook while the campaign

@@ -62,6 +62,9 @@ type Reply struct {
 	UnknownSenders  bool   // reply to senders who are not in the roster
 	TemplateDir     string // optional folder overriding the built-in mail templates
 	MessageIDDomain string // "" = the domain of From; see MessageIDDomain
+	// AuthServID is the authserv-id with which the receiving mail server
+	// signs its Authentication-Results fields; "" trusts the topmost ones.
+	AuthServID string
 }
 
 // Campaign is this year's assessment.

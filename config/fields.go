@@ -82,6 +82,7 @@ func fields() []field {
 		boolean("reply.unknown_senders", "是否回复名单中没有的发件地址（true/false）", func(c *Config) *bool { return &c.Reply.UnknownSenders }),
 		str("reply.template_dir", "可选：覆盖内置邮件模板的文件夹", "", func(c *Config) *string { return &c.Reply.TemplateDir }),
 		str("reply.message_id_domain", "Message-ID 的域名；空则用发信地址的域名", "", func(c *Config) *string { return &c.Reply.MessageIDDomain }),
+		str("reply.authserv_id", "可选：收件服务器写在 Authentication-Results 开头的服务器标识（authserv-id），如 \"mx.example.org\"；设了则只认这个标识的验证结果，空则只认最上面的一条", "", func(c *Config) *string { return &c.Reply.AuthServID }),
 
 		integer("campaign.form_year", "考核表年度（须是程序内置的表）", func(c *Config) *int { return &c.Campaign.FormYear }),
 		timestamp("campaign.cutoff", "截止时刻（RFC 3339，带时区）：此刻及以后收到的邮件算逾期", func(c *Config) *time.Time { return &c.Campaign.Cutoff }),

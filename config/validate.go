@@ -101,6 +101,9 @@ func (c Config) ValidateFor(mode string) error {
 			v.add("reply.from", fmt.Sprintf("%q 不是邮件地址，应写成 \"zzjgb@example.org\" 或 \"组织机构部 <zzjgb@example.org>\"", c.Reply.From))
 		}
 	}
+	if id := c.Reply.AuthServID; strings.ContainsAny(id, " \t;()\"=") {
+		v.add("reply.authserv_id", fmt.Sprintf("%q 不是服务器标识：应是一个词，如 \"mx.example.org\"，见收到的邮件中 Authentication-Results 的开头", id))
+	}
 	if d := c.Reply.MessageIDDomain; d != "" && !validDomain(d) {
 		v.add("reply.message_id_domain", fmt.Sprintf("%q 不是域名，应写成 \"example.org\" 这样", d))
 	}

@@ -168,6 +168,7 @@ func TestValueChecks(t *testing.T) {
 		{"bad level", map[string]string{"KAOHE_LOG_LEVEL": "loud"}, "log.level"},
 		{"bad format", map[string]string{"KAOHE_LOG_FORMAT": "xml"}, "log.format"},
 		{"bad msgid domain", map[string]string{"KAOHE_REPLY_MESSAGE_ID_DOMAIN": "a b"}, "reply.message_id_domain"},
+		{"bad authserv-id", map[string]string{"KAOHE_REPLY_AUTHSERV_ID": "mx.example.org; spf=pass"}, "reply.authserv_id"},
 		{"missing roster", map[string]string{"KAOHE_ROSTER": "/nonexistent/roster.csv"}, "roster"},
 		{"missing template dir", map[string]string{"KAOHE_REPLY_TEMPLATE_DIR": "/nonexistent/t"}, "reply.template_dir"},
 		{"smtp user without password", map[string]string{"KAOHE_SMTP_PASSWORD": ""}, "smtp.password"},

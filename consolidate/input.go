@@ -44,6 +44,9 @@ type Entry struct {
 	Late     bool           // no submission was received before the cut-off
 	Report   *assess.Report // the current submission's report; nil when none
 	Sender   string
+	// Foreign, for an entry that is not Known, is the roster agency its
+	// form names: a 名册外来件, counted for nobody until staff assign it.
+	Foreign string
 }
 
 // Review is the office's score (and remark) for one indicator of one agency.

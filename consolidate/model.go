@@ -139,6 +139,8 @@ func (m *model) fill(r *row, reviews map[string]*Review, grades []Grade) {
 	switch {
 	case r.dropped:
 		notes = append(notes, "名册中已无此单位")
+	case !r.known && r.entry != nil && r.entry.Foreign != "":
+		notes = append(notes, "名册外来件：表内考核单位为名册中的“"+r.entry.Foreign+"”，但发件地址不是其登记邮箱，未计入该单位，请核实")
 	case !r.known:
 		notes = append(notes, "名册外发件人")
 	}

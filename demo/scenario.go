@@ -329,11 +329,15 @@ func (b *builder) stranger() error {
 		return err
 	}
 	at := day(time.December, 29, 13, 0)
-	raw, err := b.formLetter(a, at, "考核表", "你好，这是我们的考核表。", data).outlook()
+	l := b.formLetter(a, at, "考核表", "你好，这是我们的考核表。", data)
+	// A stranger is answered only when the office's receiving server found
+	// its domain authenticated; a real server stamps this on arrival.
+	l.header = map[string]string{"Authentication-Results": "mx.kaohe-demo.example.org; spf=pass smtp.mailfrom=" + a.Email}
+	raw, err := l.outlook()
 	if err != nil {
 		return err
 	}
-	b.sc.Mails = append(b.sc.Mails, Mail{Raw: raw, At: at, From: a.Email, What: "名册外发件人", Answered: true})
+	b.sc.Mails = append(b.sc.Mails, Mail{Raw: raw, At: at, From: a.Email, What: "名册外发件人（发件域名已验证：回复一段固定的话）", Answered: true})
 	return nil
 }
 

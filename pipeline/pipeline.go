@@ -51,6 +51,10 @@ type Config struct {
 	RepliesPerSenderPerHour int // 0: no cap
 	MaxAttempts             int // failures before a message is quarantined; 0: 5
 
+	// AuthServID, when set, is the authserv-id of our receiving server's
+	// Authentication-Results fields; see authres.Check.
+	AuthServID string
+
 	Now     func() time.Time
 	Log     zerolog.Logger
 	Metrics *monitor.Metrics
@@ -231,8 +235,10 @@ func (p *Pipeline) save(ctx context.Context, res *store.Result) error {
 	if !errors.Is(err, store.ErrReplyCapped) {
 		return err
 	}
-	res.Outbox = slices.DeleteFunc(res.Outbox, func(m store.OutgoingMail) bool { return m.Kind == store.KindReply })
-	res.Outcome = store.OutcomeRateLimited
+	res.Outbox = slices.DeleteFunc(res.Outbox, func(m store.OutgoingMail) bool { return store.CappedKind(m.Kind) })
+	if res.Outcome != store.OutcomeForeign {
+		res.Outcome = store.OutcomeRateLimited
+	}
 	res.ReplyCap = store.ReplyCap{}
 	return p.store.SaveResult(ctx, *res)
 }

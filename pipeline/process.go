@@ -5,11 +5,14 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net/mail"
+	"slices"
 	"strings"
 	"time"
 
 	"kaohe/assess"
 	"kaohe/ingest"
+	"kaohe/internal/authres"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
@@ -19,23 +22,36 @@ import (
 // process decides everything about one message. It is pure but for the
 // rate check's read of the store, and it is repeatable: the same message
 // yields the same result and the same reply bytes.
+//
+// A form counts for an agency only when it comes from an address the
+// roster registered for the agency (roster.Resolve). A form naming a
+// roster agency from any other address is held as 名册外来件: stored under
+// no agency, the agency's registered addresses told, the sender treated as
+// an unknown sender.
 func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched) (store.Result, error) {
 	res := store.Result{MessageID: rec.ID, OnTime: p.onTime(m.InternalDate)}
 	if parsed == nil {
 		res.Outcome = store.OutcomeUnparseable
 		return res, nil
 	}
-	sender := strings.ToLower(strings.TrimSpace(parsed.From.Addr))
+	sender, usable := senderAddress(parsed)
 	agency, known := p.cfg.Roster.BySender(sender)
 	if known {
 		res.Agency = agency.Name
 	}
 
 	var atts []reply.Attachment
+	var named []roster.Agency // agencies named by forms held as 名册外来件
 	for _, a := range parsed.Attachments {
-		ar, ra, err := p.checkAttachment(a, sender, m)
+		ar, ra, foreign, err := p.checkAttachment(a, sender, m)
 		if err != nil {
 			return res, err
+		}
+		if foreign != nil {
+			ar.Foreign = true
+			if !slices.ContainsFunc(named, func(n roster.Agency) bool { return n.Name == foreign.Name }) {
+				named = append(named, *foreign)
+			}
 		}
 		res.Attachments = append(res.Attachments, ar)
 		atts = append(atts, ra)
@@ -50,75 +66,167 @@ func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *inges
 		}
 	}
 	switch {
+	case !usable:
+		res.Outcome = store.OutcomeNoSender
+	case res.Agency == "" && len(named) > 0:
+		res.Outcome = store.OutcomeForeign
+	case res.Agency == "":
+		res.Outcome = store.OutcomeUnknownSender
 	case forms > 0:
 		res.Outcome = store.OutcomeProcessed
 	default:
 		res.Outcome = store.OutcomeNoForm
 	}
-	if res.Agency == "" {
-		res.Outcome = store.OutcomeUnknownSender
+	if len(named) > 0 {
+		names := make([]string, len(named))
+		for i, n := range named {
+			names[i] = n.Name
+		}
+		p.cfg.Log.Warn().Int64("msg", rec.ID).Str("sender", sender).Strs("named", names).
+			Msg("form naming a roster agency from an address not registered for it: held for staff, not filed")
 	}
-
+	if !usable {
+		// Nobody can be answered, and a notice to the agency could not say
+		// who sent the form: staff see the message.
+		return res, nil
+	}
+	if err := p.noticeForeign(ctx, &res, rec, m, sender, named); err != nil {
+		return res, err
+	}
 	if err := p.answer(ctx, &res, rec, parsed, m, atts); err != nil {
 		return res, err
 	}
 	return res, nil
 }
 
+// senderAddress is the From address in the form the roster compares, and
+// whether it is one a reply could be sent to. A mail without From, with an
+// empty or malformed one, has no usable sender.
+func senderAddress(parsed *ingest.Parsed) (string, bool) {
+	addr, ok := roster.CanonicalAddress(parsed.From.Addr)
+	if !ok {
+		return "", false
+	}
+	if a, err := mail.ParseAddress(addr); err != nil || a.Address != addr || strings.ContainsAny(addr, "\r\n<>,;\" \t") {
+		return "", false
+	}
+	return addr, true
+}
+
+// noticeForeign queues, for each agency a 名册外来件 form names, a notice to
+// each of its registered addresses. The notices count against the
+// recipient's hourly cap like receipts do, so that a stranger sending form
+// after form cannot flood an agency's mailbox: past the cap staff still
+// see every such mail.
+func (p *Pipeline) noticeForeign(ctx context.Context, res *store.Result, rec store.Message, m ingest.Fetched, sender string, named []roster.Agency) error {
+	for _, ag := range named {
+		for _, e := range ag.Emails {
+			to, ok := roster.CanonicalAddress(e)
+			if !ok {
+				continue
+			}
+			capped, err := p.overCap(ctx, res, to)
+			if err != nil {
+				return err
+			}
+			if capped {
+				p.cfg.Log.Warn().Int64("msg", rec.ID).Str("agency", ag.Name).Str("to", to).Msg("foreign-form notice over the recipient's hourly cap: not sent")
+				continue
+			}
+			opts := p.cfg.Compose
+			opts.Now = p.cfg.Now()
+			mail, err := reply.ComposeForeignNotice(reply.ForeignNotice{Agency: ag.Name, To: to, Sender: sender, ReceivedAt: m.InternalDate},
+				"foreign|"+rec.Hash+"|"+ag.Name+"|"+to, opts)
+			if err != nil {
+				return err
+			}
+			res.Outbox = append(res.Outbox, store.OutgoingMail{MessageID: mail.MessageID, Kind: store.KindForeignNotice,
+				To: mail.To, Raw: mail.Raw, RelatedMessage: rec.ID})
+		}
+	}
+	return nil
+}
+
+// overCap reports whether mail to the address is over the hourly cap, and
+// arms the store's check of the same cap in res.
+func (p *Pipeline) overCap(ctx context.Context, res *store.Result, to string) (bool, error) {
+	if p.cfg.RepliesPerSenderPerHour <= 0 {
+		return false, nil
+	}
+	// Checked here so that a capped mail is not composed, and again by the
+	// store when the result is saved (ReplyCap), where messages handled at
+	// once cannot together pass it.
+	since := p.cfg.Now().Add(-time.Hour)
+	n, err := p.store.QueuedCountSince(ctx, to, since)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range res.Outbox {
+		if o.To == to {
+			n++
+		}
+	}
+	res.ReplyCap = store.ReplyCap{Max: p.cfg.RepliesPerSenderPerHour, Since: since}
+	return n >= p.cfg.RepliesPerSenderPerHour, nil
+}
+
 // answer decides whether and to whom the message is answered, and queues
-// the receipt in res. It may change res.Outcome to automated or
-// rate_limited.
+// the reply in res. It may change res.Outcome to automated or
+// rate_limited, except for a 名册外来件, which staff must see as such.
+//
+// An agency's receipt goes to the sender, an address the roster registered
+// for the agency (never to a Reply-To or another address the mail names).
+// Anyone else gets at most a short note that quotes nothing of the mail,
+// and only when our receiving server authenticated the From domain (SPF
+// or DKIM pass, aligned): a forged From never makes the office write to a
+// third party.
 func (p *Pipeline) answer(ctx context.Context, res *store.Result, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, atts []reply.Attachment) error {
-	sender := strings.ToLower(strings.TrimSpace(parsed.From.Addr))
-	_, known := p.cfg.Roster.BySender(sender)
+	to, usable := senderAddress(parsed)
+	if !usable {
+		return nil
+	}
+	keep := res.Outcome == store.OutcomeForeign
 	answer, why := reply.Classify(reply.Header(parsed.Header), parsed.From.Addr, returnPath(parsed), p.cfg.Own, p.cfg.Compose.MsgIDDomain)
 	if !answer {
 		p.cfg.Log.Info().Str("reason", why).Int64("msg", rec.ID).Msg("automated mail: no reply")
-		res.Outcome = store.OutcomeAutomated
-		return nil
-	}
-
-	// A reply goes to the agency's registered address, never to an address
-	// the mail itself names: a forged sender cannot have results sent to it.
-	to, toName := "", ""
-	registered, isRegistered := p.cfg.Roster.ByUnit(res.Agency)
-	switch {
-	case known:
-		to, toName = sender, parsed.From.Name
-	case isRegistered && len(registered.Emails) > 0:
-		to, toName = registered.Emails[0], registered.Name
-	case p.cfg.ReplyUnknownSenders:
-		to, toName = sender, parsed.From.Name
-	default:
-		return nil
-	}
-	if p.cfg.RepliesPerSenderPerHour > 0 {
-		// Checked here so that a capped reply is not composed, and again
-		// by the store when the result is saved (ReplyCap), where messages
-		// handled at once cannot together pass it.
-		since := p.cfg.Now().Add(-time.Hour)
-		n, err := p.store.QueuedCountSince(ctx, to, since)
-		if err != nil {
-			return err
+		if !keep {
+			res.Outcome = store.OutcomeAutomated
 		}
-		if n >= p.cfg.RepliesPerSenderPerHour {
-			res.Outcome = store.OutcomeRateLimited
+		return nil
+	}
+	if res.Agency == "" {
+		if !p.cfg.ReplyUnknownSenders {
 			return nil
 		}
-		res.ReplyCap = store.ReplyCap{Max: p.cfg.RepliesPerSenderPerHour, Since: since}
+		v := authres.Check(parsed.Header["Authentication-Results"], domainOf(to), p.cfg.AuthServID)
+		if !v.Pass {
+			p.cfg.Log.Info().Int64("msg", rec.ID).Str("auth", v.Reason).Int("auth_fields", v.Trusted).Msg("unknown sender not authenticated: no reply")
+			return nil
+		}
+	}
+	capped, err := p.overCap(ctx, res, to)
+	if err != nil {
+		return err
+	}
+	if capped {
+		if !keep {
+			res.Outcome = store.OutcomeRateLimited
+		}
+		return nil
 	}
 	in := reply.Incoming{
 		MessageID: parsed.MessageID, References: parsed.References, InReplyTo: splitIDs(parsed.InReplyTo),
 		RawSHA256: rec.Hash, Subject: parsed.Subject, FromAddr: parsed.From.Addr, FromName: parsed.From.Name,
-		To: to, ToName: toName, ReceivedAt: m.InternalDate, OnTime: res.OnTime, Cutoff: p.cfg.Cutoff,
+		To: to, ToName: parsed.From.Name, ReceivedAt: m.InternalDate, OnTime: res.OnTime, Cutoff: p.cfg.Cutoff,
 		Agency: res.Agency, Attachments: atts,
 	}
 	opts := p.cfg.Compose
 	opts.Now = p.cfg.Now()
 	var mail reply.Mail
-	var err error
+	kind := store.KindReply
 	if res.Agency == "" {
 		mail, err = reply.ComposeUnknownSender(in, opts)
+		kind = store.KindUnknownReply
 	} else {
 		mail, err = reply.Compose(in, opts)
 	}
@@ -128,25 +236,35 @@ func (p *Pipeline) answer(ctx context.Context, res *store.Result, rec store.Mess
 	for _, w := range mail.Warnings {
 		p.cfg.Log.Warn().Int64("msg", rec.ID).Str("warning", w).Msg("reply composed with a gap")
 	}
-	res.Outbox = append(res.Outbox, store.OutgoingMail{MessageID: mail.MessageID, Kind: store.KindReply,
+	res.Outbox = append(res.Outbox, store.OutgoingMail{MessageID: mail.MessageID, Kind: kind,
 		To: mail.To, Raw: mail.Raw, RelatedMessage: rec.ID})
 	return nil
 }
 
-// checkAttachment checks one attachment when it can hold a form.
-func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.Fetched) (store.AttachmentResult, reply.Attachment, error) {
+// domainOf is the domain of an addr-spec.
+func domainOf(addr string) string {
+	if i := strings.LastIndexByte(addr, '@'); i >= 0 {
+		return addr[i+1:]
+	}
+	return ""
+}
+
+// checkAttachment checks one attachment when it can hold a form. foreign
+// is the roster agency the form names when it does not count for it (the
+// sender is not registered for it); nil otherwise.
+func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.Fetched) (ar store.AttachmentResult, ra reply.Attachment, foreign *roster.Agency, err error) {
 	sum := sha256.Sum256(a.Data)
-	ar := store.AttachmentResult{Filename: a.Filename, Kind: string(a.Kind), Size: int64(len(a.Data)), Hash: hex.EncodeToString(sum[:]), Note: a.Path}
-	ra := reply.Attachment{Filename: a.Filename, Kind: reply.AttachOther}
+	ar = store.AttachmentResult{Filename: a.Filename, Kind: string(a.Kind), Size: int64(len(a.Data)), Hash: hex.EncodeToString(sum[:]), Note: a.Path}
+	ra = reply.Attachment{Filename: a.Filename, Kind: reply.AttachOther}
 	switch a.Kind {
 	case ingest.KindXLSX, ingest.KindLegacy, ingest.KindEncrypted:
 	case ingest.KindArchive:
 		ra.Kind = reply.AttachArchive
-		return ar, ra, nil
+		return ar, ra, nil, nil
 	default:
-		return ar, ra, nil
+		return ar, ra, nil, nil
 	}
-	var resolved roster.Agency
+	var resolved, named roster.Agency
 	var readErr error
 	rep := assess.Check(a.Data, assess.Options{
 		Validate: validate.Options{Form: p.cfg.Form, Filename: a.Filename, ReceivedAt: m.InternalDate, Cutoff: p.cfg.Cutoff,
@@ -159,6 +277,12 @@ func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.
 		Resolve: func(unit string) assess.Agency {
 			ag, known, mismatch := p.cfg.Roster.Resolve(sender, unit)
 			if !known {
+				if n, ok := p.cfg.Roster.ByUnit(unit); ok {
+					// Checked as the agency it names would be (its type
+					// decides the caps), but not filed under it.
+					named = n
+					return assess.Agency{Type: n.Type}
+				}
 				return assess.Agency{}
 			}
 			resolved = ag
@@ -166,14 +290,17 @@ func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.
 		},
 	})
 	if readErr != nil {
-		return ar, ra, fmt.Errorf("read %s: %w", a.Filename, readErr)
+		return ar, ra, nil, fmt.Errorf("read %s: %w", a.Filename, readErr)
 	}
 	ar.Report, ar.Agency = rep, resolved.Name
 	ra.Report, ra.Data, ra.Kind = rep, a.Data, reply.AttachXLSX
 	if hasCode(rep, validate.CodeLegacyFormat) {
 		ra.Kind = reply.AttachLegacy
 	}
-	return ar, ra, nil
+	if named.Name != "" {
+		foreign = &named
+	}
+	return ar, ra, foreign, nil
 }
 
 func hasCode(rep *assess.Report, c validate.Code) bool {

@@ -30,6 +30,7 @@ const (
 	KindStaffNotice   = "notice"
 	KindReminder      = "reminder"
 	KindConsolidated  = "summary"
+	KindForeignNotice = "foreign"
 )
 
 const xlsxType = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

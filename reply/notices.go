@@ -8,32 +8,70 @@ import (
 	"time"
 )
 
+// UnknownSenderSubject is the fixed subject of the reply to a sender who
+// is not on the roster.
+const UnknownSenderSubject = "回执：您的邮件已收到"
+
 // ComposeUnknownSender is the short reply to a sender who is not on the
 // roster: the mail was received and passed to staff, no automatic check.
-// The caller decides whether such replies are sent at all.
+// The caller decides whether such replies are sent at all (only to a
+// sender whose domain our server authenticated).
+//
+// The reply quotes nothing of the incoming mail, neither its subject nor
+// its body nor the sender's display name: a forged From must not make the
+// office's mailbox relay a stranger's words to a third party. It carries
+// no attachment.
 func ComposeUnknownSender(in Incoming, opts ComposeOptions) (Mail, error) {
 	opts = opts.cleaned()
 	key := receiptKey(in)
 	if key == "" {
 		return Mail{}, errors.New("compose: incoming mail has neither Message-ID nor hash")
 	}
-	subj := cleanText(in.Subject, maxSubjectRunes)
-	if subj == "" {
-		subj = "考核表"
-	}
+	// Greeting and Subject stay in the view, fixed, so that a template
+	// override written for an older version still renders.
 	view := struct {
 		Greeting, Received, Subject, Contact, Office, OfficeAddr string
 	}{
-		Greeting: cleanText(firstNonEmpty(in.ToName, in.FromName, in.FromAddr), maxNameRunes),
-		Received: cnTime(in.ReceivedAt), Subject: untrusted(in.Subject, maxSubjectRunes),
+		Greeting: "您好", Received: cnTime(in.ReceivedAt), Subject: "您的来信",
 		Contact: opts.Contact, Office: opts.FromName, OfficeAddr: opts.From,
 	}
 	irt, refs := threadIDs(in.MessageID, in.References, in.InReplyTo)
 	return composeSimple(envelope{
 		kind: KindUnknownSender, msgID: MessageID(KindUnknownSender, key, opts.MsgIDDomain),
-		from: opts.From, fromName: opts.FromName, to: in.To, toName: in.ToName,
-		subject: "回执：" + subj, date: opts.Now, inReplyTo: irt, references: refs, autoReply: true,
+		from: opts.From, fromName: opts.FromName, to: in.To,
+		subject: UnknownSenderSubject, date: opts.Now, inReplyTo: irt, references: refs, autoReply: true,
 	}, tmplUnknownText, view, nil, opts)
+}
+
+// ForeignNotice tells an agency that a form naming it came from an address
+// the roster does not register for it, and was not filed (名册外来件).
+type ForeignNotice struct {
+	Agency     string    // the roster's name of the agency
+	To         string    // one of the agency's registered addresses
+	Sender     string    // the address the form came from
+	ReceivedAt time.Time // the server's receipt time
+}
+
+// ForeignNoticeSubject is the fixed subject of a ForeignNotice.
+const ForeignNoticeSubject = "提示：有一份填写贵单位名称的考核表来自未登记的邮箱，未予登记"
+
+// ComposeForeignNotice composes the notice to one registered address of
+// the agency. key makes the Message-ID (e.g. "foreign|<hash>|agency|addr").
+// It carries no attachment and quotes nothing of the mail but the sender's
+// address (links defanged), which the agency needs to recognise it.
+func ComposeForeignNotice(n ForeignNotice, key string, opts ComposeOptions) (Mail, error) {
+	opts = opts.cleaned()
+	view := struct {
+		Agency, Received, Sender, Registered, Contact, Office string
+	}{
+		Agency: cleanText(n.Agency, maxNameRunes), Received: cnTime(n.ReceivedAt), Sender: untrusted(n.Sender, maxNameRunes),
+		Registered: n.To, Contact: opts.Contact, Office: opts.FromName,
+	}
+	return composeSimple(envelope{
+		kind: KindForeignNotice, msgID: MessageID(KindForeignNotice, key, opts.MsgIDDomain),
+		from: opts.From, fromName: opts.FromName, to: n.To, toName: n.Agency,
+		subject: ForeignNoticeSubject, date: opts.Now,
+	}, tmplForeignText, view, nil, opts)
 }
 
 // StaffEventKind says what a staff notice line is about.
@@ -45,6 +83,8 @@ const (
 	EventUnreadable    StaffEventKind = "unreadable"     // no form could be read
 	EventReplyFailed   StaffEventKind = "reply_failed"   // a reply could not be delivered
 	EventNoReply       StaffEventKind = "no_reply"       // Classify refused an automatic reply
+	EventForeign       StaffEventKind = "foreign"        // a form naming an agency from an address not registered for it (名册外来件)
+	EventNoSender      StaffEventKind = "no_sender"      // no usable From address: nobody can be answered
 	EventOther         StaffEventKind = "other"
 )
 
@@ -61,6 +101,10 @@ func (k StaffEventKind) Label() string {
 		return "回执发送失败"
 	case EventNoReply:
 		return "未自动回复的邮件"
+	case EventForeign:
+		return "名册外来件（未登记为该单位的报送，请核实后处理）"
+	case EventNoSender:
+		return "没有有效发件地址的邮件（无法回复）"
 	}
 	return "其他事项"
 }
@@ -94,7 +138,7 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 		Label string
 		Lines []string
 	}
-	order := []StaffEventKind{EventLate, EventUnknownSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
+	order := []StaffEventKind{EventLate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
 	var groups []group
 	for _, k := range order {
 		g := group{Label: k.Label()}

@@ -12,13 +12,15 @@ import (
 func TestComposeUnknownSender(t *testing.T) {
 	t.Parallel()
 	in := testIncoming(t)
+	in.Subject = "您的账户已冻结，请致电 400-000-0000 解冻 http://evil.example/x"
+	in.FromName = "客服中心 请致电 400-000-0000"
 	in.To, in.ToName, in.Agency = in.FromAddr, in.FromName, ""
 	m, err := ComposeUnknownSender(in, testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
 	pm := parseMail(t, m.Raw)
-	if s, _ := pm.h.Subject(); s != "回执：朝阳区2021年度考核表" {
+	if s, _ := pm.h.Subject(); s != UnknownSenderSubject {
 		t.Errorf("Subject = %q", s)
 	}
 	if pm.h.Get("Auto-Submitted") != "auto-replied" || pm.h.Get("In-Reply-To") == "" {
@@ -27,12 +29,49 @@ func TestComposeUnknownSender(t *testing.T) {
 	if !strings.Contains(pm.text, "不在代办处登记名册中") || !strings.Contains(pm.html, "不在代办处登记名册中") {
 		t.Errorf("text = %q", pm.text)
 	}
+	// Nothing the sender wrote comes back: not the subject, not the name.
+	for _, echo := range []string{"400-000-0000", "冻结", "evil", "客服"} {
+		if strings.Contains(pm.text, echo) || strings.Contains(pm.html, echo) || bytes.Contains(m.Raw, []byte(echo)) {
+			t.Errorf("the reply echoes %q", echo)
+		}
+	}
 	if len(pm.atts) != 0 {
 		t.Error("unknown-sender reply carries attachments")
 	}
 	receipt, _ := Compose(testIncoming(t), testOptions())
 	if receipt.MessageID == m.MessageID {
 		t.Error("receipt and unknown-sender reply share a Message-ID")
+	}
+}
+
+func TestComposeForeignNotice(t *testing.T) {
+	t.Parallel()
+	n := ForeignNotice{Agency: "朝阳区代办处", To: "chaoyang@agency.example.cn", Sender: "mallory@www.evil.example", ReceivedAt: testReceived}
+	m, err := ComposeForeignNotice(n, "foreign|abc|朝阳区代办处|chaoyang@agency.example.cn", testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm := parseMail(t, m.Raw)
+	if s, _ := pm.h.Subject(); s != ForeignNoticeSubject {
+		t.Errorf("Subject = %q", s)
+	}
+	if m.To != n.To || pm.h.Get("Auto-Submitted") != "auto-generated" || pm.h.Get("In-Reply-To") != "" {
+		t.Errorf("To %s, Auto-Submitted %q, In-Reply-To %q", m.To, pm.h.Get("Auto-Submitted"), pm.h.Get("In-Reply-To"))
+	}
+	for _, want := range []string{"朝阳区代办处", "mallory@www[.]evil.example", "2022年1月4日", "未予登记", "chaoyang@agency.example.cn", "王明、孙梦艺，电话 67687655"} {
+		if want == "未予登记" {
+			want = "没有登记为贵单位的报送"
+		}
+		if !strings.Contains(pm.text, want) {
+			t.Errorf("text lacks %q:\n%s", want, pm.text)
+		}
+	}
+	if len(pm.atts) != 0 {
+		t.Errorf("the notice carries %d attachments", len(pm.atts))
+	}
+	again, _ := ComposeForeignNotice(n, "foreign|abc|朝阳区代办处|chaoyang@agency.example.cn", testOptions())
+	if again.MessageID != m.MessageID || !bytes.Equal(again.Raw, m.Raw) {
+		t.Error("the same notice composed twice differs")
 	}
 }
 

@@ -29,10 +29,15 @@ func normName(s string) string {
 	return s
 }
 
-// normAddress returns the lower-case addr-spec of an address as a sender
-// or a roster cell writes it, or false when it is none.
+// normAddress returns the addr-spec of an address as a sender or a roster
+// cell writes it, with ASCII letters in lower case, or false when it is
+// none. Nothing else is folded: a full-width or other look-alike letter
+// makes another address, so that "ｃhaoyang@…" never passes for
+// "chaoyang@…". (The roster's own cells are NFKC-folded before they get
+// here, by splitEmails: staff typing with a Chinese input method write
+// full-width "＠", and the roster is trusted; a sender is not.)
 func normAddress(s string) (string, bool) {
-	s = strings.TrimSpace(norm.NFKC.String(s))
+	s = strings.TrimSpace(s)
 	if s == "" {
 		return "", false
 	}
@@ -40,7 +45,9 @@ func normAddress(s string) (string, bool) {
 		s = a.Address
 	} else {
 		s = strings.TrimPrefix(strings.TrimSuffix(s, ">"), "<")
-		s = strings.TrimPrefix(strings.ToLower(s), "mailto:")
+		if len(s) >= 7 && asciiLower(s[:7]) == "mailto:" {
+			s = s[7:]
+		}
 		if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
 			return "", false
 		}
@@ -48,7 +55,25 @@ func normAddress(s string) (string, bool) {
 	if at := strings.LastIndexByte(s, '@'); at <= 0 || at == len(s)-1 {
 		return "", false
 	}
-	return strings.ToLower(s), true
+	return asciiLower(s), true
+}
+
+// CanonicalAddress is the form in which the roster compares addresses: the
+// bare addr-spec, ASCII letters in lower case, nothing else folded. ok is
+// false when s holds no address.
+func CanonicalAddress(s string) (addr string, ok bool) { return normAddress(s) }
+
+// asciiLower lowers A–Z only. strings.ToLower would also fold other
+// scripts' capitals (and the Kelvin sign to k), which for addresses is a
+// look-alike match.
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // emailSeparators split a 邮箱 cell into addresses.

@@ -32,7 +32,16 @@ func TestBySender(t *testing.T) {
 		{"海淀区 <haidian@example.org>", "海淀区代办处"},
 		{`"Hai, Dian" <haidian@example.org>`, "海淀区代办处"},
 		{"<haidian@example.org>", "海淀区代办处"},
-		{"ｈａｉｄｉａｎ＠example.org", "海淀区代办处"},
+		{"HAIDIAN@EXAMPLE.ORG", "海淀区代办处"},
+		{"mailto:haidian@example.org", "海淀区代办处"},
+		// Only ASCII letters are folded: look-alikes are other addresses.
+		{"ｈａｉｄｉａｎ＠example.org", ""},
+		{"ｈaidian@example.org", ""},  // full-width ｈ
+		{"haidian@ｅxample.org", ""},  // full-width ｅ in the domain
+		{"hаidian@example.org", ""},  // Cyrillic а
+		{"haidian@example.org​", ""}, // zero-width space
+		{"Kaidian@example.org", ""},  // Kelvin sign, which ToLower folds to k
+		{"haidİan@example.org", ""},  // dotted capital I
 		{"haidian@example.org.evil", ""},
 		{"nobody@example.org", ""},
 		{"", ""},
@@ -83,12 +92,13 @@ func TestResolve(t *testing.T) {
 		{"known sender, its unit", "haidian@example.org", "海淀区代办处", "海淀区代办处", true, false, scoring.District},
 		{"known sender, unit written loosely", "haidian@example.org", "海淀区", "海淀区代办处", true, false, scoring.District},
 		{"known sender, empty unit", "haidian@example.org", "", "海淀区代办处", true, false, scoring.District},
-		{"unknown sender, known unit", "someone@qq.example", "市建工集团", "市建工集团代办处", true, false, scoring.Sector},
+		{"unknown sender, known unit: not filed under it", "someone@qq.example", "市建工集团", "市建工集团", false, false, scoring.Sector},
+		{"look-alike sender, its unit: not filed under it", "ｃhaoyang@example.org", "朝阳区代办处", "朝阳区代办处", false, false, scoring.District},
 		{"sender and unit disagree", "haidian@example.org", "朝阳区代办处", "海淀区代办处", true, true, scoring.District},
 		{"known sender, unlisted unit", "jiangong@example.org", "丰台区代办处", "市建工集团代办处", true, true, scoring.Sector},
 		{"known sender, ambiguous unit of its own", "chaoyang@example.org", "朝阳", "朝阳区代办处", true, false, scoring.District},
 		{"shared sender, cell names a sharer", "shared@example.org", "海淀区卫生工会", "海淀区卫生工会代办处", true, false, scoring.Sector},
-		{"shared sender, cell names another agency", "shared@example.org", "朝阳区代办处", "朝阳区代办处", true, true, scoring.District},
+		{"shared sender, cell names another agency: not filed under it", "shared@example.org", "朝阳区代办处", "朝阳区代办处", false, false, scoring.District},
 		{"shared sender, cell matches one sharer loosely", "shared@example.org", "教育工会", "海淀区教育工会代办处", true, false, scoring.Sector},
 		{"shared sender, cell ambiguous among sharers", "shared@example.org", "工会", "工会", false, false, scoring.Sector},
 		{"shared sender, empty cell", "shared@example.org", "", "", false, false, scoring.Sector},

@@ -44,8 +44,10 @@ type Roster struct {
 }
 
 // BySender finds the agency that registered the address. addr may carry a
-// display name ("张三 <a@b.cn>"), spaces, full-width characters or capitals.
-// An address two agencies claim identifies neither.
+// display name ("张三 <a@b.cn>"), surrounding spaces or ASCII capitals; any
+// other difference (a full-width letter, a look-alike from another script)
+// makes it another address. An address two agencies claim identifies
+// neither.
 func (r *Roster) BySender(addr string) (Agency, bool) {
 	if r == nil {
 		return Agency{}, false
@@ -90,16 +92,19 @@ func (r *Roster) ByUnit(name string) (Agency, bool) {
 	return r.agency(found), true
 }
 
-// Resolve says which agency a submission belongs to: the agency of its
-// sender address; when the sender is unknown, the agency named in the
-// 考核单位 cell. known is false when neither is in the roster; the Agency
-// then carries the cell's name and a type inferred from it. mismatch is true
-// when the sender's agency is not the one the cell names (the caller adds a
-// unit_mismatch warning); an empty cell is no mismatch.
+// Resolve says which agency a submission belongs to. A submission counts
+// for an agency only when its sender is an address the roster registered
+// for that agency: the agency of a sender address only it registered; for
+// an address several agencies share, the sharer the 考核单位 cell names
+// (exactly, else the one sharer whose name matches the cell loosely).
 //
-// An address several agencies share is settled by the cell: the agency it
-// names (mismatch when that is not one of the sharers), else the one sharer
-// whose name matches the cell loosely.
+// known is false in every other case, notably a sender not in the roster
+// whose cell names a roster agency: the cell alone never files a form
+// under an agency (the caller holds such a form as 名册外来件; ByUnit says
+// which agency it names). The Agency then carries the cell's name and a
+// type inferred from it. mismatch is true when the sender's own agency is
+// not the one the cell names (the caller adds a unit_mismatch warning); an
+// empty cell is no mismatch.
 func (r *Roster) Resolve(sender, unitCell string) (agency Agency, known bool, mismatch bool) {
 	if a, ok := r.BySender(sender); ok {
 		return a, true, !r.cellNames(unitCell, a)
@@ -110,25 +115,24 @@ func (r *Roster) Resolve(sender, unitCell string) (agency Agency, known bool, mi
 			sharers = r.shared[key]
 		}
 	}
-	if a, ok := r.ByUnit(unitCell); ok {
-		if len(sharers) == 0 {
+	if len(sharers) > 0 {
+		if a, ok := r.ByUnit(unitCell); ok && slices.ContainsFunc(sharers, func(i int) bool { return r.Agencies[i].Name == a.Name }) {
 			return a, true, false
 		}
-		return a, true, !slices.ContainsFunc(sharers, func(i int) bool { return r.Agencies[i].Name == a.Name })
-	}
-	if key := normName(unitCell); key != "" && len(sharers) > 0 {
-		found := -1
-		for _, i := range sharers {
-			if nameContains(r.names[i], key) {
-				if found >= 0 {
-					found = -2
-					break
+		if key := normName(unitCell); key != "" {
+			found := -1
+			for _, i := range sharers {
+				if nameContains(r.names[i], key) {
+					if found >= 0 {
+						found = -2
+						break
+					}
+					found = i
 				}
-				found = i
 			}
-		}
-		if found >= 0 {
-			return r.agency(found), true, false
+			if found >= 0 {
+				return r.agency(found), true, false
+			}
 		}
 	}
 	name := strings.TrimSpace(unitCell)

@@ -36,8 +36,9 @@ type Result struct {
 	Attachments []AttachmentResult
 	Outbox      []OutgoingMail
 	// ReplyCap, when Max > 0, bounds the mail an address may have queued
-	// since Since, for the replies (KindReply) of this result. SaveResult checks it in its transaction,
-	// so that messages handled at once cannot together pass it.
+	// since Since, for the mail of this result that answers it (CappedKind).
+	// SaveResult checks it in its transaction, so that messages handled at
+	// once cannot together pass it.
 	ReplyCap ReplyCap
 }
 
@@ -64,6 +65,11 @@ type AttachmentResult struct {
 	// Agency overrides Result.Agency for this attachment's submission when
 	// set (e.g. identified by its 考核单位 rather than by the sender).
 	Agency string
+	// Foreign marks a form naming a roster agency that came from an address
+	// not registered for it (名册外来件): its submission is stored under no
+	// agency, whatever Agency and Result.Agency say, so it never becomes or
+	// versions that agency's submission.
+	Foreign bool
 }
 
 // OutgoingMail is one mail to send, stored in the outbox.
@@ -134,6 +140,9 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 			if a.Agency != "" {
 				agency = a.Agency
 			}
+			if a.Foreign {
+				agency = ""
+			}
 			var version int
 			if err := ins.nextVersion.QueryRowContext(ctx, agency).Scan(&version); err != nil {
 				return fmt.Errorf("next version: %w", err)
@@ -172,6 +181,13 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 	return nil
 }
 
+// CappedKind reports whether mail of the kind, queued because a message
+// came in, counts against its recipient's ReplyCap: receipts, notes to
+// unknown senders and notices of forms sent in an agency's name.
+func CappedKind(kind string) bool {
+	return kind == KindReply || kind == KindUnknownReply || kind == KindForeignNotice
+}
+
 // checkReplyCap returns ErrReplyCapped when a reply of r would exceed its
 // cap, counting what the outbox holds and the result's own replies.
 func checkReplyCap(ctx context.Context, tx *sql.Tx, r Result) error {
@@ -180,7 +196,7 @@ func checkReplyCap(ctx context.Context, tx *sql.Tx, r Result) error {
 	}
 	mine := map[string]int{}
 	for _, m := range r.Outbox {
-		if m.Kind != KindReply {
+		if !CappedKind(m.Kind) {
 			continue
 		}
 		mine[m.To]++

@@ -156,6 +156,9 @@ func reprocess(ctx context.Context, env *offlineEnv, read pipeline.Reader) (n, c
 			Resolve: func(unit string) assess.Agency {
 				ag, known, mismatch := env.roster.Resolve(s.Sender, unit)
 				if !known {
+					if n, ok := env.roster.ByUnit(unit); ok {
+						return assess.Agency{Type: n.Type} // a 名册外来件, checked as the pipeline checks it
+					}
 					return assess.Agency{}
 				}
 				return assess.Agency{Name: ag.Name, Type: ag.Type, Known: true, Mismatch: mismatch}
