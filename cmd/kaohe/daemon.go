@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net/mail"
 	"os"
 	"runtime"
 	"strings"
@@ -17,6 +16,7 @@ import (
 	"kaohe/campaign"
 	"kaohe/config"
 	"kaohe/ingest"
+	"kaohe/internal/mailaddr"
 	"kaohe/monitor"
 	"kaohe/pipeline"
 	"kaohe/reply"
@@ -191,7 +191,7 @@ func composeOptions(cfg config.Config, form *templates.Form) (reply.ComposeOptio
 	opts := reply.ComposeOptions{MsgIDDomain: cfg.MessageIDDomain(), Form: form,
 		Contact: contactLine(cfg)}
 	if cfg.Reply.From != "" {
-		a, err := mail.ParseAddress(cfg.Reply.From)
+		a, err := mailaddr.Parse(cfg.Reply.From)
 		if err != nil {
 			return opts, fmt.Errorf("from address %q: %w", cfg.Reply.From, err)
 		}
@@ -218,7 +218,7 @@ func contactLine(cfg config.Config) string {
 		parts = append(parts, "电话："+cfg.Reply.ContactPhone)
 	}
 	if cfg.Reply.From != "" {
-		if a, err := mail.ParseAddress(cfg.Reply.From); err == nil {
+		if a, err := mailaddr.Parse(cfg.Reply.From); err == nil {
 			parts = append(parts, "邮箱："+a.Address)
 		}
 	}

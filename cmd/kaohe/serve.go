@@ -37,6 +37,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	log := newLogger(cfg.Log, stderr)
 	if *checkConfig {
+		if !checkRosterAddresses(cfg.Roster, stdout) {
+			fmt.Fprintln(stdout, "请先改正名单中的地址；未连接邮件服务器。")
+			return exitNeedsFix
+		}
 		return checkServers(ctx, cfg, stdout)
 	}
 	d, err := newDaemon(cfg, log, daemonOptions{})
