@@ -16,6 +16,7 @@ import (
 	"kaohe/campaign"
 	"kaohe/config"
 	"kaohe/ingest"
+	"kaohe/internal/fault"
 	"kaohe/internal/mailaddr"
 	"kaohe/monitor"
 	"kaohe/pipeline"
@@ -58,6 +59,9 @@ type daemon struct {
 	wake     chan struct{}
 	started  time.Time
 	tick     time.Duration
+	// damaged receives the first error that says the database is damaged:
+	// the daemon then stops rather than work on a file it cannot trust.
+	damaged chan error
 }
 
 // newDaemon builds the daemon; Close releases what it opened.
@@ -68,6 +72,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	}
 	built := &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
 	d = built
+	d.damaged = make(chan error, 1)
 	if d.tick <= 0 {
 		d.tick = 10 * time.Second
 	}
@@ -162,6 +167,7 @@ func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) in
 // handle is the watcher's handler: the pipeline, then a nudge to the sender.
 func (d *daemon) handle(ctx context.Context, m ingest.Fetched) error {
 	err := d.pipe.Handle(ctx, m)
+	d.noteDamage(err)
 	if err == nil {
 		select {
 		case d.wake <- struct{}{}:
@@ -238,6 +244,26 @@ func (d *daemon) Close() {
 	}
 }
 
+// noteDamage stops the daemon when err says the database is damaged.
+func (d *daemon) noteDamage(err error) {
+	if fault.Corrupt(err) {
+		select {
+		case d.damaged <- err:
+		default:
+		}
+	}
+}
+
+// damagedErr is the error that said the database is damaged, or nil.
+func (d *daemon) damagedErr() error {
+	select {
+	case err := <-d.damaged:
+		return err
+	default:
+		return nil
+	}
+}
+
 // once drains the mailbox, runs the campaign jobs and sends what is due.
 func (d *daemon) once(ctx context.Context) error {
 	if err := d.watcher.Once(ctx); err != nil {
@@ -307,6 +333,8 @@ func (d *daemon) run(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 	case err = <-errs:
+	case err = <-d.damaged:
+		d.log.Error().Err(err).Msg("database is damaged: stopping")
 	}
 	d.log.Info().Msg("stopping: finishing the message in hand")
 	stopWork()
@@ -338,10 +366,12 @@ func (d *daemon) clock(ctx context.Context) error {
 		if n := d.pipe.Handled(); n != seen {
 			seen = n
 			if err := d.campaign.AfterBatch(ctx); err != nil {
+				d.noteDamage(err)
 				d.log.Error().Err(err).Msg("after batch")
 			}
 		}
 		if err := d.campaign.Tick(ctx); err != nil {
+			d.noteDamage(err)
 			d.log.Error().Err(err).Msg("campaign jobs")
 		}
 		alerted = d.mailboxAlert(ctx, st, alerted)
