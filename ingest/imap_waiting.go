@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -60,7 +61,10 @@ func Waiting(ctx context.Context, cfg MailboxConfig) (map[string]bool, error) {
 					sum = hex.EncodeToString(h.Sum(nil))
 				}
 			}
-			if sum != "" && !slices.Contains(flags, imap.Flag(cfg.DoneKeyword)) {
+			// Keywords are case-insensitive (RFC 3501 §2.3.2); some servers
+			// lower-case them.
+			done := slices.ContainsFunc(flags, func(f imap.Flag) bool { return strings.EqualFold(string(f), cfg.DoneKeyword) })
+			if sum != "" && !done {
 				out[sum] = true
 			}
 		}

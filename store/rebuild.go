@@ -18,7 +18,8 @@ import (
 // that `kaohe rebuild` can judge a re-created message on time or late as
 // the daemon did, even when the database is lost. One line per record:
 // "<sha256> <RFC 3339 time>". It is appended without a disk sync of its
-// own (one write of 90 bytes per message); a line lost to a power cut only
+// own (one write of 90 bytes, 6 µs a message against 1.1 ms for its
+// result: BenchmarkNoteReceived); a line lost to a power cut only
 // makes rebuild fall back on the mail's Received: header.
 const ReceivedLog = "received.log"
 
