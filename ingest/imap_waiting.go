@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"slices"
-	"strings"
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
@@ -61,10 +59,7 @@ func Waiting(ctx context.Context, cfg MailboxConfig) (map[string]bool, error) {
 					sum = hex.EncodeToString(h.Sum(nil))
 				}
 			}
-			// Keywords are case-insensitive (RFC 3501 §2.3.2); some servers
-			// lower-case them.
-			done := slices.ContainsFunc(flags, func(f imap.Flag) bool { return strings.EqualFold(string(f), cfg.DoneKeyword) })
-			if sum != "" && !done {
+			if sum != "" && !hasFlag(flags, imap.Flag(cfg.DoneKeyword)) {
 				out[sum] = true
 			}
 		}
