@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
+	"unicode/utf8"
 
 	"kaohe/internal/fault"
 	"kaohe/store"
@@ -25,7 +26,19 @@ func reportDamaged(w io.Writer, name, dataDir string, err error) bool {
   2. 没有备份：停止服务；同样把 %[2]s 和 -wal、-shm 移到别处；
      运行 kaohe rebuild，从存档 %[5]s 重建全部记录；再启动服务。
 两种办法都不会重发回执。
-（SQLite 报告：%[6]v）
-`, name, db, store.DBFile, dataDir, filepath.Join(dataDir, store.ArchiveDir), err)
+（SQLite 报告：%[6]s）
+`, name, db, store.DBFile, dataDir, filepath.Join(dataDir, store.ArchiveDir), shorten(err.Error(), 400))
 	return true
+}
+
+// shorten cuts s to at most n bytes on a character boundary: a check can
+// list many damaged pages, and the first ones say enough.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
 }
