@@ -45,6 +45,8 @@ type rebuildReport struct {
 	waiting  int
 	failed   []string // "file: error"
 	markedAs int      // queued mail recorded as sent
+	// noticed: staff notices will not report the re-created messages again.
+	noticed bool
 }
 
 func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -126,6 +128,10 @@ func rebuild(ctx context.Context, d *daemon, waiting map[string]bool) (rebuildRe
 	if err != nil {
 		return rep, err
 	}
+	pending, err := d.campaign.NoticesPending(ctx)
+	if err != nil {
+		return rep, err
+	}
 	var todo []rebuildItem
 	for _, a := range archived {
 		switch {
@@ -167,7 +173,30 @@ func rebuild(ctx context.Context, d *daemon, waiting map[string]bool) (rebuildRe
 		rep.markedAs += n
 		rep.rebuilt = append(rep.rebuilt, it)
 	}
-	return rep, nil
+	if pending || len(rep.rebuilt) == 0 {
+		// Staff will hear of what is pending, the re-created among it,
+		// rather than miss anything.
+		return rep, nil
+	}
+	through, err := lastMessageRow(ctx, d.store)
+	if err == nil {
+		err = d.campaign.SkipNotices(ctx, through)
+	}
+	rep.noticed = err == nil
+	return rep, err
+}
+
+// lastMessageRow is the highest message row id, 0 for none.
+func lastMessageRow(ctx context.Context, st *store.Store) (int64, error) {
+	msgs, err := st.Messages(ctx, store.MessageFilter{})
+	if err != nil {
+		return 0, err
+	}
+	var last int64
+	for _, m := range msgs {
+		last = max(last, m.ID)
+	}
+	return last, nil
 }
 
 // receivedTime is the best stand-in for a mail's IMAP INTERNALDATE, which
@@ -228,4 +257,11 @@ func (r rebuildReport) print(w io.Writer, dataDir string) {
 		}
 	}
 	fmt.Fprintf(w, "为补回的邮件生成的 %d 封回执和通知记为已发送，不会重发；邮箱未做任何改动。\n", r.markedAs)
+	switch {
+	case len(r.rebuilt) == 0:
+	case r.noticed:
+		fmt.Fprintln(w, "工作人员当初已收到这些邮件的通知，不再重复通知。")
+	default:
+		fmt.Fprintln(w, "数据库中还有尚未通知工作人员的邮件：下一次通知会一并列出其中逾期、名单外或无法读取的补回邮件。")
+	}
 }

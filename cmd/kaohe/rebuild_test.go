@@ -14,6 +14,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kaohe/demo"
+	"kaohe/ingest"
 	"kaohe/internal/mailserver"
 	"kaohe/internal/sample"
 	"kaohe/store"
@@ -57,6 +58,7 @@ func TestRebuildAfterRestoringAnOlderBackup(t *testing.T) {
 		testMail(t, "chaoyang@example.org", "朝阳区代办处", 3),
 		haidian,
 		testMail(t, "chaoyang@example.org", "朝阳区代办处", 5),
+		testMail(t, "chaoyang@example.org", "朝阳区代办处", 6), // late
 	}
 	serveOnce := func(what string) {
 		t.Helper()
@@ -74,13 +76,17 @@ func TestRebuildAfterRestoringAnOlderBackup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, m := range mails[2:] {
+	for i, m := range mails[2:5] {
 		srv.Deliver(demo.Office, m, at.Add(time.Duration(i+2)*time.Hour))
 	}
+	srv.Deliver(demo.Office, mails[5], time.Date(2022, 1, 10, 9, 0, 0, 0, time.UTC))
 	serveOnce("second batch")
 	sent := agencyReplies(srv)
-	if sent != 5 {
-		t.Fatalf("%d replies before the restore, want 5", sent)
+	if sent != 6 {
+		t.Fatalf("%d replies before the restore, want 6", sent)
+	}
+	if n := staffMentions(t, srv, "form 6"); n != 1 {
+		t.Fatalf("%d staff notices of the late form, want 1", n)
 	}
 
 	// The restore, as README says: the daemon is stopped, the old file is
@@ -97,7 +103,8 @@ func TestRebuildAfterRestoringAnOlderBackup(t *testing.T) {
 		t.Fatalf("rebuild: exit %d\n%s%s", code, stdout.String(), stderr.String())
 	}
 	t.Logf("rebuild said:\n%s", stdout.String())
-	for _, want := range []string{"已从存档补回 2 封邮件的记录；2 封原已在数据库中；1 封仍在收件箱等待", "0 封失败", "2 封取自收信记录", "2 封回执和通知记为已发送"} {
+	for _, want := range []string{"已从存档补回 3 封邮件的记录；2 封原已在数据库中；1 封仍在收件箱等待", "0 封失败", "3 封取自收信记录",
+		"3 封回执和通知记为已发送", "不再重复通知"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("rebuild output lacks %q", want)
 		}
@@ -129,8 +136,17 @@ func TestRebuildAfterRestoringAnOlderBackup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(subs) != 4 {
-		t.Errorf("%d submissions after the rebuild, want 4 (mail 5 waits for the daemon)", len(subs))
+	if len(subs) != 5 {
+		t.Errorf("%d submissions after the rebuild, want 5 (mail 5 waits for the daemon)", len(subs))
+	}
+	late := 0
+	for _, s := range subs {
+		if !s.OnTime {
+			late++
+		}
+	}
+	if late != 1 {
+		t.Errorf("%d late submissions after the rebuild, want 1 (form 6)", late)
 	}
 	// The receipts recorded as sent are the very ones that went out: same
 	// Message-ID, derived from the incoming mail.
@@ -158,8 +174,8 @@ func TestRebuildAfterRestoringAnOlderBackup(t *testing.T) {
 			}
 		}
 	}
-	if marked != 2 {
-		t.Errorf("%d receipts recorded as sent by the rebuild, want 2", marked)
+	if marked != 3 {
+		t.Errorf("%d receipts recorded as sent by the rebuild, want 3", marked)
 	}
 
 	// A second rebuild finds nothing to do; the daemon answers mail 5 and
@@ -172,6 +188,28 @@ func TestRebuildAfterRestoringAnOlderBackup(t *testing.T) {
 	if n := agencyReplies(srv); n != sent+1 {
 		t.Errorf("%d mails sent after the rebuild, want 1 (the receipt of mail 5)", n-sent)
 	}
+	if n := staffMentions(t, srv, "form 6"); n != 1 {
+		t.Errorf("%d staff notices of the late form after the rebuild, want still 1", n)
+	}
+}
+
+// staffMentions counts the mail to staff whose text mentions s.
+func staffMentions(t *testing.T, srv *mailserver.Server, s string) int {
+	t.Helper()
+	n := 0
+	for _, d := range srv.Deliveries() {
+		if d.To[0] != demo.Staff {
+			continue
+		}
+		p, err := ingest.Parse(d.Raw, ingest.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(p.Text, s) {
+			n++
+		}
+	}
+	return n
 }
 
 // rebuild refuses to run beside the daemon.
