@@ -189,6 +189,9 @@ func loadRoster(path string, log zerolog.Logger) (*roster.Roster, error) {
 	for _, p := range problems {
 		log.Warn().Str("roster", path).Str("problem", p.String()).Msg("roster row skipped or doubtful")
 	}
+	for _, p := range r.AddressProblems() {
+		log.Error().Str("roster", path).Str("problem", p.String()).Msg("roster address cannot be written to: mail to it will fail (kaohe config check)")
+	}
 	log.Info().Int("agencies", len(r.Agencies)).Msg("roster loaded")
 	return r, nil
 }
