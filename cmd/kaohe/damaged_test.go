@@ -103,6 +103,28 @@ func TestDamagedDatabaseStopsWithTheWayBack(t *testing.T) {
 			if n := len(srv.Deliveries()); n != sent {
 				t.Errorf("%d mails sent with a damaged database", n-sent)
 			}
+
+			// The way back without a backup: the file moved aside, the
+			// records re-created from the archive, nothing sent again;
+			// then the daemon answers the new mail.
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				os.Rename(dbPath+suffix, dbPath+suffix+".damaged")
+			}
+			var stdout bytes.Buffer
+			stderr.Reset()
+			if code := run(context.Background(), []string{"rebuild"}, &stdout, &stderr); code != exitOK ||
+				!strings.Contains(stdout.String(), "已从存档补回 2 封邮件的记录；0 封原已在数据库中；0 封仍在收件箱等待") {
+				t.Fatalf("rebuild: exit %d\n%s%s", code, stdout.String(), stderr.String())
+			}
+			if n := len(srv.Deliveries()); n != sent {
+				t.Errorf("rebuild sent %d mails", n-sent)
+			}
+			if code := run(context.Background(), []string{"serve", "--once"}, io.Discard, &stderr); code != exitOK {
+				t.Fatalf("serve after the rebuild: exit %d\n%s", code, stderr.String())
+			}
+			if n := agencyReplies(srv); n != 3 {
+				t.Errorf("%d receipts in all, want 3: one per mail", n)
+			}
 		})
 	}
 }
