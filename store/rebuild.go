@@ -55,7 +55,15 @@ func (s *Store) ReceivedTimes() (map[string]time.Time, error) {
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
 		hash, at, ok := strings.Cut(sc.Text(), " ")
-		if !ok || !validHash(hash) {
+		if !ok {
+			continue
+		}
+		// A line cut short by a power loss runs into the next record:
+		// the hash that ends the first field is still that record's.
+		if len(hash) > 64 {
+			hash = hash[len(hash)-64:]
+		}
+		if !validHash(hash) {
 			continue
 		}
 		t, err := time.Parse(time.RFC3339Nano, at)

@@ -23,6 +23,10 @@ func TestRebuildSupport(t *testing.T) {
 	if err := s.SaveResult(ctx, res); err != nil {
 		t.Fatal(err)
 	}
+	// A line cut short by a power loss, with no line end.
+	f, _ := os.OpenFile(filepath.Join(dir, ArchiveDir, ReceivedLog), os.O_WRONLY|os.O_APPEND, 0)
+	f.WriteString("\x00\x00" + done.Hash[:20])
+	f.Close()
 	pending := record(t, s, "<b@x>", 2, 2, t1.Add(time.Hour)) // recorded, never decided
 	// A second record of the same mail notes a later time: the first stays.
 	if _, _, err := s.RecordMessage(ctx, Message{MessageID: "<b@x>", Hash: pending.Hash, ReceivedAt: t1.Add(5 * time.Hour)}); err != nil {
@@ -31,7 +35,7 @@ func TestRebuildSupport(t *testing.T) {
 	// Leftovers of an interrupted archive write, and a damaged log line.
 	os.WriteFile(filepath.Join(dir, ArchiveDir, done.Hash[:2], ".tmp-123"), []byte("x"), 0o640)
 	os.WriteFile(filepath.Join(dir, ArchiveDir, "zz.eml"), []byte("x"), 0o640)
-	f, _ := os.OpenFile(filepath.Join(dir, ArchiveDir, ReceivedLog), os.O_WRONLY|os.O_APPEND, 0)
+	f, _ = os.OpenFile(filepath.Join(dir, ArchiveDir, ReceivedLog), os.O_WRONLY|os.O_APPEND, 0)
 	f.WriteString("not a line\n" + done.Hash + " yesterday\n")
 	f.Close()
 
