@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"kaohe/internal/mailaddr"
 	"kaohe/templates"
 )
 
@@ -97,8 +98,8 @@ func (c Config) ValidateFor(mode string) error {
 	v.atLeastOne("smtp.per_day", c.SMTP.PerDay)
 
 	if c.Reply.From != "" {
-		if _, err := mail.ParseAddress(c.Reply.From); err != nil {
-			v.add("reply.from", fmt.Sprintf("%q 不是邮件地址，应写成 \"zzjgb@example.org\" 或 \"组织机构部 <zzjgb@example.org>\"", c.Reply.From))
+		if _, err := mailaddr.Parse(c.Reply.From); err != nil {
+			v.add("reply.from", fmt.Sprintf("“%s”不是可以发信的邮件地址，应写成 \"zzjgb@example.org\" 或 \"组织机构部 <zzjgb@example.org>\"", c.Reply.From))
 		}
 	}
 	if id := c.Reply.AuthServID; strings.ContainsAny(id, " \t;()\"=") {
@@ -121,8 +122,8 @@ func (c Config) ValidateFor(mode string) error {
 		}
 	}
 	for _, a := range c.Campaign.Staff {
-		if _, err := mail.ParseAddress(a); err != nil {
-			v.add("campaign.staff", fmt.Sprintf("%q 不是邮件地址", a))
+		if _, err := mailaddr.Parse(a); err != nil {
+			v.add("campaign.staff", fmt.Sprintf("“%s”不是可以收信的邮件地址，工作人员的通知和汇总将无法发出；每项写一个地址，如 \"wangming@example.org\" 或 \"王明 <wangming@example.org>\"", a))
 		}
 	}
 
@@ -278,7 +279,7 @@ func (c Config) MessageIDDomain() string {
 	if c.Reply.MessageIDDomain != "" {
 		return c.Reply.MessageIDDomain
 	}
-	if a, err := mail.ParseAddress(c.Reply.From); err == nil {
+	if a, err := mailaddr.Parse(c.Reply.From); err == nil {
 		if i := strings.LastIndexByte(a.Address, '@'); i >= 0 && i+1 < len(a.Address) {
 			return a.Address[i+1:]
 		}
@@ -289,7 +290,7 @@ func (c Config) MessageIDDomain() string {
 // FromAddress is reply.from parsed, or nil when it is unset or invalid
 // (which Validate reports).
 func (c Config) FromAddress() *mail.Address {
-	a, err := mail.ParseAddress(c.Reply.From)
+	a, err := mailaddr.Parse(c.Reply.From)
 	if err != nil {
 		return nil
 	}

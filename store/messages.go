@@ -45,6 +45,11 @@ func (s *Store) RecordMessage(ctx context.Context, m Message) (Message, bool, er
 	if m.Hash == "" {
 		return Message{}, false, errors.New("record message: empty hash")
 	}
+	// The receipt time goes next to the archive first, so that a
+	// rebuild from the archive knows it even if this record is lost.
+	if err := s.noteReceived(m.Hash, m.ReceivedAt); err != nil {
+		return Message{}, false, fmt.Errorf("record message: %w", err)
+	}
 	var id int64
 	var dup bool
 	var got Message

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -68,8 +69,9 @@ type Store struct {
 // Open opens (creating if needed) the data directory dir: kaohe.db, archive/
 // and kaohe.lock. Unless opts.ReadOnly, it takes an exclusive non-blocking
 // lock on kaohe.lock (a second daemon on the same directory gets an error
-// wrapping ErrLocked), applies missing schema migrations in one transaction
-// and runs PRAGMA quick_check.
+// wrapping ErrLocked) and applies missing schema migrations in one
+// transaction. Either way it runs PRAGMA quick_check: a damaged or foreign
+// file gives an error that fault.Corrupt recognises.
 func Open(dir string, opts Options) (*Store, error) {
 	s := &Store{dir: dir, readOnly: opts.ReadOnly, now: opts.Now, sync: opts.synchronous}
 	if s.sync == "" {
@@ -115,7 +117,7 @@ func (s *Store) openDB(path string) error {
 		if v != len(migrations) {
 			return fmt.Errorf("database schema is version %d, this program needs %d: start the daemon (kaohe serve) once to upgrade it", v, len(migrations))
 		}
-		return nil
+		return quickCheck(ctx, r)
 	}
 	w, err := sql.Open("sqlite", dsn(path, false, s.sync))
 	if err != nil {
@@ -232,16 +234,46 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	return nil
 }
 
+// quickCheck runs PRAGMA quick_check, which reads every page of the
+// database (without cross-checking indexes against tables): a damaged file
+// is found when the store opens, not by the first write of a message that
+// happens to touch the bad page. On a season's database (3,000 messages,
+// 147 MB) it takes 70 ms with the file in the page cache
+// (BenchmarkOpenSeason); from a cold disk, the time to read the file.
 func quickCheck(ctx context.Context, db *sql.DB) error {
-	var res string
-	if err := db.QueryRowContext(ctx, "PRAGMA quick_check").Scan(&res); err != nil {
+	rows, err := db.QueryContext(ctx, "PRAGMA quick_check(20)")
+	if err != nil {
 		return fmt.Errorf("quick check: %w", err)
 	}
-	if res != "ok" {
-		return fmt.Errorf("quick check: database is damaged: %s", res)
+	defer rows.Close()
+	var msgs []string
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			return fmt.Errorf("quick check: %w", err)
+		}
+		msgs = append(msgs, m)
 	}
-	return nil
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("quick check: %w", err)
+	}
+	if len(msgs) == 1 && msgs[0] == "ok" {
+		return nil
+	}
+	return &damagedError{problems: msgs}
 }
+
+// damagedError is a database whose own check found errors in it. It carries
+// SQLite's code for a damaged file, so that fault.Corrupt knows it as it
+// knows the same damage met by a query.
+type damagedError struct{ problems []string }
+
+func (e *damagedError) Error() string {
+	return "quick check: database disk image is malformed: " + strings.Join(e.problems, "; ")
+}
+
+// Code is SQLITE_CORRUPT.
+func (e *damagedError) Code() int { return 11 }
 
 // write runs fn in one immediate transaction on the writer connection and
 // commits it, or rolls it back when fn or the commit fails.

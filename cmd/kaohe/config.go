@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"kaohe/config"
+	"kaohe/roster"
 )
 
 func runConfig(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -32,8 +33,12 @@ func runConfig(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if cfg.DataDir != "" {
 			fmt.Fprintln(stdout, "\n"+dataDirLine(cfg.DataDir))
 		}
+		rosterOK := checkRosterAddresses(cfg.Roster, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "\n配置有误：\n%v\n", err)
+			return exitNeedsFix
+		}
+		if !rosterOK {
 			return exitNeedsFix
 		}
 		fmt.Fprintln(stdout, "\n配置无误。")
@@ -41,4 +46,32 @@ func runConfig(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	}
 	fmt.Fprintf(stderr, "kaohe config：未知子命令 %q（可用：example、check）\n", args[0])
 	return exitBad
+}
+
+// checkRosterAddresses reads the roster as the daemon will and checks every
+// registered address with the parser composing uses, so that a receipt
+// that could never be sent is found now. It reports false, after saying
+// why on w, when the roster cannot be read or holds such an address. A
+// missing file is left to the configuration check, which names the key.
+func checkRosterAddresses(path string, w io.Writer) bool {
+	if path == "" {
+		return true
+	}
+	if _, err := os.Stat(path); err != nil {
+		return true
+	}
+	r, _, err := roster.Load(path)
+	if err != nil {
+		fmt.Fprintf(w, "\n名单 %s 无法读取（roster）：%v\n", path, err)
+		return false
+	}
+	ps := r.AddressProblems()
+	if len(ps) == 0 {
+		return true
+	}
+	fmt.Fprintf(w, "\n名单 %s（roster）中有 %d 个地址无法收信：\n", path, len(ps))
+	for _, p := range ps {
+		fmt.Fprintf(w, "  %s\n", p)
+	}
+	return false
 }

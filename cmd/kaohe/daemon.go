@@ -5,7 +5,6 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"net/mail"
 	"os"
 	"runtime"
 	"strings"
@@ -17,6 +16,8 @@ import (
 	"kaohe/campaign"
 	"kaohe/config"
 	"kaohe/ingest"
+	"kaohe/internal/fault"
+	"kaohe/internal/mailaddr"
 	"kaohe/monitor"
 	"kaohe/pipeline"
 	"kaohe/reply"
@@ -58,6 +59,9 @@ type daemon struct {
 	wake     chan struct{}
 	started  time.Time
 	tick     time.Duration
+	// damaged receives the first error that says the database is damaged:
+	// the daemon then stops rather than work on a file it cannot trust.
+	damaged chan error
 }
 
 // newDaemon builds the daemon; Close releases what it opened.
@@ -68,6 +72,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	}
 	built := &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
 	d = built
+	d.damaged = make(chan error, 1)
 	if d.tick <= 0 {
 		d.tick = 10 * time.Second
 	}
@@ -178,6 +183,7 @@ func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) in
 // handle is the watcher's handler: the pipeline, then a nudge to the sender.
 func (d *daemon) handle(ctx context.Context, m ingest.Fetched) error {
 	err := d.pipe.Handle(ctx, m)
+	d.noteDamage(err)
 	if err == nil {
 		select {
 		case d.wake <- struct{}{}:
@@ -199,6 +205,9 @@ func loadRoster(path string, log zerolog.Logger) (*roster.Roster, error) {
 	for _, p := range problems {
 		log.Warn().Str("roster", path).Str("problem", p.String()).Msg("roster row skipped or doubtful")
 	}
+	for _, p := range r.AddressProblems() {
+		log.Error().Str("roster", path).Str("problem", p.String()).Msg("roster address cannot be written to: mail to it will fail (kaohe config check)")
+	}
 	log.Info().Int("agencies", len(r.Agencies)).Msg("roster loaded")
 	return r, nil
 }
@@ -207,7 +216,7 @@ func composeOptions(cfg config.Config, form *templates.Form) (reply.ComposeOptio
 	opts := reply.ComposeOptions{MsgIDDomain: cfg.MessageIDDomain(), Form: form,
 		Contact: contactLine(cfg)}
 	if cfg.Reply.From != "" {
-		a, err := mail.ParseAddress(cfg.Reply.From)
+		a, err := mailaddr.Parse(cfg.Reply.From)
 		if err != nil {
 			return opts, fmt.Errorf("from address %q: %w", cfg.Reply.From, err)
 		}
@@ -234,7 +243,7 @@ func contactLine(cfg config.Config) string {
 		parts = append(parts, "电话："+cfg.Reply.ContactPhone)
 	}
 	if cfg.Reply.From != "" {
-		if a, err := mail.ParseAddress(cfg.Reply.From); err == nil {
+		if a, err := mailaddr.Parse(cfg.Reply.From); err == nil {
 			parts = append(parts, "邮箱："+a.Address)
 		}
 	}
@@ -251,6 +260,26 @@ func (d *daemon) Close() {
 	}
 	if d.store != nil {
 		d.store.Close()
+	}
+}
+
+// noteDamage stops the daemon when err says the database is damaged.
+func (d *daemon) noteDamage(err error) {
+	if fault.Corrupt(err) {
+		select {
+		case d.damaged <- err:
+		default:
+		}
+	}
+}
+
+// damagedErr is the error that said the database is damaged, or nil.
+func (d *daemon) damagedErr() error {
+	select {
+	case err := <-d.damaged:
+		return err
+	default:
+		return nil
 	}
 }
 
@@ -323,6 +352,8 @@ func (d *daemon) run(ctx context.Context) error {
 	select {
 	case <-ctx.Done():
 	case err = <-errs:
+	case err = <-d.damaged:
+		d.log.Error().Err(err).Msg("database is damaged: stopping")
 	}
 	d.log.Info().Msg("stopping: finishing the message in hand")
 	stopWork()
@@ -354,10 +385,12 @@ func (d *daemon) clock(ctx context.Context) error {
 		if n := d.pipe.Handled(); n != seen {
 			seen = n
 			if err := d.campaign.AfterBatch(ctx); err != nil {
+				d.noteDamage(err)
 				d.log.Error().Err(err).Msg("after batch")
 			}
 		}
 		if err := d.campaign.Tick(ctx); err != nil {
+			d.noteDamage(err)
 			d.log.Error().Err(err).Msg("campaign jobs")
 		}
 		alerted = d.mailboxAlert(ctx, st, alerted)

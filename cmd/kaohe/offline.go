@@ -54,6 +54,9 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, read
 		return nil, fs, exitBad
 	}
 	if env.store, err = store.Open(cfg.DataDir, store.Options{ReadOnly: readOnly}); err != nil {
+		if reportDamaged(stderr, name, cfg.DataDir, err) {
+			return nil, fs, exitBad
+		}
 		fmt.Fprintf(stderr, "kaohe %s：无法打开数据目录 %s：%v\n", name, cfg.DataDir, err)
 		return nil, fs, exitBad
 	}
@@ -80,7 +83,9 @@ func runConsolidate(ctx context.Context, args []string, stdout, stderr io.Writer
 	defer env.store.Close()
 	data, sum, err := env.campaign().Build(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "kaohe consolidate：生成汇总失败：%v\n", err)
+		if !reportDamaged(stderr, "consolidate", env.cfg.DataDir, err) {
+			fmt.Fprintf(stderr, "kaohe consolidate：生成汇总失败：%v\n", err)
+		}
 		return exitBad
 	}
 	if err := atomicfile.WriteBytes(*out, data, store.FileMode); err != nil {
@@ -109,6 +114,9 @@ func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	defer runner.Close()
 	n, changed, err := reprocess(ctx, env, runner.TryRead)
 	if err != nil {
+		if reportDamaged(stderr, "reprocess", env.cfg.DataDir, err) {
+			return exitBad
+		}
 		fmt.Fprintf(stderr, "kaohe reprocess：%v\n", err)
 		return exitBad
 	}
@@ -223,7 +231,9 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			Source: r.Source, At: r.At})
 	}
 	if err := env.store.SaveReviews(ctx, reviews, imp.Vetoes, path); err != nil {
-		fmt.Fprintf(stderr, "kaohe review：保存失败：%v\n", err)
+		if !reportDamaged(stderr, "review", env.cfg.DataDir, err) {
+			fmt.Fprintf(stderr, "kaohe review：保存失败：%v\n", err)
+		}
 		return exitBad
 	}
 	vetoes := 0

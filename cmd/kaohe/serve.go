@@ -37,11 +37,18 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	log := newLogger(cfg.Log, stderr)
 	if *checkConfig {
+		if !checkRosterAddresses(cfg.Roster, stdout) {
+			fmt.Fprintln(stdout, "请先改正名单中的地址；未连接邮件服务器。")
+			return exitNeedsFix
+		}
 		return checkServers(ctx, cfg, stdout)
 	}
 	d, err := newDaemon(cfg, log, daemonOptions{})
 	if err != nil {
 		log.Error().Err(err).Msg("cannot start")
+		if reportDamaged(stderr, "serve", cfg.DataDir, err) {
+			return exitBad
+		}
 		if errors.Is(err, store.ErrLocked) {
 			fmt.Fprintf(stderr, "kaohe serve：数据目录 %s 正被另一个 kaohe 进程使用，本次不启动，以免重复处理邮件。请先停止那个进程，或换一个数据目录。（%v）\n", cfg.DataDir, err)
 		} else {
@@ -51,13 +58,24 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	defer d.Close()
 	if *once {
-		if err := d.once(ctx); err != nil {
+		err := d.once(ctx)
+		if derr := d.damagedErr(); derr != nil {
+			err = derr
+		}
+		if reportDamaged(stderr, "serve", cfg.DataDir, err) {
+			log.Error().Err(err).Msg("database is damaged: stopped")
+			return exitBad
+		}
+		if err != nil {
 			log.Error().Err(err).Msg("once")
 			return exitNeedsFix
 		}
 		return exitOK
 	}
 	if err := d.run(ctx); err != nil {
+		if reportDamaged(stderr, "serve", cfg.DataDir, err) {
+			return exitBad
+		}
 		return exitNeedsFix
 	}
 	return exitOK
