@@ -1,10 +1,6 @@
 package sandbox
 
-import (
-	"kaohe/assess"
-	"kaohe/templates"
-	"kaohe/validate"
-)
+import "kaohe/validate"
 
 // Pool reads several workbooks at once, one worker process each, so that
 // the daemon's concurrent messages do not queue behind one worker.
@@ -41,13 +37,6 @@ func (p *Pool) TryRead(data []byte, opts validate.Options) (*validate.Submission
 	r := <-p.free
 	defer func() { p.free <- r }()
 	return r.TryRead(data, opts)
-}
-
-// Annotate is Runner.Annotate on a free worker.
-func (p *Pool) Annotate(orig []byte, rep *assess.Report, form *templates.Form) ([]byte, error) {
-	r := <-p.free
-	defer func() { p.free <- r }()
-	return r.Annotate(orig, rep, form)
 }
 
 // Deaths counts the workers of the pool that died while reading.

@@ -14,8 +14,6 @@ import (
 	"sync"
 	"time"
 
-	"kaohe/assess"
-	"kaohe/templates"
 	"kaohe/validate"
 )
 
@@ -109,25 +107,6 @@ func (t *headBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return string(t.buf)
-}
-
-// Annotate is reply.Annotate in the worker: the agency's workbook is
-// opened again to mark it, and that too only in a limited process. A worker
-// that dies returns an error; the receipt then goes without the copy.
-func (r *Runner) Annotate(orig []byte, rep *assess.Report, form *templates.Form) ([]byte, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	req := request{Year: form.Year, Annotate: &annotateRequest{Report: rep, Submission: rep.Submission}}
-	resp, err := r.roundTrip(context.Background(), req, orig)
-	if err != nil {
-		r.died(err)
-		return nil, fmt.Errorf("annotate in worker: %w", err)
-	}
-	r.servedOne()
-	if resp.AnnotateError != "" {
-		return nil, errors.New(resp.AnnotateError)
-	}
-	return resp.Annotated, nil
 }
 
 // Read is validate.Read in the worker. A worker that crashes, runs out of
@@ -229,12 +208,6 @@ func (r *Runner) roundTrip(ctx context.Context, req request, data []byte) (*resp
 		if err := json.Unmarshal(frame, &resp); err != nil {
 			done <- result{err: err}
 			return
-		}
-		if req.Annotate != nil {
-			if resp.Annotated, err = readFrame(r.stdout); err != nil {
-				done <- result{err: err}
-				return
-			}
 		}
 		done <- result{resp: &resp}
 	}()
