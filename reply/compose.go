@@ -69,6 +69,10 @@ type ComposeOptions struct {
 	// Form names the fields and indicators; nil loads the form of each
 	// report's year.
 	Form *templates.Form
+	// Annotate writes the annotated copy of a checked form; nil is
+	// Annotate in this process. The daemon passes its sandbox's, so that
+	// values from an agency's file are written only in a limited worker.
+	Annotate func(rep *assess.Report, form *templates.Form) ([]byte, error)
 }
 
 // Compose builds the receipt for an incoming mail: what arrived and when,
@@ -220,7 +224,11 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 			// A form without errors or warnings has nothing to mark: no
 			// annotated copy goes back.
 			if a.Report != nil && a.Report.Submission != nil && len(a.Data) > 0 && needsMarking(a.Report) {
-				out, err := Annotate(a.Report, form)
+				annotate := opts.Annotate
+				if annotate == nil {
+					annotate = Annotate
+				}
+				out, err := annotate(a.Report, form)
 				if err != nil {
 					warnings = append(warnings, fmt.Sprintf("annotate %s: %v", name, err))
 				} else {

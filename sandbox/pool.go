@@ -1,6 +1,10 @@
 package sandbox
 
-import "kaohe/validate"
+import (
+	"kaohe/assess"
+	"kaohe/templates"
+	"kaohe/validate"
+)
 
 // Pool reads several workbooks at once, one worker process each, so that
 // the daemon's concurrent messages do not queue behind one worker.
@@ -37,6 +41,13 @@ func (p *Pool) TryRead(data []byte, opts validate.Options) (*validate.Submission
 	r := <-p.free
 	defer func() { p.free <- r }()
 	return r.TryRead(data, opts)
+}
+
+// Annotate is Runner.Annotate on a free worker.
+func (p *Pool) Annotate(rep *assess.Report, form *templates.Form) ([]byte, error) {
+	r := <-p.free
+	defer func() { p.free <- r }()
+	return r.Annotate(rep, form)
 }
 
 // Deaths counts the workers of the pool that died while reading.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"time"
 
+	"kaohe/assess"
 	"kaohe/validate"
 )
 
@@ -26,12 +27,26 @@ type request struct {
 	// Crash makes the worker die in the named way; tests use it to prove
 	// the parent survives what a crafted workbook could do.
 	Crash string `json:"crash,omitempty"`
+	// Annotate asks for the annotated copy of the form for this report
+	// instead of a reading; the workbook frame is then empty.
+	Annotate *annotateRequest `json:"annotate,omitempty"`
+}
+
+// annotateRequest carries the report to write on the form (its
+// Submission travels apart: the report does not serialise it).
+type annotateRequest struct {
+	Report     *assess.Report       `json:"report"`
+	Submission *validate.Submission `json:"submission"`
 }
 
 // response is the worker's answer.
 type response struct {
 	Submission *validate.Submission `json:"submission"`
 	Findings   []validate.Finding   `json:"findings"`
+	// Annotated is the annotated workbook, sent as a raw frame after the
+	// JSON one when the request asked for it; AnnotateError says why not.
+	Annotated     []byte `json:"-"`
+	AnnotateError string `json:"annotate_error,omitempty"`
 }
 
 func writeFrame(w io.Writer, payload []byte) error {

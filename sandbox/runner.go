@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"kaohe/assess"
+	"kaohe/templates"
 	"kaohe/validate"
 )
 
@@ -107,6 +109,25 @@ func (t *headBuffer) String() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return string(t.buf)
+}
+
+// Annotate is reply.Annotate in the worker: the copy is built from values
+// the agency's workbook held, and that too only in a limited process. A
+// worker that dies returns an error; the receipt then goes without the copy.
+func (r *Runner) Annotate(rep *assess.Report, form *templates.Form) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	req := request{Year: form.Year, Annotate: &annotateRequest{Report: rep, Submission: rep.Submission}}
+	resp, err := r.roundTrip(context.Background(), req, nil)
+	if err != nil {
+		r.died(err)
+		return nil, fmt.Errorf("annotate in worker: %w", err)
+	}
+	r.servedOne()
+	if resp.AnnotateError != "" {
+		return nil, errors.New(resp.AnnotateError)
+	}
+	return resp.Annotated, nil
 }
 
 // Read is validate.Read in the worker. A worker that crashes, runs out of
@@ -208,6 +229,12 @@ func (r *Runner) roundTrip(ctx context.Context, req request, data []byte) (*resp
 		if err := json.Unmarshal(frame, &resp); err != nil {
 			done <- result{err: err}
 			return
+		}
+		if req.Annotate != nil {
+			if resp.Annotated, err = readFrame(r.stdout); err != nil {
+				done <- result{err: err}
+				return
+			}
 		}
 		done <- result{resp: &resp}
 	}()

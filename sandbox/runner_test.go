@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -9,7 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"kaohe/assess"
 	"kaohe/internal/sample"
+	"kaohe/reply"
+	"kaohe/scoring"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -206,6 +210,32 @@ func TestWorkerRecycledAtHalfItsCPU(t *testing.T) {
 	r.mu.Unlock()
 	if running || r.Deaths() != 0 {
 		t.Errorf("worker still running %v, deaths %d", running, r.Deaths())
+	}
+}
+
+func TestAnnotateInWorkerMatchesInProcess(t *testing.T) {
+	form := templates.MustLoad(2021)
+	data, err := sample.Workbook(form, sample.Good("朝阳区代办处", true).With(sample.SetScore("1.4", 9)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := assess.Check(data, assess.Options{Validate: opts(), Type: scoring.District})
+	want, err := reply.Annotate(rep, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := NewPool("", Limits{}, 1)
+	defer p.Close()
+	got, err := p.Annotate(rep, form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("worker's annotated copy (%d bytes) differs from in-process (%d bytes)", len(got), len(want))
+	}
+	rep.Submission = nil
+	if _, err := p.Annotate(rep, form); err == nil {
+		t.Error("annotating a report without submission did not fail")
 	}
 }
 

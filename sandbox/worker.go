@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"kaohe/reply"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -88,12 +89,26 @@ func serve(in io.Reader, out io.Writer) error {
 			forms[req.Year] = form
 		}
 		var resp response
-		resp.Submission, resp.Findings = validate.Read(data, validate.Options{
-			Form: form, Filename: req.Filename, ReceivedAt: req.ReceivedAt, Cutoff: req.Cutoff,
-			MaxFileSize: req.MaxFileSize, MaxUnzipSize: req.MaxUnzipSize,
-		})
+		if a := req.Annotate; a != nil && a.Report != nil {
+			a.Report.Submission = a.Submission
+			out, err := reply.Annotate(a.Report, form)
+			if err != nil {
+				resp.AnnotateError = err.Error()
+			}
+			resp.Annotated = out
+		} else {
+			resp.Submission, resp.Findings = validate.Read(data, validate.Options{
+				Form: form, Filename: req.Filename, ReceivedAt: req.ReceivedAt, Cutoff: req.Cutoff,
+				MaxFileSize: req.MaxFileSize, MaxUnzipSize: req.MaxUnzipSize,
+			})
+		}
 		if err := writeJSON(w, resp); err != nil {
 			return err
+		}
+		if req.Annotate != nil {
+			if err := writeFrame(w, resp.Annotated); err != nil {
+				return err
+			}
 		}
 		if err := w.Flush(); err != nil {
 			return err

@@ -100,6 +100,9 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if err != nil {
 		return nil, err
 	}
+	if d.runner != nil {
+		compose.Annotate = d.runner.Annotate
+	}
 	fromAddr := compose.From
 	d.pipe = pipeline.New(d.store, pipeline.Config{
 		Form: d.form, Cutoff: cfg.Campaign.Cutoff, Roster: d.roster, Reader: reader,
