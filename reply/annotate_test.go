@@ -422,6 +422,21 @@ func TestAnnotateBadInput(t *testing.T) {
 	if _, err := Annotate(rep, nil); err != nil {
 		t.Errorf("nil form: %v", err)
 	}
+	// Findings and values no form cell can hold are left out, not fatal.
+	rep = testReport()
+	rep.Findings = append(rep.Findings,
+		validate.Finding{Code: validate.CodeIndicatorNotFound, Severity: validate.SeverityError, Indicator: "9.9", Cell: "XFE1048577", Message: "x"},
+		validate.Finding{Code: validate.CodeMissingField, Severity: validate.SeverityError, Field: "nope", Cell: "$A$1:$B$2", Message: "y"},
+		validate.Finding{Code: validate.CodeFormulaError, Severity: validate.SeverityError, Cell: "not a cell", Message: "z"})
+	rep.Submission.Fields = map[string]validate.FieldValue{"unit": {ID: "unit", Cell: "B3", Raw: strings.Repeat("长", 100000), Present: true}}
+	out, err := Annotate(rep, templates.MustLoad(2021))
+	if err != nil {
+		t.Fatalf("odd findings: %v", err)
+	}
+	l := templates.BlankLayout(templates.MustLoad(2021))
+	if v, _ := openCopy(t, out).GetCellValue(templates.SheetName, l.Fields["unit"]); len([]rune(v)) > maxCellRunes+1 {
+		t.Errorf("a %d-rune value was copied whole", len([]rune(v)))
+	}
 }
 
 func TestRGB(t *testing.T) {
