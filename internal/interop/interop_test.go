@@ -115,7 +115,7 @@ func writeAll(t *testing.T, dir string) []written {
 	if _, err := consolidate.Build(&staff, in); err != nil {
 		t.Fatal(err)
 	}
-	put("staff.xlsx", staff.Bytes(), map[string]any{"no_formulas": false})
+	put("staff.xlsx", staff.Bytes(), map[string]any{"sheet": consolidate.SheetSummary})
 	return out
 }
 
