@@ -1,18 +1,11 @@
 package reply
 
 import (
-	"archive/zip"
-	"bytes"
-	"compress/flate"
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"maps"
 	"math"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/xuri/excelize/v2"
 
@@ -32,17 +25,27 @@ const (
 	maxComment    = 30000
 )
 
-// Annotate returns the agency's own workbook with the check written on it:
-// on the form sheet every cell with a finding gets a fill (light red for
-// errors, yellow for warnings) and a comment by 考核系统 with the messages,
-// and a 核定分 column beside 自评分 carries the verified score of every
-// indicator. Everything else is left as it was. Text from the sheet or the
-// findings is only ever written as text, never as a formula. The bytes are
-// deterministic for the same input.
-func Annotate(orig []byte, rep *assess.Report, form *templates.Form) (out []byte, err error) {
+// Annotate writes the check of one form on a fresh copy of the official
+// form, the blank kaohe hands out (templates.BuildBlankWith), with a 核定分
+// column right of 自评分:
+//   - the values read from the agency's workbook (rep.Submission) go into
+//     the official cells, as values only;
+//   - every cell with a finding gets a fill (light red for errors, yellow
+//     for warnings) and a comment by 考核系统 with the messages and the
+//     cell of the agency's own file the value came from, since the agency
+//     may have laid the form out differently and fixes its own file;
+//   - the 核定分 column carries the verified score of every indicator and
+//     the verified total.
+//
+// Nothing of the agency's file is carried over: no other sheet, no formula,
+// link, macro, picture, embedded object, defined name or style. The copy
+// goes out from the office's address, so it must hold nothing a stranger
+// could have planted. Text read from the sheet or the findings is only
+// ever written as text. A nil form is the form of the submission's year.
+// The bytes are deterministic for the same input.
+func Annotate(rep *assess.Report, form *templates.Form) (out []byte, err error) {
 	defer func() {
-		// excelize on an odd workbook must cost the annotated copy, not the
-		// reply.
+		// excelize on odd values must cost the annotated copy, not the reply.
 		if r := recover(); r != nil {
 			out, err = nil, fmt.Errorf("annotate: panic: %v", r)
 		}
@@ -50,22 +53,22 @@ func Annotate(orig []byte, rep *assess.Report, form *templates.Form) (out []byte
 	if rep == nil || rep.Submission == nil {
 		return nil, errors.New("annotate: no submission in report")
 	}
-	sub := rep.Submission
-	f, err := excelize.OpenReader(bytes.NewReader(orig), excelize.Options{
-		UnzipSizeLimit:    validate.DefaultMaxUnzipSize,
-		UnzipXMLSizeLimit: validate.DefaultMaxUnzipSize,
-	})
+	if form == nil {
+		if form, err = templates.Load(rep.Submission.Year); err != nil {
+			return nil, fmt.Errorf("annotate: %w", err)
+		}
+	}
+	f, err := templates.BuildBlankWith(form, templates.BlankOptions{Verified: verifiedLabel})
 	if err != nil {
-		return nil, fmt.Errorf("annotate: open workbook: %w", err)
+		return nil, fmt.Errorf("annotate: %w", err)
 	}
 	defer f.Close()
-	sheet := sub.Sheet
-	if idx, err := f.GetSheetIndex(sheet); err != nil || idx < 0 {
-		return nil, fmt.Errorf("annotate: sheet %q not found", sheet)
+	l := templates.BlankLayout(form)
+	a := &annotator{f: f, sheet: l.Sheet, form: form, l: l, sub: rep.Submission, official: map[string]string{}}
+	if err := a.fillValues(); err != nil {
+		return nil, err
 	}
-
-	a := annotator{f: f, sheet: sheet, form: form}
-	if err := a.addVerifiedColumn(rep); err != nil {
+	if err := a.addVerified(rep); err != nil {
 		return nil, err
 	}
 	if err := a.markFindings(rep.Findings); err != nil {
@@ -82,142 +85,48 @@ func Annotate(orig []byte, rep *assess.Report, form *templates.Form) (out []byte
 type annotator struct {
 	f     *excelize.File
 	sheet string
-	form  *templates.Form // names indicators and fields in comments; may be nil
-	// insertedAt is the column number where a column was inserted, 0 when
-	// none was: finding cells at or right of it move one column right.
-	insertedAt int
-	derived    map[derivedStyle]int
+	form  *templates.Form
+	l     templates.Layout
+	sub   *validate.Submission
+	// official maps a cell of the agency's sheet ("F17") to the official
+	// cell its value was written to.
+	official map[string]string
+	// notes are remarks on copied cells that no finding made: a seal that
+	// was a picture. Official cell → text.
+	notes   map[string]string
+	derived map[derivedStyle]int
 }
 
-// selfColumn is the column number of 自评分: the submission's, else the
-// column of the first indicator's cell.
-func selfColumn(rep *assess.Report) int {
-	if c, err := excelize.ColumnNameToNumber(rep.Submission.SelfColumn); err == nil {
-		return c
-	}
+// addVerified writes the verified scores and total in the 核定分 column.
+func (a *annotator) addVerified(rep *assess.Report) error {
+	col := a.l.VerifiedCol
 	for _, ir := range rep.Indicators {
-		if col, _, err := excelize.CellNameToCoordinates(ir.Cell); err == nil {
-			return col
-		}
-	}
-	return 0
-}
-
-func (a *annotator) addVerifiedColumn(rep *assess.Report) error {
-	self := selfColumn(rep)
-	if self == 0 {
-		return nil // nothing located: no column to add
-	}
-	target := self + 1
-	free := rep.Submission.RightOfSelfFree
-	if !free {
-		var err error
-		if free, err = a.columnFree(target); err != nil {
-			return err
-		}
-	}
-	targetName, _ := excelize.ColumnNumberToName(target)
-	selfName, _ := excelize.ColumnNumberToName(self)
-	if !free {
-		if err := a.f.InsertCols(a.sheet, targetName, 1); err != nil {
-			return fmt.Errorf("annotate: insert column: %w", err)
-		}
-		a.insertedAt = target
-	}
-	if w, err := a.f.GetColWidth(a.sheet, selfName); err == nil {
-		_ = a.f.SetColWidth(a.sheet, targetName, targetName, max(w, 8))
-	}
-	headerRow := rep.Submission.HeaderRow
-	if headerRow > 0 {
-		cell, _ := excelize.CoordinatesToCellName(target, headerRow)
-		if err := a.f.SetCellStr(a.sheet, cell, verifiedLabel); err != nil {
-			return fmt.Errorf("annotate: header: %w", err)
-		}
-		a.copyStyle(selfName, headerRow, cell)
-	}
-	for _, ir := range rep.Indicators {
-		_, row, err := excelize.CellNameToCoordinates(ir.Cell)
-		if err != nil || row == headerRow {
+		row, ok := a.l.Rows[ir.ID]
+		if !ok {
 			continue
 		}
-		cell, _ := excelize.CoordinatesToCellName(target, row)
+		cell := fmt.Sprintf("%s%d", col, row)
 		if err := a.f.SetCellFloat(a.sheet, cell, ir.Verified, -1, 64); err != nil {
 			return fmt.Errorf("annotate: verified score: %w", err)
 		}
-		changed := ir.Self == nil || math.Abs(*ir.Self-ir.Verified) > 1e-9
-		a.verifiedStyle(fmt.Sprintf("%s%d", selfName, row), cell, changed)
+		a.verifiedStyle(cell, ir.Self == nil || math.Abs(*ir.Self-ir.Verified) > 1e-9)
 	}
-	// The verified total beside the written one.
-	if _, row, err := excelize.CellNameToCoordinates(rep.Submission.TotalCell); err == nil && row != headerRow {
-		cell, _ := excelize.CoordinatesToCellName(target, row)
-		if err := a.f.SetCellFloat(a.sheet, cell, rep.VerifiedTotal, -1, 64); err != nil {
-			return fmt.Errorf("annotate: verified total: %w", err)
-		}
-		a.verifiedStyle(fmt.Sprintf("%s%d", selfName, row), cell, math.Abs(rep.SelfTotal-rep.VerifiedTotal) > 1e-9)
+	cell := fmt.Sprintf("%s%d", col, a.l.TotalRow)
+	if err := a.f.SetCellFloat(a.sheet, cell, rep.VerifiedTotal, -1, 64); err != nil {
+		return fmt.Errorf("annotate: verified total: %w", err)
 	}
-	a.widenPrintArea(target)
+	a.verifiedStyle(cell, math.Abs(rep.SelfTotal-rep.VerifiedTotal) > 1e-9)
 	return nil
 }
 
-// widenPrintArea makes a print area that ends before the new column take
-// it in, so that the printed sheet shows the 核定分 too. A print area the
-// workbook does not have, or cannot be read, is left alone.
-func (a *annotator) widenPrintArea(col int) {
-	for _, dn := range a.f.GetDefinedName() {
-		if dn.Name != "_xlnm.Print_Area" || dn.Scope != a.sheet {
-			continue
-		}
-		sheetRef, rng, ok := strings.Cut(dn.RefersTo, "!")
-		if !ok {
-			return
-		}
-		from, to, ok := strings.Cut(strings.ReplaceAll(rng, "$", ""), ":")
-		if !ok {
-			return
-		}
-		c1, r1, err1 := excelize.CellNameToCoordinates(from)
-		c2, r2, err2 := excelize.CellNameToCoordinates(to)
-		if err1 != nil || err2 != nil || c2 >= col {
-			return
-		}
-		start, _ := excelize.CoordinatesToCellName(c1, r1, true)
-		end, _ := excelize.CoordinatesToCellName(col, r2, true)
-		widened := excelize.DefinedName{Name: dn.Name, Scope: dn.Scope, RefersTo: sheetRef + "!" + start + ":" + end}
-		if a.f.DeleteDefinedName(&excelize.DefinedName{Name: dn.Name, Scope: dn.Scope}) == nil {
-			_ = a.f.SetDefinedName(&widened)
-		}
-		return
-	}
-}
-
-// columnFree reports whether no cell of the column holds a value.
-func (a *annotator) columnFree(col int) (bool, error) {
-	rows, err := a.f.GetRows(a.sheet, excelize.Options{RawCellValue: true})
-	if err != nil {
-		return false, fmt.Errorf("annotate: read rows: %w", err)
-	}
-	for _, r := range rows {
-		if len(r) >= col && strings.TrimSpace(r[col-1]) != "" {
-			return false, nil
-		}
-	}
-	return true, nil
-}
-
-func (a *annotator) copyStyle(fromCol string, row int, to string) {
-	if id, err := a.f.GetCellStyle(a.sheet, fmt.Sprintf("%s%d", fromCol, row)); err == nil && id > 0 {
-		_ = a.f.SetCellStyle(a.sheet, to, to, id)
-	}
-}
-
-// verifiedStyle gives a 核定分 cell the look of the self-score cell from,
-// with a light green fill, and red bold figures when the score changed.
-func (a *annotator) verifiedStyle(from, to string, changed bool) {
+// verifiedStyle gives a 核定分 cell a light green fill, and red bold
+// figures when the score changed.
+func (a *annotator) verifiedStyle(cell string, changed bool) {
 	variant := "verified"
 	if changed {
 		variant = "verified-changed"
 	}
-	a.restyle(from, to, variant, func(st *excelize.Style) {
+	a.restyle(cell, variant, func(st *excelize.Style) {
 		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fillVerified}}
 		if changed {
 			font := excelize.Font{}
@@ -230,11 +139,11 @@ func (a *annotator) verifiedStyle(from, to string, changed bool) {
 	})
 }
 
-// restyle sets on cell to the style of cell from, changed by mutate; variant
-// names the change. Most cells share a handful of styles, so each derived
-// style is made once per source style and variant.
-func (a *annotator) restyle(from, to, variant string, mutate func(*excelize.Style)) {
-	fromID, err := a.f.GetCellStyle(a.sheet, from)
+// restyle sets the cell's style to its current style changed by mutate;
+// variant names the change. Most cells share a handful of styles, so each
+// derived style is made once per source style and variant.
+func (a *annotator) restyle(cell, variant string, mutate func(*excelize.Style)) {
+	fromID, err := a.f.GetCellStyle(a.sheet, cell)
 	if err != nil {
 		fromID = -1 // unknown: derived from the default style
 	}
@@ -248,6 +157,7 @@ func (a *annotator) restyle(from, to, variant string, mutate func(*excelize.Styl
 			}
 		}
 		mutate(st)
+		normalizeColors(st)
 		if id, err = a.f.NewStyle(st); err != nil {
 			return
 		}
@@ -256,7 +166,7 @@ func (a *annotator) restyle(from, to, variant string, mutate func(*excelize.Styl
 		}
 		a.derived[key] = id
 	}
-	_ = a.f.SetCellStyle(a.sheet, to, to, id)
+	_ = a.f.SetCellStyle(a.sheet, cell, cell, id)
 }
 
 // derivedStyle is a source style and the change made to it.
@@ -265,58 +175,81 @@ type derivedStyle struct {
 	variant string
 }
 
-// shift moves a cell reference of the original sheet to where it is after
-// the inserted column.
-func (a *annotator) shift(cell string) (string, bool) {
-	cell, _, _ = strings.Cut(strings.ReplaceAll(cell, "$", ""), ":") // a range: its first cell
-	col, row, err := excelize.CellNameToCoordinates(cell)
-	if err != nil {
-		return "", false
+// normalizeColors makes every colour of a style read back by GetStyle
+// plain RGB (six hex digits) again. GetStyle leaves an ARGB colour that
+// does not start with FF as it is ("00000000", as openpyxl writes), and
+// NewStyle puts FF in front of whatever it gets: "FF00000000" is no colour
+// at all, and openpyxl and Excel refuse the workbook.
+func normalizeColors(st *excelize.Style) {
+	for i, c := range st.Fill.Color {
+		st.Fill.Color[i] = rgb(c)
 	}
-	if a.insertedAt > 0 && col >= a.insertedAt {
-		col++
+	for i := range st.Border {
+		st.Border[i].Color = rgb(st.Border[i].Color)
 	}
-	c, err := excelize.CoordinatesToCellName(col, row)
-	return c, err == nil
+	if st.Font != nil {
+		st.Font.Color = rgb(st.Font.Color)
+	}
+}
+
+// rgb is the six-digit RGB of a colour written as RGB, ARGB or with
+// alpha put in front twice, with or without '#'; "" (no colour) for
+// anything else.
+func rgb(c string) string {
+	c = strings.ToUpper(strings.TrimPrefix(c, "#"))
+	if len(c) < 6 || strings.Trim(c, "0123456789ABCDEF") != "" {
+		return ""
+	}
+	// What precedes the last six digits is alpha, which Excel ignores in
+	// cell styles.
+	return c[len(c)-6:]
+}
+
+// mark is what is written on one official cell: its fill and comment.
+type mark struct {
+	cell    string
+	worst   validate.Severity
+	lines   []string
+	sources []string // cells of the agency's sheet the findings are about
 }
 
 func (a *annotator) markFindings(findings []validate.Finding) error {
-	type mark struct {
-		cell  string
-		worst validate.Severity
-		lines []string
-	}
 	var marks []*mark
 	byCell := map[string]*mark{}
-	sorted := slices.Clone(findings)
-	slices.SortStableFunc(sorted, func(x, y validate.Finding) int { return x.Severity.Rank() - y.Severity.Rank() })
-	for _, fd := range sorted {
-		if fd.Cell == "" || (fd.Sheet != "" && fd.Sheet != a.sheet) {
-			continue
-		}
-		cell, ok := a.shift(fd.Cell)
-		if !ok {
-			continue
-		}
+	at := func(cell string, sev validate.Severity) *mark {
 		m := byCell[cell]
 		if m == nil {
-			m = &mark{cell: cell, worst: fd.Severity}
+			m = &mark{cell: cell, worst: sev}
 			byCell[cell] = m
 			marks = append(marks, m)
 		}
-		if fd.Severity.Rank() < m.worst.Rank() {
-			m.worst = fd.Severity
+		if sev.Rank() < m.worst.Rank() {
+			m.worst = sev
 		}
+		return m
+	}
+	sorted := slices.Clone(findings)
+	slices.SortStableFunc(sorted, func(x, y validate.Finding) int { return x.Severity.Rank() - y.Severity.Rank() })
+	for _, fd := range sorted {
+		cell, source, ok := a.target(fd)
+		if !ok {
+			continue
+		}
+		m := at(cell, fd.Severity)
 		line := "【" + fd.Severity.Label() + "】"
 		if fd.Indicator != "" || fd.Field != "" {
 			line += itemLabel(fd, a.form) + "："
 		}
 		m.lines = append(m.lines, line+cleanText(stripCellPrefix(fd.Message, fd.Cell), maxTextRunes))
+		if source != "" && !slices.Contains(m.sources, source) {
+			m.sources = append(m.sources, source)
+		}
 	}
-	existing := map[string]string{}
-	if cmts, err := a.f.GetComments(a.sheet); err == nil {
-		for _, c := range cmts {
-			existing[c.Cell] = commentText(c)
+	for _, fd := range a.form.Fields {
+		cell := a.l.Fields[fd.ID]
+		if note, ok := a.notes[cell]; ok {
+			m := at(cell, validate.SeverityInfo)
+			m.lines = append(m.lines, "【"+validate.SeverityInfo.Label()+"】"+note)
 		}
 	}
 	for _, m := range marks {
@@ -326,31 +259,88 @@ func (a *annotator) markFindings(findings []validate.Finding) error {
 		case validate.SeverityWarning:
 			a.fill(m.cell, fillWarning)
 		}
-		text := strings.Join(m.lines, "\n")
-		if old, ok := existing[m.cell]; ok {
-			if err := a.f.DeleteComment(a.sheet, m.cell); err == nil && strings.TrimSpace(old) != "" {
-				text += "\n——原批注：" + old
-			}
-		}
-		if r := []rune(text); len(r) > maxComment {
-			text = string(r[:maxComment]) + "…"
-		}
-		lines := strings.Count(text, "\n") + 1 + len([]rune(text))/24
-		err := a.f.AddComment(a.sheet, excelize.Comment{
-			Author: commentAuthor,
-			Cell:   m.cell,
-			Paragraph: []excelize.RichTextRun{
-				{Text: commentAuthor + "：\n", Font: &excelize.Font{Bold: true}},
-				{Text: text},
-			},
-			Width:  320,
-			Height: uint(min(40+lines*16, 400)),
-		})
-		if err != nil {
-			return fmt.Errorf("annotate: comment on %s: %w", m.cell, err)
+		if err := a.comment(m); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// comment writes a mark's comment: its lines, then where in the agency's
+// own file the value is, because the receipt asks the clerk to correct
+// that file, and its cells are the ones the receipt lists.
+func (a *annotator) comment(m *mark) error {
+	text := strings.Join(m.lines, "\n")
+	if len(m.sources) > 0 {
+		text += "\n您发来的表中的单元格：" + strings.Join(m.sources, "、")
+	}
+	if r := []rune(text); len(r) > maxComment {
+		text = string(r[:maxComment]) + "…"
+	}
+	lines := strings.Count(text, "\n") + 1 + len([]rune(text))/24
+	err := a.f.AddComment(a.sheet, excelize.Comment{
+		Author: commentAuthor,
+		Cell:   m.cell,
+		Paragraph: []excelize.RichTextRun{
+			{Text: commentAuthor + "：\n", Font: &excelize.Font{Bold: true}},
+			{Text: text},
+		},
+		Width:  320,
+		Height: uint(min(40+lines*16, 400)),
+	})
+	if err != nil {
+		return fmt.Errorf("annotate: comment on %s: %w", m.cell, err)
+	}
+	return nil
+}
+
+// target is the official cell a finding is marked on and the cell of the
+// agency's sheet it names ("" when none). A finding on a cell whose value
+// was copied goes where that value went; one on a field or indicator that
+// was not found at all goes on the official cell where it belongs. A
+// finding about another sheet, or about nothing the form holds, is not
+// marked: the receipt lists it.
+func (a *annotator) target(fd validate.Finding) (official, source string, ok bool) {
+	if fd.Sheet != "" && fd.Sheet != a.sub.Sheet {
+		return "", "", false
+	}
+	source = canonicalCell(fd.Cell)
+	if c, ok := a.official[source]; ok {
+		return c, source, true
+	}
+	var c string
+	switch {
+	case fd.Indicator != "":
+		c = a.l.Scores[fd.Indicator]
+	case fd.Field != "":
+		c = a.l.Fields[fd.Field]
+	case fd.Code == validate.CodeTotalMismatch:
+		c = a.l.TotalSelfCell
+	}
+	return c, source, c != ""
+}
+
+// canonicalCell is a cell reference as excelize names it: "F17" for
+// "$f$17", the first cell of a range; "" for anything else.
+func canonicalCell(ref string) string {
+	ref, _, _ = strings.Cut(strings.ReplaceAll(strings.TrimSpace(ref), "$", ""), ":")
+	col, row, err := excelize.CellNameToCoordinates(ref)
+	if err != nil {
+		return ""
+	}
+	c, err := excelize.CoordinatesToCellName(col, row)
+	if err != nil {
+		return ""
+	}
+	return c
+}
+
+// fill gives the cell a solid fill, keeping its font, border, number
+// format and protection.
+func (a *annotator) fill(cell, color string) {
+	a.restyle(cell, "fill-"+color, func(st *excelize.Style) {
+		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}
+	})
 }
 
 func commentText(c excelize.Comment) string {
@@ -362,108 +352,4 @@ func commentText(c excelize.Comment) string {
 		b.WriteString(p.Text)
 	}
 	return b.String()
-}
-
-// fill gives the cell a solid fill, keeping its font, border and number
-// format.
-func (a *annotator) fill(cell, color string) {
-	a.restyle(cell, cell, "fill-"+color, func(st *excelize.Style) {
-		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{color}}
-	})
-}
-
-// zipEpochDate is 1980-01-01 in MS-DOS date format, the modification date
-// of every entry of an annotated copy (its time is 00:00).
-const zipEpochDate = 1<<5 | 1
-
-// orderedZip is the zip writer excelize saves an annotated copy through. It
-// keeps the parts until Close and then writes them in a fixed order
-// ([Content_Types].xml first, then by name) with a fixed time, because
-// excelize writes its parts in map order and the same annotation must give
-// the same bytes, so that a recomposed reply is identical. It deflates at
-// the fastest level: the copy is a mail attachment of a few dozen KB, and
-// the default level cost more than opening the workbook.
-type orderedZip struct {
-	out   io.Writer
-	parts map[string]*bytes.Buffer
-}
-
-func newOrderedZip(w io.Writer) excelize.ZipWriter {
-	return &orderedZip{out: w, parts: map[string]*bytes.Buffer{}}
-}
-
-func (z *orderedZip) Create(name string) (io.Writer, error) {
-	if _, dup := z.parts[name]; dup {
-		return nil, fmt.Errorf("annotate: part %s written twice", name)
-	}
-	b := new(bytes.Buffer)
-	z.parts[name] = b
-	return b, nil
-}
-
-// AddFS is part of excelize's interface; saving a workbook does not use it.
-func (z *orderedZip) AddFS(fs.FS) error {
-	return errors.New("annotate: adding a file system is not supported")
-}
-
-func (z *orderedZip) Close() error {
-	names := slices.Collect(maps.Keys(z.parts))
-	slices.SortFunc(names, func(x, y string) int {
-		xc, yc := x == "[Content_Types].xml", y == "[Content_Types].xml"
-		switch {
-		case xc && !yc:
-			return -1
-		case yc && !xc:
-			return 1
-		}
-		return strings.Compare(x, y)
-	})
-	zw := zip.NewWriter(z.out)
-	zw.RegisterCompressor(zip.Deflate, newFastDeflater)
-	for _, name := range names {
-		w, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, ModifiedDate: zipEpochDate})
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(z.parts[name].Bytes()); err != nil {
-			return err
-		}
-	}
-	return zw.Close()
-}
-
-// fastDeflaters are reused: a flate writer is about a megabyte to set up.
-var fastDeflaters sync.Pool
-
-// pooledDeflater is a fastest-level flate writer that returns to the pool
-// when closed.
-type pooledDeflater struct{ fw *flate.Writer }
-
-func newFastDeflater(w io.Writer) (io.WriteCloser, error) {
-	if fw, ok := fastDeflaters.Get().(*flate.Writer); ok {
-		fw.Reset(w)
-		return &pooledDeflater{fw}, nil
-	}
-	fw, err := flate.NewWriter(w, flate.BestSpeed)
-	if err != nil {
-		return nil, err
-	}
-	return &pooledDeflater{fw}, nil
-}
-
-func (p *pooledDeflater) Write(b []byte) (int, error) {
-	if p.fw == nil {
-		return 0, errors.New("write to a closed deflater")
-	}
-	return p.fw.Write(b)
-}
-
-func (p *pooledDeflater) Close() error {
-	if p.fw == nil {
-		return nil
-	}
-	err := p.fw.Close()
-	fastDeflaters.Put(p.fw)
-	p.fw = nil
-	return err
 }

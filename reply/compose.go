@@ -69,10 +69,10 @@ type ComposeOptions struct {
 	// Form names the fields and indicators; nil loads the form of each
 	// report's year.
 	Form *templates.Form
-	// Annotate writes the annotated copy of an agency's workbook; nil is
-	// Annotate in this process. The daemon passes its sandbox's, so that an
-	// agency's file is only ever opened in a limited worker process.
-	Annotate func(orig []byte, rep *assess.Report, form *templates.Form) ([]byte, error)
+	// Annotate writes the annotated copy of a checked form; nil is
+	// Annotate in this process. The daemon passes its sandbox's, so that
+	// values from an agency's file are written only in a limited worker.
+	Annotate func(rep *assess.Report, form *templates.Form) ([]byte, error)
 }
 
 // Compose builds the receipt for an incoming mail: what arrived and when,
@@ -221,14 +221,14 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 			fv.Note = "已核对，结果见下文。"
 			form := formFor(a.Report, opts.Form)
 			fm := formView(len(v.Forms)+1, name, a.Report, form)
-			// A form without errors or warnings has nothing to mark: the
-			// clerk gets no copy of their own file back.
+			// A form without errors or warnings has nothing to mark: no
+			// annotated copy goes back.
 			if a.Report != nil && a.Report.Submission != nil && len(a.Data) > 0 && needsMarking(a.Report) {
 				annotate := opts.Annotate
 				if annotate == nil {
 					annotate = Annotate
 				}
-				out, err := annotate(a.Data, a.Report, form)
+				out, err := annotate(a.Report, form)
 				if err != nil {
 					warnings = append(warnings, fmt.Sprintf("annotate %s: %v", name, err))
 				} else {

@@ -46,10 +46,10 @@ func (p *Pool) TryRead(data []byte, opts validate.Options) (*validate.Submission
 }
 
 // Annotate is Runner.Annotate on a free worker.
-func (p *Pool) Annotate(orig []byte, rep *assess.Report, form *templates.Form) ([]byte, error) {
+func (p *Pool) Annotate(rep *assess.Report, form *templates.Form) ([]byte, error) {
 	r := <-p.free
 	defer func() { p.free <- r }()
-	return r.Annotate(orig, rep, form)
+	return r.Annotate(rep, form)
 }
 
 // Isolation starts one worker, if none runs yet, and says how the pool's

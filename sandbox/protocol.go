@@ -30,12 +30,12 @@ type request struct {
 	// Probe asks the worker to report on its own confinement (tests): its
 	// environment and a TCP dial to this address.
 	Probe string `json:"probe,omitempty"`
-	// Annotate asks for the annotated copy of the workbook for this report
-	// instead of a reading.
+	// Annotate asks for the annotated copy of the form for this report
+	// instead of a reading; the workbook frame is then empty.
 	Annotate *annotateRequest `json:"annotate,omitempty"`
 }
 
-// annotateRequest carries the report to mark on the workbook (its
+// annotateRequest carries the report to write on the form (its
 // Submission travels apart: the report does not serialise it).
 type annotateRequest struct {
 	Report     *assess.Report       `json:"report"`

@@ -127,14 +127,14 @@ func (t *headBuffer) String() string {
 	return string(t.buf)
 }
 
-// Annotate is reply.Annotate in the worker: the agency's workbook is
-// opened again to mark it, and that too only in a limited process. A worker
-// that dies returns an error; the receipt then goes without the copy.
-func (r *Runner) Annotate(orig []byte, rep *assess.Report, form *templates.Form) ([]byte, error) {
+// Annotate is reply.Annotate in the worker: the copy is built from values
+// the agency's workbook held, and that too only in a limited process. A
+// worker that dies returns an error; the receipt then goes without the copy.
+func (r *Runner) Annotate(rep *assess.Report, form *templates.Form) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	req := request{Year: form.Year, Annotate: &annotateRequest{Report: rep, Submission: rep.Submission}}
-	resp, err := r.roundTrip(context.Background(), req, orig)
+	resp, err := r.roundTrip(context.Background(), req, nil)
 	if err != nil {
 		r.died(err)
 		return nil, fmt.Errorf("annotate in worker: %w", err)

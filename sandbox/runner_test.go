@@ -221,21 +221,22 @@ func TestAnnotateInWorkerMatchesInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := assess.Check(data, assess.Options{Validate: opts(), Type: scoring.District})
-	want, err := reply.Annotate(data, rep, form)
+	want, err := reply.Annotate(rep, form)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p, _ := NewPool("", Limits{}, 1)
 	defer p.Close()
-	got, err := p.Annotate(data, rep, form)
+	got, err := p.Annotate(rep, form)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("worker's annotated copy (%d bytes) differs from in-process (%d bytes)", len(got), len(want))
 	}
-	if _, err := p.Annotate([]byte("not a workbook"), rep, form); err == nil {
-		t.Error("annotating garbage did not fail")
+	rep.Submission = nil
+	if _, err := p.Annotate(rep, form); err == nil {
+		t.Error("annotating a report without submission did not fail")
 	}
 }
 

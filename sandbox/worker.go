@@ -105,7 +105,7 @@ func serve(in io.Reader, out io.Writer) error {
 		var resp response
 		if a := req.Annotate; a != nil && a.Report != nil {
 			a.Report.Submission = a.Submission
-			out, err := reply.Annotate(data, a.Report, form)
+			out, err := reply.Annotate(a.Report, form)
 			if err != nil {
 				resp.AnnotateError = err.Error()
 			}

@@ -39,8 +39,26 @@ func WriteBlank(f *Form, w io.Writer) error {
 // BuildBlank builds the blank form f in memory, for callers that fill it in
 // before writing (the sample package). The caller must Close the file.
 func BuildBlank(f *Form) (*excelize.File, error) {
+	return BuildBlankWith(f, BlankOptions{})
+}
+
+// BlankOptions change the blank form for a use other than handing it out.
+// The zero value is the form of WriteBlank.
+type BlankOptions struct {
+	// Verified adds the 核定分 column (Layout.VerifiedCol) right of 自评分,
+	// headed with this label: the title, the 基本情况 heading, the note and
+	// the print area then span it. Its cells are empty and locked; the
+	// annotated copy writes the verified scores there.
+	Verified string
+}
+
+// BuildBlankWith is BuildBlank with options. The caller must Close the file.
+func BuildBlankWith(f *Form, opts BlankOptions) (*excelize.File, error) {
 	x := excelize.NewFile()
-	b := &blankWriter{f: f, x: x, l: BlankLayout(f)}
+	b := &blankWriter{f: f, x: x, l: BlankLayout(f), opts: opts, lastCol: colSelf}
+	if opts.Verified != "" {
+		b.lastCol = colVerified
+	}
 	if err := b.build(); err != nil {
 		x.Close()
 		return nil, fmt.Errorf("build blank form %d: %w", f.Year, err)
@@ -53,6 +71,10 @@ type blankWriter struct {
 	x   *excelize.File
 	l   Layout
 	err error // the first error; later calls are no-ops
+
+	opts BlankOptions
+	// lastCol is the rightmost column: 自评分, or 核定分 when the form has it.
+	lastCol string
 
 	sTitle, sLabel, sHead, sSection, sCriteria, sCenter, sTotal, sNote int
 	sInput, sInputText, sInputDate                                     int
@@ -134,6 +156,21 @@ func (b *blankWriter) columns() {
 		col, _ := excelize.ColumnNumberToName(i + 1)
 		b.check(b.x.SetColWidth(b.l.Sheet, col, col, w))
 	}
+	if b.opts.Verified != "" {
+		b.check(b.x.SetColWidth(b.l.Sheet, colVerified, colVerified, blankWidths[len(blankWidths)-1]))
+	}
+}
+
+// width is the printed width of the form in character units.
+func (b *blankWriter) width() float64 {
+	w := 0.0
+	for _, v := range blankWidths {
+		w += v
+	}
+	if b.opts.Verified != "" {
+		w += blankWidths[len(blankWidths)-1]
+	}
+	return w
 }
 
 func (b *blankWriter) set(cell string, v any, style int) {
@@ -166,7 +203,7 @@ func (b *blankWriter) inputStyle(fd Field) int {
 }
 
 func (b *blankWriter) header() {
-	last := cell(colSelf, 1)
+	last := cell(b.lastCol, 1)
 	b.set(b.l.TitleCell, b.f.Title, b.sTitle)
 	b.merge(b.l.TitleCell, last, b.sTitle)
 	b.height(1, 40)
@@ -186,7 +223,7 @@ func (b *blankWriter) header() {
 func (b *blankWriter) basic() {
 	_, row, _ := excelize.CellNameToCoordinates(b.l.BasicCell)
 	b.set(b.l.BasicCell, b.f.BasicLabel, b.sHead)
-	b.merge(b.l.BasicCell, cell(colSelf, row), b.sHead)
+	b.merge(b.l.BasicCell, cell(b.lastCol, row), b.sHead)
 	b.height(row, minRow)
 	for _, g := range b.f.Groups {
 		gc, ok := b.l.GroupCells[g.ID]
@@ -218,6 +255,9 @@ func (b *blankWriter) table() {
 		col, _ := excelize.ColumnNumberToName(i + 1)
 		b.set(cell(col, h), text, b.sHead)
 	}
+	if b.opts.Verified != "" {
+		b.set(cell(colVerified, h), b.opts.Verified, b.sHead)
+	}
 	b.height(h, 26)
 	var selfCells []string
 	for _, s := range b.f.Sections {
@@ -233,6 +273,9 @@ func (b *blankWriter) table() {
 			b.set(b.l.Departments[ind.ID], depts, b.sCenter)
 			b.set(b.l.Caps[ind.ID], ind.Cap, b.sCenter)
 			b.set(b.l.Scores[ind.ID], nil, b.sInput)
+			if b.opts.Verified != "" {
+				b.set(cell(colVerified, r), nil, b.sCenter)
+			}
 			selfCells = append(selfCells, b.l.Scores[ind.ID])
 			hgt := max(rowHeight(ind.Criteria, blankWidths[1]), rowHeight(depts, blankWidths[2]))
 			heights = append(heights, hgt)
@@ -258,6 +301,9 @@ func (b *blankWriter) table() {
 	b.merge(b.l.TotalLabelCell, cell(colDepartment, t), b.sTotal)
 	b.set(b.l.TotalCapCell, b.f.TotalCap, b.sTotal)
 	b.set(b.l.TotalSelfCell, nil, b.sTotal)
+	if b.opts.Verified != "" {
+		b.set(cell(colVerified, t), nil, b.sTotal)
+	}
 	if len(selfCells) > 0 {
 		b.check(b.x.SetCellFormula(b.l.Sheet, b.l.TotalSelfCell, sumFormula(selfCells)))
 	}
@@ -293,12 +339,8 @@ func sumFormula(cells []string) string {
 func (b *blankWriter) footer() {
 	_, nr, _ := excelize.CellNameToCoordinates(b.l.NoteCell)
 	b.set(b.l.NoteCell, b.f.Note, b.sNote)
-	b.merge(b.l.NoteCell, cell(colSelf, nr), b.sNote)
-	width := 0.0
-	for _, w := range blankWidths {
-		width += w
-	}
-	b.height(nr, rowHeight(b.f.Note, width))
+	b.merge(b.l.NoteCell, cell(b.lastCol, nr), b.sNote)
+	b.height(nr, rowHeight(b.f.Note, b.width()))
 	for _, fd := range b.f.FieldsIn("signature") {
 		label, value := b.l.FieldLabels[fd.ID], b.l.Fields[fd.ID]
 		b.set(label, FieldLabel(fd), b.sLabel)
@@ -369,7 +411,7 @@ func (b *blankWriter) print() {
 	}))
 	b.check(b.x.SetDefinedName(&excelize.DefinedName{
 		Name:     "_xlnm.Print_Area",
-		RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", sh, colSelf, b.l.LastRow),
+		RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", sh, b.lastCol, b.l.LastRow),
 		Scope:    sh,
 	}))
 }

@@ -355,3 +355,45 @@ func TestRowHeight(t *testing.T) {
 		})
 	}
 }
+
+// The form of an annotated copy has the 核定分 column: headed, bordered on
+// the indicator and total rows, and inside the title, note and print area.
+func TestBlankWithVerifiedColumn(t *testing.T) {
+	f := MustLoad(2021)
+	l := BlankLayout(f)
+	x, err := BuildBlankWith(f, BlankOptions{Verified: "核定分"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	v := l.VerifiedCol
+	if got := get(t, x, fmt.Sprintf("%s%d", v, l.HeaderRow)); got != "核定分" {
+		t.Errorf("%s%d = %q, want 核定分", v, l.HeaderRow, got)
+	}
+	for _, row := range []int{l.Rows["1.1"], l.Rows["4.6"], l.TotalRow} {
+		id, _ := x.GetCellStyle(SheetName, fmt.Sprintf("%s%d", v, row))
+		st, _ := x.GetStyle(id)
+		if st == nil || len(st.Border) != 4 {
+			t.Errorf("%s%d is not bordered", v, row)
+		}
+	}
+	merges, _ := x.GetMergeCells(SheetName)
+	ends := map[string]string{}
+	for _, m := range merges {
+		ends[m.GetStartAxis()] = m.GetEndAxis()
+	}
+	for _, start := range []string{l.TitleCell, l.BasicCell, l.NoteCell} {
+		if _, row, _ := excelize.CellNameToCoordinates(start); ends[start] != fmt.Sprintf("%s%d", v, row) {
+			t.Errorf("merge from %s ends at %q, want column %s", start, ends[start], v)
+		}
+	}
+	for _, dn := range x.GetDefinedName() {
+		if dn.Name == "_xlnm.Print_Area" && !strings.Contains(dn.RefersTo, ":$"+v+"$") {
+			t.Errorf("print area %q does not reach %s", dn.RefersTo, v)
+		}
+	}
+	// The handed-out form has no such column.
+	if got := get(t, openBlank(t, f), fmt.Sprintf("%s%d", v, l.HeaderRow)); got != "" {
+		t.Errorf("blank form has %q right of 自评分", got)
+	}
+}

@@ -16,6 +16,7 @@ const (
 	colDepartment = "C"
 	colCap        = "D"
 	colSelf       = "E"
+	colVerified   = "F" // only on forms built with BlankOptions.Verified
 )
 
 // Layout says where everything is on the blank form written by WriteBlank.
@@ -41,6 +42,9 @@ type Layout struct {
 	// repeated on every printed page.
 	HeaderRow                                               int
 	SectionCol, CriteriaCol, DepartmentCol, CapCol, SelfCol string
+	// VerifiedCol is the 核定分 column right of 自评分, on forms built with
+	// BlankOptions.Verified (the annotated copy); the handed-out form has none.
+	VerifiedCol string
 
 	SectionCells map[string]string // section id → section name cell, top of its vertical merge
 	Rows         map[string]int    // indicator id → row
@@ -86,6 +90,7 @@ func BlankLayout(f *Form) Layout {
 		DepartmentCol: colDepartment,
 		CapCol:        colCap,
 		SelfCol:       colSelf,
+		VerifiedCol:   colVerified,
 		SectionCells:  map[string]string{},
 		Rows:          map[string]int{},
 		Criteria:      map[string]string{},
