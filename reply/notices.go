@@ -36,6 +36,36 @@ func ComposeUnknownSender(in Incoming, opts ComposeOptions) (Mail, error) {
 	}, tmplUnknownText, view, nil, opts)
 }
 
+// ComposeQuarantined is the receipt of a message the system could not
+// check, however often it tried: it proves when the mail arrived and
+// whether that was on time, and says that staff will look at it by hand.
+// The caller decides whom it goes to (in.To), as for a receipt.
+func ComposeQuarantined(in Incoming, opts ComposeOptions) (Mail, error) {
+	opts = opts.cleaned()
+	key := receiptKey(in)
+	if key == "" {
+		return Mail{}, errors.New("compose: incoming mail has neither Message-ID nor hash")
+	}
+	subj := cleanText(in.Subject, maxSubjectRunes)
+	if subj == "" {
+		subj = "考核表"
+	}
+	view := struct {
+		Greeting, Received, Cutoff, Subject, Contact, Office string
+		OnTime                                               bool
+	}{
+		Greeting: cleanText(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
+		Received: cnTime(in.ReceivedAt), Cutoff: cnDeadline(in.Cutoff), Subject: untrusted(firstNonEmpty(in.Subject, "（无主题）"), maxSubjectRunes),
+		Contact: opts.Contact, Office: opts.FromName, OnTime: in.OnTime,
+	}
+	irt, refs := threadIDs(in.MessageID, in.References, in.InReplyTo)
+	return composeSimple(envelope{
+		kind: KindQuarantined, msgID: MessageID(KindQuarantined, key, opts.MsgIDDomain),
+		from: opts.From, fromName: opts.FromName, to: in.To, toName: in.ToName,
+		subject: "回执：" + subj + "（已转人工核对）", date: opts.Now, inReplyTo: irt, references: refs, autoReply: true,
+	}, tmplHeldText, view, nil, opts)
+}
+
 // StaffEventKind says what a staff notice line is about.
 type StaffEventKind string
 

@@ -21,6 +21,7 @@ const (
 	tmplReceiptText  = "receipt.txt.tmpl"
 	tmplReceiptHTML  = "receipt.html.tmpl"
 	tmplUnknownText  = "unknown_sender.txt.tmpl"
+	tmplHeldText     = "quarantined.txt.tmpl"
 	tmplNoticeText   = "staff_notice.txt.tmpl"
 	tmplReminderText = "reminder.txt.tmpl"
 	tmplSummaryText  = "consolidated.txt.tmpl"
@@ -29,7 +30,7 @@ const (
 
 // TemplateNames lists the wording templates staff may override.
 func TemplateNames() []string {
-	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplNoticeText, tmplReminderText, tmplSummaryText, tmplPlainHTML}
+	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplHeldText, tmplNoticeText, tmplReminderText, tmplSummaryText, tmplPlainHTML}
 }
 
 // CheckTemplates parses every template of the override folder that has a
