@@ -104,6 +104,9 @@ type StaffEvent struct {
 	Subject string
 	File    string
 	Detail  string // e.g. the SMTP error or the classifier's reason
+	// Archive is where the raw mail is kept, relative to the data folder
+	// (archive/aa/<sha256>.eml), for staff to open it by hand; "" for none.
+	Archive string
 }
 
 // Recipient is one addressee of a staff mail.
@@ -150,6 +153,9 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 			}
 			if s := untrusted(e.Detail, maxTextRunes); s != "" {
 				parts = append(parts, s)
+			}
+			if s := cleanText(e.Archive, maxTextRunes); s != "" {
+				parts = append(parts, "原始邮件存于数据目录下的 "+s)
 			}
 			g.Lines = append(g.Lines, strings.Join(parts, "，"))
 		}
