@@ -128,7 +128,7 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 	}
 	hash, err := p.store.Archive(m.Raw)
 	if err != nil {
-		return p.unrecorded(ctx, &storeFault{fmt.Errorf("archive: %w", err)}, log)
+		return p.unrecorded(ctx, &storeFault{err}, log)
 	}
 	parsed, perr := p.safeParse(m.Raw, p.cfg.MIME)
 	if perr != nil && parsed != nil {
@@ -143,7 +143,7 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 	}
 	rec, dup, err := p.store.RecordMessage(ctx, rec)
 	if err != nil {
-		return p.unrecorded(ctx, &storeFault{fmt.Errorf("record: %w", err)}, log)
+		return p.unrecorded(ctx, &storeFault{err}, log)
 	}
 	log = log.With().Int64("msg", rec.ID).Str("message_id", rec.MessageID).Str("sender", rec.Sender).Logger()
 	if dup && rec.Outcome != store.OutcomeReceived {
@@ -162,7 +162,7 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 	res, err := p.safeProcess(ctx, rec, parsed, m)
 	if err == nil {
 		if err = p.save(ctx, &res); err != nil {
-			err = &storeFault{fmt.Errorf("save result: %w", err)}
+			err = &storeFault{err}
 		}
 	}
 	if err != nil {
@@ -294,7 +294,7 @@ func (p *Pipeline) tooLarge(ctx context.Context, m ingest.Fetched, log zerolog.L
 	}
 	rec, dup, err := p.store.RecordMessage(ctx, rec)
 	if err != nil {
-		return p.unrecorded(ctx, &storeFault{fmt.Errorf("record: %w", err)}, log)
+		return p.unrecorded(ctx, &storeFault{err}, log)
 	}
 	if dup && rec.Outcome != store.OutcomeReceived {
 		p.handledOK()
@@ -317,7 +317,7 @@ func (p *Pipeline) tooLarge(ctx context.Context, m ingest.Fetched, log zerolog.L
 		}
 	}
 	if err := p.save(ctx, &res); err != nil {
-		return p.failed(ctx, rec, nil, m, &storeFault{fmt.Errorf("save: %w", err)}, log)
+		return p.failed(ctx, rec, nil, m, &storeFault{err}, log)
 	}
 	p.done(res.Outcome)
 	log.Warn().Int64("size", m.Size).Int("replies", len(res.Outbox)).Msg("message above the size limit: not read, kept for staff")

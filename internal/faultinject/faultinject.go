@@ -18,13 +18,18 @@ import (
 type Switch struct {
 	mu     sync.Mutex
 	err    error
+	spare  int // writes still let through before err applies
 	failed int
 }
 
 // Fail turns the switch on: every write fails with err until Heal.
-func (s *Switch) Fail(err error) {
+func (s *Switch) Fail(err error) { s.FailAfter(0, err) }
+
+// FailAfter lets the next n writes through, then fails every write with
+// err until Heal.
+func (s *Switch) FailAfter(n int, err error) {
 	s.mu.Lock()
-	s.err = err
+	s.err, s.spare = err, n
 	s.mu.Unlock()
 }
 
@@ -42,9 +47,14 @@ func (s *Switch) Failed() int {
 func (s *Switch) Hook() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.err != nil {
-		s.failed++
+	if s.err == nil {
+		return nil
 	}
+	if s.spare > 0 {
+		s.spare--
+		return nil
+	}
+	s.failed++
 	return s.err
 }
 

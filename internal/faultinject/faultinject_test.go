@@ -28,4 +28,9 @@ func TestSwitch(t *testing.T) {
 	if err := s.Hook(); err != nil || s.Failed() != 1 {
 		t.Fatalf("healed switch: %v, %d failed", err, s.Failed())
 	}
+	s.FailAfter(2, boom)
+	got := []bool{s.Hook() != nil, s.Hook() != nil, s.Hook() != nil}
+	if got[0] || got[1] || !got[2] {
+		t.Fatalf("FailAfter(2): failures %v, want the third only", got)
+	}
 }
