@@ -44,6 +44,9 @@ type daemonOptions struct {
 	// pipeline.Config.ProbeEvery).
 	WriteFault func() error
 	ProbeEvery time.Duration
+	// Reader replaces the workbook reader (tests: a reader that fails on
+	// cue); nil: the sandbox, or InProcess.
+	Reader pipeline.Reader
 }
 
 // daemon is every piece of `kaohe serve`, built from the configuration.
@@ -102,6 +105,9 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 			return nil, err
 		}
 		reader = d.runner.TryRead
+	}
+	if opts.Reader != nil {
+		reader = opts.Reader
 	}
 	compose, err := composeOptions(cfg, d.form)
 	if err != nil {
