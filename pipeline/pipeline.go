@@ -161,8 +161,12 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 
 	res, err := p.safeProcess(ctx, rec, parsed, m)
 	if err == nil {
-		if err = p.save(ctx, &res); err != nil {
+		// Already done: the same mail under another UID was saved
+		// meanwhile; nothing is lost and nothing is sent twice.
+		if err = p.save(ctx, &res); err != nil && !errors.Is(err, store.ErrAlreadyDone) {
 			err = &storeFault{err}
+		} else {
+			err = nil
 		}
 	}
 	if err != nil {
@@ -254,7 +258,9 @@ func (p *Pipeline) failed(ctx context.Context, rec store.Message, parsed *ingest
 	attempts, err := p.store.NoteAttempt(ctx, rec.ID, cause)
 	if err != nil {
 		if fault.IsSystem(err) {
-			p.trip(&storeFault{fmt.Errorf("note attempt: %w", err)})
+			p.trip(&storeFault{err}) // says it loudly, once
+			log.Warn().Err(err).AnErr("cause", cause).Msg("processing failed and the attempt could not be recorded")
+			return cause
 		}
 		log.Error().Err(err).AnErr("cause", cause).Msg("processing failed and the attempt could not be recorded")
 		return cause
@@ -266,7 +272,9 @@ func (p *Pipeline) failed(ctx context.Context, rec store.Message, parsed *ingest
 	receipt := p.heldReceipt(ctx, rec, parsed, m, log)
 	if err := p.store.Quarantine(ctx, rec.ID, firstLine(cause.Error()), receipt...); err != nil {
 		if fault.IsSystem(err) {
-			p.trip(&storeFault{fmt.Errorf("quarantine: %w", err)})
+			p.trip(&storeFault{err})
+			log.Warn().Err(err).Msg("quarantine could not be recorded; retried after the pause")
+			return cause
 		}
 		log.Error().Err(err).Msg("quarantine")
 		return cause
