@@ -131,9 +131,10 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 		return p.unrecorded(ctx, &storeFault{err}, log)
 	}
 	parsed, perr := p.safeParse(m.Raw, p.cfg.MIME)
-	if perr != nil && parsed != nil {
-		// A panic is not a parse error: parsed is nil then, and the
-		// message is failed below once it has a record to count on.
+	var parsePanic *panicError
+	if perr != nil && !errors.As(perr, &parsePanic) {
+		// A panic is not a parse error: the message is failed below, once
+		// it has a record to count the attempt on.
 		log.Warn().Err(perr).Msg("message could not be parsed; kept in the archive")
 	}
 	rec := store.Message{Hash: hash, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID,
@@ -154,8 +155,7 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 	if rec.Outcome == store.OutcomeQuarantined {
 		return nil
 	}
-	var parsePanic *panicError
-	if errors.As(perr, &parsePanic) {
+	if parsePanic != nil {
 		return p.failed(ctx, rec, nil, m, perr, log)
 	}
 
