@@ -222,6 +222,17 @@ func (p *Pipeline) safeProcess(ctx context.Context, rec store.Message, parsed *i
 	return p.process(ctx, rec, parsed, m)
 }
 
+// safeAnswer is answer that turns a panic into a *panicError.
+func (p *Pipeline) safeAnswer(ctx context.Context, res *store.Result, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, atts []reply.Attachment) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.cfg.Metrics.Panic()
+			err = &panicError{r, debug.Stack()}
+		}
+	}()
+	return p.answer(ctx, res, rec, parsed, m, atts)
+}
+
 // unrecorded handles a failure before the message had a record, so that
 // nothing can be counted against it: a fault of ours pauses intake; either
 // way the message stays in the mailbox for a retry.
@@ -317,7 +328,7 @@ func (p *Pipeline) tooLarge(ctx context.Context, m ingest.Fetched, log zerolog.L
 			res.Agency = ag.Name
 		}
 		parsed.Attachments = nil
-		if err := p.answer(ctx, &res, rec, parsed, m, []reply.Attachment{{Filename: "（整封邮件）", Kind: reply.AttachTooLarge}}); err != nil {
+		if err := p.safeAnswer(ctx, &res, rec, parsed, m, []reply.Attachment{{Filename: "（整封邮件）", Kind: reply.AttachTooLarge}}); err != nil {
 			return p.failed(ctx, rec, nil, m, fmt.Errorf("compose: %w", err), log)
 		}
 		if res.Outcome != store.OutcomeRateLimited && res.Outcome != store.OutcomeAutomated {

@@ -18,7 +18,16 @@ import (
 // roster, else only when unknown senders are answered), never to an
 // automated sender, and not past the sender's hourly cap. Without a
 // usable sender there is none: the message is quarantined all the same.
-func (p *Pipeline) heldReceipt(ctx context.Context, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, log zerolog.Logger) []store.OutgoingMail {
+func (p *Pipeline) heldReceipt(ctx context.Context, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, log zerolog.Logger) (out []store.OutgoingMail) {
+	defer func() {
+		// The message is here because it made something panic; its
+		// receipt must not keep it from being quarantined.
+		if r := recover(); r != nil {
+			p.cfg.Metrics.Panic()
+			log.Error().Interface("panic", r).Msg("the receipt of the quarantined message could not be composed")
+			out = nil
+		}
+	}()
 	if parsed == nil {
 		return nil
 	}
