@@ -119,7 +119,8 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		case store.OutcomeAutomated:
 			ev.Kind, ev.Detail = reply.EventNoReply, "自动回复、退信或群发邮件，未自动回复"
 		case store.OutcomeQuarantined:
-			ev.Kind, ev.Detail = reply.EventOther, "多次处理失败，已隔离待人工查看："+m.LastError
+			ev.Kind, ev.Archive = reply.EventOther, store.ArchivedPath(m.Hash)
+			ev.Detail = "系统多次未能处理，请人工查看；最后一次的原因：" + firstLine(m.LastError)
 		case store.OutcomeTooLarge:
 			ev.Kind, ev.Detail = reply.EventOther, fmt.Sprintf("邮件大小 %.1f MB 超过上限，未读取，请人工查看", float64(m.Size)/(1<<20))
 		case store.OutcomeUnparseable:
@@ -320,4 +321,11 @@ func (c *Campaign) Alert(ctx context.Context, text string) error {
 		}
 	}
 	return nil
+}
+
+// firstLine keeps an error's first line: a recovered panic's stack is for
+// the log, not for staff.
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -78,6 +79,13 @@ type MailboxConfig struct {
 	// OnPoll, when set, is told how long each successful search of the
 	// mailbox took (for the poll latency metric).
 	OnPoll func(took time.Duration)
+
+	// Gate, when set, is asked before each message is fetched and handed
+	// to the Handler. It may block (while intake is paused by a fault of
+	// the daemon's own); a non-nil error ends the pass without taking that
+	// message or any after it, which stay in the mailbox for the next pass
+	// (started at once by Run).
+	Gate func(ctx context.Context) error
 
 	// DoneKeyword is set on processed mail when the server has neither MOVE
 	// nor UIDPLUS and accepts custom keywords; otherwise \Seen is set.

@@ -19,9 +19,10 @@ const metaBatch = 100
 
 // drainResult counts what one pass over the mailbox did.
 type drainResult struct {
-	offered int // handed to the Handler
-	done    int // handled and marked (or remembered) done
-	failed  int // Handler errors: left in place for a retry
+	offered int  // handed to the Handler
+	done    int  // handled and marked (or remembered) done
+	failed  int  // Handler errors: left in place for a retry
+	gated   bool // the Gate ended the pass: the rest waits in the mailbox
 }
 
 // msgMeta is the metadata of one message, merged by UID because servers may
@@ -138,7 +139,8 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 		if p.err != nil {
 			res.failed++
 			blocked = true
-			p.log.Error().Err(p.err).Msg("handler failed; message left in the mailbox for a retry")
+			// The Handler logged the cause where it handled it.
+			p.log.Warn().Err(p.err).Msg("handler failed; message left in the mailbox for a retry")
 			return nil
 		}
 		// Mark first, then move the cursor: after a crash in between the
@@ -230,6 +232,19 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 					return res, err
 				}
 				continue
+			}
+			if w.cfg.Gate != nil {
+				if err := w.cfg.Gate(ctx); err != nil {
+					if ctx.Err() != nil {
+						return res, ctx.Err()
+					}
+					log.Info().Err(err).Msg("intake gate: this message and the rest wait in the mailbox")
+					res.gated = true
+					if err := flush(); err != nil {
+						return res, err
+					}
+					return res, saveCursor()
+				}
 			}
 			f := Fetched{Mailbox: w.cfg.Mailbox, UIDValidity: uv, UID: u, InternalDate: m.date, Size: m.size}
 			if m.size <= w.cfg.MaxMessageSize {

@@ -188,8 +188,8 @@ func (w *Watcher) Once(ctx context.Context) error {
 		return err
 	}
 	s.close(true)
-	if res.failed > 0 || len(w.pendingMark) > 0 {
-		return fmt.Errorf("%d handler failures, %d not marked done: %w", res.failed, len(w.pendingMark), ErrIncomplete)
+	if res.failed > 0 || len(w.pendingMark) > 0 || res.gated {
+		return fmt.Errorf("%d handler failures, %d not marked done, gate closed %v: %w", res.failed, len(w.pendingMark), res.gated, ErrIncomplete)
 	}
 	return nil
 }
@@ -247,6 +247,9 @@ func (w *Watcher) session(ctx context.Context) error {
 		res, err := w.drain(ctx, s)
 		if err != nil {
 			return err
+		}
+		if res.gated {
+			continue // the Gate waited out a pause: start again from the cursor
 		}
 		select {
 		case <-w.wake:

@@ -20,6 +20,10 @@ type Metrics struct {
 	pollCount   uint64
 	pollSeconds float64
 	lastPoll    time.Time
+	// Faults of ours and of messages (metrics_faults.go).
+	handlerFailures map[string]uint64 // by cause: message, system
+	intakePaused    bool
+	quarantined     uint64
 }
 
 // Message counts one processed message by its outcome.
@@ -97,6 +101,7 @@ func (m *Metrics) WriteProm(w io.Writer, outbox map[string]int) {
 		last = float64(m.lastPoll.UnixMilli()) / 1000
 	}
 	fmt.Fprintf(&b, "kaohe_last_poll_timestamp_seconds %g\n", last)
+	m.writeFaults(metric, &b)
 	metric("kaohe_outbox", "gauge", "Outgoing mails by state.")
 	for _, k := range sortedKeys(outbox) {
 		fmt.Fprintf(&b, "kaohe_outbox{state=%q} %d\n", k, outbox[k])

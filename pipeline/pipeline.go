@@ -14,6 +14,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"kaohe/ingest"
+	"kaohe/internal/fault"
 	"kaohe/monitor"
 	"kaohe/reply"
 	"kaohe/roster"
@@ -24,7 +25,8 @@ import (
 
 // Reader reads a workbook: validate.Read in this process, or a sandbox
 // pool's TryRead. An error means the reader itself is unavailable (not
-// that the workbook is bad): the message is then retried later.
+// that the workbook is bad): a fault of ours, so intake pauses and the
+// message is retried later without counting against it.
 type Reader func(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error)
 
 // InProcess is the Reader that runs validate.Read in this process.
@@ -49,7 +51,11 @@ type Config struct {
 	Own                     []string
 	ReplyUnknownSenders     bool
 	RepliesPerSenderPerHour int // 0: no cap
-	MaxAttempts             int // failures before a message is quarantined; 0: 5
+	MaxAttempts             int // faults of its own before a message is quarantined; 0: 5
+
+	// ProbeEvery is how often a paused intake probes the data folder;
+	// 0: DefaultProbeEvery.
+	ProbeEvery time.Duration
 
 	// AuthServID, when set, is the authserv-id of our receiving server's
 	// Authentication-Results fields; see authres.Check.
@@ -58,6 +64,8 @@ type Config struct {
 	Now     func() time.Time
 	Log     zerolog.Logger
 	Metrics *monitor.Metrics
+	// Faults receives intake's and the store's faults; nil: kept private.
+	Faults *monitor.Faults
 }
 
 // Pipeline processes incoming mail. Create it with New.
@@ -65,6 +73,7 @@ type Pipeline struct {
 	cfg     Config
 	store   *store.Store
 	handled atomic.Uint64
+	pause   pause
 }
 
 // Handled counts the messages this pipeline committed, so the daemon knows
@@ -75,6 +84,20 @@ func (p *Pipeline) Handled() uint64 { return p.handled.Load() }
 func New(st *store.Store, cfg Config) *Pipeline {
 	if cfg.Reader == nil {
 		cfg.Reader = InProcess
+	}
+	read := cfg.Reader
+	cfg.Reader = func(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
+		sub, fs, err := read(data, opts)
+		if err != nil {
+			err = fault.Systemic(&readerFault{err})
+		}
+		return sub, fs, err
+	}
+	if cfg.Faults == nil {
+		cfg.Faults = &monitor.Faults{}
+	}
+	if cfg.ProbeEvery <= 0 {
+		cfg.ProbeEvery = DefaultProbeEvery
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
@@ -93,9 +116,14 @@ func New(st *store.Store, cfg Config) *Pipeline {
 
 // Handle processes one fetched message. It returns nil once the message and
 // everything decided about it are committed (or it was already), so the
-// caller may mark it done on the server; an error leaves it for a retry. A
-// message that keeps failing is quarantined after MaxAttempts and then
-// counts as done: kept for staff, never retried forever, never dropped.
+// caller may mark it done on the server; an error leaves it for a retry.
+//
+// Every failure is classified (fault.Of). A fault of the message's own (a
+// hostile file, a parser panic) counts toward its quarantine: after
+// MaxAttempts it is quarantined, its sender gets a receipt saying staff
+// will look at it, and it counts as done. A fault of ours (the disk, the
+// database, a reader that cannot start) counts nothing and pauses intake
+// (see Gate): the message stays in the mailbox until the fault is over.
 func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 	start := p.cfg.Now()
 	log := p.cfg.Log.With().Str("mailbox", m.Mailbox).Uint32("uid", m.UID).Uint32("uidvalidity", m.UIDValidity).Logger()
@@ -104,11 +132,13 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 	}
 	hash, err := p.store.Archive(m.Raw)
 	if err != nil {
-		log.Error().Err(err).Msg("archive message")
-		return fmt.Errorf("archive: %w", err)
+		return p.unrecorded(ctx, &storeFault{err}, log)
 	}
-	parsed, perr := ingest.Parse(m.Raw, p.cfg.MIME)
-	if perr != nil {
+	parsed, perr := p.safeParse(m.Raw, p.cfg.MIME)
+	var parsePanic *panicError
+	if perr != nil && !errors.As(perr, &parsePanic) {
+		// A panic is not a parse error: the message is failed below, once
+		// it has a record to count the attempt on.
 		log.Warn().Err(perr).Msg("message could not be parsed; kept in the archive")
 	}
 	rec := store.Message{Hash: hash, Mailbox: m.Mailbox, UIDValidity: m.UIDValidity, UID: m.UID,
@@ -118,27 +148,35 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 	}
 	rec, dup, err := p.store.RecordMessage(ctx, rec)
 	if err != nil {
-		log.Error().Err(err).Msg("record message")
-		return fmt.Errorf("record: %w", err)
+		return p.unrecorded(ctx, &storeFault{err}, log)
 	}
 	log = log.With().Int64("msg", rec.ID).Str("message_id", rec.MessageID).Str("sender", rec.Sender).Logger()
 	if dup && rec.Outcome != store.OutcomeReceived {
 		log.Info().Str("outcome", string(rec.Outcome)).Msg("already processed")
+		p.handledOK()
 		return nil
 	}
 	if rec.Outcome == store.OutcomeQuarantined {
 		return nil
 	}
+	if parsePanic != nil {
+		return p.failed(ctx, rec, nil, m, perr, log)
+	}
 
 	res, err := p.safeProcess(ctx, rec, parsed, m)
 	if err == nil {
-		err = p.save(ctx, &res)
+		// Already done: the same mail under another UID was saved
+		// meanwhile; nothing is lost and nothing is sent twice.
+		if err = p.save(ctx, &res); err != nil && !errors.Is(err, store.ErrAlreadyDone) {
+			err = &storeFault{err}
+		} else {
+			err = nil
+		}
 	}
 	if err != nil {
-		return p.failed(ctx, rec, err, log)
+		return p.failed(ctx, rec, parsed, m, err, log)
 	}
-	p.cfg.Metrics.Message(string(res.Outcome))
-	p.handled.Add(1)
+	p.done(res.Outcome)
 	ev := log.Info().Str("outcome", string(res.Outcome)).Str("agency", res.Agency).Bool("on_time", res.OnTime).
 		Int("attachments", len(res.Attachments)).Int("findings", countFindings(res)).Int("replies", len(res.Outbox)).
 		Dur("took", p.cfg.Now().Sub(start))
@@ -149,23 +187,96 @@ func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
 	return nil
 }
 
+// done counts a message whose outcome is committed.
+func (p *Pipeline) done(outcome store.Outcome) {
+	p.cfg.Metrics.Message(string(outcome))
+	p.handled.Add(1)
+	p.handledOK()
+}
+
+// panicError is a panic recovered while a message was parsed or processed:
+// the message's fault.
+type panicError struct {
+	val   any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.val, e.stack) }
+
+// safeParse is ingest.Parse that turns a panic into a *panicError.
+func (p *Pipeline) safeParse(raw []byte, limits ingest.Limits) (parsed *ingest.Parsed, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.cfg.Metrics.Panic()
+			parsed, err = nil, &panicError{r, debug.Stack()}
+		}
+	}()
+	return ingest.Parse(raw, limits)
+}
+
 // safeProcess runs process and turns a panic into an error, so that one
 // message can never take the daemon down.
 func (p *Pipeline) safeProcess(ctx context.Context, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched) (res store.Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.cfg.Metrics.Panic()
-			err = fmt.Errorf("panic: %v\n%s", r, debug.Stack())
+			err = &panicError{r, debug.Stack()}
 		}
 	}()
 	return p.process(ctx, rec, parsed, m)
 }
 
-// failed counts a failed attempt; after MaxAttempts the message is
-// quarantined and reported done.
-func (p *Pipeline) failed(ctx context.Context, rec store.Message, cause error, log zerolog.Logger) error {
+// safeAnswer is answer that turns a panic into a *panicError.
+func (p *Pipeline) safeAnswer(ctx context.Context, res *store.Result, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, atts []reply.Attachment) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.cfg.Metrics.Panic()
+			err = &panicError{r, debug.Stack()}
+		}
+	}()
+	return p.answer(ctx, res, rec, parsed, m, atts)
+}
+
+// unrecorded handles a failure before the message had a record, so that
+// nothing can be counted against it: a fault of ours pauses intake; either
+// way the message stays in the mailbox for a retry.
+func (p *Pipeline) unrecorded(ctx context.Context, cause error, log zerolog.Logger) error {
+	if ctx.Err() != nil {
+		return cause // shutting down: nobody's fault
+	}
+	c := fault.Of(cause)
+	p.cfg.Metrics.HandlerFailure(string(c))
+	if c == fault.System {
+		p.trip(cause)
+		log.Warn().Err(cause).Msg("message left in the mailbox: intake is paused by a fault of ours")
+		return cause
+	}
+	log.Error().Err(cause).Msg("message could not be recorded; left in the mailbox for a retry")
+	return cause
+}
+
+// failed handles a failed attempt at a recorded message. A fault of ours
+// pauses intake and counts nothing. A fault of the message's is counted;
+// after MaxAttempts the message is quarantined with its receipt and
+// reported done.
+func (p *Pipeline) failed(ctx context.Context, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, cause error, log zerolog.Logger) error {
+	if ctx.Err() != nil {
+		return cause // shutting down: nobody's fault
+	}
+	c := fault.Of(cause)
+	p.cfg.Metrics.HandlerFailure(string(c))
+	if c == fault.System {
+		p.trip(cause)
+		log.Warn().Err(cause).Msg("message left in the mailbox: intake is paused by a fault of ours")
+		return cause
+	}
 	attempts, err := p.store.NoteAttempt(ctx, rec.ID, cause)
 	if err != nil {
+		if fault.IsSystem(err) {
+			p.trip(&storeFault{err}) // says it loudly, once
+			log.Warn().Err(err).AnErr("cause", cause).Msg("processing failed and the attempt could not be recorded")
+			return cause
+		}
 		log.Error().Err(err).AnErr("cause", cause).Msg("processing failed and the attempt could not be recorded")
 		return cause
 	}
@@ -173,12 +284,19 @@ func (p *Pipeline) failed(ctx context.Context, rec store.Message, cause error, l
 		log.Error().Err(cause).Int("attempts", attempts).Msg("processing failed, will retry")
 		return cause
 	}
-	if err := p.store.Quarantine(ctx, rec.ID, cause.Error()); err != nil {
+	receipt := p.heldReceipt(ctx, rec, parsed, m, log)
+	if err := p.store.Quarantine(ctx, rec.ID, firstLine(cause.Error()), receipt...); err != nil {
+		if fault.IsSystem(err) {
+			p.trip(&storeFault{err})
+			log.Warn().Err(err).Msg("quarantine could not be recorded; retried after the pause")
+			return cause
+		}
 		log.Error().Err(err).Msg("quarantine")
 		return cause
 	}
-	p.cfg.Metrics.Message(string(store.OutcomeQuarantined))
-	log.Error().Err(cause).Int("attempts", attempts).Msg("message quarantined after repeated failures")
+	p.cfg.Metrics.Quarantined()
+	p.done(store.OutcomeQuarantined)
+	log.Error().Err(cause).Int("attempts", attempts).Int("replies", len(receipt)).Msg("message quarantined after repeated faults of its own; staff will look at it")
 	return nil
 }
 
@@ -192,16 +310,20 @@ func (p *Pipeline) tooLarge(ctx context.Context, m ingest.Fetched, log zerolog.L
 		UIDValidity: m.UIDValidity, UID: m.UID, ReceivedAt: m.InternalDate, Size: m.Size}
 	var parsed *ingest.Parsed
 	if len(m.Header) > 0 {
-		parsed, _ = ingest.Parse(append(append([]byte(nil), m.Header...), "\r\n"...), p.cfg.MIME)
+		parsed, _ = p.safeParse(append(append([]byte(nil), m.Header...), "\r\n"...), p.cfg.MIME)
 	}
 	if parsed != nil {
 		rec.MessageID, rec.Sender, rec.SenderName, rec.Subject = parsed.MessageID, parsed.From.Addr, parsed.From.Name, parsed.Subject
 	}
 	rec, dup, err := p.store.RecordMessage(ctx, rec)
 	if err != nil {
-		return fmt.Errorf("record: %w", err)
+		return p.unrecorded(ctx, &storeFault{err}, log)
 	}
 	if dup && rec.Outcome != store.OutcomeReceived {
+		p.handledOK()
+		return nil
+	}
+	if rec.Outcome == store.OutcomeQuarantined {
 		return nil
 	}
 	res := store.Result{MessageID: rec.ID, Outcome: store.OutcomeTooLarge, OnTime: p.onTime(m.InternalDate)}
@@ -210,18 +332,17 @@ func (p *Pipeline) tooLarge(ctx context.Context, m ingest.Fetched, log zerolog.L
 			res.Agency = ag.Name
 		}
 		parsed.Attachments = nil
-		if err := p.answer(ctx, &res, rec, parsed, m, []reply.Attachment{{Filename: "（整封邮件）", Kind: reply.AttachTooLarge}}); err != nil {
-			return fmt.Errorf("compose: %w", err)
+		if err := p.safeAnswer(ctx, &res, rec, parsed, m, []reply.Attachment{{Filename: "（整封邮件）", Kind: reply.AttachTooLarge}}); err != nil {
+			return p.failed(ctx, rec, nil, m, fmt.Errorf("compose: %w", err), log)
 		}
 		if res.Outcome != store.OutcomeRateLimited && res.Outcome != store.OutcomeAutomated {
 			res.Outcome = store.OutcomeTooLarge
 		}
 	}
 	if err := p.save(ctx, &res); err != nil {
-		return fmt.Errorf("save: %w", err)
+		return p.failed(ctx, rec, nil, m, &storeFault{err}, log)
 	}
-	p.cfg.Metrics.Message(string(res.Outcome))
-	p.handled.Add(1)
+	p.done(res.Outcome)
 	log.Warn().Int64("size", m.Size).Int("replies", len(res.Outbox)).Msg("message above the size limit: not read, kept for staff")
 	return nil
 }

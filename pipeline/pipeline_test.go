@@ -38,6 +38,8 @@ type fixture struct {
 	good  []byte
 	cfg   Config
 	clock time.Time
+	// alternate, when set, decides the write faults of faultFixture.
+	alternate func() error
 }
 
 func newFixture(t *testing.T, edit func(*Config)) *fixture {

@@ -27,6 +27,7 @@ type Mail struct {
 const (
 	KindReceipt       = "reply"
 	KindUnknownSender = "unknown"
+	KindQuarantined   = "held" // the receipt of a message staff must look at by hand
 	KindStaffNotice   = "notice"
 	KindReminder      = "reminder"
 	KindConsolidated  = "summary"

@@ -74,6 +74,36 @@ func ComposeForeignNotice(n ForeignNotice, key string, opts ComposeOptions) (Mai
 	}, tmplForeignText, view, nil, opts)
 }
 
+// ComposeQuarantined is the receipt of a message the system could not
+// check, however often it tried: it proves when the mail arrived and
+// whether that was on time, and says that staff will look at it by hand.
+// The caller decides whom it goes to (in.To), as for a receipt.
+func ComposeQuarantined(in Incoming, opts ComposeOptions) (Mail, error) {
+	opts = opts.cleaned()
+	key := receiptKey(in)
+	if key == "" {
+		return Mail{}, errors.New("compose: incoming mail has neither Message-ID nor hash")
+	}
+	subj := cleanText(in.Subject, maxSubjectRunes)
+	if subj == "" {
+		subj = "考核表"
+	}
+	view := struct {
+		Greeting, Received, Cutoff, Subject, Contact, Office string
+		OnTime                                               bool
+	}{
+		Greeting: cleanText(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
+		Received: cnTime(in.ReceivedAt), Cutoff: cnDeadline(in.Cutoff), Subject: untrusted(firstNonEmpty(in.Subject, "（无主题）"), maxSubjectRunes),
+		Contact: opts.Contact, Office: opts.FromName, OnTime: in.OnTime,
+	}
+	irt, refs := threadIDs(in.MessageID, in.References, in.InReplyTo)
+	return composeSimple(envelope{
+		kind: KindQuarantined, msgID: MessageID(KindQuarantined, key, opts.MsgIDDomain),
+		from: opts.From, fromName: opts.FromName, to: in.To, toName: in.ToName,
+		subject: "回执：" + subj + "（已转人工核对）", date: opts.Now, inReplyTo: irt, references: refs, autoReply: true,
+	}, tmplHeldText, view, nil, opts)
+}
+
 // StaffEventKind says what a staff notice line is about.
 type StaffEventKind string
 
@@ -118,6 +148,9 @@ type StaffEvent struct {
 	Subject string
 	File    string
 	Detail  string // e.g. the SMTP error or the classifier's reason
+	// Archive is where the raw mail is kept, relative to the data folder
+	// (archive/aa/<sha256>.eml), for staff to open it by hand; "" for none.
+	Archive string
 }
 
 // Recipient is one addressee of a staff mail.
@@ -164,6 +197,9 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 			}
 			if s := untrusted(e.Detail, maxTextRunes); s != "" {
 				parts = append(parts, s)
+			}
+			if s := cleanText(e.Archive, maxTextRunes); s != "" {
+				parts = append(parts, "原始邮件存于数据目录下的 "+s)
 			}
 			g.Lines = append(g.Lines, strings.Join(parts, "，"))
 		}

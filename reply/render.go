@@ -22,6 +22,7 @@ const (
 	tmplReceiptHTML  = "receipt.html.tmpl"
 	tmplUnknownText  = "unknown_sender.txt.tmpl"
 	tmplForeignText  = "foreign_notice.txt.tmpl"
+	tmplHeldText     = "quarantined.txt.tmpl"
 	tmplNoticeText   = "staff_notice.txt.tmpl"
 	tmplReminderText = "reminder.txt.tmpl"
 	tmplSummaryText  = "consolidated.txt.tmpl"
@@ -30,7 +31,7 @@ const (
 
 // TemplateNames lists the wording templates staff may override.
 func TemplateNames() []string {
-	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplForeignText, tmplNoticeText, tmplReminderText, tmplSummaryText, tmplPlainHTML}
+	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplReminderText, tmplSummaryText, tmplPlainHTML}
 }
 
 // CheckTemplates parses every template of the override folder that has a

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"kaohe/assess"
+	"kaohe/internal/fault"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -177,7 +178,8 @@ func (r *Runner) tryRead(ctx context.Context, data []byte, opts validate.Options
 	defer r.mu.Unlock()
 	if r.cmd == nil {
 		if err := r.startLocked(); err != nil {
-			return nil, nil, fmt.Errorf("%w: %v", ErrUnavailable, err)
+			// Ours, not the workbook's: the caller pauses and retries.
+			return nil, nil, fault.Systemic(fmt.Errorf("%w: %v", ErrUnavailable, err))
 		}
 	}
 	req := request{Year: opts.Form.Year, Filename: opts.Filename, ReceivedAt: opts.ReceivedAt, Cutoff: opts.Cutoff,

@@ -12,6 +12,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/internal/cputime"
+	"kaohe/internal/fault"
 	"kaohe/internal/sample"
 	"kaohe/reply"
 	"kaohe/scoring"
@@ -246,8 +247,8 @@ func TestWorkerThatCannotStartIsNotTheFilesFault(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	if _, _, err := r.TryRead([]byte("x"), opts()); !errors.Is(err, ErrUnavailable) {
-		t.Errorf("TryRead = %v, want ErrUnavailable", err)
+	if _, _, err := r.TryRead([]byte("x"), opts()); !errors.Is(err, ErrUnavailable) || fault.Of(err) != fault.System {
+		t.Errorf("TryRead = %v, want ErrUnavailable marked as a fault of ours", err)
 	}
 	if r.Deaths() != 0 {
 		t.Errorf("a worker that never started counted as a death")

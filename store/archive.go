@@ -30,6 +30,9 @@ func (s *Store) Archive(raw []byte) (string, error) {
 	if fi, err := os.Stat(path); err == nil && fi.Mode().IsRegular() && fi.Size() == int64(len(raw)) {
 		return hash, nil
 	}
+	if err := s.injected(); err != nil {
+		return "", fmt.Errorf("archive: %w", err)
+	}
 	dir := filepath.Dir(path)
 	if err := mkdirSynced(filepath.Join(s.dir, ArchiveDir), dir); err != nil {
 		return "", fmt.Errorf("archive: %w", err)
@@ -59,6 +62,16 @@ func (s *Store) ReadArchived(hash string) ([]byte, error) {
 		return nil, fmt.Errorf("read archive %s: %w", hash, ErrCorrupt)
 	}
 	return b, nil
+}
+
+// ArchivedPath is where the mail with this hash is archived, relative to
+// the data folder (archive/aa/<sha256>.eml), for staff to find the raw
+// mail; "" for something that is not a hash.
+func ArchivedPath(hash string) string {
+	if !validHash(hash) {
+		return ""
+	}
+	return filepath.ToSlash(filepath.Join(ArchiveDir, hash[:2], hash+".eml"))
 }
 
 // archivePath is where the mail with this hash is (or would be) archived.

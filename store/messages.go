@@ -123,10 +123,18 @@ func (s *Store) NoteAttempt(ctx context.Context, id int64, cause error) (int, er
 	return n, nil
 }
 
-// Quarantine sets a message's outcome to "quarantined" with the reason. A
-// message whose result is already saved is left alone (ErrAlreadyDone). A
-// quarantined message may still get a result later (reprocess).
-func (s *Store) Quarantine(ctx context.Context, id int64, reason string) error {
+// Quarantine sets a message's outcome to "quarantined" with the reason and,
+// in the same transaction, queues the mail given (the receipt telling the
+// sender that staff will look at it; related to the message, idempotent by
+// Message-ID). A message whose result is already saved is left alone
+// (ErrAlreadyDone). A quarantined message may still get a result later
+// (reprocess).
+func (s *Store) Quarantine(ctx context.Context, id int64, reason string, mail ...OutgoingMail) error {
+	for _, m := range mail {
+		if err := checkOutgoing(m); err != nil {
+			return fmt.Errorf("quarantine: %w", err)
+		}
+	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var done int64
 		if err := tx.QueryRowContext(ctx, "SELECT done_at FROM messages WHERE id = ?", id).Scan(&done); err != nil {
@@ -138,8 +146,17 @@ func (s *Store) Quarantine(ctx context.Context, id int64, reason string) error {
 		if done != 0 {
 			return ErrAlreadyDone
 		}
-		_, err := tx.ExecContext(ctx, "UPDATE messages SET outcome = ?, last_error = ? WHERE id = ?", OutcomeQuarantined, reason, id)
-		return err
+		if _, err := tx.ExecContext(ctx, "UPDATE messages SET outcome = ?, last_error = ? WHERE id = ?", OutcomeQuarantined, reason, id); err != nil {
+			return err
+		}
+		now := ms(s.now())
+		for _, m := range mail {
+			m.RelatedMessage = id
+			if _, err := enqueue(ctx, tx, m, now); err != nil {
+				return fmt.Errorf("outbox %s: %w", m.MessageID, err)
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("quarantine: %w", err)

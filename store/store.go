@@ -48,6 +48,12 @@ type Options struct {
 	// updated). Nil means time.Now.
 	Now func() time.Time
 
+	// WriteFault, when set, is asked before every write to the data folder
+	// (each database commit, each new archive file, each probe); an error it
+	// returns fails that write as the disk would. Fault-injection tests use
+	// it to make writes fail on cue; it is nil in production.
+	WriteFault func() error
+
 	// synchronous overrides synchronous=FULL; only benchmarks set it, to
 	// measure what durability costs.
 	synchronous string
@@ -64,6 +70,7 @@ type Store struct {
 	r        *sql.DB // reader pool: query_only connections
 	ins      *inserts
 	lock     *os.File
+	fault    func() error // Options.WriteFault
 }
 
 // Open opens (creating if needed) the data directory dir: kaohe.db, archive/
@@ -73,7 +80,7 @@ type Store struct {
 // transaction. Either way it runs PRAGMA quick_check: a damaged or foreign
 // file gives an error that fault.Corrupt recognises.
 func Open(dir string, opts Options) (*Store, error) {
-	s := &Store{dir: dir, readOnly: opts.ReadOnly, now: opts.Now, sync: opts.synchronous}
+	s := &Store{dir: dir, readOnly: opts.ReadOnly, now: opts.Now, sync: opts.synchronous, fault: opts.WriteFault}
 	if s.sync == "" {
 		s.sync = "FULL"
 	}
@@ -282,7 +289,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return ErrReadOnly
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
-	return inTx(tx, err, fn)
+	return inTx(tx, err, s.faulty(fn))
 }
 
 // inTx runs fn in the transaction tx just begun (or failed to begin, with
@@ -328,7 +335,32 @@ func (s *Store) writeUnsynced(ctx context.Context, fn func(tx *sql.Tx) error) (e
 		}
 	}()
 	tx, err := conn.BeginTx(ctx, nil)
-	return inTx(tx, err, fn)
+	return inTx(tx, err, s.faulty(fn))
+}
+
+// faulty is fn followed by the injected write fault, if any, so that the
+// transaction is rolled back as a failed commit would leave it.
+func (s *Store) faulty(fn func(tx *sql.Tx) error) func(tx *sql.Tx) error {
+	if s.fault == nil {
+		return fn
+	}
+	return func(tx *sql.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if err := s.fault(); err != nil {
+			return fmt.Errorf("commit: %w", err)
+		}
+		return nil
+	}
+}
+
+// injected is the injected write fault for a write outside the database.
+func (s *Store) injected() error {
+	if s.fault == nil {
+		return nil
+	}
+	return s.fault()
 }
 
 // ms converts a time to the stored form: Unix milliseconds, UTC. The zero

@@ -40,6 +40,14 @@ type daemonOptions struct {
 	FastRetry bool
 	// Tick is the period of the campaign clock; zero: 10 s.
 	Tick time.Duration
+	// WriteFault and ProbeEvery: fault-injection tests make the data
+	// folder fail on cue and probe it often (store.Options.WriteFault,
+	// pipeline.Config.ProbeEvery).
+	WriteFault func() error
+	ProbeEvery time.Duration
+	// Reader replaces the workbook reader (tests: a reader that fails on
+	// cue); nil: the sandbox, or InProcess.
+	Reader pipeline.Reader
 }
 
 // daemon is every piece of `kaohe serve`, built from the configuration.
@@ -56,6 +64,8 @@ type daemon struct {
 	sender   *reply.Sender
 	campaign *campaign.Campaign
 	metrics  *monitor.Metrics
+	faults   *monitor.Faults
+	single   bool // serve --once: the intake gate never waits
 	wake     chan struct{}
 	started  time.Time
 	tick     time.Duration
@@ -70,7 +80,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if now == nil {
 		now = time.Now
 	}
-	built := &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
+	built := &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, faults: &monitor.Faults{Now: now}, wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
 	d = built
 	d.damaged = make(chan error, 1)
 	if d.tick <= 0 {
@@ -87,7 +97,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if err := secureDataDir(cfg.DataDir, log); err != nil {
 		return nil, err
 	}
-	if d.store, err = store.Open(cfg.DataDir, store.Options{Now: now}); err != nil {
+	if d.store, err = store.Open(cfg.DataDir, store.Options{Now: now, WriteFault: opts.WriteFault}); err != nil {
 		return nil, err
 	}
 	if d.roster, err = loadRoster(cfg.Roster, log); err != nil {
@@ -101,6 +111,9 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		}
 		reader = d.runner.TryRead
 		logIsolation(log, d.runner)
+	}
+	if opts.Reader != nil {
+		reader = opts.Reader
 	}
 	compose, err := composeOptions(cfg, d.form)
 	if err != nil {
@@ -117,11 +130,13 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		Compose: compose, Own: append([]string{fromAddr, cfg.IMAP.User}, cfg.Campaign.Staff...),
 		ReplyUnknownSenders: cfg.Reply.UnknownSenders, AuthServID: cfg.Reply.AuthServID, RepliesPerSenderPerHour: cfg.SMTP.PerRecipientPerHour,
 		MaxAttempts: cfg.IMAP.MaxAttempts, Now: now, Log: log, Metrics: d.metrics,
+		Faults: d.faults, ProbeEvery: opts.ProbeEvery,
 	})
 	mailbox := mailboxConfig(cfg, opts, log)
 	mailbox.OnPoll = func(took time.Duration) { d.metrics.Poll(now(), took) }
 	mailbox.Now = now
 	mailbox.Workers = inFlight()
+	mailbox.Gate = d.gate
 	d.watcher = ingest.NewWatcher(mailbox, d.store, d.handle)
 	d.sender = &reply.Sender{
 		Store: outboxAdapter{d.store, d.metrics},
@@ -178,6 +193,15 @@ func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) in
 		MaxMessageSize: cfg.IMAP.MaxMessageSize, AllowFastAuthRetry: opts.FastRetry,
 		Logger: log.With().Str("component", "imap").Logger(),
 	}
+}
+
+// gate holds intake while a fault of ours pauses it: `serve` waits it out,
+// `serve --once` leaves the rest of the mailbox for its next run.
+func (d *daemon) gate(ctx context.Context) error {
+	if d.single {
+		return d.pipe.Hold(ctx)
+	}
+	return d.pipe.Gate(ctx)
 }
 
 // handle is the watcher's handler: the pipeline, then a nudge to the sender.
@@ -284,17 +308,28 @@ func (d *daemon) damagedErr() error {
 }
 
 // once drains the mailbox, runs the campaign jobs and sends what is due.
+// A message that failed holds back nobody else's mail: every step runs
+// whatever the ones before it met, and the errors are returned together at
+// the end.
 func (d *daemon) once(ctx context.Context) error {
+	d.single = true
+	var errs []error
 	if err := d.watcher.Once(ctx); err != nil {
-		return fmt.Errorf("mailbox: %w", err)
+		errs = append(errs, fmt.Errorf("mailbox: %w", err))
+	}
+	if ctx.Err() != nil {
+		return errors.Join(append(errs, ctx.Err())...)
 	}
 	if err := d.campaign.AfterBatch(ctx); err != nil {
-		return fmt.Errorf("after batch: %w", err)
+		errs = append(errs, fmt.Errorf("after batch: %w", err))
 	}
 	if err := d.campaign.Tick(ctx); err != nil {
-		return fmt.Errorf("campaign: %w", err)
+		errs = append(errs, fmt.Errorf("campaign: %w", err))
 	}
-	return d.flush(ctx)
+	if err := d.flush(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
 }
 
 // flush sends everything due until nothing more is sent. The daily cap
@@ -343,7 +378,7 @@ func (d *daemon) run(ctx context.Context) error {
 				st := d.watcher.Status()
 				return st.Connected, st.LastError, st.LastPoll
 			},
-			Outbox: d.store.OutboxDepth,
+			Outbox: d.store.OutboxDepth, Faults: d.faults,
 		})
 		goRun("http", func(ctx context.Context) error { return monitor.Serve(ctx, d.cfg.HTTP.Listen, h) })
 	}
