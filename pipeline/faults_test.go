@@ -203,6 +203,29 @@ func TestMessageFaultQuarantinesWithReceipt(t *testing.T) {
 	}
 }
 
+// A stranger's quarantined mail gets no receipt: it would carry an
+// unauthenticated subject from the office's address to anyone.
+func TestQuarantinedStrangerGetsNoReceipt(t *testing.T) {
+	f, _ := faultFixture(t, func(c *Config) {
+		c.ReplyUnknownSenders = true
+		c.Reader = func([]byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
+			panic("crafted workbook")
+		}
+	})
+	raw := mailSpec{from: "<victim@third.example>", subject: "您的账户已冻结，请致电 400-000-0000", msgID: "scam@x", attachment: f.good}.raw()
+	fetched := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 6, InternalDate: received, Size: int64(len(raw)), Raw: raw}
+	for attempt := 1; attempt <= f.cfg.MaxAttempts; attempt++ {
+		f.p.Handle(f.ctx, fetched)
+	}
+	msgs, _ := f.st.Messages(f.ctx, store.MessageFilter{})
+	if len(msgs) != 1 || msgs[0].Outcome != store.OutcomeQuarantined {
+		t.Fatalf("messages %+v", msgs)
+	}
+	if items := f.outbox(); len(items) != 0 {
+		t.Fatalf("a stranger's quarantined mail was answered: %+v", items)
+	}
+}
+
 // A reader that cannot start pauses intake; the probe then also asks the
 // reader, so intake resumes only when a workbook can be read again.
 func TestReaderDownPausesUntilItReads(t *testing.T) {

@@ -40,13 +40,14 @@ func (p *Pipeline) heldReceipt(ctx context.Context, rec store.Message, parsed *i
 		return nil
 	}
 	agency, known := p.cfg.Roster.BySender(sender)
-	kind := store.KindReply
 	if !known {
-		if !p.cfg.ReplyUnknownSenders {
-			return nil
-		}
-		kind = store.KindUnknownReply
+		// The receipt proves an agency's form arrived on time. A stranger
+		// gets none: it would echo an unauthenticated subject from the
+		// office's address. Staff see the message all the same.
+		log.Info().Msg("sender not on the roster: its quarantine gets no receipt")
+		return nil
 	}
+	kind := store.KindReply
 	if p.cfg.RepliesPerSenderPerHour > 0 {
 		n, err := p.store.QueuedCountSince(ctx, sender, p.cfg.Now().Add(-time.Hour))
 		if err != nil || n >= p.cfg.RepliesPerSenderPerHour {
