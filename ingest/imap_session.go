@@ -38,6 +38,10 @@ type imapSession struct {
 	sel      *imap.SelectData
 	stopCtx  func() bool
 	keywords bool // PERMANENTFLAGS has \*: custom keywords are kept
+	// condstore: the mailbox was selected with CONDSTORE and keeps
+	// mod-sequences, so a claim can be stored UNCHANGEDSINCE.
+	condstore bool
+	claims    ClaimMode // how messages are claimed in this session
 }
 
 // do runs f under a watchdog of d; on expiry the client is closed and the
@@ -218,7 +222,7 @@ func (s *imapSession) ensureDoneMailbox() error {
 func (s *imapSession) selectMailbox(readOnly bool) error {
 	err := s.do("select "+s.cfg.Mailbox, s.cfg.CommandTimeout, func() error {
 		var err error
-		s.sel, err = s.c.Select(s.cfg.Mailbox, &imap.SelectOptions{ReadOnly: readOnly}).Wait()
+		s.sel, err = s.c.Select(s.cfg.Mailbox, &imap.SelectOptions{ReadOnly: readOnly, CondStore: s.caps.Has(imap.CapCondStore)}).Wait()
 		return err
 	})
 	var ierr *imap.Error
@@ -233,6 +237,8 @@ func (s *imapSession) selectMailbox(readOnly bool) error {
 			s.keywords = true
 		}
 	}
+	s.condstore = s.caps.Has(imap.CapCondStore) && s.sel.HighestModSeq != 0
+	s.claims = s.claimMode()
 	if s.sel.UIDValidity == 0 {
 		s.log.Warn().Msg("server reports UIDVALIDITY 0: UIDs may not be stable, rely on Message-ID and hash dedup")
 	}
