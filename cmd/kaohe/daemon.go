@@ -55,6 +55,7 @@ type daemon struct {
 	sender   *reply.Sender
 	campaign *campaign.Campaign
 	metrics  *monitor.Metrics
+	faults   *monitor.Faults
 	wake     chan struct{}
 	started  time.Time
 	tick     time.Duration
@@ -112,7 +113,13 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		ReplyUnknownSenders: cfg.Reply.UnknownSenders, RepliesPerSenderPerHour: cfg.SMTP.PerRecipientPerHour,
 		MaxAttempts: cfg.IMAP.MaxAttempts, Now: now, Log: log, Metrics: d.metrics,
 	})
+	d.faults = &monitor.Faults{Now: now}
 	mailbox := mailboxConfig(cfg, opts, log)
+	// The data folder's identity claims messages in the mailbox, so that a
+	// second kaohe on it never answers what this one answers.
+	if mailbox.ConsumerID, err = d.store.ConsumerID(context.Background()); err != nil {
+		return nil, err
+	}
 	mailbox.OnPoll = func(took time.Duration) { d.metrics.Poll(now(), took) }
 	mailbox.Now = now
 	mailbox.Workers = inFlight()
@@ -298,7 +305,7 @@ func (d *daemon) run(ctx context.Context) error {
 				st := d.watcher.Status()
 				return st.Connected, st.LastError, st.LastPoll
 			},
-			Outbox: d.store.OutboxDepth,
+			Outbox: d.store.OutboxDepth, Faults: d.faults,
 		})
 		goRun("http", func(ctx context.Context) error { return monitor.Serve(ctx, d.cfg.HTTP.Listen, h) })
 	}
@@ -328,6 +335,7 @@ func (d *daemon) clock(ctx context.Context) error {
 	defer tick.Stop()
 	var seen uint64
 	alerted := false
+	var otherAlerted time.Time // start of the other-consumer episode staff were told of
 	for {
 		select {
 		case <-ctx.Done():
@@ -345,6 +353,7 @@ func (d *daemon) clock(ctx context.Context) error {
 			d.log.Error().Err(err).Msg("campaign jobs")
 		}
 		alerted = d.mailboxAlert(ctx, st, alerted)
+		otherAlerted = d.consumerAlert(ctx, st, otherAlerted)
 		d.nudgeSender()
 		tick.Reset(d.tick)
 	}
@@ -377,6 +386,33 @@ func (d *daemon) mailboxAlert(ctx context.Context, st ingest.Status, alerted boo
 	}
 	d.log.Error().Str("last_error", st.LastError).Msg("mailbox unreachable: staff alerted")
 	return true
+}
+
+// consumerAlert lists another consumer of the mailbox among the /healthz
+// reasons while the watcher reports one, and tells staff once per episode
+// (alerted is the start of the episode they were told of).
+func (d *daemon) consumerAlert(ctx context.Context, st ingest.Status, alerted time.Time) time.Time {
+	if st.OtherConsumer == "" {
+		d.faults.Clear(monitor.ComponentConsumer)
+		return alerted
+	}
+	d.faults.Set(monitor.ComponentConsumer, fmt.Errorf("another consumer (%s) takes mail from %s: %s", st.OtherConsumer, d.cfg.IMAP.Mailbox, st.OtherEvidence))
+	if st.OtherSince.Equal(alerted) {
+		return alerted
+	}
+	since := st.OtherSince.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+	text := fmt.Sprintf("自 %s 起，另一个 kaohe（编号 %s）也在处理考核邮箱 %s 的“%s”文件夹。为免代办处收到重复回执，每封邮件只由先标记它的一方处理，由对方处理的邮件不会出现在本机的汇总表里。请只保留一个 kaohe：停掉另一台电脑或另一个数据目录上运行的 kaohe。对方停掉后，它标记了却没处理完的邮件约 %.0f 小时后由本机接手。",
+		since, st.OtherConsumer, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox, ingest.DefaultClaimLease.Hours())
+	if st.OtherConsumer == ingest.UnknownConsumer {
+		text = fmt.Sprintf("自 %s 起，考核邮箱 %s 的“%s”文件夹里接连有邮件在本机处理之前被别的程序取走（例如另一个 kaohe，或邮件客户端的收信规则）。被取走的邮件不会出现在本机的汇总表里，发件的代办处也可能收不到本机的回执。请查明是哪个程序在从这个邮箱取信，只保留一个 kaohe。",
+			since, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox)
+	}
+	if err := d.campaign.Alert(ctx, text); err != nil {
+		d.log.Error().Err(err).Msg("consumer alert")
+		return alerted
+	}
+	d.log.Error().Str("other_consumer", st.OtherConsumer).Str("evidence", st.OtherEvidence).Msg("another consumer of the mailbox: staff alerted")
+	return st.OtherSince
 }
 
 // outboxAdapter gives the sender the store's outbox.
