@@ -92,6 +92,9 @@ var (
 func TestDovecotClaimCost(t *testing.T) {
 	addr := startDovecot(t)
 	const n = 100
+	if rep, err := Inspect(context.Background(), testConfig(addr, testLogger(t))); err != nil || rep.Claims != ClaimAtomic {
+		t.Errorf("Inspect: claims %q, %v; want %q", rep.Claims, err, ClaimAtomic)
+	}
 
 	// Count the commands of a claimed drain from the protocol trace.
 	appendMessages(t, addr, "INBOX", 1, 10, 0)

@@ -91,9 +91,16 @@ type claimKey struct{ uidValidity, uid uint32 }
 
 // claimMode is how this session claims messages.
 func (s *imapSession) claimMode() ClaimMode {
-	switch {
-	case s.cfg.ConsumerID == "":
+	if s.cfg.ConsumerID == "" {
 		return ClaimOff
+	}
+	return s.claimModeWithID()
+}
+
+// claimModeWithID is how the session would claim messages with a
+// ConsumerID.
+func (s *imapSession) claimModeWithID() ClaimMode {
+	switch {
 	case !s.keywords:
 		return ClaimUnavailable
 	case s.condstore:
@@ -341,23 +348,35 @@ func (w *Watcher) noteOther(log zerolog.Logger, id, evidence string) {
 }
 
 // noteVanished records a message that left the mailbox between our search
-// and our claim (or fetch) although we did not move it. A few of them
-// within conflictHold are taken as another consumer at work.
+// and our claim (or fetch) although we did not move it. A few different
+// ones within conflictHold are taken as another consumer at work; one UID
+// that keeps vanishing is a server's ghost, not a consumer.
 func (w *Watcher) noteVanished(log zerolog.Logger, uid imap.UID) {
 	now := w.cfg.Now()
 	w.statusMu.Lock()
 	recent := w.vanished[:0]
-	for _, t := range w.vanished {
-		if now.Sub(t) <= conflictHold {
-			recent = append(recent, t)
+	seen := false
+	for _, v := range w.vanished {
+		if now.Sub(v.at) <= conflictHold {
+			recent = append(recent, v)
+			seen = seen || v.uid == uint32(uid)
 		}
 	}
-	w.vanished = append(recent, now)
-	n := len(w.vanished)
+	if !seen {
+		recent = append(recent, vanishedUID{uint32(uid), now})
+	}
+	w.vanished = recent
+	n := len(recent)
 	w.statusMu.Unlock()
-	if n >= vanishAlarm {
+	if n >= vanishAlarm && !seen {
 		w.noteOther(log, "", fmt.Sprintf("%d messages left %s under us within %v, the last UID %d", n, w.cfg.Mailbox, conflictHold, uid))
 	}
+}
+
+// vanishedUID is a message that vanished under us, and when.
+type vanishedUID struct {
+	uid uint32
+	at  time.Time
 }
 
 func (w *Watcher) setClaims(m ClaimMode) {

@@ -302,3 +302,33 @@ func TestClaimLowerWaitsWhileBothHold(t *testing.T) {
 		t.Errorf("INBOX %v flags %v: want the message kept with our claim", in.nums, in.flags)
 	}
 }
+
+// TestClaimVanishedMessagesBetrayAConsumer: messages leaving the mailbox
+// under us betray a consumer that does not claim, once a few different
+// ones did; one UID vanishing again and again (a server's ghost) does not;
+// the report clears an hour after the last evidence.
+func TestClaimVanishedMessagesBetrayAConsumer(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2021, 12, 20, 10, 0, 0, 0, time.UTC)
+	cfg := testConfig("127.0.0.1:1", testLogger(t))
+	cfg.Now = func() time.Time { return now }
+	w := NewWatcher(cfg, newMemCursor(), newRecorder().handle)
+	log := testLogger(t)
+	for range 5 {
+		w.noteVanished(log, 7)
+	}
+	if st := w.Status(); st.OtherConsumer != "" {
+		t.Fatalf("one ghost UID reported as %q", st.OtherConsumer)
+	}
+	w.noteVanished(log, 8)
+	now = now.Add(time.Minute)
+	w.noteVanished(log, 9)
+	st := w.Status()
+	if st.OtherConsumer != UnknownConsumer || !st.OtherSince.Equal(now) || !strings.Contains(st.OtherEvidence, "UID 9") {
+		t.Fatalf("after three different UIDs: %+v", st)
+	}
+	now = now.Add(conflictHold + time.Second)
+	if st := w.Status(); st.OtherConsumer != "" {
+		t.Errorf("still reported %v after the last evidence: %+v", conflictHold, st)
+	}
+}

@@ -95,7 +95,7 @@ type Watcher struct {
 
 	// Evidence of another consumer, under statusMu.
 	other    otherConsumer
-	vanished []time.Time
+	vanished []vanishedUID
 }
 
 // NewWatcher returns a Watcher. The configuration is completed with its
