@@ -14,7 +14,7 @@ type CheckReport struct {
 	IDSent       bool      // the server has ID and it was sent
 	Idle         bool      // IDLE is used (else polling)
 	MarkMode     string    // "move", "copy+uid-expunge", "keyword" or "seen"
-	Claims       ClaimMode // how the daemon claims messages (it has a ConsumerID)
+	Claims       ClaimMode // how the daemon claims messages; ClaimOff when EXAMINE cannot tell
 	DoneExists   bool      // the Done mailbox exists (it is created on first use otherwise)
 	UIDValidity  uint32
 	UIDNext      uint32 // 0 when the server did not report it
@@ -48,7 +48,11 @@ func Inspect(ctx context.Context, cfg MailboxConfig) (CheckReport, error) {
 	}
 	rep.UIDValidity, rep.UIDNext, rep.Messages = s.sel.UIDValidity, uint32(s.sel.UIDNext), s.sel.NumMessages
 	rep.Idle = s.caps.Has(imap.CapIdle) && s.sel.UIDNext != 0
-	rep.Claims = s.claimModeWithID()
+	if len(s.sel.PermanentFlags) > 0 {
+		// Under EXAMINE a server may list no permanent flags at all
+		// (RFC 3501 §6.3.2: the mailbox is read-only); then it is unknown.
+		rep.Claims = s.claimModeWithID()
+	}
 	switch {
 	case s.hasMove():
 		rep.MarkMode = "move"
