@@ -83,7 +83,7 @@ func clearMailbox(t *testing.T, addr, mailbox string) {
 // and a separate read of one message's flags.
 var (
 	claimStore = regexp.MustCompile(`imap: \S+ UID STORE \d+ \(UNCHANGEDSINCE \d+\) \+FLAGS \(\$KaoheClaim-`)
-	flagFetch  = regexp.MustCompile(`imap: \S+ UID FETCH \d+ \(UID FLAGS`)
+	flagFetch  = regexp.MustCompile(`imap: \S+ UID FETCH \d+ \(((UID|FLAGS|MODSEQ) ?)+\)`) // items in any order
 )
 
 // TestDovecotClaimCost: against Dovecot with CONDSTORE an uncontended claim
@@ -176,3 +176,55 @@ func TestDovecotClaimCost(t *testing.T) {
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// TestDovecotClaimUnchangedSince: a claim stored UNCHANGEDSINCE a
+// mod-sequence that another session moved on is not stored (MODIFIED):
+// after a stranger's flag change the claim is read again and taken; after
+// another consumer's claim it is left to that consumer, and ours is never
+// set beside it.
+func TestDovecotClaimUnchangedSince(t *testing.T) {
+	addr := startDovecot(t)
+	appendMessages(t, addr, "INBOX", 1, 2, 0)
+	var trace syncBuffer
+	cfg := testConfig(addr, zerolog.New(&trace).Level(zerolog.TraceLevel))
+	cfg.ConsumerID = "ffff000000000006"
+	w := NewWatcher(cfg, newMemCursor(), newRecorder().handle)
+	s, err := w.open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close(true)
+	if s.claims != ClaimAtomic {
+		t.Fatalf("claims %q, want %q", s.claims, ClaimAtomic)
+	}
+	metas, err := w.fetchMeta(s, []imap.UID{1, 2})
+	if err != nil || metas[1] == nil || metas[1].modseq == 0 {
+		t.Fatalf("meta %+v, %v: want a mod-sequence", metas[1], err)
+	}
+	// Behind our back: a person flags message 1, another kaohe claims 2.
+	storeFlag(t, addr, 1, imap.FlagFlagged)
+	storeFlag(t, addr, 2, ClaimPrefix+"0000000000000007")
+
+	log := testLogger(t)
+	if v, err := w.claim(s, log, metas[1]); err != nil || v != claimOwned {
+		t.Errorf("message 1: %v, %v; want owned after reading the flags again", v, err)
+	}
+	if v, err := w.claim(s, log, metas[2]); err != nil || v != claimTaken {
+		t.Errorf("message 2: %v, %v; want taken by the other", v, err)
+	}
+	in := readMailbox(t, addr, "INBOX")
+	if !hasFlag(in.flags[0], imap.Flag(ClaimPrefix+cfg.ConsumerID)) || !hasFlag(in.flags[0], imap.FlagFlagged) {
+		t.Errorf("message 1 flags %v: want our claim beside \\Flagged", in.flags[0])
+	}
+	if hasFlag(in.flags[1], imap.Flag(ClaimPrefix+cfg.ConsumerID)) {
+		t.Errorf("message 2 flags %v: our claim was stored beside the other's", in.flags[1])
+	}
+	stores := len(claimStore.FindAllString(trace.String(), -1))
+	fetches := len(flagFetch.FindAllString(trace.String(), -1))
+	if stores != 3 || fetches != 2 {
+		t.Errorf("%d conditional stores and %d flag reads, want 3 (1 twice, 2 once) and 2\n%s", stores, fetches, trace.String())
+	}
+	if st := w.Status(); st.OtherConsumer != "0000000000000007" {
+		t.Errorf("other consumer %q, want 0000000000000007", st.OtherConsumer)
+	}
+}

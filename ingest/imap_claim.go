@@ -204,6 +204,7 @@ func (w *Watcher) claimedByOthers(s *imapSession, log zerolog.Logger, uid imap.U
 	key := claimKey{s.sel.UIDValidity, uint32(uid)}
 	first, ok := w.foreign[key]
 	if !ok {
+		w.forgetOldForeign(now)
 		first = now
 		w.foreign[key] = now
 	}
@@ -229,6 +230,20 @@ func (w *Watcher) claimedByOthers(s *imapSession, log zerolog.Logger, uid imap.U
 	}
 	log.Warn().Strs("claims", flagStrings(others)).Msg("claim collided with another consumer's; ours stays, waiting for theirs to go")
 	return claimWait, false, nil
+}
+
+// forgetOldForeign drops first sightings of messages the other consumer
+// has long finished (they left the mailbox and are never seen again), so
+// that the map stays small over a season.
+func (w *Watcher) forgetOldForeign(now time.Time) {
+	if len(w.foreign) < 1000 {
+		return
+	}
+	for k, t := range w.foreign {
+		if now.Sub(t) > 2*max(w.cfg.ClaimLease, conflictHold) {
+			delete(w.foreign, k)
+		}
+	}
 }
 
 // claimsUnavailable stops claiming for the rest of the session.
