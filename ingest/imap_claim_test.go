@@ -332,3 +332,46 @@ func TestClaimVanishedMessagesBetrayAConsumer(t *testing.T) {
 		t.Errorf("still reported %v after the last evidence: %+v", conflictHold, st)
 	}
 }
+
+// TestClaimMessagesMovedUnderUs: messages that another program moves away
+// between our search and our claim are not handed over, and a few of them
+// report an unknown other consumer.
+func TestClaimMessagesMovedUnderUs(t *testing.T) {
+	t.Parallel()
+	ts := startTestServer(t, capsFull)
+	appendMessages(t, ts.addr, "INBOX", 1, 4, 0)
+	cfg := testConfig(ts.addr, testLogger(t))
+	cfg.ConsumerID = "abab000000000008"
+	w := NewWatcher(cfg, newMemCursor(), newRecorder().handle)
+	s, err := w.open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.close(true)
+	uids := []imap.UID{1, 2, 3, 4}
+	metas, err := w.fetchMeta(s, uids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A claim-less consumer takes 1–3 now.
+	c := mailClient(t, ts.addr)
+	if _, err := c.Select("INBOX", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Create("Archive", nil).Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Move(imap.UIDSetNum(1, 2, 3), "Archive").Wait(); err != nil {
+		t.Fatal(err)
+	}
+	log := testLogger(t)
+	for _, uid := range uids {
+		v, err := w.claim(s, log, metas[uid])
+		if want := map[bool]claimVerdict{true: claimGone, false: claimOwned}[uid <= 3]; err != nil || v != want {
+			t.Errorf("UID %d: %v, %v; want %v", uid, v, err, want)
+		}
+	}
+	if st := w.Status(); st.OtherConsumer != UnknownConsumer || !strings.Contains(st.OtherEvidence, "3 messages") {
+		t.Errorf("status %+v: want an unknown other consumer after 3 vanished messages", st)
+	}
+}
