@@ -16,6 +16,7 @@ import (
 	"kaohe/config"
 	"kaohe/demo"
 	"kaohe/ingest"
+	"kaohe/monitor"
 )
 
 // TestSecondDaemonOnOneMailbox: two daemons with different data folders
@@ -116,5 +117,51 @@ func TestSecondDaemonOnOneMailbox(t *testing.T) {
 	}
 	if done := countMailbox(t, srv.IMAPAddr, demo.Office, "Processed"); done != n {
 		t.Errorf("Processed holds %d messages, want %d", done, n)
+	}
+}
+
+// TestConsumerAlertOncePerEpisode: the consumer fault follows the
+// watcher's report, and staff hear of each episode once.
+func TestConsumerAlertOncePerEpisode(t *testing.T) {
+	srv := startMail(t)
+	env := testEnv(t, srv, t.TempDir())
+	cfg, err := config.LoadFor("", func(k string) (string, bool) { v, ok := env[k]; return v, ok }, config.ModeServe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	d, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: true, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	ctx := context.Background()
+	first := now.Add(-time.Minute)
+	st := ingest.Status{OtherConsumer: "0123456789abcdef", OtherSince: first, OtherLast: first, OtherEvidence: "UID 3 in INBOX carries $KaoheClaim-0123456789abcdef"}
+	var alerted time.Time
+	for range 3 {
+		alerted = d.consumerAlert(ctx, st, alerted)
+	}
+	if r, ok := d.faults.Get(monitor.ComponentConsumer); !ok || !strings.Contains(r.LastError, "0123456789abcdef") {
+		t.Errorf("consumer fault %+v, %v", r, ok)
+	}
+	alerted = d.consumerAlert(ctx, ingest.Status{}, alerted)
+	if _, ok := d.faults.Get(monitor.ComponentConsumer); ok {
+		t.Errorf("consumer fault still set after the episode ended")
+	}
+	now = now.Add(2 * time.Hour)
+	st.OtherConsumer, st.OtherSince = ingest.UnknownConsumer, first.Add(2*time.Hour)
+	d.consumerAlert(ctx, st, alerted)
+	if err := d.flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var texts []string
+	for _, dl := range srv.Deliveries() {
+		if p, _ := ingest.Parse(dl.Raw, ingest.Limits{}); dl.To[0] == demo.Staff && p != nil {
+			texts = append(texts, p.Text)
+		}
+	}
+	if len(texts) != 2 || !strings.Contains(texts[0], "编号 0123456789abcdef") || !strings.Contains(texts[1], "被别的程序取走") {
+		t.Errorf("staff notices %q: want one per episode, the first naming the other kaohe", texts)
 	}
 }
