@@ -156,7 +156,7 @@ func (w *Watcher) claim(s *imapSession, log zerolog.Logger, m *msgMeta) (claimVe
 			}
 			flags = nil // theirs are gone; ours is (re)stored below
 		} else if hasFlag(flags, own) {
-			delete(w.foreign, key)
+			w.forgetForeign(key)
 			return claimOwned, nil
 		}
 		if stores == maxClaimStores {
@@ -187,7 +187,7 @@ func (w *Watcher) claim(s *imapSession, log zerolog.Logger, m *msgMeta) (claimVe
 			return 0, err
 		}
 		if !got.found {
-			delete(w.foreign, key)
+			w.forgetForeign(key)
 			w.noteVanished(log, m.uid)
 			return claimGone, nil
 		}
@@ -202,19 +202,14 @@ func (w *Watcher) claimedByOthers(s *imapSession, log zerolog.Logger, uid imap.U
 	now := w.cfg.Now()
 	w.noteOther(log, claimOwner(others[0]), fmt.Sprintf("UID %d in %s carries %s", uid, w.cfg.Mailbox, others[0]))
 	key := claimKey{s.sel.UIDValidity, uint32(uid)}
-	first, ok := w.foreign[key]
-	if !ok {
-		w.forgetOldForeign(now)
-		first = now
-		w.foreign[key] = now
-	}
+	first := w.foreignSince(key, now)
 	if w.cfg.ClaimLease > 0 && now.Sub(first) >= w.cfg.ClaimLease {
 		// The owner left it unfinished for a whole lease: it is presumed
 		// gone, and a message nobody answers is worse than one answered
 		// twice.
 		log.Error().Strs("claims", flagStrings(others)).Dur("lease", w.cfg.ClaimLease).
 			Msg("a message another consumer claimed stayed unfinished past the lease; taking it over")
-		delete(w.foreign, key)
+		w.forgetForeign(key)
 		return 0, true, w.dropFlags(s, uid, others)
 	}
 	if !mine {
@@ -232,16 +227,53 @@ func (w *Watcher) claimedByOthers(s *imapSession, log zerolog.Logger, uid imap.U
 	return claimWait, false, nil
 }
 
-// forgetOldForeign drops first sightings of messages the other consumer
-// has long finished (they left the mailbox and are never seen again), so
-// that the map stays small over a season.
-func (w *Watcher) forgetOldForeign(now time.Time) {
-	if len(w.foreign) < 1000 {
+// ClaimLedger, when the Cursor implements it too, remembers when this
+// consumer first saw another consumer's claim on a message, so that
+// ClaimLease runs across restarts and `serve --once` runs, not only within
+// one process. Sightings older than forgetBefore may be dropped.
+type ClaimLedger interface {
+	ForeignClaimSeen(mailbox string, uidValidity, uid uint32, now, forgetBefore time.Time) (time.Time, error)
+	ForgetForeignClaim(mailbox string, uidValidity, uid uint32) error
+}
+
+// foreignSince is when the message of key was first seen claimed by
+// another consumer: in this process, or earlier as the ledger recorded.
+func (w *Watcher) foreignSince(key claimKey, now time.Time) time.Time {
+	if first, ok := w.foreign[key]; ok {
+		return first
+	}
+	keep := 2 * max(w.cfg.ClaimLease, conflictHold)
+	if len(w.foreign) >= 1000 {
+		// First sightings of messages the other consumer finished long
+		// ago (they left the mailbox, never to be seen again).
+		for k, t := range w.foreign {
+			if now.Sub(t) > keep {
+				delete(w.foreign, k)
+			}
+		}
+	}
+	first := now
+	if l, ok := w.cur.(ClaimLedger); ok {
+		seen, err := l.ForeignClaimSeen(w.cfg.Mailbox, key.uidValidity, key.uid, now, now.Add(-keep))
+		if err != nil {
+			w.cfg.Logger.Warn().Err(err).Uint32("uid", key.uid).Msg("cannot record a foreign claim; its lease starts over at the next start")
+		} else if !seen.IsZero() && seen.Before(now) {
+			first = seen
+		}
+	}
+	w.foreign[key] = first
+	return first
+}
+
+// forgetForeign drops the sighting of key: the message is ours, or gone.
+func (w *Watcher) forgetForeign(key claimKey) {
+	if _, ok := w.foreign[key]; !ok {
 		return
 	}
-	for k, t := range w.foreign {
-		if now.Sub(t) > 2*max(w.cfg.ClaimLease, conflictHold) {
-			delete(w.foreign, k)
+	delete(w.foreign, key)
+	if l, ok := w.cur.(ClaimLedger); ok {
+		if err := l.ForgetForeignClaim(w.cfg.Mailbox, key.uidValidity, key.uid); err != nil {
+			w.cfg.Logger.Warn().Err(err).Uint32("uid", key.uid).Msg("cannot forget a foreign claim")
 		}
 	}
 }

@@ -3,6 +3,7 @@ package ingest
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -373,5 +374,58 @@ func TestClaimMessagesMovedUnderUs(t *testing.T) {
 	}
 	if st := w.Status(); st.OtherConsumer != UnknownConsumer || !strings.Contains(st.OtherEvidence, "3 messages") {
 		t.Errorf("status %+v: want an unknown other consumer after 3 vanished messages", st)
+	}
+}
+
+// ledgerCursor is a memCursor that is also a ClaimLedger.
+type ledgerCursor struct {
+	*memCursor
+	seen map[string]time.Time
+}
+
+func (l *ledgerCursor) ForeignClaimSeen(mailbox string, uv, uid uint32, now, forgetBefore time.Time) (time.Time, error) {
+	k := l.key(mailbox, uv) + "/" + strconv.Itoa(int(uid))
+	if _, ok := l.seen[k]; !ok {
+		l.seen[k] = now
+	}
+	return l.seen[k], nil
+}
+
+func (l *ledgerCursor) ForgetForeignClaim(mailbox string, uv, uid uint32) error {
+	delete(l.seen, l.key(mailbox, uv)+"/"+strconv.Itoa(int(uid)))
+	return nil
+}
+
+// TestClaimLeaseAcrossOnceRuns: with a ledger, the lease of a foreign claim
+// runs across `serve --once` runs, each a new Watcher.
+func TestClaimLeaseAcrossOnceRuns(t *testing.T) {
+	t.Parallel()
+	ts := startTestServer(t, capsFull)
+	appendMessages(t, ts.addr, "INBOX", 1, 1, 0)
+	storeFlag(t, ts.addr, 1, ClaimPrefix+"dead")
+	cur := &ledgerCursor{memCursor: newMemCursor(), seen: map[string]time.Time{}}
+	now := time.Date(2021, 12, 20, 10, 0, 0, 0, time.UTC)
+	run := func() int {
+		cfg := testConfig(ts.addr, testLogger(t))
+		cfg.ConsumerID, cfg.Now = "acac000000000009", func() time.Time { return now }
+		rec := newRecorder()
+		if err := NewWatcher(cfg, cur, rec.handle).Once(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return len(rec.handled())
+	}
+	if n := run(); n != 0 {
+		t.Fatalf("first run handled %d, want 0: the claim is fresh", n)
+	}
+	now = now.Add(DefaultClaimLease / 2)
+	if n := run(); n != 0 {
+		t.Fatalf("run within the lease handled %d, want 0", n)
+	}
+	now = now.Add(DefaultClaimLease / 2)
+	if n := run(); n != 1 {
+		t.Fatalf("run after the lease handled %d, want 1", n)
+	}
+	if len(cur.seen) != 0 {
+		t.Errorf("ledger keeps %v after the takeover", cur.seen)
 	}
 }

@@ -17,6 +17,7 @@ import (
 	"kaohe/demo"
 	"kaohe/ingest"
 	"kaohe/monitor"
+	"kaohe/store"
 )
 
 // TestSecondDaemonOnOneMailbox: two daemons with different data folders
@@ -165,3 +166,6 @@ func TestConsumerAlertOncePerEpisode(t *testing.T) {
 		t.Errorf("staff notices %q: want one per episode, the first naming the other kaohe", texts)
 	}
 }
+
+// The daemon's store keeps foreign-claim sightings for the watcher.
+var _ ingest.ClaimLedger = (*store.Store)(nil)
