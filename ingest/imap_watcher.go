@@ -88,10 +88,13 @@ type Watcher struct {
 	// In-memory state of the current UIDVALIDITY, owned by the running
 	// Run/Once goroutine.
 	memValidity uint32
-	memDone     map[uint32]struct{}    // handled UIDs above the cursor
-	pendingMark []uint32               // handled but not yet marked done on the server
-	reconciled  time.Time              // last full pass over the mailbox
-	foreign     map[claimKey]time.Time // when a message was first seen claimed by another consumer
+	memDone     map[uint32]struct{} // handled UIDs above the cursor
+	pendingMark []uint32            // handled but not yet marked done on the server
+	reconciled  time.Time           // last full pass over the mailbox
+
+	// foreign: when each message was first seen claimed by another
+	// consumer (owned by the running goroutine too).
+	foreign map[claimKey]time.Time
 
 	// Evidence of another consumer, under statusMu.
 	other    otherConsumer
