@@ -342,17 +342,18 @@ func readFlagState(cmd *imapclient.FetchCommand, uid imap.UID) flagState {
 		var got imap.UID
 		var flags []imap.Flag
 		var modseq uint64
+		haveFlags := false // FLAGS () is a nil slice
 		for item := msg.Next(); item != nil; item = msg.Next() {
 			switch it := item.(type) {
 			case imapclient.FetchItemDataUID:
 				got = it.UID
 			case imapclient.FetchItemDataFlags:
-				flags = it.Flags
+				flags, haveFlags = it.Flags, true
 			case imapclient.FetchItemDataModSeq:
 				modseq = it.ModSeq
 			}
 		}
-		if got == uid && flags != nil {
+		if got == uid && haveFlags {
 			st.found, st.flags = true, flags
 			if modseq != 0 {
 				st.modseq = modseq

@@ -429,3 +429,33 @@ func TestClaimLeaseAcrossOnceRuns(t *testing.T) {
 		t.Errorf("ledger keeps %v after the takeover", cur.seen)
 	}
 }
+
+// TestClaimKeywordNotKept: a server that lists \* in PERMANENTFLAGS yet
+// keeps no keyword makes claims unavailable after a few tries; the mail is
+// still handled.
+func TestClaimKeywordNotKept(t *testing.T) {
+	t.Parallel()
+	q := startQuirkServer(t, &quirkServer{uids: []uint32{1, 2, 3}, keywords: true, dropKeys: true})
+	cfg := testConfig(q.addr, testLogger(t))
+	cfg.ConsumerID = "adad00000000000a"
+	rec := newRecorder()
+	w := NewWatcher(cfg, newMemCursor(), rec.handle)
+	if err := w.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.handled()); n != 3 {
+		t.Errorf("handled %d, want 3", n)
+	}
+	if st := w.Status(); st.Claims != ClaimUnavailable {
+		t.Errorf("claims %q, want %q", st.Claims, ClaimUnavailable)
+	}
+	stores := 0
+	for _, c := range q.log() {
+		if strings.Contains(c, ClaimPrefix) {
+			stores++
+		}
+	}
+	if stores != maxClaimStores {
+		t.Errorf("%d claim stores, want %d: the first message's tries, none for the rest of the session", stores, maxClaimStores)
+	}
+}

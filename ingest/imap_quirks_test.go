@@ -25,6 +25,7 @@ type quirkServer struct {
 	requireID   bool // refuse SELECT until ID was sent
 	noUIDNext   bool
 	keywords    bool // PERMANENTFLAGS has \*
+	dropKeys    bool // ... yet STORE keeps no keyword (only system flags)
 	uids        []uint32
 	ghost       uint32 // listed by SEARCH, absent from FETCH (expunged meanwhile)
 	idBad       bool   // answer ID with BAD (some 163 front ends)
@@ -202,7 +203,9 @@ func (q *quirkServer) serve(c net.Conn) {
 			flag := strings.Trim(f[len(f)-1], "()")
 			q.mu.Lock()
 			for _, u := range uids {
-				q.flags[u] = append(q.flags[u], flag)
+				if !q.dropKeys || strings.HasPrefix(flag, `\`) {
+					q.flags[u] = append(q.flags[u], flag)
+				}
 			}
 			q.mu.Unlock()
 			say("%s OK store done", tag)
