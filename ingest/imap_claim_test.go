@@ -459,3 +459,23 @@ func TestClaimKeywordNotKept(t *testing.T) {
 		t.Errorf("%d claim stores, want %d: the first message's tries, none for the rest of the session", stores, maxClaimStores)
 	}
 }
+
+// TestClaimCondstoreRefused: a server that lists CONDSTORE but refuses
+// SELECT (CONDSTORE) is selected without it, and claims are read back.
+func TestClaimCondstoreRefused(t *testing.T) {
+	t.Parallel()
+	q := startQuirkServer(t, &quirkServer{uids: []uint32{1, 2}, keywords: true, badCond: true})
+	cfg := testConfig(q.addr, testLogger(t))
+	cfg.ConsumerID = "aeae00000000000b"
+	rec := newRecorder()
+	w := NewWatcher(cfg, newMemCursor(), rec.handle)
+	if err := w.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.handled()); n != 2 {
+		t.Errorf("handled %d, want 2", n)
+	}
+	if st := w.Status(); st.Claims != ClaimReadBack {
+		t.Errorf("claims %q, want %q", st.Claims, ClaimReadBack)
+	}
+}

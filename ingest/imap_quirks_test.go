@@ -26,6 +26,7 @@ type quirkServer struct {
 	noUIDNext   bool
 	keywords    bool // PERMANENTFLAGS has \*
 	dropKeys    bool // ... yet STORE keeps no keyword (only system flags)
+	badCond     bool // lists CONDSTORE but refuses SELECT (CONDSTORE)
 	uids        []uint32
 	ghost       uint32 // listed by SEARCH, absent from FETCH (expunged meanwhile)
 	idBad       bool   // answer ID with BAD (some 163 front ends)
@@ -60,6 +61,9 @@ func (q *quirkServer) caps() string {
 	c := "IMAP4rev1 IDLE"
 	if q.advertiseID {
 		c += " ID"
+	}
+	if q.badCond {
+		c += " CONDSTORE"
 	}
 	return c
 }
@@ -144,6 +148,10 @@ func (q *quirkServer) serve(c net.Conn) {
 		case strings.HasPrefix(verb, "SELECT"), strings.HasPrefix(verb, "EXAMINE"):
 			if q.requireID && !idSent {
 				say("%s NO SELECT Unsafe Login. Please contact kefu@188.com for help", tag)
+				break
+			}
+			if strings.Contains(verb, "(CONDSTORE)") {
+				say("%s BAD Unknown SELECT parameter", tag)
 				break
 			}
 			say("* %d EXISTS", len(q.uids))

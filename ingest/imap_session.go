@@ -220,12 +220,23 @@ func (s *imapSession) ensureDoneMailbox() error {
 
 // selectMailbox selects the watched mailbox (EXAMINE when readOnly).
 func (s *imapSession) selectMailbox(readOnly bool) error {
-	err := s.do("select "+s.cfg.Mailbox, s.cfg.CommandTimeout, func() error {
-		var err error
-		s.sel, err = s.c.Select(s.cfg.Mailbox, &imap.SelectOptions{ReadOnly: readOnly, CondStore: s.caps.Has(imap.CapCondStore)}).Wait()
-		return err
-	})
+	condstore := s.caps.Has(imap.CapCondStore)
+	sel := func() error {
+		return s.do("select "+s.cfg.Mailbox, s.cfg.CommandTimeout, func() error {
+			var err error
+			s.sel, err = s.c.Select(s.cfg.Mailbox, &imap.SelectOptions{ReadOnly: readOnly, CondStore: condstore}).Wait()
+			return err
+		})
+	}
+	err := sel()
 	var ierr *imap.Error
+	if condstore && errors.As(err, &ierr) && !strings.Contains(strings.ToLower(ierr.Text), "unsafe login") {
+		// A server that lists CONDSTORE yet refuses the SELECT parameter
+		// still serves the mailbox: claims are then read back instead.
+		s.log.Warn().Err(err).Msg("server refused SELECT (CONDSTORE); selecting without it")
+		condstore = false
+		err = sel()
+	}
 	if errors.As(err, &ierr) && strings.Contains(strings.ToLower(ierr.Text), "unsafe login") {
 		return fmt.Errorf("%w: %v", ErrUnsafeLogin, err)
 	}
@@ -237,7 +248,7 @@ func (s *imapSession) selectMailbox(readOnly bool) error {
 			s.keywords = true
 		}
 	}
-	s.condstore = s.caps.Has(imap.CapCondStore) && s.sel.HighestModSeq != 0
+	s.condstore = condstore && s.sel.HighestModSeq != 0
 	s.claims = s.claimMode()
 	if s.sel.UIDValidity == 0 {
 		s.log.Warn().Msg("server reports UIDVALIDITY 0: UIDs may not be stable, rely on Message-ID and hash dedup")
