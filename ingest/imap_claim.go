@@ -170,6 +170,12 @@ func (w *Watcher) claim(s *imapSession, log zerolog.Logger, m *msgMeta) (claimVe
 		stores++
 		got, err := w.storeClaim(s, m.uid, own, since)
 		var ierr *imap.Error
+		if errors.As(err, &ierr) && since != 0 {
+			log.Warn().Err(err).Msg("server refused STORE UNCHANGEDSINCE; claims are read back instead")
+			s.claims = ClaimReadBack
+			w.setClaims(ClaimReadBack)
+			continue
+		}
 		if errors.As(err, &ierr) {
 			w.claimsUnavailable(s, log, err)
 			return claimOwned, nil

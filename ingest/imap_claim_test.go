@@ -479,3 +479,35 @@ func TestClaimCondstoreRefused(t *testing.T) {
 		t.Errorf("claims %q, want %q", st.Claims, ClaimReadBack)
 	}
 }
+
+// TestClaimUnchangedSinceRefused: a server that refuses STORE
+// UNCHANGEDSINCE gets its claims added and read back.
+func TestClaimUnchangedSinceRefused(t *testing.T) {
+	t.Parallel()
+	q := startQuirkServer(t, &quirkServer{uids: []uint32{1, 2}, keywords: true, badSince: true})
+	cfg := testConfig(q.addr, testLogger(t))
+	cfg.ConsumerID = "afaf00000000000c"
+	rec := newRecorder()
+	w := NewWatcher(cfg, newMemCursor(), rec.handle)
+	if err := w.Once(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(rec.handled()); n != 2 {
+		t.Errorf("handled %d, want 2", n)
+	}
+	if st := w.Status(); st.Claims != ClaimReadBack {
+		t.Errorf("claims %q, want %q", st.Claims, ClaimReadBack)
+	}
+	var conditional, plain int
+	for _, c := range q.log() {
+		switch {
+		case strings.Contains(c, "UNCHANGEDSINCE 5"):
+			conditional++
+		case strings.Contains(c, "+FLAGS ("+ClaimPrefix):
+			plain++
+		}
+	}
+	if conditional != 1 || plain != 2 {
+		t.Errorf("%d conditional and %d plain claim stores, want 1 (refused) and 2", conditional, plain)
+	}
+}
