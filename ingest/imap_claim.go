@@ -20,6 +20,11 @@ package ingest
 // lands beside another one that was not there when the flags were read.
 // The STORE's own FETCH reply is the read: one round trip per message.
 //
+// A claim left unfinished for ClaimLease, its consumer presumed gone, is
+// taken over: a message nobody answers is worse than one answered twice.
+// So intake that pauses should pause before the claim step, not between a
+// claim and the Handler.
+//
 // Evidence of another consumer (its claims, or messages vanishing between
 // our search and our claim) is said loudly: one error log per episode and
 // Status.OtherConsumer while it lasts, for /healthz and a staff notice.
