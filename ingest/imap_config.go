@@ -38,6 +38,7 @@ const (
 	DefaultAuthBackoff    = 10 * time.Minute
 	DefaultDoneKeyword    = "$KaoheDone"
 	DefaultReconcileEvery = time.Hour
+	DefaultClaimLease     = time.Hour
 )
 
 // MailboxConfig describes the office mailbox and how to watch it.
@@ -86,6 +87,18 @@ type MailboxConfig struct {
 	// message or any after it, which stay in the mailbox for the next pass
 	// (started at once by Run).
 	Gate func(ctx context.Context) error
+	// ConsumerID names this consumer of the mailbox: one per data folder,
+	// the same across restarts, letters, digits, '-' and '_' only. When it
+	// is set and the mailbox keeps custom keywords, each message is claimed
+	// with the keyword ClaimPrefix+ConsumerID before it is handed over, and
+	// a message another consumer claimed is left to it (see imap_claim.go).
+	// Empty: nothing is claimed.
+	ConsumerID string
+
+	// ClaimLease is how long a message another consumer claimed may stay
+	// unfinished in the mailbox before this one takes it over, the other
+	// being presumed gone. Zero: DefaultClaimLease; negative: never.
+	ClaimLease time.Duration
 
 	// DoneKeyword is set on processed mail when the server has neither MOVE
 	// nor UIDPLUS and accepts custom keywords; otherwise \Seen is set.
@@ -133,6 +146,9 @@ func (c MailboxConfig) WithDefaults() MailboxConfig {
 	}
 	if c.DoneKeyword == "" {
 		c.DoneKeyword = DefaultDoneKeyword
+	}
+	if c.ClaimLease == 0 {
+		c.ClaimLease = DefaultClaimLease
 	}
 	if c.MinBackoff <= 0 {
 		c.MinBackoff = DefaultMinBackoff
@@ -190,6 +206,9 @@ func (c MailboxConfig) Validate() error {
 	}
 	if strings.ContainsAny(c.DoneKeyword, " ()[]{}%*\"\\") {
 		bad("done keyword %q is not an IMAP atom", c.DoneKeyword)
+	}
+	if !validConsumerID(c.ConsumerID) {
+		bad("consumer id %q: want at most 64 letters, digits, '-' or '_'", c.ConsumerID)
 	}
 	return errors.Join(errs...)
 }

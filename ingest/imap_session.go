@@ -38,6 +38,10 @@ type imapSession struct {
 	sel      *imap.SelectData
 	stopCtx  func() bool
 	keywords bool // PERMANENTFLAGS has \*: custom keywords are kept
+	// condstore: the mailbox was selected with CONDSTORE and keeps
+	// mod-sequences, so a claim can be stored UNCHANGEDSINCE.
+	condstore bool
+	claims    ClaimMode // how messages are claimed in this session
 }
 
 // do runs f under a watchdog of d; on expiry the client is closed and the
@@ -216,12 +220,23 @@ func (s *imapSession) ensureDoneMailbox() error {
 
 // selectMailbox selects the watched mailbox (EXAMINE when readOnly).
 func (s *imapSession) selectMailbox(readOnly bool) error {
-	err := s.do("select "+s.cfg.Mailbox, s.cfg.CommandTimeout, func() error {
-		var err error
-		s.sel, err = s.c.Select(s.cfg.Mailbox, &imap.SelectOptions{ReadOnly: readOnly}).Wait()
-		return err
-	})
+	condstore := s.caps.Has(imap.CapCondStore)
+	sel := func() error {
+		return s.do("select "+s.cfg.Mailbox, s.cfg.CommandTimeout, func() error {
+			var err error
+			s.sel, err = s.c.Select(s.cfg.Mailbox, &imap.SelectOptions{ReadOnly: readOnly, CondStore: condstore}).Wait()
+			return err
+		})
+	}
+	err := sel()
 	var ierr *imap.Error
+	if condstore && errors.As(err, &ierr) && !strings.Contains(strings.ToLower(ierr.Text), "unsafe login") {
+		// A server that lists CONDSTORE yet refuses the SELECT parameter
+		// still serves the mailbox: claims are then read back instead.
+		s.log.Warn().Err(err).Msg("server refused SELECT (CONDSTORE); selecting without it")
+		condstore = false
+		err = sel()
+	}
 	if errors.As(err, &ierr) && strings.Contains(strings.ToLower(ierr.Text), "unsafe login") {
 		return fmt.Errorf("%w: %v", ErrUnsafeLogin, err)
 	}
@@ -233,6 +248,8 @@ func (s *imapSession) selectMailbox(readOnly bool) error {
 			s.keywords = true
 		}
 	}
+	s.condstore = condstore && s.sel.HighestModSeq != 0
+	s.claims = s.claimMode()
 	if s.sel.UIDValidity == 0 {
 		s.log.Warn().Msg("server reports UIDVALIDITY 0: UIDs may not be stable, rely on Message-ID and hash dedup")
 	}

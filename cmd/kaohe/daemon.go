@@ -127,12 +127,17 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		Form: d.form, Cutoff: cfg.Campaign.Cutoff, Roster: d.roster, Reader: reader,
 		MIME:        ingest.Limits{MaxAttachmentSize: cfg.Limits.MaxAttachmentSize, MaxUnzipSize: cfg.Limits.MaxUnzipSize},
 		MaxFileSize: cfg.Limits.MaxAttachmentSize, MaxUnzipSize: cfg.Limits.MaxUnzipSize,
-		Compose: compose, Own: append([]string{fromAddr, cfg.IMAP.User}, cfg.Campaign.Staff...),
+		Compose: compose, Own: ownAddresses(fromAddr, cfg.IMAP.User, cfg.Campaign.Staff),
 		ReplyUnknownSenders: cfg.Reply.UnknownSenders, AuthServID: cfg.Reply.AuthServID, RepliesPerSenderPerHour: cfg.SMTP.PerRecipientPerHour,
 		MaxAttempts: cfg.IMAP.MaxAttempts, Now: now, Log: log, Metrics: d.metrics,
 		Faults: d.faults, ProbeEvery: opts.ProbeEvery,
 	})
 	mailbox := mailboxConfig(cfg, opts, log)
+	// The data folder's identity claims messages in the mailbox, so that a
+	// second kaohe on it never answers what this one answers.
+	if mailbox.ConsumerID, err = d.store.ConsumerID(context.Background()); err != nil {
+		return nil, err
+	}
 	mailbox.OnPoll = func(took time.Duration) { d.metrics.Poll(now(), took) }
 	mailbox.Now = now
 	mailbox.Workers = inFlight()
@@ -410,6 +415,7 @@ func (d *daemon) clock(ctx context.Context) error {
 	defer tick.Stop()
 	var seen uint64
 	alerted := false
+	var otherAlerted time.Time // start of the other-consumer episode staff were told of
 	for {
 		select {
 		case <-ctx.Done():
@@ -429,6 +435,7 @@ func (d *daemon) clock(ctx context.Context) error {
 			d.log.Error().Err(err).Msg("campaign jobs")
 		}
 		alerted = d.mailboxAlert(ctx, st, alerted)
+		otherAlerted = d.consumerAlert(ctx, st, otherAlerted)
 		d.nudgeSender()
 		tick.Reset(d.tick)
 	}
@@ -461,6 +468,33 @@ func (d *daemon) mailboxAlert(ctx context.Context, st ingest.Status, alerted boo
 	}
 	d.log.Error().Str("last_error", st.LastError).Msg("mailbox unreachable: staff alerted")
 	return true
+}
+
+// consumerAlert lists another consumer of the mailbox among the /healthz
+// reasons while the watcher reports one, and tells staff once per episode
+// (alerted is the start of the episode they were told of).
+func (d *daemon) consumerAlert(ctx context.Context, st ingest.Status, alerted time.Time) time.Time {
+	if st.OtherConsumer == "" {
+		d.faults.Clear(monitor.ComponentConsumer)
+		return alerted
+	}
+	d.faults.Set(monitor.ComponentConsumer, fmt.Errorf("another consumer (%s) takes mail from %s: %s", st.OtherConsumer, d.cfg.IMAP.Mailbox, st.OtherEvidence))
+	if st.OtherSince.Equal(alerted) {
+		return alerted
+	}
+	since := st.OtherSince.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+	text := fmt.Sprintf("自 %s 起，另一个 kaohe（编号 %s）也在处理考核邮箱 %s 的“%s”文件夹。为免代办处收到重复回执，每封邮件只由先标记它的一方处理，由对方处理的邮件不会出现在本机的汇总表里。请只保留一个 kaohe：停掉另一台电脑或另一个数据目录上运行的 kaohe。如果那个 kaohe 已经停用（例如换了数据目录或电脑），无需处理：它标记了却没处理完的邮件约 %.0f 小时后由本机接手。",
+		since, st.OtherConsumer, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox, ingest.DefaultClaimLease.Hours())
+	if st.OtherConsumer == ingest.UnknownConsumer {
+		text = fmt.Sprintf("自 %s 起，考核邮箱 %s 的“%s”文件夹里接连有邮件在本机处理之前被别的程序取走（例如另一个 kaohe，或邮件客户端的收信规则）。被取走的邮件不会出现在本机的汇总表里，发件的代办处也可能收不到本机的回执。请查明是哪个程序在从这个邮箱取信，只保留一个 kaohe。",
+			since, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox)
+	}
+	if err := d.campaign.Alert(ctx, text); err != nil {
+		d.log.Error().Err(err).Msg("consumer alert")
+		return alerted
+	}
+	d.log.Error().Str("other_consumer", st.OtherConsumer).Str("evidence", st.OtherEvidence).Msg("another consumer of the mailbox: staff alerted")
+	return st.OtherSince
 }
 
 // outboxAdapter gives the sender the store's outbox.
@@ -507,4 +541,19 @@ func (a outboxAdapter) SentCountSince(ctx context.Context, to string, since time
 		return a.st.SentAllSince(ctx, since)
 	}
 	return a.st.SentCountSince(ctx, to, since)
+}
+
+// ownAddresses are the office's own addresses, never answered: from, the
+// mailbox's login and every staff address, the last written as 名字 <地址>
+// or bare.
+func ownAddresses(from, imapUser string, staff []string) []string {
+	own := []string{from, imapUser}
+	for _, s := range staff {
+		if a, err := mailaddr.Parse(s); err == nil {
+			own = append(own, a.Address)
+		} else {
+			own = append(own, s)
+		}
+	}
+	return own
 }
