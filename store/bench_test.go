@@ -115,3 +115,66 @@ func BenchmarkArchive(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSendCounts measures the two counts the sender makes before every
+// send (the daily cap and the recipient's hourly cap) over an outbox
+// holding seasons of sent 40 KB mail, about a hundred of it in the last
+// day. "indexed" is the schema of this version; "v1" the first schema's
+// indexes, under which each count read every sent mail's overflow pages.
+// Measured (-benchtime=200x): indexed 21 µs at 500 rows and 21 µs at
+// 4,000; v1 10 ms and 87 ms.
+func BenchmarkSendCounts(b *testing.B) {
+	for _, rows := range []int{500, 4000} {
+		s := openBench(b, "OFF")
+		now := fillSentHistory(b, s, rows)
+		for _, schema := range []string{"indexed", "v1"} {
+			if schema == "v1" {
+				if _, err := s.w.Exec(`DROP INDEX outbox_sent_at; DROP INDEX outbox_to_sent;
+					CREATE INDEX outbox_sent ON outbox (to_addr, sent_at)`); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.Run(fmt.Sprintf("rows=%d/%s", rows, schema), func(b *testing.B) {
+				ctx := context.Background()
+				for i := 0; i < b.N; i++ {
+					day, err := s.SentAllSince(ctx, now.Add(-24*time.Hour))
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := s.SentCountSince(ctx, "agency7@example.org", now.Add(-time.Hour)); err != nil {
+						b.Fatal(err)
+					}
+					if day != 100 {
+						b.Fatalf("%d sent in the last day, want 100", day)
+					}
+				}
+			})
+		}
+	}
+}
+
+// fillSentHistory adds n sent 40 KB mails to s, spread over 90 days, the
+// last 100 within the last day; it returns the time "now" of that history.
+func fillSentHistory(b *testing.B, s *Store, n int) time.Time {
+	now := time.Date(2024, 1, 5, 12, 0, 0, 0, time.UTC)
+	tx, err := s.w.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := append([]byte("Subject: 回执\r\n\r\n"), benchBody...)
+	for i := 0; i < n; i++ {
+		at := now.Add(-90*24*time.Hour + time.Duration(i)*(89*24*time.Hour/time.Duration(n)))
+		if i >= n-100 {
+			at = now.Add(-time.Duration(n-i) * 10 * time.Minute)
+		}
+		if _, err := tx.Exec(`INSERT INTO outbox (message_id, kind, to_addr, raw, state, attempts, next_attempt, created_at, sent_at)
+			VALUES (?,?,?,?,?,1,?,?,?)`, fmt.Sprintf("<h%d@kaohe>", i), KindReply, fmt.Sprintf("agency%d@example.org", i%100),
+			raw, StateSent, ms(at), ms(at), ms(at)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	return now
+}

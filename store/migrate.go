@@ -162,6 +162,19 @@ CREATE TABLE state (
 	updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
+
+	// 2: counts of the outbox by state, sending time, kind and recipient
+	// are answered from indexes alone. sent_at, state and created_at are
+	// stored after the raw mail, so a count that reads the rows reads every
+	// mail's overflow pages: the daily cap's count took 5 ms at 212 rows
+	// and 81 ms at 3,392 (one count before every send).
+	`
+DROP INDEX outbox_sent;
+CREATE INDEX outbox_sent_at ON outbox (state, sent_at, kind);
+CREATE INDEX outbox_to_sent ON outbox (to_addr, state, sent_at);
+CREATE INDEX outbox_to_created ON outbox (to_addr, created_at);
+CREATE INDEX outbox_state_created ON outbox (state, created_at);
+`,
 }
 
 // SchemaVersion is the schema version this code writes.
