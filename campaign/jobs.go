@@ -3,6 +3,7 @@ package campaign
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -22,6 +23,11 @@ const (
 	stateSummaryDay   = "summary.last_day"
 	stateCutoffSent   = "summary.after_cutoff"
 )
+
+// ErrStaffMail wraps a failure to compose a staff mail (an address that
+// cannot be written, a broken template): no staff mail can go out until
+// the configuration is fixed.
+var ErrStaffMail = errors.New("staff mail cannot be composed")
 
 // AfterBatch runs after the mailbox was drained: the staff workbook is
 // rebuilt and staff get a batched notice of what needs them.
@@ -68,7 +74,7 @@ func (c *Campaign) notifyStaff(ctx context.Context) error {
 		opts.Now = now
 		m, err := reply.ComposeStaffNotice(events, reply.Recipient{Addr: to}, key+"|"+to, opts)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: %w", ErrStaffMail, err)
 		}
 		if _, err := c.store.EnqueueMail(ctx, store.OutgoingMail{MessageID: m.MessageID, Kind: store.KindStaffNotice, To: m.To, Raw: m.Raw}); err != nil {
 			return err
@@ -205,7 +211,7 @@ func (c *Campaign) summarize(ctx context.Context) error {
 		m, err := reply.ComposeConsolidated(reply.Consolidated{To: reply.Recipient{Addr: to}, Summary: lines, Workbook: data,
 			Filename: "考核汇总-" + today + ".xlsx"}, "summary|"+key+"|"+to, opts)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: %w", ErrStaffMail, err)
 		}
 		if _, err := c.store.EnqueueMail(ctx, store.OutgoingMail{MessageID: m.MessageID, Kind: store.KindConsolidated, To: m.To, Raw: m.Raw}); err != nil {
 			return err
@@ -289,7 +295,7 @@ func (c *Campaign) Alert(ctx context.Context, text string) error {
 		opts.Now = now
 		m, err := reply.ComposeStaffNotice(ev, reply.Recipient{Addr: to}, fmt.Sprintf("alert|%d|%s", now.Unix(), to), opts)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: %w", ErrStaffMail, err)
 		}
 		if _, err := c.store.EnqueueMail(ctx, store.OutgoingMail{MessageID: m.MessageID, Kind: store.KindStaffNotice, To: m.To, Raw: m.Raw}); err != nil {
 			return err

@@ -173,7 +173,7 @@ DROP INDEX outbox_sent;
 CREATE INDEX outbox_sent_at ON outbox (state, sent_at, kind);
 CREATE INDEX outbox_to_sent ON outbox (to_addr, state, sent_at);
 CREATE INDEX outbox_to_created ON outbox (to_addr, created_at);
-CREATE INDEX outbox_state_created ON outbox (state, created_at);
+CREATE INDEX outbox_state_created ON outbox (state, created_at, kind);
 `,
 }
 

@@ -129,7 +129,7 @@ const (
 	qSentTo       = "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND state = ? AND sent_at >= ?"
 	qSentKind     = "SELECT COUNT(*) FROM outbox WHERE state = ? AND sent_at >= ? AND kind = ?"
 	qQueuedTo     = "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND created_at >= ?"
-	qOldestQueued = "SELECT COALESCE(MIN(created_at), 0) FROM outbox WHERE state = ?"
+	qOldestQueued = "SELECT COALESCE(MIN(created_at), 0) FROM outbox WHERE state = ? AND kind != ?"
 )
 
 // ClaimOutbox records an attempt of pending item id before it is handed to
@@ -238,10 +238,12 @@ func (s *Store) SentKindSince(ctx context.Context, kind string, since time.Time)
 }
 
 // OldestPending is when the longest-waiting pending item was queued; the
-// zero time when nothing is pending.
+// zero time when nothing is pending. Replies to senders not on the roster
+// are left out: they wait by design while their share of the daily cap is
+// used up, and must not make the outbox look stuck.
 func (s *Store) OldestPending(ctx context.Context) (time.Time, error) {
 	var at int64
-	err := s.r.QueryRowContext(ctx, qOldestQueued, StatePending).Scan(&at)
+	err := s.r.QueryRowContext(ctx, qOldestQueued, StatePending, KindUnknownReply).Scan(&at)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("oldest pending: %w", err)
 	}
