@@ -3,6 +3,7 @@ package campaign
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"strconv"
@@ -315,7 +316,8 @@ func (c *Campaign) Alert(ctx context.Context, text string) error {
 	for _, to := range c.cfg.Staff {
 		opts := c.cfg.Compose
 		opts.Now = now
-		m, err := reply.ComposeStaffNotice(ev, reply.Recipient{Addr: to}, fmt.Sprintf("alert|%d|%s", now.Unix(), to), opts)
+		// The text is in the key: two alerts of one moment are two mails.
+		m, err := reply.ComposeStaffNotice(ev, reply.Recipient{Addr: to}, fmt.Sprintf("alert|%d|%x|%s", now.Unix(), sha256.Sum256([]byte(text)), to), opts)
 		if err != nil {
 			return c.noteStaff(err)
 		}

@@ -51,6 +51,10 @@ func TestHealthReasons(t *testing.T) {
 			s.Faults.Set(ComponentIntake, errors.New("paused"))
 			s.Outbox = func(context.Context) (map[string]int, error) { return nil, errors.New("disk I/O error") }
 		}, []string{ComponentIntake, ComponentStore}},
+		{"mail waits while the store fails: the store's fault alone", func(s *Sources) {
+			s.Faults.Set(ComponentStore, errors.New("database or disk is full"))
+			s.Sending = sending(Sending{OldestPending: now.Add(-time.Hour), LastDelivery: now.Add(-50 * time.Minute)})
+		}, []string{ComponentStore}},
 		{"staff mail", func(s *Sources) { s.Faults.Set(ComponentStaffMail, errors.New("to: invalid address")) }, []string{ComponentStaffMail}},
 		{"mailbox not polled", func(s *Sources) { s.Metrics = &Metrics{} }, []string{ComponentIMAP}},
 	} {

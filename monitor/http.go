@@ -114,7 +114,9 @@ func (src Sources) Check(ctx context.Context) Health {
 	if src.Sending != nil {
 		if snd, err := src.Sending(ctx); err != nil {
 			h.Reasons = append(h.Reasons, Reason{Component: ComponentStore, Since: now, LastError: "read outbox: " + err.Error()})
-		} else if r, ok := src.sendingReason(now, snd); ok {
+		} else if r, ok := src.sendingReason(now, snd); ok && !has(h.Reasons, ComponentStore) {
+			// Mail waits while the store fails because sending pauses: that
+			// is the store's fault, said once.
 			h.Reasons = append(h.Reasons, r)
 		}
 	}
@@ -124,6 +126,15 @@ func (src Sources) Check(ctx context.Context) Health {
 		h.Reason = h.Reasons[0].Component + ": " + h.Reasons[0].LastError
 	}
 	return h
+}
+
+func has(rs []Reason, component string) bool {
+	for _, r := range rs {
+		if r.Component == component {
+			return true
+		}
+	}
+	return false
 }
 
 // oneEach keeps the first reason of each component: a failing database

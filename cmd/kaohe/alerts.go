@@ -112,22 +112,25 @@ func (a *alerter) check(ctx context.Context, reasons []monitor.Reason) {
 
 // begun is the staff notice of a fault that lasts.
 func (a *alerter) begun(component string, f *openFault) string {
-	at := alertTime(f.since)
+	at, why := alertTime(f.since), ""
+	if f.lastErr != "" {
+		why = "（" + f.lastErr + "）"
+	}
 	switch component {
 	case monitor.ComponentStore:
-		return fmt.Sprintf("自 %s 起数据目录无法写入（%s）。在恢复之前，新邮件留在考核邮箱中，回执暂不发送。请检查磁盘空间和数据目录的权限。", at, f.lastErr)
+		return fmt.Sprintf("自 %s 起数据目录无法写入%s。在恢复之前，新邮件留在考核邮箱中，回执暂不发送。请检查磁盘空间和数据目录的权限。", at, why)
 	case monitor.ComponentIntake:
-		return fmt.Sprintf("自 %s 起暂停收取考核邮件（%s）。邮件留在考核邮箱中，不会丢失，故障排除后自动继续处理。", at, f.lastErr)
+		return fmt.Sprintf("自 %s 起暂停收取考核邮件%s。邮件留在考核邮箱中，不会丢失，故障排除后自动继续处理。", at, why)
 	case monitor.ComponentSMTP:
-		return fmt.Sprintf("自 %s 起有邮件等待发送，但一直没有发出（%s）。请检查发信服务器、发信密码或服务商的每日发信上限。", at, f.lastErr)
+		return fmt.Sprintf("自 %s 起有邮件等待发送，但一直没有发出%s。请检查发信服务器、发信密码或服务商的每日发信上限。", at, why)
 	case monitor.ComponentIMAP:
-		return fmt.Sprintf("自 %s 起无法连接考核邮箱 %s（%s），新的考核表暂时收不到。请检查邮箱密码、网络或邮件服务商的状态。", at, a.mailbox, f.lastErr)
+		return fmt.Sprintf("自 %s 起无法连接考核邮箱 %s%s，新的考核表暂时收不到。请检查邮箱密码、网络或邮件服务商的状态。", at, a.mailbox, why)
 	case monitor.ComponentStaffMail:
-		return fmt.Sprintf("自 %s 起给工作人员的邮件无法生成或发送（%s）。请检查配置中的工作人员地址（campaign.staff）。", at, f.lastErr)
+		return fmt.Sprintf("自 %s 起给工作人员的邮件无法生成或发送%s。请检查配置中的工作人员地址（campaign.staff）。", at, why)
 	case monitor.ComponentConsumer:
-		return fmt.Sprintf("自 %s 起发现另有程序在处理考核邮箱中的邮件（%s）。请确认只有一个 kaohe 在使用这个邮箱。", at, f.lastErr)
+		return fmt.Sprintf("自 %s 起发现另有程序在处理考核邮箱中的邮件%s。请确认只有一个 kaohe 在使用这个邮箱。", at, why)
 	}
-	return fmt.Sprintf("自 %s 起出现故障（%s：%s）。", at, component, f.lastErr)
+	return fmt.Sprintf("自 %s 起出现故障：%s%s。", at, component, why)
 }
 
 // ended is the staff notice of a fault that cleared: a short one when its
@@ -136,8 +139,12 @@ func (a *alerter) ended(component string, f *openFault) string {
 	if f.told {
 		return fmt.Sprintf("已恢复：%s的故障从 %s 持续到 %s。", faultLabel(component), alertTime(f.since), alertTime(f.clearedAt))
 	}
-	return fmt.Sprintf("从 %s 到 %s，%s出现故障（%s），当时无法发出通知，现已恢复。", alertTime(f.since), alertTime(f.clearedAt),
-		faultLabel(component), f.lastErr)
+	why := ""
+	if f.lastErr != "" {
+		why = "（" + f.lastErr + "）"
+	}
+	return fmt.Sprintf("从 %s 到 %s，%s出现故障%s，当时无法发出通知，现已恢复。", alertTime(f.since), alertTime(f.clearedAt),
+		faultLabel(component), why)
 }
 
 func faultLabel(component string) string {
