@@ -185,6 +185,15 @@ func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 		} else if held {
 			continue
 		}
+		if it.Attempts >= s.maxAttempts() {
+			// Claimed that often with no outcome recorded (the process died
+			// each time): give up rather than try forever.
+			se := &SendError{Msg: fmt.Sprintf("no outcome recorded after %d attempts", it.Attempts)}
+			if err := s.failed(ctx, it, it.Attempts, se, log); err != nil {
+				return sent, err
+			}
+			continue
+		}
 		attempts := it.Attempts + 1
 		claimed, err := s.Store.Claim(ctx, it.ID, now.Add(s.backoff(attempts)))
 		if err != nil {

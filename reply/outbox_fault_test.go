@@ -314,3 +314,20 @@ func TestFlushShares(t *testing.T) {
 		})
 	}
 }
+
+// TestFlushGivesUpAfterAttemptsWithoutOutcome: an item claimed as often as
+// MaxAttempts with no outcome recorded (the process died each time) is
+// given up, not sent again.
+func TestFlushGivesUpAfterAttemptsWithoutOutcome(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &testServer{}, nil, false)
+	clk := &clock{t: testReceived}
+	store := newMemStore(OutboxItem{ID: 1, Kind: "reply", To: "c@d.cn", Raw: []byte(testMsg), Attempts: 3})
+	s, _ := faultSender(store, ts.addr, clk) // MaxAttempts 3
+	if sent, err := s.Flush(context.Background()); sent != 0 || err != nil {
+		t.Fatalf("flush: %d, %v", sent, err)
+	}
+	if it := store.item(1); it.state != "failed" || !strings.Contains(it.err, "no outcome recorded after 3 attempts") || len(ts.mails()) != 0 {
+		t.Errorf("item %+v, %d mails sent", it, len(ts.mails()))
+	}
+}
