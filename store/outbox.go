@@ -256,8 +256,17 @@ const probeSize = 64 << 10
 
 // ProbeWrite commits a small transaction of about one outbox mail's size,
 // to learn whether the database can be written again after a failure
-// (disk full, read-only, I/O error).
+// (disk full, read-only, I/O error). It first moves the WAL into the
+// database and truncates it: on a small disk the WAL can hold most of the
+// free space (it is checkpointed only at 4 MB), and a failing commit never
+// checkpoints it.
 func (s *Store) ProbeWrite(ctx context.Context) error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	// Its failure (readers still on old snapshots) is no answer: the write
+	// below is.
+	_, _ = s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO state (key, value, updated_at) VALUES ('probe.write', zeroblob(?), ?)
 			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, probeSize, ms(s.now()))
@@ -289,8 +298,10 @@ func (s *Store) OutboxDepth(ctx context.Context) (map[string]int, error) {
 }
 
 func (s *Store) queryOutbox(ctx context.Context, tail string, args ...any) ([]OutboxItem, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, message_id, kind, to_addr, raw, COALESCE(related, 0), attempts,
-		next_attempt, state, last_error, created_at, sent_at FROM outbox `+tail, args...)
+	// The mail's bytes are in outbox_raw (schema 2); a row's own raw is
+	// empty then.
+	rows, err := s.r.QueryContext(ctx, `SELECT id, message_id, kind, to_addr, COALESCE(data, raw), COALESCE(related, 0), attempts,
+		next_attempt, state, last_error, created_at, sent_at FROM outbox LEFT JOIN outbox_raw ON outbox_raw.outbox = outbox.id `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query outbox: %w", err)
 	}

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -161,5 +163,45 @@ func TestHotOutboxQueryPlans(t *testing.T) {
 		if !strings.Contains(all, tc.want) || strings.Contains(all, "SCAN ") {
 			t.Errorf("%s: plan %q; want %q", tc.name, all, tc.want)
 		}
+	}
+}
+
+// TestOutboxMailKeptApart: the mail's bytes live in outbox_raw, written
+// once; the outbox row that claims and records rewrite holds none. A
+// database of the first schema has its mail moved there by the migration.
+func TestOutboxMailKeptApart(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	dir := t.TempDir()
+	db, err := sql.Open("sqlite", dsn(filepath.Join(dir, DBFile), false, "FULL"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(ctx, db, migrations[:1], time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Exec(`INSERT INTO outbox (message_id, kind, to_addr, raw, next_attempt, created_at) VALUES ('<old@x>', 'reply', 'a@x.test', ?, 1, 1)`,
+		[]byte("old mail")); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s := openTest(t, dir, nil)
+	if _, err := s.EnqueueMail(ctx, OutgoingMail{MessageID: "<new@x>", Kind: KindReply, To: "b@x.test", Raw: []byte("new mail")}); err != nil {
+		t.Fatal(err)
+	}
+	due, err := s.DueOutbox(ctx, time.Now(), 10)
+	if err != nil || len(due) != 2 || string(due[0].Raw) != "old mail" || string(due[1].Raw) != "new mail" {
+		t.Fatalf("due after migration: %+v, %v", due, err)
+	}
+	var inRows, apart int
+	if err := s.r.QueryRow("SELECT COALESCE(SUM(length(raw)), 0) FROM outbox").Scan(&inRows); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.r.QueryRow("SELECT COUNT(*) FROM outbox_raw").Scan(&apart); err != nil {
+		t.Fatal(err)
+	}
+	if inRows != 0 || apart != 2 {
+		t.Errorf("%d bytes of mail in outbox rows, %d mails apart; want 0 and 2", inRows, apart)
 	}
 }
