@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/mail"
 	"os"
 	"strings"
 	"sync"
@@ -456,5 +457,34 @@ func TestOutboxStrangersShareOfCap(t *testing.T) {
 	tickOnce(ctx, d, clk)
 	if code, h, _ := healthOf(t, d); code != http.StatusOK {
 		t.Errorf("healthz with only strangers' replies waiting: %d %+v", code, h)
+	}
+}
+
+// TestServeOnceStaffWithName: staff written as `kaohe config example` shows
+// them, "王明 <address>", get their mail from `serve --once`, addressed by
+// name.
+func TestServeOnceStaffWithName(t *testing.T) {
+	srv := startMail(t)
+	env := testEnv(t, srv, t.TempDir())
+	env["KAOHE_STAFF"] = "王明 <" + demo.Staff + ">"
+	setEnv(t, env)
+	if err := srv.Deliver(demo.Office, testMail(t, "chaoyang@example.org", "朝阳区代办处", 1), time.Date(2021, 12, 20, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--once"}, io.Discard, &stderr); code != exitOK {
+		t.Fatalf("serve --once: exit %d\n%s", code, stderr.String())
+	}
+	n, raws := deliveredTo(srv, demo.Staff)
+	if n == 0 || strings.Contains(stderr.String(), "invalid address") {
+		t.Fatalf("%d staff mails delivered\n%s", n, stderr.String())
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(raws[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := m.Header.AddressList("To")
+	if err != nil || len(to) != 1 || to[0].Name != "王明" || to[0].Address != demo.Staff {
+		t.Errorf("staff mail To %v, %v", to, err)
 	}
 }
