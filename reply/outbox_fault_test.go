@@ -331,3 +331,41 @@ func TestFlushGivesUpAfterAttemptsWithoutOutcome(t *testing.T) {
 		t.Errorf("item %+v, %d mails sent", it, len(ts.mails()))
 	}
 }
+
+// TestFlushUnrecordableItemDoesNotBlock: a mail the server accepted whose
+// row cannot be recorded once the store works, for a reason not the
+// store's (the row is gone), holds back nothing and is not sent again.
+func TestFlushUnrecordableItemDoesNotBlock(t *testing.T) {
+	t.Parallel()
+	ts := startServer(t, &testServer{}, nil, false)
+	clk := &clock{t: testReceived}
+	store := newMemStore(OutboxItem{ID: 1, To: "c@d.cn", Raw: []byte(testMsg)}, OutboxItem{ID: 2, To: "e@f.cn", Raw: []byte(testMsg)})
+	marks := 0
+	store.fail = func(op string) error {
+		if op != "sent" {
+			return nil
+		}
+		switch marks++; marks {
+		case 1:
+			return fmt.Errorf("commit: %w", errDiskFull)
+		case 2:
+			return errors.New("outbox item 1: not found")
+		}
+		return nil
+	}
+	s, _ := faultSender(store, ts.addr, clk)
+	s.Flush(context.Background())
+	for range 10 {
+		clk.Add(time.Hour)
+		if _, err := s.Flush(context.Background()); err != nil {
+			t.Fatalf("flush after the store came back: %v", err)
+		}
+	}
+	got := map[string]int{}
+	for _, m := range ts.mails() {
+		got[m.to[0]]++
+	}
+	if got["c@d.cn"] != 1 || got["e@f.cn"] != 1 {
+		t.Errorf("server got %v, want each once", got)
+	}
+}

@@ -78,8 +78,16 @@ func (s *Sender) storeReady(ctx context.Context) error {
 		return s.storeFailed(fmt.Errorf("probe: %w", err))
 	}
 	for id, at := range s.unrecordedItems() {
-		if err := s.Store.MarkSent(ctx, id, at); err != nil {
+		err := s.Store.MarkSent(ctx, id, at)
+		if err != nil && fault.IsSystem(err) {
 			return s.storeFailed(fmt.Errorf("mark sent: %w", err))
+		}
+		if err != nil {
+			// Not the store's fault (the row is gone, say): it must not
+			// hold back the rest. It stays remembered, so this process
+			// never sends it again.
+			s.Log.Error().Err(err).Int64("outbox_id", id).Msg("mail accepted earlier cannot be recorded as sent")
+			continue
 		}
 		s.mu.Lock()
 		delete(s.st.unrecorded, id)
