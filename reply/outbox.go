@@ -349,6 +349,7 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 	t := time.NewTimer(0)
 	defer t.Stop()
+	capped := false // said once when the cap is reached, once when it has room
 	for {
 		select {
 		case <-ctx.Done():
@@ -357,7 +358,12 @@ func (s *Sender) Run(ctx context.Context) error {
 		case <-s.Wake:
 		}
 		wait := interval
-		if _, err := s.Flush(ctx); err != nil {
+		_, err := s.Flush(ctx)
+		if capped && !errors.Is(err, ErrDailyCap) && !errors.Is(err, ErrStoreDown) {
+			capped = false
+			s.Log.Info().Msg("daily cap has room again: sending resumes")
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
@@ -366,7 +372,10 @@ func (s *Sender) Run(ctx context.Context) error {
 				// Said once when it began (storeFailed); said again when it ends.
 				wait = s.probeInterval()
 			case errors.Is(err, ErrDailyCap):
-				s.Log.Warn().Err(err).Int("cap", s.GlobalPerDay).Msg("outbox waits for the daily cap")
+				if !capped {
+					s.Log.Warn().Err(err).Int("cap", s.GlobalPerDay).Msg("outbox waits for the daily cap")
+				}
+				capped = true
 				wait = max(interval, dailyCapPause)
 			case errors.Is(err, ErrAuth):
 				s.Log.Error().Err(err).Msg("smtp login refused; sending paused")
