@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"kaohe/monitor"
@@ -45,12 +46,8 @@ func (d *daemon) staffMailHealth() {
 		d.faults.Clear(monitor.ComponentStaffMail)
 		return
 	}
-	d.faults.Set(monitor.ComponentStaffMail, plainError(text))
+	d.faults.Set(monitor.ComponentStaffMail, errors.New(text))
 }
-
-type plainError string
-
-func (e plainError) Error() string { return string(e) }
 
 // logChange logs err when it differs from the last one logged under msg,
 // and when it ends: a fault that lasts is said once, not every tick.
