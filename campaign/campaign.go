@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -46,6 +47,9 @@ type Config struct {
 type Campaign struct {
 	cfg   Config
 	store *store.Store
+
+	mu       sync.Mutex
+	staffErr error // of the last staff mail composed; nil when it composed
 }
 
 // New returns the campaign jobs for st.

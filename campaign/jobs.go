@@ -3,6 +3,8 @@ package campaign
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -24,6 +26,31 @@ const (
 	stateSummaryDay   = "summary.last_day"
 	stateCutoffSent   = "summary.after_cutoff"
 )
+
+// ErrStaffMail wraps a failure to compose a staff mail (an address that
+// cannot be written, a broken template): no staff mail can go out until
+// the configuration is fixed.
+var ErrStaffMail = errors.New("staff mail cannot be composed")
+
+// noteStaff records the outcome of composing a staff mail, for
+// StaffMailError; a failure comes back wrapped in ErrStaffMail.
+func (c *Campaign) noteStaff(err error) error {
+	c.mu.Lock()
+	c.staffErr = err
+	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrStaffMail, err)
+	}
+	return nil
+}
+
+// StaffMailError is the failure of the last staff mail composed (notice,
+// summary or alert), nil when it composed or none was composed yet.
+func (c *Campaign) StaffMailError() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.staffErr
+}
 
 // AfterBatch runs after the mailbox was drained: the staff workbook is
 // rebuilt and staff get a batched notice of what needs them.
@@ -70,8 +97,9 @@ func (c *Campaign) notifyStaff(ctx context.Context) error {
 		opts.Now = now
 		m, err := reply.ComposeStaffNotice(events, reply.Recipient{Addr: to}, key+"|"+to, opts)
 		if err != nil {
-			return err
+			return c.noteStaff(err)
 		}
+		c.noteStaff(nil)
 		if _, err := c.store.EnqueueMail(ctx, store.OutgoingMail{MessageID: m.MessageID, Kind: store.KindStaffNotice, To: m.To, Raw: m.Raw}); err != nil {
 			return err
 		}
@@ -230,8 +258,9 @@ func (c *Campaign) summarize(ctx context.Context) error {
 		m, err := reply.ComposeConsolidated(reply.Consolidated{To: reply.Recipient{Addr: to}, Summary: lines, Workbook: data,
 			Filename: "考核汇总-" + today + ".xlsx"}, "summary|"+key+"|"+to, opts)
 		if err != nil {
-			return err
+			return c.noteStaff(err)
 		}
+		c.noteStaff(nil)
 		if _, err := c.store.EnqueueMail(ctx, store.OutgoingMail{MessageID: m.MessageID, Kind: store.KindConsolidated, To: m.To, Raw: m.Raw}); err != nil {
 			return err
 		}
@@ -312,10 +341,12 @@ func (c *Campaign) Alert(ctx context.Context, text string) error {
 	for _, to := range c.cfg.Staff {
 		opts := c.cfg.Compose
 		opts.Now = now
-		m, err := reply.ComposeStaffNotice(ev, reply.Recipient{Addr: to}, fmt.Sprintf("alert|%d|%s", now.Unix(), to), opts)
+		// The text is in the key: two alerts of one moment are two mails.
+		m, err := reply.ComposeStaffNotice(ev, reply.Recipient{Addr: to}, fmt.Sprintf("alert|%d|%x|%s", now.Unix(), sha256.Sum256([]byte(text)), to), opts)
 		if err != nil {
-			return err
+			return c.noteStaff(err)
 		}
+		c.noteStaff(nil)
 		if _, err := c.store.EnqueueMail(ctx, store.OutgoingMail{MessageID: m.MessageID, Kind: store.KindStaffNotice, To: m.To, Raw: m.Raw}); err != nil {
 			return err
 		}

@@ -3,6 +3,7 @@ package reply
 import (
 	"errors"
 	"fmt"
+	"net/mail"
 	"slices"
 	"strings"
 	"time"
@@ -153,9 +154,38 @@ type StaffEvent struct {
 	Archive string
 }
 
-// Recipient is one addressee of a staff mail.
+// Recipient is one addressee of a staff mail. Addr may be written as the
+// configuration writes it, "王明 <wangming@example.org>": composing reads
+// the name out of it.
 type Recipient struct {
 	Addr, Name string
+}
+
+// ParseRecipient reads an address as the configuration writes it, bare
+// ("wangming@example.org") or with a name ("王明 <wangming@example.org>"),
+// with the parser composing uses.
+func ParseRecipient(s string) (Recipient, error) {
+	a, err := mail.ParseAddress(strings.TrimSpace(s))
+	if err != nil {
+		return Recipient{}, fmt.Errorf("invalid address %q: %w", s, err)
+	}
+	if err := checkAddress(a.Address); err != nil {
+		return Recipient{}, err
+	}
+	return Recipient{Addr: a.Address, Name: a.Name}, nil
+}
+
+// parsed is r with Addr reduced to the bare address; an explicit Name wins
+// over the one written in Addr.
+func (r Recipient) parsed() (Recipient, error) {
+	p, err := ParseRecipient(r.Addr)
+	if err != nil {
+		return r, err
+	}
+	if r.Name != "" {
+		p.Name = r.Name
+	}
+	return p, nil
 }
 
 // ComposeStaffNotice is the batched notice to staff: late submissions,
@@ -166,6 +196,10 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 	opts = opts.cleaned()
 	if len(events) == 0 {
 		return Mail{}, errors.New("compose staff notice: no events")
+	}
+	to, err := to.parsed()
+	if err != nil {
+		return Mail{}, fmt.Errorf("compose %s: to: %w", KindStaffNotice, err)
 	}
 	type group struct {
 		Label string
@@ -265,6 +299,10 @@ type Consolidated struct {
 // the Message-ID (e.g. "summary|2022-01-06").
 func ComposeConsolidated(c Consolidated, key string, opts ComposeOptions) (Mail, error) {
 	opts = opts.cleaned()
+	to, err := c.To.parsed()
+	if err != nil {
+		return Mail{}, fmt.Errorf("compose %s: to: %w", KindConsolidated, err)
+	}
 	name := cleanFilename(c.Filename, "考核汇总.xlsx")
 	view := struct {
 		Summary  []string
@@ -281,7 +319,7 @@ func ComposeConsolidated(c Consolidated, key string, opts ComposeOptions) (Mail,
 	}
 	return composeSimple(envelope{
 		kind: KindConsolidated, msgID: MessageID(KindConsolidated, key, opts.MsgIDDomain),
-		from: opts.From, fromName: opts.FromName, to: c.To.Addr, toName: c.To.Name,
+		from: opts.From, fromName: opts.FromName, to: to.Addr, toName: to.Name,
 		subject: "考核表汇总（" + cnTime(opts.Now) + "）", date: opts.Now,
 	}, tmplSummaryText, view, atts, opts)
 }

@@ -185,3 +185,45 @@ func FuzzComposeHeaders(f *testing.F) {
 		}
 	})
 }
+
+// TestStaffAddressWithName: staff written as `kaohe config example` shows
+// them, "王明 <wangming@example.org>", get their notices and summaries.
+func TestStaffAddressWithName(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in, addr, name string
+		bad            bool
+	}{
+		{"王明 <wangming@example.org>", "wangming@example.org", "王明", false},
+		{"wangming@example.org", "wangming@example.org", "", false},
+		{" \"孙 梦艺\" <SunMengyi@Example.org> ", "SunMengyi@Example.org", "孙 梦艺", false},
+		{"王明 wangming@example.org", "", "", true},
+		{"", "", "", true},
+		{"<a@b.cn>, <c@d.cn>", "", "", true},
+	} {
+		r, err := ParseRecipient(tc.in)
+		if (err != nil) != tc.bad || r.Addr != tc.addr || r.Name != tc.name {
+			t.Errorf("ParseRecipient(%q) = %+v, %v", tc.in, r, err)
+		}
+	}
+	to := Recipient{Addr: "王明 <wangming@example.org>"}
+	ev := []StaffEvent{{Kind: EventOther, At: testReceived, Detail: "测试"}}
+	notice, err := ComposeStaffNotice(ev, to, "alert|1", testOptions())
+	if err != nil {
+		t.Fatalf("staff notice: %v", err)
+	}
+	summary, err := ComposeConsolidated(Consolidated{To: to, Summary: []string{"已提交 1 家"}}, "summary|1", testOptions())
+	if err != nil {
+		t.Fatalf("summary: %v", err)
+	}
+	for _, m := range []Mail{notice, summary} {
+		pm := parseMail(t, m.Raw)
+		addrs, err := pm.h.AddressList("To")
+		if m.To != "wangming@example.org" || err != nil || len(addrs) != 1 || addrs[0].Address != "wangming@example.org" || addrs[0].Name != "王明" {
+			t.Errorf("%s: envelope %q, To %v, %v", m.Kind, m.To, addrs, err)
+		}
+	}
+	if _, err := ComposeStaffNotice(ev, Recipient{Addr: "王明 wangming@example.org"}, "alert|2", testOptions()); err == nil {
+		t.Error("an unparseable staff address composed")
+	}
+}

@@ -71,7 +71,12 @@ func send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []b
 	if err != nil {
 		return err
 	}
-	defer done()
+	accepted := false
+	defer func() {
+		if !accepted {
+			done()
+		}
+	}()
 	if err := c.Mail(from, nil); err != nil {
 		return err
 	}
@@ -91,7 +96,14 @@ func send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []b
 	if err := w.Close(); err != nil {
 		return err
 	}
-	_ = c.Quit() // the mail is accepted; a failed QUIT changes nothing
+	// The mail is accepted. QUIT, whose failure changes nothing, is said
+	// after we return, so that the caller records the delivery a round trip
+	// sooner: a crash before that record means a resend.
+	accepted = true
+	go func() {
+		_ = c.Quit()
+		done()
+	}()
 	return nil
 }
 

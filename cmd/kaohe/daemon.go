@@ -64,7 +64,8 @@ type daemon struct {
 	sender   *reply.Sender
 	campaign *campaign.Campaign
 	metrics  *monitor.Metrics
-	faults   *monitor.Faults
+	faults   *monitor.Faults // every component's faults: /healthz reasons and staff alerts
+	alerts   *alerter
 	single   bool // serve --once: the intake gate never waits
 	wake     chan struct{}
 	started  time.Time
@@ -80,7 +81,8 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if now == nil {
 		now = time.Now
 	}
-	built := &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, faults: &monitor.Faults{Now: now}, wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
+	built := &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, faults: &monitor.Faults{Now: now},
+		wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
 	d = built
 	d.damaged = make(chan error, 1)
 	if d.tick <= 0 {
@@ -144,10 +146,13 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	mailbox.Gate = d.gate
 	d.watcher = ingest.NewWatcher(mailbox, d.store, d.handle)
 	d.sender = &reply.Sender{
-		Store: outboxAdapter{d.store, d.metrics},
+		Store: outboxAdapter{d.store},
 		SMTP: reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), TLSConfig: opts.SMTPTLS,
 			User: cfg.SMTP.User, Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout},
 		From: fromAddr, PerRecipientPerHour: cfg.SMTP.PerRecipientPerHour, GlobalPerDay: cfg.SMTP.PerDay,
+		Shares:     []reply.KindShare{{Kind: store.KindUnknownReply, Percent: strangerShare}},
+		StaffKinds: []string{store.KindStaffNotice, store.KindConsolidated},
+		Metrics:    d.metrics, Faults: d.faults,
 		Now: now, Log: log.With().Str("component", "smtp").Logger(), Wake: d.wake,
 	}
 	if folder := cfg.IMAP.SentFolder; folder != "" {
@@ -162,6 +167,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		Staff:            cfg.Campaign.Staff, Compose: compose, Now: now,
 		Log: log.With().Str("component", "campaign").Logger(),
 	})
+	d.alerts = newAlerter(cfg, d.campaign.Alert, now, log)
 	return d, nil
 }
 
@@ -377,14 +383,7 @@ func (d *daemon) run(ctx context.Context) error {
 	goRun("smtp", d.sender.Run)
 	goRun("campaign", d.clock)
 	if d.cfg.HTTP.Listen != "" {
-		h := monitor.Handler(monitor.Sources{
-			Metrics: d.metrics, UnhealthyAfter: d.cfg.HTTP.UnhealthyAfter, Now: d.now, Started: d.started,
-			IMAP: func() (bool, string, time.Time) {
-				st := d.watcher.Status()
-				return st.Connected, st.LastError, st.LastPoll
-			},
-			Outbox: d.store.OutboxDepth, Faults: d.faults,
-		})
+		h := monitor.Handler(d.healthSources())
 		goRun("http", func(ctx context.Context) error { return monitor.Serve(ctx, d.cfg.HTTP.Listen, h) })
 	}
 	d.log.Info().Str("mailbox", d.cfg.IMAP.Mailbox).Str("imap", d.cfg.IMAP.Addr).Str("http", d.cfg.HTTP.Listen).Msg("kaohe serving")
@@ -408,13 +407,13 @@ func (d *daemon) run(ctx context.Context) error {
 }
 
 // clock runs the campaign jobs: after a batch of mail the workbook and
-// staff notices, every minute the reminders and summaries, and one staff
-// alert when the mailbox has been unreachable too long.
+// staff notices, every minute the reminders and summaries; and it tells
+// staff of faults that last (alerts.go).
 func (d *daemon) clock(ctx context.Context) error {
 	tick := time.NewTimer(0)
 	defer tick.Stop()
 	var seen uint64
-	alerted := false
+	var jobErr string          // the last error of the jobs, logged when it changes
 	var otherAlerted time.Time // start of the other-consumer episode staff were told of
 	for {
 		select {
@@ -422,20 +421,22 @@ func (d *daemon) clock(ctx context.Context) error {
 			return ctx.Err()
 		case <-tick.C:
 		}
-		st := d.watcher.Status()
-		if n := d.pipe.Handled(); n != seen {
-			seen = n
-			if err := d.campaign.AfterBatch(ctx); err != nil {
-				d.noteDamage(err)
-				d.log.Error().Err(err).Msg("after batch")
+		// While the store cannot be written the jobs would fail every tick;
+		// they run again when the sender's probe clears the fault.
+		if _, down := d.faults.Get(monitor.ComponentStore); !down {
+			var errs []error
+			if n := d.pipe.Handled(); n != seen {
+				seen = n
+				errs = append(errs, d.campaign.AfterBatch(ctx))
 			}
+			errs = append(errs, d.campaign.Tick(ctx))
+			jobsErr := errors.Join(errs...)
+			d.noteDamage(jobsErr)
+			d.logChange(&jobErr, jobsErr, "campaign jobs")
 		}
-		if err := d.campaign.Tick(ctx); err != nil {
-			d.noteDamage(err)
-			d.log.Error().Err(err).Msg("campaign jobs")
-		}
-		alerted = d.mailboxAlert(ctx, st, alerted)
-		otherAlerted = d.consumerAlert(ctx, st, otherAlerted)
+		d.staffMailHealth()
+		otherAlerted = d.consumerAlert(ctx, d.watcher.Status(), otherAlerted)
+		d.alerts.check(ctx, d.alertReasons(ctx))
 		d.nudgeSender()
 		tick.Reset(d.tick)
 	}
@@ -446,28 +447,6 @@ func (d *daemon) nudgeSender() {
 	case d.wake <- struct{}{}:
 	default:
 	}
-}
-
-// mailboxAlert tells staff once when the mailbox has been unreachable for
-// longer than the configured time, and re-arms when it is back.
-func (d *daemon) mailboxAlert(ctx context.Context, st ingest.Status, alerted bool) bool {
-	if st.Connected || d.cfg.HTTP.MailboxAlertAfter <= 0 {
-		return false
-	}
-	since := st.LastPoll
-	if since.IsZero() {
-		since = d.started
-	}
-	if alerted || d.now().Sub(since) < d.cfg.HTTP.MailboxAlertAfter {
-		return alerted
-	}
-	if err := d.campaign.Alert(ctx, fmt.Sprintf("自 %s 起无法连接考核邮箱 %s（%s），新的考核表暂时收不到。请检查邮箱密码、网络或邮件服务商的状态。",
-		since.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"), d.cfg.IMAP.User, st.LastError)); err != nil {
-		d.log.Error().Err(err).Msg("mailbox alert")
-		return false
-	}
-	d.log.Error().Str("last_error", st.LastError).Msg("mailbox unreachable: staff alerted")
-	return true
 }
 
 // consumerAlert lists another consumer of the mailbox among the /healthz
@@ -495,52 +474,6 @@ func (d *daemon) consumerAlert(ctx context.Context, st ingest.Status, alerted ti
 	}
 	d.log.Error().Str("other_consumer", st.OtherConsumer).Str("evidence", st.OtherEvidence).Msg("another consumer of the mailbox: staff alerted")
 	return st.OtherSince
-}
-
-// outboxAdapter gives the sender the store's outbox.
-type outboxAdapter struct {
-	st      *store.Store
-	metrics *monitor.Metrics
-}
-
-func (a outboxAdapter) DueOutbox(ctx context.Context, now time.Time, limit int) ([]reply.OutboxItem, error) {
-	items, err := a.st.DueOutbox(ctx, now, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]reply.OutboxItem, len(items))
-	for i, it := range items {
-		out[i] = reply.OutboxItem{ID: it.ID, MessageID: it.MessageID, Kind: it.Kind, To: it.To, Raw: it.Raw, Attempts: it.Attempts}
-	}
-	return out, nil
-}
-
-func (a outboxAdapter) MarkSent(ctx context.Context, id int64, at time.Time) error {
-	err := a.st.MarkSent(ctx, id, at)
-	if err == nil {
-		a.metrics.ReplySent()
-	}
-	return err
-}
-
-func (a outboxAdapter) MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error {
-	return a.st.MarkRetry(ctx, id, next, errText)
-}
-
-func (a outboxAdapter) MarkFailed(ctx context.Context, id int64, errText string) error {
-	err := a.st.MarkFailed(ctx, id, errText)
-	if err == nil {
-		a.metrics.ReplyFailed()
-	}
-	return err
-}
-
-// SentCountSince counts mail to one address, or to anyone when to is "".
-func (a outboxAdapter) SentCountSince(ctx context.Context, to string, since time.Time) (int, error) {
-	if to == "" {
-		return a.st.SentAllSince(ctx, since)
-	}
-	return a.st.SentCountSince(ctx, to, since)
 }
 
 // ownAddresses are the office's own addresses, never answered: from, the
