@@ -314,7 +314,7 @@ func (d *daemon) damagedErr() error {
 	case err := <-d.damaged:
 		return err
 	default:
-		return nil
+		return d.store.Damage()
 	}
 }
 
@@ -434,6 +434,7 @@ func (d *daemon) clock(ctx context.Context) error {
 			d.noteDamage(jobsErr)
 			d.logChange(&jobErr, jobsErr, "campaign jobs")
 		}
+		d.noteDamage(d.store.Damage())
 		d.staffMailHealth()
 		otherAlerted = d.consumerAlert(ctx, d.watcher.Status(), otherAlerted)
 		d.alerts.check(ctx, d.alertReasons(ctx))
