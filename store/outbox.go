@@ -72,6 +72,11 @@ func enqueue(ctx context.Context, tx *sql.Tx, m OutgoingMail, now int64) (bool, 
 // after a crash mid-send an item is sent again with the same Message-ID
 // (at-least-once), once its claim's next attempt comes.
 func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error) {
+	items, err := s.dueOutbox(ctx, now, limit)
+	return items, s.noteDamage(err)
+}
+
+func (s *Store) dueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error) {
 	if limit <= 0 {
 		limit = 100
 	}

@@ -305,7 +305,7 @@ func (s *Store) noteDamage(err error) error {
 	return err
 }
 
-// Damage is the first write error that said the database file is damaged,
+// Damage is the first error of a write, the cursor or the outbox that said the database file is damaged,
 // or nil: a daemon stops on it whatever component met it.
 func (s *Store) Damage() error {
 	if p := s.damage.Load(); p != nil {
