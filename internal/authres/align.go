@@ -1,6 +1,7 @@
 package authres
 
 import (
+	"kaohe/internal/mailaddr"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
@@ -118,7 +119,7 @@ func domainOf(s string) string {
 	if i := strings.LastIndexByte(s, '@'); i >= 0 {
 		s = s[i+1:]
 	}
-	s = strings.TrimSuffix(asciiLower(s), ".")
+	s = strings.TrimSuffix(mailaddr.FoldASCII(s), ".")
 	if s == "" || strings.ContainsAny(s, " \t\"()<>,;") {
 		return ""
 	}
