@@ -171,7 +171,9 @@ func newFormKeys(entries map[string]*zip.File, form *templates.Form, lim limits)
 	k := &formKeys{}
 	for _, s := range []string{titleCore(form.Title), form.Columns.Self, form.Columns.Cap} {
 		if s != "" {
-			k.texts = append(k.texts, []byte(s))
+			// Writers that encode in ASCII (openpyxl without lxml) write
+			// every Chinese character as a character reference.
+			k.texts = append(k.texts, []byte(s), charRefs(s, "&#%d;"), charRefs(s, "&#x%x;"), charRefs(s, "&#x%X;"))
 		}
 	}
 	var sst *zip.File
@@ -207,6 +209,15 @@ func newFormKeys(entries map[string]*zip.File, form *templates.Form, lim limits)
 		}
 	}
 	return k
+}
+
+// charRefs writes s as XML character references in the given format.
+func charRefs(s, format string) []byte {
+	var b []byte
+	for _, r := range s {
+		b = fmt.Appendf(b, format, r)
+	}
+	return b
 }
 
 // foundIn reports whether the start of a sheet holds a key: as text, or
@@ -245,4 +256,11 @@ func titleCore(title string) string {
 	core := strings.TrimLeft(title, "0123456789")
 	core = strings.TrimPrefix(core, "年度")
 	return strings.TrimPrefix(core, "年")
+}
+
+// zipFile and zipReader spare the tests an import.
+type zipFile = zip.File
+
+func zipReader(data []byte) (*zip.Reader, error) {
+	return zip.NewReader(bytes.NewReader(data), int64(len(data)))
 }

@@ -1,0 +1,171 @@
+package validate
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// ledgerRows writes a worksheet of rows many of a 台账 as a writer saves
+// it: a name as character references (openpyxl) or UTF-8, then numbers
+// with styles and explicit types (LibreOffice), until about size bytes.
+// The first row holds the given inline texts.
+func ledgerRows(rows, size int, first ...string) func(io.Writer) {
+	return func(w io.Writer) {
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+
+			`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:BZ20000"/><sheetData>`)
+		if len(first) > 0 {
+			io.WriteString(w, `<row r="1">`)
+			for _, s := range first {
+				io.WriteString(w, `<c t="inlineStr"><is><t>`+s+`</t></is></c>`)
+			}
+			io.WriteString(w, `</row>`)
+		}
+		cells := max(1, (size/rows-60)/44)
+		seed := uint32(7)
+		var b []byte
+		for r := 2; r <= rows+1; r++ {
+			b = fmt.Appendf(b[:0], `<row r="%d"><c r="A%d" t="inlineStr"><is><t>&#32844;&#24037;%05d</t></is></c>`, r, r, r)
+			for c := 0; c < cells; c++ {
+				seed = seed*1664525 + 1013904223
+				b = fmt.Appendf(b, `<c r="%s%d" s="2" t="n"><v>%d.%02d</v></c>`, colName(c+1), r, seed>>12, seed%100)
+			}
+			b = append(b, "</row>"...)
+			w.Write(b)
+		}
+		io.WriteString(w, `</sheetData></worksheet>`)
+	}
+}
+
+// withLedger returns official.xlsx with a 台账 sheet before the form,
+// its part written by content.
+func withLedger(t testing.TB, content func(io.Writer)) []byte {
+	t.Helper()
+	x, err := excelize.OpenReader(bytes.NewReader(readTestdata(t, "official.xlsx")))
+	must(t, err)
+	_, err = x.NewSheet("台账")
+	must(t, err)
+	must(t, x.SetCellValue("台账", "A1", 1))
+	must(t, x.MoveSheet("台账", "考核表"))
+	var buf bytes.Buffer
+	_, err = x.WriteTo(&buf)
+	must(t, err)
+	x.Close()
+	part := ""
+	for _, s := range listSheetsOf(t, buf.Bytes()) {
+		if s.name == "台账" {
+			part = s.part
+		}
+	}
+	if part == "" {
+		t.Fatal("no part for 台账")
+	}
+	return replacePart(t, buf.Bytes(), part, content, 0)
+}
+
+func listSheetsOf(t testing.TB, data []byte) []bookSheet {
+	zr, err := zipReader(data)
+	must(t, err)
+	entries := map[string]*zipFile{}
+	for _, f := range zr.File {
+		entries[f.Name] = f
+	}
+	return listSheets(entries, opts2021().limits())
+}
+
+// TestBigWorkbook: sheets beside the form, however large, are neither
+// inflated nor held to the part limit, unless they may hold the form;
+// the limits still refuse a bomb, quickly.
+func TestBigWorkbook(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name  string
+		data  func(t *testing.T) []byte
+		opts  func(*Options)
+		code  Code   // the file-level finding; "" for a form read
+		says  string // a phrase of the finding, or of the sheets_ignored note
+		limit time.Duration
+	}{
+		{"openpyxl: 3,000-row 台账 above the part limit", func(t *testing.T) []byte { return readTestdata(t, "ledger_openpyxl.xlsx") },
+			func(o *Options) { o.MaxPartSize = 1 << 20 }, "", "「台账」不是考核表", time.Second},
+		{"20,000-row 台账 of 50 MB", func(t *testing.T) []byte { return withLedger(t, ledgerRows(20000, 50<<20)) },
+			nil, "", "「台账」不是考核表", 2 * time.Second},
+		{"a 90 MB sheet of blanks beside the form", func(t *testing.T) []byte { return withLedger(t, spaces(90<<20)) },
+			nil, "", "「台账」不是考核表", time.Second},
+		{"a large sheet starting with the form's title", func(t *testing.T) []byte {
+			return withLedger(t, ledgerRows(20000, 20<<20, "2021年度职工互助保障工作代办处考核表"))
+		}, nil, CodeUnreadableFile, "「台账」过大", time.Second},
+		{"a large sheet whose title is written as character references", func(t *testing.T) []byte {
+			return withLedger(t, ledgerRows(20000, 20<<20, string(charRefs("自评分", "&#%d;"))))
+		}, nil, CodeUnreadableFile, "「台账」过大", time.Second},
+		{"a bomb beside the form", func(t *testing.T) []byte { return withLedger(t, spaces(110<<20)) },
+			nil, CodeUnreadableFile, "解压后", time.Second},
+		{"a bomb with a lying directory", func(t *testing.T) []byte {
+			x := withLedger(t, func(w io.Writer) { io.WriteString(w, "<worksheet/>") })
+			for _, s := range listSheetsOf(t, x) {
+				if s.name == "台账" {
+					return replacePart(t, x, s.part, spaces(110<<20), 4096)
+				}
+			}
+			return nil
+		}, nil, CodeUnreadableFile, "", time.Second},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			data := tc.data(t)
+			o := opts2021()
+			if tc.opts != nil {
+				tc.opts(&o)
+			}
+			start := time.Now()
+			sub, fs := Read(data, o)
+			checkBounded(t, time.Since(start), tc.limit)
+			if tc.code != "" {
+				if sub != nil || len(fs) != 1 || fs[0].Code != tc.code || !strings.Contains(fs[0].Message, tc.says) {
+					t.Fatalf("want %s saying %q, got %+v", tc.code, tc.says, fs)
+				}
+				return
+			}
+			if sub == nil || sub.Sheet != "考核表" || len(errorsOf(fs)) != 0 {
+				t.Fatalf("form beside a large sheet: %+v", fs)
+			}
+			found := false
+			for _, f := range fs {
+				found = found || (f.Code == CodeSheetsIgnored && strings.Contains(f.Message, tc.says))
+			}
+			if !found {
+				t.Errorf("no note saying %q: %+v", tc.says, fs)
+			}
+		})
+	}
+}
+
+// TestBigWorkbookMemory: a workbook whose 台账 unpacks to 50 MB is read
+// allocating under 200 MB in all. Not parallel, so that the count is the
+// read's alone.
+func TestBigWorkbookMemory(t *testing.T) {
+	data := withLedger(t, ledgerRows(20000, 50<<20))
+	o := opts2021()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	start := time.Now()
+	sub, fs := Read(data, o)
+	took := time.Since(start)
+	runtime.ReadMemStats(&after)
+	if sub == nil || len(errorsOf(fs)) != 0 {
+		t.Fatalf("%+v", fs)
+	}
+	alloc := after.TotalAlloc - before.TotalAlloc
+	t.Logf("%d KB file, read in %v, %.1f MB allocated", len(data)>>10, took, float64(alloc)/(1<<20))
+	if alloc > 200<<20 {
+		t.Errorf("allocated %.0f MB", float64(alloc)/(1<<20))
+	}
+	checkBounded(t, took, 2*time.Second)
+}
