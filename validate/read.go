@@ -119,6 +119,14 @@ type reader struct {
 	// hasFormulas is false when the sheet's XML has no formula at all, so
 	// empty cells need no look-up of a formula without cached value.
 	hasFormulas bool
+	// sheetXML is the form's sheet as excelize holds it (nil when not
+	// found); cells, indexed from it when first needed, holds the types
+	// and formulas of its cells when cellsKnown; excelize is asked
+	// otherwise.
+	sheetXML    []byte
+	cells       cellIndex
+	cellsKnown  bool
+	cellsLooked bool
 
 	g        *grid
 	hdr      header
@@ -138,6 +146,7 @@ func (r *reader) run() (*Submission, []Finding) {
 	r.g, r.hdr = best.g, best.hdr
 	x := sheetXML(r.f, r.g.sheet)
 	r.hasFormulas = x == nil || bytes.Contains(x, []byte("<f")) || bytes.Contains(x, []byte(":f>")) || bytes.Contains(x, []byte(":f "))
+	r.sheetXML = x
 	if err := r.g.loadMerges(r.f, x); err != nil {
 		return nil, []Finding{openError(err)}
 	}
@@ -180,6 +189,15 @@ func (r *reader) run() (*Submission, []Finding) {
 	return r.sub, r.findings
 }
 
+// indexed reports whether the cell index can be used, building it once.
+func (r *reader) indexed() bool {
+	if !r.cellsLooked {
+		r.cellsLooked = true
+		r.cells, r.cellsKnown = indexCells(r.sheetXML)
+	}
+	return r.cellsKnown
+}
+
 // colName is the column letters of a 0-based column.
 func colName(c int) string {
 	n, err := excelize.ColumnNumberToName(c + 1)
@@ -208,9 +226,23 @@ func (r *reader) value(p pos) string {
 		p = pos{s.r1, s.c1}
 	}
 	name := p.name()
-	formula, err := r.f.GetCellFormula(r.g.sheet, name)
-	if err != nil || formula == "" {
-		return ""
+	var formula string
+	if r.indexed() {
+		rc := r.cells[name]
+		if !rc.hasF {
+			return ""
+		}
+		formula = rc.formula
+		if v, ok := r.quickFormula(formula); ok {
+			r.calcBudget--
+			return v
+		}
+	}
+	if formula == "" {
+		var err error
+		if formula, err = r.f.GetCellFormula(r.g.sheet, name); err != nil || formula == "" {
+			return ""
+		}
 	}
 	if !safeFormula(formula) {
 		return ""
