@@ -2,6 +2,7 @@ package validate
 
 import (
 	"bytes"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"runtime"
@@ -94,6 +95,9 @@ func TestBigWorkbook(t *testing.T) {
 	}{
 		{"openpyxl: 3,000-row 台账 above the part limit", func(t *testing.T) []byte { return readTestdata(t, "ledger_openpyxl.xlsx") },
 			func(o *Options) { o.MaxPartSize = 1 << 20 }, "", "「台账」不是考核表", time.Second},
+		{"LibreOffice: the same 台账, its text in the shared strings", func(t *testing.T) []byte { return readTestdata(t, "ledger_lo.xlsx") },
+			// between the shared strings' 1.13 MB and the 台账's 1.18 MB
+			func(o *Options) { o.MaxPartSize = 1_150_000 }, "", "「台账」不是考核表", time.Second},
 		{"20,000-row 台账 of 50 MB", func(t *testing.T) []byte { return withLedger(t, ledgerRows(20000, 50<<20)) },
 			nil, "", "「台账」不是考核表", 2 * time.Second},
 		{"a 90 MB sheet of blanks beside the form", func(t *testing.T) []byte { return withLedger(t, spaces(90<<20)) },
@@ -168,4 +172,59 @@ func TestBigWorkbookMemory(t *testing.T) {
 		t.Errorf("allocated %.0f MB", float64(alloc)/(1<<20))
 	}
 	checkBounded(t, took, 2*time.Second)
+}
+
+// TestFormKeysFindSharedStrings: the shared strings holding the title or
+// the headers are found by their index, as a full decoding of the table
+// finds them, in the tables LibreOffice and excelize write.
+func TestFormKeysFindSharedStrings(t *testing.T) {
+	t.Parallel()
+	o := opts2021()
+	for _, name := range []string{"ledger_lo.xlsx", "libreoffice.xlsx", "official.xlsx", "sheets_2020_first_lo.xlsx"} {
+		t.Run(name, func(t *testing.T) {
+			data := readTestdata(t, name)
+			zr, err := zipReader(data)
+			must(t, err)
+			entries := map[string]*zipFile{}
+			for _, f := range zr.File {
+				entries[f.Name] = f
+			}
+			k := newFormKeys(entries, o.Form, o.limits())
+			if k.unknown {
+				t.Fatal("shared strings not searched")
+			}
+			var sst struct {
+				SI []struct {
+					Inner string `xml:",innerxml"`
+				} `xml:"si"`
+			}
+			must(t, xml.Unmarshal(partOf(data, "xl/sharedStrings.xml"), &sst))
+			want := map[string]bool{}
+			for i, si := range sst.SI {
+				var text struct {
+					T []string `xml:"t"`
+					R []struct {
+						T string `xml:"t"`
+					} `xml:"r"`
+				}
+				must(t, xml.Unmarshal([]byte("<si>"+si.Inner+"</si>"), &text))
+				all := strings.Join(text.T, "")
+				for _, r := range text.R {
+					all += r.T
+				}
+				for _, key := range []string{titleCore(o.Form.Title), o.Form.Columns.Self, o.Form.Columns.Cap} {
+					if strings.Contains(all, key) {
+						want[fmt.Sprintf("<v>%d</v>", i)] = true
+					}
+				}
+			}
+			got := map[string]bool{}
+			for _, v := range k.shared {
+				got[string(v)] = true
+			}
+			if len(want) == 0 || fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("indices %v, want %v", got, want)
+			}
+		})
+	}
 }
