@@ -274,6 +274,10 @@ func (r *reader) restoreStyles() {
 	if r.setAsideStyles == nil {
 		return
 	}
+	if r.setAsideStyles.UncompressedSize64 > uint64(r.opts.limits().part) {
+		r.setAsideStyles = nil // never inflated: the cell reads as not formatted
+		return
+	}
 	if b := inflate(r.setAsideStyles); b != nil {
 		r.f.Pkg.Store(stylesPart, b)
 		r.f.Styles = nil

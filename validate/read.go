@@ -64,8 +64,8 @@ func Read(data []byte, opts Options) (sub *Submission, findings []Finding) {
 		return nil, []Finding{*f}
 	}
 	sl, ok := slim(data, plan.stub)
-	if !ok && len(plan.stub) > 0 {
-		// The sheets that were to be left out would be inflated after all.
+	if !ok && plan.mustSlim {
+		// The parts that were to be left out would be inflated after all.
 		return nil, []Finding{NewFinding(CodeUnreadableFile, "附件中有过大的工作表，且文件结构异常，无法处理。请只保留考核表工作表，保存为 .xlsx 后再发送。")}
 	}
 	xf, err := excelize.OpenReader(bytes.NewReader(sl.data), excelize.Options{

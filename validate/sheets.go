@@ -31,6 +31,9 @@ const peekSize = 64 << 10
 
 // sheetPlan says which worksheet parts a Read leaves out.
 type sheetPlan struct {
+	// mustSlim is set when parts above the part limit are left to slim to
+	// drop or set aside: the workbook cannot be read unslimmed.
+	mustSlim bool
 	// stub holds the zip entry names of the worksheets replaced by an
 	// empty sheet.
 	stub map[string]bool
@@ -58,6 +61,7 @@ func planSheets(zr *zip.Reader, form *templates.Form, lim limits, name string) (
 	var keys *formKeys
 	for _, f := range zr.File {
 		if !isWorksheet(f.Name) {
+			plan.mustSlim = plan.mustSlim || f.UncompressedSize64 > uint64(lim.part)
 			continue
 		}
 		size := f.UncompressedSize64
@@ -77,6 +81,7 @@ func planSheets(zr *zip.Reader, form *templates.Form, lim limits, name string) (
 				plan.stub, plan.unread = map[string]bool{}, map[string]bool{}
 			}
 			plan.stub[f.Name] = true
+			plan.mustSlim = true
 			if listed {
 				plan.unread[sheet] = true
 			}

@@ -246,4 +246,10 @@ func droppable(name string) bool {
 	return false
 }
 
-var droppablePrefixes = []string{"xl/theme/", "xl/printerSettings/", "docProps/", "xl/calcChain.xml"}
+var droppablePrefixes = []string{"xl/theme/", "xl/printerSettings/", "docProps/", "xl/calcChain.xml",
+	// What a 台账 beside the form brings along, and may be large: pivot
+	// tables and their caches of the data, charts, comments, links to
+	// other workbooks, data models and queries, controls.
+	"xl/pivotCache/", "xl/pivotTables/", "xl/charts/", "xl/chartsheets/", "xl/comments", "xl/threadedComments/",
+	"xl/persons/", "xl/externalLinks/", "xl/model/", "xl/queryTables/", "xl/connections.xml", "xl/slicers/",
+	"xl/slicerCaches/", "xl/timelines/", "xl/timelineCaches/", "xl/activeX/", "xl/ctrlProps/", "customXml/"}

@@ -118,7 +118,7 @@ func sniffZip(data []byte, lim limits, name string) (*zip.Reader, *Finding) {
 		case lower == "word/document.xml":
 			return nil, fileFinding(CodeUnreadableFile, name+"是 Word 文档，不是考核表。请附上填好的考核表（.xlsx）再发送。")
 		}
-		if size > uint64(lim.part) && strings.HasSuffix(lower, ".xml") && !isWorksheet(zf.Name) {
+		if size > uint64(lim.part) && strings.HasSuffix(lower, ".xml") && readWhole(zf.Name) {
 			return nil, fileFinding(CodeUnreadableFile, fmt.Sprintf("%s中的文字或格式数据过大（解压后超过 %s），无法处理。请只保留考核表工作表，删除其他工作表和多余的数据，保存为 .xlsx 后再发送。",
 				name, fmtSize(lim.part)))
 		}
@@ -131,6 +131,15 @@ func sniffZip(data []byte, lim limits, name string) (*zip.Reader, *Finding) {
 		return nil, fileFinding(CodeUnreadableFile, name+"不是 Excel 工作簿（.xlsx），无法读取。请附上填好的考核表（.xlsx）再发送。")
 	}
 	return zr, nil
+}
+
+// readWhole reports whether a part is always inflated when the workbook
+// is read, so that the part limit applies to it here. A worksheet is held
+// to it by planSheets when it is read; the styles are inflated only when a
+// cell's number format is needed (restoreStyles bounds them then); the
+// parts slim drops are never inflated.
+func readWhole(name string) bool {
+	return !isWorksheet(name) && !droppable(name) && name != stylesPart
 }
 
 // attachmentName is how messages name the file.
