@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/xml"
 	"fmt"
@@ -104,9 +105,9 @@ func withLedger(t testing.TB, content func(io.Writer)) []byte {
 }
 
 func listSheetsOf(t testing.TB, data []byte) []bookSheet {
-	zr, err := zipReader(data)
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	must(t, err)
-	entries := map[string]*zipFile{}
+	entries := map[string]*zip.File{}
 	for _, f := range zr.File {
 		entries[f.Name] = f
 	}
@@ -248,9 +249,9 @@ func TestFormKeysFindSharedStrings(t *testing.T) {
 	for _, name := range []string{"ledger_lo.xlsx", "libreoffice.xlsx", "official.xlsx", "sheets_2020_first_lo.xlsx"} {
 		t.Run(name, func(t *testing.T) {
 			data := readTestdata(t, name)
-			zr, err := zipReader(data)
+			zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 			must(t, err)
-			entries := map[string]*zipFile{}
+			entries := map[string]*zip.File{}
 			for _, f := range zr.File {
 				entries[f.Name] = f
 			}

@@ -262,10 +262,3 @@ func titleCore(title string) string {
 	core = strings.TrimPrefix(core, "年度")
 	return strings.TrimPrefix(core, "年")
 }
-
-// zipFile and zipReader spare the tests an import.
-type zipFile = zip.File
-
-func zipReader(data []byte) (*zip.Reader, error) {
-	return zip.NewReader(bytes.NewReader(data), int64(len(data)))
-}
