@@ -66,7 +66,7 @@ func BenchmarkReadBesideLedger(b *testing.B) {
 		name string
 		data []byte
 	}{
-		{"inline", withLedger(b, ledgerRows(20000, 50<<20))},
+		{"inline", withLedger(b, ledgerRows(20000, 50<<20, 0))},
 		{"shared", withSharedLedger(b, 20000, 50<<20)},
 	} {
 		b.Run(c.name, func(b *testing.B) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -17,22 +18,23 @@ import (
 // ledgerRows writes a worksheet of rows many of a 台账 as a writer saves
 // it: a name as character references (openpyxl) or UTF-8, then numbers
 // with styles and explicit types (LibreOffice), until about size bytes.
-// The first row holds the given inline texts.
-func ledgerRows(rows, size int, first ...string) func(io.Writer) {
+// Row at (if > 0) holds the given inline texts.
+func ledgerRows(rows, size, at int, first ...string) func(io.Writer) {
 	return func(w io.Writer) {
 		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>`+
 			`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><dimension ref="A1:BZ20000"/><sheetData>`)
-		if len(first) > 0 {
-			io.WriteString(w, `<row r="1">`)
-			for _, s := range first {
-				io.WriteString(w, `<c t="inlineStr"><is><t>`+s+`</t></is></c>`)
-			}
-			io.WriteString(w, `</row>`)
-		}
 		cells := max(1, (size/rows-60)/44)
 		seed := uint32(7)
 		var b []byte
 		for r := 2; r <= rows+1; r++ {
+			if r == at {
+				io.WriteString(w, `<row r="`+strconv.Itoa(r)+`">`)
+				for _, s := range first {
+					io.WriteString(w, `<c t="inlineStr"><is><t>`+s+`</t></is></c>`)
+				}
+				io.WriteString(w, `</row>`)
+				continue
+			}
 			b = fmt.Appendf(b[:0], `<row r="%d"><c r="A%d" t="inlineStr"><is><t>&#32844;&#24037;%05d</t></is></c>`, r, r, r)
 			for c := 0; c < cells; c++ {
 				seed = seed*1664525 + 1013904223
@@ -132,18 +134,24 @@ func TestBigWorkbook(t *testing.T) {
 		{"LibreOffice: the same 台账, its text in the shared strings", func(t *testing.T) []byte { return readTestdata(t, "ledger_lo.xlsx") },
 			// between the shared strings' 1.13 MB and the 台账's 1.18 MB
 			func(o *Options) { o.MaxPartSize = 1_150_000 }, "", "「台账」不是考核表", time.Second},
-		{"20,000-row 台账 of 50 MB", func(t *testing.T) []byte { return withLedger(t, ledgerRows(20000, 50<<20)) },
+		{"20,000-row 台账 of 50 MB", func(t *testing.T) []byte { return withLedger(t, ledgerRows(20000, 50<<20, 0)) },
 			nil, "", "「台账」不是考核表", 2 * time.Second},
 		{"20,000-row 台账 of 50 MB, its text in the shared strings", func(t *testing.T) []byte { return withSharedLedger(t, 20000, 50<<20) },
 			nil, "", "「台账」不是考核表", 2 * time.Second},
 		{"a 90 MB sheet of blanks beside the form", func(t *testing.T) []byte { return withLedger(t, spaces(90<<20)) },
 			nil, "", "「台账」不是考核表", time.Second},
 		{"a large sheet starting with the form's title", func(t *testing.T) []byte {
-			return withLedger(t, ledgerRows(20000, 20<<20, "2021年度职工互助保障工作代办处考核表"))
+			return withLedger(t, ledgerRows(20000, 20<<20, 2, "2021年度职工互助保障工作代办处考核表"))
 		}, nil, CodeUnreadableFile, "「台账」过大", time.Second},
 		{"a large sheet whose title is written as character references", func(t *testing.T) []byte {
-			return withLedger(t, ledgerRows(20000, 20<<20, string(charRefs("自评分", "&#%d;"))))
+			return withLedger(t, ledgerRows(20000, 20<<20, 2, string(charRefs("自评分", "&#%d;"))))
 		}, nil, CodeUnreadableFile, "「台账」过大", time.Second},
+		{"a large sheet with the headers at row 900", func(t *testing.T) []byte {
+			return withLedger(t, ledgerRows(20000, 20<<20, 900, "标准分", "自评分"))
+		}, nil, CodeUnreadableFile, "「台账」过大", time.Second},
+		{"a large sheet with the headers beyond the rows read", func(t *testing.T) []byte {
+			return withLedger(t, ledgerRows(20000, 20<<20, 1200, "标准分", "自评分"))
+		}, nil, "", "「台账」不是考核表", time.Second},
 		{"a 20 MB pivot cache of the 台账", func(t *testing.T) []byte {
 			return replacePart(t, readTestdata(t, "official.xlsx"), "xl/pivotCache/pivotCacheRecords1.xml", spaces(20<<20), 0)
 		}, nil, "", "", time.Second},
@@ -217,7 +225,7 @@ func TestBigWorkbookMemory(t *testing.T) {
 		name string
 		data []byte
 	}{
-		{"inline text", withLedger(t, ledgerRows(20000, 50<<20))},
+		{"inline text", withLedger(t, ledgerRows(20000, 50<<20, 0))},
 		{"shared strings", withSharedLedger(t, 20000, 50<<20)},
 	} {
 		o := opts2021()

@@ -18,16 +18,23 @@ import (
 // worksheets are sorted before excelize opens the package: a sheet part
 // that may hold the form is read, and held to the part limit; any other
 // large sheet is replaced by an empty one and never inflated beyond a
-// peek at its first rows.
+// peek at the rows the reader would look at (maxGridRows).
 
 // smallSheet is the size below which a worksheet is always read: the
 // form's sheet is well under it, and reading one costs milliseconds.
 const smallSheet = 1 << 20
 
-// peekSize is how much of a large worksheet is inflated to look for the
-// form's title or headers: its first rows, whatever the writer put before
-// them (column widths, views), fit many times over.
-const peekSize = 64 << 10
+// A large worksheet is inflated peekChunk bytes at a time, looking for
+// the form's title or headers, until maxGridRows rows (the most the reader
+// looks at: a form further down would not be found anyway) or maxPeek
+// bytes have passed. For a 台账 of 2.5 KB rows that is 2.5 MB of 50.
+const (
+	peekChunk = 64 << 10
+	maxPeek   = 4 << 20
+	// peekOverlap is kept from one chunk to the next, so that a key or a
+	// cell's tag and value cut by the chunk's end are still seen whole.
+	peekOverlap = 512
+)
 
 // sheetPlan says which worksheet parts a Read leaves out.
 type sheetPlan struct {
@@ -71,7 +78,7 @@ func planSheets(zr *zip.Reader, form *templates.Form, lim limits, name string) (
 			if keys == nil {
 				keys = newFormKeys(entries, form, lim)
 			}
-			read = keys.unknown || keys.foundIn(peek(f))
+			read = keys.unknown || keys.foundAtStart(f)
 		}
 		if sheets == nil {
 			read = true // the workbook's list is unreadable: read every sheet, as before
@@ -145,15 +152,32 @@ func listSheets(entries map[string]*zip.File, lim limits) []bookSheet {
 	return out
 }
 
-// peek returns up to peekSize bytes of a part, inflating no more.
-func peek(f *zip.File) []byte {
+// foundAtStart reports whether a key is in the rows of a worksheet the
+// reader would look at, inflating no further than they reach (and at most
+// maxPeek bytes). A part that cannot be inflated holds no key: excelize
+// would not read it either.
+func (k *formKeys) foundAtStart(f *zip.File) bool {
 	rc, err := f.Open()
 	if err != nil {
-		return nil
+		return false
 	}
 	defer rc.Close()
-	b, _ := io.ReadAll(io.LimitReader(rc, peekSize))
-	return b
+	buf := make([]byte, peekOverlap+peekChunk)
+	kept, rows := 0, 0
+	for read := 0; read < maxPeek; {
+		n, err := io.ReadFull(rc, buf[kept:])
+		read += n
+		chunk := buf[:kept+n]
+		if k.foundIn(chunk) {
+			return true
+		}
+		rows += bytes.Count(chunk[kept:], []byte("<row"))
+		if err != nil || rows > maxGridRows {
+			return false
+		}
+		kept = copy(buf, chunk[len(chunk)-min(peekOverlap, len(chunk)):])
+	}
+	return false
 }
 
 // formKeys are the texts that show a sheet may hold the form: the title
