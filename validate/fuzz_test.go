@@ -50,7 +50,7 @@ func FuzzRead(f *testing.F) {
 // package (random bytes rarely get past the zip layer), seeded with the
 // form sheets of testdata/.
 func FuzzReadSheetXML(f *testing.F) {
-	fuzzPart(f, "xl/worksheets/sheet1.xml", []string{"official.xlsx", "libreoffice.xlsx", "retyped.xlsx"}, nil)
+	fuzzPart(f, "xl/worksheets/sheet1.xml", []string{"official.xlsx", "libreoffice.xlsx", "retyped.xlsx", "openpyxl.xlsx"}, nil)
 }
 
 // FuzzReadSharedStrings fuzzes the shared-string table, which slim
