@@ -140,9 +140,8 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	d.watcher = ingest.NewWatcher(mailbox, d.store, d.handle)
 	d.sender = &reply.Sender{
 		Store: outboxAdapter{d.store, d.metrics},
-		SMTP: reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), TLSConfig: opts.SMTPTLS,
-			User: cfg.SMTP.User, Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout},
-		From: fromAddr, PerRecipientPerHour: cfg.SMTP.PerRecipientPerHour, GlobalPerDay: cfg.SMTP.PerDay,
+		SMTP:  smtpConfig(cfg, opts),
+		From:  fromAddr, PerRecipientPerHour: cfg.SMTP.PerRecipientPerHour, GlobalPerDay: cfg.SMTP.PerDay,
 		Now: now, Log: log.With().Str("component", "smtp").Logger(), Wake: d.wake,
 	}
 	if folder := cfg.IMAP.SentFolder; folder != "" {
@@ -186,13 +185,19 @@ func inFlight() int { return 3 * workers() }
 // mailboxConfig is the IMAP side of the configuration.
 func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) ingest.MailboxConfig {
 	return ingest.MailboxConfig{
-		Addr: cfg.IMAP.Addr, TLS: ingest.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS,
+		Addr: cfg.IMAP.Addr, TLS: ingest.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS, CAFile: cfg.IMAP.CAFile,
 		User: cfg.IMAP.User, Password: string(cfg.IMAP.Password),
 		Mailbox: cfg.IMAP.Mailbox, Done: cfg.IMAP.Done,
 		PollInterval: cfg.IMAP.PollInterval, IdleMax: cfg.IMAP.IdleMax, CommandTimeout: cfg.IMAP.CommandTimeout,
 		MaxMessageSize: cfg.IMAP.MaxMessageSize, AllowFastAuthRetry: opts.FastRetry,
 		Logger: log.With().Str("component", "imap").Logger(),
 	}
+}
+
+// smtpConfig is the SMTP side of the configuration.
+func smtpConfig(cfg config.Config, opts daemonOptions) reply.SMTPConfig {
+	return reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), TLSConfig: opts.SMTPTLS, CAFile: cfg.SMTP.CAFile,
+		User: cfg.SMTP.User, Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout}
 }
 
 // gate holds intake while a fault of ours pauses it: `serve` waits it out,
@@ -454,8 +459,8 @@ func (d *daemon) mailboxAlert(ctx context.Context, st ingest.Status, alerted boo
 	if alerted || d.now().Sub(since) < d.cfg.HTTP.MailboxAlertAfter {
 		return alerted
 	}
-	if err := d.campaign.Alert(ctx, fmt.Sprintf("自 %s 起无法连接考核邮箱 %s（%s），新的考核表暂时收不到。请检查邮箱密码、网络或邮件服务商的状态。",
-		since.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"), d.cfg.IMAP.User, st.LastError)); err != nil {
+	if err := d.campaign.Alert(ctx, fmt.Sprintf("自 %s 起无法连接考核邮箱 %s，新的考核表暂时收不到。请检查邮箱密码、网络或邮件服务商的状态。%s",
+		since.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"), d.cfg.IMAP.User, describeIMAPFailure(st.LastError))); err != nil {
 		d.log.Error().Err(err).Msg("mailbox alert")
 		return false
 	}

@@ -25,21 +25,21 @@ func Explain(err error) (text string, ok bool) {
 func (e *MismatchError) explain() string {
 	s := e.Service
 	_, port, _ := net.SplitHostPort(e.Addr)
-	env := fmt.Sprintf("（环境变量 %s）", s.EnvKey("tls"))
+	env := fmt.Sprintf("若在环境变量中设置，变量名是 %s。", s.EnvKey("tls"))
 	if e.Implicit {
 		head := fmt.Sprintf("%s 服务器 %s 一连上就要求 TLS 加密，与 %s = \"%s\" 不符：", s.label(), e.Addr, s.Key("tls"), e.Mode)
 		if port == s.implicitPort() {
-			return head + fmt.Sprintf("%s 应设为 tls（%s 端口是直接 TLS）%s。", s.Key("tls"), port, env)
+			return head + fmt.Sprintf("%s 应设为 tls（%s 端口是直接 TLS）。", s.Key("tls"), port) + env
 		}
-		return head + fmt.Sprintf("%s 应设为 tls（这个端口是直接 TLS）%s；或者把 %s 的端口改为 %s，保留 starttls。",
-			s.Key("tls"), env, s.Key("addr"), s.startTLSPort())
+		return head + fmt.Sprintf("%s 应设为 tls（这个端口是直接 TLS）；或者把 %s 的端口改为 %s，保留 starttls。",
+			s.Key("tls"), s.Key("addr"), s.startTLSPort()) + env
 	}
 	head := fmt.Sprintf("%s 服务器 %s 先以明文应答，不是直接 TLS，与 %s = \"tls\" 不符：", s.label(), e.Addr, s.Key("tls"))
 	if port == s.startTLSPort() || (s == SMTP && port == "25") {
-		return head + fmt.Sprintf("%s 应设为 starttls（%s 端口先明文连接，再用 STARTTLS 加密）%s。", s.Key("tls"), port, env)
+		return head + fmt.Sprintf("%s 应设为 starttls（%s 端口先明文连接，再用 STARTTLS 加密）。", s.Key("tls"), port) + env
 	}
-	return head + fmt.Sprintf("%s 应设为 starttls（这个端口先明文连接，再用 STARTTLS 加密）%s；或者把 %s 的端口改为 %s，保留 tls。",
-		s.Key("tls"), env, s.Key("addr"), s.implicitPort())
+	return head + fmt.Sprintf("%s 应设为 starttls（这个端口先明文连接，再用 STARTTLS 加密）；或者把 %s 的端口改为 %s，保留 tls。",
+		s.Key("tls"), s.Key("addr"), s.implicitPort()) + env
 }
 
 func (e *CertError) explain() string {
