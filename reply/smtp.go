@@ -27,11 +27,11 @@ type SMTPConfig struct {
 	// CAFile, when set, is a PEM file of the CA certificates that signed
 	// the server's certificate (smtp.ca_file); it replaces the system's
 	// roots and is read at every connection.
-	CAFile string
-	User      string
-	Password  string
-	Timeout   time.Duration // per command and for the dial; 0: 60 s
-	HeloName  string        // "" : localhost
+	CAFile   string
+	User     string
+	Password string
+	Timeout  time.Duration // per command and for the dial; 0: 60 s
+	HeloName string        // "" : localhost
 }
 
 // SendError is a failed delivery, classified for the outbox.
