@@ -52,6 +52,10 @@ func describeIMAPFailure(lastError string) string {
 	}
 	_, words, said := strings.Cut(lastError, "imap: ") // *imap.Error's text: the server's reply follows
 	switch {
+	case strings.Contains(lastError, "imap.ca_file"):
+		return "邮箱服务器的证书不受信任：若它由单位内部的证书机构签发，请设置 imap.ca_file（kaohe serve --check-config 会说明怎么做）。" + reply.Details(lastError)
+	case strings.Contains(lastError, "set imap.tls"):
+		return "加密方式 imap.tls 与邮箱服务器的端口不符（kaohe serve --check-config 会说明应如何设置）。" + reply.Details(lastError)
 	case said && strings.Contains(lastError, ingest.ErrAuthFailed.Error()):
 		return "邮箱登录被拒绝，请检查 imap.password（或授权码）。" + reply.ServerSaid(words)
 	case said:

@@ -94,6 +94,8 @@ func TestDescribeIMAPFailure(t *testing.T) {
 		{"login as a@b: imap authentication failed: imap: NO [AUTHENTICATIONFAILED] Invalid credentials",
 			"邮箱登录被拒绝，请检查 imap.password（或授权码）。服务器答复：“NO [AUTHENTICATIONFAILED] Invalid credentials”"},
 		{"select INBOX: imap: NO Mailbox does not exist", "服务器答复：“NO Mailbox does not exist”"},
+		{"connect 10.0.0.1:993: imap 10.0.0.1:993 speaks TLS from the first byte, but imap.tls is \"starttls\": set imap.tls = \"tls\"",
+			"加密方式 imap.tls 与邮箱服务器的端口不符（kaohe serve --check-config 会说明应如何设置）。技术细节（英文原文）：“connect 10.0.0.1:993: imap 10.0.0.1:993 speaks TLS from the first byte, but imap.tls is \"starttls\": set imap.tls = \"tls\"”"},
 		{"connect 10.0.0.1:993: dial tcp 10.0.0.1:993: i/o timeout", "技术细节（英文原文）：“connect 10.0.0.1:993: dial tcp 10.0.0.1:993: i/o timeout”"},
 	} {
 		if got := describeIMAPFailure(tc.last); got != tc.want {
