@@ -193,7 +193,7 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		if o.Kind == store.KindStaffNotice {
 			continue // a notice about failed notices would fail the same way
 		}
-		evs = append(evs, reply.StaffEvent{Kind: reply.EventReplyFailed, At: o.NextAttempt, Sender: o.To, Detail: o.LastError})
+		evs = append(evs, reply.StaffEvent{Kind: reply.EventReplyFailed, At: o.NextAttempt, Sender: o.To, Detail: reply.DescribeFailure(o.LastError)})
 	}
 	return evs, newMsg, newOut, nil
 }

@@ -49,8 +49,12 @@ type MailboxConfig struct {
 	Addr      string      // host:port
 	TLS       TLSMode     // "tls", "starttls" or "none" (loopback only)
 	TLSConfig *tls.Config // optional; tests use it to trust a throw-away CA
-	User      string
-	Password  string
+	// CAFile, when set, is a PEM file of the CA certificates that signed
+	// the server's certificate (imap.ca_file): an office's own CA. It is
+	// read at every connection and replaces the system's roots.
+	CAFile   string
+	User     string
+	Password string
 
 	Mailbox string // watched mailbox, default INBOX
 	Done    string // where processed mail is moved when the server can MOVE or UIDPLUS, default Processed

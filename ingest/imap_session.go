@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -12,6 +11,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/rs/zerolog"
+
+	"kaohe/internal/mailtls"
 )
 
 // Errors the Watcher classifies for its backoff.
@@ -73,35 +74,38 @@ func (s *imapSession) close(graceful bool) {
 // capabilities. onExists, if set, is called (on the client's reader
 // goroutine; it must not block) when the server reports EXISTS.
 func dialSession(ctx context.Context, cfg MailboxConfig, log zerolog.Logger, onExists func()) (*imapSession, error) {
-	host, _, err := net.SplitHostPort(cfg.Addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return nil, fmt.Errorf("imap addr %q: %w", cfg.Addr, err)
 	}
-	dialer := &net.Dialer{Timeout: cfg.CommandTimeout, KeepAlive: 15 * time.Second}
-	conn, err := dialer.DialContext(ctx, "tcp", cfg.Addr)
+	tlsConfig, err := mailtls.ClientConfig(cfg.TLSConfig, cfg.CAFile, cfg.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("connect %s: %w", cfg.Addr, err)
+		return nil, fmt.Errorf("imap.%w", err)
 	}
-	tlsConfig := cfg.TLSConfig.Clone()
-	if tlsConfig == nil {
-		tlsConfig = &tls.Config{}
-	}
-	if tlsConfig.ServerName == "" {
-		tlsConfig.ServerName = host
-	}
+	var conn net.Conn
 	if cfg.TLS == TLSImplicit {
+		dialer := &net.Dialer{Timeout: cfg.CommandTimeout, KeepAlive: 15 * time.Second}
+		if conn, err = dialer.DialContext(ctx, "tcp", cfg.Addr); err != nil {
+			return nil, fmt.Errorf("connect %s: %w", cfg.Addr, err)
+		}
 		if tlsConfig.NextProtos == nil {
 			tlsConfig.NextProtos = []string{"imap"}
 		}
-		tconn := tls.Client(conn, tlsConfig)
 		hctx, cancel := context.WithTimeout(ctx, cfg.CommandTimeout)
-		err := tconn.HandshakeContext(hctx)
+		tconn, err := mailtls.Handshake(hctx, mailtls.IMAP, cfg.Addr, conn, tlsConfig)
 		cancel()
 		if err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("tls handshake with %s: %w", cfg.Addr, err)
 		}
 		conn = tconn
+	} else {
+		// A server that speaks TLS from the first byte (993) would leave
+		// us waiting for its greeting until the command timeout: Plain
+		// finds out within seconds and names the setting to change.
+		d := mailtls.Dial{Service: mailtls.IMAP, Addr: cfg.Addr, Mode: string(cfg.TLS), Timeout: cfg.CommandTimeout, TLS: tlsConfig}
+		if conn, err = d.Plain(ctx); err != nil {
+			return nil, fmt.Errorf("connect %s: %w", cfg.Addr, err)
+		}
 	}
 
 	opts := &imapclient.Options{TLSConfig: tlsConfig}
@@ -129,7 +133,7 @@ func dialSession(ctx context.Context, cfg MailboxConfig, log zerolog.Logger, onE
 		}
 		if err != nil {
 			conn.Close()
-			return nil, fmt.Errorf("starttls with %s: %w", cfg.Addr, err)
+			return nil, fmt.Errorf("starttls with %s: %w", cfg.Addr, mailtls.Classify(mailtls.IMAP, cfg.Addr, string(cfg.TLS), err))
 		}
 	} else {
 		s.c = imapclient.New(conn, opts)
@@ -152,7 +156,7 @@ func (s *imapSession) login() error {
 	if err != nil {
 		var ierr *imap.Error
 		if errors.As(err, &ierr) && ierr.Code != imap.ResponseCodeUnavailable {
-			return fmt.Errorf("login as %s: %w: %v", s.cfg.User, ErrAuthFailed, ierr)
+			return fmt.Errorf("login as %s: %w: %w", s.cfg.User, ErrAuthFailed, ierr)
 		}
 		return err // network trouble or a temporary server failure: normal backoff
 	}

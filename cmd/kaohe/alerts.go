@@ -9,6 +9,7 @@ import (
 
 	"kaohe/config"
 	"kaohe/monitor"
+	"kaohe/reply"
 )
 
 // alertZone is the zone of the times staff read.
@@ -117,7 +118,9 @@ func (a *alerter) check(ctx context.Context, reasons []monitor.Reason) {
 func (a *alerter) begun(component string, f *openFault) string {
 	at, why := alertTime(f.since), ""
 	if f.lastErr != "" {
-		why = "（" + f.lastErr + "）"
+		// The error is English, ours or a server's: quoted and labelled,
+		// never mixed into the Chinese sentence.
+		why = "（" + reply.DescribeFailure(f.lastErr) + "）"
 	}
 	switch component {
 	case monitor.ComponentStore:
@@ -127,7 +130,7 @@ func (a *alerter) begun(component string, f *openFault) string {
 	case monitor.ComponentSMTP:
 		return fmt.Sprintf("自 %s 起有邮件等待发送，但一直没有发出%s。请检查发信服务器、发信密码或服务商的每日发信上限。", at, why)
 	case monitor.ComponentIMAP:
-		return fmt.Sprintf("自 %s 起无法连接考核邮箱 %s%s，新的考核表暂时收不到。请检查邮箱密码、网络或邮件服务商的状态。", at, a.mailbox, why)
+		return fmt.Sprintf("自 %s 起无法连接考核邮箱 %s，新的考核表暂时收不到。请检查邮箱密码、网络或邮件服务商的状态。%s", at, a.mailbox, describeIMAPFailure(f.lastErr))
 	case monitor.ComponentStaffMail:
 		return fmt.Sprintf("自 %s 起给工作人员的邮件无法生成或发送%s。请检查配置中的工作人员地址（campaign.staff）。", at, why)
 	case monitor.ComponentConsumer:
@@ -144,7 +147,7 @@ func (a *alerter) ended(component string, f *openFault) string {
 	}
 	why := ""
 	if f.lastErr != "" {
-		why = "（" + f.lastErr + "）"
+		why = "（" + reply.DescribeFailure(f.lastErr) + "）"
 	}
 	return fmt.Sprintf("从 %s 到 %s，%s出现故障%s，当时无法发出通知，现已恢复。", alertTime(f.since), alertTime(f.clearedAt),
 		faultLabel(component), why)

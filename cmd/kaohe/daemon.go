@@ -147,9 +147,8 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	d.watcher = ingest.NewWatcher(mailbox, d.store, d.handle)
 	d.sender = &reply.Sender{
 		Store: outboxAdapter{d.store},
-		SMTP: reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), TLSConfig: opts.SMTPTLS,
-			User: cfg.SMTP.User, Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout},
-		From: fromAddr, PerRecipientPerHour: cfg.SMTP.PerRecipientPerHour, GlobalPerDay: cfg.SMTP.PerDay,
+		SMTP:  smtpConfig(cfg, opts),
+		From:  fromAddr, PerRecipientPerHour: cfg.SMTP.PerRecipientPerHour, GlobalPerDay: cfg.SMTP.PerDay,
 		Shares:     []reply.KindShare{{Kind: store.KindUnknownReply, Percent: strangerShare}},
 		StaffKinds: []string{store.KindStaffNotice, store.KindConsolidated},
 		Metrics:    d.metrics, Faults: d.faults,
@@ -197,13 +196,19 @@ func inFlight() int { return 3 * workers() }
 // mailboxConfig is the IMAP side of the configuration.
 func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) ingest.MailboxConfig {
 	return ingest.MailboxConfig{
-		Addr: cfg.IMAP.Addr, TLS: ingest.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS,
+		Addr: cfg.IMAP.Addr, TLS: ingest.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS, CAFile: cfg.IMAP.CAFile,
 		User: cfg.IMAP.User, Password: string(cfg.IMAP.Password),
 		Mailbox: cfg.IMAP.Mailbox, Done: cfg.IMAP.Done,
 		PollInterval: cfg.IMAP.PollInterval, IdleMax: cfg.IMAP.IdleMax, CommandTimeout: cfg.IMAP.CommandTimeout,
 		MaxMessageSize: cfg.IMAP.MaxMessageSize, AllowFastAuthRetry: opts.FastRetry,
 		Logger: log.With().Str("component", "imap").Logger(),
 	}
+}
+
+// smtpConfig is the SMTP side of the configuration.
+func smtpConfig(cfg config.Config, opts daemonOptions) reply.SMTPConfig {
+	return reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), TLSConfig: opts.SMTPTLS, CAFile: cfg.SMTP.CAFile,
+		User: cfg.SMTP.User, Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout}
 }
 
 // gate holds intake while a fault of ours pauses it: `serve` waits it out,
