@@ -11,6 +11,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/consolidate"
+	"kaohe/ingest"
 	"kaohe/reply"
 	"kaohe/store"
 	"kaohe/templates"
@@ -135,8 +136,15 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		if m.Outcome == store.OutcomeForeign {
 			ev.Agency = c.namedAgencies(subs)
 		}
-		if ev.Kind != "" {
+		words := c.words(m)
+		switch {
+		case ev.Kind != "":
+			ev.Words = words
 			evs = append(evs, ev)
+		case words != "":
+			// The receipt told the agency its words went to staff.
+			evs = append(evs, reply.StaffEvent{Kind: reply.EventWords, At: m.ReceivedAt, Agency: m.Agency,
+				Sender: m.Sender, Subject: m.Subject, Words: words})
 		}
 		if !m.OnTime && m.Agency != "" {
 			evs = append(evs, reply.StaffEvent{Kind: reply.EventLate, At: m.ReceivedAt, Agency: m.Agency, Sender: m.Sender, Subject: m.Subject})
@@ -168,6 +176,39 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		evs = append(evs, reply.StaffEvent{Kind: reply.EventReplyFailed, At: o.NextAttempt, Sender: o.To, Detail: o.LastError})
 	}
 	return evs, newMsg, newOut, nil
+}
+
+// words is what the sender of m wrote beyond greetings and signature
+// (reply.SenderWords), read again from the archived mail: the store keeps
+// no body text. A mail that cannot be read again gives "" (logged); the
+// notice still goes out. Mail that failed or was too large is left alone.
+func (c *Campaign) words(m store.Message) (words string) {
+	switch m.Outcome {
+	case store.OutcomeProcessed, store.OutcomeNoForm, store.OutcomeAutomated, store.OutcomeUnknownSender,
+		store.OutcomeForeign, store.OutcomeRateLimited:
+	default:
+		return ""
+	}
+	log := c.cfg.Log.With().Int64("msg", m.ID).Logger()
+	defer func() {
+		// The parser met this mail before; a panic now is still not the
+		// notice's to die of.
+		if r := recover(); r != nil {
+			log.Error().Interface("panic", r).Msg("reading the archived mail for its text panicked")
+			words = ""
+		}
+	}()
+	raw, err := c.store.ReadArchived(m.Hash)
+	if err != nil {
+		log.Warn().Err(err).Msg("archived mail not readable: its text is not quoted to staff")
+		return ""
+	}
+	parsed, err := ingest.Parse(raw, ingest.Limits{})
+	if parsed == nil {
+		log.Warn().Err(err).Msg("archived mail not parsed: its text is not quoted to staff")
+		return ""
+	}
+	return reply.SenderWords(parsed.Text, parsed.From.Name, m.SenderName, m.Agency)
 }
 
 // namedAgencies names the roster agencies the forms of a 名册外来件 name,

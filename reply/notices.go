@@ -115,6 +115,7 @@ const (
 	EventNoReply       StaffEventKind = "no_reply"       // Classify refused an automatic reply
 	EventForeign       StaffEventKind = "foreign"        // a form naming an agency from an address not registered for it (名册外来件)
 	EventNoSender      StaffEventKind = "no_sender"      // no usable From address: nobody can be answered
+	EventWords         StaffEventKind = "words"          // an agency wrote a question or note in its mail
 	EventOther         StaffEventKind = "other"
 )
 
@@ -135,6 +136,8 @@ func (k StaffEventKind) Label() string {
 		return "名册外来件（未登记为该单位的报送，请核实后处理）"
 	case EventNoSender:
 		return "没有有效发件地址的邮件（无法回复）"
+	case EventWords:
+		return "来信中的问题或说明（回执已告诉对方转给了工作人员，请答复）"
 	}
 	return "其他事项"
 }
@@ -148,6 +151,9 @@ type StaffEvent struct {
 	Subject string
 	File    string
 	Detail  string // e.g. the SMTP error or the classifier's reason
+	// Words is what the sender wrote beyond greetings and signature
+	// (SenderWords), quoted to staff; "" for none.
+	Words string
 	// Archive is where the raw mail is kept, relative to the data folder
 	// (archive/aa/<sha256>.eml), for staff to open it by hand; "" for none.
 	Archive string
@@ -158,8 +164,9 @@ type Recipient struct {
 	Addr, Name string
 }
 
-// ComposeStaffNotice is the batched notice to staff: late submissions,
-// unknown senders, unreadable files, failed replies, grouped by kind. key
+// ComposeStaffNotice is the batched notice to staff: questions and notes
+// agencies wrote, late submissions, unknown senders, unreadable files,
+// failed replies, grouped by kind, questions first. key
 // makes the Message-ID (e.g. "notice|2022-01-05T10:00"), the same key
 // giving the same Message-ID.
 func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts ComposeOptions) (Mail, error) {
@@ -171,7 +178,7 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 		Label string
 		Lines []string
 	}
-	order := []StaffEventKind{EventLate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
+	order := []StaffEventKind{EventWords, EventLate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
 	var groups []group
 	for _, k := range order {
 		g := group{Label: k.Label()}
@@ -197,6 +204,9 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 			}
 			if s := untrusted(e.Detail, maxTextRunes); s != "" {
 				parts = append(parts, s)
+			}
+			if s := untrusted(e.Words, MaxWordsRunes); s != "" {
+				parts = append(parts, "来信原文：「"+s+"」")
 			}
 			if s := cleanText(e.Archive, maxTextRunes); s != "" {
 				parts = append(parts, "原始邮件存于数据目录下的 "+s)
