@@ -47,8 +47,8 @@ func TestStaffNoticeQuotesAgencyWords(t *testing.T) {
 	text := decodedText(t, notices[0].Raw)
 	for _, want := range []string{
 		"【来信中的问题或说明",
-		"海淀区代办处，hd@example.org，主题《question》，来信原文：「请问今年的考核表在哪里下载？」",
-		"市建工局代办处，jg@example.org，主题《reply》，自动回复、退信或群发邮件，未自动回复，来信原文：「盖章页需要另外寄吗？」",
+		"海淀区代办处，hd@example.org，主题《question》\n    来信原文：「请问今年的考核表在哪里下载？」",
+		"市建工局代办处，jg@example.org，主题《reply》，自动回复、退信或群发邮件，未自动回复\n    来信原文：「盖章页需要另外寄吗？」",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("notice lacks %q:\n%s", want, text)

@@ -155,7 +155,7 @@ const (
 	ReceiptNoForm     ReceiptStatus = "no_form"    // nothing that could hold a form: 无考核表
 )
 
-// Label is the status as the receipt states it; a late mail is 逾期 first,
+// Label is the status as the receipt states it; a late form is 逾期 first,
 // with the check's outcome in brackets.
 func (s ReceiptStatus) Label(onTime bool) string {
 	var l string
@@ -176,10 +176,12 @@ func (s ReceiptStatus) Label(onTime bool) string {
 			return "无法读取"
 		}
 	default:
-		l = "无考核表"
+		// A mail without a form is no submission, so it cannot be a
+		// late one: a question after the cut-off is not 逾期.
 		if onTime {
-			return l
+			return "无考核表"
 		}
+		return "无考核表（截止后收到）"
 	}
 	return "逾期（" + l + "）"
 }
@@ -232,6 +234,8 @@ type FormView struct {
 	TotalCap      string
 	Errors        int
 	Warnings      int
+	Infos         int    // 说明: how a value was read, nothing to do
+	Guide         string // what to do with the rows, e.g. 错误必须改正，提醒请核实。
 	// Reason says why an unreadable file could not be read and what to
 	// do, once; Rows is then empty.
 	Reason    string
@@ -418,6 +422,19 @@ func formView(index int, file string, a Attachment, form *templates.Form) FormVi
 		fv.TotalCap = num(form.TotalCap)
 	}
 	fv.Errors, fv.Warnings = rep.Counts()
+	fv.Infos = max(0, len(rep.Findings)-fv.Errors-fv.Warnings)
+	var guide []string
+	for _, g := range []struct {
+		n    int
+		text string
+	}{{fv.Errors, "错误必须改正"}, {fv.Warnings, "提醒请核实"}, {fv.Infos, "说明只是告诉您系统如何读取，不需要处理"}} {
+		if g.n > 0 {
+			guide = append(guide, g.text)
+		}
+	}
+	if len(guide) > 0 {
+		fv.Guide = strings.Join(guide, "，") + "。"
+	}
 	if fv.Unreadable {
 		// One reason, in words: the table of cells has nothing to show.
 		var reasons []string

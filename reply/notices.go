@@ -176,7 +176,7 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 	}
 	type group struct {
 		Label string
-		Lines []string
+		Lines []noticeLine
 	}
 	order := []StaffEventKind{EventWords, EventLate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
 	var groups []group
@@ -187,31 +187,9 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 			if !slices.Contains(order, ek) {
 				ek = EventOther
 			}
-			if ek != k {
-				continue
+			if ek == k {
+				g.Lines = append(g.Lines, staffLine(e))
 			}
-			parts := []string{cnTime(e.At)}
-			for _, s := range []string{e.Agency, e.Sender} {
-				if s = untrusted(s, maxNameRunes); s != "" {
-					parts = append(parts, s)
-				}
-			}
-			if s := untrusted(e.Subject, maxSubjectRunes); s != "" {
-				parts = append(parts, "主题《"+s+"》")
-			}
-			if s := cleanFilename(e.File, ""); s != "" {
-				parts = append(parts, "附件 "+defang(s))
-			}
-			if s := untrusted(e.Detail, maxTextRunes); s != "" {
-				parts = append(parts, s)
-			}
-			if s := untrusted(e.Words, MaxWordsRunes); s != "" {
-				parts = append(parts, "来信原文：「"+s+"」")
-			}
-			if s := cleanText(e.Archive, maxTextRunes); s != "" {
-				parts = append(parts, "原始邮件存于数据目录下的 "+s)
-			}
-			g.Lines = append(g.Lines, strings.Join(parts, "，"))
 		}
 		if len(g.Lines) > 0 {
 			groups = append(groups, g)
@@ -227,6 +205,50 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 		from: opts.From, fromName: opts.FromName, to: to.Addr, toName: to.Name,
 		subject: fmt.Sprintf("考核表收取情况提示（%d 项）", len(events)), date: opts.Now,
 	}, tmplNoticeText, view, nil, opts)
+}
+
+// noticeLine is one event of a staff notice: what happened, and the
+// sender's own words quoted on a line of their own.
+type noticeLine struct {
+	Head  string
+	Words string
+}
+
+// String is the line as one string, for a template override written when
+// lines were strings.
+func (l noticeLine) String() string {
+	if l.Words == "" {
+		return l.Head
+	}
+	return l.Head + "，来信原文：「" + l.Words + "」"
+}
+
+func staffLine(e StaffEvent) noticeLine {
+	parts := []string{cnTime(e.At)}
+	for _, s := range []string{e.Agency, e.Sender} {
+		if s = untrusted(s, maxNameRunes); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if s := untrusted(e.Subject, maxSubjectRunes); s != "" {
+		parts = append(parts, "主题《"+s+"》")
+	}
+	detail := untrusted(e.Detail, maxTextRunes)
+	// An unreadable file's reason names the file already.
+	if s := defang(cleanFilename(e.File, "")); s != "" && !strings.Contains(detail, s) {
+		parts = append(parts, "附件 "+s)
+	}
+	if detail != "" {
+		if e.Kind == EventReplyFailed {
+			// Often the mail server's own English words: quoted as such.
+			detail = "失败原因（系统记录的原文）：「" + detail + "」"
+		}
+		parts = append(parts, detail)
+	}
+	if s := cleanText(e.Archive, maxTextRunes); s != "" {
+		parts = append(parts, "原始邮件存于数据目录下的 "+s)
+	}
+	return noticeLine{Head: strings.Join(parts, "，"), Words: untrusted(e.Words, MaxWordsRunes)}
 }
 
 // Reminder is a polite reminder to an agency that has not submitted.

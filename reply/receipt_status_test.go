@@ -26,20 +26,24 @@ type statusKey struct {
 // what keeps 下一步 from contradicting 状态.
 var statusPhrases = map[statusKey][]string{
 	{ReceiptAccepted, false}:   {"状态：通过", "您的考核表已按期收到，并通过了系统的自动核对。", "不需要再次发送"},
-	{ReceiptNeedsFix, false}:   {"状态：需修改", "系统核对发现需要改正的地方，请按下文改正后重新发送。", "请在您的原表上改正上面列出的单元格"},
+	{ReceiptNeedsFix, false}:   {"状态：需修改", "系统核对发现需要改正的地方，请按下文改正后重新发送。", `请在您的原表上改正上面列为"错误"的单元格`},
 	{ReceiptUnreadable, false}: {"状态：无法读取", "系统无法读取您发来的文件，这次报送还没有完成", `请按上面"原因"中的说明处理，然后`},
-	{ReceiptNoForm, false}:     {"状态：无考核表", "本邮件没有附上考核表，不算作报送。", "请把填好的考核表（Excel 工作簿 .xlsx 文件）作为附件", "本邮件不影响已有的报送"},
+	{ReceiptNoForm, false}:     {"状态：无考核表", "本邮件没有附上考核表，不算作报送。", "请把填好的考核表（Excel 工作簿 .xlsx 文件）作为附件"},
 	{ReceiptAccepted, true}:    {"状态：逾期（表格核对通过）", "您的考核表已登记，系统核对通过。", "这份考核表已登记，供办事处考核领导小组审核。"},
-	{ReceiptNeedsFix, true}:    {"状态：逾期（表格需修改）", "系统核对发现需要改正的地方（见下文）", "如需改正，请在原表上改正上面列出的单元格"},
+	{ReceiptNeedsFix, true}:    {"状态：逾期（表格需修改）", "系统核对发现需要改正的地方（见下文）", `如需改正，请在原表上改正上面列为"错误"的单元格`},
 	{ReceiptUnreadable, true}:  {"状态：逾期（表格无法读取）", "系统无法读取您发来的文件（原因见下文）", `如需补交，请按上面"原因"中的说明处理`},
-	{ReceiptNoForm, true}:      {"状态：逾期（无考核表）", "本邮件没有附上考核表。", "如需补交考核表，请把填好的考核表", "如果贵单位已在截止前报送"},
+	// A mail without a form is no submission, late or not: a question
+	// after the cut-off is not 逾期.
+	{ReceiptNoForm, true}: {"状态：无考核表（截止后收到）", "本邮件在报送截止时间之后收到，没有附上考核表，不算作报送。",
+		"报送截止时间已过。如果贵单位已在截止前报送", "如需补交考核表，请先与工作人员联系说明情况"},
 }
 
-// Sentences of every late receipt, and of none on time.
+// Sentences of every receipt of a late form, and of no other.
 var latePhrases = []string{"属于逾期报送", "视为考核成绩不合格", "由办事处考核领导小组决定", "如逾期有特殊原因"}
 
-// Sentences no receipt may say: the office forwards what agencies write.
-var neverPhrases = []string{"请勿直接回复", "没有可以读取的考核表"}
+// Sentences no receipt may say: the office forwards what agencies write,
+// and only listed cells can be corrected.
+var neverPhrases = []string{"请勿直接回复", "没有可以读取的考核表", "改正上面列出的单元格"}
 
 const wordsPhrase = "您在邮件正文中写的内容（问题或说明），系统不能自动答复，已转给工作人员"
 
@@ -107,7 +111,7 @@ type receiptSituation struct {
 func receiptSituations() []receiptSituation {
 	accepted := func() *assess.Report {
 		r := testReport()
-		r.Status, r.Findings = assess.StatusAccepted, nil
+		r.Status, r.Findings, r.VerifiedTotal = assess.StatusAccepted, nil, r.SelfTotal
 		return r
 	}
 	return []receiptSituation{
@@ -212,9 +216,10 @@ func TestReceiptStatusConsistent(t *testing.T) {
 							}
 						}
 					}
+					lateForm := late && sit.status != ReceiptNoForm
 					for _, p := range latePhrases {
-						if strings.Contains(body, p) != late {
-							t.Errorf("%s: %q present = %v, late = %v", kind, p, !late, late)
+						if strings.Contains(body, p) != lateForm {
+							t.Errorf("%s: %q present = %v, want %v", kind, p, !lateForm, lateForm)
 						}
 					}
 					for _, p := range neverPhrases {
