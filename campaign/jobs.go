@@ -153,7 +153,11 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 			if s.Status == assess.StatusUnreadable {
 				detail := ""
 				if s.Report != nil && len(s.Report.Findings) > 0 {
+					// What is wrong, not the steps the receipt gave the agency.
 					detail = s.Report.Findings[0].Message
+					if first, _, found := strings.Cut(detail, "。"); found {
+						detail = first + "。"
+					}
 				}
 				evs = append(evs, reply.StaffEvent{Kind: reply.EventUnreadable, At: m.ReceivedAt, Agency: m.Agency,
 					Sender: m.Sender, Subject: m.Subject, File: s.Filename, Detail: detail})

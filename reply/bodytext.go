@@ -143,17 +143,31 @@ var courtesy = regexp.MustCompile(`^(?:` +
 	// greetings
 	`(?:尊敬的)?(?:\S{0,6}(?:老师|同志|领导|主任|部长|科长|处长|经理|同事|办事处|组织机构部)(?:们)?)?(?:您好|你好|好|们好)?|` +
 	`(?:您|你)好|大家好|hi|hello|dear .*|` +
-	`收到|已收到|好的|明白|知道了|thanks?(?: you)?|(?:best )?regards|` +
+	`收到|已收到|好的|明白|知道了|抱歉|不好意思|thanks?(?: you)?|(?:best )?regards|` +
 	// closings and thanks
 	`(?:非常|十分)?(?:谢谢|感谢|多谢)(?:您|你)?(?:的)?(?:帮助|支持|指导|辛苦)?|辛苦(?:了|您了)?|麻烦(?:了|您了)?|` +
 	`此致|敬礼|此致敬礼|祝好|顺祝\S{0,4}|祝(?:您)?工作顺利|顺颂\S{0,4}|敬请\S{0,4}|` +
-	`请(?:查收|审核|审阅|查阅|收阅|核收|核对|审批|批阅|指正|领导审阅|审查)|望(?:审核|查收)|` +
+	pleaseCheck + `|望(?:审核|查收)|` +
 	// the covering note of the attached form
-	`(?:现)?(?:将)?(?:附件|随信附上|随附|附上|附|发送|发去|转发|报送|提交|上报)(?:中|里|内)?(?:是|为|有)?` +
-	`(?:我|本)?(?:单位|处|代办处)?(?:的)?(?:\S{0,16})?(?:考核表|自评表|考核自评表|表格|报表|材料|文件)(?:发给您|发送给您|报上|报送|上报)?(?:，)?(?:请(?:查收|审核|审阅|查阅|收阅|核收|核对))?|` +
+	`(?:现)?(?:将)?(?:附件|随信附上|随附|附上|附|发送|发去|转发|报送|提交|上报|这|此)(?:中|里|内)?(?:是|为|有)?` +
+	`(?:我|本)?(?:们)?(?:单位|处|代办处)?(?:的)?\S{0,16}` + formWord + formState +
+	`(?:发给您|发送给您|报上|报送|上报|见附件|在附件中|在附件里|在里面)?(?:，)?(?:` + pleaseCheck + `)?|` +
+	`\S{0,16}` + formWord + formState + `(?:见附件|在附件中|在附件里|在里面)(?:，)?(?:` + pleaseCheck + `)?|` +
+	`\S{0,16}` + formWord + formState + `(?:，)?` + pleaseCheck + `|` +
 	`转发\S{0,8}邮件|` +
+	`(?:根据|按照?)(?:回执|要求|意见)?(?:已经?)?(?:修改|改正|更正)(?:了|完毕|好了)?|已经?(?:修改|改正|更正)(?:了|完毕)?|` +
 	`(?:同事|他|她)?(?:的)?(?:邮件)?(?:，)?(?:考核表)?在(?:里面|附件中|附件里)` +
 	`)$`)
+
+const (
+	pleaseCheck = `请(?:查收|审核|审阅|查阅|收阅|核收|核对|审批|批阅|指正|领导审阅|审查)`
+	formWord    = `(?:考核表|自评表|考核自评表|表格|报表|材料|文件)`
+	formState   = `(?:（[^）]*）|\([^)]*\))?(?:已盖章|已签字|已修改|已更正)?`
+)
+
+// asks matches a clause that asks something: never taken for courtesy,
+// whatever else it says.
+var asks = regexp.MustCompile(`哪|吗|怎|什么|何时|如何|几|是否|能否|可否|请问|需不需要|要不要|\?|？`)
 
 // trimCourtesy drops the clauses of a sentence that are courtesy from its
 // start and its end; a sentence of courtesy alone becomes "".
@@ -161,7 +175,7 @@ func trimCourtesy(s string) string {
 	clauses := splitClauses(s)
 	isNoise := func(c string) bool {
 		bare := strings.Trim(c, " \t　,，.。:：;；!！~、?？…")
-		return bare == "" || courtesy.MatchString(strings.ToLower(bare))
+		return bare == "" || (courtesy.MatchString(strings.ToLower(bare)) && !asks.MatchString(c))
 	}
 	lo, hi := 0, len(clauses)
 	for lo < hi && isNoise(clauses[lo]) {

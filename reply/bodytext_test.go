@@ -22,6 +22,13 @@ func TestSenderWords(t *testing.T) {
 		{"name lines only", "朝阳区代办处\n张三\n13800138000\nzhangsan@example.cn", ""},
 		{"english greeting only", "Dear all,\nThanks", ""},
 		{"empty", "", ""},
+		{"form in the attachment", "考核表见附件。", ""},
+		{"stamped form", "考核表（已盖章）请查收。", ""},
+		{"this is our form", "这是我们的考核表。", ""},
+		{"corrected per receipt", "根据回执已修改", ""},
+		{"apology kept short", "抱歉，晚交了两天。", "晚交了两天。"},
+		{"a question naming the form is kept", "请问考核表？", "请问考核表？"},
+		{"a question after a covering note", "附件是考核表，是否还要寄纸质版？", "是否还要寄纸质版？"},
 		{"html converted text keeps words", "各位老师好！\n我处联系人更换为李四，电话不变。\n谢谢", "我处联系人更换为李四，电话不变。"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

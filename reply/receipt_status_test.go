@@ -35,7 +35,7 @@ var statusPhrases = map[statusKey][]string{
 	// A mail without a form is no submission, late or not: a question
 	// after the cut-off is not 逾期.
 	{ReceiptNoForm, true}: {"状态：无考核表（截止后收到）", "本邮件在报送截止时间之后收到，没有附上考核表，不算作报送。",
-		"报送截止时间已过。如果贵单位已在截止前报送", "如需补交考核表，请先与工作人员联系说明情况"},
+		"报送截止时间已过。如果贵单位已在截止前报送", "如需补交考核表，请先与工作人员联系说明情况", "截止后收到（本邮件没有考核表）"},
 }
 
 // Sentences of every receipt of a late form, and of no other.
