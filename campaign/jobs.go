@@ -137,6 +137,12 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 			ev.Agency = c.namedAgencies(subs)
 		}
 		words := c.words(m)
+		if m.Outcome == store.OutcomeAutomated && words != "" {
+			// A clerk pressing Reply on a receipt to ask something looks
+			// like an auto-reply to the classifier: staff read it among
+			// the questions, told that no receipt went back.
+			ev.Kind, ev.Detail = reply.EventWords, "系统判断为自动回复或对本系统邮件的回复，未发回执"
+		}
 		switch {
 		case ev.Kind != "":
 			ev.Words = words

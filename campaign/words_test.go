@@ -45,10 +45,13 @@ func TestStaffNoticeQuotesAgencyWords(t *testing.T) {
 		t.Fatalf("%d notices, want 1", len(notices))
 	}
 	text := decodedText(t, notices[0].Raw)
+	if i, j := strings.Index(text, "【来信中的问题或说明"), strings.Index(text, "jg@example.org"); i < 0 || j < i || strings.Contains(text, "【未自动回复的邮件】") {
+		t.Errorf("a reply asking something is not among the questions:\n%s", text)
+	}
 	for _, want := range []string{
 		"【来信中的问题或说明",
 		"海淀区代办处，hd@example.org，主题《question》\n    来信原文：「请问今年的考核表在哪里下载？」",
-		"市建工局代办处，jg@example.org，主题《reply》，自动回复、退信或群发邮件，未自动回复\n    来信原文：「盖章页需要另外寄吗？」",
+		"市建工局代办处，jg@example.org，主题《reply》，系统判断为自动回复或对本系统邮件的回复，未发回执\n    来信原文：「盖章页需要另外寄吗？」",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("notice lacks %q:\n%s", want, text)

@@ -1,6 +1,11 @@
 package reply
 
-import "testing"
+import (
+	"strings"
+	"testing"
+	"unicode"
+	"unicode/utf8"
+)
 
 func TestSenderWords(t *testing.T) {
 	t.Parallel()
@@ -52,5 +57,40 @@ func TestSenderWordsBounded(t *testing.T) {
 	}
 	if got := SenderWords("请看 http://evil.example 的说明"); got != "请看 hxxp://evil.example 的说明" {
 		t.Errorf("link not defanged: %q", got)
+	}
+}
+
+// FuzzSenderWords: any body gives one bounded line without control
+// characters or a live link, and never panics.
+func FuzzSenderWords(f *testing.F) {
+	f.Add("您好，请问今年的考核表在哪里下载？谢谢。\n张三", "张三")
+	f.Add("附件是考核表，请查收。\r\n-- \r\n13800138000", "")
+	f.Add("> quoted\n在 2022年1月4日 写道：\nhttp://x.example", "x")
+	f.Add("\u202e？？\x00\n\n附件", "\u200b")
+	f.Fuzz(func(t *testing.T, text, name string) {
+		got := SenderWords(text, name)
+		if n := utf8.RuneCountInString(got); n > MaxWordsRunes+1 {
+			t.Fatalf("%d runes", n)
+		}
+		for _, r := range got {
+			if r == '\n' || r == '\r' || unicode.IsControl(r) || isInvisible(r) {
+				t.Fatalf("kept %U in %q", r, got)
+			}
+		}
+		if strings.Contains(strings.ToLower(got), "http://") || strings.Contains(strings.ToLower(got), "https://") {
+			t.Fatalf("live link in %q", got)
+		}
+	})
+}
+
+func TestDefangAnyCase(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"见 Http://x.example": "见 hxxp://x.example", "HTTPS://x": "hxxps://x", "hTtP://x": "hxxp://x",
+		"WWW.x.cn": "www[.]x.cn", "http://a https://b www.c": "hxxp://a hxxps://b www[.]c",
+	} {
+		if got := defang(in); got != want {
+			t.Errorf("defang(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

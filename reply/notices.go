@@ -137,7 +137,7 @@ func (k StaffEventKind) Label() string {
 	case EventNoSender:
 		return "没有有效发件地址的邮件（无法回复）"
 	case EventWords:
-		return "来信中的问题或说明（回执已告诉对方转给了工作人员，请答复）"
+		return "来信中的问题或说明（请阅读，需要的请答复）"
 	}
 	return "其他事项"
 }

@@ -80,8 +80,10 @@ func TestRenderMails(t *testing.T) {
 		{Kind: EventUnknownSender, At: testReceived, Sender: "someone@unknown-mail.example.com", Subject: "考核表"},
 		{Kind: EventUnreadable, At: testReceived, Agency: "市环卫工会代办处", Sender: "dbc068@example.org", Subject: "考核表",
 			File: "市环卫工会代办处考核表.xls", Detail: "附件「市环卫工会代办处考核表.xls」是旧版 Excel 97-2003（.xls）或 WPS 表格（.et）格式，系统只能读取 .xlsx。"},
-		{Kind: EventNoReply, At: testReceived, Agency: "延庆区代办处", Sender: "dbc016@example.org", Subject: "自动回复：考核表回执",
-			Detail: "自动回复、退信或群发邮件，未自动回复", Words: "您好，我正在休假，1月3日返回。"},
+		{Kind: EventWords, At: testReceived, Agency: "延庆区代办处", Sender: "dbc016@example.org", Subject: "回复：回执：考核表",
+			Detail: "系统判断为自动回复或对本系统邮件的回复，未发回执", Words: "盖章页需要另外寄吗？"},
+		{Kind: EventNoReply, At: testReceived, Agency: "怀柔区代办处", Sender: "dbc013@example.org", Subject: "自动回复：考核表回执",
+			Detail: "自动回复、退信或群发邮件，未自动回复"},
 		{Kind: EventReplyFailed, At: testReceived, Sender: "dbc099@example.org", Detail: "550 5.1.1 mailbox unavailable"},
 	}
 	m, err = ComposeStaffNotice(events, Recipient{Addr: "wangming@bjszghzbz.org.cn", Name: "王明"}, "notice|render", opts)
