@@ -26,12 +26,12 @@ type statusKey struct {
 // what keeps 下一步 from contradicting 状态.
 var statusPhrases = map[statusKey][]string{
 	{ReceiptAccepted, false}:   {"状态：通过", "您的考核表已按期收到，并通过了系统的自动核对。", "不需要再次发送"},
-	{ReceiptNeedsFix, false}:   {"状态：需修改", "系统核对发现需要改正的地方，请按下文改正后重新发送。", `请在您的原表上改正上面列为"错误"的单元格`},
-	{ReceiptUnreadable, false}: {"状态：无法读取", "系统无法读取您发来的文件，这次报送还没有完成", `请按上面"原因"中的说明处理，然后`},
+	{ReceiptNeedsFix, false}:   {"状态：需修改", "系统核对发现需要改正的地方，请按下文改正后重新发送。", `请在您的原表上改正上面列为“错误”的单元格`},
+	{ReceiptUnreadable, false}: {"状态：无法读取", "系统无法读取您发来的文件，这次报送还没有完成", `请按上面“原因”中的说明处理，然后`},
 	{ReceiptNoForm, false}:     {"状态：无考核表", "本邮件没有附上考核表，不算作报送。", "请把填好的考核表（Excel 工作簿 .xlsx 文件）作为附件"},
 	{ReceiptAccepted, true}:    {"状态：逾期（表格核对通过）", "您的考核表已登记，系统核对通过。", "这份考核表已登记，供办事处考核领导小组审核。"},
-	{ReceiptNeedsFix, true}:    {"状态：逾期（表格需修改）", "系统核对发现需要改正的地方（见下文）", `如需改正，请在原表上改正上面列为"错误"的单元格`},
-	{ReceiptUnreadable, true}:  {"状态：逾期（表格无法读取）", "系统无法读取您发来的文件（原因见下文）", `如需补交，请按上面"原因"中的说明处理`},
+	{ReceiptNeedsFix, true}:    {"状态：逾期（表格需修改）", "系统核对发现需要改正的地方（见下文）", `如需改正，请在原表上改正上面列为“错误”的单元格`},
+	{ReceiptUnreadable, true}:  {"状态：逾期（表格无法读取）", "系统无法读取您发来的文件（原因见下文）", `如需补交，请按上面“原因”中的说明处理`},
 	// A mail without a form is no submission, late or not: a question
 	// after the cut-off is not 逾期.
 	{ReceiptNoForm, true}: {"状态：无考核表（截止后收到）", "本邮件在报送截止时间之后收到，没有附上考核表，不算作报送。",
