@@ -13,6 +13,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/consolidate"
+	"kaohe/ingest"
 	"kaohe/reply"
 	"kaohe/store"
 	"kaohe/templates"
@@ -163,8 +164,21 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		if m.Outcome == store.OutcomeForeign {
 			ev.Agency = c.namedAgencies(subs)
 		}
-		if ev.Kind != "" {
+		words := c.words(m)
+		if m.Outcome == store.OutcomeAutomated && words != "" {
+			// A clerk pressing Reply on a receipt to ask something looks
+			// like an auto-reply to the classifier: staff read it among
+			// the questions, told that no receipt went back.
+			ev.Kind, ev.Detail = reply.EventWords, "系统判断为自动回复或对本系统邮件的回复，未发回执"
+		}
+		switch {
+		case ev.Kind != "":
+			ev.Words = words
 			evs = append(evs, ev)
+		case words != "":
+			// The receipt told the agency its words went to staff.
+			evs = append(evs, reply.StaffEvent{Kind: reply.EventWords, At: m.ReceivedAt, Agency: m.Agency,
+				Sender: m.Sender, Subject: m.Subject, Words: words})
 		}
 		if !m.OnTime && m.Agency != "" {
 			evs = append(evs, reply.StaffEvent{Kind: reply.EventLate, At: m.ReceivedAt, Agency: m.Agency, Sender: m.Sender, Subject: m.Subject})
@@ -173,7 +187,11 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 			if s.Status == assess.StatusUnreadable {
 				detail := ""
 				if s.Report != nil && len(s.Report.Findings) > 0 {
+					// What is wrong, not the steps the receipt gave the agency.
 					detail = s.Report.Findings[0].Message
+					if first, _, found := strings.Cut(detail, "。"); found {
+						detail = first + "。"
+					}
 				}
 				evs = append(evs, reply.StaffEvent{Kind: reply.EventUnreadable, At: m.ReceivedAt, Agency: m.Agency,
 					Sender: m.Sender, Subject: m.Subject, File: s.Filename, Detail: detail})
@@ -196,6 +214,39 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		evs = append(evs, reply.StaffEvent{Kind: reply.EventReplyFailed, At: o.NextAttempt, Sender: o.To, Detail: reply.DescribeFailure(o.LastError)})
 	}
 	return evs, newMsg, newOut, nil
+}
+
+// words is what the sender of m wrote beyond greetings and signature
+// (reply.SenderWords), read again from the archived mail: the store keeps
+// no body text. A mail that cannot be read again gives "" (logged); the
+// notice still goes out. Mail that failed or was too large is left alone.
+func (c *Campaign) words(m store.Message) (words string) {
+	switch m.Outcome {
+	case store.OutcomeProcessed, store.OutcomeNoForm, store.OutcomeAutomated, store.OutcomeUnknownSender,
+		store.OutcomeForeign, store.OutcomeRateLimited:
+	default:
+		return ""
+	}
+	log := c.cfg.Log.With().Int64("msg", m.ID).Logger()
+	defer func() {
+		// The parser met this mail before; a panic now is still not the
+		// notice's to die of.
+		if r := recover(); r != nil {
+			log.Error().Interface("panic", r).Msg("reading the archived mail for its text panicked")
+			words = ""
+		}
+	}()
+	raw, err := c.store.ReadArchived(m.Hash)
+	if err != nil {
+		log.Warn().Err(err).Msg("archived mail not readable: its text is not quoted to staff")
+		return ""
+	}
+	parsed, err := ingest.Parse(raw, ingest.Limits{})
+	if parsed == nil {
+		log.Warn().Err(err).Msg("archived mail not parsed: its text is not quoted to staff")
+		return ""
+	}
+	return reply.SenderWords(parsed.Text, parsed.From.Name, m.SenderName, m.Agency)
 }
 
 // namedAgencies names the roster agencies the forms of a 名册外来件 name,

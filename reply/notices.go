@@ -3,10 +3,11 @@ package reply
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
+
+	"kaohe/internal/mailaddr"
 )
 
 // UnknownSenderSubject is the fixed subject of the reply to a sender who
@@ -116,6 +117,7 @@ const (
 	EventNoReply       StaffEventKind = "no_reply"       // Classify refused an automatic reply
 	EventForeign       StaffEventKind = "foreign"        // a form naming an agency from an address not registered for it (名册外来件)
 	EventNoSender      StaffEventKind = "no_sender"      // no usable From address: nobody can be answered
+	EventWords         StaffEventKind = "words"          // an agency wrote a question or note in its mail
 	EventOther         StaffEventKind = "other"
 )
 
@@ -136,6 +138,8 @@ func (k StaffEventKind) Label() string {
 		return "名册外来件（未登记为该单位的报送，请核实后处理）"
 	case EventNoSender:
 		return "没有有效发件地址的邮件（无法回复）"
+	case EventWords:
+		return "来信中的问题或说明（请阅读，需要的请答复）"
 	}
 	return "其他事项"
 }
@@ -149,6 +153,9 @@ type StaffEvent struct {
 	Subject string
 	File    string
 	Detail  string // e.g. the SMTP error or the classifier's reason
+	// Words is what the sender wrote beyond greetings and signature
+	// (SenderWords), quoted to staff; "" for none.
+	Words string
 	// Archive is where the raw mail is kept, relative to the data folder
 	// (archive/aa/<sha256>.eml), for staff to open it by hand; "" for none.
 	Archive string
@@ -165,11 +172,8 @@ type Recipient struct {
 // ("wangming@example.org") or with a name ("王明 <wangming@example.org>"),
 // with the parser composing uses.
 func ParseRecipient(s string) (Recipient, error) {
-	a, err := mail.ParseAddress(strings.TrimSpace(s))
+	a, err := mailaddr.Parse(s)
 	if err != nil {
-		return Recipient{}, fmt.Errorf("invalid address %q: %w", s, err)
-	}
-	if err := checkAddress(a.Address); err != nil {
 		return Recipient{}, err
 	}
 	return Recipient{Addr: a.Address, Name: a.Name}, nil
@@ -188,8 +192,9 @@ func (r Recipient) parsed() (Recipient, error) {
 	return p, nil
 }
 
-// ComposeStaffNotice is the batched notice to staff: late submissions,
-// unknown senders, unreadable files, failed replies, grouped by kind. key
+// ComposeStaffNotice is the batched notice to staff: questions and notes
+// agencies wrote, late submissions, unknown senders, unreadable files,
+// failed replies, grouped by kind, questions first. key
 // makes the Message-ID (e.g. "notice|2022-01-05T10:00"), the same key
 // giving the same Message-ID.
 func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts ComposeOptions) (Mail, error) {
@@ -203,9 +208,9 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 	}
 	type group struct {
 		Label string
-		Lines []string
+		Lines []noticeLine
 	}
-	order := []StaffEventKind{EventLate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
+	order := []StaffEventKind{EventWords, EventLate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
 	var groups []group
 	for _, k := range order {
 		g := group{Label: k.Label()}
@@ -214,28 +219,9 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 			if !slices.Contains(order, ek) {
 				ek = EventOther
 			}
-			if ek != k {
-				continue
+			if ek == k {
+				g.Lines = append(g.Lines, staffLine(e))
 			}
-			parts := []string{cnTime(e.At)}
-			for _, s := range []string{e.Agency, e.Sender} {
-				if s = untrusted(s, maxNameRunes); s != "" {
-					parts = append(parts, s)
-				}
-			}
-			if s := untrusted(e.Subject, maxSubjectRunes); s != "" {
-				parts = append(parts, "主题《"+s+"》")
-			}
-			if s := cleanFilename(e.File, ""); s != "" {
-				parts = append(parts, "附件 "+defang(s))
-			}
-			if s := untrusted(e.Detail, maxTextRunes); s != "" {
-				parts = append(parts, s)
-			}
-			if s := cleanText(e.Archive, maxTextRunes); s != "" {
-				parts = append(parts, "原始邮件存于数据目录下的 "+s)
-			}
-			g.Lines = append(g.Lines, strings.Join(parts, "，"))
 		}
 		if len(g.Lines) > 0 {
 			groups = append(groups, g)
@@ -251,6 +237,50 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 		from: opts.From, fromName: opts.FromName, to: to.Addr, toName: to.Name,
 		subject: fmt.Sprintf("考核表收取情况提示（%d 项）", len(events)), date: opts.Now,
 	}, tmplNoticeText, view, nil, opts)
+}
+
+// noticeLine is one event of a staff notice: what happened, and the
+// sender's own words quoted on a line of their own.
+type noticeLine struct {
+	Head  string
+	Words string
+}
+
+// String is the line as one string, for a template override written when
+// lines were strings.
+func (l noticeLine) String() string {
+	if l.Words == "" {
+		return l.Head
+	}
+	return l.Head + "，来信原文：「" + l.Words + "」"
+}
+
+func staffLine(e StaffEvent) noticeLine {
+	parts := []string{cnTime(e.At)}
+	for _, s := range []string{e.Agency, e.Sender} {
+		if s = untrusted(s, maxNameRunes); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if s := untrusted(e.Subject, maxSubjectRunes); s != "" {
+		parts = append(parts, "主题《"+s+"》")
+	}
+	detail := untrusted(e.Detail, maxTextRunes)
+	// An unreadable file's reason names the file already.
+	if s := defang(cleanFilename(e.File, "")); s != "" && !strings.Contains(detail, s) {
+		parts = append(parts, "附件 "+s)
+	}
+	if detail != "" {
+		if e.Kind == EventReplyFailed {
+			// Often the mail server's own English words: quoted as such.
+			detail = "失败原因（系统记录的原文）：「" + detail + "」"
+		}
+		parts = append(parts, detail)
+	}
+	if s := cleanText(e.Archive, maxTextRunes); s != "" {
+		parts = append(parts, "原始邮件存于数据目录下的 "+s)
+	}
+	return noticeLine{Head: strings.Join(parts, "，"), Words: untrusted(e.Words, MaxWordsRunes)}
 }
 
 // Reminder is a polite reminder to an agency that has not submitted.

@@ -1,12 +1,13 @@
 package roster
 
 import (
-	"kaohe/internal/mailaddr"
 	"net/mail"
 	"strings"
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"kaohe/internal/mailaddr"
 )
 
 // normName is the form in which unit names are compared: NFKC (full-width

@@ -1,10 +1,11 @@
 package authres
 
 import (
-	"kaohe/internal/mailaddr"
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
+
+	"kaohe/internal/mailaddr"
 )
 
 // Verdict is what the trusted fields say about a message's From domain.
