@@ -9,7 +9,7 @@ import (
 )
 
 // Column widths of the blank form, in Excel character units.
-var blankWidths = [5]float64{16, 60, 13, 8, 10}
+var blankWidths = [5]float64{16, 59, 14, 8, 10}
 
 const (
 	fontName   = "宋体"

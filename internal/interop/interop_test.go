@@ -120,13 +120,14 @@ func writeAll(t *testing.T, dir string) []written {
 }
 
 // annotatedSpec is what the receipt promises of the annotated copy of rep:
-// on the official form, each finding's cell filled red (error) or yellow
-// (warning) and commented with the message and the agency's own cell; the
-// 核定分 column with every verified score, red and bold where it differs
-// from the self-score; one sheet; no formula.
+// on the official form, each finding's cell filled red (error) or orange
+// (warning) and commented with the message and the agency's own cell, the
+// input cells white; the legend under the title; the 核定分 column with
+// every verified score, red and bold where it differs from the self-score;
+// one sheet; no formula.
 func annotatedSpec(t *testing.T, rep *assess.Report) map[string]any {
 	t.Helper()
-	l := templates.BlankLayout(form)
+	l := reply.AnnotatedLayout(form)
 	sub := rep.Submission
 	fills := map[string]string{}
 	comments := map[string][]string{}
@@ -152,18 +153,23 @@ func annotatedSpec(t *testing.T, rep *assess.Report) map[string]any {
 		}
 		switch fd.Severity {
 		case validate.SeverityError:
-			fills[cell] = "FFC7CE"
+			fills[cell] = "FF7C80"
 		case validate.SeverityWarning:
 			if fills[cell] == "" {
-				fills[cell] = "FFD966"
+				fills[cell] = "FFC000"
 			}
 		}
+	}
+	if _, marked := fills[l.Scores["1.1"]]; !marked {
+		fills[l.Scores["1.1"]] = ""
 	}
 	if len(fills) == 0 {
 		t.Fatalf("no finding of %s is marked: %+v", rep.File, rep.Findings)
 	}
 	v := l.VerifiedCol
-	values := map[string]string{v + strconv.Itoa(l.HeaderRow): "核定分"}
+	values := map[string]string{v + strconv.Itoa(l.HeaderRow): "核定分",
+		l.LegendCells[0]: "错误", l.LegendCells[1]: "提醒", l.LegendCells[2]: "核定分"}
+	fills[l.LegendCells[0]], fills[l.LegendCells[1]] = "FF7C80", "FFC000"
 	fonts := map[string]string{}
 	for _, ir := range rep.Indicators {
 		cell := v + strconv.Itoa(l.Rows[ir.ID])
