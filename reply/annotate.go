@@ -274,7 +274,7 @@ func (a *annotator) plan(findings []validate.Finding) (marks []*mark, loose []va
 			continue
 		}
 		m := at(cell, fd.Severity)
-		line := markLine{sev: fd.Severity, text: cleanText(stripCellPrefix(fd.Message, fd.Cell), maxTextRunes)}
+		line := markLine{sev: fd.Severity, text: cleanText(stripItemPrefix(stripCellPrefix(fd.Message, fd.Cell), fd), maxTextRunes)}
 		if fd.Indicator != "" || fd.Field != "" {
 			line.item = itemLabel(fd, a.form)
 		}
@@ -299,6 +299,20 @@ func (a *annotator) plan(findings []validate.Finding) (marks []*mark, loose []va
 		return xc - yc
 	})
 	return marks, loose
+}
+
+// stripItemPrefix drops a leading "指标3.2：" from a message shown after its
+// item's label anyway.
+func stripItemPrefix(msg string, fd validate.Finding) string {
+	if fd.Indicator == "" {
+		return msg
+	}
+	for _, p := range []string{"指标" + fd.Indicator + "：", "指标 " + fd.Indicator + "："} {
+		if rest, ok := strings.CutPrefix(msg, p); ok {
+			return rest
+		}
+	}
+	return msg
 }
 
 // markFindings fills and comments the planned cells.

@@ -216,3 +216,23 @@ func TestAnnotatedCopyReadsBack(t *testing.T) {
 		t.Errorf("self total %v, was %v", again.SelfTotal, rep.SelfTotal)
 	}
 }
+
+// A note names its item once: "指标 3.2（…）：自评分 0 …", not
+// "指标 3.2（…）：指标3.2：自评分 0 …".
+func TestStripItemPrefix(t *testing.T) {
+	t.Parallel()
+	fd := validate.Finding{Indicator: "3.2"}
+	for msg, want := range map[string]string{
+		"指标3.2：自评分 0 与基本情况不符": "自评分 0 与基本情况不符",
+		"指标 3.2：自评分 0":        "自评分 0",
+		"指标3.3：自评分 0":         "指标3.3：自评分 0",
+		"自评分为空":               "自评分为空",
+	} {
+		if got := stripItemPrefix(msg, fd); got != want {
+			t.Errorf("stripItemPrefix(%q) = %q, want %q", msg, got, want)
+		}
+	}
+	if got := stripItemPrefix("指标3.2：x", validate.Finding{}); got != "指标3.2：x" {
+		t.Errorf("a finding without indicator lost %q", got)
+	}
+}

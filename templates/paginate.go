@@ -16,15 +16,15 @@ const (
 )
 
 // printScale is the print scale, in percent, at which a sheet of the given
-// width (character units, columns of the default 11-point font) fills the
-// width of an A4 page: a column of w units is w·7+5 pixels, ¾ point each.
-// It rounds down and keeps a point in hand for the applications' own
-// rounding.
+// width (character units of the default 11-point font, whose digits are 7
+// pixels wide; the stored width includes the cell padding) fills the width
+// of an A4 page, as Excel computes it for fit-to-width. LibreOffice
+// measures columns a little wider and prints smaller, so this is the
+// largest scale the form is printed at: rows that fit at it fit everywhere.
 func printScale(width float64) int {
-	cols := float64(len(blankWidths) + 1)
-	sheetPt := (width*7 + 5*cols) * 0.75
+	sheetPt := width * 7 * 0.75
 	usable := a4Width - 2*marginSide*72
-	return max(10, min(100, int(math.Floor(100*usable/sheetPt))-1))
+	return max(10, min(100, int(math.Floor(100*usable/sheetPt))))
 }
 
 // pageBreaks puts a manual page break before every block of rows that
