@@ -42,6 +42,15 @@ func (b *builder) totalsChart(sheet string, nbands int, scored []*row) error {
 		counts[slices.Index(labels, gradeOf(r.verSum, grades))][band]++
 	}
 
+	most := 0
+	for band := range nbands {
+		n := 0
+		for i := range counts {
+			n += counts[i][band]
+		}
+		most = max(most, n)
+	}
+
 	var series []excelize.ChartSeries
 	for i, label := range labels {
 		col, _ := excelize.ColumnNumberToName(3 + i)
@@ -93,7 +102,7 @@ func (b *builder) totalsChart(sheet string, nbands int, scored []*row) error {
 		Legend: excelize.ChartLegend{Position: "bottom", Font: &text},
 		XAxis: excelize.ChartAxis{Font: text,
 			Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: xTitle, Font: &text}}}},
-		YAxis: excelize.ChartAxis{Font: text, MajorGridLines: true, MajorUnit: 1, Minimum: &zero,
+		YAxis: excelize.ChartAxis{Font: text, MajorGridLines: true, MajorUnit: countStep(most), Minimum: &zero,
 			NumFmt: excelize.ChartNumFmt{CustomNumFmt: "0"},
 			Title:  excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "单位数（家）", Font: &text}}}},
 		Format: excelize.GraphicOptions{ScaleX: 1.4, ScaleY: 1.2},
@@ -102,4 +111,16 @@ func (b *builder) totalsChart(sheet string, nbands int, scored []*row) error {
 		return fmt.Errorf("chart: %w", err)
 	}
 	return nil
+}
+
+// countStep is the step of a count axis up to most: whole agencies, at
+// most ten gridlines (1, 2, 5, 10, 20, 50, …).
+func countStep(most int) float64 {
+	for step := 1; ; step *= 10 {
+		for _, m := range []int{1, 2, 5} {
+			if most <= 10*step*m {
+				return float64(step * m)
+			}
+		}
+	}
 }

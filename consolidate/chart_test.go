@@ -115,3 +115,11 @@ func TestStatsChart(t *testing.T) {
 		t.Error("no agency in the chart")
 	}
 }
+
+func TestCountStep(t *testing.T) {
+	for most, want := range map[int]float64{0: 1, 9: 1, 10: 1, 11: 2, 20: 2, 21: 5, 50: 5, 51: 10, 100: 10, 101: 20, 450: 50} {
+		if got := countStep(most); got != want {
+			t.Errorf("countStep(%d) = %v, want %v", most, got, want)
+		}
+	}
+}
