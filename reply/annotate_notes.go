@@ -14,7 +14,7 @@ import (
 // notesColumns head the 核对说明 block.
 var notesColumns = [4]string{"类别", "问题及改法", "本表单元格", "您原表中的单元格"}
 
-const notesTitle = "核对说明（表中标色的单元格逐一说明如下；请在您的原表上改正后重新发送）"
+const notesTitle = "核对说明（逐条列出表中标色和加了批注的单元格）"
 
 // severityMark is how a cell with a finding of this severity looks.
 func severityMark(sev validate.Severity) templates.Mark {
