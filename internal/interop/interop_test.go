@@ -88,6 +88,9 @@ func writeAll(t *testing.T, dir string) []written {
 		"sheets": []string{templates.SheetName}, "sheet": templates.SheetName,
 		"values": map[string]string{l.TitleCell: form.Title, l.Scores["1.1"]: ""},
 		"fills":  map[string]string{l.Scores["1.1"]: "FFF2CC", l.Caps["1.1"]: ""},
+		// 业务财务管理 and 业务拓展 each begin a page, so that no section is split.
+		"print_area": fmt.Sprintf("A1:E%d", l.LastRow),
+		"row_breaks": []int{l.Rows["2.1"], l.Rows["3.1"]},
 	})
 	received := time.Date(2022, 1, 4, 9, 0, 0, 0, time.UTC)
 	in := consolidate.Input{Form: form, Cutoff: time.Date(2022, 1, 5, 16, 0, 0, 0, time.UTC), Now: received.Add(time.Hour),
