@@ -79,10 +79,15 @@ func pageHeight(width float64) float64 {
 // breaks fit on a page.
 func TestBlankPageBreaksAtSections(t *testing.T) {
 	f := MustLoad(2021)
+	notes := &NotesBlock{Title: "核对说明"}
+	for i := range 40 {
+		notes.Rows = append(notes.Rows, NoteRow{Kind: "错误", Text: strings.Repeat("说明", 10+i), Cell: "E24", Other: "E21"})
+	}
 	for name, opts := range map[string]BlankOptions{
 		"blank": {},
 		"copy": {Verified: "核定分", PlainInput: true, Legend: []LegendEntry{
 			{Sample: "错误", Style: Mark{Fill: "FF7C80"}, Text: "红色：错误"}}},
+		"copy with long notes": {Verified: "核定分", PlainInput: true, Notes: notes},
 	} {
 		t.Run(name, func(t *testing.T) {
 			l := BlankLayoutWith(f, opts)
@@ -93,6 +98,13 @@ func TestBlankPageBreaksAtSections(t *testing.T) {
 			}
 			defer x.Close()
 			starts := map[int]bool{l.TotalRow: true}
+			if len(l.NoteRows) > 0 {
+				// The notes' title and header stay with their first line.
+				starts[l.FormLastRow+1] = true
+				for _, r := range l.NoteRows[1:] {
+					starts[r] = true
+				}
+			}
 			for i, s := range f.Sections {
 				if i > 0 {
 					starts[l.Rows[s.Indicators[0].ID]] = true
@@ -103,6 +115,9 @@ func TestBlankPageBreaksAtSections(t *testing.T) {
 			breaks := rowBreaks(t, data)
 			if len(breaks) == 0 {
 				t.Fatal("no page break: the 2021 form does not fit on one page")
+			}
+			if len(l.NoteRows) > 0 && breaks[len(breaks)-1] <= l.NoteRows[0] {
+				t.Errorf("40 long notes on one page: breaks %v, notes from row %d", breaks, l.NoteRows[0])
 			}
 			width := 0.0
 			for _, w := range blankWidths {
@@ -115,7 +130,7 @@ func TestBlankPageBreaksAtSections(t *testing.T) {
 			from := 1
 			for _, b := range append(breaks, l.LastRow+1) {
 				if b <= l.LastRow && !starts[b] {
-					t.Errorf("page break before row %d, which begins no section", b)
+					t.Errorf("page break before row %d, which begins no section or note", b)
 				}
 				h := 0.0
 				for r := from; r < b; r++ {
