@@ -263,7 +263,7 @@ func (b *blankWriter) header() {
 	b.height(1, 40)
 	for _, fd := range b.f.FieldsIn("header") {
 		label, value := b.l.FieldLabels[fd.ID], b.l.Fields[fd.ID]
-		b.set(label, FieldLabel(fd), b.labelStyle(label))
+		b.set(label, FieldLabel(fd), b.sLabelFit)
 		b.set(value, nil, b.inputStyle(fd))
 		if strings.HasPrefix(value, colCap) {
 			// The right-hand header field spans the columns right of it.
@@ -397,7 +397,7 @@ func (b *blankWriter) footer() {
 	b.height(nr, rowHeight(b.f.Note, b.width()))
 	for _, fd := range b.f.FieldsIn("signature") {
 		label, value := b.l.FieldLabels[fd.ID], b.l.Fields[fd.ID]
-		b.set(label, FieldLabel(fd), b.labelStyle(label))
+		b.set(label, FieldLabel(fd), b.sLabelFit)
 		b.set(value, nil, b.inputStyle(fd))
 		_, r, _ := excelize.CellNameToCoordinates(value)
 		// Room for a seal or a handwritten signature.

@@ -41,10 +41,6 @@ func (b *blankWriter) markStyle(m Mark, align string) int {
 	return id
 }
 
-// labelStyle is the style of a header or signature label: one line,
-// shrunk to fit rather than broken inside a word.
-func (b *blankWriter) labelStyle(string) int { return b.sLabelFit }
-
 // spanWidth is the width of columns from..to in character units.
 func (b *blankWriter) spanWidth(from, to string) float64 {
 	f, _ := excelize.ColumnNameToNumber(from)
