@@ -10,7 +10,7 @@ import (
 )
 
 // statsSheet writes 统计: the distribution of verified totals with a column
-// chart, the average self and verified score of each indicator, and the
+// chart coloured by grade (totalsChart), the average self and verified score of each indicator, and the
 // indicators most often in error. The sheet is small, so it is written
 // cell by cell; every text in it comes from the form, not from submissions.
 func (b *builder) statsSheet() error {
@@ -64,18 +64,8 @@ func (b *builder) statsSheet() error {
 			return err
 		}
 	}
-	if err := f.AddChart(sheet, "D1", &excelize.Chart{
-		Type: excelize.Col,
-		Series: []excelize.ChartSeries{{
-			Name:       fmt.Sprintf("'%s'!$B$1", sheet),
-			Categories: fmt.Sprintf("'%s'!$A$2:$A$%d", sheet, bands+1),
-			Values:     fmt.Sprintf("'%s'!$B$2:$B$%d", sheet, bands+1),
-		}},
-		Title:  excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "核定总分分布"}}},
-		Legend: excelize.ChartLegend{Position: "none"},
-		Format: excelize.GraphicOptions{ScaleX: 1.4, ScaleY: 1.2},
-	}); err != nil {
-		return fmt.Errorf("chart: %w", err)
+	if err := b.totalsChart(sheet, bands, scored); err != nil {
+		return err
 	}
 
 	// Averages and error counts per indicator.

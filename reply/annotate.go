@@ -14,28 +14,41 @@ import (
 	"kaohe/validate"
 )
 
-// Annotation look.
+// Annotation look. The copy's input cells are white, so that a fill on the
+// sheet always means something the legend under the title explains: red an
+// error, orange a warning, green the 核定分 column.
 const (
 	commentAuthor = "考核系统"
-	fillError     = "FFC7CE" // light red
-	fillWarning   = "FFD966" // yellow, darker than the form's pale input cells
+	fillError     = "FF7C80" // red
+	fillWarning   = "FFC000" // orange: another hue than red, and no input cell is yellow
 	fillVerified  = "E2EFDA" // light green: computed by the system, not for input
 	fontChanged   = "C00000" // a verified score that differs from the self-score
 	verifiedLabel = "核定分"
 	maxComment    = 30000
 )
 
+// ColourKey is the sentence receipts give after naming the annotated copy
+// ("附件《…》是您这份表的核对版：" + ColourKey): it says what the copy's
+// legend says.
+const ColourKey = "有问题的单元格已标色（红色为错误，必须改正；橙色为提醒，请核实），" +
+	"每一处的说明列在表格下方的“核对说明”中，鼠标移到单元格上也能看到；" +
+	"绿色的“核定分”一列是系统核定的分数，红色粗体表示与自评分不同。"
+
 // Annotate writes the check of one form on a fresh copy of the official
 // form, the blank kaohe hands out (templates.BuildBlankWith), with a 核定分
 // column right of 自评分:
 //   - the values read from the agency's workbook (rep.Submission) go into
 //     the official cells, as values only;
-//   - every cell with a finding gets a fill (light red for errors, yellow
-//     for warnings) and a comment by 考核系统 with the messages and the
-//     cell of the agency's own file the value came from, since the agency
-//     may have laid the form out differently and fixes its own file;
+//   - every cell with a finding gets a fill (red for errors, orange for
+//     warnings) and a comment by 考核系统 with the messages and the cell of
+//     the agency's own file the value came from, since the agency may have
+//     laid the form out differently and fixes its own file;
+//   - comments do not print, so a 核对说明 block under the form lists every
+//     finding again: its kind, the message, the cell of the copy and the
+//     agency's own cell;
 //   - the 核定分 column carries the verified score of every indicator and
-//     the verified total.
+//     the verified total;
+//   - a legend under the title says what each colour means.
 //
 // Nothing of the agency's file is carried over: no other sheet, no formula,
 // link, macro, picture, embedded object, defined name or style. The copy
@@ -58,20 +71,27 @@ func Annotate(rep *assess.Report, form *templates.Form) (out []byte, err error) 
 			return nil, fmt.Errorf("annotate: %w", err)
 		}
 	}
-	f, err := templates.BuildBlankWith(form, templates.BlankOptions{Verified: verifiedLabel})
+	// Where the values go and what is marked where is planned first: the
+	// notes block under the form is part of the form's layout.
+	opts := copyOptions()
+	a := &annotator{form: form, l: templates.BlankLayoutWith(form, opts), sub: rep.Submission, official: map[string]string{}}
+	a.mapSources()
+	marks, loose := a.plan(rep.Findings)
+	opts.Notes = a.notesBlock(marks, loose)
+	f, err := templates.BuildBlankWith(form, opts)
 	if err != nil {
 		return nil, fmt.Errorf("annotate: %w", err)
 	}
 	defer f.Close()
-	l := templates.BlankLayout(form)
-	a := &annotator{f: f, sheet: l.Sheet, form: form, l: l, sub: rep.Submission, official: map[string]string{}}
+	a.f, a.l = f, templates.BlankLayoutWith(form, opts)
+	a.sheet = a.l.Sheet
 	if err := a.fillValues(); err != nil {
 		return nil, err
 	}
 	if err := a.addVerified(rep); err != nil {
 		return nil, err
 	}
-	if err := a.markFindings(rep.Findings); err != nil {
+	if err := a.markFindings(marks); err != nil {
 		return nil, err
 	}
 	f.SetZipWriter(newOrderedZip)
@@ -209,12 +229,29 @@ func rgb(c string) string {
 type mark struct {
 	cell    string
 	worst   validate.Severity
-	lines   []string
+	lines   []markLine
 	sources []string // cells of the agency's sheet the findings are about
 }
 
-func (a *annotator) markFindings(findings []validate.Finding) error {
-	var marks []*mark
+// markLine is one finding or note on a marked cell.
+type markLine struct {
+	sev  validate.Severity
+	item string // what it is about ("指标 1.4（…）"); "" for a note
+	text string
+}
+
+func (l markLine) String() string {
+	s := "【" + l.sev.Label() + "】"
+	if l.item != "" {
+		s += l.item + "："
+	}
+	return s + l.text
+}
+
+// plan says which official cell each finding is marked on, in the order
+// of the sheet, and lists the findings no cell of the copy holds (another
+// sheet, the whole file).
+func (a *annotator) plan(findings []validate.Finding) (marks []*mark, loose []validate.Finding) {
 	byCell := map[string]*mark{}
 	at := func(cell string, sev validate.Severity) *mark {
 		m := byCell[cell]
@@ -231,16 +268,22 @@ func (a *annotator) markFindings(findings []validate.Finding) error {
 	sorted := slices.Clone(findings)
 	slices.SortStableFunc(sorted, func(x, y validate.Finding) int { return x.Severity.Rank() - y.Severity.Rank() })
 	for _, fd := range sorted {
+		if fd.Code == validate.CodeSheetsIgnored {
+			// About the agency's other sheets, which the copy does not
+			// carry: the receipt says it; the copy repeats nothing of them.
+			continue
+		}
 		cell, source, ok := a.target(fd)
 		if !ok {
+			loose = append(loose, fd)
 			continue
 		}
 		m := at(cell, fd.Severity)
-		line := "【" + fd.Severity.Label() + "】"
+		line := markLine{sev: fd.Severity, text: cleanText(stripItemPrefix(stripCellPrefix(fd.Message, fd.Cell), fd), maxTextRunes)}
 		if fd.Indicator != "" || fd.Field != "" {
-			line += itemLabel(fd, a.form) + "："
+			line.item = itemLabel(fd, a.form)
 		}
-		m.lines = append(m.lines, line+cleanText(stripCellPrefix(fd.Message, fd.Cell), maxTextRunes))
+		m.lines = append(m.lines, line)
 		if source != "" && !slices.Contains(m.sources, source) {
 			m.sources = append(m.sources, source)
 		}
@@ -249,9 +292,36 @@ func (a *annotator) markFindings(findings []validate.Finding) error {
 		cell := a.l.Fields[fd.ID]
 		if note, ok := a.notes[cell]; ok {
 			m := at(cell, validate.SeverityInfo)
-			m.lines = append(m.lines, "【"+validate.SeverityInfo.Label()+"】"+note)
+			m.lines = append(m.lines, markLine{sev: validate.SeverityInfo, item: fd.Label, text: note})
 		}
 	}
+	slices.SortStableFunc(marks, func(x, y *mark) int {
+		xc, xr, _ := excelize.CellNameToCoordinates(x.cell)
+		yc, yr, _ := excelize.CellNameToCoordinates(y.cell)
+		if xr != yr {
+			return xr - yr
+		}
+		return xc - yc
+	})
+	return marks, loose
+}
+
+// stripItemPrefix drops a leading "指标3.2：" from a message shown after its
+// item's label anyway.
+func stripItemPrefix(msg string, fd validate.Finding) string {
+	if fd.Indicator == "" {
+		return msg
+	}
+	for _, p := range []string{"指标" + fd.Indicator + "：", "指标 " + fd.Indicator + "："} {
+		if rest, ok := strings.CutPrefix(msg, p); ok {
+			return rest
+		}
+	}
+	return msg
+}
+
+// markFindings fills and comments the planned cells.
+func (a *annotator) markFindings(marks []*mark) error {
 	for _, m := range marks {
 		switch m.worst {
 		case validate.SeverityError:
@@ -270,14 +340,18 @@ func (a *annotator) markFindings(findings []validate.Finding) error {
 // own file the value is, because the receipt asks the clerk to correct
 // that file, and its cells are the ones the receipt lists.
 func (a *annotator) comment(m *mark) error {
-	text := strings.Join(m.lines, "\n")
+	lines := make([]string, len(m.lines))
+	for i, l := range m.lines {
+		lines[i] = l.String()
+	}
+	text := strings.Join(lines, "\n")
 	if len(m.sources) > 0 {
 		text += "\n您发来的表中的单元格：" + strings.Join(m.sources, "、")
 	}
 	if r := []rune(text); len(r) > maxComment {
 		text = string(r[:maxComment]) + "…"
 	}
-	lines := strings.Count(text, "\n") + 1 + len([]rune(text))/24
+	tall := strings.Count(text, "\n") + 1 + len([]rune(text))/24
 	err := a.f.AddComment(a.sheet, excelize.Comment{
 		Author: commentAuthor,
 		Cell:   m.cell,
@@ -286,7 +360,7 @@ func (a *annotator) comment(m *mark) error {
 			{Text: text},
 		},
 		Width:  320,
-		Height: uint(min(40+lines*16, 400)),
+		Height: uint(min(40+tall*16, 400)),
 	})
 	if err != nil {
 		return fmt.Errorf("annotate: comment on %s: %w", m.cell, err)

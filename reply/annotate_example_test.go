@@ -28,7 +28,7 @@ func ExampleAnnotate() {
 	}
 	f, _ := excelize.OpenReader(bytes.NewReader(out))
 	defer f.Close()
-	l := templates.BlankLayout(form)
+	l := reply.AnnotatedLayout(form)
 	self, _ := f.GetCellValue(l.Sheet, l.Scores["1.4"])
 	verified, _ := f.GetCellValue(l.Sheet, fmt.Sprintf("%s%d", l.VerifiedCol, l.Rows["1.4"]))
 	cmts, _ := f.GetComments(l.Sheet)
@@ -41,5 +41,5 @@ func ExampleAnnotate() {
 	}
 	// Output:
 	// [考核表] 9 6
-	// E21 【错误】指标 1.4 true 您发来的表中的单元格：E21
+	// E24 【错误】指标 1.4 true 您发来的表中的单元格：E21
 }

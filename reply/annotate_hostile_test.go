@@ -202,7 +202,7 @@ func TestAnnotateHostileWorkbook(t *testing.T) {
 		t.Error("the picture came along")
 	}
 	// The check is still on it.
-	l := templates.BlankLayout(templates.MustLoad(2021))
+	l := AnnotatedLayout(templates.MustLoad(2021))
 	if got := fillOf(t, f, l.Scores["1.4"]); got != fillError {
 		t.Errorf("1.4 fill %q, want red", got)
 	}

@@ -109,7 +109,7 @@ func noFormulas(t *testing.T, f *excelize.File, sheet string) {
 func TestAnnotateOfficialForm(t *testing.T) {
 	t.Parallel()
 	form := templates.MustLoad(2021)
-	l := templates.BlankLayout(form)
+	l := AnnotatedLayout(form)
 	data, err := sample.Workbook(form, spoiled())
 	if err != nil {
 		t.Fatal(err)
@@ -139,21 +139,23 @@ func TestAnnotateOfficialForm(t *testing.T) {
 	if got := value(l.Fields["date"]); !strings.HasPrefix(got, "2021-12-") {
 		t.Errorf("填报日期 = %q, want a date of December 2021", got)
 	}
-	// Fills: red errors, yellow warning, the untouched and noted cells plain.
+	// Fills: red errors, orange warning, the untouched and noted cells
+	// plain (white, so that no input cell looks like a finding).
 	for cell, want := range map[string]string{
 		l.Scores["1.4"]: fillError, l.Scores["1.2"]: fillError, l.Fields["filler_sign"]: fillError,
-		l.TotalSelfCell: fillWarning, l.Scores["2.1"]: "FFF2CC", l.Caps["1.4"]: "",
+		l.TotalSelfCell: fillWarning, l.Scores["2.1"]: "", l.Scores["1.1"]: "", l.Caps["1.4"]: "",
 	} {
 		if got := fillOf(t, f, cell); got != want {
 			t.Errorf("fill of %s = %q, want %q", cell, got, want)
 		}
 	}
 	// Comments: the message, the item, and the agency's own cell (here the
-	// agency used the official form, so the same cell).
+	// agency used the blank form, whose cells lie above the copy's).
 	cmts := commentsOf(t, f)
+	blank := templates.BlankLayout(form)
 	for cell, wants := range map[string][]string{
-		l.Scores["1.4"]:         {"【错误】指标 1.4（", "超过标准分", "您发来的表中的单元格：" + l.Scores["1.4"]},
-		l.Scores["1.2"]:         {"自评分", "您发来的表中的单元格：" + l.Scores["1.2"]},
+		l.Scores["1.4"]:         {"【错误】指标 1.4（", "超过标准分", "您发来的表中的单元格：" + blank.Scores["1.4"]},
+		l.Scores["1.2"]:         {"自评分", "您发来的表中的单元格：" + blank.Scores["1.2"]},
 		l.Fields["filler_sign"]: {"【错误】填报人签字："},
 		l.TotalSelfCell:         {"【提醒】总分值写的是 77"},
 		l.Scores["2.1"]:         {"【说明】", "按 3 分读取"},
@@ -242,11 +244,11 @@ func moved(t testing.TB) []byte {
 func TestAnnotateMovedLayout(t *testing.T) {
 	t.Parallel()
 	form := templates.MustLoad(2021)
-	l := templates.BlankLayout(form)
+	l := AnnotatedLayout(form)
 	rep := check(t, moved(t))
 	sub := rep.Submission
 	theirs := sub.Scores["1.4"].Cell
-	if sub.Sheet != "自评表" || theirs == l.Scores["1.4"] {
+	if sub.Sheet != "自评表" || theirs == templates.BlankLayout(form).Scores["1.4"] {
 		t.Fatalf("layout not moved: sheet %q, 1.4 at %s", sub.Sheet, theirs)
 	}
 	out, err := Annotate(rep, form)
@@ -292,7 +294,7 @@ func TestAnnotateMovedLayout(t *testing.T) {
 func TestAnnotateUntrustedText(t *testing.T) {
 	t.Parallel()
 	form := templates.MustLoad(2021)
-	l := templates.BlankLayout(form)
+	l := AnnotatedLayout(form)
 	rep := check(t, mustWorkbook(t, spoiled()))
 	sub := *rep.Submission
 	sub.Fields = map[string]validate.FieldValue{}
@@ -345,7 +347,7 @@ func mustWorkbook(t testing.TB, v sample.Values) []byte {
 func TestAnnotatePictureSeal(t *testing.T) {
 	t.Parallel()
 	form := templates.MustLoad(2021)
-	l := templates.BlankLayout(form)
+	l := AnnotatedLayout(form)
 	v := spoiled().With(func(v *sample.Values) {
 		delete(v.SignatureText, "seal")
 		v.SignaturePicture = map[string]bool{"seal": true}
@@ -365,7 +367,7 @@ func TestAnnotatePictureSeal(t *testing.T) {
 	if c := commentsOf(t, f)[l.Fields["seal"]]; !strings.Contains(c, pictureNote) {
 		t.Errorf("seal comment = %q", c)
 	}
-	if got := fillOf(t, f, l.Fields["seal"]); got != "FFF2CC" {
+	if got := fillOf(t, f, l.Fields["seal"]); got != "" {
 		t.Errorf("seal fill %q: a picture is no error", got)
 	}
 }
@@ -385,7 +387,7 @@ func TestAnnotateUnlocatedFindings(t *testing.T) {
 // checkAnnotated checks the annotated copy of testReport.
 func checkAnnotated(t *testing.T, out []byte) {
 	t.Helper()
-	l := templates.BlankLayout(templates.MustLoad(2021))
+	l := AnnotatedLayout(templates.MustLoad(2021))
 	f := openCopy(t, out)
 	cmts := commentsOf(t, f)
 	for cell, want := range map[string]string{
@@ -433,7 +435,7 @@ func TestAnnotateBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatalf("odd findings: %v", err)
 	}
-	l := templates.BlankLayout(templates.MustLoad(2021))
+	l := AnnotatedLayout(templates.MustLoad(2021))
 	if v, _ := openCopy(t, out).GetCellValue(templates.SheetName, l.Fields["unit"]); len([]rune(v)) > maxCellRunes+1 {
 		t.Errorf("a %d-rune value was copied whole", len([]rune(v)))
 	}

@@ -59,8 +59,6 @@ func (a *annotator) fillValues() error {
 		if !ok || !read {
 			continue
 		}
-		a.from(sc.Sheet, sc.Cell, cell)
-		a.from(sc.Sheet, sc.CapCell, a.l.Caps[ind.ID])
 		var err error
 		if sc.IsNumber {
 			err = a.f.SetCellFloat(a.sheet, cell, sc.Value, -1, 64)
@@ -71,7 +69,6 @@ func (a *annotator) fillValues() error {
 			return fmt.Errorf("annotate: score %s: %w", ind.ID, err)
 		}
 	}
-	a.from("", a.sub.TotalCell, a.l.TotalSelfCell)
 	var err error
 	if a.sub.HasWrittenTotal {
 		err = a.f.SetCellFloat(a.sheet, a.l.TotalSelfCell, a.sub.WrittenTotal, -1, 64)
@@ -83,6 +80,35 @@ func (a *annotator) fillValues() error {
 		return fmt.Errorf("annotate: total: %w", err)
 	}
 	return nil
+}
+
+// mapSources records which cell of the agency's sheet each value read came
+// from, and notes a seal or signature that was a picture.
+func (a *annotator) mapSources() {
+	for _, fd := range a.form.Fields {
+		cell, ok := a.l.Fields[fd.ID]
+		fv, read := a.sub.Fields[fd.ID]
+		if !ok || !read {
+			continue
+		}
+		a.from(fv.Sheet, fv.Cell, cell)
+		if fv.Picture && fd.Kind == templates.KindSign {
+			if a.notes == nil {
+				a.notes = map[string]string{}
+			}
+			a.notes[cell] = pictureNote
+		}
+	}
+	for _, ind := range a.form.Indicators() {
+		cell, ok := a.l.Scores[ind.ID]
+		sc, read := a.sub.Scores[ind.ID]
+		if !ok || !read {
+			continue
+		}
+		a.from(sc.Sheet, sc.Cell, cell)
+		a.from(sc.Sheet, sc.CapCell, a.l.Caps[ind.ID])
+	}
+	a.from("", a.sub.TotalCell, a.l.TotalSelfCell)
 }
 
 // from records that the value of the agency's cell (on the sheet read as
