@@ -28,10 +28,13 @@ const (
 	colOrigReview  = "原审核分"
 	colOrigComment = "原审核意见"
 	colVeto        = "一票否决"
+	colRemark      = "备注"
+	colOrigRemark  = "原备注"
 )
 
 type styles struct {
 	header, date, num2, input int
+	wrap, inputWrap           int
 	cfHighlight, cfProblem    int
 }
 
@@ -58,7 +61,7 @@ func Build(w io.Writer, in Input) (Summary, error) {
 	if err := b.newStyles(); err != nil {
 		return Summary{}, err
 	}
-	steps := []func() error{b.summarySheet, b.detailSheet, b.issuesSheet, b.missingSheet}
+	steps := []func() error{b.summarySheet, b.detailSheet, b.issuesSheet, b.missingSheet, b.outsideSheet}
 	for _, d := range m.depts {
 		steps = append(steps, func() error { return b.departmentSheet(d) })
 	}
@@ -107,6 +110,17 @@ func (b *builder) newStyles() error {
 	if b.styles.input, err = f.NewStyle(&excelize.Style{
 		Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
 		Border: []excelize.Border{{Type: "left", Color: "BFBFBF", Style: 1}, {Type: "right", Color: "BFBFBF", Style: 1}, {Type: "bottom", Color: "BFBFBF", Style: 1}},
+	}); err != nil {
+		return err
+	}
+	top := &excelize.Alignment{Vertical: "top", WrapText: true}
+	if b.styles.wrap, err = f.NewStyle(&excelize.Style{Alignment: top}); err != nil {
+		return err
+	}
+	if b.styles.inputWrap, err = f.NewStyle(&excelize.Style{
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
+		Border:    []excelize.Border{{Type: "left", Color: "BFBFBF", Style: 1}, {Type: "right", Color: "BFBFBF", Style: 1}, {Type: "bottom", Color: "BFBFBF", Style: 1}},
+		Alignment: top,
 	}); err != nil {
 		return err
 	}

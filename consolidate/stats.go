@@ -142,14 +142,25 @@ func (b *builder) statsSheet() error {
 			break
 		}
 		ind := m.indicators[i]
-		for c, v := range []any{ind.ID, errs[i], shorten(ind.Criteria, 40)} {
-			if err := set(7+c, row, v, 0); err != nil {
+		for c, v := range []any{ind.ID, errs[i], ind.Criteria} {
+			st := 0
+			if c == 2 {
+				st = b.styles.wrap
+			}
+			if err := set(7+c, row, v, st); err != nil {
+				return err
+			}
+		}
+		if lines := wrappedLines(ind.Criteria, statsCriteriaWidth); lines > 1 {
+			if err := f.SetRowHeight(sheet, row, float64(lines*lineHeight+2)); err != nil {
 				return err
 			}
 		}
 		row++
 	}
-	for col, w := range map[string]float64{"A": 16, "B": 10, "C": 12, "D": 12, "E": 8, "G": 14, "H": 8, "I": 80} {
+	widths := []float64{16, 10, 12, 12, 8, 4, 14, 8, statsCriteriaWidth}
+	for i, w := range widths {
+		col, _ := excelize.ColumnNumberToName(i + 1)
 		if err := f.SetColWidth(sheet, col, col, w); err != nil {
 			return err
 		}
@@ -157,5 +168,8 @@ func (b *builder) statsSheet() error {
 	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	return b.printSetup(sheet, 1)
+	return b.printSetup(sheet, 1, 0, printWidth(widths, nil))
 }
+
+// statsCriteriaWidth is the width of the criteria column of 统计.
+const statsCriteriaWidth = 50

@@ -162,6 +162,20 @@ CREATE TABLE state (
 	updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
+	// 2: staff assign a form from outside the roster (名册外来件) to an
+	// agency; the submission is re-filed, this keeps where it came from.
+	`
+CREATE TABLE assignments (
+	submission   INTEGER PRIMARY KEY REFERENCES submissions (id),
+	from_agency  TEXT    NOT NULL,            -- the agency it was stored under, "" when held under none
+	from_version INTEGER NOT NULL,
+	agency       TEXT    NOT NULL,            -- the roster agency it was assigned to
+	version      INTEGER NOT NULL,            -- its version under that agency
+	assigner     TEXT    NOT NULL DEFAULT '', -- who ran the import
+	source       TEXT    NOT NULL DEFAULT '', -- the workbook and cell it came from
+	at           INTEGER NOT NULL
+);
+`,
 }
 
 // SchemaVersion is the schema version this code writes.
