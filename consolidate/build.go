@@ -65,7 +65,7 @@ func Build(w io.Writer, in Input) (Summary, error) {
 	for _, d := range m.depts {
 		steps = append(steps, func() error { return b.departmentSheet(d) })
 	}
-	steps = append(steps, b.statsSheet)
+	steps = append(steps, b.statsSheet, b.namesSheet)
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return Summary{}, err

@@ -90,6 +90,22 @@ func (b *builder) outsideSheet() error {
 	if len(m.outside) == 0 || len(m.rows) == 0 {
 		return nil
 	}
+	ac, _ := excelize.ColumnNumberToName(len(cols))
+	dv := excelize.NewDataValidation(true)
+	dv.Sqref = fmt.Sprintf("%s2:%s%d", ac, ac, len(m.outside)+1)
+	dv.SetSqrefDropList(fmt.Sprintf("'%s'!$A$1:$A$%d", sheetNames, len(m.rows)))
+	dv.SetInput(colAssign, "核实此件确为名册中某单位所发后，选择该单位；导入后按该单位的新版本计入（是否逾期按原收到时间判断）。不确定请留空。")
+	dv.SetError(excelize.DataValidationErrorStyleStop, colAssign, "请从下拉列表中选择名册中的单位，或留空。")
+	return b.f.AddDataValidation(SheetOutside, dv)
+}
+
+// namesSheet writes the hidden sheet of roster names the drop-down of
+// 归属单位 lists, last, out of the staff's way.
+func (b *builder) namesSheet() error {
+	m := b.m
+	if len(m.outside) == 0 || len(m.rows) == 0 {
+		return nil
+	}
 	if _, err := b.f.NewSheet(sheetNames); err != nil {
 		return err
 	}
@@ -98,14 +114,5 @@ func (b *builder) outsideSheet() error {
 			return err
 		}
 	}
-	if err := b.f.SetSheetVisible(sheetNames, false); err != nil {
-		return err
-	}
-	ac, _ := excelize.ColumnNumberToName(len(cols))
-	dv := excelize.NewDataValidation(true)
-	dv.Sqref = fmt.Sprintf("%s2:%s%d", ac, ac, len(m.outside)+1)
-	dv.SetSqrefDropList(fmt.Sprintf("'%s'!$A$1:$A$%d", sheetNames, len(m.rows)))
-	dv.SetInput(colAssign, "核实此件确为名册中某单位所发后，选择该单位；导入后按该单位的新版本计入（是否逾期按原收到时间判断）。不确定请留空。")
-	dv.SetError(excelize.DataValidationErrorStyleStop, colAssign, "请从下拉列表中选择名册中的单位，或留空。")
-	return b.f.AddDataValidation(SheetOutside, dv)
+	return b.f.SetSheetVisible(sheetNames, false)
 }
