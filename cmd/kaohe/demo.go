@@ -263,14 +263,15 @@ func printDemoSummary(w io.Writer, out string, res *demoResult) {
 	row := func(label string, n int) {
 		fmt.Fprintf(w, "│ %-s%s│ %4d │\n", label, strings.Repeat(" ", 20-2*len([]rune(label))), n)
 	}
+	// The submitted agencies by state, then the missing ones: the parts
+	// add up to the roster; 名册外来件 are counted for no agency.
 	row("代办处（名册）", s.Roster)
-	row("名册外发件人", s.Unknown)
 	row("已提交", s.Submitted)
-	row("合格待审", s.Accepted)
-	row("需修改", s.NeedsFix)
-	row("无法读取", s.Unreadable)
-	row("逾期", s.Late)
+	for _, p := range s.Parts() {
+		row(p.State, p.N)
+	}
 	row("未提交", s.Missing)
+	row(consolidate.OutsideLabel, s.Unknown)
 	row("已发回执", len(res.Replies))
 	row("截止提醒", len(res.Reminders))
 	row("发给工作人员", len(res.Staff))
