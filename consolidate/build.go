@@ -19,6 +19,10 @@ const (
 	SheetStats   = "统计"
 )
 
+// dateFormat shows receipt times: the campaign spans one turn of the year,
+// and the page header carries the year, so month and day say enough.
+const dateFormat = "mm-dd hh:mm"
+
 // Column headers that ImportReview looks for.
 const (
 	colAgency      = "考核单位"
@@ -34,7 +38,7 @@ const (
 
 type styles struct {
 	header, date, num2, input int
-	wrap, inputWrap           int
+	wrap, inputWrap, top      int
 	cfHighlight, cfProblem    int
 }
 
@@ -100,20 +104,24 @@ func (b *builder) newStyles() error {
 	}); err != nil {
 		return err
 	}
-	dateFmt := "yyyy-mm-dd hh:mm"
-	if b.styles.date, err = f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt}); err != nil {
+	dateFmt := dateFormat
+	top := &excelize.Alignment{Vertical: "top", WrapText: true}
+	if b.styles.date, err = f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt, Alignment: &excelize.Alignment{Vertical: "top"}}); err != nil {
+		return err
+	}
+	if b.styles.top, err = f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}}); err != nil {
 		return err
 	}
 	if b.styles.num2, err = f.NewStyle(&excelize.Style{NumFmt: 2}); err != nil {
 		return err
 	}
 	if b.styles.input, err = f.NewStyle(&excelize.Style{
-		Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
-		Border: []excelize.Border{{Type: "left", Color: "BFBFBF", Style: 1}, {Type: "right", Color: "BFBFBF", Style: 1}, {Type: "bottom", Color: "BFBFBF", Style: 1}},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
+		Border:    []excelize.Border{{Type: "left", Color: "BFBFBF", Style: 1}, {Type: "right", Color: "BFBFBF", Style: 1}, {Type: "bottom", Color: "BFBFBF", Style: 1}},
+		Alignment: &excelize.Alignment{Vertical: "top"},
 	}); err != nil {
 		return err
 	}
-	top := &excelize.Alignment{Vertical: "top", WrapText: true}
 	if b.styles.wrap, err = f.NewStyle(&excelize.Style{Alignment: top}); err != nil {
 		return err
 	}

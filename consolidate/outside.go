@@ -52,9 +52,9 @@ func outsideNote(o Outside) string {
 func (b *builder) outsideSheet() error {
 	m := b.m
 	cols := []column{
-		{header: colSubmission}, {header: "收到时间", min: 17}, {header: "发件地址", max: 30}, {header: "邮件主题", max: 24},
-		{header: "文件", max: 24}, {header: "表内考核单位", max: 20}, {header: "核对结果"}, {header: "错误数"},
-		{header: "截止前收到"}, {header: "说明", min: 30, max: 40, wrap: true},
+		{header: colSubmission}, {header: "收到时间", min: 13}, {header: "发件地址", max: 22, wrap: true}, {header: "邮件主题", max: 18, wrap: true},
+		{header: "文件", max: 18, wrap: true}, {header: "表内考核单位", max: 16, wrap: true}, {header: "核对结果"}, {header: "错误数"},
+		{header: "截止前收到"}, {header: "说明", min: 20, max: 40, wrap: true, fill: true},
 		{header: colAssign, min: 18, style: b.styles.input},
 	}
 	cells := make([]any, len(cols))

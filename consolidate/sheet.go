@@ -2,10 +2,10 @@ package consolidate
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -19,6 +19,9 @@ type column struct {
 	// wrap wraps the column's text within its width, the row growing to
 	// show all of it: for long texts that must print whole.
 	wrap bool
+	// fill widens the column, within min and max, to what the other
+	// columns leave of the page's width: wrapped text takes fewer lines.
+	fill bool
 }
 
 // condFormat is a conditional format over the data rows of one column.
@@ -50,8 +53,16 @@ func (t *table) headerRows() int { return len(t.headers) + 1 }
 func (b *builder) write(t *table) error {
 	f := b.f
 	widths := make([]float64, len(t.cols))
+	wrapped := false
 	for i, c := range t.cols {
+		// A long header wraps onto two lines rather than widen a column
+		// of short numbers: the width goes to the page, not the header.
 		widths[i] = textWidth(c.header)
+		if rs := []rune(c.header); widths[i] > 4 && !strings.Contains(c.header, "\n") {
+			// Just wide enough for the first half: the header breaks
+			// in the middle (自评/总分), not after all but one character.
+			widths[i], wrapped = textWidth(string(rs[:(len(rs)+1)/2])), true
+		}
 	}
 	for _, h := range t.headers {
 		for i, v := range h {
@@ -101,7 +112,16 @@ func (b *builder) write(t *table) error {
 		if hi == 0 {
 			hi = 50
 		}
-		widths[i] = min(max(widths[i]+2, lo), hi)
+		widths[i] = min(max(math.Ceil(widths[i])+1, lo), hi)
+	}
+	for i, c := range t.cols {
+		if c.fill {
+			others := printWidth(widths, t.cols) - columnPoints(widths[i])
+			w := math.Floor(((printableWidth-others)/0.75 - 5) / 7)
+			widths[i] = min(max(w, c.min), c.max)
+		}
+	}
+	for i, c := range t.cols {
 		name, _ := excelize.ColumnNumberToName(i + 1)
 		if err := f.SetColWidth(t.name, name, name, widths[i]); err != nil {
 			return err
@@ -139,6 +159,11 @@ func (b *builder) write(t *table) error {
 			return err
 		}
 	}
+	if wrapped {
+		if err := f.SetRowHeight(t.name, h, 2*lineHeight+2); err != nil {
+			return err
+		}
+	}
 	b.bulk[t.name] = &bulkRows{t: t, first: h + 1, n: n, widths: widths}
 	return b.printSetup(t.name, h, t.freezeCols, printWidth(widths, t.cols))
 }
@@ -172,7 +197,7 @@ const (
 	// printableWidth is the width in points of landscape A4 (297 mm)
 	// inside the margins of pageMargin inches, less a little for the
 	// rounding of column widths by the printing application.
-	pageMargin     = 0.4
+	pageMargin     = 0.3
 	printableWidth = (297/25.4 - 2*pageMargin) * 72 * 0.97
 )
 
@@ -222,6 +247,9 @@ func (b *builder) printSetup(sheet string, headerRows, titleCols int, width floa
 	if err := f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{OddHeader: head, OddFooter: "&C第 &P 页，共 &N 页"}); err != nil {
 		return err
 	}
+	if headerRows == 0 {
+		return nil
+	}
 	titles := fmt.Sprintf("'%s'!$1:$%d", sheet, headerRows)
 	if titleCols > 0 && width > printableWidth {
 		last, _ := excelize.ColumnNumberToName(titleCols)
@@ -233,21 +261,18 @@ func (b *builder) printSetup(sheet string, headerRows, titleCols int, width floa
 // escapeHF doubles the ampersands that header/footer codes would read.
 func escapeHF(s string) string { return strings.ReplaceAll(s, "&", "&&") }
 
-// textWidth approximates a string's width in Excel character units: wide
-// (CJK) characters count two.
+// textWidth approximates a string's width in Excel character units (the
+// width of a digit): a wide (CJK) character prints a little wider than two.
 func textWidth(s string) float64 {
-	w := 0
+	w := 0.0
 	for _, r := range s {
 		if r >= 0x1100 && (r <= 0x115f || r >= 0x2e80) {
-			w += 2
+			w += 2.2
 		} else {
 			w++
 		}
 	}
-	if utf8.RuneCountInString(s) == 0 {
-		return 0
-	}
-	return float64(w)
+	return w
 }
 
 func valueWidth(v any) float64 {
@@ -255,13 +280,17 @@ func valueWidth(v any) float64 {
 	case excelize.Cell:
 		return valueWidth(x.Value)
 	case string:
-		return textWidth(x)
+		w := 0.0
+		for _, line := range strings.Split(x, "\n") {
+			w = max(w, textWidth(line))
+		}
+		return w
 	case float64:
 		return float64(len(strconv.FormatFloat(x, 'f', -1, 64)))
 	case int:
 		return float64(len(strconv.Itoa(x)))
 	case time.Time:
-		return 16
+		return float64(len(dateFormat))
 	}
 	return 0
 }

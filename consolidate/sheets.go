@@ -7,17 +7,19 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"kaohe/scoring"
 )
 
 // summarySheet writes 汇总: one row per roster agency.
 func (b *builder) summarySheet() error {
 	m := b.m
 	cols := []column{
-		{header: colAgency, min: 16},
-		{header: "类型"},
+		{header: colAgency, min: 12, max: 20, wrap: true},
+		{header: "类型", wrap: true},
 		{header: "状态"},
-		{header: "首次提交", min: 17},
-		{header: "最近提交", min: 17},
+		{header: "首次提交", min: 13},
+		{header: "最近提交", min: 13},
 		{header: "版本数"},
 		{header: "自评总分"},
 		{header: "核定总分"},
@@ -34,8 +36,8 @@ func (b *builder) summarySheet() error {
 		column{header: "等级"},
 		column{header: "排名"},
 		column{header: colVeto, style: b.styles.input},
-		column{header: colRemark, min: 16, max: 24, style: b.styles.inputWrap, wrap: true},
-		column{header: "说明", min: 12, max: 24, wrap: true},
+		column{header: colRemark, min: 10, max: 24, style: b.styles.inputWrap, wrap: true},
+		column{header: "说明", min: 10, max: 24, wrap: true},
 		column{header: colOrigRemark, hidden: true},
 	)
 	gradeCol, vetoCol := len(cols)-6, len(cols)-4
@@ -55,7 +57,7 @@ func (b *builder) summarySheet() error {
 		rows: func(yield func([]any) bool) {
 			for _, r := range m.rows {
 				clear(cells)
-				cells[0], cells[1], cells[2] = r.name, r.typ.Label(), r.state
+				cells[0], cells[1], cells[2] = r.name, typeLines(r.typ), r.state
 				if e := r.entry; e != nil {
 					if !e.FirstAt.IsZero() {
 						cells[3] = e.FirstAt
@@ -107,6 +109,13 @@ func (b *builder) summarySheet() error {
 	dv.SetInput(colVeto, "该单位发生信息安全事件、按规定一票否决时选“是”；选“否”或留空为不否决。")
 	dv.SetError(excelize.DataValidationErrorStyleStop, colVeto, "请从下拉列表中选择“是”或“否”，或留空。")
 	return b.f.AddDataValidation(SheetSummary, dv)
+}
+
+// typeLines is an agency type's label broken where a narrow column
+// should break it: 区 / （开发区）, 局总公司/ / 产业工会.
+func typeLines(t scoring.AgencyType) string {
+	l := strings.Replace(t.Label(), "/", "/\n", 1)
+	return strings.Replace(l, "（", "\n（", 1)
 }
 
 // detailSheet writes 明细: self and verified scores of every indicator side
@@ -167,8 +176,8 @@ func (b *builder) issuesSheet() error {
 		labels[fd.ID] = fd.Label
 	}
 	cols := []column{
-		{header: colAgency, min: 16}, {header: "文件", max: 30}, {header: "单元格"}, {header: "指标/栏目"},
-		{header: "代码"}, {header: "严重程度"}, {header: "说明", max: 80},
+		{header: colAgency, min: 16}, {header: "文件", max: 24, wrap: true}, {header: "单元格"}, {header: "指标/栏目"},
+		{header: "代码"}, {header: "严重程度"}, {header: "说明", min: 30, max: 80, wrap: true, fill: true},
 	}
 	cells := make([]any, len(cols))
 	t := &table{
@@ -206,7 +215,7 @@ func (b *builder) issuesSheet() error {
 // missingSheet writes 未提交: roster agencies with no on-time submission.
 func (b *builder) missingSheet() error {
 	m := b.m
-	cols := []column{{header: colAgency, min: 16}, {header: "类型"}, {header: "邮箱", max: 60}, {header: "有逾期提交"}, {header: "逾期提交时间", min: 17}, {header: "状态"}}
+	cols := []column{{header: colAgency, min: 16}, {header: "类型"}, {header: "邮箱", max: 60}, {header: "有逾期提交"}, {header: "逾期提交时间", min: 13}, {header: "状态"}}
 	cells := make([]any, len(cols))
 	t := &table{
 		name: SheetMissing, cols: cols, freezeCols: 1,
@@ -257,7 +266,7 @@ func (b *builder) departmentSheet(dept string) error {
 		caps[k] = score(m.indicators[i].Cap)
 	}
 	cols := []column{
-		{header: colAgency, min: 16}, {header: colIndicator}, {header: "考核标准", min: 40, max: 40, wrap: true}, {header: "标准分"},
+		{header: colAgency, min: 16}, {header: colIndicator}, {header: "考核标准", min: 40, max: 70, wrap: true, fill: true}, {header: "标准分"},
 		{header: "自评分"}, {header: "核定分"}, {header: colReview, style: b.styles.input},
 		{header: colComment, min: 24, max: 30, style: b.styles.inputWrap, wrap: true},
 		{header: colOrigReview, hidden: true}, {header: colOrigComment, hidden: true},

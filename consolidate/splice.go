@@ -99,6 +99,13 @@ func (b *builder) spliceSheet(zw *zip.Writer, zf *zip.File, br *bulkRows) error 
 		return err
 	}
 	rw := &rowWriter{w: bw, cols: br.t.cols, widths: br.widths, dateStyle: b.styles.date, wrapStyle: b.styles.wrap}
+	for _, c := range br.t.cols {
+		if c.wrap {
+			// Rows grow with their wrapped text: every cell is read
+			// from the top, beside the first line of its neighbours.
+			rw.plainStyle = b.styles.top
+		}
+	}
 	for i := range br.t.cols {
 		name, _ := excelize.ColumnNumberToName(i + 1)
 		rw.names = append(rw.names, name)
@@ -132,7 +139,9 @@ type rowWriter struct {
 	names     []string
 	dateStyle int
 	wrapStyle int
-	buf       []byte
+	// plainStyle is the style of a cell that has none of its own.
+	plainStyle int
+	buf        []byte
 }
 
 // lineHeight is the height in points of one line of 11 pt text, as Excel
@@ -168,7 +177,7 @@ func wrappedLines(s string, width float64) int {
 	avail := max(width-1, 1)
 	n := 0
 	for _, para := range strings.Split(s, "\n") {
-		n += max(int(math.Ceil(textWidth(para)*1.08/avail)), 1)
+		n += max(int(math.Ceil(textWidth(para)/avail)), 1)
 	}
 	return n
 }
@@ -187,8 +196,12 @@ func (rw *rowWriter) write(row int, cells []any) error {
 			break
 		}
 		style := rw.cols[i].style
-		if style == 0 && rw.cols[i].wrap {
+		switch {
+		case style != 0:
+		case rw.cols[i].wrap:
 			style = rw.wrapStyle
+		default:
+			style = rw.plainStyle
 		}
 		if c, ok := v.(excelize.Cell); ok {
 			v = c.Value
@@ -221,7 +234,7 @@ func (rw *rowWriter) write(row int, cells []any) error {
 				continue
 			}
 			num = strconv.AppendFloat(nil, excelTime(x), 'f', -1, 64)
-			if style == 0 {
+			if style == 0 || style == rw.plainStyle {
 				style = rw.dateStyle
 			}
 		default:
