@@ -75,6 +75,14 @@ func (c *Campaign) Input(ctx context.Context) (consolidate.Input, error) {
 	if err != nil {
 		return in, err
 	}
+	assigned, err := c.store.Assignments(ctx)
+	if err != nil {
+		return in, err
+	}
+	in.Assigned = make(map[int64]string, len(assigned))
+	for _, a := range assigned {
+		in.Assigned[a.Submission] = a.Agency
+	}
 	onRoster := make(map[string]bool, len(in.Roster))
 	for _, a := range in.Roster {
 		onRoster[a.Name] = true
@@ -101,6 +109,9 @@ func (c *Campaign) Input(ctx context.Context) (consolidate.Input, error) {
 			order = append(order, key)
 		}
 		e.Versions++
+		if in.Assigned[s.ID] != "" {
+			e.Assigned++
+		}
 		if s.ReceivedAt.Before(e.FirstAt) {
 			e.FirstAt = s.ReceivedAt
 		}
@@ -116,14 +127,6 @@ func (c *Campaign) Input(ctx context.Context) (consolidate.Input, error) {
 	}
 	for _, k := range order {
 		in.Entries = append(in.Entries, *entries[k])
-	}
-	assigned, err := c.store.Assignments(ctx)
-	if err != nil {
-		return in, err
-	}
-	in.Assigned = make(map[int64]string, len(assigned))
-	for _, a := range assigned {
-		in.Assigned[a.Submission] = a.Agency
 	}
 	revs, err := c.store.Reviews(ctx)
 	if err != nil {

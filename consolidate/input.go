@@ -56,6 +56,9 @@ type Entry struct {
 	// Foreign, for an entry that is not Known, is the roster agency its
 	// form names: a 名册外来件, counted for nobody until staff assign it.
 	Foreign string
+	// Assigned counts the versions staff assigned to the agency from
+	// 名册外来件.
+	Assigned int
 }
 
 // Outside is one stored form from outside the roster (名册外来件): shown on

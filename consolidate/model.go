@@ -136,6 +136,9 @@ func (m *model) fill(r *row, reviews map[string]*Review, grades []Grade) {
 		r.state = Status(r.entry, r.vetoed)
 	}
 	var notes []string
+	if r.entry != nil && r.entry.Assigned > 0 {
+		notes = append(notes, fmt.Sprintf("%d 个版本由工作人员从名册外来件认定归入", r.entry.Assigned))
+	}
 	if rep := r.report; rep != nil {
 		r.errs, r.warns = rep.Counts()
 		if rep.Unit != "" && rep.Unit != r.name {

@@ -174,7 +174,8 @@ func TestReviewImportBesideTheDaemon(t *testing.T) {
 		t.Errorf("朝阳区: 状态 %q 备注 %q 说明 %q", get(consolidate.SheetSummary, "朝阳区代办处", "状态"),
 			get(consolidate.SheetSummary, "朝阳区代办处", "备注"), get(consolidate.SheetSummary, "朝阳区代办处", "说明"))
 	}
-	if get(consolidate.SheetSummary, "海淀区代办处", "状态") != consolidate.StateAccepted || get(consolidate.SheetSummary, "海淀区代办处", "版本数") != "1" {
+	if get(consolidate.SheetSummary, "海淀区代办处", "状态") != consolidate.StateAccepted || get(consolidate.SheetSummary, "海淀区代办处", "版本数") != "1" ||
+		!strings.Contains(get(consolidate.SheetSummary, "海淀区代办处", "说明"), "从名册外来件认定归入") {
 		t.Errorf("海淀区 after the assignment: 状态 %q 版本数 %q", get(consolidate.SheetSummary, "海淀区代办处", "状态"),
 			get(consolidate.SheetSummary, "海淀区代办处", "版本数"))
 	}
