@@ -115,9 +115,11 @@ func ImportReview(r io.Reader, opts ImportOptions) (ReviewImport, []ImportError)
 			return nil
 		}
 		agencies[name] = true
-		// The staff's own 备注 is the agency's review of indicator "".
+		// The staff's own 备注 is the agency's review of indicator "". A
+		// workbook without 原备注 is of the time 备注 was the system's
+		// own text: nothing of it is the staff's.
 		remark, orig := strings.TrimSpace(cellAt(row, rc)), strings.TrimSpace(cellAt(row, orc))
-		if rc >= 0 {
+		if rc >= 0 && orc >= 0 {
 			cell, _ := excelize.CoordinatesToCellName(rc+1, i+1)
 			switch {
 			case remark != "":

@@ -347,15 +347,6 @@ func (b *builder) reviewValidations(dept string, inds []int) error {
 	return nil
 }
 
-// shorten cuts s to at most n runes, marking the cut with an ellipsis.
-func shorten(s string, n int) string {
-	rs := []rune(s)
-	if len(rs) <= n {
-		return s
-	}
-	return string(rs[:n]) + "…"
-}
-
 // score boxes a score for a row: whole numbers below 256 as int, which Go
 // boxes without allocating, the rest as float64. Both are written as numbers.
 func score(v float64) any {
