@@ -16,7 +16,11 @@ import (
 // repeats its first column on every page.
 func TestPrintsLegiblyOnA4(t *testing.T) {
 	fx := newFixture(100, 3)
-	f, _, _ := build(t, fx.in)
+	in := fx.in
+	// Long texts wrap within their columns: they never widen 汇总 off
+	// its page.
+	in.Reviews = []Review{{Agency: agencyName(7), Comment: strings.Repeat("工作人员的长备注，", 12)}}
+	f, _, _ := build(t, in)
 	font, err := f.GetDefaultFont()
 	if err != nil {
 		t.Fatal(err)

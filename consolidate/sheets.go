@@ -36,8 +36,8 @@ func (b *builder) summarySheet() error {
 		column{header: "等级"},
 		column{header: "排名"},
 		column{header: colVeto, style: b.styles.input},
-		column{header: colRemark, min: 10, max: 24, style: b.styles.inputWrap, wrap: true},
-		column{header: "说明", min: 10, max: 24, wrap: true},
+		column{header: colRemark, min: 12, max: 12, style: b.styles.inputWrap, wrap: true},
+		column{header: "说明", min: 12, max: 12, wrap: true},
 		column{header: colOrigRemark, hidden: true},
 	)
 	gradeCol, vetoCol := len(cols)-6, len(cols)-4
