@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/user"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -173,6 +174,12 @@ func reprocess(ctx context.Context, env *offlineEnv, read pipeline.Reader) (n, c
 			},
 			Resolve: func(unit string) assess.Agency {
 				ag, known, mismatch := env.roster.Resolve(s.Sender, unit)
+				if a, ok := env.roster.ByUnit(s.Agency); !known && ok && a.Name == s.Agency {
+					// Filed under the agency by staff (an assigned
+					// 名册外来件): checked as that agency's.
+					named, _ := env.roster.ByUnit(unit)
+					return assess.Agency{Name: a.Name, Type: a.Type, Known: true, Mismatch: strings.TrimSpace(unit) != "" && named.Name != a.Name}
+				}
 				if !known {
 					if n, ok := env.roster.ByUnit(unit); ok {
 						return assess.Agency{Type: n.Type} // a 名册外来件, checked as the pipeline checks it

@@ -201,6 +201,23 @@ func TestReviewImportBesideTheDaemon(t *testing.T) {
 		t.Errorf("%d assignments after the second import", len(as))
 	}
 
+	// Re-checked with the current rules, the assigned form is checked as
+	// 海淀区's and stays its current one.
+	daemonStore.Close()
+	out.Reset()
+	if code := run(context.Background(), []string{"reprocess"}, &out, &errOut); code != exitOK {
+		t.Fatalf("reprocess: %d %s", code, errOut.String())
+	}
+	st, err := store.Open(dataDir, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	cur, _ := st.Submissions(context.Background(), store.SubmissionFilter{Agency: "海淀区代办处", Current: true})
+	if len(cur) != 1 || cur[0].Sender != "xiaowang@home.example" || cur[0].Report.Unit != "海淀区代办处" || cur[0].Status == "" {
+		t.Errorf("海淀区's current submission after reprocess: %+v", cur)
+	}
+
 	t.Run("logs when asked", func(t *testing.T) {
 		var out, errOut bytes.Buffer
 		if code := run(context.Background(), []string{"review", "import", "--log", edited}, &out, &errOut); code != exitOK {
