@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -45,6 +46,9 @@ type Config struct {
 type Campaign struct {
 	cfg   Config
 	store *store.Store
+
+	mu       sync.Mutex
+	staffErr error // of the last staff mail composed; nil when it composed
 }
 
 // New returns the campaign jobs for st.

@@ -3,6 +3,8 @@ package campaign
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/consolidate"
+	"kaohe/ingest"
 	"kaohe/reply"
 	"kaohe/store"
 	"kaohe/templates"
@@ -24,6 +27,31 @@ const (
 	stateSummaryDay   = "summary.last_day"
 	stateCutoffSent   = "summary.after_cutoff"
 )
+
+// ErrStaffMail wraps a failure to compose a staff mail (an address that
+// cannot be written, a broken template): no staff mail can go out until
+// the configuration is fixed.
+var ErrStaffMail = errors.New("staff mail cannot be composed")
+
+// noteStaff records the outcome of composing a staff mail, for
+// StaffMailError; a failure comes back wrapped in ErrStaffMail.
+func (c *Campaign) noteStaff(err error) error {
+	c.mu.Lock()
+	c.staffErr = err
+	c.mu.Unlock()
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrStaffMail, err)
+	}
+	return nil
+}
+
+// StaffMailError is the failure of the last staff mail composed (notice,
+// summary or alert), nil when it composed or none was composed yet.
+func (c *Campaign) StaffMailError() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.staffErr
+}
 
 // AfterBatch runs after the mailbox was drained: the staff workbook is
 // rebuilt and staff get a batched notice of what needs them.
@@ -70,8 +98,9 @@ func (c *Campaign) notifyStaff(ctx context.Context) error {
 		opts.Now = now
 		m, err := reply.ComposeStaffNotice(events, reply.Recipient{Addr: to}, key+"|"+to, opts)
 		if err != nil {
-			return err
+			return c.noteStaff(err)
 		}
+		c.noteStaff(nil)
 		if _, err := c.store.EnqueueMail(ctx, store.OutgoingMail{MessageID: m.MessageID, Kind: store.KindStaffNotice, To: m.To, Raw: m.Raw}); err != nil {
 			return err
 		}
@@ -135,8 +164,21 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		if m.Outcome == store.OutcomeForeign {
 			ev.Agency = c.namedAgencies(subs)
 		}
-		if ev.Kind != "" {
+		words := c.words(m)
+		if m.Outcome == store.OutcomeAutomated && words != "" {
+			// A clerk pressing Reply on a receipt to ask something looks
+			// like an auto-reply to the classifier: staff read it among
+			// the questions, told that no receipt went back.
+			ev.Kind, ev.Detail = reply.EventWords, "系统判断为自动回复或对本系统邮件的回复，未发回执"
+		}
+		switch {
+		case ev.Kind != "":
+			ev.Words = words
 			evs = append(evs, ev)
+		case words != "":
+			// The receipt told the agency its words went to staff.
+			evs = append(evs, reply.StaffEvent{Kind: reply.EventWords, At: m.ReceivedAt, Agency: m.Agency,
+				Sender: m.Sender, Subject: m.Subject, Words: words})
 		}
 		if !m.OnTime && m.Agency != "" {
 			evs = append(evs, reply.StaffEvent{Kind: reply.EventLate, At: m.ReceivedAt, Agency: m.Agency, Sender: m.Sender, Subject: m.Subject})
@@ -145,7 +187,11 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 			if s.Status == assess.StatusUnreadable {
 				detail := ""
 				if s.Report != nil && len(s.Report.Findings) > 0 {
+					// What is wrong, not the steps the receipt gave the agency.
 					detail = s.Report.Findings[0].Message
+					if first, _, found := strings.Cut(detail, "。"); found {
+						detail = first + "。"
+					}
 				}
 				evs = append(evs, reply.StaffEvent{Kind: reply.EventUnreadable, At: m.ReceivedAt, Agency: m.Agency,
 					Sender: m.Sender, Subject: m.Subject, File: s.Filename, Detail: detail})
@@ -165,9 +211,42 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		if o.Kind == store.KindStaffNotice {
 			continue // a notice about failed notices would fail the same way
 		}
-		evs = append(evs, reply.StaffEvent{Kind: reply.EventReplyFailed, At: o.NextAttempt, Sender: o.To, Detail: o.LastError})
+		evs = append(evs, reply.StaffEvent{Kind: reply.EventReplyFailed, At: o.NextAttempt, Sender: o.To, Detail: reply.DescribeFailure(o.LastError)})
 	}
 	return evs, newMsg, newOut, nil
+}
+
+// words is what the sender of m wrote beyond greetings and signature
+// (reply.SenderWords), read again from the archived mail: the store keeps
+// no body text. A mail that cannot be read again gives "" (logged); the
+// notice still goes out. Mail that failed or was too large is left alone.
+func (c *Campaign) words(m store.Message) (words string) {
+	switch m.Outcome {
+	case store.OutcomeProcessed, store.OutcomeNoForm, store.OutcomeAutomated, store.OutcomeUnknownSender,
+		store.OutcomeForeign, store.OutcomeRateLimited:
+	default:
+		return ""
+	}
+	log := c.cfg.Log.With().Int64("msg", m.ID).Logger()
+	defer func() {
+		// The parser met this mail before; a panic now is still not the
+		// notice's to die of.
+		if r := recover(); r != nil {
+			log.Error().Interface("panic", r).Msg("reading the archived mail for its text panicked")
+			words = ""
+		}
+	}()
+	raw, err := c.store.ReadArchived(m.Hash)
+	if err != nil {
+		log.Warn().Err(err).Msg("archived mail not readable: its text is not quoted to staff")
+		return ""
+	}
+	parsed, err := ingest.Parse(raw, ingest.Limits{})
+	if parsed == nil {
+		log.Warn().Err(err).Msg("archived mail not parsed: its text is not quoted to staff")
+		return ""
+	}
+	return reply.SenderWords(parsed.Text, parsed.From.Name, m.SenderName, m.Agency)
 }
 
 // namedAgencies names the roster agencies the forms of a 名册外来件 name,
@@ -230,8 +309,9 @@ func (c *Campaign) summarize(ctx context.Context) error {
 		m, err := reply.ComposeConsolidated(reply.Consolidated{To: reply.Recipient{Addr: to}, Summary: lines, Workbook: data,
 			Filename: "考核汇总-" + today + ".xlsx"}, "summary|"+key+"|"+to, opts)
 		if err != nil {
-			return err
+			return c.noteStaff(err)
 		}
+		c.noteStaff(nil)
 		if _, err := c.store.EnqueueMail(ctx, store.OutgoingMail{MessageID: m.MessageID, Kind: store.KindConsolidated, To: m.To, Raw: m.Raw}); err != nil {
 			return err
 		}
@@ -312,10 +392,12 @@ func (c *Campaign) Alert(ctx context.Context, text string) error {
 	for _, to := range c.cfg.Staff {
 		opts := c.cfg.Compose
 		opts.Now = now
-		m, err := reply.ComposeStaffNotice(ev, reply.Recipient{Addr: to}, fmt.Sprintf("alert|%d|%s", now.Unix(), to), opts)
+		// The text is in the key: two alerts of one moment are two mails.
+		m, err := reply.ComposeStaffNotice(ev, reply.Recipient{Addr: to}, fmt.Sprintf("alert|%d|%x|%s", now.Unix(), sha256.Sum256([]byte(text)), to), opts)
 		if err != nil {
-			return err
+			return c.noteStaff(err)
 		}
+		c.noteStaff(nil)
 		if _, err := c.store.EnqueueMail(ctx, store.OutgoingMail{MessageID: m.MessageID, Kind: store.KindStaffNotice, To: m.To, Raw: m.Raw}); err != nil {
 			return err
 		}

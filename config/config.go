@@ -31,6 +31,7 @@ type Config struct {
 type IMAP struct {
 	Addr           string // host:port
 	TLS            TLSMode
+	CAFile         string // PEM certificates of the CA that signed the server's certificate; "" = the system's roots
 	User           string
 	Password       Secret
 	Mailbox        string // where agencies' mail arrives
@@ -47,6 +48,7 @@ type IMAP struct {
 type SMTP struct {
 	Addr                string // host:port
 	TLS                 TLSMode
+	CAFile              string // as IMAP.CAFile
 	User                string // "" = no authentication
 	Password            Secret
 	Timeout             time.Duration

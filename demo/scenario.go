@@ -113,7 +113,11 @@ func (b *builder) msgID(a string) string {
 // so that no 填报日期 lies after the mail that carries it.
 func (b *builder) workbook(v sample.Values) ([]byte, error) {
 	v.Date = "2021-12-14"
-	return sample.Workbook(b.form, v)
+	data, err := sample.Workbook(b.form, v)
+	if err != nil {
+		return nil, err
+	}
+	return canonicalXLSX(data)
 }
 
 func (b *builder) add(raw []byte, at time.Time, a sample.Agency, what string, answered bool) {

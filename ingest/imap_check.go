@@ -11,10 +11,11 @@ import (
 // `serve --check-config`.
 type CheckReport struct {
 	Capabilities []string
-	IDSent       bool   // the server has ID and it was sent
-	Idle         bool   // IDLE is used (else polling)
-	MarkMode     string // "move", "copy+uid-expunge", "keyword" or "seen"
-	DoneExists   bool   // the Done mailbox exists (it is created on first use otherwise)
+	IDSent       bool      // the server has ID and it was sent
+	Idle         bool      // IDLE is used (else polling)
+	MarkMode     string    // "move", "copy+uid-expunge", "keyword" or "seen"
+	Claims       ClaimMode // how the daemon claims messages; ClaimOff when EXAMINE cannot tell
+	DoneExists   bool      // the Done mailbox exists (it is created on first use otherwise)
 	UIDValidity  uint32
 	UIDNext      uint32 // 0 when the server did not report it
 	Messages     uint32
@@ -47,6 +48,11 @@ func Inspect(ctx context.Context, cfg MailboxConfig) (CheckReport, error) {
 	}
 	rep.UIDValidity, rep.UIDNext, rep.Messages = s.sel.UIDValidity, uint32(s.sel.UIDNext), s.sel.NumMessages
 	rep.Idle = s.caps.Has(imap.CapIdle) && s.sel.UIDNext != 0
+	if len(s.sel.PermanentFlags) > 0 {
+		// Under EXAMINE a server may list no permanent flags at all
+		// (RFC 3501 §6.3.2: the mailbox is read-only); then it is unknown.
+		rep.Claims = s.claimModeWithID()
+	}
 	switch {
 	case s.hasMove():
 		rep.MarkMode = "move"
@@ -68,7 +74,7 @@ func Check(ctx context.Context, cfg MailboxConfig) error {
 		return err
 	}
 	cfg.Logger.Info().Strs("capabilities", rep.Capabilities).Bool("id", rep.IDSent).Bool("idle", rep.Idle).
-		Str("mark_mode", rep.MarkMode).Bool("done_exists", rep.DoneExists).Uint32("uidvalidity", rep.UIDValidity).
+		Str("mark_mode", rep.MarkMode).Str("claims", string(rep.Claims)).Bool("done_exists", rep.DoneExists).Uint32("uidvalidity", rep.UIDValidity).
 		Uint32("uidnext", rep.UIDNext).Uint32("messages", rep.Messages).Msg("imap check passed")
 	return nil
 }

@@ -38,6 +38,7 @@ const (
 	DefaultAuthBackoff    = 10 * time.Minute
 	DefaultDoneKeyword    = "$KaoheDone"
 	DefaultReconcileEvery = time.Hour
+	DefaultClaimLease     = time.Hour
 )
 
 // MailboxConfig describes the office mailbox and how to watch it.
@@ -48,8 +49,12 @@ type MailboxConfig struct {
 	Addr      string      // host:port
 	TLS       TLSMode     // "tls", "starttls" or "none" (loopback only)
 	TLSConfig *tls.Config // optional; tests use it to trust a throw-away CA
-	User      string
-	Password  string
+	// CAFile, when set, is a PEM file of the CA certificates that signed
+	// the server's certificate (imap.ca_file): an office's own CA. It is
+	// read at every connection and replaces the system's roots.
+	CAFile   string
+	User     string
+	Password string
 
 	Mailbox string // watched mailbox, default INBOX
 	Done    string // where processed mail is moved when the server can MOVE or UIDPLUS, default Processed
@@ -86,6 +91,18 @@ type MailboxConfig struct {
 	// message or any after it, which stay in the mailbox for the next pass
 	// (started at once by Run).
 	Gate func(ctx context.Context) error
+	// ConsumerID names this consumer of the mailbox: one per data folder,
+	// the same across restarts, letters, digits, '-' and '_' only. When it
+	// is set and the mailbox keeps custom keywords, each message is claimed
+	// with the keyword ClaimPrefix+ConsumerID before it is handed over, and
+	// a message another consumer claimed is left to it (see imap_claim.go).
+	// Empty: nothing is claimed.
+	ConsumerID string
+
+	// ClaimLease is how long a message another consumer claimed may stay
+	// unfinished in the mailbox before this one takes it over, the other
+	// being presumed gone. Zero: DefaultClaimLease; negative: never.
+	ClaimLease time.Duration
 
 	// DoneKeyword is set on processed mail when the server has neither MOVE
 	// nor UIDPLUS and accepts custom keywords; otherwise \Seen is set.
@@ -133,6 +150,9 @@ func (c MailboxConfig) WithDefaults() MailboxConfig {
 	}
 	if c.DoneKeyword == "" {
 		c.DoneKeyword = DefaultDoneKeyword
+	}
+	if c.ClaimLease == 0 {
+		c.ClaimLease = DefaultClaimLease
 	}
 	if c.MinBackoff <= 0 {
 		c.MinBackoff = DefaultMinBackoff
@@ -190,6 +210,9 @@ func (c MailboxConfig) Validate() error {
 	}
 	if strings.ContainsAny(c.DoneKeyword, " ()[]{}%*\"\\") {
 		bad("done keyword %q is not an IMAP atom", c.DoneKeyword)
+	}
+	if !validConsumerID(c.ConsumerID) {
+		bad("consumer id %q: want at most 64 letters, digits, '-' or '_'", c.ConsumerID)
 	}
 	return errors.Join(errs...)
 }

@@ -23,6 +23,9 @@ type drainResult struct {
 	done    int  // handled and marked (or remembered) done
 	failed  int  // Handler errors: left in place for a retry
 	gated   bool // the Gate ended the pass: the rest waits in the mailbox
+	// contended: claimed by us and another consumer at once, ours to
+	// stay; looked at again soon.
+	contended int
 }
 
 // msgMeta is the metadata of one message, merged by UID because servers may
@@ -32,6 +35,7 @@ type msgMeta struct {
 	size     int64
 	date     time.Time
 	flags    []imap.Flag
+	modseq   uint64 // with CONDSTORE
 	haveSize bool
 }
 
@@ -212,6 +216,7 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 				// Gone (expunged by someone) or a glitch: the cursor stays
 				// below it; the next search shows which.
 				log.Warn().Msg("message vanished before it could be fetched")
+				w.noteVanished(log, uid)
 				if err := flush(); err != nil {
 					return res, err
 				}
@@ -246,6 +251,20 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 					return res, saveCursor()
 				}
 			}
+			if v, err := w.claim(s, log, m); err != nil {
+				return res, err
+			} else if v != claimOwned {
+				// Left to another consumer, or gone: the cursor stays
+				// below it until it is moved or marked done.
+				if v == claimWait {
+					res.contended++
+				}
+				if err := flush(); err != nil {
+					return res, err
+				}
+				blocked = true
+				continue
+			}
 			f := Fetched{Mailbox: w.cfg.Mailbox, UIDValidity: uv, UID: u, InternalDate: m.date, Size: m.size}
 			if m.size <= w.cfg.MaxMessageSize {
 				raw, found, err := w.fetchBody(s, uid, m.size)
@@ -254,6 +273,7 @@ func (w *Watcher) drain(ctx context.Context, s *imapSession) (drainResult, error
 				}
 				if !found {
 					log.Warn().Msg("message vanished before its body could be fetched")
+					w.noteVanished(log, uid)
 					if err := flush(); err != nil {
 						return res, err
 					}
@@ -335,7 +355,7 @@ func (w *Watcher) fetchMeta(s *imapSession, uids []imap.UID) (map[imap.UID]*msgM
 	if len(uids) == 0 {
 		return metas, nil
 	}
-	opts := &imap.FetchOptions{UID: true, Flags: true, RFC822Size: true, InternalDate: true}
+	opts := &imap.FetchOptions{UID: true, Flags: true, RFC822Size: true, InternalDate: true, ModSeq: s.condstore}
 	err := s.do("uid fetch meta", w.cfg.CommandTimeout, func() error {
 		cmd := s.c.Fetch(imap.UIDSetNum(uids...), opts)
 		defer cmd.Close()
@@ -351,6 +371,8 @@ func (w *Watcher) fetchMeta(s *imapSession, uids []imap.UID) (map[imap.UID]*msgM
 					m.date = it.Time
 				case imapclient.FetchItemDataFlags:
 					m.flags = it.Flags
+				case imapclient.FetchItemDataModSeq:
+					m.modseq = it.ModSeq
 				}
 			}
 			if m.uid == 0 {
@@ -369,6 +391,9 @@ func (w *Watcher) fetchMeta(s *imapSession, uids []imap.UID) (map[imap.UID]*msgM
 			}
 			if m.flags != nil {
 				prev.flags = m.flags
+			}
+			if m.modseq != 0 {
+				prev.modseq = m.modseq
 			}
 		}
 		return cmd.Close()

@@ -25,6 +25,9 @@ type quirkServer struct {
 	requireID   bool // refuse SELECT until ID was sent
 	noUIDNext   bool
 	keywords    bool // PERMANENTFLAGS has \*
+	dropKeys    bool // ... yet STORE keeps no keyword (only system flags)
+	badCond     bool // lists CONDSTORE but refuses SELECT (CONDSTORE)
+	badSince    bool // has CONDSTORE but refuses STORE (UNCHANGEDSINCE …)
 	uids        []uint32
 	ghost       uint32 // listed by SEARCH, absent from FETCH (expunged meanwhile)
 	idBad       bool   // answer ID with BAD (some 163 front ends)
@@ -59,6 +62,9 @@ func (q *quirkServer) caps() string {
 	c := "IMAP4rev1 IDLE"
 	if q.advertiseID {
 		c += " ID"
+	}
+	if q.badCond || q.badSince {
+		c += " CONDSTORE"
 	}
 	return c
 }
@@ -145,6 +151,13 @@ func (q *quirkServer) serve(c net.Conn) {
 				say("%s NO SELECT Unsafe Login. Please contact kefu@188.com for help", tag)
 				break
 			}
+			if strings.Contains(verb, "(CONDSTORE)") && q.badCond {
+				say("%s BAD Unknown SELECT parameter", tag)
+				break
+			}
+			if strings.Contains(verb, "(CONDSTORE)") {
+				say("* OK [HIGHESTMODSEQ 5] ok")
+			}
 			say("* %d EXISTS", len(q.uids))
 			say(`* FLAGS (\Seen \Deleted)`)
 			if q.keywords {
@@ -188,10 +201,16 @@ func (q *quirkServer) serve(c net.Conn) {
 					q.mu.Lock()
 					fl := strings.Join(q.flags[u], " ")
 					q.mu.Unlock()
-					say(`* %d FETCH (UID %d FLAGS (%s) RFC822.SIZE %d INTERNALDATE "26-Nov-2026 10:00:00 +0800")`, seq, u, fl, len(raw))
+					modseq := ""
+					if strings.Contains(verb, "MODSEQ") {
+						modseq = " MODSEQ (5)"
+					}
+					say(`* %d FETCH (UID %d FLAGS (%s) RFC822.SIZE %d INTERNALDATE "26-Nov-2026 10:00:00 +0800"%s)`, seq, u, fl, len(raw), modseq)
 				}
 			}
 			say("%s OK fetch done", tag)
+		case strings.HasPrefix(verb, "UID STORE ") && q.badSince && strings.Contains(verb, "UNCHANGEDSINCE"):
+			say("%s BAD Unknown STORE modifier", tag)
 		case strings.HasPrefix(verb, "UID STORE "):
 			f := strings.Fields(rest)
 			uids, err := q.parseUIDs(f[2])
@@ -202,7 +221,9 @@ func (q *quirkServer) serve(c net.Conn) {
 			flag := strings.Trim(f[len(f)-1], "()")
 			q.mu.Lock()
 			for _, u := range uids {
-				q.flags[u] = append(q.flags[u], flag)
+				if !q.dropKeys || strings.HasPrefix(flag, `\`) {
+					q.flags[u] = append(q.flags[u], flag)
+				}
 			}
 			q.mu.Unlock()
 			say("%s OK store done", tag)

@@ -2,7 +2,6 @@ package ingest
 
 import (
 	"context"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -12,6 +11,8 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/rs/zerolog"
+
+	"kaohe/internal/mailtls"
 )
 
 // Errors the Watcher classifies for its backoff.
@@ -38,6 +39,10 @@ type imapSession struct {
 	sel      *imap.SelectData
 	stopCtx  func() bool
 	keywords bool // PERMANENTFLAGS has \*: custom keywords are kept
+	// condstore: the mailbox was selected with CONDSTORE and keeps
+	// mod-sequences, so a claim can be stored UNCHANGEDSINCE.
+	condstore bool
+	claims    ClaimMode // how messages are claimed in this session
 }
 
 // do runs f under a watchdog of d; on expiry the client is closed and the
@@ -69,35 +74,38 @@ func (s *imapSession) close(graceful bool) {
 // capabilities. onExists, if set, is called (on the client's reader
 // goroutine; it must not block) when the server reports EXISTS.
 func dialSession(ctx context.Context, cfg MailboxConfig, log zerolog.Logger, onExists func()) (*imapSession, error) {
-	host, _, err := net.SplitHostPort(cfg.Addr)
-	if err != nil {
+	if _, _, err := net.SplitHostPort(cfg.Addr); err != nil {
 		return nil, fmt.Errorf("imap addr %q: %w", cfg.Addr, err)
 	}
-	dialer := &net.Dialer{Timeout: cfg.CommandTimeout, KeepAlive: 15 * time.Second}
-	conn, err := dialer.DialContext(ctx, "tcp", cfg.Addr)
+	tlsConfig, err := mailtls.ClientConfig(cfg.TLSConfig, cfg.CAFile, cfg.Addr)
 	if err != nil {
-		return nil, fmt.Errorf("connect %s: %w", cfg.Addr, err)
+		return nil, fmt.Errorf("imap.%w", err)
 	}
-	tlsConfig := cfg.TLSConfig.Clone()
-	if tlsConfig == nil {
-		tlsConfig = &tls.Config{}
-	}
-	if tlsConfig.ServerName == "" {
-		tlsConfig.ServerName = host
-	}
+	var conn net.Conn
 	if cfg.TLS == TLSImplicit {
+		dialer := &net.Dialer{Timeout: cfg.CommandTimeout, KeepAlive: 15 * time.Second}
+		if conn, err = dialer.DialContext(ctx, "tcp", cfg.Addr); err != nil {
+			return nil, fmt.Errorf("connect %s: %w", cfg.Addr, err)
+		}
 		if tlsConfig.NextProtos == nil {
 			tlsConfig.NextProtos = []string{"imap"}
 		}
-		tconn := tls.Client(conn, tlsConfig)
 		hctx, cancel := context.WithTimeout(ctx, cfg.CommandTimeout)
-		err := tconn.HandshakeContext(hctx)
+		tconn, err := mailtls.Handshake(hctx, mailtls.IMAP, cfg.Addr, conn, tlsConfig)
 		cancel()
 		if err != nil {
 			conn.Close()
 			return nil, fmt.Errorf("tls handshake with %s: %w", cfg.Addr, err)
 		}
 		conn = tconn
+	} else {
+		// A server that speaks TLS from the first byte (993) would leave
+		// us waiting for its greeting until the command timeout: Plain
+		// finds out within seconds and names the setting to change.
+		d := mailtls.Dial{Service: mailtls.IMAP, Addr: cfg.Addr, Mode: string(cfg.TLS), Timeout: cfg.CommandTimeout, TLS: tlsConfig}
+		if conn, err = d.Plain(ctx); err != nil {
+			return nil, fmt.Errorf("connect %s: %w", cfg.Addr, err)
+		}
 	}
 
 	opts := &imapclient.Options{TLSConfig: tlsConfig}
@@ -125,7 +133,7 @@ func dialSession(ctx context.Context, cfg MailboxConfig, log zerolog.Logger, onE
 		}
 		if err != nil {
 			conn.Close()
-			return nil, fmt.Errorf("starttls with %s: %w", cfg.Addr, err)
+			return nil, fmt.Errorf("starttls with %s: %w", cfg.Addr, mailtls.Classify(mailtls.IMAP, cfg.Addr, string(cfg.TLS), err))
 		}
 	} else {
 		s.c = imapclient.New(conn, opts)
@@ -148,7 +156,7 @@ func (s *imapSession) login() error {
 	if err != nil {
 		var ierr *imap.Error
 		if errors.As(err, &ierr) && ierr.Code != imap.ResponseCodeUnavailable {
-			return fmt.Errorf("login as %s: %w: %v", s.cfg.User, ErrAuthFailed, ierr)
+			return fmt.Errorf("login as %s: %w: %w", s.cfg.User, ErrAuthFailed, ierr)
 		}
 		return err // network trouble or a temporary server failure: normal backoff
 	}
@@ -216,12 +224,23 @@ func (s *imapSession) ensureDoneMailbox() error {
 
 // selectMailbox selects the watched mailbox (EXAMINE when readOnly).
 func (s *imapSession) selectMailbox(readOnly bool) error {
-	err := s.do("select "+s.cfg.Mailbox, s.cfg.CommandTimeout, func() error {
-		var err error
-		s.sel, err = s.c.Select(s.cfg.Mailbox, &imap.SelectOptions{ReadOnly: readOnly}).Wait()
-		return err
-	})
+	condstore := s.caps.Has(imap.CapCondStore)
+	sel := func() error {
+		return s.do("select "+s.cfg.Mailbox, s.cfg.CommandTimeout, func() error {
+			var err error
+			s.sel, err = s.c.Select(s.cfg.Mailbox, &imap.SelectOptions{ReadOnly: readOnly, CondStore: condstore}).Wait()
+			return err
+		})
+	}
+	err := sel()
 	var ierr *imap.Error
+	if condstore && errors.As(err, &ierr) && !strings.Contains(strings.ToLower(ierr.Text), "unsafe login") {
+		// A server that lists CONDSTORE yet refuses the SELECT parameter
+		// still serves the mailbox: claims are then read back instead.
+		s.log.Warn().Err(err).Msg("server refused SELECT (CONDSTORE); selecting without it")
+		condstore = false
+		err = sel()
+	}
 	if errors.As(err, &ierr) && strings.Contains(strings.ToLower(ierr.Text), "unsafe login") {
 		return fmt.Errorf("%w: %v", ErrUnsafeLogin, err)
 	}
@@ -233,6 +252,8 @@ func (s *imapSession) selectMailbox(readOnly bool) error {
 			s.keywords = true
 		}
 	}
+	s.condstore = condstore && s.sel.HighestModSeq != 0
+	s.claims = s.claimMode()
 	if s.sel.UIDValidity == 0 {
 		s.log.Warn().Msg("server reports UIDVALIDITY 0: UIDs may not be stable, rely on Message-ID and hash dedup")
 	}

@@ -20,7 +20,16 @@ import (
 // or STARTTLS, and returns its address and the pool trusting its cert.
 func startTLSServer(t *testing.T, implicit bool) (string, *x509.CertPool) {
 	t.Helper()
-	cert, pool := testcert.SelfSigned(t)
+	addr, cert := startTLSServerCert(t, implicit)
+	pool := x509.NewCertPool()
+	pool.AddCert(cert.Leaf)
+	return addr, pool
+}
+
+// startTLSServerCert is startTLSServer returning the server's certificate.
+func startTLSServerCert(t *testing.T, implicit bool) (string, tls.Certificate) {
+	t.Helper()
+	cert, _ := testcert.SelfSigned(t)
 	serverTLS := &tls.Config{Certificates: []tls.Certificate{cert}}
 	mem := imapmemserver.New()
 	user := imapmemserver.NewUser(testUser, testPassword)
@@ -49,7 +58,7 @@ func startTLSServer(t *testing.T, implicit bool) (string, *x509.CertPool) {
 	srv := imapserver.New(opts)
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return ln.Addr().String(), pool
+	return ln.Addr().String(), cert
 }
 
 // TestOnceOverTLS runs a Once pass over implicit TLS and over STARTTLS with

@@ -57,6 +57,18 @@ type Status struct {
 	LastError   string    // empty when the last attempt succeeded
 	LastErrorAt time.Time
 	Failures    int // consecutive failed connection attempts
+
+	// Claims is how the current (or last) session claims messages.
+	Claims ClaimMode
+	// OtherConsumer is set while another program takes mail from this
+	// mailbox: its consumer id, or UnknownConsumer when only messages
+	// vanishing under us betray it. It clears an hour after the last
+	// evidence. OtherSince starts the episode; OtherEvidence is the last
+	// thing seen.
+	OtherConsumer string
+	OtherSince    time.Time
+	OtherLast     time.Time
+	OtherEvidence string
 }
 
 // Watcher watches one mailbox. Run and Once must not be called
@@ -79,6 +91,14 @@ type Watcher struct {
 	memDone     map[uint32]struct{} // handled UIDs above the cursor
 	pendingMark []uint32            // handled but not yet marked done on the server
 	reconciled  time.Time           // last full pass over the mailbox
+
+	// foreign: when each message was first seen claimed by another
+	// consumer (owned by the running goroutine too).
+	foreign map[claimKey]time.Time
+
+	// Evidence of another consumer, under statusMu.
+	other    otherConsumer
+	vanished []vanishedUID
 }
 
 // NewWatcher returns a Watcher. The configuration is completed with its
@@ -93,14 +113,16 @@ func NewWatcher(cfg MailboxConfig, cur Cursor, h Handler) *Watcher {
 		cfg.AuthBackoff = max(cfg.AuthBackoff, time.Minute)
 	}
 	cfg.Logger = cfg.Logger.With().Str("mailbox", cfg.Mailbox).Logger()
-	return &Watcher{cfg: cfg, cur: cur, h: h, wake: make(chan struct{}, 1)}
+	return &Watcher{cfg: cfg, cur: cur, h: h, wake: make(chan struct{}, 1), foreign: map[claimKey]time.Time{}}
 }
 
 // Status returns a snapshot of the Watcher's health.
 func (w *Watcher) Status() Status {
 	w.statusMu.Lock()
 	defer w.statusMu.Unlock()
-	return w.status
+	st := w.status
+	w.otherStatus(&st)
+	return st
 }
 
 func (w *Watcher) setConnected(ok bool) {
@@ -161,9 +183,13 @@ func (w *Watcher) open(ctx context.Context) (*imapSession, error) {
 		return nil, err
 	}
 	w.setConnected(true)
+	w.setClaims(s.claims)
+	if s.claims == ClaimUnavailable {
+		w.cfg.Logger.Warn().Msg("the mailbox keeps no custom keywords: messages cannot be claimed, and a second consumer would answer them too")
+	}
 	w.cfg.Logger.Info().Uint32("uidvalidity", s.sel.UIDValidity).Uint32("uidnext", uint32(s.sel.UIDNext)).
 		Uint32("exists", s.sel.NumMessages).Bool("idle", s.caps.Has(imap.CapIdle)).Bool("move", s.hasMove()).
-		Bool("uidplus", s.hasUIDPlus()).Msg("mailbox selected")
+		Bool("uidplus", s.hasUIDPlus()).Str("claims", string(s.claims)).Msg("mailbox selected")
 	return s, nil
 }
 
@@ -188,8 +214,8 @@ func (w *Watcher) Once(ctx context.Context) error {
 		return err
 	}
 	s.close(true)
-	if res.failed > 0 || len(w.pendingMark) > 0 || res.gated {
-		return fmt.Errorf("%d handler failures, %d not marked done, gate closed %v: %w", res.failed, len(w.pendingMark), res.gated, ErrIncomplete)
+	if res.failed > 0 || res.contended > 0 || len(w.pendingMark) > 0 || res.gated {
+		return fmt.Errorf("%d handler failures, %d claims contended, %d not marked done, gate closed %v: %w", res.failed, res.contended, len(w.pendingMark), res.gated, ErrIncomplete)
 	}
 	return nil
 }
@@ -257,7 +283,7 @@ func (w *Watcher) session(ctx context.Context) error {
 		default:
 		}
 		wait := w.cfg.IdleMax
-		if !useIdle || res.failed > 0 || len(w.pendingMark) > 0 {
+		if !useIdle || res.failed > 0 || res.contended > 0 || len(w.pendingMark) > 0 {
 			wait = min(wait, w.cfg.PollInterval)
 		}
 		if useIdle {

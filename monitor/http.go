@@ -32,7 +32,10 @@ type Sources struct {
 	Faults *Faults
 	// Outbox returns the number of outgoing mails by state.
 	Outbox func(ctx context.Context) (map[string]int, error)
-	// UnhealthyAfter: unhealthy when no poll succeeded for this long.
+	// Sending reports how the outbox is being delivered. Nil: not reported.
+	Sending func(ctx context.Context) (Sending, error)
+	// UnhealthyAfter: unhealthy when no poll succeeded for this long, or
+	// when mail has waited this long with no successful delivery.
 	UnhealthyAfter time.Duration
 	Now            func() time.Time
 	// Started is when the daemon started; before the first poll it is
@@ -40,11 +43,18 @@ type Sources struct {
 	Started time.Time
 }
 
+// Sending is the state of outgoing mail, as Sources.Sending reports it.
+type Sending struct {
+	OldestPending time.Time // when the longest-waiting pending mail was queued; zero: none waits
+	LastDelivery  time.Time // the last mail the server accepted; zero: none since the start
+	LastError     string    // the last delivery error, "" when the last attempt succeeded
+}
+
 // Handler serves /healthz and /metrics.
 func Handler(src Sources) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		h := src.health(r.Context())
+		h := src.Check(r.Context())
 		w.Header().Set("Content-Type", "application/json")
 		if !h.Healthy {
 			w.WriteHeader(http.StatusServiceUnavailable)
@@ -52,9 +62,15 @@ func Handler(src Sources) http.Handler {
 		json.NewEncoder(w).Encode(h)
 	})
 	mux.HandleFunc("GET /metrics", func(w http.ResponseWriter, r *http.Request) {
-		outbox, _ := src.outbox(r.Context())
+		g := Gauges{}
+		g.Outbox, _ = src.outbox(r.Context())
+		if src.Sending != nil {
+			if snd, err := src.Sending(r.Context()); err == nil && !snd.OldestPending.IsZero() {
+				g.OldestPending = max(src.Now().Sub(snd.OldestPending), 0)
+			}
+		}
 		w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-		src.Metrics.WriteProm(w, outbox)
+		src.Metrics.WriteProm(w, g)
 	})
 	return mux
 }
@@ -66,7 +82,9 @@ func (src Sources) outbox(ctx context.Context) (map[string]int, error) {
 	return src.Outbox(ctx)
 }
 
-func (src Sources) health(ctx context.Context) Health {
+// Check is what /healthz answers: every fault in force, plus the mailbox
+// not polled and mail not delivered for UnhealthyAfter.
+func (src Sources) Check(ctx context.Context) Health {
 	now := src.Now()
 	h := Health{Healthy: true, Reasons: []Reason{}}
 	if src.Faults != nil {
@@ -93,11 +111,80 @@ func (src Sources) health(ctx context.Context) Health {
 		h.Reasons = append(h.Reasons, Reason{Component: ComponentIMAP, Since: since,
 			LastError: "no successful mailbox poll since " + since.UTC().Format(time.RFC3339) + lastErr(h.IMAPError)})
 	}
+	if src.Sending != nil {
+		if snd, err := src.Sending(ctx); err != nil {
+			h.Reasons = append(h.Reasons, Reason{Component: ComponentStore, Since: now, LastError: "read outbox: " + err.Error()})
+		} else if r, ok := src.sendingReason(now, snd); ok && !has(h.Reasons, ComponentStore) {
+			// Mail waits while the store fails because sending pauses: that
+			// is the store's fault, said once.
+			h.Reasons = append(h.Reasons, r)
+		}
+	}
+	h.Reasons = oneEach(h.Reasons)
 	if len(h.Reasons) > 0 {
 		h.Healthy = false
 		h.Reason = h.Reasons[0].Component + ": " + h.Reasons[0].LastError
 	}
 	return h
+}
+
+func has(rs []Reason, component string) bool {
+	for _, r := range rs {
+		if r.Component == component {
+			return true
+		}
+	}
+	return false
+}
+
+// oneEach keeps the first reason of each component: a failing database
+// read by two sources is one fault.
+func oneEach(rs []Reason) []Reason {
+	seen := map[string]bool{}
+	out := rs[:0]
+	for _, r := range rs {
+		if !seen[r.Component] {
+			seen[r.Component] = true
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// sendingReason is the SMTP fault: mail has waited UnhealthyAfter with no
+// delivery. It runs from the latest of the oldest pending mail's queueing,
+// the last delivery and the start: a fresh daemon gets UnhealthyAfter to
+// deliver an old backlog.
+func (src Sources) sendingReason(now time.Time, snd Sending) (Reason, bool) {
+	if snd.OldestPending.IsZero() || src.UnhealthyAfter <= 0 {
+		return Reason{}, false
+	}
+	since := snd.OldestPending
+	for _, t := range []time.Time{snd.LastDelivery, src.Started} {
+		if t.After(since) {
+			since = t
+		}
+	}
+	if now.Sub(since) <= src.UnhealthyAfter {
+		return Reason{}, false
+	}
+	text := "mail waiting since " + snd.OldestPending.UTC().Format(time.RFC3339) + ", no delivery since " + since.UTC().Format(time.RFC3339)
+	return Reason{Component: ComponentSMTP, Since: since, LastError: text + lastErr(snd.LastError)}, true
+}
+
+// Timeouts of the HTTP server. An idle keep-alive connection is closed
+// after serverIdle; a client that sends or reads slowly is cut off.
+const (
+	serverReadHeader = 5 * time.Second
+	serverRead       = 10 * time.Second
+	serverWrite      = 30 * time.Second
+	serverIdle       = time.Minute
+)
+
+// newServer is the HTTP server of Serve.
+func newServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: serverReadHeader, ReadTimeout: serverRead,
+		WriteTimeout: serverWrite, IdleTimeout: serverIdle}
 }
 
 // Serve listens on addr until ctx ends. It refuses non-loopback addresses:
@@ -114,7 +201,11 @@ func Serve(ctx context.Context, addr string, h http.Handler) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
+	return serve(ctx, ln, newServer(h))
+}
+
+// serve runs srv on ln until ctx ends.
+func serve(ctx context.Context, ln net.Listener, srv *http.Server) error {
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -12,18 +12,18 @@ import (
 // Metrics are the daemon's counters. The zero value is ready; safe for
 // concurrent use.
 type Metrics struct {
-	mu          sync.Mutex
-	messages    map[string]uint64 // by outcome
-	repliesSent uint64
-	repliesFail uint64
-	panics      uint64
-	pollCount   uint64
-	pollSeconds float64
-	lastPoll    time.Time
-	// Faults of ours and of messages (metrics_faults.go).
-	handlerFailures map[string]uint64 // by cause: message, system
-	intakePaused    bool
-	quarantined     uint64
+	mu           sync.Mutex
+	messages     map[string]uint64 // by outcome
+	repliesSent  uint64
+	repliesFail  uint64
+	deferred     uint64
+	failures     map[string]uint64 // handler failures by cause
+	quarantined  uint64
+	intakePaused bool
+	panics       uint64
+	pollCount    uint64
+	pollSeconds  float64
+	lastPoll     time.Time
 }
 
 // Message counts one processed message by its outcome.
@@ -41,6 +41,32 @@ func (m *Metrics) ReplySent() { m.add(&m.repliesSent) }
 
 // ReplyFailed counts a mail given up on.
 func (m *Metrics) ReplyFailed() { m.add(&m.repliesFail) }
+
+// Deferred counts a delivery that failed for now (4xx, server unreachable)
+// and will be tried again.
+func (m *Metrics) Deferred() { m.add(&m.deferred) }
+
+// HandlerFailure counts a failure to handle an incoming message by its
+// cause: "message" (the input's fault, counts toward quarantine) or
+// "system" (ours: disk, database, a reader that cannot start, IMAP, SMTP).
+func (m *Metrics) HandlerFailure(cause string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.failures == nil {
+		m.failures = map[string]uint64{}
+	}
+	m.failures[cause]++
+}
+
+// Quarantined counts a message set aside after failing too often.
+func (m *Metrics) Quarantined() { m.add(&m.quarantined) }
+
+// SetIntakePaused records whether intake is paused by a system fault.
+func (m *Metrics) SetIntakePaused(paused bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.intakePaused = paused
+}
 
 // Panic counts a recovered panic.
 func (m *Metrics) Panic() { m.add(&m.panics) }
@@ -74,9 +100,17 @@ func (m *Metrics) LastPoll() time.Time {
 	return m.lastPoll
 }
 
+// Gauges are the values /metrics reads from elsewhere at each scrape.
+type Gauges struct {
+	Outbox map[string]int // outgoing mails by state
+	// OldestPending is how long the longest-waiting pending mail has
+	// waited; zero when none waits.
+	OldestPending time.Duration
+}
+
 // WriteProm writes the counters, plus the given gauges, in Prometheus text
 // exposition format.
-func (m *Metrics) WriteProm(w io.Writer, outbox map[string]int) {
+func (m *Metrics) WriteProm(w io.Writer, g Gauges) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	var b strings.Builder
@@ -91,6 +125,16 @@ func (m *Metrics) WriteProm(w io.Writer, outbox map[string]int) {
 	fmt.Fprintf(&b, "kaohe_mail_sent_total %d\n", m.repliesSent)
 	metric("kaohe_mail_failed_total", "counter", "Mails given up on after a permanent failure.")
 	fmt.Fprintf(&b, "kaohe_mail_failed_total %d\n", m.repliesFail)
+	metric("kaohe_mail_deferred_total", "counter", "Deliveries that failed for now (4xx, server unreachable) and will be tried again.")
+	fmt.Fprintf(&b, "kaohe_mail_deferred_total %d\n", m.deferred)
+	metric("kaohe_handler_failures_total", "counter", "Failures to handle an incoming message, by cause: message (the input's) or system (ours).")
+	for _, k := range sortedKeys(withCauses(m.failures)) {
+		fmt.Fprintf(&b, "kaohe_handler_failures_total{cause=%q} %d\n", k, m.failures[k])
+	}
+	metric("kaohe_quarantined_total", "counter", "Messages set aside for staff after failing too often for reasons of their own.")
+	fmt.Fprintf(&b, "kaohe_quarantined_total %d\n", m.quarantined)
+	metric("kaohe_intake_paused", "gauge", "1 while intake is paused by a system fault: mail stays in the mailbox.")
+	fmt.Fprintf(&b, "kaohe_intake_paused %d\n", boolGauge(m.intakePaused))
 	metric("kaohe_panics_recovered_total", "counter", "Panics recovered while processing a message.")
 	fmt.Fprintf(&b, "kaohe_panics_recovered_total %d\n", m.panics)
 	metric("kaohe_poll_duration_seconds", "summary", "Duration of successful passes over the mailbox.")
@@ -101,12 +145,30 @@ func (m *Metrics) WriteProm(w io.Writer, outbox map[string]int) {
 		last = float64(m.lastPoll.UnixMilli()) / 1000
 	}
 	fmt.Fprintf(&b, "kaohe_last_poll_timestamp_seconds %g\n", last)
-	m.writeFaults(metric, &b)
 	metric("kaohe_outbox", "gauge", "Outgoing mails by state.")
-	for _, k := range sortedKeys(outbox) {
-		fmt.Fprintf(&b, "kaohe_outbox{state=%q} %d\n", k, outbox[k])
+	for _, k := range sortedKeys(g.Outbox) {
+		fmt.Fprintf(&b, "kaohe_outbox{state=%q} %d\n", k, g.Outbox[k])
 	}
+	metric("kaohe_outbox_oldest_pending_seconds", "gauge", "How long the longest-waiting outgoing mail has waited; 0 when none waits.")
+	fmt.Fprintf(&b, "kaohe_outbox_oldest_pending_seconds %g\n", g.OldestPending.Seconds())
 	io.WriteString(w, b.String())
+}
+
+// withCauses is the failures with both causes present, so that a rate can
+// be taken from the start.
+func withCauses(m map[string]uint64) map[string]uint64 {
+	out := map[string]uint64{"message": 0, "system": 0}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func boolGauge(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func sortedKeys[V any](m map[string]V) []string {

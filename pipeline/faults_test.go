@@ -43,7 +43,7 @@ func faultFixture(t *testing.T, edit func(*Config)) (*fixture, *faultinject.Swit
 
 func (f *fixture) metric(name string) string {
 	var b strings.Builder
-	f.cfg.Metrics.WriteProm(&b, nil)
+	f.cfg.Metrics.WriteProm(&b, monitor.Gauges{})
 	for _, line := range strings.Split(b.String(), "\n") {
 		if strings.HasPrefix(line, name+" ") {
 			return strings.TrimPrefix(line, name+" ")

@@ -241,18 +241,27 @@ func (p *Pipeline) safeAnswer(ctx context.Context, res *store.Result, rec store.
 // nothing can be counted against it: a fault of ours pauses intake; either
 // way the message stays in the mailbox for a retry.
 func (p *Pipeline) unrecorded(ctx context.Context, cause error, log zerolog.Logger) error {
+	if !p.ours(ctx, cause, log) {
+		log.Error().Err(cause).Msg("message could not be recorded; left in the mailbox for a retry")
+	}
+	return cause
+}
+
+// ours counts a failure by its cause and reports whether it is ours (or
+// our own shutdown), so that nothing may be counted against the message; a
+// fault of ours pauses intake.
+func (p *Pipeline) ours(ctx context.Context, cause error, log zerolog.Logger) bool {
 	if ctx.Err() != nil {
-		return cause // shutting down: nobody's fault
+		return true // shutting down: nobody's fault
 	}
 	c := fault.Of(cause)
 	p.cfg.Metrics.HandlerFailure(string(c))
-	if c == fault.System {
-		p.trip(cause)
-		log.Warn().Err(cause).Msg("message left in the mailbox: intake is paused by a fault of ours")
-		return cause
+	if c != fault.System {
+		return false
 	}
-	log.Error().Err(cause).Msg("message could not be recorded; left in the mailbox for a retry")
-	return cause
+	p.trip(cause)
+	log.Warn().Err(cause).Msg("message left in the mailbox: intake is paused by a fault of ours")
+	return true
 }
 
 // failed handles a failed attempt at a recorded message. A fault of ours
@@ -260,14 +269,7 @@ func (p *Pipeline) unrecorded(ctx context.Context, cause error, log zerolog.Logg
 // after MaxAttempts the message is quarantined with its receipt and
 // reported done.
 func (p *Pipeline) failed(ctx context.Context, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, cause error, log zerolog.Logger) error {
-	if ctx.Err() != nil {
-		return cause // shutting down: nobody's fault
-	}
-	c := fault.Of(cause)
-	p.cfg.Metrics.HandlerFailure(string(c))
-	if c == fault.System {
-		p.trip(cause)
-		log.Warn().Err(cause).Msg("message left in the mailbox: intake is paused by a fault of ours")
+	if p.ours(ctx, cause, log) {
 		return cause
 	}
 	attempts, err := p.store.NoteAttempt(ctx, rec.ID, cause)

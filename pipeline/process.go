@@ -218,7 +218,7 @@ func (p *Pipeline) answer(ctx context.Context, res *store.Result, rec store.Mess
 		MessageID: parsed.MessageID, References: parsed.References, InReplyTo: splitIDs(parsed.InReplyTo),
 		RawSHA256: rec.Hash, Subject: parsed.Subject, FromAddr: parsed.From.Addr, FromName: parsed.From.Name,
 		To: to, ToName: parsed.From.Name, ReceivedAt: m.InternalDate, OnTime: res.OnTime, Cutoff: p.cfg.Cutoff,
-		Agency: res.Agency, Attachments: atts,
+		Agency: res.Agency, Attachments: atts, Text: parsed.Text,
 	}
 	opts := p.cfg.Compose
 	opts.Now = p.cfg.Now()

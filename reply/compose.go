@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -52,6 +53,10 @@ type Incoming struct {
 	Cutoff      time.Time
 	Agency      string // the roster's name of the agency; "" when unknown
 	Attachments []Attachment
+	// Text is the body as ingest extracted it (plain text, or HTML turned
+	// into text). The receipt says whether it held words staff will read
+	// (SenderWords); it never quotes them back.
+	Text string
 }
 
 // ComposeOptions are the office's settings for composing mail.
@@ -139,20 +144,72 @@ func receiptKey(in Incoming) string {
 	return ""
 }
 
+// ReceiptStatus is the verdict a receipt gives on the whole mail: one of
+// them, with one wording throughout the receipt.
+type ReceiptStatus string
+
+const (
+	ReceiptAccepted   ReceiptStatus = "accepted"   // every readable form passed the check: 通过
+	ReceiptNeedsFix   ReceiptStatus = "needs_fix"  // a readable form has errors: 需修改
+	ReceiptUnreadable ReceiptStatus = "unreadable" // files came that could hold a form, none could be read: 无法读取
+	ReceiptNoForm     ReceiptStatus = "no_form"    // nothing that could hold a form: 无考核表
+)
+
+// Label is the status as the receipt states it; a late form is 逾期 first,
+// with the check's outcome in brackets.
+func (s ReceiptStatus) Label(onTime bool) string {
+	var l string
+	switch s {
+	case ReceiptAccepted:
+		l = "表格核对通过"
+		if onTime {
+			return "通过"
+		}
+	case ReceiptNeedsFix:
+		l = "表格需修改"
+		if onTime {
+			return "需修改"
+		}
+	case ReceiptUnreadable:
+		l = "表格无法读取"
+		if onTime {
+			return "无法读取"
+		}
+	default:
+		// A mail without a form is no submission, so it cannot be a
+		// late one: a question after the cut-off is not 逾期.
+		if onTime {
+			return "无考核表"
+		}
+		return "无考核表（截止后收到）"
+	}
+	return "逾期（" + l + "）"
+}
+
 // ReceiptView is the data of the receipt templates.
 type ReceiptView struct {
-	Greeting   string // the agency or the sender
-	Subject    string
-	Received   string // Beijing time
-	Cutoff     string
-	OnTime     bool
-	Files      []FileView
-	Forms      []FormView
-	NoForm     bool // no workbook could be checked
-	Legacy     bool // some attachment must be saved as .xlsx
-	NeedsFix   bool // some form has errors or none was readable
-	AllPassed  bool // at least one form, all accepted
-	Annotated  bool // annotated workbooks are attached
+	Greeting string // the agency or the sender
+	Subject  string
+	Received string // Beijing time
+	Cutoff   string
+	OnTime   bool
+	// Status is the verdict (a ReceiptStatus as a string, for the
+	// templates' eq); StatusLabel its wording, e.g. 逾期（表格核对通过）.
+	Status      string
+	StatusLabel string
+	Files       []FileView
+	Forms       []FormView
+	NoForm      bool // no workbook could be checked (Status unreadable or no_form)
+	Legacy      bool // some attachment must be saved as .xlsx
+	NeedsFix    bool // some form has errors or none was readable
+	AllPassed   bool // at least one form, all accepted
+	Warnings    int  // 提醒 of the readable forms, to be verified
+	Annotated   bool // annotated workbooks are attached
+	// Words: the body says more than greetings and a covering note; staff
+	// get it (the staff notice quotes it), the receipt says so.
+	Words bool
+	// BlankForm is the file name of the blank form attached; "" for none.
+	BlankForm  string
 	Contact    string
 	Office     string
 	OfficeAddr string
@@ -177,8 +234,13 @@ type FormView struct {
 	TotalCap      string
 	Errors        int
 	Warnings      int
-	Rows          []RowView
-	Annotated     string // the name of the annotated copy attached; "" when none
+	Infos         int    // 说明: how a value was read, nothing to do
+	Guide         string // what to do with the rows, e.g. 错误必须改正，提醒请核实。
+	// Reason says why an unreadable file could not be read and what to
+	// do, once; Rows is then empty.
+	Reason    string
+	Rows      []RowView
+	Annotated string // the name of the annotated copy attached; "" when none
 }
 
 // RowView is one finding as a table row.
@@ -200,27 +262,21 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 		Received:   cnTime(in.ReceivedAt),
 		Cutoff:     cnDeadline(in.Cutoff),
 		OnTime:     in.OnTime,
+		Words:      SenderWords(in.Text, in.FromName, in.ToName, in.Agency) != "",
 		Contact:    opts.Contact,
 		Office:     opts.FromName,
 		OfficeAddr: opts.From,
 	}
 	var atts []attachment
 	var warnings []string
+	wantBlank := false
 	for i, a := range in.Attachments {
 		name := cleanFilename(a.Filename, fmt.Sprintf("附件%d", i+1))
 		fv := FileView{Name: defang(name)}
 		switch a.Kind {
-		case AttachLegacy:
-			fv.Note = `旧版格式（如 .xls、.et），系统无法读取。请用 Excel 或 WPS 打开，"另存为"选择"Excel 工作簿(*.xlsx)"后重新发送。`
-			v.Legacy = true
-		case AttachArchive:
-			fv.Note = "压缩包，系统不解压。请直接把考核表（.xlsx 文件）作为附件发送。"
-		case AttachTooLarge:
-			fv.Note = "文件过大，未读取。请确认附件是填好的考核表（.xlsx），删除其中的图片等大内容后重新发送。"
-		case AttachXLSX:
-			fv.Note = "已核对，结果见下文。"
+		case AttachXLSX, AttachLegacy, AttachArchive, AttachTooLarge:
 			form := formFor(a.Report, opts.Form)
-			fm := formView(len(v.Forms)+1, name, a.Report, form)
+			fm := formView(len(v.Forms)+1, name, a, form)
 			// A form without errors or warnings has nothing to mark: no
 			// annotated copy goes back.
 			if a.Report != nil && a.Report.Submission != nil && len(a.Data) > 0 && needsMarking(a.Report) {
@@ -237,11 +293,19 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 					v.Annotated = true
 				}
 			}
+			fv.Note = fmt.Sprintf("已核对，结果见下文【%d】。", fm.Index)
 			if fm.Unreadable {
-				fv.Note = "无法读取，原因见下文。"
+				fv.Note = fmt.Sprintf("无法读取，原因见下文【%d】。", fm.Index)
 			}
-			if a.Report != nil && slices.ContainsFunc(a.Report.Findings, func(f validate.Finding) bool { return f.Code == validate.CodeLegacyFormat }) {
+			if a.Kind == AttachLegacy || hasFinding(a.Report, validate.CodeLegacyFormat) {
 				v.Legacy = true
+			}
+			// The wrong form, or none at all: the right blank form helps.
+			if hasFinding(a.Report, validate.CodeFormNotFound) || hasFinding(a.Report, validate.CodeWrongYear) {
+				wantBlank = true
+			}
+			if !fm.Unreadable {
+				v.Warnings += fm.Warnings
 			}
 			v.Forms = append(v.Forms, fm)
 		default:
@@ -249,23 +313,62 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 		}
 		v.Files = append(v.Files, fv)
 	}
-	readable := 0
-	v.AllPassed = len(v.Forms) > 0
+	readable, passed := 0, 0
 	for _, f := range v.Forms {
 		if !f.Unreadable {
 			readable++
-		}
-		if !f.Accepted {
-			v.AllPassed = false
-			v.NeedsFix = true
+			if f.Accepted {
+				passed++
+			}
 		}
 	}
+	var st ReceiptStatus
+	switch {
+	case readable > 0 && passed == readable:
+		st = ReceiptAccepted
+	case readable > 0:
+		st = ReceiptNeedsFix
+	case len(v.Forms) > 0:
+		st = ReceiptUnreadable
+	default:
+		st = ReceiptNoForm
+		wantBlank = true
+	}
+	v.Status, v.StatusLabel = string(st), st.Label(in.OnTime)
+	v.AllPassed = st == ReceiptAccepted
+	v.NeedsFix = !v.AllPassed
 	v.NoForm = readable == 0
-	if v.NoForm {
-		v.NeedsFix = true
+	if wantBlank {
+		if blank, name, err := blankForm(opts.Form); err != nil {
+			warnings = append(warnings, fmt.Sprintf("blank form: %v", err))
+		} else if blank != nil {
+			v.BlankForm = name
+			atts = append(atts, attachment{name: name, contentType: xlsxType, data: blank})
+		}
 	}
 	return v, atts, warnings
 }
+
+// blankForm is the blank form to attach and its file name; nil when the
+// options name no form.
+func blankForm(form *templates.Form) ([]byte, string, error) {
+	if form == nil {
+		return nil, "", nil
+	}
+	var b bytes.Buffer
+	if err := templates.WriteBlank(form, &b); err != nil {
+		return nil, "", err
+	}
+	return b.Bytes(), cleanFilename(form.Title+".xlsx", "考核表.xlsx"), nil
+}
+
+func hasFinding(rep *assess.Report, code validate.Code) bool {
+	return rep != nil && slices.ContainsFunc(rep.Findings, func(f validate.Finding) bool { return f.Code == code })
+}
+
+// saveAsSteps are the steps from .xls or .et to .xlsx, as validate words
+// them for the files it reads.
+const saveAsSteps = `请用 Excel 或 WPS 打开该文件，点击"文件"→"另存为"，保存类型选择"Excel 工作簿(*.xlsx)"，再把新保存的 .xlsx 文件作为附件发送。`
 
 // needsMarking reports whether a report has something to highlight.
 func needsMarking(rep *assess.Report) bool {
@@ -293,12 +396,20 @@ func annotatedName(name string) string {
 	return base + "（核对结果）.xlsx"
 }
 
-func formView(index int, file string, rep *assess.Report, form *templates.Form) FormView {
-	fv := FormView{Index: index, File: defang(file), Status: assess.StatusUnreadable.Label(), Unreadable: true}
+func formView(index int, file string, a Attachment, form *templates.Form) FormView {
+	fv := FormView{Index: index, File: defang(file), Status: assess.StatusUnreadable.Label(), Unreadable: true, Errors: 1}
+	rep := a.Report
 	if rep == nil {
-		fv.Rows = []RowView{{Severity: validate.SeverityError.Label(), Level: string(validate.SeverityError), Item: "整个文件",
-			Message: "无法读取这个文件。请确认它是用 Excel 或 WPS 保存的考核表（.xlsx），然后重新发送。"}}
-		fv.Errors = 1
+		switch a.Kind {
+		case AttachLegacy:
+			fv.Reason = "这是旧版格式（如 Excel 97-2003 的 .xls、WPS 的 .et），系统只能读取 .xlsx。" + saveAsSteps
+		case AttachArchive:
+			fv.Reason = "这是压缩包，系统不解压。请直接把考核表（.xlsx 文件）作为附件发送。"
+		case AttachTooLarge:
+			fv.Reason = "文件过大，系统没有读取。请确认附件是填好的考核表（.xlsx），删除其中的图片等大内容后再发送。"
+		default:
+			fv.Reason = "请确认它是用 Excel 或 WPS 保存的考核表（.xlsx）。"
+		}
 		return fv
 	}
 	fv.Status = rep.Status.Label()
@@ -311,6 +422,33 @@ func formView(index int, file string, rep *assess.Report, form *templates.Form) 
 		fv.TotalCap = num(form.TotalCap)
 	}
 	fv.Errors, fv.Warnings = rep.Counts()
+	fv.Infos = max(0, len(rep.Findings)-fv.Errors-fv.Warnings)
+	var guide []string
+	for _, g := range []struct {
+		n    int
+		text string
+	}{{fv.Errors, "错误必须改正"}, {fv.Warnings, "提醒请核实"}, {fv.Infos, "说明只是告诉您系统如何读取，不需要处理"}} {
+		if g.n > 0 {
+			guide = append(guide, g.text)
+		}
+	}
+	if len(guide) > 0 {
+		fv.Guide = strings.Join(guide, "，") + "。"
+	}
+	if fv.Unreadable {
+		// One reason, in words: the table of cells has nothing to show.
+		var reasons []string
+		for _, f := range rep.Findings {
+			if f.Severity == validate.SeverityError {
+				reasons = append(reasons, untrusted(stripCellPrefix(f.Message, f.Cell), maxTextRunes))
+			}
+		}
+		fv.Reason = strings.Join(reasons, " ")
+		if fv.Reason == "" {
+			fv.Reason = "请确认它是用 Excel 或 WPS 保存的考核表（.xlsx）。"
+		}
+		return fv
+	}
 	inds := map[string]assess.IndicatorResult{}
 	for _, ir := range rep.Indicators {
 		inds[ir.ID] = ir

@@ -197,10 +197,18 @@ func TestComposeLateLegacyNoForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	pm := parseMail(t, m.Raw)
-	for _, s := range []string{"逾期", "视为考核成绩不合格", "已登记保存", "没有可以读取的考核表", `另存为`, `Excel 工作簿(*.xlsx)`, "考核表.xls："} {
-		if !strings.Contains(pm.text, s) || !strings.Contains(pm.html, strings.ReplaceAll(s, `"`, "&#34;")) {
+	for _, s := range []string{"状态：逾期（表格无法读取）", "视为考核成绩不合格", "由办事处考核领导小组决定", "无法读取", `另存为`, `Excel 工作簿(*.xlsx)`, "考核表.xls："} {
+		if !strings.Contains(pm.text, s) || !strings.Contains(strings.ReplaceAll(pm.html, "<b style=\"color:#c00\">", ""), strings.ReplaceAll(s, `"`, "&#34;")) {
 			t.Errorf("bodies lack %q", s)
 		}
+	}
+	// The steps to save as .xlsx are given once; no cell is listed, so no
+	// cell is to be corrected.
+	if n := strings.Count(pm.text, "另存为"); n != 1 {
+		t.Errorf("save-as steps given %d times:\n%s", n, pm.text)
+	}
+	if strings.Contains(pm.text, "改正上面列出的单元格") {
+		t.Errorf("an unreadable file's receipt asks to correct listed cells:\n%s", pm.text)
 	}
 	if len(pm.atts) != 0 {
 		t.Errorf("attachments = %d, want none", len(pm.atts))

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"mime"
+	"regexp"
 	"strings"
 	"time"
 	"unicode"
@@ -81,11 +82,20 @@ func isInvisible(r rune) bool {
 }
 
 // defang neutralises links in untrusted text, so our official mailbox never
-// relays a clickable URL that came from a sender.
+// relays a clickable URL that came from a sender, whatever its case.
 func defang(s string) string {
-	r := strings.NewReplacer("http://", "hxxp://", "https://", "hxxps://", "HTTP://", "hxxp://", "HTTPS://", "hxxps://", "www.", "www[.]")
-	return r.Replace(s)
+	return linkStart.ReplaceAllStringFunc(s, func(m string) string {
+		switch l := strings.ToLower(m); {
+		case strings.HasPrefix(l, "https"):
+			return "hxxps://"
+		case strings.HasPrefix(l, "http"):
+			return "hxxp://"
+		}
+		return "www[.]"
+	})
 }
+
+var linkStart = regexp.MustCompile(`(?i)https?://|www\.`)
 
 // untrusted is cleanText followed by defang: for cell values, messages
 // and names shown in bodies.

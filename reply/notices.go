@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"kaohe/internal/mailaddr"
 )
 
 // UnknownSenderSubject is the fixed subject of the reply to a sender who
@@ -115,6 +117,7 @@ const (
 	EventNoReply       StaffEventKind = "no_reply"       // Classify refused an automatic reply
 	EventForeign       StaffEventKind = "foreign"        // a form naming an agency from an address not registered for it (名册外来件)
 	EventNoSender      StaffEventKind = "no_sender"      // no usable From address: nobody can be answered
+	EventWords         StaffEventKind = "words"          // an agency wrote a question or note in its mail
 	EventOther         StaffEventKind = "other"
 )
 
@@ -135,6 +138,8 @@ func (k StaffEventKind) Label() string {
 		return "名册外来件（未登记为该单位的报送，请核实后处理）"
 	case EventNoSender:
 		return "没有有效发件地址的邮件（无法回复）"
+	case EventWords:
+		return "来信中的问题或说明（请阅读，需要的请答复）"
 	}
 	return "其他事项"
 }
@@ -148,18 +153,48 @@ type StaffEvent struct {
 	Subject string
 	File    string
 	Detail  string // e.g. the SMTP error or the classifier's reason
+	// Words is what the sender wrote beyond greetings and signature
+	// (SenderWords), quoted to staff; "" for none.
+	Words string
 	// Archive is where the raw mail is kept, relative to the data folder
 	// (archive/aa/<sha256>.eml), for staff to open it by hand; "" for none.
 	Archive string
 }
 
-// Recipient is one addressee of a staff mail.
+// Recipient is one addressee of a staff mail. Addr may be written as the
+// configuration writes it, "王明 <wangming@example.org>": composing reads
+// the name out of it.
 type Recipient struct {
 	Addr, Name string
 }
 
-// ComposeStaffNotice is the batched notice to staff: late submissions,
-// unknown senders, unreadable files, failed replies, grouped by kind. key
+// ParseRecipient reads an address as the configuration writes it, bare
+// ("wangming@example.org") or with a name ("王明 <wangming@example.org>"),
+// with the parser composing uses.
+func ParseRecipient(s string) (Recipient, error) {
+	a, err := mailaddr.Parse(s)
+	if err != nil {
+		return Recipient{}, err
+	}
+	return Recipient{Addr: a.Address, Name: a.Name}, nil
+}
+
+// parsed is r with Addr reduced to the bare address; an explicit Name wins
+// over the one written in Addr.
+func (r Recipient) parsed() (Recipient, error) {
+	p, err := ParseRecipient(r.Addr)
+	if err != nil {
+		return r, err
+	}
+	if r.Name != "" {
+		p.Name = r.Name
+	}
+	return p, nil
+}
+
+// ComposeStaffNotice is the batched notice to staff: questions and notes
+// agencies wrote, late submissions, unknown senders, unreadable files,
+// failed replies, grouped by kind, questions first. key
 // makes the Message-ID (e.g. "notice|2022-01-05T10:00"), the same key
 // giving the same Message-ID.
 func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts ComposeOptions) (Mail, error) {
@@ -167,11 +202,15 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 	if len(events) == 0 {
 		return Mail{}, errors.New("compose staff notice: no events")
 	}
+	to, err := to.parsed()
+	if err != nil {
+		return Mail{}, fmt.Errorf("compose %s: to: %w", KindStaffNotice, err)
+	}
 	type group struct {
 		Label string
-		Lines []string
+		Lines []noticeLine
 	}
-	order := []StaffEventKind{EventLate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
+	order := []StaffEventKind{EventWords, EventLate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
 	var groups []group
 	for _, k := range order {
 		g := group{Label: k.Label()}
@@ -180,28 +219,9 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 			if !slices.Contains(order, ek) {
 				ek = EventOther
 			}
-			if ek != k {
-				continue
+			if ek == k {
+				g.Lines = append(g.Lines, staffLine(e))
 			}
-			parts := []string{cnTime(e.At)}
-			for _, s := range []string{e.Agency, e.Sender} {
-				if s = untrusted(s, maxNameRunes); s != "" {
-					parts = append(parts, s)
-				}
-			}
-			if s := untrusted(e.Subject, maxSubjectRunes); s != "" {
-				parts = append(parts, "主题《"+s+"》")
-			}
-			if s := cleanFilename(e.File, ""); s != "" {
-				parts = append(parts, "附件 "+defang(s))
-			}
-			if s := untrusted(e.Detail, maxTextRunes); s != "" {
-				parts = append(parts, s)
-			}
-			if s := cleanText(e.Archive, maxTextRunes); s != "" {
-				parts = append(parts, "原始邮件存于数据目录下的 "+s)
-			}
-			g.Lines = append(g.Lines, strings.Join(parts, "，"))
 		}
 		if len(g.Lines) > 0 {
 			groups = append(groups, g)
@@ -217,6 +237,50 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 		from: opts.From, fromName: opts.FromName, to: to.Addr, toName: to.Name,
 		subject: fmt.Sprintf("考核表收取情况提示（%d 项）", len(events)), date: opts.Now,
 	}, tmplNoticeText, view, nil, opts)
+}
+
+// noticeLine is one event of a staff notice: what happened, and the
+// sender's own words quoted on a line of their own.
+type noticeLine struct {
+	Head  string
+	Words string
+}
+
+// String is the line as one string, for a template override written when
+// lines were strings.
+func (l noticeLine) String() string {
+	if l.Words == "" {
+		return l.Head
+	}
+	return l.Head + "，来信原文：「" + l.Words + "」"
+}
+
+func staffLine(e StaffEvent) noticeLine {
+	parts := []string{cnTime(e.At)}
+	for _, s := range []string{e.Agency, e.Sender} {
+		if s = untrusted(s, maxNameRunes); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if s := untrusted(e.Subject, maxSubjectRunes); s != "" {
+		parts = append(parts, "主题《"+s+"》")
+	}
+	detail := untrusted(e.Detail, maxTextRunes)
+	// An unreadable file's reason names the file already.
+	if s := defang(cleanFilename(e.File, "")); s != "" && !strings.Contains(detail, s) {
+		parts = append(parts, "附件 "+s)
+	}
+	if detail != "" {
+		if e.Kind == EventReplyFailed {
+			// Often the mail server's own English words: quoted as such.
+			detail = "失败原因（系统记录的原文）：「" + detail + "」"
+		}
+		parts = append(parts, detail)
+	}
+	if s := cleanText(e.Archive, maxTextRunes); s != "" {
+		parts = append(parts, "原始邮件存于数据目录下的 "+s)
+	}
+	return noticeLine{Head: strings.Join(parts, "，"), Words: untrusted(e.Words, MaxWordsRunes)}
 }
 
 // Reminder is a polite reminder to an agency that has not submitted.
@@ -265,6 +329,10 @@ type Consolidated struct {
 // the Message-ID (e.g. "summary|2022-01-06").
 func ComposeConsolidated(c Consolidated, key string, opts ComposeOptions) (Mail, error) {
 	opts = opts.cleaned()
+	to, err := c.To.parsed()
+	if err != nil {
+		return Mail{}, fmt.Errorf("compose %s: to: %w", KindConsolidated, err)
+	}
 	name := cleanFilename(c.Filename, "考核汇总.xlsx")
 	view := struct {
 		Summary  []string
@@ -281,7 +349,7 @@ func ComposeConsolidated(c Consolidated, key string, opts ComposeOptions) (Mail,
 	}
 	return composeSimple(envelope{
 		kind: KindConsolidated, msgID: MessageID(KindConsolidated, key, opts.MsgIDDomain),
-		from: opts.From, fromName: opts.FromName, to: c.To.Addr, toName: c.To.Name,
+		from: opts.From, fromName: opts.FromName, to: to.Addr, toName: to.Name,
 		subject: "考核表汇总（" + cnTime(opts.Now) + "）", date: opts.Now,
 	}, tmplSummaryText, view, atts, opts)
 }

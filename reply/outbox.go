@@ -5,9 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"kaohe/monitor"
 )
 
 // OutboxItem is one queued mail.
@@ -17,40 +21,66 @@ type OutboxItem struct {
 	Kind      string
 	To        string
 	Raw       []byte
-	Attempts  int // failed attempts so far
+	Attempts  int // attempts so far
 }
 
 // OutboxStore is what the sender needs of the store.
 type OutboxStore interface {
 	// DueOutbox returns up to limit pending items whose next attempt is due
-	// at now, oldest first.
+	// at now, most important first.
 	DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error)
+	// Claim records an attempt of item id before it is delivered: the
+	// attempt counts and the item is not due again before next. claimed is
+	// false when the item is no longer pending.
+	Claim(ctx context.Context, id int64, next time.Time) (claimed bool, err error)
 	// MarkSent records the delivery.
 	MarkSent(ctx context.Context, id int64, at time.Time) error
-	// MarkRetry records one more failed attempt and the time of the next.
+	// MarkRetry records the error of a claimed attempt and the time of the
+	// next one.
 	MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error
 	// MarkFailed gives the item up for good (staff are told).
 	MarkFailed(ctx context.Context, id int64, errText string) error
 	// SentCountSince counts mails sent to the address (any address when to
 	// is "") since the given time.
 	SentCountSince(ctx context.Context, to string, since time.Time) (int, error)
+	// SentKindSince counts mails of kind sent to anyone since the given time.
+	SentKindSince(ctx context.Context, kind string, since time.Time) (int, error)
+	// Probe commits a small write: whether the store can record the
+	// outbox's state again after a failure.
+	Probe(ctx context.Context) error
+}
+
+// KindShare caps one kind of mail to a share of the daily cap.
+type KindShare struct {
+	Kind    string
+	Percent int // of GlobalPerDay, rounded down: 10% of 9 is 0
 }
 
 // Defaults of Sender.
 const (
-	DefaultMaxAttempts = 8
-	DefaultBatch       = 50
-	DefaultInterval    = 30 * time.Second
-	DefaultBackoffBase = time.Minute
-	DefaultBackoffMax  = 6 * time.Hour
-	AuthBackoffBase    = 10 * time.Minute // never retry a login faster than this
-	codeServiceClosing = 421              // the server is closing on us: stop the batch
-	dailyCapPause      = 10 * time.Minute // Run's pause once GlobalPerDay is reached
+	DefaultMaxAttempts   = 8
+	DefaultBatch         = 50
+	DefaultInterval      = 30 * time.Second
+	DefaultBackoffBase   = time.Minute
+	DefaultBackoffMax    = 6 * time.Hour
+	DefaultProbeInterval = 5 * time.Second
+	AuthBackoffBase      = 10 * time.Minute // never retry a login faster than this
+	codeServiceClosing   = 421              // the server is closing on us: stop the batch
+	dailyCapPause        = 10 * time.Minute // Run's pause once GlobalPerDay is reached
+	recordTimeout        = 10 * time.Second // for recording an outcome after ctx is cancelled
 )
 
 // Sender delivers the outbox: every due item once per Flush, with retries
-// and backoff for temporary failures, a per-recipient hourly cap and a
-// global daily cap.
+// and backoff for temporary failures, a per-recipient hourly cap, a global
+// daily cap and shares of it per kind.
+//
+// Each attempt is claimed in the store before the server is contacted, so
+// that no failure after the server's OK can make an item due at once: a
+// crash there causes one identical resend (same bytes, same Message-ID)
+// when the claim's backoff has passed. While the store cannot record the
+// outbox's state, the sender sends nothing and probes the store every
+// ProbeInterval; a mail the server accepted but that could not be recorded
+// is recorded as sent, not sent again, once the store works.
 type Sender struct {
 	Store               OutboxStore
 	SMTP                SMTPConfig
@@ -58,105 +88,110 @@ type Sender struct {
 	MaxAttempts         int    // 0: DefaultMaxAttempts
 	PerRecipientPerHour int    // 0: no cap
 	GlobalPerDay        int    // 0: no cap
-	Now                 func() time.Time
-	Log                 zerolog.Logger
+	// Shares cap kinds of mail (replies to senders not on the roster) to a
+	// share of GlobalPerDay in any 24 hours, so that strangers cannot spend
+	// what agencies and staff need. Without GlobalPerDay they do nothing.
+	Shares []KindShare
+	// StaffKinds are the kinds of mail to the office's own staff: Status
+	// reports the last refusal of one until one is delivered.
+	StaffKinds []string
+	Now        func() time.Time
+	Log        zerolog.Logger
+	// Metrics, when set, counts deliveries, deferrals and failures.
+	Metrics *monitor.Metrics
+	// Faults, when set, holds ComponentStore while the outbox cannot record
+	// its state.
+	Faults *monitor.Faults
 	// AppendSent, when set, stores a copy of each sent mail (the Sent
 	// folder over IMAP); its failure is logged and nothing else.
 	AppendSent func(ctx context.Context, raw []byte) error
 
-	Interval    time.Duration   // Run's pause between flushes; 0: DefaultInterval
-	Wake        <-chan struct{} // optional: flush now (new mail queued)
-	BackoffBase time.Duration   // 0: DefaultBackoffBase
-	BackoffMax  time.Duration   // 0: DefaultBackoffMax
-	Rand        func() float64  // jitter source in [0,1); nil: math/rand/v2
-	Batch       int             // items per DueOutbox call; 0: DefaultBatch
+	Interval      time.Duration   // Run's pause between flushes; 0: DefaultInterval
+	ProbeInterval time.Duration   // between store probes while it fails; 0: DefaultProbeInterval
+	Wake          <-chan struct{} // optional: flush now (new mail queued)
+	BackoffBase   time.Duration   // 0: DefaultBackoffBase
+	BackoffMax    time.Duration   // 0: DefaultBackoffMax
+	Rand          func() float64  // jitter source in [0,1); nil: math/rand/v2
+	Batch         int             // items per DueOutbox call; 0: DefaultBatch
 	// SendFunc replaces Send, for tests; nil uses Send.
 	SendFunc func(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []byte) error
+
+	mu sync.Mutex
+	st sendState
 }
 
-// ErrDailyCap is returned by Flush when GlobalPerDay mails went out in
-// the last 24 hours: the rest waits, nothing is dropped.
-var ErrDailyCap = errors.New("daily sending cap reached")
+// Errors of Flush.
+var (
+	// ErrDailyCap means GlobalPerDay mails went out in the last 24 hours:
+	// the rest waits, nothing is dropped.
+	ErrDailyCap = errors.New("daily sending cap reached")
+	// ErrAuth means the server refused our login: every mail would fail the
+	// same way, so the batch stops.
+	ErrAuth = errors.New("smtp authentication failed")
+	// ErrStoreDown means the store cannot record the outbox's state: nothing
+	// is sent until a probe write succeeds.
+	ErrStoreDown = errors.New("outbox cannot record its state: sending paused")
+)
 
-// ErrAuth is returned by Flush when the server refused our login: every
-// mail would fail the same way, so the batch stops.
-var ErrAuth = errors.New("smtp authentication failed")
-
-// Flush sends every item due now, once. It returns how many were sent; the
-// error is a store failure, ErrDailyCap, or ErrAuth (wrapping the
-// *SendError).
-// Deliveries that fail are recorded on their item and are not errors here.
+// Flush sends every item due now, once. It returns how many the server
+// accepted; the error is ErrStoreDown (wrapping the store's error),
+// ErrDailyCap, or ErrAuth (wrapping the *SendError). Deliveries that fail
+// are recorded on their item and are not errors here.
 func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
-	now := s.now()
-	items, err := s.Store.DueOutbox(ctx, now, s.batch())
+	if err := s.storeReady(ctx); err != nil {
+		return 0, err
+	}
+	items, err := s.Store.DueOutbox(ctx, s.now(), s.batch())
 	if err != nil {
-		return 0, fmt.Errorf("due outbox: %w", err)
+		return 0, s.storeFailed(fmt.Errorf("due outbox: %w", err))
 	}
 	for _, it := range items {
 		if err := ctx.Err(); err != nil {
 			return sent, err
 		}
-		now = s.now()
-		log := s.Log.With().Int64("outbox_id", it.ID).Str("message_id", it.MessageID).Str("kind", it.Kind).Logger()
-		if s.GlobalPerDay > 0 {
-			n, err := s.Store.SentCountSince(ctx, "", now.Add(-24*time.Hour))
-			if err != nil {
-				return sent, fmt.Errorf("count sent: %w", err)
-			}
-			if n >= s.GlobalPerDay {
-				return sent, fmt.Errorf("%w: %d mails in 24 h", ErrDailyCap, n)
-			}
+		if s.isUnrecorded(it.ID) {
+			continue
 		}
-		if s.PerRecipientPerHour > 0 {
-			n, err := s.Store.SentCountSince(ctx, it.To, now.Add(-time.Hour))
-			if err != nil {
-				return sent, fmt.Errorf("count sent: %w", err)
+		log := s.Log.With().Int64("outbox_id", it.ID).Str("message_id", it.MessageID).Str("kind", it.Kind).Logger()
+		now := s.now()
+		if held, err := s.held(ctx, it, now, log); err != nil {
+			return sent, err
+		} else if held {
+			continue
+		}
+		if it.Attempts >= s.maxAttempts() {
+			// Claimed that often with no outcome recorded (the process died
+			// each time): give up rather than try forever.
+			se := &SendError{Msg: fmt.Sprintf("no outcome recorded after %d attempts", it.Attempts)}
+			if err := s.failed(ctx, it, it.Attempts, se, log); err != nil {
+				return sent, err
 			}
-			if n >= s.PerRecipientPerHour {
-				// Not a failed attempt: leave the item due, it goes out once
-				// the hour has room.
-				log.Debug().Int("sent_1h", n).Msg("per-recipient hourly cap reached; deferred")
-				continue
-			}
+			continue
+		}
+		attempts := it.Attempts + 1
+		claimed, err := s.Store.Claim(ctx, it.ID, now.Add(s.backoff(attempts)))
+		if err != nil {
+			return sent, s.storeFailed(fmt.Errorf("claim: %w", err))
+		}
+		if !claimed {
+			continue
 		}
 		sendErr := s.send(ctx, it)
 		if sendErr == nil {
-			if err := s.Store.MarkSent(ctx, it.ID, s.now()); err != nil {
-				return sent, fmt.Errorf("mark sent: %w", err)
-			}
 			sent++
-			log.Info().Msg("mail sent")
-			if s.AppendSent != nil {
-				if err := s.AppendSent(ctx, it.Raw); err != nil {
-					log.Warn().Err(err).Msg("copy to sent folder failed")
-				}
+			if err := s.delivered(ctx, it, log); err != nil {
+				return sent, err
 			}
 			continue
 		}
 		se := classify(sendErr)
 		if ctx.Err() != nil {
-			// Our own shutdown is no attempt of the item's.
+			// Our own shutdown: the claim keeps the attempt and the next
+			// time; the outcome may be unknown, so it waits like one.
 			return sent, ctx.Err()
 		}
-		attempts := it.Attempts + 1
-		switch {
-		case !se.Temporary || attempts >= s.maxAttempts():
-			log.Error().Err(se).Int("attempts", attempts).Msg("mail given up")
-			if err := s.Store.MarkFailed(ctx, it.ID, se.Error()); err != nil {
-				return sent, fmt.Errorf("mark failed: %w", err)
-			}
-		default:
-			delay := Backoff(attempts, s.backoffBase(), s.backoffMax(), s.rand())
-			if se.Auth {
-				// A refused login is retried no faster than AuthBackoffBase,
-				// jitter included.
-				delay = max(delay, AuthBackoffBase+Backoff(attempts, AuthBackoffBase, max(s.backoffMax(), AuthBackoffBase), s.rand())/2)
-			}
-			next := now.Add(delay)
-			log.Warn().Err(se).Int("attempts", attempts).Time("next", next).Msg("mail deferred")
-			if err := s.Store.MarkRetry(ctx, it.ID, next, se.Error()); err != nil {
-				return sent, fmt.Errorf("mark retry: %w", err)
-			}
+		if err := s.failed(ctx, it, attempts, se, log); err != nil {
+			return sent, err
 		}
 		if se.Auth {
 			return sent, fmt.Errorf("%w: %w", ErrAuth, se)
@@ -170,9 +205,143 @@ func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 	return sent, nil
 }
 
+// held reports whether a cap holds it back now: a kind's share of the day
+// or the recipient's hour (the item stays due, no attempt is counted). The
+// daily cap stops the whole flush with ErrDailyCap.
+func (s *Sender) held(ctx context.Context, it OutboxItem, now time.Time, log zerolog.Logger) (bool, error) {
+	if s.GlobalPerDay > 0 {
+		n, err := s.Store.SentCountSince(ctx, "", now.Add(-24*time.Hour))
+		if err != nil {
+			return false, s.storeFailed(fmt.Errorf("count sent: %w", err))
+		}
+		if n += s.unrecordedCount(); n >= s.GlobalPerDay {
+			err := fmt.Errorf("%w: %d mails in 24 h", ErrDailyCap, n)
+			s.setStatus(func(st *SendStatus) { st.LastError = err.Error() })
+			return false, err
+		}
+		if limit, ok := s.share(it.Kind); ok {
+			k, err := s.Store.SentKindSince(ctx, it.Kind, now.Add(-24*time.Hour))
+			if err != nil {
+				return false, s.storeFailed(fmt.Errorf("count sent: %w", err))
+			}
+			if k >= limit {
+				log.Debug().Int("sent_24h", k).Int("share", limit).Msg("share of the daily cap used up; deferred")
+				return true, nil
+			}
+		}
+	}
+	if s.PerRecipientPerHour > 0 {
+		n, err := s.Store.SentCountSince(ctx, it.To, now.Add(-time.Hour))
+		if err != nil {
+			return false, s.storeFailed(fmt.Errorf("count sent: %w", err))
+		}
+		if n >= s.PerRecipientPerHour {
+			// Not a failed attempt: leave the item due, it goes out once
+			// the hour has room.
+			log.Debug().Int("sent_1h", n).Msg("per-recipient hourly cap reached; deferred")
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// share is the most mail of kind that may go out in 24 hours, if capped.
+func (s *Sender) share(kind string) (int, bool) {
+	for _, sh := range s.Shares {
+		if sh.Kind == kind {
+			return s.GlobalPerDay * sh.Percent / 100, true
+		}
+	}
+	return 0, false
+}
+
+// delivered records an item the server accepted. When that record fails
+// the item is remembered, recorded once the store works and never sent
+// again by this process.
+func (s *Sender) delivered(ctx context.Context, it OutboxItem, log zerolog.Logger) error {
+	at := s.now()
+	if s.Metrics != nil {
+		s.Metrics.ReplySent()
+	}
+	staff := slices.Contains(s.StaffKinds, it.Kind)
+	s.setStatus(func(st *SendStatus) {
+		st.LastDelivery, st.LastError = at, ""
+		if staff {
+			st.StaffError = ""
+		}
+	})
+	rctx, cancel := recordContext(ctx)
+	err := s.Store.MarkSent(rctx, it.ID, at)
+	cancel()
+	if s.AppendSent != nil {
+		if err := s.AppendSent(ctx, it.Raw); err != nil {
+			log.Warn().Err(err).Msg("copy to sent folder failed")
+		}
+	}
+	if err != nil {
+		s.mu.Lock()
+		if s.st.unrecorded == nil {
+			s.st.unrecorded = map[int64]time.Time{}
+		}
+		s.st.unrecorded[it.ID] = at
+		s.mu.Unlock()
+		log.Error().Err(err).Msg("mail accepted by the server but not recorded as sent; it is recorded once the store works")
+		return s.storeFailed(fmt.Errorf("mark sent: %w", err))
+	}
+	log.Info().Msg("mail sent")
+	return nil
+}
+
+// failed records a refused or failed attempt: deferred when temporary and
+// attempts remain, else given up.
+func (s *Sender) failed(ctx context.Context, it OutboxItem, attempts int, se *SendError, log zerolog.Logger) error {
+	staff := slices.Contains(s.StaffKinds, it.Kind)
+	rctx, cancel := recordContext(ctx)
+	defer cancel()
+	if !se.Temporary || attempts >= s.maxAttempts() {
+		log.Error().Err(se).Int("attempts", attempts).Msg("mail given up")
+		if s.Metrics != nil {
+			s.Metrics.ReplyFailed()
+		}
+		s.setStatus(func(st *SendStatus) {
+			st.LastError = se.Error()
+			if staff {
+				st.StaffError = "to " + it.To + ": " + se.Error()
+			}
+		})
+		if err := s.Store.MarkFailed(rctx, it.ID, se.Error()); err != nil {
+			return s.storeFailed(fmt.Errorf("mark failed: %w", err))
+		}
+		return nil
+	}
+	delay := s.backoff(attempts)
+	if se.Auth {
+		// A refused login is retried no faster than AuthBackoffBase,
+		// jitter included.
+		delay = max(delay, AuthBackoffBase+Backoff(attempts, AuthBackoffBase, max(s.backoffMax(), AuthBackoffBase), s.rand())/2)
+	}
+	next := s.now().Add(delay)
+	log.Warn().Err(se).Int("attempts", attempts).Time("next", next).Msg("mail deferred")
+	if s.Metrics != nil {
+		s.Metrics.Deferred()
+	}
+	s.setStatus(func(st *SendStatus) { st.LastError = se.Error() })
+	if err := s.Store.MarkRetry(rctx, it.ID, next, se.Error()); err != nil {
+		return s.storeFailed(fmt.Errorf("mark retry: %w", err))
+	}
+	return nil
+}
+
+// recordContext outlives a cancelled ctx for a moment: an outcome the
+// server gave is recorded even while the daemon stops.
+func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
+}
+
 // Run flushes the outbox until ctx is done: every Interval, or at once
-// when Wake fires. Errors are logged; an authentication failure pauses
-// sending for AuthBackoffBase, the daily cap for ten minutes.
+// when Wake fires. An authentication failure pauses sending for
+// AuthBackoffBase, the daily cap for ten minutes; while the store fails,
+// it is probed every ProbeInterval.
 func (s *Sender) Run(ctx context.Context) error {
 	interval := s.Interval
 	if interval <= 0 {
@@ -180,6 +349,7 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 	t := time.NewTimer(0)
 	defer t.Stop()
+	capped := false // said once when the cap is reached, once when it has room
 	for {
 		select {
 		case <-ctx.Done():
@@ -188,13 +358,24 @@ func (s *Sender) Run(ctx context.Context) error {
 		case <-s.Wake:
 		}
 		wait := interval
-		if _, err := s.Flush(ctx); err != nil {
+		_, err := s.Flush(ctx)
+		if capped && !errors.Is(err, ErrDailyCap) && !errors.Is(err, ErrStoreDown) {
+			capped = false
+			s.Log.Info().Msg("daily cap has room again: sending resumes")
+		}
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			switch {
+			case errors.Is(err, ErrStoreDown):
+				// Said once when it began (storeFailed); said again when it ends.
+				wait = s.probeInterval()
 			case errors.Is(err, ErrDailyCap):
-				s.Log.Warn().Err(err).Int("cap", s.GlobalPerDay).Msg("outbox waits for the daily cap")
+				if !capped {
+					s.Log.Warn().Err(err).Int("cap", s.GlobalPerDay).Msg("outbox waits for the daily cap")
+				}
+				capped = true
 				wait = max(interval, dailyCapPause)
 			case errors.Is(err, ErrAuth):
 				s.Log.Error().Err(err).Msg("smtp login refused; sending paused")
@@ -257,6 +438,18 @@ func (s *Sender) backoffBase() time.Duration {
 		return s.BackoffBase
 	}
 	return DefaultBackoffBase
+}
+
+func (s *Sender) probeInterval() time.Duration {
+	if s.ProbeInterval > 0 {
+		return s.ProbeInterval
+	}
+	return DefaultProbeInterval
+}
+
+// backoff is the wait after attempt number attempts.
+func (s *Sender) backoff(attempts int) time.Duration {
+	return Backoff(attempts, s.backoffBase(), s.backoffMax(), s.rand())
 }
 
 func (s *Sender) backoffMax() time.Duration {

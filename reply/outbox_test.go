@@ -12,11 +12,14 @@ import (
 	"github.com/rs/zerolog"
 )
 
-// memStore is an in-memory OutboxStore.
+// memStore is an in-memory OutboxStore. fail, when set, is asked before
+// each write ("claim", "sent", "retry", "failed", "probe") and each read
+// ("due", "count") and may fail it.
 type memStore struct {
 	mu    sync.Mutex
 	items map[int64]*memItem
 	sent  []memSent
+	fail  func(op string) error
 }
 
 type memItem struct {
@@ -27,8 +30,8 @@ type memItem struct {
 }
 
 type memSent struct {
-	to string
-	at time.Time
+	to, kind string
+	at       time.Time
 }
 
 func newMemStore(items ...OutboxItem) *memStore {
@@ -39,9 +42,19 @@ func newMemStore(items ...OutboxItem) *memStore {
 	return s
 }
 
+func (s *memStore) check(op string) error {
+	if s.fail == nil {
+		return nil
+	}
+	return s.fail(op)
+}
+
 func (s *memStore) DueOutbox(_ context.Context, now time.Time, limit int) ([]OutboxItem, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.check("due"); err != nil {
+		return nil, err
+	}
 	var out []OutboxItem
 	for _, it := range s.items {
 		if it.state == "pending" && !it.next.After(now) {
@@ -55,19 +68,43 @@ func (s *memStore) DueOutbox(_ context.Context, now time.Time, limit int) ([]Out
 	return out, nil
 }
 
+func (s *memStore) Claim(_ context.Context, id int64, next time.Time) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check("claim"); err != nil {
+		return false, err
+	}
+	it := s.items[id]
+	if it.state != "pending" {
+		return false, nil
+	}
+	it.Attempts++
+	it.next = next
+	return true, nil
+}
+
 func (s *memStore) MarkSent(_ context.Context, id int64, at time.Time) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.items[id].state = "sent"
-	s.sent = append(s.sent, memSent{s.items[id].To, at})
+	if err := s.check("sent"); err != nil {
+		return err
+	}
+	it := s.items[id]
+	if it.state == "sent" {
+		return nil
+	}
+	it.state = "sent"
+	s.sent = append(s.sent, memSent{it.To, it.Kind, at})
 	return nil
 }
 
 func (s *memStore) MarkRetry(_ context.Context, id int64, next time.Time, errText string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.check("retry"); err != nil {
+		return err
+	}
 	it := s.items[id]
-	it.Attempts++
 	it.next, it.err = next, errText
 	return nil
 }
@@ -75,22 +112,41 @@ func (s *memStore) MarkRetry(_ context.Context, id int64, next time.Time, errTex
 func (s *memStore) MarkFailed(_ context.Context, id int64, errText string) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.check("failed"); err != nil {
+		return err
+	}
 	it := s.items[id]
-	it.Attempts++
 	it.state, it.err = "failed", errText
 	return nil
 }
 
 func (s *memStore) SentCountSince(_ context.Context, to string, since time.Time) (int, error) {
+	return s.count(func(x memSent) bool { return to == "" || x.to == to }, since)
+}
+
+func (s *memStore) SentKindSince(_ context.Context, kind string, since time.Time) (int, error) {
+	return s.count(func(x memSent) bool { return x.kind == kind }, since)
+}
+
+func (s *memStore) count(match func(memSent) bool, since time.Time) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if err := s.check("count"); err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, x := range s.sent {
-		if (to == "" || x.to == to) && !x.at.Before(since) {
+		if match(x) && !x.at.Before(since) {
 			n++
 		}
 	}
 	return n, nil
+}
+
+func (s *memStore) Probe(context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.check("probe")
 }
 
 func (s *memStore) item(id int64) memItem {

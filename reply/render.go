@@ -24,6 +24,7 @@ const (
 	tmplForeignText  = "foreign_notice.txt.tmpl"
 	tmplHeldText     = "quarantined.txt.tmpl"
 	tmplNoticeText   = "staff_notice.txt.tmpl"
+	tmplNoticeHTML   = "staff_notice.html.tmpl"
 	tmplReminderText = "reminder.txt.tmpl"
 	tmplSummaryText  = "consolidated.txt.tmpl"
 	tmplPlainHTML    = "plain.html.tmpl" // wraps a text body when a kind has no HTML template
@@ -31,7 +32,7 @@ const (
 
 // TemplateNames lists the wording templates staff may override.
 func TemplateNames() []string {
-	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplReminderText, tmplSummaryText, tmplPlainHTML}
+	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplNoticeHTML, tmplReminderText, tmplSummaryText, tmplPlainHTML}
 }
 
 // CheckTemplates parses every template of the override folder that has a

@@ -13,6 +13,8 @@ import (
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"kaohe/internal/mailtls"
 )
 
 // SMTPConfig says how to reach the submission server.
@@ -22,10 +24,14 @@ type SMTPConfig struct {
 	// which is allowed only to a loopback address.
 	TLS       string
 	TLSConfig *tls.Config // nil: system roots, ServerName from Addr
-	User      string
-	Password  string
-	Timeout   time.Duration // per command and for the dial; 0: 60 s
-	HeloName  string        // "" : localhost
+	// CAFile, when set, is a PEM file of the CA certificates that signed
+	// the server's certificate (smtp.ca_file); it replaces the system's
+	// roots and is read at every connection.
+	CAFile   string
+	User     string
+	Password string
+	Timeout  time.Duration // per command and for the dial; 0: 60 s
+	HeloName string        // "" : localhost
 }
 
 // SendError is a failed delivery, classified for the outbox.
@@ -71,7 +77,12 @@ func send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []b
 	if err != nil {
 		return err
 	}
-	defer done()
+	accepted := false
+	defer func() {
+		if !accepted {
+			done()
+		}
+	}()
 	if err := c.Mail(from, nil); err != nil {
 		return err
 	}
@@ -91,7 +102,14 @@ func send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []b
 	if err := w.Close(); err != nil {
 		return err
 	}
-	_ = c.Quit() // the mail is accepted; a failed QUIT changes nothing
+	// The mail is accepted. QUIT, whose failure changes nothing, is said
+	// after we return, so that the caller records the delivery a round trip
+	// sooner: a crash before that record means a resend.
+	accepted = true
+	go func() {
+		_ = c.Quit()
+		done()
+	}()
 	return nil
 }
 
@@ -113,28 +131,33 @@ func login(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, done func(), er
 	if mode != "tls" && mode != "starttls" && mode != "none" {
 		return nil, nil, &SendError{Temporary: true, Msg: fmt.Sprintf("unknown smtp tls mode %q", cfg.TLS)}
 	}
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if cfg.TLSConfig != nil {
-		tlsConf = cfg.TLSConfig.Clone()
-	}
-	if tlsConf.ServerName == "" {
-		tlsConf.ServerName = host
+	tlsConf, err := mailtls.ClientConfig(cfg.TLSConfig, cfg.CAFile, cfg.Addr)
+	if err != nil {
+		return nil, nil, &SendError{Temporary: true, Msg: "smtp." + err.Error(), Err: err}
 	}
 
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(dctx, "tcp", cfg.Addr)
-	if err != nil {
-		return nil, nil, err
-	}
+	var conn net.Conn
 	if mode == "tls" {
-		tc := tls.Client(conn, tlsConf)
-		if err := tc.HandshakeContext(dctx); err != nil {
+		d := net.Dialer{Timeout: timeout}
+		if conn, err = d.DialContext(dctx, "tcp", cfg.Addr); err != nil {
+			return nil, nil, err
+		}
+		tc, err := mailtls.Handshake(dctx, mailtls.SMTP, cfg.Addr, conn, tlsConf)
+		if err != nil {
 			conn.Close()
 			return nil, nil, err
 		}
 		conn = tc
+	} else {
+		// A server that speaks TLS from the first byte (465) would leave
+		// us waiting for its greeting until the timeout: Plain finds out
+		// within seconds and names the setting to change.
+		d := mailtls.Dial{Service: mailtls.SMTP, Addr: cfg.Addr, Mode: mode, Timeout: timeout, TLS: tlsConf}
+		if conn, err = d.Plain(dctx); err != nil {
+			return nil, nil, err
+		}
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	ok := false
@@ -159,7 +182,7 @@ func login(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, done func(), er
 		stopT()
 		tcancel()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, mailtls.Classify(mailtls.SMTP, cfg.Addr, mode, err)
 		}
 	} else {
 		c = smtp.NewClient(conn)
@@ -168,7 +191,8 @@ func login(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, done func(), er
 	c.SubmissionTimeout = 2 * timeout
 	err = c.Hello(helo) // the greeting is bounded by CommandTimeout
 	if err != nil {
-		return nil, nil, err
+		// After STARTTLS the handshake runs with this first command.
+		return nil, nil, mailtls.Classify(mailtls.SMTP, cfg.Addr, mode, err)
 	}
 	if cfg.User != "" {
 		var auth sasl.Client

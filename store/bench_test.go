@@ -3,7 +3,9 @@ package store
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -114,4 +116,69 @@ func BenchmarkArchive(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkSendCounts measures the two counts the sender makes before every
+// send (the daily cap and the recipient's hourly cap) over an outbox
+// holding seasons of sent 40 KB mail, about a hundred of it in the last
+// day, under this version's schema and under the first one, where each
+// count read every sent mail's overflow pages. Measured (-benchtime=200x,
+// two runs): schema 2 21–27 µs at 500 rows and 21 µs at 4,000; schema 1
+// 9–10 ms and 55–87 ms.
+func BenchmarkSendCounts(b *testing.B) {
+	for _, rows := range []int{500, 4000} {
+		for _, version := range []int{len(migrations), 1} {
+			db, now := sentHistory(b, version, rows)
+			b.Run(fmt.Sprintf("rows=%d/schema=%d", rows, version), func(b *testing.B) {
+				for i := 0; i < b.N; i++ {
+					var day, hour int
+					if err := db.QueryRow(qSentAll, StateSent, ms(now.Add(-24*time.Hour))).Scan(&day); err != nil {
+						b.Fatal(err)
+					}
+					if err := db.QueryRow(qSentTo, "agency7@example.org", StateSent, ms(now.Add(-time.Hour))).Scan(&hour); err != nil {
+						b.Fatal(err)
+					}
+					if day != 100 {
+						b.Fatalf("%d sent in the last day, want 100", day)
+					}
+				}
+			})
+		}
+	}
+}
+
+// sentHistory is a database at schema version holding n sent 40 KB mails
+// spread over 90 days, the last 100 within the last day, and the time "now"
+// of that history.
+func sentHistory(b *testing.B, version, n int) (*sql.DB, time.Time) {
+	db, err := sql.Open("sqlite", dsn(filepath.Join(b.TempDir(), DBFile), false, "OFF"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	db.SetMaxOpenConns(1)
+	if err := migrate(context.Background(), db, migrations[:version], time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	now := time.Date(2024, 1, 5, 12, 0, 0, 0, time.UTC)
+	tx, err := db.Begin()
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw := append([]byte("Subject: 回执\r\n\r\n"), benchBody...)
+	for i := 0; i < n; i++ {
+		at := now.Add(-90*24*time.Hour + time.Duration(i)*(89*24*time.Hour/time.Duration(n)))
+		if i >= n-100 {
+			at = now.Add(-time.Duration(n-i) * 10 * time.Minute)
+		}
+		if _, err := tx.Exec(`INSERT INTO outbox (message_id, kind, to_addr, raw, state, attempts, next_attempt, created_at, sent_at)
+			VALUES (?,?,?,?,?,1,?,?,?)`, fmt.Sprintf("<h%d@kaohe>", i), KindReply, fmt.Sprintf("agency%d@example.org", i%100),
+			raw, StateSent, ms(at), ms(at), ms(at)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		b.Fatal(err)
+	}
+	return db, now
 }

@@ -22,7 +22,7 @@ type rowQuerier interface {
 
 func queuedCountSince(ctx context.Context, q rowQuerier, to string, since time.Time) (int, error) {
 	var n int
-	err := q.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND created_at >= ?", to, ms(since)).Scan(&n)
+	err := q.QueryRowContext(ctx, qQueuedTo, to, ms(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("queued count: %w", err)
 	}
@@ -52,10 +52,12 @@ func (s *Store) RemindersSent(ctx context.Context) (map[string]bool, error) {
 }
 
 // SentAllSince counts the mail sent to anyone at or after since, for the
-// daily cap of the provider's account.
+// daily cap of the provider's account. The outbox_sent_at index answers it
+// without reading any row: its cost follows the mail of the last day, not
+// the history.
 func (s *Store) SentAllSince(ctx context.Context, since time.Time) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE state = ? AND sent_at >= ?", StateSent, ms(since)).Scan(&n)
+	err := s.r.QueryRowContext(ctx, qSentAll, StateSent, ms(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("sent count: %w", err)
 	}

@@ -162,7 +162,33 @@ CREATE TABLE state (
 	updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
-	// 2: staff assign a form from outside the roster (名册外来件) to an
+	// 2: the outbox's hot rows hold no mail. Each mail's bytes live in
+	// outbox_raw, written once; a trigger moves them there from any INSERT
+	// INTO outbox, so every insert path stays as it is. Claiming and
+	// recording an attempt then rewrite a row of a hundred bytes instead of
+	// the whole 40 KB mail (three times the mail into the WAL per receipt,
+	// which filled a small disk). The counts the sender makes before every
+	// send are answered from indexes alone: with sent_at and state stored
+	// after the mail, the daily cap's count read every sent mail's overflow
+	// pages (5 ms at 212 rows, 81 ms at 3,392).
+	`
+CREATE TABLE outbox_raw (
+	outbox INTEGER PRIMARY KEY REFERENCES outbox (id),
+	data   BLOB    NOT NULL
+);
+INSERT INTO outbox_raw (outbox, data) SELECT id, raw FROM outbox;
+UPDATE outbox SET raw = x'';
+CREATE TRIGGER outbox_raw_apart AFTER INSERT ON outbox WHEN length(new.raw) > 0 BEGIN
+	INSERT INTO outbox_raw (outbox, data) VALUES (new.id, new.raw);
+	UPDATE outbox SET raw = x'' WHERE id = new.id;
+END;
+DROP INDEX outbox_sent;
+CREATE INDEX outbox_sent_at ON outbox (state, sent_at, kind);
+CREATE INDEX outbox_to_sent ON outbox (to_addr, state, sent_at);
+CREATE INDEX outbox_to_created ON outbox (to_addr, created_at);
+CREATE INDEX outbox_state_created ON outbox (state, created_at, kind);
+`,
+	// 3: staff assign a form from outside the roster (名册外来件) to an
 	// agency; the submission is re-filed, this keeps where it came from.
 	`
 CREATE TABLE assignments (

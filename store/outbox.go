@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -64,14 +66,97 @@ func enqueue(ctx context.Context, tx *sql.Tx, m OutgoingMail, now int64) (bool, 
 }
 
 // DueOutbox returns up to limit pending items whose next attempt is at or
-// before now, the longest-waiting first. Items stay pending until MarkSent,
-// MarkRetry or MarkFailed: after a crash mid-send an item is sent again with
-// the same Message-ID (at-least-once).
+// before now: receipts to agencies and staff mail first, then reminders,
+// then replies to senders not on the roster; within each, the
+// longest-waiting first. Items stay pending until MarkSent or MarkFailed:
+// after a crash mid-send an item is sent again with the same Message-ID
+// (at-least-once), once its claim's next attempt comes.
 func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error) {
+	items, err := s.dueOutbox(ctx, now, limit)
+	return items, s.noteDamage(err)
+}
+
+func (s *Store) dueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	return s.queryOutbox(ctx, "WHERE state = ? AND next_attempt <= ? ORDER BY next_attempt, id LIMIT ?", StatePending, ms(now), limit)
+	// The order is decided on ids alone: sorting whole rows would carry
+	// every due mail's raw bytes through the sorter.
+	rows, err := s.r.QueryContext(ctx, qDueIDs, StatePending, ms(now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("due outbox: %w", err)
+	}
+	var ids []any
+	pos := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("due outbox: %w", err)
+		}
+		pos[id] = len(ids)
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("due outbox: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	items, err := s.queryOutbox(ctx, "WHERE id IN (?"+strings.Repeat(",?", len(ids)-1)+")", ids...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]OutboxItem, len(ids))
+	n := 0
+	for _, it := range items {
+		if i, ok := pos[it.ID]; ok {
+			out[i] = it
+			n++
+		}
+	}
+	if n != len(ids) {
+		// Sent or removed between the two reads: keep the order, drop the gaps.
+		out = slices.DeleteFunc(out, func(it OutboxItem) bool { return it.ID == 0 })
+	}
+	return out, nil
+}
+
+// The outbox's hot queries, one per send or per message. Each is answered
+// from an index without reading the rows' raw mail (TestHotOutboxQueryPlans).
+const (
+	// qDueIDs ranks due items by kind, lowest first. A kind not named here
+	// ranks with receipts: a new kind is never starved by accident.
+	qDueIDs = "SELECT id FROM outbox WHERE state = ? AND next_attempt <= ? ORDER BY CASE kind WHEN '" + KindUnknownReply +
+		"' THEN 2 WHEN '" + KindReminder + "' THEN 1 ELSE 0 END, next_attempt, id LIMIT ?"
+	qSentAll      = "SELECT COUNT(*) FROM outbox WHERE state = ? AND sent_at >= ?"
+	qSentTo       = "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND state = ? AND sent_at >= ?"
+	qSentKind     = "SELECT COUNT(*) FROM outbox WHERE state = ? AND sent_at >= ? AND kind = ?"
+	qQueuedTo     = "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND created_at >= ?"
+	qOldestQueued = "SELECT COALESCE(MIN(created_at), 0) FROM outbox WHERE state = ? AND kind != ?"
+)
+
+// ClaimOutbox records an attempt of pending item id before it is handed to
+// the SMTP server: the attempt is counted and the item is not due again
+// before next. A crash, or a commit that fails after the server accepted
+// the mail, then delays its resend to next instead of making it due at
+// once. claimed is false when the item is no longer pending.
+func (s *Store) ClaimOutbox(ctx context.Context, id int64, next time.Time) (claimed bool, err error) {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, "UPDATE outbox SET attempts = attempts + 1, next_attempt = ? WHERE id = ? AND state = ?",
+			ms(next), id, StatePending)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		claimed = n == 1
+		return err
+	})
+	if err != nil {
+		return false, fmt.Errorf("claim outbox item %d: %w", id, err)
+	}
+	return claimed, nil
 }
 
 // OutboxByState lists up to limit items in state (e.g. StateFailed for the
@@ -83,20 +168,21 @@ func (s *Store) OutboxByState(ctx context.Context, state string, limit int) ([]O
 	return s.queryOutbox(ctx, "WHERE state = ? ORDER BY id DESC LIMIT ?", state, limit)
 }
 
-// MarkSent records that item id was accepted by the server at at. Marking a
-// sent item again is a no-op; a missing item is ErrNotFound.
+// MarkSent records that item id was accepted by the server at at (the
+// attempt was counted by ClaimOutbox). Marking a sent item again is a
+// no-op; a missing item is ErrNotFound.
 func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
 	return s.updateOutbox(ctx, "mark sent", id,
-		"UPDATE outbox SET state = ?, sent_at = ?, attempts = attempts + 1, last_error = '' WHERE id = ? AND state != ?",
+		"UPDATE outbox SET state = ?, sent_at = ?, last_error = '' WHERE id = ? AND state != ?",
 		StateSent, ms(at), id, StateSent)
 }
 
-// MarkRetry records a temporary failure (4xx, network) of item id: it counts
-// the attempt, keeps the error text and makes the item due again at next.
-// A sent or failed item is left alone.
+// MarkRetry records a temporary failure (4xx, network) of claimed item id:
+// it keeps the error text and makes the item due again at next. A sent or
+// failed item is left alone.
 func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error {
 	return s.updateOutbox(ctx, "mark retry", id,
-		"UPDATE outbox SET attempts = attempts + 1, next_attempt = ?, last_error = ? WHERE id = ? AND state = ?",
+		"UPDATE outbox SET next_attempt = ?, last_error = ? WHERE id = ? AND state = ?",
 		ms(next), errText, id, StatePending)
 }
 
@@ -104,7 +190,7 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, errText
 // retried and is listed for the staff. A sent item is left alone.
 func (s *Store) MarkFailed(ctx context.Context, id int64, errText string) error {
 	return s.updateOutbox(ctx, "mark failed", id,
-		"UPDATE outbox SET state = ?, attempts = attempts + 1, last_error = ? WHERE id = ? AND state = ?",
+		"UPDATE outbox SET state = ?, last_error = ? WHERE id = ? AND state = ?",
 		StateFailed, errText, id, StatePending)
 }
 
@@ -133,15 +219,68 @@ func (s *Store) updateOutbox(ctx context.Context, what string, id int64, query s
 }
 
 // SentCountSince counts mail sent to the address to (case-insensitive) at
-// or after since, for per-recipient rate caps.
+// or after since, for per-recipient rate caps. The outbox_to_sent index
+// answers it without reading any row.
 func (s *Store) SentCountSince(ctx context.Context, to string, since time.Time) (int, error) {
 	var n int
-	err := s.r.QueryRowContext(ctx, "SELECT COUNT(*) FROM outbox WHERE to_addr = ? AND state = ? AND sent_at >= ?",
-		to, StateSent, ms(since)).Scan(&n)
+	err := s.r.QueryRowContext(ctx, qSentTo, to, StateSent, ms(since)).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("sent count: %w", err)
 	}
 	return n, nil
+}
+
+// SentKindSince counts mail of kind sent to anyone at or after since, for
+// the share of the daily cap a kind may use. The outbox_sent_at index
+// answers it without reading any row.
+func (s *Store) SentKindSince(ctx context.Context, kind string, since time.Time) (int, error) {
+	var n int
+	err := s.r.QueryRowContext(ctx, qSentKind, StateSent, ms(since), kind).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sent count of %s: %w", kind, err)
+	}
+	return n, nil
+}
+
+// OldestPending is when the longest-waiting pending item was queued; the
+// zero time when nothing is pending. Replies to senders not on the roster
+// are left out: they wait by design while their share of the daily cap is
+// used up, and must not make the outbox look stuck.
+func (s *Store) OldestPending(ctx context.Context) (time.Time, error) {
+	var at int64
+	err := s.r.QueryRowContext(ctx, qOldestQueued, StatePending, KindUnknownReply).Scan(&at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("oldest pending: %w", err)
+	}
+	return fromMS(at), nil
+}
+
+// outboxProbeSize is what ProbeWrite writes: about one mail of the outbox, so
+// that a disk with room for the probe has room for the next claim too.
+const outboxProbeSize = 64 << 10
+
+// ProbeWrite commits a small transaction of about one outbox mail's size,
+// to learn whether the database can be written again after a failure
+// (disk full, read-only, I/O error). It first moves the WAL into the
+// database and truncates it: on a small disk the WAL can hold most of the
+// free space (it is checkpointed only at 4 MB), and a failing commit never
+// checkpoints it.
+func (s *Store) ProbeWrite(ctx context.Context) error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	// Its failure (readers still on old snapshots) is no answer: the write
+	// below is.
+	_, _ = s.w.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO state (key, value, updated_at) VALUES ('probe.write', zeroblob(?), ?)
+			ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, outboxProbeSize, ms(s.now()))
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("probe write: %w", err)
+	}
+	return nil
 }
 
 // OutboxDepth counts outbox items by state; states with no item are absent.
@@ -164,8 +303,10 @@ func (s *Store) OutboxDepth(ctx context.Context) (map[string]int, error) {
 }
 
 func (s *Store) queryOutbox(ctx context.Context, tail string, args ...any) ([]OutboxItem, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT id, message_id, kind, to_addr, raw, COALESCE(related, 0), attempts,
-		next_attempt, state, last_error, created_at, sent_at FROM outbox `+tail, args...)
+	// The mail's bytes are in outbox_raw (schema 2); a row's own raw is
+	// empty then.
+	rows, err := s.r.QueryContext(ctx, `SELECT id, message_id, kind, to_addr, COALESCE(data, raw), COALESCE(related, 0), attempts,
+		next_attempt, state, last_error, created_at, sent_at FROM outbox LEFT JOIN outbox_raw ON outbox_raw.outbox = outbox.id `+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query outbox: %w", err)
 	}

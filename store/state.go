@@ -21,7 +21,7 @@ func (s *Store) LastUID(mailbox string, uidValidity uint32) (uint32, error) {
 		return 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("last uid: %w", err)
+		return 0, s.noteDamage(fmt.Errorf("last uid: %w", err))
 	}
 	return uid, nil
 }

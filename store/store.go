@@ -10,9 +10,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"kaohe/internal/fault"
 )
 
 // File names inside the data directory.
@@ -78,7 +81,8 @@ type Store struct {
 	r        *sql.DB // reader pool: query_only connections
 	ins      *inserts
 	lock     *os.File
-	fault    func() error // Options.WriteFault
+	fault    func() error          // Options.WriteFault
+	damage   atomic.Pointer[error] // the first write error that said the file is damaged
 }
 
 // Open opens (creating if needed) the data directory dir: kaohe.db, archive/
@@ -310,7 +314,25 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return ErrReadOnly
 	}
 	tx, err := s.w.BeginTx(ctx, nil)
-	return inTx(tx, err, s.faulty(fn))
+	return s.noteDamage(inTx(tx, err, s.faulty(fn)))
+}
+
+// noteDamage remembers the first error that says the database file is
+// damaged, whichever part of the daemon met it, and returns err.
+func (s *Store) noteDamage(err error) error {
+	if err != nil && fault.Corrupt(err) {
+		s.damage.CompareAndSwap(nil, &err)
+	}
+	return err
+}
+
+// Damage is the first error of a write, the cursor or the outbox that said the database file is damaged,
+// or nil: a daemon stops on it whatever component met it.
+func (s *Store) Damage() error {
+	if p := s.damage.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // inTx runs fn in the transaction tx just begun (or failed to begin, with
@@ -356,7 +378,7 @@ func (s *Store) writeUnsynced(ctx context.Context, fn func(tx *sql.Tx) error) (e
 		}
 	}()
 	tx, err := conn.BeginTx(ctx, nil)
-	return inTx(tx, err, s.faulty(fn))
+	return s.noteDamage(inTx(tx, err, s.faulty(fn)))
 }
 
 // faulty is fn followed by the injected write fault, if any, so that the

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -51,6 +52,16 @@ type Form struct {
 	Groups     []Group   `yaml:"groups"`
 	Fields     []Field   `yaml:"fields"`
 	Sections   []Section `yaml:"sections"`
+	// Issued is the day the form was published (the notice's date): a
+	// form dated before it is suspicious. Zero when the file has none.
+	Issued time.Time `yaml:"-"`
+	// Cutoff is the campaign's cut-off as the notice sets it, the default
+	// when no configuration gives one. Zero when the file has none.
+	Cutoff time.Time `yaml:"-"`
+	// IssuedText and CutoffText are Issued ("2006-01-02", Beijing) and
+	// Cutoff (RFC 3339) as the file writes them.
+	IssuedText string `yaml:"issued"`
+	CutoffText string `yaml:"cutoff"`
 }
 
 // Columns are the header labels of the indicator table.
@@ -149,8 +160,26 @@ func Parse(data []byte) (*Form, error) {
 			slices.Sort(ind.Allowed)
 		}
 	}
+	var errs []error
+	if f.IssuedText != "" {
+		t, err := time.ParseInLocation("2006-01-02", f.IssuedText, time.FixedZone("CST", 8*3600))
+		if err != nil {
+			errs = append(errs, fmt.Errorf("issued: want a date such as 2021-12-13: %w", err))
+		}
+		f.Issued = t
+	}
+	if f.CutoffText != "" {
+		t, err := time.Parse(time.RFC3339, f.CutoffText)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("cutoff: want RFC 3339 such as 2022-01-06T00:00:00+08:00: %w", err))
+		}
+		f.Cutoff = t
+	}
 	if err := f.check(); err != nil {
-		return nil, err
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return &f, nil
 }

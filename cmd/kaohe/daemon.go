@@ -64,7 +64,8 @@ type daemon struct {
 	sender   *reply.Sender
 	campaign *campaign.Campaign
 	metrics  *monitor.Metrics
-	faults   *monitor.Faults
+	faults   *monitor.Faults // every component's faults: /healthz reasons and staff alerts
+	alerts   *alerter
 	single   bool // serve --once: the intake gate never waits
 	wake     chan struct{}
 	started  time.Time
@@ -80,7 +81,8 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if now == nil {
 		now = time.Now
 	}
-	built := &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, faults: &monitor.Faults{Now: now}, wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
+	built := &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, faults: &monitor.Faults{Now: now},
+		wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
 	d = built
 	d.damaged = make(chan error, 1)
 	if d.tick <= 0 {
@@ -127,22 +129,29 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		Form: d.form, Cutoff: cfg.Campaign.Cutoff, Roster: d.roster, Reader: reader,
 		MIME:        ingest.Limits{MaxAttachmentSize: cfg.Limits.MaxAttachmentSize, MaxUnzipSize: cfg.Limits.MaxUnzipSize},
 		MaxFileSize: cfg.Limits.MaxAttachmentSize, MaxUnzipSize: cfg.Limits.MaxUnzipSize,
-		Compose: compose, Own: append([]string{fromAddr, cfg.IMAP.User}, cfg.Campaign.Staff...),
+		Compose: compose, Own: ownAddresses(fromAddr, cfg.IMAP.User, cfg.Campaign.Staff),
 		ReplyUnknownSenders: cfg.Reply.UnknownSenders, AuthServID: cfg.Reply.AuthServID, RepliesPerSenderPerHour: cfg.SMTP.PerRecipientPerHour,
 		MaxAttempts: cfg.IMAP.MaxAttempts, Now: now, Log: log, Metrics: d.metrics,
 		Faults: d.faults, ProbeEvery: opts.ProbeEvery,
 	})
 	mailbox := mailboxConfig(cfg, opts, log)
+	// The data folder's identity claims messages in the mailbox, so that a
+	// second kaohe on it never answers what this one answers.
+	if mailbox.ConsumerID, err = d.store.ConsumerID(context.Background()); err != nil {
+		return nil, err
+	}
 	mailbox.OnPoll = func(took time.Duration) { d.metrics.Poll(now(), took) }
 	mailbox.Now = now
 	mailbox.Workers = inFlight()
 	mailbox.Gate = d.gate
 	d.watcher = ingest.NewWatcher(mailbox, d.store, d.handle)
 	d.sender = &reply.Sender{
-		Store: outboxAdapter{d.store, d.metrics},
-		SMTP: reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), TLSConfig: opts.SMTPTLS,
-			User: cfg.SMTP.User, Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout},
-		From: fromAddr, PerRecipientPerHour: cfg.SMTP.PerRecipientPerHour, GlobalPerDay: cfg.SMTP.PerDay,
+		Store: outboxAdapter{d.store},
+		SMTP:  smtpConfig(cfg, opts),
+		From:  fromAddr, PerRecipientPerHour: cfg.SMTP.PerRecipientPerHour, GlobalPerDay: cfg.SMTP.PerDay,
+		Shares:     []reply.KindShare{{Kind: store.KindUnknownReply, Percent: strangerShare}},
+		StaffKinds: []string{store.KindStaffNotice, store.KindConsolidated},
+		Metrics:    d.metrics, Faults: d.faults,
 		Now: now, Log: log.With().Str("component", "smtp").Logger(), Wake: d.wake,
 	}
 	if folder := cfg.IMAP.SentFolder; folder != "" {
@@ -157,6 +166,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		Staff:            cfg.Campaign.Staff, Compose: compose, Now: now,
 		Log: log.With().Str("component", "campaign").Logger(),
 	})
+	d.alerts = newAlerter(cfg, d.campaign.Alert, now, log)
 	return d, nil
 }
 
@@ -186,13 +196,19 @@ func inFlight() int { return 3 * workers() }
 // mailboxConfig is the IMAP side of the configuration.
 func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) ingest.MailboxConfig {
 	return ingest.MailboxConfig{
-		Addr: cfg.IMAP.Addr, TLS: ingest.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS,
+		Addr: cfg.IMAP.Addr, TLS: ingest.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS, CAFile: cfg.IMAP.CAFile,
 		User: cfg.IMAP.User, Password: string(cfg.IMAP.Password),
 		Mailbox: cfg.IMAP.Mailbox, Done: cfg.IMAP.Done,
 		PollInterval: cfg.IMAP.PollInterval, IdleMax: cfg.IMAP.IdleMax, CommandTimeout: cfg.IMAP.CommandTimeout,
 		MaxMessageSize: cfg.IMAP.MaxMessageSize, AllowFastAuthRetry: opts.FastRetry,
 		Logger: log.With().Str("component", "imap").Logger(),
 	}
+}
+
+// smtpConfig is the SMTP side of the configuration.
+func smtpConfig(cfg config.Config, opts daemonOptions) reply.SMTPConfig {
+	return reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), TLSConfig: opts.SMTPTLS, CAFile: cfg.SMTP.CAFile,
+		User: cfg.SMTP.User, Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout}
 }
 
 // gate holds intake while a fault of ours pauses it: `serve` waits it out,
@@ -303,7 +319,7 @@ func (d *daemon) damagedErr() error {
 	case err := <-d.damaged:
 		return err
 	default:
-		return nil
+		return d.store.Damage()
 	}
 }
 
@@ -372,14 +388,7 @@ func (d *daemon) run(ctx context.Context) error {
 	goRun("smtp", d.sender.Run)
 	goRun("campaign", d.clock)
 	if d.cfg.HTTP.Listen != "" {
-		h := monitor.Handler(monitor.Sources{
-			Metrics: d.metrics, UnhealthyAfter: d.cfg.HTTP.UnhealthyAfter, Now: d.now, Started: d.started,
-			IMAP: func() (bool, string, time.Time) {
-				st := d.watcher.Status()
-				return st.Connected, st.LastError, st.LastPoll
-			},
-			Outbox: d.store.OutboxDepth, Faults: d.faults,
-		})
+		h := monitor.Handler(d.healthSources())
 		goRun("http", func(ctx context.Context) error { return monitor.Serve(ctx, d.cfg.HTTP.Listen, h) })
 	}
 	d.log.Info().Str("mailbox", d.cfg.IMAP.Mailbox).Str("imap", d.cfg.IMAP.Addr).Str("http", d.cfg.HTTP.Listen).Msg("kaohe serving")
@@ -403,32 +412,37 @@ func (d *daemon) run(ctx context.Context) error {
 }
 
 // clock runs the campaign jobs: after a batch of mail the workbook and
-// staff notices, every minute the reminders and summaries, and one staff
-// alert when the mailbox has been unreachable too long.
+// staff notices, every minute the reminders and summaries; and it tells
+// staff of faults that last (alerts.go).
 func (d *daemon) clock(ctx context.Context) error {
 	tick := time.NewTimer(0)
 	defer tick.Stop()
 	var seen uint64
-	alerted := false
+	var jobErr string          // the last error of the jobs, logged when it changes
+	var otherAlerted time.Time // start of the other-consumer episode staff were told of
 	for {
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-tick.C:
 		}
-		st := d.watcher.Status()
-		if n := d.pipe.Handled(); n != seen {
-			seen = n
-			if err := d.campaign.AfterBatch(ctx); err != nil {
-				d.noteDamage(err)
-				d.log.Error().Err(err).Msg("after batch")
+		// While the store cannot be written the jobs would fail every tick;
+		// they run again when the sender's probe clears the fault.
+		if _, down := d.faults.Get(monitor.ComponentStore); !down {
+			var errs []error
+			if n := d.pipe.Handled(); n != seen {
+				seen = n
+				errs = append(errs, d.campaign.AfterBatch(ctx))
 			}
+			errs = append(errs, d.campaign.Tick(ctx))
+			jobsErr := errors.Join(errs...)
+			d.noteDamage(jobsErr)
+			d.logChange(&jobErr, jobsErr, "campaign jobs")
 		}
-		if err := d.campaign.Tick(ctx); err != nil {
-			d.noteDamage(err)
-			d.log.Error().Err(err).Msg("campaign jobs")
-		}
-		alerted = d.mailboxAlert(ctx, st, alerted)
+		d.noteDamage(d.store.Damage())
+		d.staffMailHealth()
+		otherAlerted = d.consumerAlert(ctx, d.watcher.Status(), otherAlerted)
+		d.alerts.check(ctx, d.alertReasons(ctx))
 		d.nudgeSender()
 		tick.Reset(d.tick)
 	}
@@ -441,70 +455,44 @@ func (d *daemon) nudgeSender() {
 	}
 }
 
-// mailboxAlert tells staff once when the mailbox has been unreachable for
-// longer than the configured time, and re-arms when it is back.
-func (d *daemon) mailboxAlert(ctx context.Context, st ingest.Status, alerted bool) bool {
-	if st.Connected || d.cfg.HTTP.MailboxAlertAfter <= 0 {
-		return false
-	}
-	since := st.LastPoll
-	if since.IsZero() {
-		since = d.started
-	}
-	if alerted || d.now().Sub(since) < d.cfg.HTTP.MailboxAlertAfter {
+// consumerAlert lists another consumer of the mailbox among the /healthz
+// reasons while the watcher reports one, and tells staff once per episode
+// (alerted is the start of the episode they were told of).
+func (d *daemon) consumerAlert(ctx context.Context, st ingest.Status, alerted time.Time) time.Time {
+	if st.OtherConsumer == "" {
+		d.faults.Clear(monitor.ComponentConsumer)
 		return alerted
 	}
-	if err := d.campaign.Alert(ctx, fmt.Sprintf("自 %s 起无法连接考核邮箱 %s（%s），新的考核表暂时收不到。请检查邮箱密码、网络或邮件服务商的状态。",
-		since.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04"), d.cfg.IMAP.User, st.LastError)); err != nil {
-		d.log.Error().Err(err).Msg("mailbox alert")
-		return false
+	d.faults.Set(monitor.ComponentConsumer, fmt.Errorf("another consumer (%s) takes mail from %s: %s", st.OtherConsumer, d.cfg.IMAP.Mailbox, st.OtherEvidence))
+	if st.OtherSince.Equal(alerted) {
+		return alerted
 	}
-	d.log.Error().Str("last_error", st.LastError).Msg("mailbox unreachable: staff alerted")
-	return true
+	since := st.OtherSince.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+	text := fmt.Sprintf("自 %s 起，另一个 kaohe（编号 %s）也在处理考核邮箱 %s 的“%s”文件夹。为免代办处收到重复回执，每封邮件只由先标记它的一方处理，由对方处理的邮件不会出现在本机的汇总表里。请只保留一个 kaohe：停掉另一台电脑或另一个数据目录上运行的 kaohe。如果那个 kaohe 已经停用（例如换了数据目录或电脑），无需处理：它标记了却没处理完的邮件约 %.0f 小时后由本机接手。",
+		since, st.OtherConsumer, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox, ingest.DefaultClaimLease.Hours())
+	if st.OtherConsumer == ingest.UnknownConsumer {
+		text = fmt.Sprintf("自 %s 起，考核邮箱 %s 的“%s”文件夹里接连有邮件在本机处理之前被别的程序取走（例如另一个 kaohe，或邮件客户端的收信规则）。被取走的邮件不会出现在本机的汇总表里，发件的代办处也可能收不到本机的回执。请查明是哪个程序在从这个邮箱取信，只保留一个 kaohe。",
+			since, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox)
+	}
+	if err := d.campaign.Alert(ctx, text); err != nil {
+		d.log.Error().Err(err).Msg("consumer alert")
+		return alerted
+	}
+	d.log.Error().Str("other_consumer", st.OtherConsumer).Str("evidence", st.OtherEvidence).Msg("another consumer of the mailbox: staff alerted")
+	return st.OtherSince
 }
 
-// outboxAdapter gives the sender the store's outbox.
-type outboxAdapter struct {
-	st      *store.Store
-	metrics *monitor.Metrics
-}
-
-func (a outboxAdapter) DueOutbox(ctx context.Context, now time.Time, limit int) ([]reply.OutboxItem, error) {
-	items, err := a.st.DueOutbox(ctx, now, limit)
-	if err != nil {
-		return nil, err
+// ownAddresses are the office's own addresses, never answered: from, the
+// mailbox's login and every staff address, the last written as 名字 <地址>
+// or bare.
+func ownAddresses(from, imapUser string, staff []string) []string {
+	own := []string{from, imapUser}
+	for _, s := range staff {
+		if a, err := mailaddr.Parse(s); err == nil {
+			own = append(own, a.Address)
+		} else {
+			own = append(own, s)
+		}
 	}
-	out := make([]reply.OutboxItem, len(items))
-	for i, it := range items {
-		out[i] = reply.OutboxItem{ID: it.ID, MessageID: it.MessageID, Kind: it.Kind, To: it.To, Raw: it.Raw, Attempts: it.Attempts}
-	}
-	return out, nil
-}
-
-func (a outboxAdapter) MarkSent(ctx context.Context, id int64, at time.Time) error {
-	err := a.st.MarkSent(ctx, id, at)
-	if err == nil {
-		a.metrics.ReplySent()
-	}
-	return err
-}
-
-func (a outboxAdapter) MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error {
-	return a.st.MarkRetry(ctx, id, next, errText)
-}
-
-func (a outboxAdapter) MarkFailed(ctx context.Context, id int64, errText string) error {
-	err := a.st.MarkFailed(ctx, id, errText)
-	if err == nil {
-		a.metrics.ReplyFailed()
-	}
-	return err
-}
-
-// SentCountSince counts mail to one address, or to anyone when to is "".
-func (a outboxAdapter) SentCountSince(ctx context.Context, to string, since time.Time) (int, error) {
-	if to == "" {
-		return a.st.SentAllSince(ctx, since)
-	}
-	return a.st.SentCountSince(ctx, to, since)
+	return own
 }

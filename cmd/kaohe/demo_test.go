@@ -8,9 +8,11 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
+	"kaohe/config"
 	"kaohe/consolidate"
 	"kaohe/demo"
 	"kaohe/ingest"
@@ -132,15 +134,30 @@ func TestDemoCampaign(t *testing.T) {
 	if res.Summary.Missing != len(sc.Missing)-len(sc.Late) || res.Summary.Late != len(sc.Late) {
 		t.Errorf("summary %+v, scenario missing %v late %v", res.Summary, sc.Missing, sc.Late)
 	}
-	if len(res.Staff) != 2 {
-		t.Errorf("staff got %d mails, want the notice and the day's summary", len(res.Staff))
+	// Staff get a summary on each reminder day (the summary is due at
+	// 09:00 in the demo) and one after the cut-off, and notices between.
+	summaries := 0
+	for _, m := range res.Staff {
+		if p, err := ingest.Parse(m.Raw, ingest.Limits{}); err == nil && strings.HasPrefix(p.Subject, "考核表汇总") {
+			summaries++
+		}
 	}
-	// The office's clock stands on the last day before the cut-off: the
-	// agencies with nothing on time get the last reminder (the late one
-	// too: its mail is dated after the demo's clock).
-	if want := res.Summary.Missing + res.Summary.Late; len(res.Reminders) != want {
-		t.Errorf("%d reminders, want %d", len(res.Reminders), want)
+	if summaries != 4 || len(res.Staff) <= summaries {
+		t.Errorf("staff got %d mails with %d summaries, want 4 summaries and notices", len(res.Staff), summaries)
 	}
+	// The last reminder, the day before the cut-off, goes to every agency
+	// with nothing on time by then (the late one too).
+	lastDay := 0
+	for _, m := range res.Reminders {
+		if p, err := ingest.Parse(m.Raw, ingest.Limits{}); err == nil && p.Date.Equal(time.Date(2022, 1, 5, 9, 0, 0, 0, config.Beijing())) {
+			lastDay++
+		}
+	}
+	if want := res.Summary.Missing + res.Summary.Late; lastDay != want {
+		t.Errorf("%d reminders on the last day, want %d", lastDay, want)
+	}
+	checkDemoClock(t, sc, res)
+	checkTableWidths(t, stdout.String())
 	if !strings.Contains(stdout.String(), "已发回执") {
 		t.Errorf("no summary table:\n%s", stdout.String())
 	}

@@ -111,7 +111,7 @@ func checkServers(ctx context.Context, cfg config.Config, w io.Writer) int {
 	code := exitOK
 	rep, err := ingest.Inspect(ctx, mailboxConfig(cfg, daemonOptions{}, zerolog.Nop()))
 	if err != nil {
-		fmt.Fprintf(w, "IMAP %s：失败：%v\n", cfg.IMAP.Addr, err)
+		fmt.Fprintf(w, "IMAP %s：失败：%s\n", cfg.IMAP.Addr, explainIMAP(err))
 		code = exitNeedsFix
 	} else {
 		fmt.Fprintf(w, "IMAP %s：登录成功，邮箱 %s 中有 %d 封邮件；", cfg.IMAP.Addr, cfg.IMAP.Mailbox, rep.Messages)
@@ -120,17 +120,28 @@ func checkServers(ctx context.Context, cfg config.Config, w io.Writer) int {
 		} else {
 			fmt.Fprintf(w, "不支持 IDLE，每 %s 检查一次；", cfg.IMAP.PollInterval)
 		}
-		fmt.Fprintf(w, "处理完的邮件标记方式：%s\n", markModeLabel(rep.MarkMode, cfg.IMAP.Done))
+		fmt.Fprintf(w, "处理完的邮件标记方式：%s%s\n", markModeLabel(rep.MarkMode, cfg.IMAP.Done), claimsLabel(rep.Claims))
 	}
-	err = reply.CheckSMTP(ctx, reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), User: cfg.SMTP.User,
-		Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout})
+	err = reply.CheckSMTP(ctx, smtpConfig(cfg, daemonOptions{}))
 	if err != nil {
-		fmt.Fprintf(w, "SMTP %s：失败：%v\n", cfg.SMTP.Addr, err)
+		fmt.Fprintf(w, "SMTP %s：失败：%s\n", cfg.SMTP.Addr, reply.ExplainSMTP(err))
 		code = exitNeedsFix
 	} else {
 		fmt.Fprintf(w, "SMTP %s：登录成功，可以发送回执\n", cfg.SMTP.Addr)
 	}
 	return code
+}
+
+// claimsLabel says whether a second kaohe on the mailbox is kept from
+// answering the same mail.
+func claimsLabel(mode ingest.ClaimMode) string {
+	switch mode {
+	case ingest.ClaimUnavailable:
+		return "；邮箱不支持自定义标记：如有第二个 kaohe 读同一邮箱，代办处会收到重复回执"
+	case ingest.ClaimAtomic, ingest.ClaimReadBack:
+		return "；每封邮件处理前先加本机标记，第二个 kaohe 不会重复回复"
+	}
+	return "" // read-only EXAMINE could not tell
 }
 
 func markModeLabel(mode, done string) string {
