@@ -65,6 +65,7 @@ func (b *builder) statsSheet() error {
 			return err
 		}
 	}
+	noVary := false
 	// Widths first: the chart is anchored to cells by their widths.
 	widths := []float64{16, 10, 12, 12, 8, 4, 14, 8, 40}
 	for i, w := range widths {
@@ -79,7 +80,14 @@ func (b *builder) statsSheet() error {
 			Name:       fmt.Sprintf("'%s'!$B$1", sheet),
 			Categories: fmt.Sprintf("'%s'!$A$2:$A$%d", sheet, bands+1),
 			Values:     fmt.Sprintf("'%s'!$B$2:$B$%d", sheet, bands+1),
+			// One colour: the bars are one series, a colour per band
+			// would suggest a meaning they do not have.
+			Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"4472C4"}},
 		}},
+		VaryColors: &noVary,
+		// Axis labels dark enough to read on paper.
+		XAxis: excelize.ChartAxis{Font: excelize.Font{Color: "262626", Size: 9}},
+		YAxis: excelize.ChartAxis{Font: excelize.Font{Color: "262626", Size: 9}, MajorGridLines: true},
 		Title:  excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "核定总分分布"}}},
 		Legend: excelize.ChartLegend{Position: "none"},
 		Format: excelize.GraphicOptions{ScaleX: 1.2, ScaleY: 1.2},
