@@ -86,8 +86,8 @@ func (b *builder) statsSheet() error {
 		}},
 		VaryColors: &noVary,
 		// Axis labels dark enough to read on paper.
-		XAxis: excelize.ChartAxis{Font: excelize.Font{Color: "262626", Size: 9}},
-		YAxis: excelize.ChartAxis{Font: excelize.Font{Color: "262626", Size: 9}, MajorGridLines: true},
+		XAxis:  excelize.ChartAxis{Font: excelize.Font{Color: "262626", Size: 9}},
+		YAxis:  excelize.ChartAxis{Font: excelize.Font{Color: "262626", Size: 9}, MajorGridLines: true},
 		Title:  excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "核定总分分布"}}},
 		Legend: excelize.ChartLegend{Position: "none"},
 		Format: excelize.GraphicOptions{ScaleX: 1.2, ScaleY: 1.2},
