@@ -2,10 +2,10 @@ package consolidate
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -16,6 +16,12 @@ type column struct {
 	min, max float64 // width bounds in Excel character units; 0: defaults
 	style    int     // cell style of the data rows
 	hidden   bool
+	// wrap wraps the column's text within its width, the row growing to
+	// show all of it: for long texts that must print whole.
+	wrap bool
+	// fill widens the column, within min and max, to what the other
+	// columns leave of the page's width: wrapped text takes fewer lines.
+	fill bool
 }
 
 // condFormat is a conditional format over the data rows of one column.
@@ -47,8 +53,16 @@ func (t *table) headerRows() int { return len(t.headers) + 1 }
 func (b *builder) write(t *table) error {
 	f := b.f
 	widths := make([]float64, len(t.cols))
+	wrapped := false
 	for i, c := range t.cols {
+		// A long header wraps onto two lines rather than widen a column
+		// of short numbers: the width goes to the page, not the header.
 		widths[i] = textWidth(c.header)
+		if rs := []rune(c.header); widths[i] > 4 && !strings.Contains(c.header, "\n") {
+			// Just wide enough for the first half: the header breaks
+			// in the middle (自评/总分), not after all but one character.
+			widths[i], wrapped = textWidth(string(rs[:(len(rs)+1)/2])), true
+		}
 	}
 	for _, h := range t.headers {
 		for i, v := range h {
@@ -87,10 +101,6 @@ func (b *builder) write(t *table) error {
 			}
 		}
 	}
-	if err := b.printSetup(t.name, h); err != nil {
-		return err
-	}
-
 	// Column widths, hidden columns, panes, header rows and merges go
 	// through excelize; the data rows are spliced in when the workbook is
 	// written (see splice.go), so they never sit in memory.
@@ -102,8 +112,18 @@ func (b *builder) write(t *table) error {
 		if hi == 0 {
 			hi = 50
 		}
+		widths[i] = min(max(math.Ceil(widths[i])+1, lo), hi)
+	}
+	for i, c := range t.cols {
+		if c.fill {
+			others := printWidth(widths, t.cols) - columnPoints(widths[i])
+			w := math.Floor(((printableWidth-others)/0.75 - 5) / 7)
+			widths[i] = min(max(w, c.min), c.max)
+		}
+	}
+	for i, c := range t.cols {
 		name, _ := excelize.ColumnNumberToName(i + 1)
-		if err := f.SetColWidth(t.name, name, name, min(max(widths[i]+2, lo), hi)); err != nil {
+		if err := f.SetColWidth(t.name, name, name, widths[i]); err != nil {
 			return err
 		}
 		if c.hidden {
@@ -139,8 +159,13 @@ func (b *builder) write(t *table) error {
 			return err
 		}
 	}
-	b.bulk[t.name] = &bulkRows{t: t, first: h + 1, n: n}
-	return nil
+	if wrapped {
+		if err := f.SetRowHeight(t.name, h, 2*lineHeight+2); err != nil {
+			return err
+		}
+	}
+	b.bulk[t.name] = &bulkRows{t: t, first: h + 1, n: n, widths: widths}
+	return b.printSetup(t.name, h, t.freezeCols, printWidth(widths, t.cols))
 }
 
 func paneName(freezeCols int) string {
@@ -160,47 +185,94 @@ func (b *builder) newSheet(name string) error {
 	return err
 }
 
-// printSetup sets landscape A4, fit to one page wide, header rows repeated
-// on every page and a page header naming the campaign.
-func (b *builder) printSetup(sheet string, headerRows int) error {
+// Print geometry. The workbook's font is 11 pt Calibri, whose digit is 7
+// pixels wide at 96 dpi: a column w characters wide is w·7+5 pixels.
+const (
+	fontPoints = 11
+	// MinPrintPoints is the smallest printed text size: the print scale
+	// never goes below MinPrintPoints / fontPoints.
+	MinPrintPoints = 8
+	// minScale is that scale in percent, rounded up.
+	minScale = (MinPrintPoints*100 + fontPoints - 1) / fontPoints
+	// printableWidth is the width in points of landscape A4 (297 mm)
+	// inside the margins of pageMargin inches, less a little for the
+	// rounding of column widths by the printing application.
+	pageMargin     = 0.3
+	printableWidth = (297/25.4 - 2*pageMargin) * 72 * 0.97
+)
+
+// columnPoints is the printed width of a column w characters wide at 100 %.
+func columnPoints(w float64) float64 { return (w*7 + 5) * 0.75 }
+
+// printWidth is the printed width of the visible columns at 100 %.
+func printWidth(widths []float64, cols []column) float64 {
+	total := 0.0
+	for i, w := range widths {
+		if i < len(cols) && cols[i].hidden {
+			continue
+		}
+		total += columnPoints(w)
+	}
+	return total
+}
+
+// printScale is the print scale in percent for a sheet width points wide:
+// one page wide when that keeps the text at MinPrintPoints or more, else
+// minScale, and the sheet prints across pages with its first columns
+// repeated.
+func printScale(width float64) int {
+	if width <= printableWidth {
+		return 100
+	}
+	return max(int(printableWidth/width*100), minScale)
+}
+
+// printSetup sets landscape A4 at the scale printScale gives for a sheet
+// width points wide, with the header rows (and the first titleCols columns,
+// for a sheet wider than a page) repeated on every page and a page header
+// naming the campaign.
+func (b *builder) printSetup(sheet string, headerRows, titleCols int, width float64) error {
 	f := b.f
-	size, orient, one, zero := 9, "landscape", 1, 0
-	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &size, Orientation: &orient, FitToWidth: &one, FitToHeight: &zero}); err != nil {
+	size, orient := 9, "landscape"
+	scale := uint(printScale(width))
+	order := "overThenDown"
+	if err := f.SetPageLayout(sheet, &excelize.PageLayoutOptions{Size: &size, Orientation: &orient, AdjustTo: &scale, PageOrder: &order}); err != nil {
 		return err
 	}
-	yes := true
-	if err := f.SetSheetProps(sheet, &excelize.SheetPropsOptions{FitToPage: &yes}); err != nil {
+	side, top, hf := pageMargin, 0.6, 0.3
+	if err := f.SetPageMargins(sheet, &excelize.PageLayoutMarginsOptions{Left: &side, Right: &side, Top: &top, Bottom: &top, Header: &hf, Footer: &hf}); err != nil {
 		return err
 	}
 	head := "&L" + escapeHF(b.in.Campaign) + "&C" + escapeHF(sheet) + "&R生成于 " + beijing(b.in.Now).Format("2006-01-02 15:04")
 	if err := f.SetHeaderFooter(sheet, &excelize.HeaderFooterOptions{OddHeader: head, OddFooter: "&C第 &P 页，共 &N 页"}); err != nil {
 		return err
 	}
-	return f.SetDefinedName(&excelize.DefinedName{
-		Name:     "_xlnm.Print_Titles",
-		RefersTo: fmt.Sprintf("'%s'!$1:$%d", sheet, headerRows),
-		Scope:    sheet,
-	})
+	if headerRows == 0 {
+		return nil
+	}
+	titles := fmt.Sprintf("'%s'!$1:$%d", sheet, headerRows)
+	if titleCols > 0 && width > printableWidth {
+		last, _ := excelize.ColumnNumberToName(titleCols)
+		titles = fmt.Sprintf("'%s'!$A:$%s,%s", sheet, last, titles)
+	}
+	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: titles, Scope: sheet})
 }
 
 // escapeHF doubles the ampersands that header/footer codes would read.
 func escapeHF(s string) string { return strings.ReplaceAll(s, "&", "&&") }
 
-// textWidth approximates a string's width in Excel character units: wide
-// (CJK) characters count two.
+// textWidth approximates a string's width in Excel character units (the
+// width of a digit): a wide (CJK) character prints a little wider than two.
 func textWidth(s string) float64 {
-	w := 0
+	w := 0.0
 	for _, r := range s {
 		if r >= 0x1100 && (r <= 0x115f || r >= 0x2e80) {
-			w += 2
+			w += 2.2
 		} else {
 			w++
 		}
 	}
-	if utf8.RuneCountInString(s) == 0 {
-		return 0
-	}
-	return float64(w)
+	return w
 }
 
 func valueWidth(v any) float64 {
@@ -208,13 +280,17 @@ func valueWidth(v any) float64 {
 	case excelize.Cell:
 		return valueWidth(x.Value)
 	case string:
-		return textWidth(x)
+		w := 0.0
+		for _, line := range strings.Split(x, "\n") {
+			w = max(w, textWidth(line))
+		}
+		return w
 	case float64:
 		return float64(len(strconv.FormatFloat(x, 'f', -1, 64)))
 	case int:
 		return float64(len(strconv.Itoa(x)))
 	case time.Time:
-		return 16
+		return float64(len(dateFormat))
 	}
 	return 0
 }

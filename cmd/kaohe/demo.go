@@ -329,19 +329,15 @@ func safeName(s string) string {
 func printDemoSummary(w io.Writer, out string, res *demoResult) {
 	s := res.Summary
 	fmt.Fprintln(w)
-	for _, line := range summaryTable([]tableRow{
-		{"代办处（名册）", s.Roster},
-		{"名册外发件人", s.Unknown},
-		{"已提交", s.Submitted},
-		{"合格待审", s.Accepted},
-		{"需修改", s.NeedsFix},
-		{"无法读取", s.Unreadable},
-		{"逾期", s.Late},
-		{"未提交", s.Missing},
-		{"已发回执", len(res.Replies)},
-		{"截止提醒", len(res.Reminders)},
-		{"发给工作人员", len(res.Staff)},
-	}) {
+	// The submitted agencies by state, then the missing ones: the parts
+	// add up to the roster; 名册外来件 are counted for no agency.
+	rows := []tableRow{{"代办处（名册）", s.Roster}, {"已提交", s.Submitted}}
+	for _, p := range s.Parts() {
+		rows = append(rows, tableRow{p.State, p.N})
+	}
+	rows = append(rows, tableRow{"未提交", s.Missing}, tableRow{consolidate.OutsideLabel, s.Unknown},
+		tableRow{"已发回执", len(res.Replies)}, tableRow{"截止提醒", len(res.Reminders)}, tableRow{"发给工作人员", len(res.Staff)})
+	for _, line := range summaryTable(rows) {
 		fmt.Fprintln(w, line)
 	}
 	fmt.Fprintf(w, "用时 %.1f 秒。结果在 %s/：\n", res.Took.Seconds(), out)
