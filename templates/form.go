@@ -106,11 +106,21 @@ type Indicator struct {
 
 // Load returns the form of the given campaign year.
 func Load(year int) (*Form, error) {
+	data, err := Source(year)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data)
+}
+
+// Source returns the embedded definition of the given year as written, the
+// starting point for a copy that a new year's form edits.
+func Source(year int) ([]byte, error) {
 	data, err := formFiles.ReadFile(fmt.Sprintf("form-%d.yaml", year))
 	if err != nil {
 		return nil, fmt.Errorf("no form for year %d (have %v)", year, Years())
 	}
-	return Parse(data)
+	return data, nil
 }
 
 // MustLoad is Load for forms embedded in the binary, which tests prove valid.

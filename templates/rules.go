@@ -105,7 +105,7 @@ type Derivation struct {
 func (d *Derivation) UnmarshalYAML(n *yaml.Node) error {
 	d.Line = n.Line
 	if n.Kind != yaml.MappingNode {
-		return fmt.Errorf("line %d: derive must be a rule (rule: …) or one rule per agency type (%s: …)", n.Line, strings.Join(AgencyTypes(), ", "))
+		return fmt.Errorf("line %d: derive must be a rule (rule: …) or one rule per agency type (%s: …)", n.Line, strings.Join(AgencyTypes(), ": …, "))
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		if n.Content[i].Value == "rule" {
