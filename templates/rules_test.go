@@ -133,7 +133,7 @@ func TestRuleErrors(t *testing.T) {
 		{name: "no activities", old: "activity: true", new: "activity: false",
 			anchor: "rule: count_table", want: "rule count_table counts the activities, but no field is tagged activity: true"},
 		{name: "at_most loop", old: "{id: staff, label: 职工总数, group: members, kind: count, unit: 人, required: true}",
-			new: "{id: staff, label: 职工总数, group: members, kind: count, unit: 人, required: true, at_most: insured}",
+			new:  "{id: staff, label: 职工总数, group: members, kind: count, unit: 人, required: true, at_most: insured}",
 			want: "at_most relations form a loop"},
 	}
 	for _, c := range cases {
