@@ -82,6 +82,19 @@ type Field struct {
 	Max      *float64  `yaml:"max"`      // inclusive upper bound, e.g. 6 activities
 	AtMost   string    `yaml:"at_most"`  // id of a field this one must not exceed
 	Activity bool      `yaml:"activity"` // an activity's participant count, which the derivation rules count
+	// Ratio says that this percent field should equal part / whole × 100.
+	Ratio *Ratio `yaml:"ratio"`
+	// JoinedActivities says that this count declares how many activities
+	// have participants, which the activity counts should confirm.
+	JoinedActivities bool `yaml:"joined_activities"`
+}
+
+// Ratio is a cross-field check: a percent that should equal Part / Whole ×
+// 100, within Tolerance percentage points.
+type Ratio struct {
+	Part      string  `yaml:"part"`
+	Whole     string  `yaml:"whole"`
+	Tolerance float64 `yaml:"tolerance"`
 }
 
 // Section is one of the form's parts, with its indicators.
@@ -229,6 +242,9 @@ func (f *Form) check() error {
 		if fd.AtMost != "" && !fields[fd.AtMost] {
 			errs = append(errs, fmt.Errorf("field %s: at_most names unknown field %q", fd.ID, fd.AtMost))
 		}
+	}
+	if err := f.checkCrossFields(); err != nil {
+		errs = append(errs, err)
 	}
 	if err := f.checkAtMostChains(); err != nil {
 		errs = append(errs, err)

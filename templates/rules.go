@@ -307,6 +307,48 @@ func checkTable(ind Indicator, r *Rule, activities int, bad func(string, ...any)
 	}
 }
 
+// checkCrossFields checks the fields' own cross-field checks: a ratio names
+// two number fields, and one count at most declares the activities joined.
+func (f *Form) checkCrossFields() error {
+	var errs []error
+	isNumber := func(id string) bool {
+		fd, ok := f.Field(id)
+		return ok && (fd.Kind == KindCount || fd.Kind == KindPercent)
+	}
+	declared := 0
+	for _, fd := range f.Fields {
+		if r := fd.Ratio; r != nil {
+			if fd.Kind != KindPercent {
+				errs = append(errs, fmt.Errorf("field %s: ratio applies to a percent field, not a %s one", fd.ID, fd.Kind))
+			}
+			for _, id := range []string{r.Part, r.Whole} {
+				if !isNumber(id) {
+					errs = append(errs, fmt.Errorf("field %s: ratio names %q, which is not a number field of the form", fd.ID, id))
+				}
+			}
+			if r.Tolerance <= 0 {
+				errs = append(errs, fmt.Errorf("field %s: ratio needs a tolerance > 0 in percentage points, such as 0.5", fd.ID))
+			}
+		}
+		if fd.JoinedActivities {
+			declared++
+			if fd.Kind != KindCount || fd.Activity {
+				errs = append(errs, fmt.Errorf("field %s: joined_activities applies to a count that is not itself an activity", fd.ID))
+			}
+			if len(f.Activities()) == 0 {
+				errs = append(errs, fmt.Errorf("field %s: joined_activities, but no field is tagged activity: true", fd.ID))
+			}
+		}
+	}
+	if declared > 1 {
+		errs = append(errs, fmt.Errorf("%d fields have joined_activities; at most one may", declared))
+	}
+	if fd, ok := f.Field("unit"); !ok || fd.Kind != KindText {
+		errs = append(errs, errors.New("field unit: the form needs a text field with id unit, the agency's name, which receipts, the roster and scoring read"))
+	}
+	return errors.Join(errs...)
+}
+
 // checkAtMostChains rejects at_most relations that loop, since full
 // participation walks them up to the whole.
 func (f *Form) checkAtMostChains() error {
