@@ -194,3 +194,14 @@ func TestRuleOtherShapes(t *testing.T) {
 		t.Errorf("fallback %q", ind.Derive.All.Fallback)
 	}
 }
+
+// TestEmbeddedFormsLoad loads every form built into the program, so that a
+// new year's file with a broken rule fails here, naming the line, before
+// it reaches a campaign.
+func TestEmbeddedFormsLoad(t *testing.T) {
+	for _, y := range Years() {
+		if _, err := Load(y); err != nil {
+			t.Errorf("form-%d.yaml: %v", y, err)
+		}
+	}
+}
