@@ -33,14 +33,27 @@ const (
 	RuleNotEligible RuleKind = "not_eligible"
 )
 
-// ruleParams lists the keys each kind takes besides rule and needs; the
-// first group is required, the second optional.
-var ruleParams = map[RuleKind]struct{ required, optional []string }{
-	RuleCountTable:    {required: []string{"table"}, optional: []string{"fallback"}},
-	RuleRatioOrFull:   {required: []string{"part", "whole", "at_least", "score"}},
-	RuleAllActivities: {required: []string{"full", "joined"}},
-	RuleActivityLevel: {required: []string{"field", "full", "joined"}},
-	RuleNotEligible:   {},
+// ruleKinds are the kinds of the vocabulary, in the order errors list them.
+func ruleKinds() []RuleKind {
+	return []RuleKind{RuleActivityLevel, RuleAllActivities, RuleCountTable, RuleNotEligible, RuleRatioOrFull}
+}
+
+// ruleParams lists the keys a kind takes besides rule and needs; ok is
+// false for a kind the vocabulary does not have.
+func ruleParams(k RuleKind) (required, optional []string, ok bool) {
+	switch k {
+	case RuleCountTable:
+		return []string{"table"}, []string{"fallback"}, true
+	case RuleRatioOrFull:
+		return []string{"part", "whole", "at_least", "score"}, nil, true
+	case RuleAllActivities:
+		return []string{"full", "joined"}, nil, true
+	case RuleActivityLevel:
+		return []string{"field", "full", "joined"}, nil, true
+	case RuleNotEligible:
+		return nil, nil, true
+	}
+	return nil, nil, false
 }
 
 // AgencyTypes are the agency types a derivation may give a rule each; they
@@ -183,34 +196,43 @@ func (f *Form) checkDerivation(ind Indicator) error {
 	return errors.Join(errs...)
 }
 
-func (f *Form) checkRule(ind Indicator, r *Rule, prefix string, at func(int, string, ...any) error) error {
-	var errs []error
-	bad := func(format string, a ...any) { errs = append(errs, at(r.Line, prefix+format, a...)) }
-	params, ok := ruleParams[r.Kind]
+// checkRuleKeys checks the rule's kind and that it was given the keys the
+// kind takes, no more and no fewer; given is nil when the kind is unknown.
+func checkRuleKeys(r *Rule, bad func(string, ...any)) (given map[string]bool) {
+	required, optional, ok := ruleParams(r.Kind)
 	if !ok {
-		kinds := make([]string, 0, len(ruleParams))
-		for k := range ruleParams {
+		var kinds []string
+		for _, k := range ruleKinds() {
 			kinds = append(kinds, string(k))
 		}
-		slices.Sort(kinds)
 		if r.Kind == "" {
 			bad("missing rule: (want one of %s)", strings.Join(kinds, ", "))
 		} else {
 			bad("unknown rule kind %q (want one of %s)", r.Kind, strings.Join(kinds, ", "))
 		}
-		return errors.Join(errs...)
+		return nil
 	}
-	given := map[string]bool{}
+	given = map[string]bool{}
 	for _, k := range r.keys {
 		given[k] = true
-		if k != "rule" && k != "needs" && !slices.Contains(params.required, k) && !slices.Contains(params.optional, k) {
+		if k != "rule" && k != "needs" && !slices.Contains(required, k) && !slices.Contains(optional, k) {
 			bad("rule %s takes no %q", r.Kind, k)
 		}
 	}
-	for _, k := range params.required {
+	for _, k := range required {
 		if !given[k] {
 			bad("rule %s needs %q", r.Kind, k)
 		}
+	}
+	return given
+}
+
+func (f *Form) checkRule(ind Indicator, r *Rule, prefix string, at func(int, string, ...any) error) error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, at(r.Line, prefix+format, a...)) }
+	given := checkRuleKeys(r, bad)
+	if given == nil {
+		return errors.Join(errs...)
 	}
 	numeric := func(key, id string) {
 		if !given[key] && id == "" {

@@ -205,3 +205,40 @@ func TestEmbeddedFormsLoad(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse feeds the loader edited copies of the 2021 definition: it
+// returns a form or an error, never panics, and a form it returns has only
+// rules of the vocabulary.
+func FuzzParse(f *testing.F) {
+	data, err := Source(2021)
+	if err != nil {
+		f.Fatal(err)
+	}
+	src := string(data)
+	f.Add(src)
+	for _, edit := range []struct{ old, new string }{
+		{rule42, "        derive: {district: null, sector: [1, 2]}\n"},
+		{rule42, "        derive: {rule: {a: b}}\n"},
+		{rule42, "        derive: [activity_level]\n"},
+		{rule32, "        derive: {rule: count_table, table: [{at_least: .nan, score: 8}]}\n"},
+		{"at_most: female_staff", "at_most: act_female"},
+		{", tolerance: 0.5}", ", tolerance: -1}"},
+	} {
+		f.Add(strings.Replace(src, edit.old, edit.new, 1))
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		form, err := Parse([]byte(src))
+		if err != nil {
+			return
+		}
+		for _, ind := range form.Indicators() {
+			for _, typ := range AgencyTypes() {
+				if r := ind.Derive.For(typ); r != nil {
+					if _, _, ok := ruleParams(r.Kind); !ok {
+						t.Fatalf("indicator %s: rule kind %q loaded", ind.ID, r.Kind)
+					}
+				}
+			}
+		}
+	})
+}
