@@ -14,7 +14,7 @@ const MaxWordsRunes = 300
 // SenderWords returns what the sender wrote in the body of a mail beyond
 // greetings, closings, the covering note of an attachment and the
 // signature, on one line, cut to MaxWordsRunes; "" when nothing is left.
-// text is the body as ingest extracts it (plain text, or HTML converted to
+// text is the body as mailparse extracts it (plain text, or HTML converted to
 // text). names are the sender's display name, the agency's name and the
 // like, dropped when they stand on a line of their own (a signature).
 //

@@ -53,7 +53,7 @@ type Incoming struct {
 	Cutoff      time.Time
 	Agency      string // the roster's name of the agency; "" when unknown
 	Attachments []Attachment
-	// Text is the body as ingest extracted it (plain text, or HTML turned
+	// Text is the body as mailparse extracted it (plain text, or HTML turned
 	// into text). The receipt says whether it held words staff will read
 	// (SenderWords); it never quotes them back.
 	Text string

@@ -14,8 +14,8 @@ import (
 	"kaohe/campaign"
 	"kaohe/config"
 	"kaohe/consolidate"
-	"kaohe/ingest"
 	"kaohe/internal/atomicfile"
+	"kaohe/mailparse"
 	"kaohe/pipeline"
 	"kaohe/roster"
 	"kaohe/sandbox"
@@ -131,7 +131,7 @@ func reprocess(ctx context.Context, env *offlineEnv, read pipeline.Reader) (n, c
 	if err != nil {
 		return 0, 0, err
 	}
-	parsedByHash := map[string]*ingest.Parsed{}
+	parsedByHash := map[string]*mailparse.Parsed{}
 	for _, s := range subs {
 		if ctx.Err() != nil {
 			return n, changed, ctx.Err()
@@ -142,7 +142,7 @@ func reprocess(ctx context.Context, env *offlineEnv, read pipeline.Reader) (n, c
 			if err != nil {
 				return n, changed, fmt.Errorf("archive of message %d: %w", s.MessageID, err)
 			}
-			if p, err = ingest.Parse(raw, ingest.Limits{MaxAttachmentSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize}); err != nil {
+			if p, err = mailparse.Parse(raw, mailparse.Limits{MaxAttachmentSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize}); err != nil {
 				return n, changed, fmt.Errorf("parse archived message %d: %w", s.MessageID, err)
 			}
 			parsedByHash[s.MessageHash] = p

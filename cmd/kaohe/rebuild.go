@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"kaohe/config"
-	"kaohe/ingest"
 	"kaohe/internal/fault"
+	"kaohe/mailbox"
 	"kaohe/store"
 )
 
@@ -85,7 +85,7 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	defer d.Close()
 	// Mail still waiting in the mailbox is the daemon's to process and
 	// answer; recording it here as answered would leave it unanswered.
-	waiting, err := ingest.Waiting(ctx, mailboxConfig(cfg, daemonOptions{}, log))
+	waiting, err := mailbox.Waiting(ctx, mailboxConfig(cfg, daemonOptions{}, log))
 	if err != nil {
 		fmt.Fprintf(stderr, "kaohe rebuild：无法读取邮箱 %s 的 %s：%v\n本次什么也没有做：不知道哪些来信还在等待处理，就可能把没回复过的来信记成已回复。请检查 IMAP 设置和网络后重试。\n",
 			cfg.IMAP.Addr, cfg.IMAP.Mailbox, err)
@@ -158,7 +158,7 @@ func rebuild(ctx context.Context, d *daemon, waiting map[string]bool) (rebuildRe
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		err := d.pipe.Handle(ctx, ingest.Fetched{Mailbox: "archive", InternalDate: it.at, Size: int64(len(it.raw)), Raw: it.raw})
+		err := d.pipe.Handle(ctx, mailbox.Fetched{Mailbox: "archive", InternalDate: it.at, Size: int64(len(it.raw)), Raw: it.raw})
 		if err != nil {
 			if errors.Is(err, context.Canceled) || fault.Corrupt(err) {
 				return rep, err

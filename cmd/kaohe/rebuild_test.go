@@ -14,9 +14,9 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kaohe/demo"
-	"kaohe/ingest"
 	"kaohe/internal/mailserver"
 	"kaohe/internal/sample"
+	"kaohe/mailparse"
 	"kaohe/store"
 	"kaohe/templates"
 )
@@ -201,7 +201,7 @@ func staffMentions(t *testing.T, srv *mailserver.Server, s string) int {
 		if d.To[0] != demo.Staff {
 			continue
 		}
-		p, err := ingest.Parse(d.Raw, ingest.Limits{})
+		p, err := mailparse.Parse(d.Raw, mailparse.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
