@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"kaohe/internal/display"
 )
 
 // MaxWordsRunes bounds the sender's own words quoted to staff: enough for
@@ -36,7 +38,7 @@ func SenderWords(text string, names ...string) string {
 			}
 		}
 	}
-	out := untrusted(strings.Join(kept, " "), MaxWordsRunes)
+	out := display.Untrusted(strings.Join(kept, " "), MaxWordsRunes)
 	if !hasWords(out) {
 		return ""
 	}

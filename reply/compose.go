@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"kaohe/annotate"
 	"kaohe/assess"
+	"kaohe/internal/display"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -101,7 +103,7 @@ func Compose(in Incoming, opts ComposeOptions) (Mail, error) {
 		return Mail{}, err
 	}
 	irt, refs := threadIDs(in.MessageID, in.References, in.InReplyTo)
-	subj := cleanText(in.Subject, maxSubjectRunes)
+	subj := display.Clean(in.Subject, maxSubjectRunes)
 	if subj == "" {
 		subj = "考核表"
 	}
@@ -122,8 +124,8 @@ func Compose(in Incoming, opts ComposeOptions) (Mail, error) {
 // cleaned returns the options with the office's name and contact line on
 // one line each, so no setting can add a line to a mail.
 func (o ComposeOptions) cleaned() ComposeOptions {
-	o.FromName = cleanText(o.FromName, maxNameRunes)
-	o.Contact = cleanText(o.Contact, maxTextRunes)
+	o.FromName = display.Clean(o.FromName, maxNameRunes)
+	o.Contact = display.Clean(o.Contact, display.MaxTextRunes)
 	return o
 }
 
@@ -257,8 +259,8 @@ type RowView struct {
 
 func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, []string) {
 	v := ReceiptView{
-		Greeting:   cleanText(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
-		Subject:    untrusted(in.Subject, maxSubjectRunes),
+		Greeting:   display.Clean(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
+		Subject:    display.Untrusted(in.Subject, maxSubjectRunes),
 		Received:   cnTime(in.ReceivedAt),
 		Cutoff:     cnDeadline(in.Cutoff),
 		OnTime:     in.OnTime,
@@ -272,7 +274,7 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 	wantBlank := false
 	for i, a := range in.Attachments {
 		name := cleanFilename(a.Filename, fmt.Sprintf("附件%d", i+1))
-		fv := FileView{Name: defang(name)}
+		fv := FileView{Name: display.Defang(name)}
 		switch a.Kind {
 		case AttachXLSX, AttachLegacy, AttachArchive, AttachTooLarge:
 			form := formFor(a.Report, opts.Form)
@@ -280,11 +282,11 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 			// A form without errors or warnings has nothing to mark: no
 			// annotated copy goes back.
 			if a.Report != nil && a.Report.Submission != nil && len(a.Data) > 0 && needsMarking(a.Report) {
-				annotate := opts.Annotate
-				if annotate == nil {
-					annotate = Annotate
+				annotateCopy := opts.Annotate
+				if annotateCopy == nil {
+					annotateCopy = annotate.Copy
 				}
-				out, err := annotate(a.Report, form)
+				out, err := annotateCopy(a.Report, form)
 				if err != nil {
 					warnings = append(warnings, fmt.Sprintf("annotate %s: %v", name, err))
 				} else {
@@ -397,7 +399,7 @@ func annotatedName(name string) string {
 }
 
 func formView(index int, file string, a Attachment, form *templates.Form) FormView {
-	fv := FormView{Index: index, File: defang(file), Status: assess.StatusUnreadable.Label(), Unreadable: true, Errors: 1}
+	fv := FormView{Index: index, File: display.Defang(file), Status: assess.StatusUnreadable.Label(), Unreadable: true, Errors: 1}
 	rep := a.Report
 	if rep == nil {
 		switch a.Kind {
@@ -415,7 +417,7 @@ func formView(index int, file string, a Attachment, form *templates.Form) FormVi
 	fv.Status = rep.Status.Label()
 	fv.Accepted = rep.Status == assess.StatusAccepted
 	fv.Unreadable = rep.Status == assess.StatusUnreadable
-	fv.Unit = untrusted(rep.Unit, maxNameRunes)
+	fv.Unit = display.Untrusted(rep.Unit, maxNameRunes)
 	fv.SelfTotal = num(rep.SelfTotal)
 	fv.VerifiedTotal = num(rep.VerifiedTotal)
 	if form != nil {
@@ -440,7 +442,7 @@ func formView(index int, file string, a Attachment, form *templates.Form) FormVi
 		var reasons []string
 		for _, f := range rep.Findings {
 			if f.Severity == validate.SeverityError {
-				reasons = append(reasons, untrusted(stripCellPrefix(f.Message, f.Cell), maxTextRunes))
+				reasons = append(reasons, display.Untrusted(display.StripCellPrefix(f.Message, f.Cell), display.MaxTextRunes))
 			}
 		}
 		fv.Reason = strings.Join(reasons, " ")
@@ -459,12 +461,12 @@ func formView(index int, file string, a Attachment, form *templates.Form) FormVi
 		row := RowView{
 			Severity: f.Severity.Label(),
 			Level:    string(f.Severity),
-			Item:     itemLabel(f, form),
-			Cell:     cleanText(f.Cell, 16),
-			Message:  untrusted(stripCellPrefix(f.Message, f.Cell), maxTextRunes),
+			Item:     display.ItemLabel(f, form),
+			Cell:     display.Clean(f.Cell, 16),
+			Message:  display.Untrusted(display.StripCellPrefix(f.Message, f.Cell), display.MaxTextRunes),
 		}
 		if f.Cell != "" && f.Sheet != "" && rep.Submission != nil && f.Sheet != rep.Submission.Sheet {
-			row.Cell = cleanText(f.Sheet, 31) + "!" + row.Cell
+			row.Cell = display.Clean(f.Sheet, 31) + "!" + row.Cell
 		}
 		if ir, ok := inds[f.Indicator]; ok && f.Indicator != "" {
 			row.Self = "空"
@@ -479,33 +481,6 @@ func formView(index int, file string, a Attachment, form *templates.Form) FormVi
 	return fv
 }
 
-// itemLabel names what a finding is about: "指标 1.4（按照《信息安全…）", a
-// field's label, or the whole sheet.
-func itemLabel(f validate.Finding, form *templates.Form) string {
-	switch {
-	case f.Indicator != "":
-		label := "指标 " + cleanText(f.Indicator, 8)
-		if form != nil {
-			if ind, ok := form.Indicator(f.Indicator); ok {
-				label += "（" + cleanText(ind.Criteria, 18) + "）"
-			}
-		}
-		return label
-	case f.Field != "":
-		if form != nil {
-			if fd, ok := form.Field(f.Field); ok {
-				return fd.Label
-			}
-		}
-		return cleanText(f.Field, 32)
-	case f.Code == validate.CodeTotalMismatch && form != nil && form.TotalLabel != "":
-		return form.TotalLabel
-	case f.Code.FileLevel():
-		return "整个文件"
-	}
-	return "整张表"
-}
-
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 func firstNonEmpty(ss ...string) string {
@@ -515,18 +490,4 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
-}
-
-// stripCellPrefix drops a leading "E18：" from a message shown beside its
-// cell anyway.
-func stripCellPrefix(msg, cell string) string {
-	if cell == "" {
-		return msg
-	}
-	for _, sep := range []string{"：", ":"} {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(msg), cell+sep); ok {
-			return strings.TrimSpace(rest)
-		}
-	}
-	return msg
 }

@@ -5,14 +5,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"mime"
-	"regexp"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 
-	"golang.org/x/text/unicode/norm"
-
+	"kaohe/internal/display"
 	"kaohe/internal/mailaddr"
 )
 
@@ -24,7 +21,6 @@ const (
 	maxSubjectRunes  = 120
 	maxNameRunes     = 64
 	maxFilenameBytes = 180
-	maxTextRunes     = 400
 	maxReferences    = 10 // References keeps the first ID and the last maxReferences
 )
 
@@ -43,69 +39,11 @@ func boundary(msgID, part string) string {
 	return "=_kaohe_" + part + "_" + hex.EncodeToString(sum[:])[:20]
 }
 
-// cleanText makes an untrusted string safe to show: NFC, control, bidi and
-// zero-width characters removed (line breaks and tabs become spaces), runs
-// of space collapsed, cut to max runes with "…".
-func cleanText(s string, max int) string {
-	s = norm.NFC.String(strings.ToValidUTF8(s, "\uFFFD"))
-	var b strings.Builder
-	space := false
-	n := 0
-	for _, r := range s {
-		if r == '\r' || r == '\n' || r == '\t' || unicode.IsSpace(r) {
-			if !space && b.Len() > 0 {
-				b.WriteByte(' ')
-				n++
-			}
-			space = true
-			continue
-		}
-		if unicode.IsControl(r) || isInvisible(r) {
-			continue
-		}
-		space = false
-		if max > 0 && n >= max {
-			return strings.TrimSpace(b.String()) + "…"
-		}
-		b.WriteRune(r)
-		n++
-	}
-	return strings.TrimSpace(b.String())
-}
-
-func isInvisible(r rune) bool {
-	switch {
-	case r >= 0x200B && r <= 0x200F, r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0xFEFF:
-		return true
-	}
-	return unicode.Is(unicode.Cf, r)
-}
-
-// defang neutralises links in untrusted text, so our official mailbox never
-// relays a clickable URL that came from a sender, whatever its case.
-func defang(s string) string {
-	return linkStart.ReplaceAllStringFunc(s, func(m string) string {
-		switch l := strings.ToLower(m); {
-		case strings.HasPrefix(l, "https"):
-			return "hxxps://"
-		case strings.HasPrefix(l, "http"):
-			return "hxxp://"
-		}
-		return "www[.]"
-	})
-}
-
-var linkStart = regexp.MustCompile(`(?i)https?://|www\.`)
-
-// untrusted is cleanText followed by defang: for cell values, messages
-// and names shown in bodies.
-func untrusted(s string, max int) string { return defang(cleanText(s, max)) }
-
 // cleanFilename is a display name for an attachment: the base name after
 // both kinds of slash, cleaned, at most maxFilenameBytes of UTF-8 keeping
 // the extension.
 func cleanFilename(name, fallback string) string {
-	name = cleanText(name, 0)
+	name = display.Clean(name, 0)
 	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
 		name = name[i+1:]
 	}

@@ -1,4 +1,4 @@
-package reply
+package annotate
 
 import (
 	"archive/zip"
@@ -162,7 +162,7 @@ func TestAnnotateHostileWorkbook(t *testing.T) {
 	if rep.Unit != "朝阳区代办处" || rep.Status != "needs_fix" {
 		t.Fatalf("read as %q, %s", rep.Unit, rep.Status)
 	}
-	out, err := Annotate(rep, templates.MustLoad(2021))
+	out, err := Copy(rep, templates.MustLoad(2021))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +202,7 @@ func TestAnnotateHostileWorkbook(t *testing.T) {
 		t.Error("the picture came along")
 	}
 	// The check is still on it.
-	l := AnnotatedLayout(templates.MustLoad(2021))
+	l := Layout(templates.MustLoad(2021))
 	if got := fillOf(t, f, l.Scores["1.4"]); got != fillError {
 		t.Errorf("1.4 fill %q, want red", got)
 	}

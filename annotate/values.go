@@ -1,10 +1,11 @@
-package reply
+package annotate
 
 import (
 	"fmt"
 	"strings"
 	"time"
 
+	"kaohe/internal/display"
 	"kaohe/templates"
 )
 
@@ -128,7 +129,7 @@ func (a *annotator) from(sheet, cell, official string) {
 
 // text writes an untrusted value as text; "" leaves the cell empty.
 func (a *annotator) text(cell, raw string) error {
-	v := untrusted(raw, maxCellRunes)
+	v := display.Untrusted(raw, maxCellRunes)
 	if v == "" {
 		return nil
 	}

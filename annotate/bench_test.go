@@ -1,4 +1,4 @@
-package reply
+package annotate
 
 import (
 	"testing"
@@ -10,7 +10,7 @@ import (
 
 // BenchmarkAnnotate writes the check on the official form with one error:
 // the annotated copy a receipt carries when the form needs fixing.
-func BenchmarkAnnotate(b *testing.B) {
+func BenchmarkCopy(b *testing.B) {
 	form := templates.MustLoad(2021)
 	rep := check(b, mustWorkbook(b, sample.Good("朝阳区代办处", true).With(sample.SetScore("1.4", 9))))
 	if rep.Status != assess.StatusNeedsFix {
@@ -18,7 +18,7 @@ func BenchmarkAnnotate(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		out, err := Annotate(rep, form)
+		out, err := Copy(rep, form)
 		if err != nil || len(out) < 4000 {
 			b.Fatalf("%d bytes, %v", len(out), err)
 		}

@@ -1,4 +1,4 @@
-package reply
+package annotate
 
 import (
 	"fmt"
@@ -8,6 +8,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kaohe/assess"
+	"kaohe/internal/display"
 	"kaohe/internal/sample"
 	"kaohe/scoring"
 	"kaohe/templates"
@@ -23,7 +24,7 @@ func spoiledCopy(t *testing.T) (*excelize.File, *assess.Report, []byte) {
 		t.Fatal(err)
 	}
 	rep := check(t, data)
-	out, err := Annotate(rep, form)
+	out, err := Copy(rep, form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +46,7 @@ func printArea(f *excelize.File) string {
 func TestAnnotateColourKey(t *testing.T) {
 	t.Parallel()
 	f, _, _ := spoiledCopy(t)
-	l := AnnotatedLayout(templates.MustLoad(2021))
+	l := Layout(templates.MustLoad(2021))
 	input, errFill, warn := fillOf(t, f, l.Scores["1.1"]), fillOf(t, f, l.Scores["1.4"]), fillOf(t, f, l.TotalSelfCell)
 	verified := fillOf(t, f, fmt.Sprintf("%s%d", l.VerifiedCol, l.Rows["1.1"]))
 	seen := map[string]string{}
@@ -109,7 +110,7 @@ func notesOf(t *testing.T, f *excelize.File) (title int, rows [][]string) {
 func TestAnnotateNotesBlock(t *testing.T) {
 	t.Parallel()
 	f, rep, _ := spoiledCopy(t)
-	l := AnnotatedLayout(templates.MustLoad(2021))
+	l := Layout(templates.MustLoad(2021))
 	title, rows := notesOf(t, f)
 	if title <= l.FormLastRow {
 		t.Fatalf("核对说明 at row %d, not under the form (row %d)", title, l.FormLastRow)
@@ -132,7 +133,7 @@ func TestAnnotateNotesBlock(t *testing.T) {
 		found := false
 		for _, r := range rows {
 			if r[0] == fd.Severity.Label() && r[2] == want && r[3] == fd.Cell &&
-				strings.Contains(r[1], string([]rune(stripCellPrefix(fd.Message, fd.Cell))[:6])) {
+				strings.Contains(r[1], string([]rune(display.StripCellPrefix(fd.Message, fd.Cell))[:6])) {
 				found = true
 			}
 		}
@@ -180,7 +181,7 @@ func TestAnnotateNotesListLooseFindings(t *testing.T) {
 	rep := testReport()
 	rep.Findings = append(rep.Findings, validate.Finding{Code: validate.CodeFormulaError, Severity: validate.SeverityError,
 		Sheet: "附表", Cell: "C3", Message: "C3：公式出错（#REF!），请改为数值。"})
-	out, err := Annotate(rep, templates.MustLoad(2021))
+	out, err := Copy(rep, templates.MustLoad(2021))
 	if err != nil {
 		t.Fatal(err)
 	}

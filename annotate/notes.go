@@ -1,8 +1,9 @@
-package reply
+package annotate
 
 import (
 	"strings"
 
+	"kaohe/internal/display"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -57,17 +58,17 @@ func (a *annotator) notesBlock(marks []*mark, loose []validate.Finding) *templat
 				text = l.item + "：" + text
 			}
 			rows = append(rows, templates.NoteRow{Kind: l.sev.Label(), Style: severityMark(l.sev),
-				Text: untrusted(text, maxTextRunes), Cell: m.cell, Other: other})
+				Text: display.Untrusted(text, display.MaxTextRunes), Cell: m.cell, Other: other})
 		}
 	}
 	for _, fd := range loose {
-		text := itemLabel(fd, a.form) + "：" + stripCellPrefix(fd.Message, fd.Cell)
+		text := display.ItemLabel(fd, a.form) + "：" + display.StripCellPrefix(fd.Message, fd.Cell)
 		other := canonicalCell(fd.Cell)
 		if other != "" && fd.Sheet != "" {
-			other = cleanText(fd.Sheet, 31) + "!" + other
+			other = display.Clean(fd.Sheet, 31) + "!" + other
 		}
 		rows = append(rows, templates.NoteRow{Kind: fd.Severity.Label(), Style: severityMark(fd.Severity),
-			Text: untrusted(text, maxTextRunes), Cell: "—", Other: untrusted(other, 64)})
+			Text: display.Untrusted(text, display.MaxTextRunes), Cell: "—", Other: display.Untrusted(other, 64)})
 	}
 	if len(rows) == 0 {
 		return nil
@@ -75,9 +76,9 @@ func (a *annotator) notesBlock(marks []*mark, loose []validate.Finding) *templat
 	return &templates.NotesBlock{Title: notesTitle, Columns: notesColumns, Rows: rows}
 }
 
-// AnnotatedLayout says where Annotate puts the form's cells on its copy:
+// Layout says where Copy puts the form's cells on its copy:
 // the blank form's layout with the legend and the 核定分 column. The rows
 // of the 核对说明 block depend on the findings and are not in it.
-func AnnotatedLayout(form *templates.Form) templates.Layout {
+func Layout(form *templates.Form) templates.Layout {
 	return templates.BlankLayoutWith(form, copyOptions())
 }

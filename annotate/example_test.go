@@ -1,4 +1,4 @@
-package reply_test
+package annotate_test
 
 import (
 	"bytes"
@@ -7,28 +7,28 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"kaohe/annotate"
 	"kaohe/assess"
 	"kaohe/internal/sample"
-	"kaohe/reply"
 	"kaohe/scoring"
 	"kaohe/templates"
 	"kaohe/validate"
 )
 
-func ExampleAnnotate() {
+func ExampleCopy() {
 	form := templates.MustLoad(2021)
 	// An agency's form with 1.4 scored 9 of 6.
 	data, _ := sample.Workbook(form, sample.Good("朝阳区代办处", true).With(sample.SetScore("1.4", 9)))
 	rep := assess.Check(data, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
 
-	out, err := reply.Annotate(rep, form)
+	out, err := annotate.Copy(rep, form)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	f, _ := excelize.OpenReader(bytes.NewReader(out))
 	defer f.Close()
-	l := reply.AnnotatedLayout(form)
+	l := annotate.Layout(form)
 	self, _ := f.GetCellValue(l.Sheet, l.Scores["1.4"])
 	verified, _ := f.GetCellValue(l.Sheet, fmt.Sprintf("%s%d", l.VerifiedCol, l.Rows["1.4"]))
 	cmts, _ := f.GetComments(l.Sheet)

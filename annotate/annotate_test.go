@@ -1,4 +1,4 @@
-package reply
+package annotate
 
 import (
 	"bytes"
@@ -109,13 +109,13 @@ func noFormulas(t *testing.T, f *excelize.File, sheet string) {
 func TestAnnotateOfficialForm(t *testing.T) {
 	t.Parallel()
 	form := templates.MustLoad(2021)
-	l := AnnotatedLayout(form)
+	l := Layout(form)
 	data, err := sample.Workbook(form, spoiled())
 	if err != nil {
 		t.Fatal(err)
 	}
 	rep := check(t, data)
-	out, err := Annotate(rep, form)
+	out, err := Copy(rep, form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +200,7 @@ func TestAnnotateOfficialForm(t *testing.T) {
 		t.Errorf("print area %q does not reach the 核定分 column %s", area, v)
 	}
 	noFormulas(t, f, templates.SheetName)
-	again, err := Annotate(rep, form)
+	again, err := Copy(rep, form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,14 +244,14 @@ func moved(t testing.TB) []byte {
 func TestAnnotateMovedLayout(t *testing.T) {
 	t.Parallel()
 	form := templates.MustLoad(2021)
-	l := AnnotatedLayout(form)
+	l := Layout(form)
 	rep := check(t, moved(t))
 	sub := rep.Submission
 	theirs := sub.Scores["1.4"].Cell
 	if sub.Sheet != "自评表" || theirs == templates.BlankLayout(form).Scores["1.4"] {
 		t.Fatalf("layout not moved: sheet %q, 1.4 at %s", sub.Sheet, theirs)
 	}
-	out, err := Annotate(rep, form)
+	out, err := Copy(rep, form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestAnnotateMovedLayout(t *testing.T) {
 func TestAnnotateUntrustedText(t *testing.T) {
 	t.Parallel()
 	form := templates.MustLoad(2021)
-	l := AnnotatedLayout(form)
+	l := Layout(form)
 	rep := check(t, mustWorkbook(t, spoiled()))
 	sub := *rep.Submission
 	sub.Fields = map[string]validate.FieldValue{}
@@ -314,7 +314,7 @@ func TestAnnotateUntrustedText(t *testing.T) {
 	rep.Submission = &sub
 	rep.Findings = append(rep.Findings, validate.Finding{Code: validate.CodeNotANumber, Severity: validate.SeverityError,
 		Cell: sc.Cell, Indicator: "1.1", Message: "=HYPERLINK(\"http://evil\")\x00\x07"})
-	out, err := Annotate(rep, form)
+	out, err := Copy(rep, form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -347,7 +347,7 @@ func mustWorkbook(t testing.TB, v sample.Values) []byte {
 func TestAnnotatePictureSeal(t *testing.T) {
 	t.Parallel()
 	form := templates.MustLoad(2021)
-	l := AnnotatedLayout(form)
+	l := Layout(form)
 	v := spoiled().With(func(v *sample.Values) {
 		delete(v.SignatureText, "seal")
 		v.SignaturePicture = map[string]bool{"seal": true}
@@ -356,7 +356,7 @@ func TestAnnotatePictureSeal(t *testing.T) {
 	if !rep.Submission.Fields["seal"].Picture {
 		t.Fatal("the seal picture was not read")
 	}
-	out, err := Annotate(rep, form)
+	out, err := Copy(rep, form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -377,7 +377,7 @@ func TestAnnotatePictureSeal(t *testing.T) {
 // official cell of its indicator or field.
 func TestAnnotateUnlocatedFindings(t *testing.T) {
 	t.Parallel()
-	out, err := Annotate(testReport(), templates.MustLoad(2021))
+	out, err := Copy(testReport(), templates.MustLoad(2021))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -387,7 +387,7 @@ func TestAnnotateUnlocatedFindings(t *testing.T) {
 // checkAnnotated checks the annotated copy of testReport.
 func checkAnnotated(t *testing.T, out []byte) {
 	t.Helper()
-	l := AnnotatedLayout(templates.MustLoad(2021))
+	l := Layout(templates.MustLoad(2021))
 	f := openCopy(t, out)
 	cmts := commentsOf(t, f)
 	for cell, want := range map[string]string{
@@ -407,21 +407,21 @@ func checkAnnotated(t *testing.T, out []byte) {
 
 func TestAnnotateBadInput(t *testing.T) {
 	t.Parallel()
-	if _, err := Annotate(nil, nil); err == nil {
+	if _, err := Copy(nil, nil); err == nil {
 		t.Error("Annotate accepted no report")
 	}
 	rep := testReport()
 	rep.Submission = nil
-	if _, err := Annotate(rep, nil); err == nil {
+	if _, err := Copy(rep, nil); err == nil {
 		t.Error("Annotate accepted a report without submission")
 	}
 	rep = testReport()
 	rep.Submission.Year = 1999
-	if _, err := Annotate(rep, nil); err == nil {
+	if _, err := Copy(rep, nil); err == nil {
 		t.Error("Annotate accepted a year without form")
 	}
 	rep.Submission.Year = 2021
-	if _, err := Annotate(rep, nil); err != nil {
+	if _, err := Copy(rep, nil); err != nil {
 		t.Errorf("nil form: %v", err)
 	}
 	// Findings and values no form cell can hold are left out, not fatal.
@@ -431,11 +431,11 @@ func TestAnnotateBadInput(t *testing.T) {
 		validate.Finding{Code: validate.CodeMissingField, Severity: validate.SeverityError, Field: "nope", Cell: "$A$1:$B$2", Message: "y"},
 		validate.Finding{Code: validate.CodeFormulaError, Severity: validate.SeverityError, Cell: "not a cell", Message: "z"})
 	rep.Submission.Fields = map[string]validate.FieldValue{"unit": {ID: "unit", Cell: "B3", Raw: strings.Repeat("长", 100000), Present: true}}
-	out, err := Annotate(rep, templates.MustLoad(2021))
+	out, err := Copy(rep, templates.MustLoad(2021))
 	if err != nil {
 		t.Fatalf("odd findings: %v", err)
 	}
-	l := AnnotatedLayout(templates.MustLoad(2021))
+	l := Layout(templates.MustLoad(2021))
 	if v, _ := openCopy(t, out).GetCellValue(templates.SheetName, l.Fields["unit"]); len([]rune(v)) > maxCellRunes+1 {
 		t.Errorf("a %d-rune value was copied whole", len([]rune(v)))
 	}

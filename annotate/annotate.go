@@ -1,4 +1,4 @@
-package reply
+package annotate
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kaohe/assess"
+	"kaohe/internal/display"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -34,7 +35,7 @@ const ColourKey = "有问题的单元格已标色（红色为错误，必须改�
 	"每一处的说明列在表格下方的“核对说明”中，鼠标移到单元格上也能看到；" +
 	"绿色的“核定分”一列是系统核定的分数，红色粗体表示与自评分不同。"
 
-// Annotate writes the check of one form on a fresh copy of the official
+// Copy writes the check of one form on a fresh copy of the official
 // form, the blank kaohe hands out (templates.BuildBlankWith), with a 核定分
 // column right of 自评分:
 //   - the values read from the agency's workbook (rep.Submission) go into
@@ -56,7 +57,7 @@ const ColourKey = "有问题的单元格已标色（红色为错误，必须改�
 // could have planted. Text read from the sheet or the findings is only
 // ever written as text. A nil form is the form of the submission's year.
 // The bytes are deterministic for the same input.
-func Annotate(rep *assess.Report, form *templates.Form) (out []byte, err error) {
+func Copy(rep *assess.Report, form *templates.Form) (out []byte, err error) {
 	defer func() {
 		// excelize on odd values must cost the annotated copy, not the reply.
 		if r := recover(); r != nil {
@@ -279,9 +280,9 @@ func (a *annotator) plan(findings []validate.Finding) (marks []*mark, loose []va
 			continue
 		}
 		m := at(cell, fd.Severity)
-		line := markLine{sev: fd.Severity, text: cleanText(stripItemPrefix(stripCellPrefix(fd.Message, fd.Cell), fd), maxTextRunes)}
+		line := markLine{sev: fd.Severity, text: display.Clean(stripItemPrefix(display.StripCellPrefix(fd.Message, fd.Cell), fd), display.MaxTextRunes)}
 		if fd.Indicator != "" || fd.Field != "" {
-			line.item = itemLabel(fd, a.form)
+			line.item = display.ItemLabel(fd, a.form)
 		}
 		m.lines = append(m.lines, line)
 		if source != "" && !slices.Contains(m.sources, source) {

@@ -1,4 +1,4 @@
-package reply
+package annotate
 
 import (
 	"archive/zip"
