@@ -363,3 +363,13 @@ func backoffDelay(minD, maxD time.Duration, n int, r float64) time.Duration {
 	}
 	return time.Duration(d/2 + r*d/2)
 }
+
+// callHandler runs the Handler, turning a panic into an error.
+func (w *Watcher) callHandler(ctx context.Context, f Fetched) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("handler panic: %v", p)
+		}
+	}()
+	return w.h(ctx, f)
+}
