@@ -1,11 +1,17 @@
 package mailbox
 
 import (
+	"errors"
+	"fmt"
+	"io"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/emersion/go-imap/v2"
 	"github.com/rs/zerolog"
+
+	"kaohe/internal/fault"
 )
 
 func TestMailboxConfigValidate(t *testing.T) {
@@ -72,9 +78,10 @@ func TestMailboxConfigNeverShowsPassword(t *testing.T) {
 	}
 }
 
-func TestBackoffDelay(t *testing.T) {
+// TestReconnectDelay pins the reconnect delays of the default settings.
+func TestReconnectDelay(t *testing.T) {
 	t.Parallel()
-	minD, maxD := time.Second, 5*time.Minute
+	minD, maxD := DefaultMinBackoff, DefaultMaxBackoff
 	tests := []struct {
 		name   string
 		n      int
@@ -90,11 +97,34 @@ func TestBackoffDelay(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			d := backoffDelay(minD, maxD, tc.n, tc.r)
+			d := fault.Backoff(tc.n, minD, maxD, tc.r)
 			if d < tc.lo || d > tc.hi {
-				t.Errorf("backoffDelay(n=%d, r=%v) = %v, want [%v, %v]", tc.n, tc.r, d, tc.lo, tc.hi)
+				t.Errorf("reconnect delay (n=%d, r=%v) = %v, want [%v, %v]", tc.n, tc.r, d, tc.lo, tc.hi)
 			}
 		})
+	}
+}
+
+// TestLoginRefusalsArePermanent: the Watcher retries them slowly, any
+// other session error at the normal pace.
+func TestLoginRefusalsArePermanent(t *testing.T) {
+	t.Parallel()
+	refused := &imap.Error{Type: imap.StatusResponseTypeNo, Text: "LOGIN failed"}
+	for _, err := range []error{
+		fmt.Errorf("login as office: %w: %w", ErrAuthFailed, refused),
+		fmt.Errorf("%w: %v", ErrUnsafeLogin, refused),
+	} {
+		if fault.IsTemporaryOrUnspec(err) {
+			t.Errorf("%v: taken as temporary", err)
+		}
+		if !errors.Is(err, ErrAuthFailed) && !errors.Is(err, ErrUnsafeLogin) {
+			t.Errorf("%v: sentinel lost", err)
+		}
+	}
+	for _, err := range []error{refused, ErrCommandTimeout, fmt.Errorf("select: %w", io.ErrUnexpectedEOF)} {
+		if !fault.IsTemporaryOrUnspec(err) {
+			t.Errorf("%v: taken as permanent", err)
+		}
 	}
 }
 

@@ -12,18 +12,21 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/rs/zerolog"
 
+	"kaohe/internal/fault"
 	"kaohe/internal/mailtls"
 )
 
-// Errors the Watcher classifies for its backoff.
+// Errors the Watcher classifies for its backoff. Both are permanent
+// (fault.WithTemporary): every new session fails the same way until a person
+// changes a setting, so the Watcher retries them slowly instead of giving up.
 var (
 	// ErrAuthFailed: the server refused the credentials. Retried slowly
 	// (Config.AuthBackoff) so that the provider does not lock the
 	// account; fix the password or 授权码.
-	ErrAuthFailed = errors.New("imap authentication failed")
+	ErrAuthFailed = fault.WithTemporary(errors.New("imap authentication failed"), false)
 	// ErrUnsafeLogin: 163/126-style refusal of SELECT ("Unsafe Login"),
 	// normally because the ID command was not sent or was rejected.
-	ErrUnsafeLogin = errors.New("imap server refused the mailbox as an unsafe login (ID command missing or rejected)")
+	ErrUnsafeLogin = fault.WithTemporary(errors.New("imap server refused the mailbox as an unsafe login (ID command missing or rejected)"), false)
 )
 
 // clientID is what the ID command tells the server (163/126 require one).

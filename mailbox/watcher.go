@@ -4,12 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
 	"math/rand/v2"
 	"sync"
 	"time"
 
 	"github.com/emersion/go-imap/v2"
+
+	"kaohe/internal/fault"
 )
 
 // Fetched is one message taken from the mailbox.
@@ -239,9 +240,9 @@ func (w *Watcher) Run(ctx context.Context) error {
 			return ctx.Err()
 		}
 		failures := w.noteError(err)
-		delay := backoffDelay(w.cfg.MinBackoff, w.cfg.MaxBackoff, failures, rand.Float64())
+		delay := fault.Backoff(failures, w.cfg.MinBackoff, w.cfg.MaxBackoff, rand.Float64())
 		switch {
-		case errors.Is(err, ErrAuthFailed), errors.Is(err, ErrUnsafeLogin):
+		case !fault.IsTemporaryOrUnspec(err): // ErrAuthFailed, ErrUnsafeLogin
 			delay = w.cfg.AuthBackoff
 			log.Error().Err(err).Dur("retry_in", delay).Msg("imap login refused; check the user name, password (授权码) and IMAP access")
 		default:
@@ -348,20 +349,6 @@ func (w *Watcher) pollWait(ctx context.Context, s *imapSession, wait time.Durati
 	case <-t.C:
 	}
 	return s.do("noop", w.cfg.CommandTimeout, func() error { return s.c.Noop().Wait() })
-}
-
-// backoffDelay is the reconnect delay after the n-th consecutive failure:
-// min·2^(n-1) capped at max, with "equal jitter" (a uniformly random point
-// in the upper half), computed in float64 to avoid overflow. r is in [0,1).
-func backoffDelay(minD, maxD time.Duration, n int, r float64) time.Duration {
-	if n < 1 {
-		n = 1
-	}
-	d := float64(minD) * math.Pow(2, float64(n-1))
-	if d > float64(maxD) || math.IsInf(d, 0) {
-		d = float64(maxD)
-	}
-	return time.Duration(d/2 + r*d/2)
 }
 
 // callHandler runs the Handler, turning a panic into an error.

@@ -2,7 +2,6 @@ package reply_test
 
 import (
 	"fmt"
-	"time"
 
 	"kaohe/reply"
 )
@@ -17,17 +16,6 @@ func ExampleClassify() {
 	// Output:
 	// false auto_submitted
 	// true ok
-}
-
-func ExampleBackoff() {
-	for attempt := 1; attempt <= 4; attempt++ {
-		fmt.Println(reply.Backoff(attempt, time.Minute, 5*time.Minute, 0.999999999).Round(time.Second))
-	}
-	// Output:
-	// 1m0s
-	// 2m0s
-	// 4m0s
-	// 5m0s
 }
 
 func ExampleMessageID() {
