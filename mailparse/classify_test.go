@@ -71,44 +71,6 @@ func readCFBWithStream(t *testing.T, name string) []byte {
 	return b
 }
 
-func TestCFBStreamNames(t *testing.T) {
-	names, err := cfbStreamNames(readTestdata(t, "encrypted.xlsx"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, n := range []string{"encryptioninfo", "encryptedpackage"} {
-		if !names[n] {
-			t.Errorf("missing %q in %v", n, names)
-		}
-	}
-	// The FAT sector listed in a DIFAT sector instead of the header.
-	d := append([]byte{}, readTestdata(t, "encrypted.xlsx")...)
-	idx := uint32(len(d)/512 - 1) // sector number of the appended sector
-	difat := bytes.Repeat([]byte{0xff}, 512)
-	copy(difat, []byte{0, 0, 0, 0})
-	copy(difat[508:], []byte{0xfe, 0xff, 0xff, 0xff})
-	d = append(d, difat...)
-	copy(d[76:80], []byte{0xff, 0xff, 0xff, 0xff})
-	d[68], d[69], d[70], d[71] = byte(idx), byte(idx>>8), 0, 0
-	d[72] = 1
-	if names, err := cfbStreamNames(d); err != nil || !names["encryptioninfo"] {
-		t.Errorf("FAT via DIFAT: names %v, err %v", names, err)
-	}
-	copy(d[76:80], []byte{0xff, 0xff, 0xff, 0xff})
-	d[68], d[69], d[70], d[71] = 0xfe, 0xff, 0xff, 0xff
-	if _, err := cfbStreamNames(d); err == nil {
-		t.Error("no FAT at all: want error")
-	}
-
-	// A directory chain that loops on itself must not hang.
-	b := append([]byte{}, readTestdata(t, "legacy.xls")...)
-	fat := b[512:1024]
-	fat[4], fat[5], fat[6], fat[7] = 1, 0, 0, 0 // FAT[1] = 1
-	if _, err := cfbStreamNames(b); err == nil {
-		t.Error("looping directory chain: want error")
-	}
-}
-
 func FuzzClassify(f *testing.F) {
 	for _, name := range []string{"chaoyang.xlsx", "legacy.xls", "encrypted.xlsx"} {
 		f.Add(readTestdata(f, name))

@@ -7,6 +7,8 @@ import (
 	"io"
 	"strings"
 	"unicode/utf8"
+
+	"kaohe/internal/cfb"
 )
 
 // expandZip looks for workbooks in a zip attachment and adds each one as an
@@ -95,7 +97,7 @@ func (w *mimeWalker) readZipEntry(f *zip.File, entryPath string) ([]byte, bool) 
 		return nil, false
 	}
 	defer rc.Close()
-	head := make([]byte, len(sigOLE))
+	head := make([]byte, len(cfb.Magic))
 	n, err := io.ReadFull(rc, head)
 	head = head[:n]
 	w.unzipLeft -= int64(n)
@@ -103,7 +105,7 @@ func (w *mimeWalker) readZipEntry(f *zip.File, entryPath string) ([]byte, bool) 
 		w.problem("zip entry %q unreadable: %v", entryPath, err)
 		return nil, false
 	}
-	if !bytes.HasPrefix(head, sigZip) && !bytes.HasPrefix(head, sigZipEmpty) && !bytes.HasPrefix(head, sigOLE) {
+	if !bytes.HasPrefix(head, sigZip) && !bytes.HasPrefix(head, sigZipEmpty) && !bytes.HasPrefix(head, cfb.Magic) {
 		return nil, false // neither a workbook nor a nested zip
 	}
 	limit := int64(f.UncompressedSize64) - int64(n)
