@@ -187,7 +187,7 @@ func (p *Pipeline) answer(ctx context.Context, res *store.Result, rec store.Mess
 		return nil
 	}
 	keep := res.Outcome == store.OutcomeForeign
-	answer, why := reply.Classify(reply.Header(parsed.Header), parsed.From.Addr, returnPath(parsed), p.cfg.Own, p.cfg.Compose.MsgIDDomain)
+	answer, why := reply.MayAutoReply(reply.Header(parsed.Header), parsed.From.Addr, returnPath(parsed), p.cfg.Own, p.cfg.Compose.MsgIDDomain)
 	if !answer {
 		p.cfg.Log.Info().Str("reason", why).Int64("msg", rec.ID).Msg("automated mail: no reply")
 		if !keep {

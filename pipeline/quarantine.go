@@ -36,7 +36,7 @@ func (p *Pipeline) heldReceipt(ctx context.Context, rec store.Message, parsed *m
 	if sender == "" {
 		return nil
 	}
-	if ok, why := reply.Classify(reply.Header(parsed.Header), parsed.From.Addr, returnPath(parsed), p.cfg.Own, p.cfg.Compose.MsgIDDomain); !ok {
+	if ok, why := reply.MayAutoReply(reply.Header(parsed.Header), parsed.From.Addr, returnPath(parsed), p.cfg.Own, p.cfg.Compose.MsgIDDomain); !ok {
 		log.Info().Str("reason", why).Msg("automated mail: its quarantine gets no receipt")
 		return nil
 	}

@@ -6,12 +6,12 @@ import (
 	"kaohe/reply"
 )
 
-func ExampleClassify() {
+func ExampleMayAutoReply() {
 	own := []string{"zzjgb@bjszghzbz.org.cn"}
 	h := reply.Header{"Auto-Submitted": {"auto-replied"}, "Subject": {"自动回复：考核表"}}
-	ok, reason := reply.Classify(h, "clerk@agency.example.cn", "<clerk@agency.example.cn>", own, "bjszghzbz.org.cn")
+	ok, reason := reply.MayAutoReply(h, "clerk@agency.example.cn", "<clerk@agency.example.cn>", own, "bjszghzbz.org.cn")
 	fmt.Println(ok, reason)
-	ok, reason = reply.Classify(reply.Header{"Subject": {"考核表"}}, "clerk@agency.example.cn", "<clerk@agency.example.cn>", own, "bjszghzbz.org.cn")
+	ok, reason = reply.MayAutoReply(reply.Header{"Subject": {"考核表"}}, "clerk@agency.example.cn", "<clerk@agency.example.cn>", own, "bjszghzbz.org.cn")
 	fmt.Println(ok, reason)
 	// Output:
 	// false auto_submitted

@@ -115,7 +115,7 @@ const (
 	EventUnknownSender StaffEventKind = "unknown_sender" // not on the roster
 	EventUnreadable    StaffEventKind = "unreadable"     // no form could be read
 	EventReplyFailed   StaffEventKind = "reply_failed"   // a reply could not be delivered
-	EventNoReply       StaffEventKind = "no_reply"       // Classify refused an automatic reply
+	EventNoReply       StaffEventKind = "no_reply"       // MayAutoReply refused an automatic reply
 	EventForeign       StaffEventKind = "foreign"        // a form naming an agency from an address not registered for it (名册外来件)
 	EventNoSender      StaffEventKind = "no_sender"      // no usable From address: nobody can be answered
 	EventWords         StaffEventKind = "words"          // an agency wrote a question or note in its mail

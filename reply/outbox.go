@@ -185,7 +185,7 @@ func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 			}
 			continue
 		}
-		se := classify(sendErr)
+		se := asSendError(sendErr)
 		if ctx.Err() != nil {
 			// Our own shutdown: the claim keeps the attempt and the next
 			// time; the outcome may be unknown, so it waits like one.

@@ -64,7 +64,7 @@ func (e *SendError) Unwrap() error { return e.Err }
 // Cancelling ctx aborts the session.
 func Send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []byte) error {
 	if err := send(ctx, cfg, from, to, raw); err != nil {
-		return classify(err)
+		return asSendError(err)
 	}
 	return nil
 }
@@ -216,11 +216,11 @@ func login(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, done func(), er
 	return c, func() { stop(); c.Close() }, nil
 }
 
-// classify turns any error of a session into a *SendError: temporary or
+// asSendError turns any error of a session into a *SendError: temporary or
 // permanent as fault decides (4xx and network errors temporary, 5xx
 // permanent: 554 DT:SPM included, the content was refused and the same
 // bytes will be refused again), 535 an authentication failure.
-func classify(err error) *SendError {
+func asSendError(err error) *SendError {
 	var se *SendError
 	if errors.As(err, &se) {
 		return se

@@ -2,7 +2,7 @@ package reply
 
 import "testing"
 
-func TestClassify(t *testing.T) {
+func TestMayAutoReply(t *testing.T) {
 	t.Parallel()
 	own := []string{"zzjgb@bjszghzbz.org.cn"}
 	const domain = "bjszghzbz.org.cn"
@@ -63,9 +63,9 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			reply, reason := Classify(tc.h, tc.from, tc.returnPath, own, domain)
+			reply, reason := MayAutoReply(tc.h, tc.from, tc.returnPath, own, domain)
 			if reply != tc.reply || reason != tc.reason {
-				t.Errorf("Classify = %v, %q; want %v, %q", reply, reason, tc.reply, tc.reason)
+				t.Errorf("MayAutoReply = %v, %q; want %v, %q", reply, reason, tc.reply, tc.reason)
 			}
 		})
 	}
@@ -90,7 +90,7 @@ func TestOwnMessageIDRoundTrip(t *testing.T) {
 
 // Our own receipt, arriving at another office running kaohe (or back at
 // ours), is never answered: two instances cannot keep an exchange going.
-func TestClassifyOwnReceipt(t *testing.T) {
+func TestMayAutoReplyOwnReceipt(t *testing.T) {
 	t.Parallel()
 	m, err := Compose(testIncoming(t), testOptions())
 	if err != nil {
@@ -103,15 +103,15 @@ func TestClassifyOwnReceipt(t *testing.T) {
 		v, _ := fields.Text()
 		h[fields.Key()] = append(h[fields.Key()], v)
 	}
-	if ok, reason := Classify(h, m.From, "<"+m.From+">", []string{"other@office2.example.cn"}, "office2.example.cn"); ok || reason != ReasonAutoSubmitted {
+	if ok, reason := MayAutoReply(h, m.From, "<"+m.From+">", []string{"other@office2.example.cn"}, "office2.example.cn"); ok || reason != ReasonAutoSubmitted {
 		t.Errorf("another instance: %v %s", ok, reason)
 	}
 	delete(h, "Auto-Submitted")
-	if ok, reason := Classify(h, m.From, "<"+m.From+">", []string{"other@office2.example.cn"}, "office2.example.cn"); ok || reason != ReasonSuppress {
+	if ok, reason := MayAutoReply(h, m.From, "<"+m.From+">", []string{"other@office2.example.cn"}, "office2.example.cn"); ok || reason != ReasonSuppress {
 		t.Errorf("without Auto-Submitted: %v %s", ok, reason)
 	}
 	delete(h, "X-Auto-Response-Suppress")
-	if ok, reason := Classify(h, m.From, "<"+m.From+">", []string{m.From}, "bjszghzbz.org.cn"); ok || reason != ReasonOwnAddress {
+	if ok, reason := MayAutoReply(h, m.From, "<"+m.From+">", []string{m.From}, "bjszghzbz.org.cn"); ok || reason != ReasonOwnAddress {
 		t.Errorf("back at our own mailbox: %v %s", ok, reason)
 	}
 }

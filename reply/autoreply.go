@@ -11,10 +11,10 @@ import (
 
 // Header is a message's header as decoded fields (RFC 2047 words already
 // decoded), keyed by canonical MIME key ("Auto-Submitted", "List-Id").
-// Keys that are not canonical are canonicalised by Classify.
+// Keys that are not canonical are canonicalised by MayAutoReply.
 type Header map[string][]string
 
-// Reasons Classify gives, stable for logs and metrics.
+// Reasons MayAutoReply gives, stable for logs and metrics.
 const (
 	ReasonOK               = "ok"
 	ReasonNullSender       = "null_sender"
@@ -30,7 +30,7 @@ const (
 	ReasonBounceSubject    = "bounce_subject"
 )
 
-// Classify decides whether a message may get an automatic reply (RFC 3834
+// MayAutoReply decides whether a message may get an automatic reply (RFC 3834
 // §2 and the predicate of the project notes, §1.4). It returns false and the
 // reason of the first rule that matched, or true and ReasonOK.
 //
@@ -48,7 +48,7 @@ const (
 // count together with a weak signal (no Return-Path, a reference to our
 // mail, an Exchange-generated message, or a body that is not
 // multipart/mixed, i.e. carries no attachment: a QQ or 163 auto-reply).
-func Classify(h Header, from, returnPath string, own []string, ownMsgIDDomain string) (reply bool, reason string) {
+func MayAutoReply(h Header, from, returnPath string, own []string, ownMsgIDDomain string) (reply bool, reason string) {
 	hdr := canonical(h)
 	rp := strings.TrimSpace(returnPath)
 	if rp == "" {

@@ -71,7 +71,7 @@ func readCFBWithStream(t *testing.T, name string) []byte {
 	return b
 }
 
-func FuzzClassify(f *testing.F) {
+func FuzzDetectKind(f *testing.F) {
 	for _, name := range []string{"chaoyang.xlsx", "legacy.xls", "encrypted.xlsx"} {
 		f.Add(readTestdata(f, name))
 	}
