@@ -9,7 +9,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"kaohe/assess"
-	"kaohe/ingest"
+	"kaohe/mailparse"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
@@ -208,7 +208,7 @@ func TestStaffNoticesAreBatched(t *testing.T) {
 
 func decodedText(t *testing.T, raw []byte) string {
 	t.Helper()
-	p, err := ingest.Parse(raw, ingest.Limits{})
+	p, err := mailparse.Parse(raw, mailparse.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/consolidate"
-	"kaohe/ingest"
+	"kaohe/mailparse"
 	"kaohe/reply"
 	"kaohe/store"
 	"kaohe/templates"
@@ -241,7 +241,7 @@ func (c *Campaign) words(m store.Message) (words string) {
 		log.Warn().Err(err).Msg("archived mail not readable: its text is not quoted to staff")
 		return ""
 	}
-	parsed, err := ingest.Parse(raw, ingest.Limits{})
+	parsed, err := mailparse.Parse(raw, mailparse.Limits{})
 	if parsed == nil {
 		log.Warn().Err(err).Msg("archived mail not parsed: its text is not quoted to staff")
 		return ""

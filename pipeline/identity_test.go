@@ -10,8 +10,9 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"kaohe/ingest"
 	"kaohe/internal/sample"
+	"kaohe/mailbox"
+	"kaohe/mailparse"
 	"kaohe/roster"
 	"kaohe/store"
 )
@@ -204,7 +205,7 @@ func TestHostileSenders(t *testing.T) {
 					t.Errorf("foreign notice to %s", it.To)
 				}
 				checkNoAttachments(t, it.Raw)
-				p, err := ingest.Parse(it.Raw, ingest.Limits{})
+				p, err := mailparse.Parse(it.Raw, mailparse.Limits{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -220,7 +221,7 @@ func TestHostileSenders(t *testing.T) {
 					t.Errorf("mail to %s of kind %s, want %s", it.To, it.Kind, row.wantKind)
 				}
 				checkNoAttachments(t, it.Raw)
-				p, err := ingest.Parse(it.Raw, ingest.Limits{})
+				p, err := mailparse.Parse(it.Raw, mailparse.Limits{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -274,7 +275,7 @@ func (f *fixture) current(t *testing.T, agency string) store.Submission {
 
 func checkNoAttachments(t *testing.T, raw []byte) {
 	t.Helper()
-	p, err := ingest.Parse(raw, ingest.Limits{})
+	p, err := mailparse.Parse(raw, mailparse.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +310,7 @@ func TestNoUsableSender(t *testing.T) {
 	for i, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			uid := uint32(100 + i)
-			err := f.p.Handle(f.ctx, ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: uid, InternalDate: received, Size: int64(len(row.raw)), Raw: row.raw})
+			err := f.p.Handle(f.ctx, mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: uid, InternalDate: received, Size: int64(len(row.raw)), Raw: row.raw})
 			if err != nil {
 				t.Fatalf("Handle: %v", err)
 			}

@@ -120,7 +120,7 @@ func (p *Pipeline) Hold(context.Context) error {
 	return nil
 }
 
-// Gate is the watcher's gate before each message (ingest.MailboxConfig.Gate).
+// Gate is the watcher's gate before each message (mailbox.Config.Gate).
 // It returns nil at once while intake runs. While intake is paused it
 // blocks, probing every few seconds, until a probe succeeds: it then
 // resumes intake and returns an error, so that the watcher ends its pass

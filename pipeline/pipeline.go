@@ -13,8 +13,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"kaohe/ingest"
 	"kaohe/internal/fault"
+	"kaohe/mailbox"
+	"kaohe/mailparse"
 	"kaohe/monitor"
 	"kaohe/reply"
 	"kaohe/roster"
@@ -42,7 +43,7 @@ type Config struct {
 	Roster *roster.Roster // nil: no roster, every sender unknown
 	Reader Reader         // nil: validate.Read in this process
 
-	MIME         ingest.Limits
+	MIME         mailparse.Limits
 	MaxFileSize  int64 // bytes of one workbook
 	MaxUnzipSize int64 // uncompressed bytes of one workbook
 
@@ -124,7 +125,7 @@ func New(st *store.Store, cfg Config) *Pipeline {
 // will look at it, and it counts as done. A fault of ours (the disk, the
 // database, a reader that cannot start) counts nothing and pauses intake
 // (see Gate): the message stays in the mailbox until the fault is over.
-func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
+func (p *Pipeline) Handle(ctx context.Context, m mailbox.Fetched) error {
 	start := p.cfg.Now()
 	log := p.cfg.Log.With().Str("mailbox", m.Mailbox).Uint32("uid", m.UID).Uint32("uidvalidity", m.UIDValidity).Logger()
 	if m.Raw == nil {
@@ -203,20 +204,20 @@ type panicError struct {
 
 func (e *panicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.val, e.stack) }
 
-// safeParse is ingest.Parse that turns a panic into a *panicError.
-func (p *Pipeline) safeParse(raw []byte, limits ingest.Limits) (parsed *ingest.Parsed, err error) {
+// safeParse is mailparse.Parse that turns a panic into a *panicError.
+func (p *Pipeline) safeParse(raw []byte, limits mailparse.Limits) (parsed *mailparse.Parsed, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.cfg.Metrics.Panic()
 			parsed, err = nil, &panicError{r, debug.Stack()}
 		}
 	}()
-	return ingest.Parse(raw, limits)
+	return mailparse.Parse(raw, limits)
 }
 
 // safeProcess runs process and turns a panic into an error, so that one
 // message can never take the daemon down.
-func (p *Pipeline) safeProcess(ctx context.Context, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched) (res store.Result, err error) {
+func (p *Pipeline) safeProcess(ctx context.Context, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched) (res store.Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.cfg.Metrics.Panic()
@@ -227,7 +228,7 @@ func (p *Pipeline) safeProcess(ctx context.Context, rec store.Message, parsed *i
 }
 
 // safeAnswer is answer that turns a panic into a *panicError.
-func (p *Pipeline) safeAnswer(ctx context.Context, res *store.Result, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, atts []reply.Attachment) (err error) {
+func (p *Pipeline) safeAnswer(ctx context.Context, res *store.Result, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched, atts []reply.Attachment) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.cfg.Metrics.Panic()
@@ -268,7 +269,7 @@ func (p *Pipeline) ours(ctx context.Context, cause error, log zerolog.Logger) bo
 // pauses intake and counts nothing. A fault of the message's is counted;
 // after MaxAttempts the message is quarantined with its receipt and
 // reported done.
-func (p *Pipeline) failed(ctx context.Context, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, cause error, log zerolog.Logger) error {
+func (p *Pipeline) failed(ctx context.Context, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched, cause error, log zerolog.Logger) error {
 	if p.ours(ctx, cause, log) {
 		return cause
 	}
@@ -305,12 +306,12 @@ func (p *Pipeline) failed(ctx context.Context, rec store.Message, parsed *ingest
 // tooLarge records a message above the size limit: the watcher fetched
 // only its header. Its identity is its place in the mailbox and its size;
 // its sender, when known, is told to send the form alone.
-func (p *Pipeline) tooLarge(ctx context.Context, m ingest.Fetched, log zerolog.Logger) error {
+func (p *Pipeline) tooLarge(ctx context.Context, m mailbox.Fetched, log zerolog.Logger) error {
 	key := fmt.Sprintf("too-large:%s:%d:%d:%d", m.Mailbox, m.UIDValidity, m.UID, m.Size)
 	sum := sha256.Sum256(append([]byte(key), m.Header...))
 	rec := store.Message{Hash: hex.EncodeToString(sum[:]), Mailbox: m.Mailbox,
 		UIDValidity: m.UIDValidity, UID: m.UID, ReceivedAt: m.InternalDate, Size: m.Size}
-	var parsed *ingest.Parsed
+	var parsed *mailparse.Parsed
 	if len(m.Header) > 0 {
 		parsed, _ = p.safeParse(append(append([]byte(nil), m.Header...), "\r\n"...), p.cfg.MIME)
 	}

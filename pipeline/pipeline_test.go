@@ -12,8 +12,9 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"kaohe/ingest"
 	"kaohe/internal/sample"
+	"kaohe/mailbox"
+	"kaohe/mailparse"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
@@ -78,7 +79,7 @@ func newFixture(t *testing.T, edit func(*Config)) *fixture {
 func (f *fixture) handle(raw []byte, at time.Time) store.Message {
 	f.t.Helper()
 	f.uid++
-	if err := f.p.Handle(f.ctx, ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: f.uid, InternalDate: at, Size: int64(len(raw)), Raw: raw}); err != nil {
+	if err := f.p.Handle(f.ctx, mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: f.uid, InternalDate: at, Size: int64(len(raw)), Raw: raw}); err != nil {
 		f.t.Fatalf("handle: %v", err)
 	}
 	msgs, err := f.st.Messages(f.ctx, store.MessageFilter{})
@@ -253,7 +254,7 @@ func checkReplyHeaders(t *testing.T, raw []byte) {
 	if strings.Contains(strings.ToLower(h), "\nbcc:") || strings.Contains(h, "thief@") {
 		t.Errorf("injected header:\n%s", h)
 	}
-	p, err := ingest.Parse(raw, ingest.Limits{})
+	p, err := mailparse.Parse(raw, mailparse.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +335,7 @@ func TestRateLimitHoldsForConcurrentMessages(t *testing.T) {
 	for i := range n {
 		raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: fmt.Sprintf("c%d@x", i), attachment: f.good}.raw()
 		go func() {
-			errs <- f.p.Handle(f.ctx, ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: uint32(i + 1), InternalDate: received, Size: int64(len(raw)), Raw: raw})
+			errs <- f.p.Handle(f.ctx, mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: uint32(i + 1), InternalDate: received, Size: int64(len(raw)), Raw: raw})
 		}()
 	}
 	for range n {
@@ -383,7 +384,7 @@ func TestFailingMessageIsQuarantinedNotLost(t *testing.T) {
 		}
 	})
 	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "q@x", attachment: f.good}.raw()
-	fetched := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 7, InternalDate: received, Size: int64(len(raw)), Raw: raw}
+	fetched := mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 7, InternalDate: received, Size: int64(len(raw)), Raw: raw}
 	for attempt := 1; attempt <= 3; attempt++ {
 		err := f.p.Handle(f.ctx, fetched)
 		if attempt < 3 && err == nil {
@@ -412,7 +413,7 @@ func TestFailingMessageIsQuarantinedNotLost(t *testing.T) {
 func TestTooLargeIsRecordedWithoutBody(t *testing.T) {
 	f := newFixture(t, nil)
 	// Without a header nobody can be told: kept for staff.
-	if err := f.p.Handle(f.ctx, ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 9, InternalDate: received, Size: 90 << 20}); err != nil {
+	if err := f.p.Handle(f.ctx, mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 9, InternalDate: received, Size: 90 << 20}); err != nil {
 		t.Fatal(err)
 	}
 	msgs, _ := f.st.Messages(f.ctx, store.MessageFilter{})
@@ -421,7 +422,7 @@ func TestTooLargeIsRecordedWithoutBody(t *testing.T) {
 	}
 	// With its header the sender is told, once, even when offered twice.
 	head := []byte("From: 张三 <chaoyang@example.org>\r\nSubject: 考核表和照片\r\nMessage-ID: <big@x>\r\n")
-	big := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 10, InternalDate: received, Size: 60 << 20, Header: head}
+	big := mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 10, InternalDate: received, Size: 60 << 20, Header: head}
 	for i := 0; i < 2; i++ {
 		if err := f.p.Handle(f.ctx, big); err != nil {
 			t.Fatal(err)
@@ -431,7 +432,7 @@ func TestTooLargeIsRecordedWithoutBody(t *testing.T) {
 	if len(items) != 1 || items[0].To != "chaoyang@example.org" {
 		t.Fatalf("outbox %d items", len(items))
 	}
-	p, err := ingest.Parse(items[0].Raw, ingest.Limits{})
+	p, err := mailparse.Parse(items[0].Raw, mailparse.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -469,7 +470,7 @@ func TestUnavailableReaderLeavesTheMessageForLater(t *testing.T) {
 		}
 	})
 	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "down@x", attachment: f.good}.raw()
-	fetched := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 3, InternalDate: received, Size: int64(len(raw)), Raw: raw}
+	fetched := mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 3, InternalDate: received, Size: int64(len(raw)), Raw: raw}
 	if err := f.p.Handle(f.ctx, fetched); err == nil {
 		t.Fatal("the message was released while no reader could run")
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"kaohe/internal/display"
 )
 
 // MaxWordsRunes bounds the sender's own words quoted to staff: enough for
@@ -14,7 +16,7 @@ const MaxWordsRunes = 300
 // SenderWords returns what the sender wrote in the body of a mail beyond
 // greetings, closings, the covering note of an attachment and the
 // signature, on one line, cut to MaxWordsRunes; "" when nothing is left.
-// text is the body as ingest extracts it (plain text, or HTML converted to
+// text is the body as mailparse extracts it (plain text, or HTML converted to
 // text). names are the sender's display name, the agency's name and the
 // like, dropped when they stand on a line of their own (a signature).
 //
@@ -36,7 +38,7 @@ func SenderWords(text string, names ...string) string {
 			}
 		}
 	}
-	out := untrusted(strings.Join(kept, " "), MaxWordsRunes)
+	out := display.Untrusted(strings.Join(kept, " "), MaxWordsRunes)
 	if !hasWords(out) {
 		return ""
 	}

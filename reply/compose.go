@@ -10,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"kaohe/annotate"
 	"kaohe/assess"
+	"kaohe/internal/display"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -53,7 +55,7 @@ type Incoming struct {
 	Cutoff      time.Time
 	Agency      string // the roster's name of the agency; "" when unknown
 	Attachments []Attachment
-	// Text is the body as ingest extracted it (plain text, or HTML turned
+	// Text is the body as mailparse extracted it (plain text, or HTML turned
 	// into text). The receipt says whether it held words staff will read
 	// (SenderWords); it never quotes them back.
 	Text string
@@ -101,7 +103,7 @@ func Compose(in Incoming, opts ComposeOptions) (Mail, error) {
 		return Mail{}, err
 	}
 	irt, refs := threadIDs(in.MessageID, in.References, in.InReplyTo)
-	subj := cleanText(in.Subject, maxSubjectRunes)
+	subj := display.Clean(in.Subject, maxSubjectRunes)
 	if subj == "" {
 		subj = "考核表"
 	}
@@ -122,8 +124,8 @@ func Compose(in Incoming, opts ComposeOptions) (Mail, error) {
 // cleaned returns the options with the office's name and contact line on
 // one line each, so no setting can add a line to a mail.
 func (o ComposeOptions) cleaned() ComposeOptions {
-	o.FromName = cleanText(o.FromName, maxNameRunes)
-	o.Contact = cleanText(o.Contact, maxTextRunes)
+	o.FromName = display.Clean(o.FromName, maxNameRunes)
+	o.Contact = display.Clean(o.Contact, display.MaxTextRunes)
 	return o
 }
 
@@ -144,121 +146,10 @@ func receiptKey(in Incoming) string {
 	return ""
 }
 
-// ReceiptStatus is the verdict a receipt gives on the whole mail: one of
-// them, with one wording throughout the receipt.
-type ReceiptStatus string
-
-const (
-	ReceiptAccepted   ReceiptStatus = "accepted"   // every readable form passed the check: 通过
-	ReceiptNeedsFix   ReceiptStatus = "needs_fix"  // a readable form has errors: 需修改
-	ReceiptUnreadable ReceiptStatus = "unreadable" // files came that could hold a form, none could be read: 无法读取
-	ReceiptNoForm     ReceiptStatus = "no_form"    // nothing that could hold a form: 无考核表
-)
-
-// Label is the status as the receipt states it; a late form is 逾期 first,
-// with the check's outcome in brackets.
-func (s ReceiptStatus) Label(onTime bool) string {
-	var l string
-	switch s {
-	case ReceiptAccepted:
-		l = "表格核对通过"
-		if onTime {
-			return "通过"
-		}
-	case ReceiptNeedsFix:
-		l = "表格需修改"
-		if onTime {
-			return "需修改"
-		}
-	case ReceiptUnreadable:
-		l = "表格无法读取"
-		if onTime {
-			return "无法读取"
-		}
-	default:
-		// A mail without a form is no submission, so it cannot be a
-		// late one: a question after the cut-off is not 逾期.
-		if onTime {
-			return "无考核表"
-		}
-		return "无考核表（截止后收到）"
-	}
-	return "逾期（" + l + "）"
-}
-
-// ReceiptView is the data of the receipt templates.
-type ReceiptView struct {
-	Greeting string // the agency or the sender
-	Subject  string
-	Received string // Beijing time
-	Cutoff   string
-	OnTime   bool
-	// Status is the verdict (a ReceiptStatus as a string, for the
-	// templates' eq); StatusLabel its wording, e.g. 逾期（表格核对通过）.
-	Status      string
-	StatusLabel string
-	Files       []FileView
-	Forms       []FormView
-	NoForm      bool // no workbook could be checked (Status unreadable or no_form)
-	Legacy      bool // some attachment must be saved as .xlsx
-	NeedsFix    bool // some form has errors or none was readable
-	AllPassed   bool // at least one form, all accepted
-	Warnings    int  // 提醒 of the readable forms, to be verified
-	Annotated   bool // annotated workbooks are attached
-	// Words: the body says more than greetings and a covering note; staff
-	// get it (the staff notice quotes it), the receipt says so.
-	Words bool
-	// BlankForm is the file name of the blank form attached; "" for none.
-	BlankForm  string
-	Contact    string
-	Office     string
-	OfficeAddr string
-}
-
-// FileView is one attachment as the receipt lists it.
-type FileView struct {
-	Name string
-	Note string
-}
-
-// FormView is one checked workbook.
-type FormView struct {
-	Index         int
-	File          string
-	Status        string // 通过/需修改/无法读取
-	Accepted      bool
-	Unreadable    bool
-	Unit          string
-	SelfTotal     string
-	VerifiedTotal string
-	TotalCap      string
-	Errors        int
-	Warnings      int
-	Infos         int    // 说明: how a value was read, nothing to do
-	Guide         string // what to do with the rows, e.g. 错误必须改正，提醒请核实。
-	// Reason says why an unreadable file could not be read and what to
-	// do, once; Rows is then empty.
-	Reason    string
-	Rows      []RowView
-	Annotated string // the name of the annotated copy attached; "" when none
-}
-
-// RowView is one finding as a table row.
-type RowView struct {
-	Severity string // 错误/提醒/说明
-	Level    string // error/warning/info, for styling
-	Item     string // 指标或栏目
-	Cell     string
-	Self     string
-	Cap      string
-	Verified string
-	Message  string
-}
-
 func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, []string) {
 	v := ReceiptView{
-		Greeting:   cleanText(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
-		Subject:    untrusted(in.Subject, maxSubjectRunes),
+		Greeting:   display.Clean(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
+		Subject:    display.Untrusted(in.Subject, maxSubjectRunes),
 		Received:   cnTime(in.ReceivedAt),
 		Cutoff:     cnDeadline(in.Cutoff),
 		OnTime:     in.OnTime,
@@ -272,7 +163,7 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 	wantBlank := false
 	for i, a := range in.Attachments {
 		name := cleanFilename(a.Filename, fmt.Sprintf("附件%d", i+1))
-		fv := FileView{Name: defang(name)}
+		fv := FileView{Name: display.Defang(name)}
 		switch a.Kind {
 		case AttachXLSX, AttachLegacy, AttachArchive, AttachTooLarge:
 			form := formFor(a.Report, opts.Form)
@@ -280,11 +171,11 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 			// A form without errors or warnings has nothing to mark: no
 			// annotated copy goes back.
 			if a.Report != nil && a.Report.Submission != nil && len(a.Data) > 0 && needsMarking(a.Report) {
-				annotate := opts.Annotate
-				if annotate == nil {
-					annotate = Annotate
+				annotateCopy := opts.Annotate
+				if annotateCopy == nil {
+					annotateCopy = annotate.Copy
 				}
-				out, err := annotate(a.Report, form)
+				out, err := annotateCopy(a.Report, form)
 				if err != nil {
 					warnings = append(warnings, fmt.Sprintf("annotate %s: %v", name, err))
 				} else {
@@ -397,7 +288,7 @@ func annotatedName(name string) string {
 }
 
 func formView(index int, file string, a Attachment, form *templates.Form) FormView {
-	fv := FormView{Index: index, File: defang(file), Status: assess.StatusUnreadable.Label(), Unreadable: true, Errors: 1}
+	fv := FormView{Index: index, File: display.Defang(file), Status: assess.StatusUnreadable.Label(), Unreadable: true, Errors: 1}
 	rep := a.Report
 	if rep == nil {
 		switch a.Kind {
@@ -415,7 +306,7 @@ func formView(index int, file string, a Attachment, form *templates.Form) FormVi
 	fv.Status = rep.Status.Label()
 	fv.Accepted = rep.Status == assess.StatusAccepted
 	fv.Unreadable = rep.Status == assess.StatusUnreadable
-	fv.Unit = untrusted(rep.Unit, maxNameRunes)
+	fv.Unit = display.Untrusted(rep.Unit, maxNameRunes)
 	fv.SelfTotal = num(rep.SelfTotal)
 	fv.VerifiedTotal = num(rep.VerifiedTotal)
 	if form != nil {
@@ -440,7 +331,7 @@ func formView(index int, file string, a Attachment, form *templates.Form) FormVi
 		var reasons []string
 		for _, f := range rep.Findings {
 			if f.Severity == validate.SeverityError {
-				reasons = append(reasons, untrusted(stripCellPrefix(f.Message, f.Cell), maxTextRunes))
+				reasons = append(reasons, display.Untrusted(display.StripCellPrefix(f.Message, f.Cell), display.MaxTextRunes))
 			}
 		}
 		fv.Reason = strings.Join(reasons, " ")
@@ -459,12 +350,12 @@ func formView(index int, file string, a Attachment, form *templates.Form) FormVi
 		row := RowView{
 			Severity: f.Severity.Label(),
 			Level:    string(f.Severity),
-			Item:     itemLabel(f, form),
-			Cell:     cleanText(f.Cell, 16),
-			Message:  untrusted(stripCellPrefix(f.Message, f.Cell), maxTextRunes),
+			Item:     display.ItemLabel(f, form),
+			Cell:     display.Clean(f.Cell, 16),
+			Message:  display.Untrusted(display.StripCellPrefix(f.Message, f.Cell), display.MaxTextRunes),
 		}
 		if f.Cell != "" && f.Sheet != "" && rep.Submission != nil && f.Sheet != rep.Submission.Sheet {
-			row.Cell = cleanText(f.Sheet, 31) + "!" + row.Cell
+			row.Cell = display.Clean(f.Sheet, 31) + "!" + row.Cell
 		}
 		if ir, ok := inds[f.Indicator]; ok && f.Indicator != "" {
 			row.Self = "空"
@@ -479,33 +370,6 @@ func formView(index int, file string, a Attachment, form *templates.Form) FormVi
 	return fv
 }
 
-// itemLabel names what a finding is about: "指标 1.4（按照《信息安全…）", a
-// field's label, or the whole sheet.
-func itemLabel(f validate.Finding, form *templates.Form) string {
-	switch {
-	case f.Indicator != "":
-		label := "指标 " + cleanText(f.Indicator, 8)
-		if form != nil {
-			if ind, ok := form.Indicator(f.Indicator); ok {
-				label += "（" + cleanText(ind.Criteria, 18) + "）"
-			}
-		}
-		return label
-	case f.Field != "":
-		if form != nil {
-			if fd, ok := form.Field(f.Field); ok {
-				return fd.Label
-			}
-		}
-		return cleanText(f.Field, 32)
-	case f.Code == validate.CodeTotalMismatch && form != nil && form.TotalLabel != "":
-		return form.TotalLabel
-	case f.Code.FileLevel():
-		return "整个文件"
-	}
-	return "整张表"
-}
-
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 func firstNonEmpty(ss ...string) string {
@@ -515,18 +379,4 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
-}
-
-// stripCellPrefix drops a leading "E18：" from a message shown beside its
-// cell anyway.
-func stripCellPrefix(msg, cell string) string {
-	if cell == "" {
-		return msg
-	}
-	for _, sep := range []string{"：", ":"} {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(msg), cell+sep); ok {
-			return strings.TrimSpace(rest)
-		}
-	}
-	return msg
 }

@@ -3,11 +3,16 @@ package reply
 import (
 	"bytes"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/emersion/go-message/mail"
+	"github.com/xuri/excelize/v2"
+
+	"kaohe/annotate"
+	"kaohe/templates"
 )
 
 type parsedAttachment struct {
@@ -319,5 +324,36 @@ func TestTemplateOverride(t *testing.T) {
 	}
 	if err := CheckTemplates(nil); err != nil {
 		t.Errorf("built-in templates: %v", err)
+	}
+}
+
+// checkAnnotated checks that the attached copy is testReport's annotated
+// copy: the 1.2 cell carries its comment and the 核定分 column its score.
+func checkAnnotated(t *testing.T, out []byte) {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(out))
+	if err != nil {
+		t.Fatalf("reopen annotated copy: %v", err)
+	}
+	defer f.Close()
+	l := annotate.Layout(templates.MustLoad(2021))
+	cmts, err := f.GetComments(templates.SheetName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var on12 string
+	for _, c := range cmts {
+		if c.Cell == l.Scores["1.2"] {
+			on12 = c.Text
+			for _, r := range c.Paragraph {
+				on12 += r.Text
+			}
+		}
+	}
+	if !strings.Contains(on12, "您发来的表中的单元格：E7") {
+		t.Errorf("comment on 1.2 = %q", on12)
+	}
+	if v, _ := f.GetCellValue(templates.SheetName, l.VerifiedCol+strconv.Itoa(l.Rows["1.2"])); v != "3" {
+		t.Errorf("核定分 of 1.2 = %q", v)
 	}
 }

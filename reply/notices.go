@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"kaohe/internal/display"
 	"kaohe/internal/mailaddr"
 )
 
@@ -66,7 +67,7 @@ func ComposeForeignNotice(n ForeignNotice, key string, opts ComposeOptions) (Mai
 	view := struct {
 		Agency, Received, Sender, Registered, Contact, Office string
 	}{
-		Agency: cleanText(n.Agency, maxNameRunes), Received: cnTime(n.ReceivedAt), Sender: untrusted(n.Sender, maxNameRunes),
+		Agency: display.Clean(n.Agency, maxNameRunes), Received: cnTime(n.ReceivedAt), Sender: display.Untrusted(n.Sender, maxNameRunes),
 		Registered: n.To, Contact: opts.Contact, Office: opts.FromName,
 	}
 	return composeSimple(envelope{
@@ -86,7 +87,7 @@ func ComposeQuarantined(in Incoming, opts ComposeOptions) (Mail, error) {
 	if key == "" {
 		return Mail{}, errors.New("compose: incoming mail has neither Message-ID nor hash")
 	}
-	subj := cleanText(in.Subject, maxSubjectRunes)
+	subj := display.Clean(in.Subject, maxSubjectRunes)
 	if subj == "" {
 		subj = "考核表"
 	}
@@ -94,8 +95,8 @@ func ComposeQuarantined(in Incoming, opts ComposeOptions) (Mail, error) {
 		Greeting, Received, Cutoff, Subject, Contact, Office string
 		OnTime                                               bool
 	}{
-		Greeting: cleanText(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
-		Received: cnTime(in.ReceivedAt), Cutoff: cnDeadline(in.Cutoff), Subject: untrusted(firstNonEmpty(in.Subject, "（无主题）"), maxSubjectRunes),
+		Greeting: display.Clean(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
+		Received: cnTime(in.ReceivedAt), Cutoff: cnDeadline(in.Cutoff), Subject: display.Untrusted(firstNonEmpty(in.Subject, "（无主题）"), maxSubjectRunes),
 		Contact: opts.Contact, Office: opts.FromName, OnTime: in.OnTime,
 	}
 	irt, refs := threadIDs(in.MessageID, in.References, in.InReplyTo)
@@ -114,7 +115,7 @@ const (
 	EventUnknownSender StaffEventKind = "unknown_sender" // not on the roster
 	EventUnreadable    StaffEventKind = "unreadable"     // no form could be read
 	EventReplyFailed   StaffEventKind = "reply_failed"   // a reply could not be delivered
-	EventNoReply       StaffEventKind = "no_reply"       // Classify refused an automatic reply
+	EventNoReply       StaffEventKind = "no_reply"       // MayAutoReply refused an automatic reply
 	EventForeign       StaffEventKind = "foreign"        // a form naming an agency from an address not registered for it (名册外来件)
 	EventNoSender      StaffEventKind = "no_sender"      // no usable From address: nobody can be answered
 	EventWords         StaffEventKind = "words"          // an agency wrote a question or note in its mail
@@ -258,16 +259,16 @@ func (l noticeLine) String() string {
 func staffLine(e StaffEvent) noticeLine {
 	parts := []string{cnTime(e.At)}
 	for _, s := range []string{e.Agency, e.Sender} {
-		if s = untrusted(s, maxNameRunes); s != "" {
+		if s = display.Untrusted(s, maxNameRunes); s != "" {
 			parts = append(parts, s)
 		}
 	}
-	if s := untrusted(e.Subject, maxSubjectRunes); s != "" {
+	if s := display.Untrusted(e.Subject, maxSubjectRunes); s != "" {
 		parts = append(parts, "主题《"+s+"》")
 	}
-	detail := untrusted(e.Detail, maxTextRunes)
+	detail := display.Untrusted(e.Detail, display.MaxTextRunes)
 	// An unreadable file's reason names the file already.
-	if s := defang(cleanFilename(e.File, "")); s != "" && !strings.Contains(detail, s) {
+	if s := display.Defang(cleanFilename(e.File, "")); s != "" && !strings.Contains(detail, s) {
 		parts = append(parts, "附件 "+s)
 	}
 	if detail != "" {
@@ -277,10 +278,10 @@ func staffLine(e StaffEvent) noticeLine {
 		}
 		parts = append(parts, detail)
 	}
-	if s := cleanText(e.Archive, maxTextRunes); s != "" {
+	if s := display.Clean(e.Archive, display.MaxTextRunes); s != "" {
 		parts = append(parts, "原始邮件存于数据目录下的 "+s)
 	}
-	return noticeLine{Head: strings.Join(parts, "，"), Words: untrusted(e.Words, MaxWordsRunes)}
+	return noticeLine{Head: strings.Join(parts, "，"), Words: display.Untrusted(e.Words, MaxWordsRunes)}
 }
 
 // Reminder is a polite reminder to an agency that has not submitted.
@@ -302,7 +303,7 @@ func ComposeReminder(r Reminder, key string, opts ComposeOptions) (Mail, error) 
 		DaysLeft                                              int
 		Attached                                              bool
 	}{
-		Agency: cleanText(r.Agency, maxNameRunes), Cutoff: cnDeadline(r.Cutoff), Contact: opts.Contact,
+		Agency: display.Clean(r.Agency, maxNameRunes), Cutoff: cnDeadline(r.Cutoff), Contact: opts.Contact,
 		Office: opts.FromName, OfficeAddr: opts.From, FormName: cleanFilename(r.FormName, "考核表.xlsx"),
 		DaysLeft: r.DaysLeft, Attached: len(r.BlankForm) > 0,
 	}
@@ -341,7 +342,7 @@ func ComposeConsolidated(c Consolidated, key string, opts ComposeOptions) (Mail,
 		Date     string
 	}{Filename: name, Office: opts.FromName, Date: cnTime(opts.Now)}
 	for _, s := range c.Summary {
-		view.Summary = append(view.Summary, cleanText(s, maxTextRunes))
+		view.Summary = append(view.Summary, display.Clean(s, display.MaxTextRunes))
 	}
 	var atts []attachment
 	if len(c.Workbook) > 0 {

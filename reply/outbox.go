@@ -11,6 +11,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"kaohe/internal/fault"
 	"kaohe/monitor"
 )
 
@@ -184,7 +185,7 @@ func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 			}
 			continue
 		}
-		se := classify(sendErr)
+		se := asSendError(sendErr)
 		if ctx.Err() != nil {
 			// Our own shutdown: the claim keeps the attempt and the next
 			// time; the outcome may be unknown, so it waits like one.
@@ -318,7 +319,7 @@ func (s *Sender) failed(ctx context.Context, it OutboxItem, attempts int, se *Se
 	if se.Auth {
 		// A refused login is retried no faster than AuthBackoffBase,
 		// jitter included.
-		delay = max(delay, AuthBackoffBase+Backoff(attempts, AuthBackoffBase, max(s.backoffMax(), AuthBackoffBase), s.rand())/2)
+		delay = max(delay, AuthBackoffBase+fault.Backoff(attempts, AuthBackoffBase, max(s.backoffMax(), AuthBackoffBase), s.rand())/2)
 	}
 	next := s.now().Add(delay)
 	log.Warn().Err(se).Int("attempts", attempts).Time("next", next).Msg("mail deferred")
@@ -449,7 +450,7 @@ func (s *Sender) probeInterval() time.Duration {
 
 // backoff is the wait after attempt number attempts.
 func (s *Sender) backoff(attempts int) time.Duration {
-	return Backoff(attempts, s.backoffBase(), s.backoffMax(), s.rand())
+	return fault.Backoff(attempts, s.backoffBase(), s.backoffMax(), s.rand())
 }
 
 func (s *Sender) backoffMax() time.Duration {

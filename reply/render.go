@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"sync"
 	texttemplate "text/template"
+
+	"kaohe/annotate"
 )
 
 //go:embed mailtmpl/*.tmpl
@@ -166,4 +168,4 @@ func inc(i int) int { return i + 1 }
 
 // colourKey gives templates the annotated copy's colour key, so that the
 // receipt says what the copy shows (ColourKey is kept beside the colours).
-func colourKey() string { return ColourKey }
+func colourKey() string { return annotate.ColourKey }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"strings"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
 
+	"kaohe/internal/fault"
 	"kaohe/internal/mailtls"
 )
 
@@ -64,7 +64,7 @@ func (e *SendError) Unwrap() error { return e.Err }
 // Cancelling ctx aborts the session.
 func Send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []byte) error {
 	if err := send(ctx, cfg, from, to, raw); err != nil {
-		return classify(err)
+		return asSendError(err)
 	}
 	return nil
 }
@@ -216,38 +216,34 @@ func login(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, done func(), er
 	return c, func() { stop(); c.Close() }, nil
 }
 
-// classify turns any error of a session into a *SendError: 4xx and network
-// errors are temporary, 5xx permanent (554 DT:SPM included: the content was
-// refused, the same bytes will be refused again), 535 an authentication
-// failure.
-func classify(err error) *SendError {
+// asSendError turns any error of a session into a *SendError: temporary or
+// permanent as fault decides (4xx and network errors temporary, 5xx
+// permanent: 554 DT:SPM included, the content was refused and the same
+// bytes will be refused again), 535 an authentication failure.
+func asSendError(err error) *SendError {
 	var se *SendError
 	if errors.As(err, &se) {
 		return se
 	}
-	var smtpErr *smtp.SMTPError
-	if errors.As(err, &smtpErr) {
-		out := &SendError{Code: smtpErr.Code, Msg: smtpErr.Message, Err: err}
-		switch {
-		case smtpErr.Code == 535 || smtpErr.Code == 534 || smtpErr.Code == 530:
-			out.Temporary, out.Auth = true, true
-		case smtpErr.Code >= 400 && smtpErr.Code < 500:
-			out.Temporary = true
-		case smtpErr.Code >= 500:
-			out.Temporary = false
-		default:
-			out.Temporary = true
-		}
-		return out
-	}
 	// Network errors, timeouts, a connection dropped before the reply to
 	// the final dot: the outcome is unknown, try again (the same bytes and
 	// Message-ID, so the receiver can tell a duplicate).
-	msg := err.Error()
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		msg = "connection closed by server: " + msg
+	out := &SendError{Temporary: fault.IsTemporaryOrUnspec(err), Msg: err.Error(), Err: err}
+	var smtpErr *smtp.SMTPError
+	if errors.As(err, &smtpErr) {
+		out.Code, out.Msg = smtpErr.Code, smtpErr.Message
+		switch {
+		case smtpErr.Code == 535 || smtpErr.Code == 534 || smtpErr.Code == 530:
+			out.Temporary, out.Auth = true, true
+		case smtpErr.Code < 400:
+			out.Temporary = true // not a refusal at all: try again
+		}
+		return out
 	}
-	return &SendError{Temporary: true, Msg: msg, Err: err}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		out.Msg = "connection closed by server: " + out.Msg
+	}
+	return out
 }
 
 func isLoopback(host string) bool {
@@ -256,19 +252,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// Backoff is the delay before retry number attempt (1 for the first
-// retry): base·2^(attempt-1), computed in float and capped at max, then
-// scaled by a jitter factor in [0.5, 1) from rnd ∈ [0, 1).
-func Backoff(attempt int, base, max time.Duration, rnd float64) time.Duration {
-	if attempt < 1 {
-		attempt = 1
-	}
-	d := float64(base) * math.Pow(2, float64(attempt-1))
-	if d > float64(max) || math.IsInf(d, 0) || math.IsNaN(d) {
-		d = float64(max)
-	}
-	rnd = math.Min(math.Max(rnd, 0), 1)
-	return time.Duration(d * (0.5 + rnd/2))
 }

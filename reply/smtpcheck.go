@@ -16,7 +16,7 @@ import (
 func CheckSMTP(ctx context.Context, cfg SMTPConfig) error {
 	c, done, err := login(ctx, cfg)
 	if err != nil {
-		return classify(err)
+		return asSendError(err)
 	}
 	defer done()
 	_ = c.Quit()
@@ -42,7 +42,7 @@ func ExplainSMTP(err error) string {
 	if text, ok := mailtls.Explain(err); ok {
 		return text
 	}
-	se := classify(err)
+	se := asSendError(err)
 	said := ""
 	if se.Code != 0 {
 		said = ServerSaid(fmt.Sprintf("%d %s", se.Code, se.Msg))

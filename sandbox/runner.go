@@ -128,7 +128,7 @@ func (t *headBuffer) String() string {
 	return string(t.buf)
 }
 
-// Annotate is reply.Annotate in the worker: the copy is built from values
+// Annotate is annotate.Copy in the worker: the copy is built from values
 // the agency's workbook held, and that too only in a limited process. A
 // worker that dies returns an error; the receipt then goes without the copy.
 func (r *Runner) Annotate(rep *assess.Report, form *templates.Form) ([]byte, error) {

@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"kaohe/annotate"
 	"kaohe/assess"
 	"kaohe/internal/cputime"
 	"kaohe/internal/fault"
 	"kaohe/internal/sample"
-	"kaohe/reply"
 	"kaohe/scoring"
 	"kaohe/templates"
 	"kaohe/validate"
@@ -222,7 +222,7 @@ func TestAnnotateInWorkerMatchesInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	rep := assess.Check(data, assess.Options{Validate: opts(), Type: scoring.District})
-	want, err := reply.Annotate(rep, form)
+	want, err := annotate.Copy(rep, form)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,19 +7,13 @@ import (
 	"io"
 	"strings"
 
-	"github.com/richardlehane/mscfb"
+	"kaohe/internal/cfb"
 )
 
-var (
-	cfbMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
-	zipMagic = []byte("PK\x03\x04")
-)
+var zipMagic = []byte("PK\x03\x04")
 
-// Bounds on what one workbook may hold before it is refused unread.
-const (
-	maxZipEntries = 5000
-	maxCFBEntries = 2000
-)
+// maxZipEntries bounds the parts a workbook may hold before it is refused unread.
+const maxZipEntries = 5000
 
 // saveAsHint tells a clerk how to turn any other format into .xlsx.
 const saveAsHint = `请用 Excel 或 WPS 打开该文件，点击"文件"→"另存为"，保存类型选择"Excel 工作簿(*.xlsx)"，再把新保存的 .xlsx 文件作为附件发送。`
@@ -37,7 +31,7 @@ func sniff(data []byte, lim limits, filename string) (*zip.Reader, *Finding) {
 	case int64(len(data)) > lim.file:
 		return nil, fileFinding(CodeUnreadableFile, fmt.Sprintf("%s大小为 %s，超过 %s 的上限，无法处理。请只发送考核表本身（删除无关的工作表和图片后另存为 .xlsx），再发送。",
 			name, fmtSize(int64(len(data))), fmtSize(lim.file)))
-	case bytes.HasPrefix(data, cfbMagic):
+	case bytes.HasPrefix(data, cfb.Magic):
 		return nil, sniffCFB(data, name)
 	case bytes.HasPrefix(data, zipMagic):
 		return sniffZip(data, lim, name)
@@ -52,33 +46,16 @@ func sniff(data []byte, lim limits, filename string) (*zip.Reader, *Finding) {
 
 // sniffCFB tells an encrypted .xlsx (an OLE container with EncryptionInfo)
 // from a legacy .xls / WPS .et (a Workbook or Book stream) and from other
-// OLE files such as .doc.
+// OLE files such as .doc, as the mail walker does (cfb.Sniff).
 func sniffCFB(data []byte, name string) *Finding {
-	r, err := mscfb.New(bytes.NewReader(data))
-	if err != nil {
+	switch cfb.Sniff(data) {
+	case cfb.Unreadable:
 		return fileFinding(CodeUnreadableFile, name+"已损坏，无法读取。请重新保存为 .xlsx 后再发送。")
-	}
-	var encrypted, workbook, word bool
-	for i := 0; i < maxCFBEntries; i++ {
-		e, err := r.Next()
-		if err != nil {
-			break
-		}
-		switch e.Name {
-		case "EncryptionInfo", "EncryptedPackage":
-			encrypted = true
-		case "Workbook", "Book", "WorkBook", "BOOK":
-			workbook = true
-		case "WordDocument", "PowerPoint Document":
-			word = true
-		}
-	}
-	switch {
-	case encrypted:
+	case cfb.Encrypted:
 		return fileFinding(CodeEncryptedFile, name+"设置了打开密码，系统无法读取。请用 Excel 或 WPS 打开后，在\"文件\"→\"信息\"（WPS：\"文件\"→\"文档加密\"）中删除打开密码，保存为 .xlsx 后再发送。")
-	case workbook:
+	case cfb.Workbook:
 		return fileFinding(CodeLegacyFormat, name+"是旧版 Excel 97-2003（.xls）或 WPS 表格（.et）格式，系统只能读取 .xlsx。"+saveAsHint)
-	case word:
+	case cfb.Document:
 		return fileFinding(CodeUnreadableFile, name+"是 Word 或 PowerPoint 文件，不是考核表。请附上填好的考核表（.xlsx）再发送。")
 	}
 	return fileFinding(CodeLegacyFormat, name+"不是 .xlsx 格式，系统无法读取。"+saveAsHint)

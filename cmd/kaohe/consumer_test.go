@@ -15,7 +15,8 @@ import (
 
 	"kaohe/config"
 	"kaohe/demo"
-	"kaohe/ingest"
+	"kaohe/mailbox"
+	"kaohe/mailparse"
 	"kaohe/monitor"
 	"kaohe/store"
 )
@@ -109,7 +110,7 @@ func TestSecondDaemonOnOneMailbox(t *testing.T) {
 		if dl.To[0] != demo.Staff {
 			continue
 		}
-		if p, _ := ingest.Parse(dl.Raw, ingest.Limits{}); p != nil && (strings.Contains(p.Text, "也在处理考核邮箱") || strings.Contains(p.Text, "被别的程序取走")) {
+		if p, _ := mailparse.Parse(dl.Raw, mailparse.Limits{}); p != nil && (strings.Contains(p.Text, "也在处理考核邮箱") || strings.Contains(p.Text, "被别的程序取走")) {
 			notices++
 		}
 	}
@@ -138,7 +139,7 @@ func TestConsumerAlertOncePerEpisode(t *testing.T) {
 	defer d.Close()
 	ctx := context.Background()
 	first := now.Add(-time.Minute)
-	st := ingest.Status{OtherConsumer: "0123456789abcdef", OtherSince: first, OtherLast: first, OtherEvidence: "UID 3 in INBOX carries $KaoheClaim-0123456789abcdef"}
+	st := mailbox.Status{OtherConsumer: "0123456789abcdef", OtherSince: first, OtherLast: first, OtherEvidence: "UID 3 in INBOX carries $KaoheClaim-0123456789abcdef"}
 	var alerted time.Time
 	for range 3 {
 		alerted = d.consumerAlert(ctx, st, alerted)
@@ -146,19 +147,19 @@ func TestConsumerAlertOncePerEpisode(t *testing.T) {
 	if r, ok := d.faults.Get(monitor.ComponentConsumer); !ok || !strings.Contains(r.LastError, "0123456789abcdef") {
 		t.Errorf("consumer fault %+v, %v", r, ok)
 	}
-	alerted = d.consumerAlert(ctx, ingest.Status{}, alerted)
+	alerted = d.consumerAlert(ctx, mailbox.Status{}, alerted)
 	if _, ok := d.faults.Get(monitor.ComponentConsumer); ok {
 		t.Errorf("consumer fault still set after the episode ended")
 	}
 	now = now.Add(2 * time.Hour)
-	st.OtherConsumer, st.OtherSince = ingest.UnknownConsumer, first.Add(2*time.Hour)
+	st.OtherConsumer, st.OtherSince = mailbox.UnknownConsumer, first.Add(2*time.Hour)
 	d.consumerAlert(ctx, st, alerted)
 	if err := d.flush(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var texts []string
 	for _, dl := range srv.Deliveries() {
-		if p, _ := ingest.Parse(dl.Raw, ingest.Limits{}); dl.To[0] == demo.Staff && p != nil {
+		if p, _ := mailparse.Parse(dl.Raw, mailparse.Limits{}); dl.To[0] == demo.Staff && p != nil {
 			texts = append(texts, p.Text)
 		}
 	}
@@ -168,4 +169,4 @@ func TestConsumerAlertOncePerEpisode(t *testing.T) {
 }
 
 // The daemon's store keeps foreign-claim sightings for the watcher.
-var _ ingest.ClaimLedger = (*store.Store)(nil)
+var _ mailbox.ClaimLedger = (*store.Store)(nil)

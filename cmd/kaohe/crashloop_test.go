@@ -15,9 +15,9 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 
 	"kaohe/demo"
-	"kaohe/ingest"
 	"kaohe/internal/mailserver"
 	"kaohe/internal/sample"
+	"kaohe/mailparse"
 	"kaohe/store"
 	"kaohe/templates"
 )
@@ -191,7 +191,7 @@ func TestCrashLoop(t *testing.T) {
 		if d.To[0] == demo.Staff {
 			continue
 		}
-		p, err := ingest.Parse(d.Raw, ingest.Limits{})
+		p, err := mailparse.Parse(d.Raw, mailparse.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -15,9 +15,10 @@ import (
 
 	"kaohe/campaign"
 	"kaohe/config"
-	"kaohe/ingest"
 	"kaohe/internal/fault"
 	"kaohe/internal/mailaddr"
+	"kaohe/mailbox"
+	"kaohe/mailparse"
 	"kaohe/monitor"
 	"kaohe/pipeline"
 	"kaohe/reply"
@@ -60,7 +61,7 @@ type daemon struct {
 	roster   *roster.Roster
 	runner   *sandbox.Pool
 	pipe     *pipeline.Pipeline
-	watcher  *ingest.Watcher
+	watcher  *mailbox.Watcher
 	sender   *reply.Sender
 	campaign *campaign.Campaign
 	metrics  *monitor.Metrics
@@ -127,24 +128,24 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	fromAddr := compose.From
 	d.pipe = pipeline.New(d.store, pipeline.Config{
 		Form: d.form, Cutoff: cfg.Campaign.Cutoff, Roster: d.roster, Reader: reader,
-		MIME:        ingest.Limits{MaxAttachmentSize: cfg.Limits.MaxAttachmentSize, MaxUnzipSize: cfg.Limits.MaxUnzipSize},
+		MIME:        mailparse.Limits{MaxAttachmentSize: cfg.Limits.MaxAttachmentSize, MaxUnzipSize: cfg.Limits.MaxUnzipSize},
 		MaxFileSize: cfg.Limits.MaxAttachmentSize, MaxUnzipSize: cfg.Limits.MaxUnzipSize,
 		Compose: compose, Own: ownAddresses(fromAddr, cfg.IMAP.User, cfg.Campaign.Staff),
 		ReplyUnknownSenders: cfg.Reply.UnknownSenders, AuthServID: cfg.Reply.AuthServID, RepliesPerSenderPerHour: cfg.SMTP.PerRecipientPerHour,
 		MaxAttempts: cfg.IMAP.MaxAttempts, Now: now, Log: log, Metrics: d.metrics,
 		Faults: d.faults, ProbeEvery: opts.ProbeEvery,
 	})
-	mailbox := mailboxConfig(cfg, opts, log)
+	mbox := mailboxConfig(cfg, opts, log)
 	// The data folder's identity claims messages in the mailbox, so that a
 	// second kaohe on it never answers what this one answers.
-	if mailbox.ConsumerID, err = d.store.ConsumerID(context.Background()); err != nil {
+	if mbox.ConsumerID, err = d.store.ConsumerID(context.Background()); err != nil {
 		return nil, err
 	}
-	mailbox.OnPoll = func(took time.Duration) { d.metrics.Poll(now(), took) }
-	mailbox.Now = now
-	mailbox.Workers = inFlight()
-	mailbox.Gate = d.gate
-	d.watcher = ingest.NewWatcher(mailbox, d.store, d.handle)
+	mbox.OnPoll = func(took time.Duration) { d.metrics.Poll(now(), took) }
+	mbox.Now = now
+	mbox.Workers = inFlight()
+	mbox.Gate = d.gate
+	d.watcher = mailbox.NewWatcher(mbox, d.store, d.handle)
 	d.sender = &reply.Sender{
 		Store: outboxAdapter{d.store},
 		SMTP:  smtpConfig(cfg, opts),
@@ -156,7 +157,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	}
 	if folder := cfg.IMAP.SentFolder; folder != "" {
 		d.sender.AppendSent = func(ctx context.Context, raw []byte) error {
-			return ingest.AppendSent(ctx, mailbox, folder, raw, now())
+			return mailbox.AppendSent(ctx, mbox, folder, raw, now())
 		}
 	}
 	d.campaign = campaign.New(d.store, campaign.Config{
@@ -194,9 +195,9 @@ func workers() int { return runtime.GOMAXPROCS(0) }
 func inFlight() int { return 3 * workers() }
 
 // mailboxConfig is the IMAP side of the configuration.
-func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) ingest.MailboxConfig {
-	return ingest.MailboxConfig{
-		Addr: cfg.IMAP.Addr, TLS: ingest.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS, CAFile: cfg.IMAP.CAFile,
+func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) mailbox.Config {
+	return mailbox.Config{
+		Addr: cfg.IMAP.Addr, TLS: mailbox.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS, CAFile: cfg.IMAP.CAFile,
 		User: cfg.IMAP.User, Password: string(cfg.IMAP.Password),
 		Mailbox: cfg.IMAP.Mailbox, Done: cfg.IMAP.Done,
 		PollInterval: cfg.IMAP.PollInterval, IdleMax: cfg.IMAP.IdleMax, CommandTimeout: cfg.IMAP.CommandTimeout,
@@ -221,7 +222,7 @@ func (d *daemon) gate(ctx context.Context) error {
 }
 
 // handle is the watcher's handler: the pipeline, then a nudge to the sender.
-func (d *daemon) handle(ctx context.Context, m ingest.Fetched) error {
+func (d *daemon) handle(ctx context.Context, m mailbox.Fetched) error {
 	err := d.pipe.Handle(ctx, m)
 	d.noteDamage(err)
 	if err == nil {
@@ -458,7 +459,7 @@ func (d *daemon) nudgeSender() {
 // consumerAlert lists another consumer of the mailbox among the /healthz
 // reasons while the watcher reports one, and tells staff once per episode
 // (alerted is the start of the episode they were told of).
-func (d *daemon) consumerAlert(ctx context.Context, st ingest.Status, alerted time.Time) time.Time {
+func (d *daemon) consumerAlert(ctx context.Context, st mailbox.Status, alerted time.Time) time.Time {
 	if st.OtherConsumer == "" {
 		d.faults.Clear(monitor.ComponentConsumer)
 		return alerted
@@ -469,8 +470,8 @@ func (d *daemon) consumerAlert(ctx context.Context, st ingest.Status, alerted ti
 	}
 	since := st.OtherSince.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
 	text := fmt.Sprintf("自 %s 起，另一个 kaohe（编号 %s）也在处理考核邮箱 %s 的“%s”文件夹。为免代办处收到重复回执，每封邮件只由先标记它的一方处理，由对方处理的邮件不会出现在本机的汇总表里。请只保留一个 kaohe：停掉另一台电脑或另一个数据目录上运行的 kaohe。如果那个 kaohe 已经停用（例如换了数据目录或电脑），无需处理：它标记了却没处理完的邮件约 %.0f 小时后由本机接手。",
-		since, st.OtherConsumer, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox, ingest.DefaultClaimLease.Hours())
-	if st.OtherConsumer == ingest.UnknownConsumer {
+		since, st.OtherConsumer, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox, mailbox.DefaultClaimLease.Hours())
+	if st.OtherConsumer == mailbox.UnknownConsumer {
 		text = fmt.Sprintf("自 %s 起，考核邮箱 %s 的“%s”文件夹里接连有邮件在本机处理之前被别的程序取走（例如另一个 kaohe，或邮件客户端的收信规则）。被取走的邮件不会出现在本机的汇总表里，发件的代办处也可能收不到本机的回执。请查明是哪个程序在从这个邮箱取信，只保留一个 kaohe。",
 			since, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox)
 	}

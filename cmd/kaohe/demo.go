@@ -23,9 +23,9 @@ import (
 	"kaohe/config"
 	"kaohe/consolidate"
 	"kaohe/demo"
-	"kaohe/ingest"
 	"kaohe/internal/atomicfile"
 	"kaohe/internal/mailserver"
+	"kaohe/mailparse"
 	"kaohe/store"
 	"kaohe/templates"
 )
@@ -283,7 +283,7 @@ func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (r
 	for i, dl := range ds {
 		to := strings.Join(dl.To, ",")
 		isStaff := to == demo.Staff
-		p, perr := ingest.Parse(dl.Raw, ingest.Limits{})
+		p, perr := mailparse.Parse(dl.Raw, mailparse.Limits{})
 		subject := ""
 		if perr == nil {
 			subject = p.Subject
@@ -304,7 +304,7 @@ func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (r
 			continue
 		}
 		for _, a := range p.Attachments {
-			if a.Kind != ingest.KindXLSX {
+			if a.Kind != mailparse.KindXLSX {
 				continue
 			}
 			path := filepath.Join(out, "批注表", fmt.Sprintf("%02d-%s", i+1, a.Filename))

@@ -14,7 +14,7 @@ import (
 
 	"kaohe/consolidate"
 	"kaohe/demo"
-	"kaohe/ingest"
+	"kaohe/mailparse"
 )
 
 // TestDemoCountsAddUp: over the demo's campaign, every summary's parts add
@@ -81,7 +81,7 @@ func TestDemoCountsAddUp(t *testing.T) {
 	t.Run("summary mail", func(t *testing.T) {
 		var text string
 		for _, m := range res.Staff {
-			p, err := ingest.Parse(m.Raw, ingest.Limits{})
+			p, err := mailparse.Parse(m.Raw, mailparse.Limits{})
 			if err == nil && strings.Contains(p.Text, "已提交的") {
 				text = p.Text
 			}

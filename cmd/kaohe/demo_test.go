@@ -15,7 +15,7 @@ import (
 	"kaohe/config"
 	"kaohe/consolidate"
 	"kaohe/demo"
-	"kaohe/ingest"
+	"kaohe/mailparse"
 )
 
 func TestDemoCampaign(t *testing.T) {
@@ -42,16 +42,16 @@ func TestDemoCampaign(t *testing.T) {
 	// Every reply answers one incoming mail; none answers the auto-reply.
 	incoming := map[string]demo.Mail{}
 	for _, m := range sc.Mails {
-		p, err := ingest.Parse(m.Raw, ingest.Limits{})
+		p, err := mailparse.Parse(m.Raw, mailparse.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		incoming[p.MessageID] = m
 	}
 	answeredIDs := map[string]bool{}
-	var annotated *ingest.Attachment
+	var annotated *mailparse.Attachment
 	for _, r := range res.Replies {
-		p, err := ingest.Parse(r.Raw, ingest.Limits{})
+		p, err := mailparse.Parse(r.Raw, mailparse.Limits{})
 		if err != nil {
 			t.Fatalf("reply is not MIME: %v", err)
 		}
@@ -72,7 +72,7 @@ func TestDemoCampaign(t *testing.T) {
 		}
 		if strings.Contains(m.What, "有错误") {
 			for i := range p.Attachments {
-				if p.Attachments[i].Kind == ingest.KindXLSX {
+				if p.Attachments[i].Kind == mailparse.KindXLSX {
 					annotated = &p.Attachments[i]
 				}
 			}
@@ -138,7 +138,7 @@ func TestDemoCampaign(t *testing.T) {
 	// 09:00 in the demo) and one after the cut-off, and notices between.
 	summaries := 0
 	for _, m := range res.Staff {
-		if p, err := ingest.Parse(m.Raw, ingest.Limits{}); err == nil && strings.HasPrefix(p.Subject, "考核表汇总") {
+		if p, err := mailparse.Parse(m.Raw, mailparse.Limits{}); err == nil && strings.HasPrefix(p.Subject, "考核表汇总") {
 			summaries++
 		}
 	}
@@ -149,7 +149,7 @@ func TestDemoCampaign(t *testing.T) {
 	// with nothing on time by then (the late one too).
 	lastDay := 0
 	for _, m := range res.Reminders {
-		if p, err := ingest.Parse(m.Raw, ingest.Limits{}); err == nil && p.Date.Equal(time.Date(2022, 1, 5, 9, 0, 0, 0, config.Beijing())) {
+		if p, err := mailparse.Parse(m.Raw, mailparse.Limits{}); err == nil && p.Date.Equal(time.Date(2022, 1, 5, 9, 0, 0, 0, config.Beijing())) {
 			lastDay++
 		}
 	}

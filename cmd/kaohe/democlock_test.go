@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"kaohe/demo"
-	"kaohe/ingest"
 	"kaohe/internal/mailserver"
+	"kaohe/mailparse"
 )
 
 // checkDemoClock: every receipt is dated after the mail it answers, and
@@ -22,7 +22,7 @@ func checkDemoClock(t *testing.T, sc *demo.Scenario, res *demoResult) {
 	t.Helper()
 	arrived := map[string]time.Time{}
 	for _, m := range sc.Mails {
-		p, err := ingest.Parse(m.Raw, ingest.Limits{})
+		p, err := mailparse.Parse(m.Raw, mailparse.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -33,7 +33,7 @@ func checkDemoClock(t *testing.T, sc *demo.Scenario, res *demoResult) {
 	var answeredSoFar time.Time
 	var lastSummary time.Time
 	for _, d := range all {
-		p, err := ingest.Parse(d.Raw, ingest.Limits{})
+		p, err := mailparse.Parse(d.Raw, mailparse.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +102,7 @@ func TestDemoIsRepeatable(t *testing.T) {
 		}
 		var ids []string
 		for _, d := range append(append(res.Replies, res.Reminders...), res.Staff...) {
-			p, err := ingest.Parse(d.Raw, ingest.Limits{})
+			p, err := mailparse.Parse(d.Raw, mailparse.Limits{})
 			if err != nil {
 				t.Fatal(err)
 			}

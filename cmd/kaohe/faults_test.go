@@ -15,9 +15,9 @@ import (
 
 	"kaohe/config"
 	"kaohe/demo"
-	"kaohe/ingest"
 	"kaohe/internal/faultinject"
 	"kaohe/internal/mailserver"
+	"kaohe/mailparse"
 	"kaohe/pipeline"
 	"kaohe/store"
 	"kaohe/validate"
@@ -29,7 +29,7 @@ func repliesTo(srv *mailserver.Server, addr string) map[string]int {
 	for _, d := range srv.Deliveries() {
 		if len(d.To) == 1 && d.To[0] == addr {
 			subj := ""
-			if p, err := ingest.Parse(d.Raw, ingest.Limits{}); err == nil {
+			if p, err := mailparse.Parse(d.Raw, mailparse.Limits{}); err == nil {
 				subj = p.Subject
 			}
 			out[subj]++
@@ -137,7 +137,7 @@ func TestServeOnceSendsWhatIsDueDespiteFailures(t *testing.T) {
 	var notice string
 	for _, d := range srv.Deliveries() {
 		if d.To[0] == demo.Staff {
-			if p, err := ingest.Parse(d.Raw, ingest.Limits{}); err == nil {
+			if p, err := mailparse.Parse(d.Raw, mailparse.Limits{}); err == nil {
 				notice += p.Text
 			}
 		}

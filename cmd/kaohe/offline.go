@@ -8,23 +8,20 @@ import (
 	"io"
 	"os"
 	"os/user"
-	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"kaohe/assess"
 	"kaohe/campaign"
 	"kaohe/config"
 	"kaohe/consolidate"
-	"kaohe/ingest"
 	"kaohe/internal/atomicfile"
+	"kaohe/mailparse"
 	"kaohe/pipeline"
 	"kaohe/roster"
 	"kaohe/sandbox"
 	"kaohe/store"
 	"kaohe/templates"
-	"kaohe/validate"
 )
 
 // offlineEnv is what the commands that work on the data folder share.
@@ -123,7 +120,13 @@ func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitBad
 	}
 	defer runner.Close()
-	n, changed, err := reprocess(ctx, env, runner.TryRead)
+	pipe := pipeline.New(env.store, pipeline.Config{
+		Form: env.form, Cutoff: env.cfg.Campaign.Cutoff, Roster: env.roster, Reader: runner.TryRead,
+		MIME:        mailparse.Limits{MaxAttachmentSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize},
+		MaxFileSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize,
+		Log: env.log,
+	})
+	n, changed, err := pipe.Reprocess(ctx)
 	if err != nil {
 		if reportDamaged(stderr, "reprocess", env.cfg.DataDir, err) {
 			return exitBad
@@ -133,76 +136,6 @@ func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	fmt.Fprintf(stdout, "已按当前规则重新检查 %d 份考核表，其中 %d 份结果有变化。邮箱未做任何改动，也不会重发回执。\n", n, changed)
 	return exitOK
-}
-
-// reprocess re-runs validation and scoring of every stored submission over
-// the archived raw mail, keeping the previous result as history.
-func reprocess(ctx context.Context, env *offlineEnv, read pipeline.Reader) (n, changed int, err error) {
-	subs, err := env.store.Submissions(ctx, store.SubmissionFilter{})
-	if err != nil {
-		return 0, 0, err
-	}
-	parsedByHash := map[string]*ingest.Parsed{}
-	for _, s := range subs {
-		if ctx.Err() != nil {
-			return n, changed, ctx.Err()
-		}
-		p, ok := parsedByHash[s.MessageHash]
-		if !ok {
-			raw, err := env.store.ReadArchived(s.MessageHash)
-			if err != nil {
-				return n, changed, fmt.Errorf("archive of message %d: %w", s.MessageID, err)
-			}
-			if p, err = ingest.Parse(raw, ingest.Limits{MaxAttachmentSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize}); err != nil {
-				return n, changed, fmt.Errorf("parse archived message %d: %w", s.MessageID, err)
-			}
-			parsedByHash[s.MessageHash] = p
-		}
-		if s.AttachmentIndex < 0 || s.AttachmentIndex >= len(p.Attachments) {
-			env.log.Warn().Int64("submission", s.ID).Msg("attachment no longer found in the archived message")
-			continue
-		}
-		a := p.Attachments[s.AttachmentIndex]
-		var readErr error
-		rep := assess.Check(a.Data, assess.Options{
-			Validate: validate.Options{Form: env.form, Filename: a.Filename, ReceivedAt: s.ReceivedAt, Cutoff: env.cfg.Campaign.Cutoff,
-				MaxFileSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize},
-			Reader: func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding) {
-				sub, fs, err := read(data, o)
-				readErr = err
-				return sub, fs
-			},
-			Resolve: func(unit string) assess.Agency {
-				ag, known, mismatch := env.roster.Resolve(s.Sender, unit)
-				if a, ok := env.roster.ByUnit(s.Agency); !known && ok && a.Name == s.Agency {
-					// Filed under the agency by staff (an assigned
-					// 名册外来件): checked as that agency's.
-					named, _ := env.roster.ByUnit(unit)
-					return assess.Agency{Name: a.Name, Type: a.Type, Known: true, Mismatch: strings.TrimSpace(unit) != "" && named.Name != a.Name}
-				}
-				if !known {
-					if n, ok := env.roster.ByUnit(unit); ok {
-						return assess.Agency{Type: n.Type} // a 名册外来件, checked as the pipeline checks it
-					}
-					return assess.Agency{}
-				}
-				return assess.Agency{Name: ag.Name, Type: ag.Type, Known: true, Mismatch: mismatch}
-			},
-		})
-		if readErr != nil {
-			// Nothing is replaced by a reading that did not happen.
-			return n, changed, fmt.Errorf("submission %d: %w", s.ID, readErr)
-		}
-		ch, err := env.store.ReplaceReports(ctx, s.ID, rep)
-		if err != nil {
-			return n, changed, err
-		}
-		n++
-		if ch {
-			changed++
-		}
-	}
-	return n, changed, nil
 }
 
 func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int {

@@ -18,8 +18,8 @@ import (
 
 	"kaohe/config"
 	"kaohe/demo"
-	"kaohe/ingest"
 	"kaohe/internal/mailserver"
+	"kaohe/mailparse"
 	"kaohe/monitor"
 	"kaohe/reply"
 	"kaohe/store"
@@ -185,7 +185,7 @@ func staffNotices(t *testing.T, srv *mailserver.Server, text string) int {
 	n := 0
 	_, raws := deliveredTo(srv, demo.Staff)
 	for _, raw := range raws {
-		if p, _ := ingest.Parse(raw, ingest.Limits{}); p != nil && strings.Contains(p.Text, text) {
+		if p, _ := mailparse.Parse(raw, mailparse.Limits{}); p != nil && strings.Contains(p.Text, text) {
 			n++
 		}
 	}

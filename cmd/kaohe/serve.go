@@ -12,7 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"kaohe/config"
-	"kaohe/ingest"
+	"kaohe/mailbox"
 	"kaohe/reply"
 	"kaohe/store"
 )
@@ -109,7 +109,7 @@ func checkServers(ctx context.Context, cfg config.Config, w io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	code := exitOK
-	rep, err := ingest.Inspect(ctx, mailboxConfig(cfg, daemonOptions{}, zerolog.Nop()))
+	rep, err := mailbox.Inspect(ctx, mailboxConfig(cfg, daemonOptions{}, zerolog.Nop()))
 	if err != nil {
 		fmt.Fprintf(w, "IMAP %s：失败：%s\n", cfg.IMAP.Addr, explainIMAP(err))
 		code = exitNeedsFix
@@ -134,11 +134,11 @@ func checkServers(ctx context.Context, cfg config.Config, w io.Writer) int {
 
 // claimsLabel says whether a second kaohe on the mailbox is kept from
 // answering the same mail.
-func claimsLabel(mode ingest.ClaimMode) string {
+func claimsLabel(mode mailbox.ClaimMode) string {
 	switch mode {
-	case ingest.ClaimUnavailable:
+	case mailbox.ClaimUnavailable:
 		return "；邮箱不支持自定义标记：如有第二个 kaohe 读同一邮箱，代办处会收到重复回执"
-	case ingest.ClaimAtomic, ingest.ClaimReadBack:
+	case mailbox.ClaimAtomic, mailbox.ClaimReadBack:
 		return "；每封邮件处理前先加本机标记，第二个 kaohe 不会重复回复"
 	}
 	return "" // read-only EXAMINE could not tell

@@ -19,9 +19,9 @@ import (
 
 	"kaohe/config"
 	"kaohe/demo"
-	"kaohe/ingest"
 	"kaohe/internal/mailserver"
 	"kaohe/internal/sample"
+	"kaohe/mailparse"
 	"kaohe/templates"
 )
 
@@ -255,7 +255,7 @@ func TestMailboxAlert(t *testing.T) {
 	var notices int
 	for _, dl := range srv.Deliveries() {
 		if dl.To[0] == demo.Staff && strings.Contains(string(dl.Raw), "Subject:") {
-			p, _ := ingest.Parse(dl.Raw, ingest.Limits{})
+			p, _ := mailparse.Parse(dl.Raw, mailparse.Limits{})
 			if p != nil && strings.Contains(p.Text, "无法连接考核邮箱") {
 				notices++
 			}

@@ -17,9 +17,9 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"kaohe/annotate"
 	"kaohe/assess"
 	"kaohe/consolidate"
-	"kaohe/reply"
 	"kaohe/scoring"
 	"kaohe/templates"
 	"kaohe/validate"
@@ -104,7 +104,7 @@ func writeAll(t *testing.T, dir string) []written {
 		if rep.Status != assess.StatusNeedsFix || rep.Submission == nil {
 			t.Fatalf("%s: status %s, findings %+v", src, rep.Status, rep.Findings)
 		}
-		annotated, err := reply.Annotate(rep, form)
+		annotated, err := annotate.Copy(rep, form)
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
@@ -130,7 +130,7 @@ func writeAll(t *testing.T, dir string) []written {
 // one sheet; no formula.
 func annotatedSpec(t *testing.T, rep *assess.Report) map[string]any {
 	t.Helper()
-	l := reply.AnnotatedLayout(form)
+	l := annotate.Layout(form)
 	sub := rep.Submission
 	fills := map[string]string{}
 	comments := map[string][]string{}
