@@ -10,6 +10,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/ingest"
+	"kaohe/outbox"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
@@ -58,12 +59,12 @@ func (e *env) open() {
 	})
 }
 
-func (e *env) mails(kind string) []store.OutboxItem {
+func (e *env) mails(kind string) []outbox.Item {
 	items, err := e.st.OutboxByState(context.Background(), store.StatePending, 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	var out []store.OutboxItem
+	var out []outbox.Item
 	for _, it := range items {
 		if it.Kind == kind {
 			out = append(out, it)

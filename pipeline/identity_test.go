@@ -12,6 +12,7 @@ import (
 
 	"kaohe/ingest"
 	"kaohe/internal/sample"
+	"kaohe/outbox"
 	"kaohe/roster"
 	"kaohe/store"
 )
@@ -71,9 +72,9 @@ func authResults(fields ...string) string {
 
 // sent is the outbox split by what the suite asserts on.
 type sent struct {
-	foreignNotices []store.OutboxItem // KindForeignNotice
-	toOthers       []store.OutboxItem // any mail to an address other than chaoyang's: the hostile senders'
-	all            []store.OutboxItem
+	foreignNotices []outbox.Item // KindForeignNotice
+	toOthers       []outbox.Item // any mail to an address other than chaoyang's: the hostile senders'
+	all            []outbox.Item
 }
 
 func (f *fixture) sent() sent {

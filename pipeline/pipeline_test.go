@@ -14,6 +14,7 @@ import (
 
 	"kaohe/ingest"
 	"kaohe/internal/sample"
+	"kaohe/outbox"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
@@ -93,7 +94,7 @@ func (f *fixture) handle(raw []byte, at time.Time) store.Message {
 	return msgs[len(msgs)-1]
 }
 
-func (f *fixture) outbox() []store.OutboxItem {
+func (f *fixture) outbox() []outbox.Item {
 	items, err := f.st.OutboxByState(f.ctx, store.StatePending, 0)
 	if err != nil {
 		f.t.Fatal(err)
@@ -216,7 +217,7 @@ func TestHostileMail(t *testing.T) {
 			if m.Outcome != c.wantOutcome {
 				t.Errorf("outcome %q, want %q", m.Outcome, c.wantOutcome)
 			}
-			var replies []store.OutboxItem
+			var replies []outbox.Item
 			for _, it := range f.outbox() {
 				if (it.Kind == store.KindReply || it.Kind == store.KindUnknownReply) && it.RelatedMessage == m.ID {
 					replies = append(replies, it)

@@ -146,7 +146,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	mailbox.Gate = d.gate
 	d.watcher = ingest.NewWatcher(mailbox, d.store, d.handle)
 	d.sender = &reply.Sender{
-		Store: outboxAdapter{d.store},
+		Store: d.store,
 		SMTP:  smtpConfig(cfg, opts),
 		From:  fromAddr, PerRecipientPerHour: cfg.SMTP.PerRecipientPerHour, GlobalPerDay: cfg.SMTP.PerDay,
 		Shares:     []reply.KindShare{{Kind: store.KindUnknownReply, Percent: strangerShare}},
