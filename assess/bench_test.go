@@ -49,7 +49,10 @@ func BenchmarkCheckForm(b *testing.B) {
 			b.ReportAllocs()
 			cpu0 := cputime.Self()
 			for b.Loop() {
-				r := Check(c.data, opts)
+				r, err := Check(c.data, opts)
+				if err != nil {
+					b.Fatal(err)
+				}
 				if r.Status != StatusAccepted || r.VerifiedTotal == 0 {
 					b.Fatalf("%s: %+v", r.Status, r.Findings)
 				}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"kaohe/assess"
 	"kaohe/ingest"
 	"kaohe/internal/faultinject"
 	"kaohe/monitor"
@@ -236,7 +237,7 @@ func TestReaderDownPausesUntilItReads(t *testing.T) {
 			if down.Load() {
 				return nil, nil, errors.New("fork/exec: resource temporarily unavailable")
 			}
-			return InProcess(data, o)
+			return assess.InProcess(data, o)
 		}
 	})
 	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "down2@x", attachment: f.good}.raw()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"kaohe/assess"
 	"kaohe/ingest"
 	"kaohe/internal/sample"
 	"kaohe/outbox"
@@ -62,7 +63,7 @@ func newFixture(t *testing.T, edit func(*Config)) *fixture {
 	}
 	f.good = good
 	f.cfg = Config{
-		Form: testForm, Cutoff: testCutoff, Roster: r, Reader: InProcess,
+		Form: testForm, Cutoff: testCutoff, Roster: r, Reader: assess.InProcess,
 		Compose:             reply.ComposeOptions{From: office, FromName: "办事处", Contact: "联系人：王明", MsgIDDomain: "office.example.org", Form: testForm},
 		Own:                 []string{office},
 		ReplyUnknownSenders: true, RepliesPerSenderPerHour: 5, MaxAttempts: 3,
@@ -328,7 +329,7 @@ func TestRateLimitHoldsForConcurrentMessages(t *testing.T) {
 		c.Reader = func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
 			arrived <- struct{}{}
 			<-allIn // every message is read, none answered yet
-			return InProcess(data, o)
+			return assess.InProcess(data, o)
 		}
 	})
 	errs := make(chan error, n)
@@ -466,7 +467,7 @@ func TestUnavailableReaderLeavesTheMessageForLater(t *testing.T) {
 			if down {
 				return nil, nil, errors.New("workbook reader unavailable")
 			}
-			return InProcess(data, o)
+			return assess.InProcess(data, o)
 		}
 	})
 	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "down@x", attachment: f.good}.raw()

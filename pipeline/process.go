@@ -265,15 +265,10 @@ func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.
 		return ar, ra, nil, nil
 	}
 	var resolved, named roster.Agency
-	var readErr error
-	rep := assess.Check(a.Data, assess.Options{
+	rep, err := assess.Check(a.Data, assess.Options{
 		Validate: validate.Options{Form: p.cfg.Form, Filename: a.Filename, ReceivedAt: m.InternalDate, Cutoff: p.cfg.Cutoff,
 			MaxFileSize: p.cfg.MaxFileSize, MaxUnzipSize: p.cfg.MaxUnzipSize},
-		Reader: func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding) {
-			sub, fs, err := p.cfg.Reader(data, o)
-			readErr = err
-			return sub, fs
-		},
+		Reader: p.cfg.Reader,
 		Resolve: func(unit string) assess.Agency {
 			ag, known, mismatch := p.cfg.Roster.Resolve(sender, unit)
 			if !known {
@@ -289,8 +284,8 @@ func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.
 			return assess.Agency{Name: ag.Name, Type: ag.Type, Known: true, Mismatch: mismatch}
 		},
 	})
-	if readErr != nil {
-		return ar, ra, nil, fmt.Errorf("read %s: %w", a.Filename, readErr)
+	if err != nil {
+		return ar, ra, nil, fmt.Errorf("read %s: %w", a.Filename, err)
 	}
 	ar.Report, ar.Agency = rep, resolved.Name
 	ra.Report, ra.Data, ra.Kind = rep, a.Data, reply.AttachXLSX

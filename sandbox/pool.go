@@ -32,17 +32,10 @@ func NewPool(exe string, limits Limits, n int) (*Pool, error) {
 }
 
 // Read is Runner.Read on a free worker; it waits when all are busy.
-func (p *Pool) Read(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding) {
+func (p *Pool) Read(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
 	r := <-p.free
 	defer func() { p.free <- r }()
 	return r.Read(data, opts)
-}
-
-// TryRead is Runner.TryRead on a free worker.
-func (p *Pool) TryRead(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
-	r := <-p.free
-	defer func() { p.free <- r }()
-	return r.TryRead(data, opts)
 }
 
 // Annotate is Runner.Annotate on a free worker.

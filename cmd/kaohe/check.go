@@ -151,12 +151,15 @@ func parseInstant(v string) (time.Time, error) {
 func checkFile(path string, opts assess.Options) *assess.Report {
 	opts.Validate.Filename = filepath.Base(path)
 	data, err := readLimited(path, validate.DefaultMaxFileSize)
+	var rep *assess.Report
+	if err == nil {
+		rep, err = assess.Check(data, opts)
+	}
 	if err != nil {
 		f := validate.NewFinding(validate.CodeUnreadableFile, fmt.Sprintf("无法读取文件：%s。", describeOpenError(err)))
 		return &assess.Report{File: path, Form: fmt.Sprint(opts.Validate.Form.Year), Status: assess.StatusUnreadable,
 			Fields: map[string]any{}, Findings: []validate.Finding{f}}
 	}
-	rep := assess.Check(data, opts)
 	rep.File = path
 	return rep
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"kaohe/assess"
 	"kaohe/campaign"
 	"kaohe/config"
 	"kaohe/ingest"
@@ -47,7 +48,7 @@ type daemonOptions struct {
 	ProbeEvery time.Duration
 	// Reader replaces the workbook reader (tests: a reader that fails on
 	// cue); nil: the sandbox, or InProcess.
-	Reader pipeline.Reader
+	Reader assess.Reader
 }
 
 // daemon is every piece of `kaohe serve`, built from the configuration.
@@ -105,13 +106,13 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if d.roster, err = loadRoster(cfg.Roster, log); err != nil {
 		return nil, err
 	}
-	var reader pipeline.Reader
+	var reader assess.Reader
 	if !opts.InProcess {
 		if d.runner, err = sandbox.NewPool("", sandbox.Limits{Memory: cfg.Limits.WorkerMemory,
 			CPUSeconds: uint64(cfg.Limits.WorkerCPUSeconds), Wall: cfg.Limits.WorkerTimeout}, workers()); err != nil {
 			return nil, err
 		}
-		reader = d.runner.TryRead
+		reader = d.runner.Read
 		logIsolation(log, d.runner)
 	}
 	if opts.Reader != nil {

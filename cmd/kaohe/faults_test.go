@@ -13,12 +13,12 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"kaohe/assess"
 	"kaohe/config"
 	"kaohe/demo"
 	"kaohe/ingest"
 	"kaohe/internal/faultinject"
 	"kaohe/internal/mailserver"
-	"kaohe/pipeline"
 	"kaohe/store"
 	"kaohe/validate"
 )
@@ -52,7 +52,7 @@ func panicky(data []byte, o validate.Options) (*validate.Submission, []validate.
 	if o.Filename == "panic.xlsx" {
 		panic("crafted workbook")
 	}
-	return pipeline.InProcess(data, o)
+	return assess.InProcess(data, o)
 }
 
 func loadServeConfig(t *testing.T) config.Config {

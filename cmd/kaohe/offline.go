@@ -16,7 +16,6 @@ import (
 	"kaohe/consolidate"
 	"kaohe/ingest"
 	"kaohe/internal/atomicfile"
-	"kaohe/pipeline"
 	"kaohe/roster"
 	"kaohe/sandbox"
 	"kaohe/store"
@@ -112,7 +111,7 @@ func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitBad
 	}
 	defer runner.Close()
-	n, changed, err := reprocess(ctx, env, runner.TryRead)
+	n, changed, err := reprocess(ctx, env, runner.Read)
 	if err != nil {
 		if reportDamaged(stderr, "reprocess", env.cfg.DataDir, err) {
 			return exitBad
@@ -126,7 +125,7 @@ func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 
 // reprocess re-runs validation and scoring of every stored submission over
 // the archived raw mail, keeping the previous result as history.
-func reprocess(ctx context.Context, env *offlineEnv, read pipeline.Reader) (n, changed int, err error) {
+func reprocess(ctx context.Context, env *offlineEnv, read assess.Reader) (n, changed int, err error) {
 	subs, err := env.store.Submissions(ctx, store.SubmissionFilter{})
 	if err != nil {
 		return 0, 0, err
@@ -152,15 +151,10 @@ func reprocess(ctx context.Context, env *offlineEnv, read pipeline.Reader) (n, c
 			continue
 		}
 		a := p.Attachments[s.AttachmentIndex]
-		var readErr error
-		rep := assess.Check(a.Data, assess.Options{
+		rep, err := assess.Check(a.Data, assess.Options{
 			Validate: validate.Options{Form: env.form, Filename: a.Filename, ReceivedAt: s.ReceivedAt, Cutoff: env.cfg.Campaign.Cutoff,
 				MaxFileSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize},
-			Reader: func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding) {
-				sub, fs, err := read(data, o)
-				readErr = err
-				return sub, fs
-			},
+			Reader: read,
 			Resolve: func(unit string) assess.Agency {
 				ag, known, mismatch := env.roster.Resolve(s.Sender, unit)
 				if !known {
@@ -172,9 +166,9 @@ func reprocess(ctx context.Context, env *offlineEnv, read pipeline.Reader) (n, c
 				return assess.Agency{Name: ag.Name, Type: ag.Type, Known: true, Mismatch: mismatch}
 			},
 		})
-		if readErr != nil {
+		if err != nil {
 			// Nothing is replaced by a reading that did not happen.
-			return n, changed, fmt.Errorf("submission %d: %w", s.ID, readErr)
+			return n, changed, fmt.Errorf("submission %d: %w", s.ID, err)
 		}
 		ch, err := env.store.ReplaceReports(ctx, s.ID, rep)
 		if err != nil {
