@@ -10,6 +10,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/ingest"
+	"kaohe/internal/cst"
 	"kaohe/outbox"
 	"kaohe/reply"
 	"kaohe/roster"
@@ -17,7 +18,7 @@ import (
 	"kaohe/templates"
 )
 
-var testCutoff = time.Date(2022, 1, 6, 0, 0, 0, 0, beijing)
+var testCutoff = time.Date(2022, 1, 6, 0, 0, 0, 0, cst.Location())
 
 type env struct {
 	t     *testing.T
@@ -53,7 +54,7 @@ func (e *env) open() {
 	e.st = st
 	e.c = New(st, Config{
 		Form: templates.MustLoad(2021), Roster: e.r, Cutoff: testCutoff, ReminderDays: []int{7, 3, 1},
-		ReminderTime: TimeOfDay{9, 0}, DailySummaryTime: TimeOfDay{17, 0}, Staff: []string{"staff@office.example.org"},
+		ReminderTime: cst.TimeOfDay{Hour: 9}, DailySummaryTime: cst.TimeOfDay{Hour: 17}, Staff: []string{"staff@office.example.org"},
 		Compose: reply.ComposeOptions{From: "zzjgb@office.example.org", FromName: "办事处", MsgIDDomain: "office.example.org"},
 		Now:     func() time.Time { return e.clock }, Log: zerolog.Nop(),
 	})
@@ -143,7 +144,7 @@ func TestLateStartSkipsStaleReminders(t *testing.T) {
 func TestSummariesDailyAndAfterCutoff(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	e.clock = time.Date(2022, 1, 3, 16, 0, 0, 0, beijing)
+	e.clock = time.Date(2022, 1, 3, 16, 0, 0, 0, cst.Location())
 	for i := 0; i < 6; i++ { // 16:00 … 21:00
 		if err := e.c.Tick(ctx); err != nil {
 			t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/ingest"
+	"kaohe/internal/cst"
 	"kaohe/internal/sample"
 	"kaohe/outbox"
 	"kaohe/reply"
@@ -28,7 +29,7 @@ const office = "zzjgb@office.example.org"
 var (
 	testForm   = templates.MustLoad(2021)
 	received   = time.Date(2021, 12, 20, 10, 0, 0, 0, time.UTC)
-	testCutoff = time.Date(2022, 1, 6, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	testCutoff = time.Date(2022, 1, 6, 0, 0, 0, 0, cst.Location())
 )
 
 type fixture struct {

@@ -8,6 +8,8 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+
+	"kaohe/internal/cst"
 )
 
 // Mail is one composed message, ready for the outbox.
@@ -90,7 +92,7 @@ func build(e envelope, text, html string, atts []attachment) (Mail, error) {
 	h.SetSubject(cleanText(e.subject, maxSubjectRunes*2))
 	h.SetAddressList("To", []*mail.Address{{Name: cleanText(e.toName, maxNameRunes), Address: e.to}})
 	h.SetAddressList("From", []*mail.Address{{Name: cleanText(e.fromName, maxNameRunes), Address: e.from}})
-	h.SetDate(e.date.In(beijing()))
+	h.SetDate(e.date.In(cst.Location()))
 
 	var buf bytes.Buffer
 	mw, err := message.CreateWriter(&buf, h.Header)

@@ -5,13 +5,15 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"kaohe/internal/cst"
 )
 
 func TestRecordMessageDedup(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := openTest(t, "", nil)
-	recv := time.Date(2021, 12, 30, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	recv := time.Date(2021, 12, 30, 9, 0, 0, 0, cst.Location())
 	first := record(t, s, "<one@agency>", 1, 100, recv)
 	if !first.ReceivedAt.Equal(recv) || first.ReceivedAt.Location() != time.UTC {
 		t.Fatalf("ReceivedAt = %v; want %v in UTC", first.ReceivedAt, recv)

@@ -13,6 +13,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/config"
+	"kaohe/internal/cst"
 	"kaohe/scoring"
 	"kaohe/templates"
 	"kaohe/validate"
@@ -139,7 +140,7 @@ func parseInstant(v string) (time.Time, error) {
 		return t, nil
 	}
 	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, v, config.Beijing()); err == nil {
+		if t, err := time.ParseInLocation(layout, v, cst.Location()); err == nil {
 			return t, nil
 		}
 	}

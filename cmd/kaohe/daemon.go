@@ -17,6 +17,7 @@ import (
 	"kaohe/campaign"
 	"kaohe/config"
 	"kaohe/ingest"
+	"kaohe/internal/cst"
 	"kaohe/internal/fault"
 	"kaohe/internal/mailaddr"
 	"kaohe/monitor"
@@ -162,8 +163,8 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	}
 	d.campaign = campaign.New(d.store, campaign.Config{
 		Form: d.form, Roster: d.roster, Cutoff: cfg.Campaign.Cutoff, ReminderDays: cfg.Campaign.ReminderDays,
-		ReminderTime:     campaign.TimeOfDay{Hour: cfg.Campaign.ReminderTime.Hour, Minute: cfg.Campaign.ReminderTime.Minute},
-		DailySummaryTime: campaign.TimeOfDay{Hour: cfg.Campaign.DailySummaryTime.Hour, Minute: cfg.Campaign.DailySummaryTime.Minute},
+		ReminderTime:     cfg.Campaign.ReminderTime,
+		DailySummaryTime: cfg.Campaign.DailySummaryTime,
 		Staff:            cfg.Campaign.Staff, Compose: compose, Now: now,
 		Log: log.With().Str("component", "campaign").Logger(),
 	})
@@ -468,7 +469,7 @@ func (d *daemon) consumerAlert(ctx context.Context, st ingest.Status, alerted ti
 	if st.OtherSince.Equal(alerted) {
 		return alerted
 	}
-	since := st.OtherSince.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+	since := st.OtherSince.In(cst.Location()).Format("2006-01-02 15:04")
 	text := fmt.Sprintf("自 %s 起，另一个 kaohe（编号 %s）也在处理考核邮箱 %s 的“%s”文件夹。为免代办处收到重复回执，每封邮件只由先标记它的一方处理，由对方处理的邮件不会出现在本机的汇总表里。请只保留一个 kaohe：停掉另一台电脑或另一个数据目录上运行的 kaohe。如果那个 kaohe 已经停用（例如换了数据目录或电脑），无需处理：它标记了却没处理完的邮件约 %.0f 小时后由本机接手。",
 		since, st.OtherConsumer, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox, ingest.DefaultClaimLease.Hours())
 	if st.OtherConsumer == ingest.UnknownConsumer {

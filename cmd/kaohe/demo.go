@@ -25,6 +25,7 @@ import (
 	"kaohe/demo"
 	"kaohe/ingest"
 	"kaohe/internal/atomicfile"
+	"kaohe/internal/cst"
 	"kaohe/internal/mailserver"
 	"kaohe/store"
 	"kaohe/templates"
@@ -137,7 +138,7 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	cfg.Campaign.Cutoff = sc.Cutoff
 	// The day's summary is due at 09:00 here, with the reminders, so that
 	// the demo shows one on each reminder day.
-	cfg.Campaign.DailySummaryTime = config.TimeOfDay{Hour: 9}
+	cfg.Campaign.DailySummaryTime = cst.TimeOfDay{Hour: 9}
 	cfg.HTTP.Listen = ""
 	logOut := opts.Log
 	level := zerolog.InfoLevel
@@ -223,7 +224,7 @@ func demoSteps(sc *demo.Scenario, c config.Campaign) []demoStep {
 	}
 	first := sc.Mails[0].At
 	for _, days := range c.ReminderDays {
-		day := sc.Cutoff.AddDate(0, 0, -days).In(config.Beijing())
+		day := sc.Cutoff.AddDate(0, 0, -days).In(cst.Location())
 		at := c.ReminderTime.On(day.Year(), day.Month(), day.Day())
 		if at.After(first) && at.Before(sc.Cutoff) {
 			steps = append(steps, demoStep{At: at, What: fmt.Sprintf("定时任务：截止前 %d 天的提醒、每日汇总", days)})

@@ -12,10 +12,10 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"kaohe/config"
 	"kaohe/consolidate"
 	"kaohe/demo"
 	"kaohe/ingest"
+	"kaohe/internal/cst"
 )
 
 func TestDemoCampaign(t *testing.T) {
@@ -149,7 +149,7 @@ func TestDemoCampaign(t *testing.T) {
 	// with nothing on time by then (the late one too).
 	lastDay := 0
 	for _, m := range res.Reminders {
-		if p, err := ingest.Parse(m.Raw, ingest.Limits{}); err == nil && p.Date.Equal(time.Date(2022, 1, 5, 9, 0, 0, 0, config.Beijing())) {
+		if p, err := ingest.Parse(m.Raw, ingest.Limits{}); err == nil && p.Date.Equal(time.Date(2022, 1, 5, 9, 0, 0, 0, cst.Location())) {
 			lastDay++
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"kaohe/config"
 	"kaohe/ingest"
+	"kaohe/internal/cst"
 	"kaohe/internal/fault"
 	"kaohe/store"
 )
@@ -224,7 +225,6 @@ func receivedTime(raw []byte, noted, fileTime time.Time) (time.Time, timeSource)
 }
 
 func (r rebuildReport) print(w io.Writer, dataDir string) {
-	beijing := time.FixedZone("CST", 8*3600)
 	rel := func(p string) string {
 		if q, err := filepath.Rel(dataDir, p); err == nil {
 			return q
@@ -247,7 +247,7 @@ func (r rebuildReport) print(w io.Writer, dataDir string) {
 		fmt.Fprintf(w, "收到时间（决定是否按期）：%s。\n", strings.Join(parts, "，"))
 		fmt.Fprintln(w, "补回的邮件：")
 		for _, it := range r.rebuilt {
-			fmt.Fprintf(w, "  %s  收到于 %s（%s）\n", rel(it.mail.Path), it.at.In(beijing).Format("2006-01-02 15:04:05"), it.source)
+			fmt.Fprintf(w, "  %s  收到于 %s（%s）\n", rel(it.mail.Path), it.at.In(cst.Location()).Format("2006-01-02 15:04:05"), it.source)
 		}
 	}
 	if len(r.failed) > 0 {
