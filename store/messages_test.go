@@ -100,7 +100,7 @@ func TestMessagesFilter(t *testing.T) {
 	a := record(t, s, "<a@x>", 1, 1, base)
 	b := record(t, s, "<b@x>", 2, 2, base.Add(time.Hour))
 	record(t, s, "<c@x>", 3, 3, base.Add(2*time.Hour))
-	if err := s.SaveResult(ctx, Result{MessageID: a.ID, Outcome: "unknown_sender"}); err != nil {
+	if err := s.SaveResult(ctx, Result{MessageID: a.ID, Outcome: OutcomeUnknownSender}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SaveResult(ctx, Result{MessageID: b.ID, Outcome: OutcomeProcessed, Agency: "朝阳区", OnTime: true}); err != nil {
@@ -112,7 +112,7 @@ func TestMessagesFilter(t *testing.T) {
 		want []string
 	}{
 		{"all", MessageFilter{}, []string{"<a@x>", "<b@x>", "<c@x>"}},
-		{"unknown senders", MessageFilter{Outcome: "unknown_sender"}, []string{"<a@x>"}},
+		{"unknown senders", MessageFilter{Outcome: OutcomeUnknownSender}, []string{"<a@x>"}},
 		{"left after a crash", MessageFilter{Outcome: OutcomeReceived}, []string{"<c@x>"}},
 		{"agency", MessageFilter{Agency: "朝阳区"}, []string{"<b@x>"}},
 		{"sender any case", MessageFilter{Sender: "A@Example.COM", Limit: 2}, []string{"<a@x>", "<b@x>"}},
