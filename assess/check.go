@@ -1,6 +1,7 @@
 package assess
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -35,27 +36,27 @@ type Options struct {
 }
 
 // Reader reads a workbook: InProcess, or a sandbox pool's Read. An error
-// means the reader itself is unavailable (no worker could be started), not
-// that the workbook is bad: a bad workbook is findings.
-type Reader func(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error)
+// means the reader itself is unavailable (no worker could be started) or
+// ctx ended, not that the workbook is bad: a bad workbook is findings.
+type Reader func(ctx context.Context, data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error)
 
 // InProcess is the Reader that runs validate.Read in this process; it
-// never fails.
-func InProcess(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
+// never fails, and once started it is not interrupted.
+func InProcess(_ context.Context, data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
 	sub, fs := validate.Read(data, opts)
 	return sub, fs, nil
 }
 
 // Check reads, validates and scores one workbook. The error is the
 // reader's: no report is made from a reading that did not happen.
-func Check(data []byte, opts Options) (*Report, error) {
+func Check(ctx context.Context, data []byte, opts Options) (*Report, error) {
 	form := opts.Validate.Form
 	rep := &Report{File: opts.Validate.Filename, Form: strconv.Itoa(form.Year), Fields: map[string]any{}}
 	read := opts.Reader
 	if read == nil {
 		read = InProcess
 	}
-	sub, findings, err := read(data, opts.Validate)
+	sub, findings, err := read(ctx, data, opts.Validate)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package assess
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -59,7 +60,7 @@ func TestCheckStatusesAndAgency(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.opts.Validate = validate.Options{Form: form, Filename: "x.xlsx"}
-			r, err := Check(c.data, c.opts)
+			r, err := Check(context.Background(), c.data, c.opts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +101,7 @@ func TestCheckStatusesAndAgency(t *testing.T) {
 
 func TestCheckScoresMatchTheSheet(t *testing.T) {
 	v := sample.Good("市建工局代办处", false)
-	r, err := Check(workbook(t, v), Options{Validate: validate.Options{Form: form}, Type: scoring.Sector})
+	r, err := Check(context.Background(), workbook(t, v), Options{Validate: validate.Options{Form: form}, Type: scoring.Sector})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +121,7 @@ func TestCheckScoresMatchTheSheet(t *testing.T) {
 // ExampleCheck shows one workbook's whole check.
 func ExampleCheck() {
 	data, _ := sample.Workbook(form, sample.Good("朝阳区代办处", true).With(sample.SetScore("1.4", 9)))
-	r, err := Check(data, Options{Validate: validate.Options{Form: form}, Type: scoring.District})
+	r, err := Check(context.Background(), data, Options{Validate: validate.Options{Form: form}, Type: scoring.District})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -140,7 +141,7 @@ func TestTypeInferredNoteFitsItsCause(t *testing.T) {
 	data := workbook(t, sample.Good("朝阳区代办处", true))
 	note := func(opts Options) string {
 		opts.Validate = validate.Options{Form: form, Filename: "x.xlsx"}
-		r, err := Check(data, opts)
+		r, err := Check(context.Background(), data, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -165,9 +166,9 @@ func TestTypeInferredNoteFitsItsCause(t *testing.T) {
 // of a reading that did not happen.
 func TestCheckPassesTheReadersError(t *testing.T) {
 	down := errors.New("no worker")
-	r, err := Check(workbook(t, sample.Good("朝阳区代办处", true)), Options{
+	r, err := Check(context.Background(), workbook(t, sample.Good("朝阳区代办处", true)), Options{
 		Validate: validate.Options{Form: form},
-		Reader: func([]byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
+		Reader: func(context.Context, []byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
 			return nil, nil, down
 		},
 	})

@@ -155,7 +155,7 @@ func TestSystemFaultPausesIntakeAndNeverQuarantines(t *testing.T) {
 // and intake never paused.
 func TestMessageFaultQuarantinesWithReceipt(t *testing.T) {
 	f, _ := faultFixture(t, func(c *Config) {
-		c.Reader = func([]byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(context.Context, []byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
 			panic("crafted workbook")
 		}
 	})
@@ -209,7 +209,7 @@ func TestMessageFaultQuarantinesWithReceipt(t *testing.T) {
 func TestQuarantinedStrangerGetsNoReceipt(t *testing.T) {
 	f, _ := faultFixture(t, func(c *Config) {
 		c.ReplyUnknownSenders = true
-		c.Reader = func([]byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(context.Context, []byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
 			panic("crafted workbook")
 		}
 	})
@@ -233,11 +233,11 @@ func TestReaderDownPausesUntilItReads(t *testing.T) {
 	var down atomic.Bool
 	down.Store(true)
 	f, _ := faultFixture(t, func(c *Config) {
-		c.Reader = func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(ctx context.Context, data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
 			if down.Load() {
 				return nil, nil, errors.New("fork/exec: resource temporarily unavailable")
 			}
-			return assess.InProcess(data, o)
+			return assess.InProcess(ctx, data, o)
 		}
 	})
 	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "down2@x", attachment: f.good}.raw()

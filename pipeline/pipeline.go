@@ -75,9 +75,9 @@ func New(st *store.Store, cfg Config) *Pipeline {
 		cfg.Reader = assess.InProcess
 	}
 	read := cfg.Reader
-	cfg.Reader = func(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
-		sub, fs, err := read(data, opts)
-		if err != nil {
+	cfg.Reader = func(ctx context.Context, data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
+		sub, fs, err := read(ctx, data, opts)
+		if err != nil && ctx.Err() == nil {
 			err = fault.Systemic(&readerFault{err})
 		}
 		return sub, fs, err

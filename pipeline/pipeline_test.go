@@ -327,10 +327,10 @@ func TestRateLimitHoldsForConcurrentMessages(t *testing.T) {
 	}()
 	f := newFixture(t, func(c *Config) {
 		c.RepliesPerSenderPerHour = limit
-		c.Reader = func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(ctx context.Context, data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
 			arrived <- struct{}{}
 			<-allIn // every message is read, none answered yet
-			return assess.InProcess(data, o)
+			return assess.InProcess(ctx, data, o)
 		}
 	})
 	errs := make(chan error, n)
@@ -381,7 +381,7 @@ func TestUnknownSendersWithoutReply(t *testing.T) {
 
 func TestFailingMessageIsQuarantinedNotLost(t *testing.T) {
 	f := newFixture(t, func(c *Config) {
-		c.Reader = func([]byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(context.Context, []byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
 			panic("crafted workbook")
 		}
 	})
@@ -464,11 +464,11 @@ func TestLateSubmissionIsKeptAndMarked(t *testing.T) {
 func TestUnavailableReaderLeavesTheMessageForLater(t *testing.T) {
 	down := true
 	f := newFixture(t, func(c *Config) {
-		c.Reader = func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(ctx context.Context, data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
 			if down {
 				return nil, nil, errors.New("workbook reader unavailable")
 			}
-			return assess.InProcess(data, o)
+			return assess.InProcess(ctx, data, o)
 		}
 	})
 	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "down@x", attachment: f.good}.raw()

@@ -43,7 +43,7 @@ func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *inges
 	var atts []reply.Attachment
 	var named []roster.Agency // agencies named by forms held as 名册外来件
 	for _, a := range parsed.Attachments {
-		ar, ra, foreign, err := p.checkAttachment(a, sender, m)
+		ar, ra, foreign, err := p.checkAttachment(ctx, a, sender, m)
 		if err != nil {
 			return res, err
 		}
@@ -252,7 +252,7 @@ func domainOf(addr string) string {
 // checkAttachment checks one attachment when it can hold a form. foreign
 // is the roster agency the form names when it does not count for it (the
 // sender is not registered for it); nil otherwise.
-func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.Fetched) (ar store.AttachmentResult, ra reply.Attachment, foreign *roster.Agency, err error) {
+func (p *Pipeline) checkAttachment(ctx context.Context, a ingest.Attachment, sender string, m ingest.Fetched) (ar store.AttachmentResult, ra reply.Attachment, foreign *roster.Agency, err error) {
 	sum := sha256.Sum256(a.Data)
 	ar = store.AttachmentResult{Filename: a.Filename, Kind: string(a.Kind), Size: int64(len(a.Data)), Hash: hex.EncodeToString(sum[:]), Note: a.Path}
 	ra = reply.Attachment{Filename: a.Filename, Kind: reply.AttachOther}
@@ -265,7 +265,7 @@ func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.
 		return ar, ra, nil, nil
 	}
 	var resolved, named roster.Agency
-	rep, err := assess.Check(a.Data, assess.Options{
+	rep, err := assess.Check(ctx, a.Data, assess.Options{
 		Validate: validate.Options{Form: p.cfg.Form, Filename: a.Filename, ReceivedAt: m.InternalDate, Cutoff: p.cfg.Cutoff,
 			MaxFileSize: p.cfg.MaxFileSize, MaxUnzipSize: p.cfg.MaxUnzipSize},
 		Reader: p.cfg.Reader,

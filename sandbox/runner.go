@@ -154,9 +154,10 @@ var ErrUnavailable = errors.New("workbook reader unavailable")
 // Read is validate.Read in the worker. A worker that crashes, runs out of
 // memory or time fails only this workbook, as an unreadable_file finding;
 // a worker that cannot be started is an error wrapping ErrUnavailable (the
-// machine's fault: retry later).
-func (r *Runner) Read(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
-	return r.read(context.Background(), data, opts, "")
+// machine's fault: retry later). When ctx ends the worker is stopped and
+// the error is ctx's: the workbook is not judged.
+func (r *Runner) Read(ctx context.Context, data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
+	return r.read(ctx, data, opts, "")
 }
 
 func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, crash string) (*validate.Submission, []validate.Finding, error) {
@@ -171,6 +172,9 @@ func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, c
 	req := request{Year: opts.Form.Year, Filename: opts.Filename, ReceivedAt: opts.ReceivedAt, Cutoff: opts.Cutoff,
 		MaxFileSize: opts.MaxFileSize, MaxUnzipSize: opts.MaxUnzipSize, Crash: crash}
 	resp, err := r.roundTrip(ctx, req, data)
+	if err != nil && ctx.Err() != nil {
+		return nil, nil, ctx.Err() // stopped by us, not killed by the workbook
+	}
 	if err != nil {
 		r.died(err)
 		f := validate.NewFinding(validate.CodeUnreadableFile,

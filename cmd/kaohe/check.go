@@ -82,7 +82,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if ctx.Err() != nil {
 			return exitBad
 		}
-		rep := checkFile(path, opts)
+		rep := checkFile(ctx, path, opts)
 		if *asJSON {
 			if err := json.NewEncoder(stdout).Encode(rep); err != nil {
 				return exitBad
@@ -149,12 +149,12 @@ func parseInstant(v string) (time.Time, error) {
 
 // checkFile checks one file; a file that cannot be opened is reported
 // like any unreadable workbook.
-func checkFile(path string, opts assess.Options) *assess.Report {
+func checkFile(ctx context.Context, path string, opts assess.Options) *assess.Report {
 	opts.Validate.Filename = filepath.Base(path)
 	data, err := readLimited(path, validate.DefaultMaxFileSize)
 	var rep *assess.Report
 	if err == nil {
-		rep, err = assess.Check(data, opts)
+		rep, err = assess.Check(ctx, data, opts)
 	}
 	if err != nil {
 		f := validate.NewFinding(validate.CodeUnreadableFile, fmt.Sprintf("无法读取文件：%s。", describeOpenError(err)))

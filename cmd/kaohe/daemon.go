@@ -50,6 +50,11 @@ type daemonOptions struct {
 	// Reader replaces the workbook reader (tests: a reader that fails on
 	// cue); nil: the sandbox, or InProcess.
 	Reader assess.Reader
+	// Signals receives every SIGINT/SIGTERM (the first one ends run's ctx
+	// too): the second cancels the messages in hand. Grace is how long they
+	// may take after the first; zero: shutdownGrace.
+	Signals <-chan os.Signal
+	Grace   time.Duration
 }
 
 // daemon is every piece of `kaohe serve`, built from the configuration.
@@ -75,6 +80,10 @@ type daemon struct {
 	// damaged receives the first error that says the database is damaged:
 	// the daemon then stops rather than work on a file it cannot trust.
 	damaged chan error
+	signals <-chan os.Signal
+	grace   time.Duration
+	// hard ends the messages in hand (run's second stage); nil outside run.
+	hard context.Context
 }
 
 // newDaemon builds the daemon; Close releases what it opened.
@@ -84,11 +93,14 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		now = time.Now
 	}
 	built := &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, faults: &monitor.Faults{Now: now},
-		wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
+		wake: make(chan struct{}, 1), started: now(), tick: opts.Tick, signals: opts.Signals, grace: opts.Grace}
 	d = built
 	d.damaged = make(chan error, 1)
 	if d.tick <= 0 {
 		d.tick = 10 * time.Second
+	}
+	if d.grace <= 0 {
+		d.grace = shutdownGrace
 	}
 	defer func() {
 		if err != nil {
@@ -224,6 +236,8 @@ func (d *daemon) gate(ctx context.Context) error {
 
 // handle is the watcher's handler: the pipeline, then a nudge to the sender.
 func (d *daemon) handle(ctx context.Context, m ingest.Fetched) error {
+	ctx, cancel := handlerContext(ctx, d.hard)
+	defer cancel()
 	err := d.pipe.Handle(ctx, m)
 	d.noteDamage(err)
 	if err == nil {
@@ -369,13 +383,18 @@ func (d *daemon) flush(ctx context.Context) error {
 }
 
 // run is `kaohe serve`: the mailbox, the sender, the campaign clock and
-// the HTTP endpoint, until ctx ends; then in-flight work gets a grace
-// period.
+// the HTTP endpoint, until ctx ends or the first signal. Then it stops in
+// two stages: no new mail is taken, and the messages in hand finish within
+// the grace period; a second signal, or the end of the grace period,
+// cancels them (finish).
 func (d *daemon) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, 4) // one per component: a send never blocks
 	work, stopWork := context.WithCancel(context.Background())
 	defer stopWork()
+	hard, stopHard := context.WithCancel(context.Background())
+	defer stopHard()
+	d.hard = hard
 	goRun := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -395,21 +414,21 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	d.log.Info().Str("mailbox", d.cfg.IMAP.Mailbox).Str("imap", d.cfg.IMAP.Addr).Str("http", d.cfg.HTTP.Listen).Msg("kaohe serving")
 	var err error
+	signals := 0
 	select {
 	case <-ctx.Done():
+	case <-d.signals:
+		signals++
 	case err = <-errs:
 	case err = <-d.damaged:
 		d.log.Error().Err(err).Msg("database is damaged: stopping")
+		stopHard() // nothing more is written to a file that cannot be trusted
 	}
-	d.log.Info().Msg("stopping: finishing the message in hand")
+	d.log.Info().Dur("grace", d.grace).Msg("stopping: no new mail is taken; the messages in hand finish")
 	stopWork()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		d.log.Warn().Msg("components did not stop within 5 s")
-	}
+	d.finish(done, stopHard, d.signals, signals)
 	return err
 }
 

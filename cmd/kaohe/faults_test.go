@@ -48,11 +48,11 @@ func total(m map[string]int) int {
 
 // panicky reads workbooks in this process but panics on a file named
 // panic.xlsx: a fault of the message's own, as a crafted file would be.
-func panicky(data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
+func panicky(ctx context.Context, data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
 	if o.Filename == "panic.xlsx" {
 		panic("crafted workbook")
 	}
-	return assess.InProcess(data, o)
+	return assess.InProcess(ctx, data, o)
 }
 
 func loadServeConfig(t *testing.T) config.Config {

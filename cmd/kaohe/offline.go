@@ -151,7 +151,7 @@ func reprocess(ctx context.Context, env *offlineEnv, read assess.Reader) (n, cha
 			continue
 		}
 		a := p.Attachments[s.AttachmentIndex]
-		rep, err := assess.Check(a.Data, assess.Options{
+		rep, err := assess.Check(ctx, a.Data, assess.Options{
 			Validate: validate.Options{Form: env.form, Filename: a.Filename, ReceivedAt: s.ReceivedAt, Cutoff: env.cfg.Campaign.Cutoff,
 				MaxFileSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize},
 			Reader: read,

@@ -100,7 +100,7 @@ func writeAll(t *testing.T, dir string) []written {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep, _ := assess.Check(data, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
+		rep, _ := assess.Check(context.Background(), data, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
 		if rep.Status != assess.StatusNeedsFix || rep.Submission == nil {
 			t.Fatalf("%s: status %s, findings %+v", src, rep.Status, rep.Findings)
 		}
