@@ -81,6 +81,7 @@ func TestWorkerDeathFailsOnlyThatWorkbook(t *testing.T) {
 			if raceEnabled {
 				t.Skip("under the race detector a dying worker reports its allocator, not its cause")
 			}
+			t.Parallel()
 			r, err := New("", c.limits)
 			if err != nil {
 				t.Fatal(err)

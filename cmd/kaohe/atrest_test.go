@@ -218,6 +218,7 @@ func (w *keepWatcher) Write(p []byte) (int, error) {
 }
 
 func TestDemoKeepPrintsARandomPasswordOnce(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var imapAddr string

@@ -25,6 +25,7 @@ import (
 // SMTP server, /healthz of a daemon that met the other lists the consumer
 // fault, and staff get one notice from it, not one per message.
 func TestSecondDaemonOnOneMailbox(t *testing.T) {
+	t.Parallel()
 	srv := startMail(t)
 	base := testEnv(t, srv, "")
 	base["KAOHE_SMTP_PER_RECIPIENT_PER_HOUR"] = "100"
@@ -47,11 +48,7 @@ func TestSecondDaemonOnOneMailbox(t *testing.T) {
 		env["KAOHE_DATA_DIR"] = t.TempDir()
 		listens[i] = freePort(t)
 		env["KAOHE_HTTP_LISTEN"] = listens[i]
-		cfg, err := config.LoadFor("", func(k string) (string, bool) { v, ok := env[k]; return v, ok }, config.ModeServe)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: true, Tick: 100 * time.Millisecond})
+		d, err := newDaemon(envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, Tick: 100 * time.Millisecond})
 		if err != nil {
 			t.Fatal(err)
 		}

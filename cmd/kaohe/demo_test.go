@@ -19,6 +19,7 @@ import (
 )
 
 func TestDemoCampaign(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	var stdout, logs bytes.Buffer
 	res, err := playDemo(context.Background(), demoOptions{Out: out, Agencies: demo.MinAgencies, Log: &logs}, &stdout, io.Discard)

@@ -94,6 +94,7 @@ func TestDisplayWidth(t *testing.T) {
 // Two runs of the demo send the same mails in the same order under the
 // same Message-IDs and file names.
 func TestDemoIsRepeatable(t *testing.T) {
+	t.Parallel()
 	run := func() []string {
 		out := t.TempDir()
 		res, err := playDemo(context.Background(), demoOptions{Out: out, Agencies: demo.MinAgencies, Log: io.Discard}, io.Discard, io.Discard)

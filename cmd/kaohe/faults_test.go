@@ -202,14 +202,14 @@ func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
 // metrics say so, and when the disk has room again the message is
 // processed and answered once.
 func TestServePausesOnSystemFaultsAndResumes(t *testing.T) {
+	t.Parallel()
 	srv := startMail(t)
 	env := testEnv(t, srv, t.TempDir())
 	listen := freePort(t)
 	env["KAOHE_HTTP_LISTEN"] = listen
 	env["KAOHE_IMAP_MAX_ATTEMPTS"] = "2"
-	setEnv(t, env)
 	var sw faultinject.Switch
-	d, err := newDaemon(loadServeConfig(t), zerolog.Nop(), daemonOptions{InProcess: true, FastRetry: true,
+	d, err := newDaemon(envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, FastRetry: true,
 		WriteFault: sw.Hook, ProbeEvery: 50 * time.Millisecond, Tick: time.Hour})
 	if err != nil {
 		t.Fatal(err)
