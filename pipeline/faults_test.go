@@ -160,6 +160,7 @@ func TestMessageFaultQuarantinesWithReceipt(t *testing.T) {
 		}
 	})
 	raw := mailSpec{from: "张三 <chaoyang@example.org>", subject: "朝阳区考核表", msgID: "bad@x", attachment: f.good}.raw()
+	f.panics = uint64(f.cfg.MaxAttempts) // the reader panics at every attempt
 	fetched := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 5, InternalDate: received, Size: int64(len(raw)), Raw: raw}
 	for attempt := 1; attempt <= f.cfg.MaxAttempts; attempt++ {
 		err := f.p.Handle(f.ctx, fetched)
@@ -214,6 +215,7 @@ func TestQuarantinedStrangerGetsNoReceipt(t *testing.T) {
 		}
 	})
 	raw := mailSpec{from: "<victim@third.example>", subject: "您的账户已冻结，请致电 400-000-0000", msgID: "scam@x", attachment: f.good}.raw()
+	f.panics = uint64(f.cfg.MaxAttempts) // the reader panics at every attempt
 	fetched := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 6, InternalDate: received, Size: int64(len(raw)), Raw: raw}
 	for attempt := 1; attempt <= f.cfg.MaxAttempts; attempt++ {
 		f.p.Handle(f.ctx, fetched)

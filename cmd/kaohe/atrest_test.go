@@ -82,11 +82,7 @@ func TestDrainLeavesEveryFilePrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	d, err := newDaemon(cfg, newLogger(config.Log{Level: "info", Format: "json"}, &logs), daemonOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := testDaemon(t, cfg, newLogger(config.Log{Level: "info", Format: "json"}, &logs), daemonOptions{})
 	if err := d.once(context.Background()); err != nil {
 		t.Fatal(err)
 	}

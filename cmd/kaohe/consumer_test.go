@@ -48,11 +48,7 @@ func TestSecondDaemonOnOneMailbox(t *testing.T) {
 		env["KAOHE_DATA_DIR"] = t.TempDir()
 		listens[i] = freePort(t)
 		env["KAOHE_HTTP_LISTEN"] = listens[i]
-		d, err := newDaemon(envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, Tick: 100 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
+		d := testDaemon(t, envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, Tick: 100 * time.Millisecond})
 		wg.Add(1)
 		go func() { defer wg.Done(); d.run(ctx) }()
 	}
@@ -128,11 +124,7 @@ func TestConsumerAlertOncePerEpisode(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	d, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: true, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := testDaemon(t, cfg, zerolog.Nop(), daemonOptions{InProcess: true, Now: func() time.Time { return now }})
 	ctx := context.Background()
 	first := now.Add(-time.Minute)
 	st := ingest.Status{OtherConsumer: "0123456789abcdef", OtherSince: first, OtherLast: first, OtherEvidence: "UID 3 in INBOX carries $KaoheClaim-0123456789abcdef"}

@@ -54,6 +54,7 @@ type demoResult struct {
 	// every run, since --keep leaves the servers listening.
 	Password string
 	Took     time.Duration
+	Panics   uint64 // recovered while handling the demo's mail: 0, or a bug
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -159,7 +160,7 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	}
 	fmt.Fprintf(stdout, "    已处理 %d/%d 封，回执已发出\n", d.pipe.Handled(), len(sc.Mails))
 
-	res := &demoResult{Scenario: sc, Password: password}
+	res := &demoResult{Scenario: sc, Password: password, Panics: d.metrics.Panics()}
 	if res.Replies, res.Reminders, res.Staff, err = exportDeliveries(srv.Deliveries(), opts.Out, stdout); err != nil {
 		return nil, err
 	}

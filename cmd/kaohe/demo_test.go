@@ -36,6 +36,9 @@ func TestDemoCampaign(t *testing.T) {
 	if len(res.Replies) != answered {
 		t.Errorf("%d replies, want one per answered mail (%d)", len(res.Replies), answered)
 	}
+	if res.Panics != 0 {
+		t.Errorf("%d panics recovered", res.Panics)
+	}
 	if strings.Contains(logs.String(), "panic") {
 		t.Errorf("a panic was logged:\n%s", logs.String())
 	}

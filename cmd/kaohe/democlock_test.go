@@ -101,6 +101,9 @@ func TestDemoIsRepeatable(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if res.Panics != 0 {
+			t.Errorf("%d panics recovered", res.Panics)
+		}
 		var ids []string
 		for _, d := range append(append(res.Replies, res.Reminders...), res.Staff...) {
 			p, err := ingest.Parse(d.Raw, ingest.Limits{})

@@ -57,11 +57,7 @@ func TestDiskFullOnTmpfs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	d, err := newDaemon(envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, ProbeEvery: 200 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := testDaemon(t, envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, ProbeEvery: 200 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.run(ctx) }()

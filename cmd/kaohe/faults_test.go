@@ -209,12 +209,8 @@ func TestServePausesOnSystemFaultsAndResumes(t *testing.T) {
 	env["KAOHE_HTTP_LISTEN"] = listen
 	env["KAOHE_IMAP_MAX_ATTEMPTS"] = "2"
 	var sw faultinject.Switch
-	d, err := newDaemon(envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, FastRetry: true,
+	d := testDaemon(t, envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, FastRetry: true,
 		WriteFault: sw.Hook, ProbeEvery: 50 * time.Millisecond, Tick: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.run(ctx) }()

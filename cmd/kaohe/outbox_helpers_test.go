@@ -136,11 +136,7 @@ func outboxDaemon(t *testing.T, srv *mailserver.Server, dataDir string, clk *out
 		t.Fatal(err)
 	}
 	log := &syncBuffer{}
-	d, err := newDaemon(cfg, zerolog.New(log), daemonOptions{InProcess: true, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
+	d := testDaemon(t, cfg, zerolog.New(log), daemonOptions{InProcess: true, Now: clk.Now})
 	return d, log
 }
 

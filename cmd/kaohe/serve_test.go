@@ -240,11 +240,7 @@ func TestMailboxAlert(t *testing.T) {
 	env["KAOHE_IMAP_ADDR"] = freePort(t) // nothing listens there
 	env["KAOHE_HTTP_MAILBOX_ALERT_AFTER"] = "1s"
 	env["KAOHE_HTTP_LISTEN"] = ""
-	d, err := newDaemon(envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, Tick: 100 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := testDaemon(t, envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, Tick: 100 * time.Millisecond})
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.run(ctx) }()
@@ -321,11 +317,7 @@ func TestUIDValidityResetAndSecondDaemon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	first, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer first.Close()
+	testDaemon(t, cfg, zerolog.Nop(), daemonOptions{InProcess: true})
 	if _, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: true}); err == nil || !strings.Contains(err.Error(), "lock") {
 		t.Errorf("a second daemon on the same data folder: %v", err)
 	}

@@ -27,6 +27,24 @@ func envConfig(t *testing.T, env map[string]string) config.Config {
 	return cfg
 }
 
+// testDaemon is newDaemon for a test: closed when the test ends, and the
+// test fails if a panic was recovered (monitor.Metrics promises tests
+// that none was).
+func testDaemon(t *testing.T, cfg config.Config, log zerolog.Logger, opts daemonOptions) *daemon {
+	t.Helper()
+	d, err := newDaemon(cfg, log, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if n := d.metrics.Panics(); n != 0 {
+			t.Errorf("%d panics recovered", n)
+		}
+		d.Close()
+	})
+	return d
+}
+
 // heldReader reads in this process once released, or gives up when its
 // ctx ends, as the sandbox's reader does.
 type heldReader struct {
@@ -62,12 +80,8 @@ func shutdownDaemon(t *testing.T, grace time.Duration) (d *daemon, r *heldReader
 		t.Fatal(err)
 	}
 	r, sigs = newHeldReader(), make(chan os.Signal, 2)
-	d, err := newDaemon(envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, Reader: r.read,
+	d = testDaemon(t, envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, Reader: r.read,
 		Signals: sigs, Grace: grace, Tick: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	done = make(chan error, 1)
