@@ -54,6 +54,9 @@ func (d *daemon) finish(done <-chan struct{}, cancel context.CancelFunc, sigs <-
 			}
 			d.log.Warn().Msg("second signal: cancelling the messages in hand")
 		case <-grace.C:
+			if giveUp != nil {
+				continue
+			}
 			d.log.Warn().Dur("grace", d.grace).Msg("grace period over: cancelling the messages in hand")
 		}
 		cancel()
