@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -32,7 +33,7 @@ func spoiled() sample.Values {
 func check(t testing.TB, data []byte) *assess.Report {
 	t.Helper()
 	form := templates.MustLoad(2021)
-	rep := assess.Check(data, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
+	rep, _ := assess.Check(context.Background(), data, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
 	if rep.Submission == nil {
 		t.Fatalf("form not read: %+v", rep.Findings)
 	}

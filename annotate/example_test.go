@@ -2,6 +2,7 @@ package annotate_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 
@@ -19,7 +20,7 @@ func ExampleCopy() {
 	form := templates.MustLoad(2021)
 	// An agency's form with 1.4 scored 9 of 6.
 	data, _ := sample.Workbook(form, sample.Good("朝阳区代办处", true).With(sample.SetScore("1.4", 9)))
-	rep := assess.Check(data, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
+	rep, _ := assess.Check(context.Background(), data, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
 
 	out, err := annotate.Copy(rep, form)
 	if err != nil {

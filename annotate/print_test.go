@@ -1,6 +1,7 @@
 package annotate
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -199,7 +200,7 @@ func TestAnnotatedCopyReadsBack(t *testing.T) {
 	t.Parallel()
 	_, rep, out := spoiledCopy(t)
 	form := templates.MustLoad(2021)
-	again := assess.Check(out, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
+	again, _ := assess.Check(context.Background(), out, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
 	if again.Submission == nil {
 		t.Fatalf("copy not read back: %+v", again.Findings)
 	}

@@ -2,6 +2,7 @@ package assess
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"testing"
 
@@ -49,7 +50,10 @@ func BenchmarkCheckForm(b *testing.B) {
 			b.ReportAllocs()
 			cpu0 := cputime.Self()
 			for b.Loop() {
-				r := Check(c.data, opts)
+				r, err := Check(context.Background(), c.data, opts)
+				if err != nil {
+					b.Fatal(err)
+				}
 				if r.Status != StatusAccepted || r.VerifiedTotal == 0 {
 					b.Fatalf("%s: %+v", r.Status, r.Findings)
 				}

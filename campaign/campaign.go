@@ -13,26 +13,21 @@ import (
 
 	"kaohe/consolidate"
 	"kaohe/internal/atomicfile"
+	"kaohe/internal/cst"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
 	"kaohe/templates"
 )
 
-// Beijing is the campaign's clock: days, reminder and summary times.
-var beijing = time.FixedZone("CST", 8*3600)
-
-// TimeOfDay is a Beijing wall-clock time.
-type TimeOfDay struct{ Hour, Minute int }
-
 // Config is the campaign's settings.
 type Config struct {
 	Form             *templates.Form
 	Roster           *roster.Roster
 	Cutoff           time.Time
-	ReminderDays     []int     // e.g. 7, 3, 1 days before the cut-off
-	ReminderTime     TimeOfDay // reminders go out from this time of the day
-	DailySummaryTime TimeOfDay
+	ReminderDays     []int         // e.g. 7, 3, 1 days before the cut-off
+	ReminderTime     cst.TimeOfDay // reminders go out from this time of the day
+	DailySummaryTime cst.TimeOfDay
 	Staff            []string
 	Compose          reply.ComposeOptions
 	// NoticeEvery is the least time between two staff notices; events
@@ -192,7 +187,7 @@ func (c *Campaign) Regenerate(ctx context.Context) (consolidate.Summary, error) 
 	if err := os.MkdirAll(dir, store.DirMode); err != nil {
 		return sum, err
 	}
-	day := c.cfg.Now().In(beijing).Format("2006-01-02")
+	day := c.cfg.Now().In(cst.Location()).Format("2006-01-02")
 	for _, name := range []string{WorkbookName, "汇总-" + day + ".xlsx"} {
 		if err := atomicfile.WriteBytes(filepath.Join(dir, name), data, store.FileMode); err != nil {
 			return sum, fmt.Errorf("write %s: %w", name, err)
@@ -204,4 +199,4 @@ func (c *Campaign) Regenerate(ctx context.Context) (consolidate.Summary, error) 
 // WorkbookPath is where Regenerate writes the current staff workbook.
 func WorkbookPath(dataDir string) string { return filepath.Join(dataDir, "workbooks", WorkbookName) }
 
-func beijingDay(t time.Time) string { return t.In(beijing).Format("2006-01-02") }
+func beijingDay(t time.Time) string { return t.In(cst.Location()).Format("2006-01-02") }

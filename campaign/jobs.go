@@ -13,6 +13,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/consolidate"
+	"kaohe/internal/cst"
 	"kaohe/mailparse"
 	"kaohe/reply"
 	"kaohe/store"
@@ -272,8 +273,8 @@ func (c *Campaign) summarize(ctx context.Context) error {
 	}
 	now := c.cfg.Now()
 	today := beijingDay(now)
-	local := now.In(beijing)
-	at := time.Date(local.Year(), local.Month(), local.Day(), c.cfg.DailySummaryTime.Hour, c.cfg.DailySummaryTime.Minute, 0, 0, beijing)
+	local := now.In(cst.Location())
+	at := time.Date(local.Year(), local.Month(), local.Day(), c.cfg.DailySummaryTime.Hour, c.cfg.DailySummaryTime.Minute, 0, 0, cst.Location())
 	var key string
 	switch {
 	case !c.cfg.Cutoff.IsZero() && !now.Before(c.cfg.Cutoff):
@@ -331,7 +332,7 @@ func (c *Campaign) remind(ctx context.Context) error {
 		return nil
 	}
 	now := c.cfg.Now()
-	local := now.In(beijing)
+	local := now.In(cst.Location())
 	if local.Hour()*60+local.Minute() < c.cfg.ReminderTime.Hour*60+c.cfg.ReminderTime.Minute {
 		return nil
 	}

@@ -14,6 +14,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/consolidate"
+	"kaohe/internal/cst"
 	"kaohe/roster"
 	"kaohe/store"
 	"kaohe/templates"
@@ -62,7 +63,7 @@ func TestWorkbookFromAStoreOfHundredAgencies(t *testing.T) {
 	if err != nil || len(r.Agencies) != 100 {
 		t.Fatalf("roster: %v %v (%d)", err, problems, len(r.Agencies))
 	}
-	e := &env{t: t, dir: t.TempDir(), clock: time.Date(2022, 1, 10, 9, 0, 0, 0, beijing), r: r}
+	e := &env{t: t, dir: t.TempDir(), clock: time.Date(2022, 1, 10, 9, 0, 0, 0, cst.Location()), r: r}
 	e.open()
 	seq := 0
 	save := func(agency, sender string, at time.Time, rep *assess.Report) {
@@ -78,7 +79,7 @@ func TestWorkbookFromAStoreOfHundredAgencies(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	early := time.Date(2021, 12, 20, 10, 0, 0, 0, beijing)
+	early := time.Date(2021, 12, 20, 10, 0, 0, 0, cst.Location())
 	for i, name := range names {
 		addr := fmt.Sprintf("a%02d@example.org", i)
 		switch i % 6 {

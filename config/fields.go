@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"kaohe/internal/cst"
 )
 
 // field is one setting: its TOML key, its environment variable, how to read
@@ -89,8 +91,8 @@ func fields() []field {
 		integer("campaign.form_year", "考核表年度（须是程序内置的表）", func(c *Config) *int { return &c.Campaign.FormYear }),
 		timestamp("campaign.cutoff", "截止时刻（RFC 3339，带时区）：此刻及以后收到的邮件算逾期", func(c *Config) *time.Time { return &c.Campaign.Cutoff }),
 		intList("campaign.reminder_days", "截止前几天提醒尚未提交的代办处；环境变量里用逗号分隔，如 7,3,1", func(c *Config) *[]int { return &c.Campaign.ReminderDays }),
-		timeOfDay("campaign.reminder_time", "提醒发出的时刻（北京时间）", func(c *Config) *TimeOfDay { return &c.Campaign.ReminderTime }),
-		timeOfDay("campaign.daily_summary_time", "每日汇总发给工作人员的时刻（北京时间）", func(c *Config) *TimeOfDay { return &c.Campaign.DailySummaryTime }),
+		timeOfDay("campaign.reminder_time", "提醒发出的时刻（北京时间）", func(c *Config) *cst.TimeOfDay { return &c.Campaign.ReminderTime }),
+		timeOfDay("campaign.daily_summary_time", "每日汇总发给工作人员的时刻（北京时间）", func(c *Config) *cst.TimeOfDay { return &c.Campaign.DailySummaryTime }),
 		addrList("campaign.staff", "接收通知和汇总的工作人员地址；环境变量里用逗号分隔", `["王明 <wangming@example.org>"]`, func(c *Config) *[]string { return &c.Campaign.Staff }),
 
 		size("limits.max_attachment_size", "单个附件解码后的上限", func(c *Config) *int64 { return &c.Limits.MaxAttachmentSize }),
@@ -228,7 +230,7 @@ func timestamp(key, help string, p func(*Config) *time.Time) field {
 	}
 }
 
-func timeOfDay(key, help string, p func(*Config) *TimeOfDay) field {
+func timeOfDay(key, help string, p func(*Config) *cst.TimeOfDay) field {
 	return field{key: key, help: help,
 		get: func(c *Config) any { return p(c).String() },
 		set: func(c *Config, v string) error {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"kaohe/internal/cst"
 )
 
 // envMap is an env function over a map, as os.LookupEnv is over the process.
@@ -297,7 +299,7 @@ func TestParseSize(t *testing.T) {
 func TestTimeOfDay(t *testing.T) {
 	t.Parallel()
 	tod, err := ParseTimeOfDay("09:05")
-	if err != nil || tod != (TimeOfDay{9, 5}) {
+	if err != nil || tod != (cst.TimeOfDay{Hour: 9, Minute: 5}) {
 		t.Fatalf("got %v, %v", tod, err)
 	}
 	at := tod.On(2022, time.January, 3)

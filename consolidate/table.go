@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"kaohe/internal/cst"
 )
 
 // column describes one column of a table.
@@ -296,7 +298,7 @@ func valueWidth(v any) float64 {
 }
 
 // beijing is t in Beijing time; a fixed zone needs no tz database.
-func beijing(t time.Time) time.Time { return t.In(time.FixedZone("CST", 8*3600)) }
+func beijing(t time.Time) time.Time { return t.In(cst.Location()) }
 
 // excelTime is t's Beijing wall-clock time as an Excel serial (1900 system).
 func excelTime(t time.Time) float64 {

@@ -17,6 +17,7 @@ import (
 // that hides it, by adding the claim and reading it back. Every message is
 // handled exactly once in total and lands in Processed once.
 func TestDovecotSecondConsumer(t *testing.T) {
+	t.Parallel()
 	addr := startDovecot(t)
 	for _, tc := range []struct {
 		name  string
@@ -90,6 +91,7 @@ var (
 // is one UID STORE and no further read; it measures a drain with and
 // without claims and logs the cost per message.
 func TestDovecotClaimCost(t *testing.T) {
+	t.Parallel()
 	addr := startDovecot(t)
 	const n = 50
 
@@ -183,6 +185,7 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 // another consumer's claim it is left to that consumer, and ours is never
 // set beside it.
 func TestDovecotClaimUnchangedSince(t *testing.T) {
+	t.Parallel()
 	addr := startDovecot(t)
 	appendMessages(t, addr, "INBOX", 1, 2, 0)
 	var trace syncBuffer

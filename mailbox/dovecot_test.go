@@ -185,6 +185,7 @@ func dovecotUsers(t *testing.T, dir string) dovecotRunUsers {
 // message is handed once in order, moved to Processed, and \Seen is not set
 // by the fetch (Dovecot, unlike the memory server, sets \Seen on BODY[]).
 func TestDovecotOnceMoves(t *testing.T) {
+	t.Parallel()
 	addr := startDovecot(t)
 	appendMessages(t, addr, "INBOX", 1, 3, 2000)
 	rec := newRecorder()
@@ -227,6 +228,7 @@ func TestDovecotOnceMoves(t *testing.T) {
 // the client with the proxy: with UIDPLUS the message is copied and
 // UID-expunged; with neither it stays in INBOX with the done keyword.
 func TestDovecotCopyExpungeAndFlagModes(t *testing.T) {
+	t.Parallel()
 	addr := startDovecot(t)
 	appendMessages(t, addr, "INBOX", 1, 2, 0)
 
@@ -269,6 +271,7 @@ func TestDovecotCopyExpungeAndFlagModes(t *testing.T) {
 // TestDovecotIdle: Dovecot reports new mail during IDLE and Run handles it
 // within a couple of seconds.
 func TestDovecotIdle(t *testing.T) {
+	t.Parallel()
 	addr := startDovecot(t)
 	rec := newRecorder()
 	cfg := testConfig(addr, testLogger(t))

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // proxyFault is what the proxy does to one connection's server-to-client
@@ -30,8 +31,16 @@ type tcpProxy struct {
 	accepted atomic.Int32
 	faulted  atomic.Int32
 
-	mu    sync.Mutex
-	conns []net.Conn
+	mu      sync.Mutex
+	conns   []net.Conn
+	arrived []time.Time // when each connection was accepted
+}
+
+// arrivals returns when each connection so far was accepted.
+func (p *tcpProxy) arrivals() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]time.Time(nil), p.arrived...)
 }
 
 func startProxy(t *testing.T, target string, faults map[int]proxyFault, dropCaps ...string) *tcpProxy {
@@ -47,6 +56,9 @@ func startProxy(t *testing.T, target string, faults map[int]proxyFault, dropCaps
 			if err != nil {
 				return
 			}
+			p.mu.Lock()
+			p.arrived = append(p.arrived, time.Now())
+			p.mu.Unlock()
 			i := int(p.accepted.Add(1)) - 1
 			go p.serve(c, i)
 		}

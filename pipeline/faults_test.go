@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"kaohe/assess"
 	"kaohe/internal/faultinject"
 	"kaohe/mailbox"
 	"kaohe/mailparse"
@@ -155,11 +156,12 @@ func TestSystemFaultPausesIntakeAndNeverQuarantines(t *testing.T) {
 // and intake never paused.
 func TestMessageFaultQuarantinesWithReceipt(t *testing.T) {
 	f, _ := faultFixture(t, func(c *Config) {
-		c.Reader = func([]byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(context.Context, []byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
 			panic("crafted workbook")
 		}
 	})
 	raw := mailSpec{from: "张三 <chaoyang@example.org>", subject: "朝阳区考核表", msgID: "bad@x", attachment: f.good}.raw()
+	f.panics = uint64(f.cfg.MaxAttempts) // the reader panics at every attempt
 	fetched := mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 5, InternalDate: received, Size: int64(len(raw)), Raw: raw}
 	for attempt := 1; attempt <= f.cfg.MaxAttempts; attempt++ {
 		err := f.p.Handle(f.ctx, fetched)
@@ -209,11 +211,12 @@ func TestMessageFaultQuarantinesWithReceipt(t *testing.T) {
 func TestQuarantinedStrangerGetsNoReceipt(t *testing.T) {
 	f, _ := faultFixture(t, func(c *Config) {
 		c.ReplyUnknownSenders = true
-		c.Reader = func([]byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(context.Context, []byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
 			panic("crafted workbook")
 		}
 	})
 	raw := mailSpec{from: "<victim@third.example>", subject: "您的账户已冻结，请致电 400-000-0000", msgID: "scam@x", attachment: f.good}.raw()
+	f.panics = uint64(f.cfg.MaxAttempts) // the reader panics at every attempt
 	fetched := mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 6, InternalDate: received, Size: int64(len(raw)), Raw: raw}
 	for attempt := 1; attempt <= f.cfg.MaxAttempts; attempt++ {
 		f.p.Handle(f.ctx, fetched)
@@ -233,11 +236,11 @@ func TestReaderDownPausesUntilItReads(t *testing.T) {
 	var down atomic.Bool
 	down.Store(true)
 	f, _ := faultFixture(t, func(c *Config) {
-		c.Reader = func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(ctx context.Context, data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
 			if down.Load() {
 				return nil, nil, errors.New("fork/exec: resource temporarily unavailable")
 			}
-			return InProcess(data, o)
+			return assess.InProcess(ctx, data, o)
 		}
 	})
 	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "down2@x", attachment: f.good}.raw()

@@ -13,6 +13,7 @@ import (
 	"kaohe/internal/sample"
 	"kaohe/mailbox"
 	"kaohe/mailparse"
+	"kaohe/outbox"
 	"kaohe/roster"
 	"kaohe/store"
 )
@@ -72,9 +73,9 @@ func authResults(fields ...string) string {
 
 // sent is the outbox split by what the suite asserts on.
 type sent struct {
-	foreignNotices []store.OutboxItem // KindForeignNotice
-	toOthers       []store.OutboxItem // any mail to an address other than chaoyang's: the hostile senders'
-	all            []store.OutboxItem
+	foreignNotices []outbox.Item // KindForeignNotice
+	toOthers       []outbox.Item // any mail to an address other than chaoyang's: the hostile senders'
+	all            []outbox.Item
 }
 
 func (f *fixture) sent() sent {

@@ -173,7 +173,7 @@ func (p *Pipeline) probe(ctx context.Context) error {
 	if err := templates.WriteBlank(p.cfg.Form, &blank); err != nil {
 		return err
 	}
-	_, _, err := p.cfg.Reader(blank.Bytes(), validate.Options{Form: p.cfg.Form, Filename: "probe.xlsx",
+	_, _, err := p.cfg.Reader(ctx, blank.Bytes(), validate.Options{Form: p.cfg.Form, Filename: "probe.xlsx",
 		MaxFileSize: p.cfg.MaxFileSize, MaxUnzipSize: p.cfg.MaxUnzipSize})
 	return err
 }

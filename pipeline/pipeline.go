@@ -13,6 +13,7 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"kaohe/assess"
 	"kaohe/internal/fault"
 	"kaohe/mailbox"
 	"kaohe/mailparse"
@@ -24,24 +25,12 @@ import (
 	"kaohe/validate"
 )
 
-// Reader reads a workbook: validate.Read in this process, or a sandbox
-// pool's TryRead. An error means the reader itself is unavailable (not
-// that the workbook is bad): a fault of ours, so intake pauses and the
-// message is retried later without counting against it.
-type Reader func(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error)
-
-// InProcess is the Reader that runs validate.Read in this process.
-func InProcess(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
-	sub, fs := validate.Read(data, opts)
-	return sub, fs, nil
-}
-
 // Config is what the pipeline needs besides the store.
 type Config struct {
 	Form   *templates.Form
 	Cutoff time.Time
 	Roster *roster.Roster // nil: no roster, every sender unknown
-	Reader Reader         // nil: validate.Read in this process
+	Reader assess.Reader  // nil: assess.InProcess
 
 	MIME         mailparse.Limits
 	MaxFileSize  int64 // bytes of one workbook
@@ -84,12 +73,12 @@ func (p *Pipeline) Handled() uint64 { return p.handled.Load() }
 // New returns a pipeline writing to st.
 func New(st *store.Store, cfg Config) *Pipeline {
 	if cfg.Reader == nil {
-		cfg.Reader = InProcess
+		cfg.Reader = assess.InProcess
 	}
 	read := cfg.Reader
-	cfg.Reader = func(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
-		sub, fs, err := read(data, opts)
-		if err != nil {
+	cfg.Reader = func(ctx context.Context, data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
+		sub, fs, err := read(ctx, data, opts)
+		if err != nil && ctx.Err() == nil {
 			err = fault.Systemic(&readerFault{err})
 		}
 		return sub, fs, err

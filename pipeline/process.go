@@ -44,7 +44,7 @@ func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *mailp
 	var atts []reply.Attachment
 	var named []roster.Agency // agencies named by forms held as 名册外来件
 	for _, a := range parsed.Attachments {
-		ar, ra, foreign, err := p.checkAttachment(a, sender, m)
+		ar, ra, foreign, err := p.checkAttachment(ctx, a, sender, m)
 		if err != nil {
 			return res, err
 		}
@@ -253,7 +253,7 @@ func domainOf(addr string) string {
 // checkAttachment checks one attachment when it can hold a form. foreign
 // is the roster agency the form names when it does not count for it (the
 // sender is not registered for it); nil otherwise.
-func (p *Pipeline) checkAttachment(a mailparse.Attachment, sender string, m mailbox.Fetched) (ar store.AttachmentResult, ra reply.Attachment, foreign *roster.Agency, err error) {
+func (p *Pipeline) checkAttachment(ctx context.Context, a mailparse.Attachment, sender string, m mailbox.Fetched) (ar store.AttachmentResult, ra reply.Attachment, foreign *roster.Agency, err error) {
 	sum := sha256.Sum256(a.Data)
 	ar = store.AttachmentResult{Filename: a.Filename, Kind: string(a.Kind), Size: int64(len(a.Data)), Hash: hex.EncodeToString(sum[:]), Note: a.Path}
 	ra = reply.Attachment{Filename: a.Filename, Kind: reply.AttachOther}
@@ -266,15 +266,10 @@ func (p *Pipeline) checkAttachment(a mailparse.Attachment, sender string, m mail
 		return ar, ra, nil, nil
 	}
 	var resolved, named roster.Agency
-	var readErr error
-	rep := assess.Check(a.Data, assess.Options{
+	rep, err := assess.Check(ctx, a.Data, assess.Options{
 		Validate: validate.Options{Form: p.cfg.Form, Filename: a.Filename, ReceivedAt: m.InternalDate, Cutoff: p.cfg.Cutoff,
 			MaxFileSize: p.cfg.MaxFileSize, MaxUnzipSize: p.cfg.MaxUnzipSize},
-		Reader: func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding) {
-			sub, fs, err := p.cfg.Reader(data, o)
-			readErr = err
-			return sub, fs
-		},
+		Reader: p.cfg.Reader,
 		Resolve: func(unit string) assess.Agency {
 			ag, known, mismatch := p.cfg.Roster.Resolve(sender, unit)
 			if !known {
@@ -290,8 +285,8 @@ func (p *Pipeline) checkAttachment(a mailparse.Attachment, sender string, m mail
 			return assess.Agency{Name: ag.Name, Type: ag.Type, Known: true, Mismatch: mismatch}
 		},
 	})
-	if readErr != nil {
-		return ar, ra, nil, fmt.Errorf("read %s: %w", a.Filename, readErr)
+	if err != nil {
+		return ar, ra, nil, fmt.Errorf("read %s: %w", a.Filename, err)
 	}
 	ar.Report, ar.Agency = rep, resolved.Name
 	ra.Report, ra.Data, ra.Kind = rep, a.Data, reply.AttachXLSX

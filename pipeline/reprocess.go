@@ -38,7 +38,7 @@ func (p *Pipeline) Reprocess(ctx context.Context) (n, changed int, err error) {
 			p.cfg.Log.Warn().Int64("submission", s.ID).Msg("attachment no longer found in the archived message")
 			continue
 		}
-		rep, err := p.recheck(s, parsed.Attachments[s.AttachmentIndex])
+		rep, err := p.recheck(ctx, s, parsed.Attachments[s.AttachmentIndex])
 		if err != nil {
 			return n, changed, fmt.Errorf("submission %d: %w", s.ID, err)
 		}
@@ -71,16 +71,11 @@ func (p *Pipeline) parseArchived(s store.Submission) (*mailparse.Parsed, error) 
 // it when it arrived: the same receipt time, the agency resolved from the
 // same sender. A form naming an agency the sender is not registered for is
 // checked as that agency would be (its type decides the caps).
-func (p *Pipeline) recheck(s store.Submission, a mailparse.Attachment) (*assess.Report, error) {
-	var readErr error
-	rep := assess.Check(a.Data, assess.Options{
+func (p *Pipeline) recheck(ctx context.Context, s store.Submission, a mailparse.Attachment) (*assess.Report, error) {
+	return assess.Check(ctx, a.Data, assess.Options{
 		Validate: validate.Options{Form: p.cfg.Form, Filename: a.Filename, ReceivedAt: s.ReceivedAt, Cutoff: p.cfg.Cutoff,
 			MaxFileSize: p.cfg.MaxFileSize, MaxUnzipSize: p.cfg.MaxUnzipSize},
-		Reader: func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding) {
-			sub, fs, err := p.cfg.Reader(data, o)
-			readErr = err
-			return sub, fs
-		},
+		Reader: p.cfg.Reader,
 		Resolve: func(unit string) assess.Agency {
 			ag, known, mismatch := p.cfg.Roster.Resolve(s.Sender, unit)
 			if a, ok := p.cfg.Roster.ByUnit(s.Agency); !known && ok && a.Name == s.Agency {
@@ -98,5 +93,4 @@ func (p *Pipeline) recheck(s store.Submission, a mailparse.Attachment) (*assess.
 			return assess.Agency{Name: ag.Name, Type: ag.Type, Known: true, Mismatch: mismatch}
 		},
 	})
-	return rep, readErr
 }

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -39,7 +40,7 @@ func TestReprocessRechecksWithTheCurrentRules(t *testing.T) {
 	}
 
 	broken := f.cfg
-	broken.Reader = func([]byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
+	broken.Reader = func(context.Context, []byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
 		return nil, nil, errors.New("workbook reader unavailable")
 	}
 	_, _, err = New(f.st, broken).Reprocess(f.ctx)

@@ -2,23 +2,16 @@ package reply
 
 import (
 	"time"
-)
 
-// beijing is the zone times are shown in; a fixed +08:00 when the system
-// has no zone database.
-func beijing() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Shanghai"); err == nil {
-		return loc
-	}
-	return time.FixedZone("CST", 8*3600)
-}
+	"kaohe/internal/cst"
+)
 
 // cnTime formats a time for Chinese readers in Beijing time.
 func cnTime(t time.Time) string {
 	if t.IsZero() {
 		return "未知"
 	}
-	return t.In(beijing()).Format("2006年1月2日 15:04")
+	return t.In(cst.Location()).Format("2006年1月2日 15:04")
 }
 
 // cnDeadline formats a cut-off; midnight shows as 24:00 of the day before,
@@ -27,7 +20,7 @@ func cnDeadline(t time.Time) string {
 	if t.IsZero() {
 		return "未设定"
 	}
-	b := t.In(beijing())
+	b := t.In(cst.Location())
 	if b.Hour() == 0 && b.Minute() == 0 {
 		return b.Add(-time.Minute).Format("2006年1月2日") + " 24:00"
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 
+	"kaohe/internal/cst"
 	"kaohe/internal/display"
 )
 
@@ -92,7 +93,7 @@ func build(e envelope, text, html string, atts []attachment) (Mail, error) {
 	h.SetSubject(display.Clean(e.subject, maxSubjectRunes*2))
 	h.SetAddressList("To", []*mail.Address{{Name: display.Clean(e.toName, maxNameRunes), Address: e.to}})
 	h.SetAddressList("From", []*mail.Address{{Name: display.Clean(e.fromName, maxNameRunes), Address: e.from}})
-	h.SetDate(e.date.In(beijing()))
+	h.SetDate(e.date.In(cst.Location()))
 
 	var buf bytes.Buffer
 	mw, err := message.CreateWriter(&buf, h.Header)

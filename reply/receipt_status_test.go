@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"context"
 	"html"
 	"os"
 	"regexp"
@@ -50,7 +51,7 @@ const wordsPhrase = "您在邮件正文中写的内容（问题或说明），�
 // checkedAttachment runs the real check on data, as the pipeline does.
 func checkedAttachment(t *testing.T, name string, data []byte) Attachment {
 	t.Helper()
-	rep := assess.Check(data, assess.Options{Validate: validate.Options{Form: templates.MustLoad(2021), Filename: name}})
+	rep, _ := assess.Check(context.Background(), data, assess.Options{Validate: validate.Options{Form: templates.MustLoad(2021), Filename: name}})
 	a := Attachment{Filename: name, Kind: AttachXLSX, Report: rep, Data: data}
 	if hasFinding(rep, validate.CodeLegacyFormat) {
 		a.Kind = AttachLegacy

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"kaohe/internal/cst"
 )
 
 //go:embed form-*.yaml
@@ -176,7 +178,7 @@ func Parse(data []byte) (*Form, error) {
 	}
 	var errs []error
 	if f.IssuedText != "" {
-		t, err := time.ParseInLocation("2006-01-02", f.IssuedText, time.FixedZone("CST", 8*3600))
+		t, err := time.ParseInLocation("2006-01-02", f.IssuedText, cst.Location())
 		if err != nil {
 			errs = append(errs, fmt.Errorf("issued: want a date such as 2021-12-13: %w", err))
 		}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"kaohe/internal/cst"
 	"kaohe/templates"
 )
 
@@ -227,7 +228,7 @@ func (r *reader) checkCount(fd templates.Field, fv *FieldValue) {
 func (r *reader) checkDate(fd templates.Field, fv *FieldValue) {
 	day := fv.Date
 	if !r.opts.ReceivedAt.IsZero() {
-		rt := r.opts.ReceivedAt.In(beijing())
+		rt := r.opts.ReceivedAt.In(cst.Location())
 		recvDay := timeDay(rt)
 		if day.After(recvDay) {
 			r.add(CodeDateSuspicious, fv.Cell, "", fd.ID, fmt.Sprintf(
@@ -238,13 +239,13 @@ func (r *reader) checkDate(fd templates.Field, fv *FieldValue) {
 	if !r.opts.Cutoff.IsZero() && !day.Before(r.opts.Cutoff) {
 		r.add(CodeDateSuspicious, fv.Cell, "", fd.ID, fmt.Sprintf(
 			"%s：「%s」为 %s，晚于报送截止时间 %s。请核对填报日期。", fv.Cell, fd.Label, fmtDate(day),
-			r.opts.Cutoff.In(beijing()).Format("2006年1月2日 15:04")))
+			r.opts.Cutoff.In(cst.Location()).Format("2006年1月2日 15:04")))
 		return
 	}
-	if issued := r.form.Issued; !issued.IsZero() && day.Before(timeDay(issued.In(beijing()))) {
+	if issued := r.form.Issued; !issued.IsZero() && day.Before(timeDay(issued.In(cst.Location()))) {
 		r.add(CodeDateSuspicious, fv.Cell, "", fd.ID, fmt.Sprintf(
 			"%s：「%s」为 %s，早于考核通知下发的日期 %s，那时还没有这张考核表。请核对填报日期。", fv.Cell, fd.Label, fmtDate(day),
-			fmtDate(issued.In(beijing()))))
+			fmtDate(issued.In(cst.Location()))))
 	}
 }
 

@@ -10,6 +10,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/unicode/norm"
+
+	"kaohe/internal/cst"
 )
 
 // number is a cell read as a number.
@@ -111,9 +113,6 @@ func fmtList(vs []float64) string {
 	return strings.Join(parts, "、")
 }
 
-// beijing is the campaign's time zone (UTC+8, no daylight saving).
-func beijing() *time.Location { return time.FixedZone("CST", 8*3600) }
-
 var datePattern = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$`)
 var compactDate = regexp.MustCompile(`^(\d{4})(\d{2})(\d{2})$`)
 
@@ -148,7 +147,7 @@ func parseDate(raw string, date1904 bool) (t time.Time, ok, lenient bool) {
 		if err != nil {
 			return time.Time{}, false, false
 		}
-		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, beijing()), true, false
+		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, cst.Location()), true, false
 	}
 	f := strings.TrimSpace(norm.NFKC.String(s))
 	lenient = f != s
@@ -289,7 +288,7 @@ func ymd(ys, ms, ds string) (time.Time, bool, bool) {
 	if y < 2000 || y > 2099 || m < 1 || m > 12 || d < 1 || d > 31 {
 		return time.Time{}, false, false
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, beijing())
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, cst.Location())
 	if t.Day() != d { // 2021-02-30
 		return time.Time{}, false, false
 	}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"kaohe/internal/cst"
 )
 
 // withCells returns official.xlsx with cells of the form's sheet changed
@@ -101,7 +103,7 @@ func TestPlaceholders(t *testing.T) {
 func TestChineseDates(t *testing.T) {
 	t.Parallel()
 	o := opts2021()
-	d := func(m, day int) time.Time { return time.Date(2021, time.Month(m), day, 0, 0, 0, 0, beijing()) }
+	d := func(m, day int) time.Time { return time.Date(2021, time.Month(m), day, 0, 0, 0, 0, cst.Location()) }
 	cases := []struct {
 		name string
 		in   string // the cell's text, or
@@ -114,7 +116,7 @@ func TestChineseDates(t *testing.T) {
 		{name: "零", in: "二零二一年十二月二十八日", want: d(12, 28)},
 		{name: "○ (white circle)", in: "二○二一年十二月二十日", want: d(12, 20)},
 		{name: "三十", in: "二〇二一年十二月三十日", want: d(12, 30)},
-		{name: "one-digit month and day", in: "二〇二二年一月三日", want: time.Date(2022, 1, 3, 0, 0, 0, 0, beijing())},
+		{name: "one-digit month and day", in: "二〇二二年一月三日", want: time.Date(2022, 1, 3, 0, 0, 0, 0, cst.Location())},
 		{name: "廿", in: "二〇二一年十二月廿八日", want: d(12, 28)},
 		{name: "号", in: "二〇二一年十二月二十八号", want: d(12, 28)},
 		{name: "spaces", in: "二〇二一年 十二月 二十八日", want: d(12, 28)},
@@ -157,7 +159,7 @@ func TestChineseDates(t *testing.T) {
 // before the form was issued is warned about, whatever the writer.
 func TestDateSuspicious(t *testing.T) {
 	t.Parallel()
-	bj := beijing()
+	bj := cst.Location()
 	cases := []struct {
 		name     string
 		data     func(t *testing.T) []byte

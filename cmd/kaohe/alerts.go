@@ -8,12 +8,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"kaohe/config"
+	"kaohe/internal/cst"
 	"kaohe/monitor"
 	"kaohe/reply"
 )
-
-// alertZone is the zone of the times staff read.
-var alertZone = time.FixedZone("CST", 8*3600)
 
 // alerter tells staff of a fault once it has lasted its time, and once more
 // when it clears. A notice that cannot be queued (the fault is the store
@@ -171,4 +169,4 @@ func faultLabel(component string) string {
 	return component
 }
 
-func alertTime(t time.Time) string { return t.In(alertZone).Format("2006-01-02 15:04") }
+func alertTime(t time.Time) string { return t.In(cst.Location()).Format("2006-01-02 15:04") }

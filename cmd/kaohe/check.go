@@ -13,6 +13,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/config"
+	"kaohe/internal/cst"
 	"kaohe/scoring"
 	"kaohe/templates"
 	"kaohe/validate"
@@ -81,7 +82,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if ctx.Err() != nil {
 			return exitBad
 		}
-		rep := checkFile(path, opts)
+		rep := checkFile(ctx, path, opts)
 		if *asJSON {
 			if err := json.NewEncoder(stdout).Encode(rep); err != nil {
 				return exitBad
@@ -139,7 +140,7 @@ func parseInstant(v string) (time.Time, error) {
 		return t, nil
 	}
 	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
-		if t, err := time.ParseInLocation(layout, v, config.Beijing()); err == nil {
+		if t, err := time.ParseInLocation(layout, v, cst.Location()); err == nil {
 			return t, nil
 		}
 	}
@@ -148,15 +149,18 @@ func parseInstant(v string) (time.Time, error) {
 
 // checkFile checks one file; a file that cannot be opened is reported
 // like any unreadable workbook.
-func checkFile(path string, opts assess.Options) *assess.Report {
+func checkFile(ctx context.Context, path string, opts assess.Options) *assess.Report {
 	opts.Validate.Filename = filepath.Base(path)
 	data, err := readLimited(path, validate.DefaultMaxFileSize)
+	var rep *assess.Report
+	if err == nil {
+		rep, err = assess.Check(ctx, data, opts)
+	}
 	if err != nil {
 		f := validate.NewFinding(validate.CodeUnreadableFile, fmt.Sprintf("无法读取文件：%s。", describeOpenError(err)))
 		return &assess.Report{File: path, Form: fmt.Sprint(opts.Validate.Form.Year), Status: assess.StatusUnreadable,
 			Fields: map[string]any{}, Findings: []validate.Finding{f}}
 	}
-	rep := assess.Check(data, opts)
 	rep.File = path
 	return rep
 }

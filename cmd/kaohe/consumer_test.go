@@ -26,6 +26,7 @@ import (
 // SMTP server, /healthz of a daemon that met the other lists the consumer
 // fault, and staff get one notice from it, not one per message.
 func TestSecondDaemonOnOneMailbox(t *testing.T) {
+	t.Parallel()
 	srv := startMail(t)
 	base := testEnv(t, srv, "")
 	base["KAOHE_SMTP_PER_RECIPIENT_PER_HOUR"] = "100"
@@ -48,15 +49,7 @@ func TestSecondDaemonOnOneMailbox(t *testing.T) {
 		env["KAOHE_DATA_DIR"] = t.TempDir()
 		listens[i] = freePort(t)
 		env["KAOHE_HTTP_LISTEN"] = listens[i]
-		cfg, err := config.LoadFor("", func(k string) (string, bool) { v, ok := env[k]; return v, ok }, config.ModeServe)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: true, Tick: 100 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
+		d := testDaemon(t, envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, Tick: 100 * time.Millisecond})
 		wg.Add(1)
 		go func() { defer wg.Done(); d.run(ctx) }()
 	}
@@ -132,11 +125,7 @@ func TestConsumerAlertOncePerEpisode(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	d, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: true, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := testDaemon(t, cfg, zerolog.Nop(), daemonOptions{InProcess: true, Now: func() time.Time { return now }})
 	ctx := context.Background()
 	first := now.Add(-time.Minute)
 	st := mailbox.Status{OtherConsumer: "0123456789abcdef", OtherSince: first, OtherLast: first, OtherEvidence: "UID 3 in INBOX carries $KaoheClaim-0123456789abcdef"}

@@ -13,8 +13,10 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"kaohe/assess"
 	"kaohe/campaign"
 	"kaohe/config"
+	"kaohe/internal/cst"
 	"kaohe/internal/fault"
 	"kaohe/internal/mailaddr"
 	"kaohe/mailbox"
@@ -48,7 +50,12 @@ type daemonOptions struct {
 	ProbeEvery time.Duration
 	// Reader replaces the workbook reader (tests: a reader that fails on
 	// cue); nil: the sandbox, or InProcess.
-	Reader pipeline.Reader
+	Reader assess.Reader
+	// Signals receives every SIGINT/SIGTERM (the first one ends run's ctx
+	// too): the second cancels the messages in hand. Grace is how long they
+	// may take after the first; zero: shutdownGrace.
+	Signals <-chan os.Signal
+	Grace   time.Duration
 }
 
 // daemon is every piece of `kaohe serve`, built from the configuration.
@@ -74,6 +81,10 @@ type daemon struct {
 	// damaged receives the first error that says the database is damaged:
 	// the daemon then stops rather than work on a file it cannot trust.
 	damaged chan error
+	signals <-chan os.Signal
+	grace   time.Duration
+	// hard ends the messages in hand (run's second stage); nil outside run.
+	hard context.Context
 }
 
 // newDaemon builds the daemon; Close releases what it opened.
@@ -83,11 +94,14 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		now = time.Now
 	}
 	built := &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, faults: &monitor.Faults{Now: now},
-		wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
+		wake: make(chan struct{}, 1), started: now(), tick: opts.Tick, signals: opts.Signals, grace: opts.Grace}
 	d = built
 	d.damaged = make(chan error, 1)
 	if d.tick <= 0 {
 		d.tick = 10 * time.Second
+	}
+	if d.grace <= 0 {
+		d.grace = shutdownGrace
 	}
 	defer func() {
 		if err != nil {
@@ -106,13 +120,13 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if d.roster, err = loadRoster(cfg.Roster, log); err != nil {
 		return nil, err
 	}
-	var reader pipeline.Reader
+	var reader assess.Reader
 	if !opts.InProcess {
 		if d.runner, err = sandbox.NewPool("", sandbox.Limits{Memory: cfg.Limits.WorkerMemory,
 			CPUSeconds: uint64(cfg.Limits.WorkerCPUSeconds), Wall: cfg.Limits.WorkerTimeout}, workers()); err != nil {
 			return nil, err
 		}
-		reader = d.runner.TryRead
+		reader = d.runner.Read
 		logIsolation(log, d.runner)
 	}
 	if opts.Reader != nil {
@@ -147,7 +161,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	mbox.Gate = d.gate
 	d.watcher = mailbox.NewWatcher(mbox, d.store, d.handle)
 	d.sender = &reply.Sender{
-		Store: outboxAdapter{d.store},
+		Store: d.store,
 		SMTP:  smtpConfig(cfg, opts),
 		From:  fromAddr, PerRecipientPerHour: cfg.SMTP.PerRecipientPerHour, GlobalPerDay: cfg.SMTP.PerDay,
 		Shares:     []reply.KindShare{{Kind: store.KindUnknownReply, Percent: strangerShare}},
@@ -162,8 +176,8 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	}
 	d.campaign = campaign.New(d.store, campaign.Config{
 		Form: d.form, Roster: d.roster, Cutoff: cfg.Campaign.Cutoff, ReminderDays: cfg.Campaign.ReminderDays,
-		ReminderTime:     campaign.TimeOfDay{Hour: cfg.Campaign.ReminderTime.Hour, Minute: cfg.Campaign.ReminderTime.Minute},
-		DailySummaryTime: campaign.TimeOfDay{Hour: cfg.Campaign.DailySummaryTime.Hour, Minute: cfg.Campaign.DailySummaryTime.Minute},
+		ReminderTime:     cfg.Campaign.ReminderTime,
+		DailySummaryTime: cfg.Campaign.DailySummaryTime,
 		Staff:            cfg.Campaign.Staff, Compose: compose, Now: now,
 		Log: log.With().Str("component", "campaign").Logger(),
 	})
@@ -223,6 +237,8 @@ func (d *daemon) gate(ctx context.Context) error {
 
 // handle is the watcher's handler: the pipeline, then a nudge to the sender.
 func (d *daemon) handle(ctx context.Context, m mailbox.Fetched) error {
+	ctx, cancel := handlerContext(ctx, d.hard)
+	defer cancel()
 	err := d.pipe.Handle(ctx, m)
 	d.noteDamage(err)
 	if err == nil {
@@ -368,13 +384,18 @@ func (d *daemon) flush(ctx context.Context) error {
 }
 
 // run is `kaohe serve`: the mailbox, the sender, the campaign clock and
-// the HTTP endpoint, until ctx ends; then in-flight work gets a grace
-// period.
+// the HTTP endpoint, until ctx ends or the first signal. Then it stops in
+// two stages: no new mail is taken, and the messages in hand finish within
+// the grace period; a second signal, or the end of the grace period,
+// cancels them (finish).
 func (d *daemon) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, 4) // one per component: a send never blocks
 	work, stopWork := context.WithCancel(context.Background())
 	defer stopWork()
+	hard, stopHard := context.WithCancel(context.Background())
+	defer stopHard()
+	d.hard = hard
 	goRun := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -394,21 +415,21 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	d.log.Info().Str("mailbox", d.cfg.IMAP.Mailbox).Str("imap", d.cfg.IMAP.Addr).Str("http", d.cfg.HTTP.Listen).Msg("kaohe serving")
 	var err error
+	signals := 0
 	select {
 	case <-ctx.Done():
+	case <-d.signals:
+		signals++
 	case err = <-errs:
 	case err = <-d.damaged:
 		d.log.Error().Err(err).Msg("database is damaged: stopping")
+		stopHard() // nothing more is written to a file that cannot be trusted
 	}
-	d.log.Info().Msg("stopping: finishing the message in hand")
+	d.log.Info().Dur("grace", d.grace).Msg("stopping: no new mail is taken; the messages in hand finish")
 	stopWork()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		d.log.Warn().Msg("components did not stop within 5 s")
-	}
+	d.finish(done, stopHard, d.signals, signals)
 	return err
 }
 
@@ -468,7 +489,7 @@ func (d *daemon) consumerAlert(ctx context.Context, st mailbox.Status, alerted t
 	if st.OtherSince.Equal(alerted) {
 		return alerted
 	}
-	since := st.OtherSince.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+	since := st.OtherSince.In(cst.Location()).Format("2006-01-02 15:04")
 	text := fmt.Sprintf("自 %s 起，另一个 kaohe（编号 %s）也在处理考核邮箱 %s 的“%s”文件夹。为免代办处收到重复回执，每封邮件只由先标记它的一方处理，由对方处理的邮件不会出现在本机的汇总表里。请只保留一个 kaohe：停掉另一台电脑或另一个数据目录上运行的 kaohe。如果那个 kaohe 已经停用（例如换了数据目录或电脑），无需处理：它标记了却没处理完的邮件约 %.0f 小时后由本机接手。",
 		since, st.OtherConsumer, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox, mailbox.DefaultClaimLease.Hours())
 	if st.OtherConsumer == mailbox.UnknownConsumer {

@@ -24,6 +24,7 @@ import (
 	"kaohe/consolidate"
 	"kaohe/demo"
 	"kaohe/internal/atomicfile"
+	"kaohe/internal/cst"
 	"kaohe/internal/mailserver"
 	"kaohe/mailparse"
 	"kaohe/store"
@@ -53,6 +54,7 @@ type demoResult struct {
 	// every run, since --keep leaves the servers listening.
 	Password string
 	Took     time.Duration
+	Panics   uint64 // recovered while handling the demo's mail: 0, or a bug
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -137,7 +139,7 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	cfg.Campaign.Cutoff = sc.Cutoff
 	// The day's summary is due at 09:00 here, with the reminders, so that
 	// the demo shows one on each reminder day.
-	cfg.Campaign.DailySummaryTime = config.TimeOfDay{Hour: 9}
+	cfg.Campaign.DailySummaryTime = cst.TimeOfDay{Hour: 9}
 	cfg.HTTP.Listen = ""
 	logOut := opts.Log
 	level := zerolog.InfoLevel
@@ -158,7 +160,7 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	}
 	fmt.Fprintf(stdout, "    已处理 %d/%d 封，回执已发出\n", d.pipe.Handled(), len(sc.Mails))
 
-	res := &demoResult{Scenario: sc, Password: password}
+	res := &demoResult{Scenario: sc, Password: password, Panics: d.metrics.Panics()}
 	if res.Replies, res.Reminders, res.Staff, err = exportDeliveries(srv.Deliveries(), opts.Out, stdout); err != nil {
 		return nil, err
 	}
@@ -223,7 +225,7 @@ func demoSteps(sc *demo.Scenario, c config.Campaign) []demoStep {
 	}
 	first := sc.Mails[0].At
 	for _, days := range c.ReminderDays {
-		day := sc.Cutoff.AddDate(0, 0, -days).In(config.Beijing())
+		day := sc.Cutoff.AddDate(0, 0, -days).In(cst.Location())
 		at := c.ReminderTime.On(day.Year(), day.Month(), day.Day())
 		if at.After(first) && at.Before(sc.Cutoff) {
 			steps = append(steps, demoStep{At: at, What: fmt.Sprintf("定时任务：截止前 %d 天的提醒、每日汇总", days)})

@@ -12,13 +12,14 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"kaohe/config"
 	"kaohe/consolidate"
 	"kaohe/demo"
+	"kaohe/internal/cst"
 	"kaohe/mailparse"
 )
 
 func TestDemoCampaign(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	var stdout, logs bytes.Buffer
 	res, err := playDemo(context.Background(), demoOptions{Out: out, Agencies: demo.MinAgencies, Log: &logs}, &stdout, io.Discard)
@@ -34,6 +35,9 @@ func TestDemoCampaign(t *testing.T) {
 	}
 	if len(res.Replies) != answered {
 		t.Errorf("%d replies, want one per answered mail (%d)", len(res.Replies), answered)
+	}
+	if res.Panics != 0 {
+		t.Errorf("%d panics recovered", res.Panics)
 	}
 	if strings.Contains(logs.String(), "panic") {
 		t.Errorf("a panic was logged:\n%s", logs.String())
@@ -149,7 +153,7 @@ func TestDemoCampaign(t *testing.T) {
 	// with nothing on time by then (the late one too).
 	lastDay := 0
 	for _, m := range res.Reminders {
-		if p, err := mailparse.Parse(m.Raw, mailparse.Limits{}); err == nil && p.Date.Equal(time.Date(2022, 1, 5, 9, 0, 0, 0, config.Beijing())) {
+		if p, err := mailparse.Parse(m.Raw, mailparse.Limits{}); err == nil && p.Date.Equal(time.Date(2022, 1, 5, 9, 0, 0, 0, cst.Location())) {
 			lastDay++
 		}
 	}

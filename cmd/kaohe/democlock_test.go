@@ -94,11 +94,15 @@ func TestDisplayWidth(t *testing.T) {
 // Two runs of the demo send the same mails in the same order under the
 // same Message-IDs and file names.
 func TestDemoIsRepeatable(t *testing.T) {
+	t.Parallel()
 	run := func() []string {
 		out := t.TempDir()
 		res, err := playDemo(context.Background(), demoOptions{Out: out, Agencies: demo.MinAgencies, Log: io.Discard}, io.Discard, io.Discard)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if res.Panics != 0 {
+			t.Errorf("%d panics recovered", res.Panics)
 		}
 		var ids []string
 		for _, d := range append(append(res.Replies, res.Reminders...), res.Staff...) {

@@ -121,7 +121,7 @@ func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer runner.Close()
 	pipe := pipeline.New(env.store, pipeline.Config{
-		Form: env.form, Cutoff: env.cfg.Campaign.Cutoff, Roster: env.roster, Reader: runner.TryRead,
+		Form: env.form, Cutoff: env.cfg.Campaign.Cutoff, Roster: env.roster, Reader: runner.Read,
 		MIME:        mailparse.Limits{MaxAttachmentSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize},
 		MaxFileSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize,
 		Log: env.log,

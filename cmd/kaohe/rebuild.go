@@ -9,9 +9,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"kaohe/config"
+	"kaohe/internal/cst"
 	"kaohe/mailbox"
 	"kaohe/pipeline"
 	"kaohe/store"
@@ -81,7 +81,6 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 
 // printRebuild tells the operator what rebuild did.
 func printRebuild(w io.Writer, r pipeline.RebuildReport, dataDir string) {
-	beijing := time.FixedZone("CST", 8*3600)
 	rel := func(p string) string {
 		if q, err := filepath.Rel(dataDir, p); err == nil {
 			return q
@@ -104,7 +103,7 @@ func printRebuild(w io.Writer, r pipeline.RebuildReport, dataDir string) {
 		fmt.Fprintf(w, "收到时间（决定是否按期）：%s。\n", strings.Join(parts, "，"))
 		fmt.Fprintln(w, "补回的邮件：")
 		for _, it := range r.Rebuilt {
-			fmt.Fprintf(w, "  %s  收到于 %s（%s）\n", rel(it.Mail.Path), it.At.In(beijing).Format("2006-01-02 15:04:05"), it.Source)
+			fmt.Fprintf(w, "  %s  收到于 %s（%s）\n", rel(it.Mail.Path), it.At.In(cst.Location()).Format("2006-01-02 15:04:05"), it.Source)
 		}
 	}
 	if len(r.Failed) > 0 {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -43,7 +45,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return checkServers(ctx, cfg, stdout)
 	}
-	d, err := newDaemon(cfg, log, daemonOptions{})
+	// Every SIGINT/SIGTERM reaches sigs as well as main's ctx: the first
+	// stops intake, the second cancels the messages in hand.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	d, err := newDaemon(cfg, log, daemonOptions{Signals: sigs})
 	if err != nil {
 		log.Error().Err(err).Msg("cannot start")
 		if reportDamaged(stderr, "serve", cfg.DataDir, err) {

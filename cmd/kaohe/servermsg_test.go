@@ -45,19 +45,22 @@ func (sinkSession) Logout() error                        { return nil }
 // tls it says the certificate is not trusted and names smtp.ca_file; with
 // the CA in smtp.ca_file it logs in.
 func TestCheckConfigSMTPModeAndCA(t *testing.T) {
+	t.Parallel()
 	srv := startMail(t)
-	setEnv(t, testEnv(t, srv, t.TempDir()))
+	env := testEnv(t, srv, t.TempDir())
 	addr, cert := startTLSSMTP(t)
-	t.Setenv("KAOHE_SMTP_ADDR", addr)
-	t.Setenv("KAOHE_SMTP_TIMEOUT", "60s")
+	env["KAOHE_SMTP_ADDR"] = addr
+	env["KAOHE_SMTP_TIMEOUT"] = "60s"
 
+	// checkServers is what serve --check-config runs once the roster's
+	// addresses pass (TestServeCheckConfig runs the whole command).
 	check := func() (string, time.Duration, int) {
 		var out bytes.Buffer
 		start := time.Now()
-		code := run(context.Background(), []string{"serve", "--check-config"}, &out, io.Discard)
+		code := checkServers(context.Background(), envConfig(t, env), &out)
 		return out.String(), time.Since(start), code
 	}
-	t.Setenv("KAOHE_SMTP_TLS", "starttls")
+	env["KAOHE_SMTP_TLS"] = "starttls"
 	out, took, code := check()
 	if code != exitNeedsFix || !strings.Contains(out, "SMTP "+addr+"：失败：") || !strings.Contains(out, "smtp.tls 应设为 tls") {
 		t.Errorf("starttls against implicit TLS: exit %d\n%s", code, out)
@@ -66,12 +69,12 @@ func TestCheckConfigSMTPModeAndCA(t *testing.T) {
 		t.Errorf("starttls against implicit TLS took %v, want under 10 s", took)
 	}
 
-	t.Setenv("KAOHE_SMTP_TLS", "tls")
+	env["KAOHE_SMTP_TLS"] = "tls"
 	if out, _, code := check(); code != exitNeedsFix || !strings.Contains(out, "证书不受信任") || !strings.Contains(out, "smtp.ca_file") {
 		t.Errorf("untrusted certificate: exit %d\n%s", code, out)
 	}
 
-	t.Setenv("KAOHE_SMTP_CA_FILE", testcert.WritePEM(t, cert))
+	env["KAOHE_SMTP_CA_FILE"] = testcert.WritePEM(t, cert)
 	if out, _, code := check(); code != exitOK || !strings.Contains(out, "SMTP "+addr+"：登录成功") {
 		t.Errorf("with smtp.ca_file: exit %d\n%s", code, out)
 	}

@@ -100,7 +100,7 @@ func writeAll(t *testing.T, dir string) []written {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep := assess.Check(data, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
+		rep, _ := assess.Check(context.Background(), data, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
 		if rep.Status != assess.StatusNeedsFix || rep.Submission == nil {
 			t.Fatalf("%s: status %s, findings %+v", src, rep.Status, rep.Findings)
 		}
@@ -192,6 +192,7 @@ func annotatedSpec(t *testing.T, rep *assess.Report) map[string]any {
 // Every workbook kaohe writes opens in openpyxl, and shows the fills,
 // comments and 核定分 the receipt promises.
 func TestOpenpyxlOpensWhatKaoheWrites(t *testing.T) {
+	t.Parallel()
 	py := python(t)
 	dir := t.TempDir()
 	books := writeAll(t, dir)
@@ -248,6 +249,7 @@ func convert(t *testing.T, to string, files ...string) string {
 
 // Every workbook kaohe writes opens in LibreOffice and prints to PDF.
 func TestLibreOfficePrintsWhatKaoheWrites(t *testing.T) {
+	t.Parallel()
 	soffice(t)
 	dir := t.TempDir()
 	books := writeAll(t, dir)
@@ -304,6 +306,7 @@ func TestSourcesAreWhatTheySay(t *testing.T) {
 // digits, as excelize's NewStyle writes for an ARGB colour that does not
 // start with FF, makes openpyxl refuse the workbook.
 func TestCheckerCatchesMalformedColours(t *testing.T) {
+	t.Parallel()
 	py := python(t)
 	dir := t.TempDir()
 	x := excelize.NewFile()

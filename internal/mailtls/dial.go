@@ -26,9 +26,19 @@ type Dial struct {
 	// TLS is used only to ask a silent server whether it speaks TLS;
 	// nothing is sent over that connection.
 	TLS *tls.Config
+	// Sniff replaces SniffTimeout for both waits (tests); zero is
+	// SniffTimeout.
+	Sniff time.Duration
 }
 
-// Plain connects and waits up to SniffTimeout for the server's first
+func (d Dial) sniff() time.Duration {
+	if d.Sniff > 0 {
+		return d.Sniff
+	}
+	return SniffTimeout
+}
+
+// Plain connects and waits up to SniffTimeout (Sniff) for the server's first
 // bytes. When they come, the connection is returned with them unread.
 // When they begin a TLS record, or the server stays silent and a second
 // connection finds it speaking TLS, the error is a *MismatchError. A
@@ -43,7 +53,7 @@ func (d Dial) Plain(ctx context.Context) (net.Conn, error) {
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	defer stop()
 	br := bufio.NewReader(conn)
-	_ = conn.SetReadDeadline(time.Now().Add(SniffTimeout))
+	_ = conn.SetReadDeadline(time.Now().Add(d.sniff()))
 	first, err := br.Peek(1)
 	_ = conn.SetReadDeadline(time.Time{})
 	switch {
@@ -70,7 +80,7 @@ func (d Dial) Plain(ctx context.Context) (net.Conn, error) {
 // server that answers with TLS, even with a certificate we refuse or an
 // alert, speaks TLS on this port.
 func (d Dial) speaksTLS(ctx context.Context) bool {
-	hctx, cancel := context.WithTimeout(ctx, SniffTimeout)
+	hctx, cancel := context.WithTimeout(ctx, d.sniff())
 	defer cancel()
 	nd := net.Dialer{}
 	conn, err := nd.DialContext(hctx, "tcp", d.Addr)
