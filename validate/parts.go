@@ -2,8 +2,6 @@ package validate
 
 import (
 	"bytes"
-	"encoding/xml"
-	"path"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -18,38 +16,16 @@ func sheetXML(f *excelize.File, sheet string) []byte {
 	if !ok1 || !ok2 {
 		return nil
 	}
-	var w struct {
-		Sheets []struct {
-			Name string `xml:"name,attr"`
-			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
-		} `xml:"sheets>sheet"`
-	}
-	var r struct {
-		Rels []struct {
-			ID     string `xml:"Id,attr"`
-			Target string `xml:"Target,attr"`
-		} `xml:"Relationship"`
-	}
-	if xml.Unmarshal(wb, &w) != nil || xml.Unmarshal(rels, &r) != nil {
+	parts, ok := sheetParts(wb, rels)
+	if !ok {
 		return nil
 	}
-	for _, s := range w.Sheets {
-		if s.Name != sheet {
+	for _, sp := range parts {
+		if sp.name != sheet || sp.part == "" {
 			continue
 		}
-		for _, rel := range r.Rels {
-			if rel.ID != s.RID {
-				continue
-			}
-			target := rel.Target
-			if strings.HasPrefix(target, "/") {
-				target = strings.TrimPrefix(target, "/")
-			} else {
-				target = path.Join("xl", target)
-			}
-			if b, ok := loadPart(f, target); ok {
-				return b
-			}
+		if b, ok := loadPart(f, sp.part); ok {
+			return b
 		}
 	}
 	return nil

@@ -119,6 +119,27 @@ func listSheets(entries map[string]*zip.File, lim limits) []bookSheet {
 	if wb == nil || rels == nil || wb.UncompressedSize64 > uint64(lim.part) || rels.UncompressedSize64 > uint64(lim.part) {
 		return nil
 	}
+	wbx, relx := inflate(wb), inflate(rels)
+	if wbx == nil || relx == nil {
+		return nil
+	}
+	parts, ok := sheetParts(wbx, relx)
+	if !ok {
+		return nil
+	}
+	out := make([]bookSheet, 0, len(parts))
+	for _, sp := range parts {
+		out = append(out, bookSheet{name: sp.name, part: sp.part})
+	}
+	return out
+}
+
+// sheetPart is a worksheet's name and the package part that holds it.
+type sheetPart struct{ name, part string }
+
+// sheetParts reads the sheets of a workbook, in order, from workbook.xml
+// and its relationships; ok is false when either cannot be decoded.
+func sheetParts(workbook, rels []byte) (parts []sheetPart, ok bool) {
 	var w struct {
 		Sheets []struct {
 			Name string `xml:"name,attr"`
@@ -131,9 +152,8 @@ func listSheets(entries map[string]*zip.File, lim limits) []bookSheet {
 			Target string `xml:"Target,attr"`
 		} `xml:"Relationship"`
 	}
-	wbx, relx := inflate(wb), inflate(rels)
-	if wbx == nil || relx == nil || xml.Unmarshal(wbx, &w) != nil || xml.Unmarshal(relx, &r) != nil {
-		return nil
+	if xml.Unmarshal(workbook, &w) != nil || xml.Unmarshal(rels, &r) != nil {
+		return nil, false
 	}
 	targets := make(map[string]string, len(r.Rels))
 	for _, rel := range r.Rels {
@@ -145,11 +165,10 @@ func listSheets(entries map[string]*zip.File, lim limits) []bookSheet {
 		}
 		targets[rel.ID] = t
 	}
-	out := make([]bookSheet, 0, len(w.Sheets))
-	for _, s := range w.Sheets {
-		out = append(out, bookSheet{name: s.Name, part: targets[s.RID]})
+	for _, sh := range w.Sheets {
+		parts = append(parts, sheetPart{name: sh.Name, part: targets[sh.RID]})
 	}
-	return out
+	return parts, true
 }
 
 // foundAtStart reports whether a key is in the rows of a worksheet the
