@@ -32,9 +32,9 @@ func queuedCountSince(ctx context.Context, q rowQuerier, to string, since time.T
 // ReminderKey names one agency's reminder of one day in RemindersSent.
 func ReminderKey(agency string, day int) string { return agency + "\x00" + strconv.Itoa(day) }
 
-// RemindersSent returns the reminders already recorded, by ReminderKey.
+// RemindersSent returns the season's reminders already recorded, by ReminderKey.
 func (s *Store) RemindersSent(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT agency, day FROM reminders")
+	rows, err := s.r.QueryContext(ctx, "SELECT agency, day FROM reminders WHERE season = ?", s.season)
 	if err != nil {
 		return nil, fmt.Errorf("reminders sent: %w", err)
 	}

@@ -177,7 +177,7 @@ func TestOutboxMailKeptApart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := migrate(ctx, db, migrations[:1], time.Now()); err != nil {
+	if err := migrate(ctx, db, migrations[:1], time.Now(), 0); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := db.Exec(`INSERT INTO outbox (message_id, kind, to_addr, raw, next_attempt, created_at) VALUES ('<old@x>', 'reply', 'a@x.test', ?, 1, 1)`,

@@ -48,15 +48,15 @@ type SubmissionFilter struct {
 	Current   bool // only the current submission of each agency
 }
 
-// Submissions lists submissions matching f, by agency then version, each
+// Submissions lists the store season's submissions matching f, by agency then version, each
 // with its decoded report and the Current flag set.
 func (s *Store) Submissions(ctx context.Context, f SubmissionFilter) ([]Submission, error) {
 	current, err := s.currentIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var where []string
-	var args []any
+	where := []string{"s.season = ?"}
+	args := []any{s.season}
 	if f.Agency != "" {
 		where, args = append(where, "s.agency = ?"), append(args, f.Agency)
 	}
@@ -66,11 +66,7 @@ func (s *Store) Submissions(ctx context.Context, f SubmissionFilter) ([]Submissi
 	if f.Status != "" {
 		where, args = append(where, "s.status = ?"), append(args, string(f.Status))
 	}
-	q := ""
-	if len(where) > 0 {
-		q = "WHERE " + strings.Join(where, " AND ")
-	}
-	subs, err := s.querySubmissions(ctx, q+" ORDER BY s.agency, s.version", args...)
+	subs, err := s.querySubmissions(ctx, "WHERE "+strings.Join(where, " AND ")+" ORDER BY s.agency, s.version", args...)
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +129,7 @@ func better(a, b candidate) bool {
 
 // currentIDs applies the rule of CurrentSubmissions to all submissions.
 func (s *Store) currentIDs(ctx context.Context) (map[int64]bool, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT id, agency, status, on_time, received_at, version FROM submissions WHERE agency != ''")
+	rows, err := s.r.QueryContext(ctx, qCurrentCandidates, s.season)
 	if err != nil {
 		return nil, fmt.Errorf("current submissions: %w", err)
 	}
