@@ -45,6 +45,19 @@ func (s *Store) OpenSeason(ctx context.Context, formYear int, cutoff time.Time, 
 	return nil
 }
 
+// defaultSeason sets the season of a store opened without one: the newest
+// recorded, so that a tool opening the data folder sees the season the
+// daemon last ran.
+func (s *Store) defaultSeason(ctx context.Context, db *sql.DB) error {
+	if s.season != 0 {
+		return nil
+	}
+	if err := db.QueryRowContext(ctx, "SELECT COALESCE(MAX(year), 0) FROM seasons").Scan(&s.season); err != nil {
+		return fmt.Errorf("read seasons: %w", err)
+	}
+	return nil
+}
+
 // SeasonInfo returns the recorded season of this year, or an error
 // wrapping ErrNotFound.
 func (s *Store) SeasonInfo(ctx context.Context, year int) (Season, error) {

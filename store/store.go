@@ -56,8 +56,8 @@ type Options struct {
 	Shared bool
 	// Season is the campaign year whose rows this store reads and writes:
 	// messages recorded are stamped with it; submissions, reviews, vetoes,
-	// reminders and assignments are those of this season only. Zero is a
-	// season like any other (tests).
+	// reminders and assignments are those of this season only. Zero means
+	// the newest season recorded (OpenSeason), or season 0 when none is.
 	Season int
 	// Now is the clock used for bookkeeping timestamps (created, imported,
 	// updated). Nil means time.Now.
@@ -138,7 +138,10 @@ func (s *Store) openDB(path string) error {
 		if err := requireSchema(ctx, r); err != nil {
 			return err
 		}
-		return quickCheck(ctx, r)
+		if err := quickCheck(ctx, r); err != nil {
+			return err
+		}
+		return s.defaultSeason(ctx, r)
 	}
 	w, err := sql.Open("sqlite", dsn(path, false, s.sync))
 	if err != nil {
@@ -155,6 +158,9 @@ func (s *Store) openDB(path string) error {
 		return err
 	}
 	if err := quickCheck(ctx, w); err != nil {
+		return err
+	}
+	if err := s.defaultSeason(ctx, w); err != nil {
 		return err
 	}
 	if s.ins, err = prepareInserts(ctx, w); err != nil {

@@ -100,10 +100,15 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if err := secureDataDir(cfg.DataDir, log); err != nil {
 		return nil, err
 	}
-	if d.store, err = store.Open(cfg.DataDir, store.Options{Now: now, WriteFault: opts.WriteFault}); err != nil {
+	if d.store, err = store.Open(cfg.DataDir, store.Options{Season: cfg.Campaign.SeasonYear(), Now: now, WriteFault: opts.WriteFault}); err != nil {
 		return nil, err
 	}
 	if d.roster, err = loadRoster(cfg.Roster, log); err != nil {
+		return nil, err
+	}
+	// The season's form, cut-off and roster are kept for replaying it
+	// after the settings have moved on to the next.
+	if err := d.store.OpenSeason(context.Background(), cfg.Campaign.FormYear, cfg.Campaign.Cutoff, d.roster.Agencies); err != nil {
 		return nil, err
 	}
 	var reader pipeline.Reader
@@ -161,7 +166,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		}
 	}
 	d.campaign = campaign.New(d.store, campaign.Config{
-		Form: d.form, Roster: d.roster, Cutoff: cfg.Campaign.Cutoff, ReminderDays: cfg.Campaign.ReminderDays,
+		Season: cfg.Campaign.SeasonYear(), Form: d.form, Roster: d.roster, Cutoff: cfg.Campaign.Cutoff, ReminderDays: cfg.Campaign.ReminderDays,
 		ReminderTime:     campaign.TimeOfDay{Hour: cfg.Campaign.ReminderTime.Hour, Minute: cfg.Campaign.ReminderTime.Minute},
 		DailySummaryTime: campaign.TimeOfDay{Hour: cfg.Campaign.DailySummaryTime.Hour, Minute: cfg.Campaign.DailySummaryTime.Minute},
 		Staff:            cfg.Campaign.Staff, Compose: compose, Now: now,
