@@ -179,6 +179,12 @@ type MessageFilter struct {
 
 // Messages lists the store season's messages matching f, oldest received first.
 func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]Message, error) {
+	tail, args := s.messagesWhere(f)
+	return queryMessages(ctx, s.r, tail, args...)
+}
+
+// messagesWhere is the WHERE, ORDER and LIMIT of Messages.
+func (s *Store) messagesWhere(f MessageFilter) (string, []any) {
 	where := []string{"season = ?"}
 	args := []any{s.season}
 	if f.AfterID != 0 {
@@ -203,7 +209,7 @@ func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]Message, error
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	return queryMessages(ctx, s.r, q, args...)
+	return q, args
 }
 
 // querier is a *sql.DB or a *sql.Tx.
@@ -211,9 +217,11 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+const qMessages = `SELECT id, message_id, hash, mailbox, uid_validity, uid, sender, sender_name, subject,
+		received_at, size, outcome, attempts, last_error, agency, on_time, created_at, done_at, season FROM messages `
+
 func queryMessages(ctx context.Context, q querier, tail string, args ...any) ([]Message, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, message_id, hash, mailbox, uid_validity, uid, sender, sender_name, subject,
-		received_at, size, outcome, attempts, last_error, agency, on_time, created_at, done_at, season FROM messages `+tail, args...)
+	rows, err := q.QueryContext(ctx, qMessages+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query messages: %w", err)
 	}

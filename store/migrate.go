@@ -225,7 +225,7 @@ INSERT INTO seasons (year, form_year, opened_at)
 
 ALTER TABLE messages ADD COLUMN season INTEGER NOT NULL DEFAULT 0;
 UPDATE messages SET season = (SELECT year FROM legacy_season);
-CREATE INDEX messages_season ON messages (season, received_at);
+CREATE INDEX messages_season ON messages (season, id);
 
 CREATE TABLE submissions_new (
 	id             INTEGER PRIMARY KEY,

@@ -143,6 +143,8 @@ const (
 const (
 	qDedup       = "SELECT id FROM messages WHERE message_id = ? AND hash = ?"
 	qNextVersion = "SELECT COALESCE(MAX(version), 0) + 1 FROM submissions WHERE season = ? AND agency = ?"
+	// qResultMessage is what SaveResult reads of the message it saves for.
+	qResultMessage = "SELECT done_at, received_at, season FROM messages WHERE id = ?"
 	// qCurrentCandidates is what CurrentSubmissions ranks.
 	qCurrentCandidates = "SELECT id, agency, status, on_time, received_at, version FROM submissions WHERE season = ? AND agency != ''"
 )

@@ -115,7 +115,7 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var done, received int64
 		var season int
-		err := tx.QueryRowContext(ctx, "SELECT done_at, received_at, season FROM messages WHERE id = ?", r.MessageID).Scan(&done, &received, &season)
+		err := tx.QueryRowContext(ctx, qResultMessage, r.MessageID).Scan(&done, &received, &season)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("message %d: %w", r.MessageID, ErrNotFound)
 		}
