@@ -43,7 +43,7 @@ type Submission struct {
 // SubmissionFilter selects submissions; zero fields do not filter.
 type SubmissionFilter struct {
 	Agency    string
-	MessageID int64 // message row id
+	MessageID int64 // message row id; its forms are of its own season, whichever the store's
 	Status    assess.Status
 	Current   bool // only the current submission of each agency
 }
