@@ -86,10 +86,12 @@ func assign(ctx context.Context, tx *sql.Tx, as []Assignment, now time.Time) err
 	return nil
 }
 
+const qAssignments = `SELECT a.submission, a.agency, a.version, a.from_agency, a.from_version, a.assigner, a.source, a.at
+		FROM assignments a JOIN submissions s ON s.id = a.submission WHERE s.season = ? ORDER BY a.at, a.submission`
+
 // Assignments lists the assignments of the store season's submissions, oldest first.
 func (s *Store) Assignments(ctx context.Context) ([]Assignment, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT a.submission, a.agency, a.version, a.from_agency, a.from_version, a.assigner, a.source, a.at
-		FROM assignments a JOIN submissions s ON s.id = a.submission WHERE s.season = ? ORDER BY a.at, a.submission`, s.season)
+	rows, err := s.r.QueryContext(ctx, qAssignments, s.season)
 	if err != nil {
 		return nil, fmt.Errorf("assignments: %w", err)
 	}

@@ -40,6 +40,10 @@ func TestHotQueryPlans(t *testing.T) {
 		{"new messages (staff notice)", qMessages + msgsTail, msgsArgs, []string{"USING INDEX messages_season (season=? AND id>?)"}},
 		{"forms of a message (staff notice)", qSubmissions + subsOfMsg, subsOfMsgArgs, []string{"USING INDEX submissions_message"}},
 		{"the season's forms (workbook)", qSubmissions + season, seasonArgs, []string{"SEARCH s USING INDEX", "(season=?)"}},
+		{"the season's assignments (workbook)", qAssignments, []any{2022}, []string{"USING COVERING INDEX", "(season=?)"}},
+		{"the season's reviews (workbook)", qReviews, []any{2022}, []string{"SEARCH reviews USING PRIMARY KEY (season=?)"}},
+		{"the season's vetoes (workbook)", qVetoes, []any{2022}, []string{"SEARCH vetoes USING PRIMARY KEY (season=?)"}},
+		{"the season's reminders (every tick)", qReminders, []any{2022}, []string{"SEARCH reminders USING PRIMARY KEY (season=?)"}},
 	} {
 		rows, err := s.r.Query("EXPLAIN QUERY PLAN "+tc.query, tc.args...)
 		if err != nil {

@@ -92,9 +92,14 @@ func saveReviews(ctx context.Context, tx *sql.Tx, season int, rs []Review, vetoe
 	return nil
 }
 
+const (
+	qReviews = "SELECT agency, indicator, score, comment, reviewer, source, at FROM reviews WHERE season = ? ORDER BY agency, indicator"
+	qVetoes  = "SELECT agency FROM vetoes WHERE season = ? AND veto = 1"
+)
+
 // Reviews returns every stored review of the store's season, by agency then indicator.
 func (s *Store) Reviews(ctx context.Context) ([]Review, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT agency, indicator, score, comment, reviewer, source, at FROM reviews WHERE season = ? ORDER BY agency, indicator", s.season)
+	rows, err := s.r.QueryContext(ctx, qReviews, s.season)
 	if err != nil {
 		return nil, fmt.Errorf("reviews: %w", err)
 	}
@@ -120,7 +125,7 @@ func (s *Store) Reviews(ctx context.Context) ([]Review, error) {
 // Vetoes returns the agencies with a one-vote veto in force (true values
 // only).
 func (s *Store) Vetoes(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT agency FROM vetoes WHERE season = ? AND veto = 1", s.season)
+	rows, err := s.r.QueryContext(ctx, qVetoes, s.season)
 	if err != nil {
 		return nil, fmt.Errorf("vetoes: %w", err)
 	}
