@@ -107,9 +107,14 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		return nil, err
 	}
 	// The season's form, cut-off and roster are kept for replaying it
-	// after the settings have moved on to the next.
+	// after the settings have moved on to the next. Only that needs the
+	// record: a full disk does not stop the daemon here, it pauses the
+	// pipeline as it always does, and the next start records the season.
 	if err := d.store.OpenSeason(context.Background(), cfg.Campaign.FormYear, cfg.Campaign.Cutoff, d.roster.Agencies); err != nil {
-		return nil, err
+		if fault.Corrupt(err) {
+			return nil, err
+		}
+		log.Error().Err(err).Int("season", cfg.Campaign.SeasonYear()).Msg("season form year, cut-off and roster not recorded; the next start records them")
 	}
 	var reader pipeline.Reader
 	if !opts.InProcess {
