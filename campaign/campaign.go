@@ -22,6 +22,10 @@ import (
 
 // Config is the campaign's settings.
 type Config struct {
+	// Season is the campaign year the store was opened for
+	// (store.Options.Season); the workbook and staff mail name it. Zero
+	// means the form's year.
+	Season           int
 	Form             *templates.Form
 	Roster           *roster.Roster
 	Cutoff           time.Time
@@ -57,6 +61,10 @@ func New(st *store.Store, cfg Config) *Campaign {
 	if cfg.Roster == nil {
 		cfg.Roster = &roster.Roster{}
 	}
+	if cfg.Season == 0 && cfg.Form != nil {
+		cfg.Season = cfg.Form.Year
+	}
+	cfg.Compose.Season = cfg.Season
 	return &Campaign{cfg: cfg, store: st}
 }
 
@@ -66,7 +74,7 @@ const WorkbookName = "汇总.xlsx"
 // Input gathers what the staff workbook shows from the store.
 func (c *Campaign) Input(ctx context.Context) (consolidate.Input, error) {
 	in := consolidate.Input{Form: c.cfg.Form, Cutoff: c.cfg.Cutoff, Now: c.cfg.Now(),
-		Campaign: fmt.Sprintf("%d年度代办处考核", c.cfg.Form.Year)}
+		Campaign: fmt.Sprintf("%d年度代办处考核", c.cfg.Season)}
 	for _, a := range c.cfg.Roster.Agencies {
 		in.Roster = append(in.Roster, consolidate.Agency{Name: a.Name, Type: a.Type, Emails: a.Emails})
 	}

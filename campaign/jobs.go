@@ -127,7 +127,7 @@ func (c *Campaign) intState(ctx context.Context, key string) int64 {
 
 // events lists what staff should hear of since the cursors.
 func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]reply.StaffEvent, int64, int64, error) {
-	msgs, err := c.store.Messages(ctx, store.MessageFilter{})
+	msgs, err := c.store.Messages(ctx, store.MessageFilter{AfterID: msgCursor})
 	if err != nil {
 		return nil, 0, 0, err
 	}
@@ -308,7 +308,7 @@ func (c *Campaign) summarize(ctx context.Context) error {
 		opts := c.cfg.Compose
 		opts.Now = now
 		m, err := reply.ComposeConsolidated(reply.Consolidated{To: reply.Recipient{Addr: to}, Summary: lines, Workbook: data,
-			Filename: "考核汇总-" + today + ".xlsx"}, "summary|"+key+"|"+to, opts)
+			Filename: fmt.Sprintf("%d年度考核汇总-%s.xlsx", c.cfg.Season, today)}, "summary|"+key+"|"+to, opts)
 		if err != nil {
 			return c.noteStaff(err)
 		}
@@ -372,7 +372,7 @@ func (c *Campaign) remind(ctx context.Context) error {
 		daysLeft := int(c.cfg.Cutoff.Sub(now).Hours()/24) + 1
 		m, err := reply.ComposeReminder(reply.Reminder{Agency: d.Agency, To: d.Emails[0], DaysLeft: daysLeft, Cutoff: c.cfg.Cutoff,
 			BlankForm: blank.Bytes(), FormName: c.cfg.Form.Title + ".xlsx"},
-			fmt.Sprintf("reminder|%s|%d", d.Agency, d.Day), opts)
+			reminderKey(c.cfg.Season, d.Agency, d.Day), opts)
 		if err != nil {
 			return err
 		}
@@ -383,6 +383,12 @@ func (c *Campaign) remind(ctx context.Context) error {
 		c.cfg.Log.Info().Str("agency", d.Agency).Int("day", d.Day).Msg("reminder queued")
 	}
 	return nil
+}
+
+// reminderKey makes a reminder's Message-ID: the same agency is reminded
+// on the same day before the cut-off every season.
+func reminderKey(season int, agency string, day int) string {
+	return fmt.Sprintf("reminder|%d|%s|%d", season, agency, day)
 }
 
 // Alert queues a staff notice about the daemon itself (the mailbox is

@@ -74,11 +74,22 @@ type Reply struct {
 // Campaign is this year's assessment.
 type Campaign struct {
 	FormYear         int           // the form (templates.Years) agencies fill in
+	Season           int           // the campaign year rows are kept under; 0: FormYear (see SeasonYear)
 	Cutoff           time.Time     // mail received at or after this instant is late
 	ReminderDays     []int         // remind agencies that have not submitted this many days before the cut-off
 	ReminderTime     cst.TimeOfDay // Beijing time
 	DailySummaryTime cst.TimeOfDay // Beijing time; staff get the day's summary then
 	Staff            []string      // staff addresses receiving notices and summaries
+}
+
+// SeasonYear is the season the campaign runs as: Season, or the form year
+// when Season is not set. Each season of a data folder keeps its own
+// submissions, versions, reviews, vetoes and reminders.
+func (c Campaign) SeasonYear() int {
+	if c.Season != 0 {
+		return c.Season
+	}
+	return c.FormYear
 }
 
 // Limits bound the work one message may cause.

@@ -80,6 +80,17 @@ type ComposeOptions struct {
 	// Annotate in this process. The daemon passes its sandbox's, so that
 	// values from an agency's file are written only in a limited worker.
 	Annotate func(rep *assess.Report, form *templates.Form) ([]byte, error)
+	// Season is the campaign year staff mail names in its subject, so that
+	// mail of two seasons is not taken for one; 0 names none.
+	Season int
+}
+
+// seasonPrefix begins the subject of a staff mail: "2022年度", or "".
+func (o ComposeOptions) seasonPrefix() string {
+	if o.Season == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%d年度", o.Season)
 }
 
 // Compose builds the receipt for an incoming mail: what arrived and when,

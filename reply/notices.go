@@ -236,7 +236,7 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 	return composeSimple(envelope{
 		kind: KindStaffNotice, msgID: MessageID(KindStaffNotice, key, opts.MsgIDDomain),
 		from: opts.From, fromName: opts.FromName, to: to.Addr, toName: to.Name,
-		subject: fmt.Sprintf("考核表收取情况提示（%d 项）", len(events)), date: opts.Now,
+		subject: fmt.Sprintf("%s考核表收取情况提示（%d 项）", opts.seasonPrefix(), len(events)), date: opts.Now,
 	}, tmplNoticeText, view, nil, opts)
 }
 
@@ -351,7 +351,7 @@ func ComposeConsolidated(c Consolidated, key string, opts ComposeOptions) (Mail,
 	return composeSimple(envelope{
 		kind: KindConsolidated, msgID: MessageID(KindConsolidated, key, opts.MsgIDDomain),
 		from: opts.From, fromName: opts.FromName, to: to.Addr, toName: to.Name,
-		subject: "考核表汇总（" + cnTime(opts.Now) + "）", date: opts.Now,
+		subject: opts.seasonPrefix() + "考核表汇总（" + cnTime(opts.Now) + "）", date: opts.Now,
 	}, tmplSummaryText, view, atts, opts)
 }
 

@@ -51,8 +51,8 @@ func assign(ctx context.Context, tx *sql.Tx, as []Assignment, now time.Time) err
 			return fmt.Errorf("submission %d: assignment without agency", a.Submission)
 		}
 		var from string
-		var fromVersion int
-		err := tx.QueryRowContext(ctx, "SELECT agency, version FROM submissions WHERE id = ?", a.Submission).Scan(&from, &fromVersion)
+		var fromVersion, season int
+		err := tx.QueryRowContext(ctx, "SELECT agency, version, season FROM submissions WHERE id = ?", a.Submission).Scan(&from, &fromVersion, &season)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("submission %d: %w", a.Submission, ErrNotFound)
 		}
@@ -67,7 +67,7 @@ func assign(ctx context.Context, tx *sql.Tx, as []Assignment, now time.Time) err
 			return fmt.Errorf("submission %d: %w", a.Submission, ErrAssigned)
 		}
 		var version int
-		if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(version), 0) + 1 FROM submissions WHERE agency = ?", a.Agency).Scan(&version); err != nil {
+		if err := tx.QueryRowContext(ctx, qNextVersion, season, a.Agency).Scan(&version); err != nil {
 			return err
 		}
 		at := a.At
@@ -86,10 +86,12 @@ func assign(ctx context.Context, tx *sql.Tx, as []Assignment, now time.Time) err
 	return nil
 }
 
-// Assignments lists every assignment, oldest first.
+const qAssignments = `SELECT a.submission, a.agency, a.version, a.from_agency, a.from_version, a.assigner, a.source, a.at
+		FROM assignments a JOIN submissions s ON s.id = a.submission WHERE s.season = ? ORDER BY a.at, a.submission`
+
+// Assignments lists the assignments of the store season's submissions, oldest first.
 func (s *Store) Assignments(ctx context.Context) ([]Assignment, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT submission, agency, version, from_agency, from_version, assigner, source, at
-		FROM assignments ORDER BY at, submission`)
+	rows, err := s.r.QueryContext(ctx, qAssignments, s.season)
 	if err != nil {
 		return nil, fmt.Errorf("assignments: %w", err)
 	}

@@ -157,7 +157,7 @@ func sentHistory(b *testing.B, version, n int) (*sql.DB, time.Time) {
 	}
 	b.Cleanup(func() { db.Close() })
 	db.SetMaxOpenConns(1)
-	if err := migrate(context.Background(), db, migrations[:version], time.Now()); err != nil {
+	if err := migrate(context.Background(), db, migrations[:version], time.Now(), 0); err != nil {
 		b.Fatal(err)
 	}
 	now := time.Date(2024, 1, 5, 12, 0, 0, 0, time.UTC)

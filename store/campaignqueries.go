@@ -32,9 +32,11 @@ func queuedCountSince(ctx context.Context, q rowQuerier, to string, since time.T
 // ReminderKey names one agency's reminder of one day in RemindersSent.
 func ReminderKey(agency string, day int) string { return agency + "\x00" + strconv.Itoa(day) }
 
-// RemindersSent returns the reminders already recorded, by ReminderKey.
+const qReminders = "SELECT agency, day FROM reminders WHERE season = ?"
+
+// RemindersSent returns the season's reminders already recorded, by ReminderKey.
 func (s *Store) RemindersSent(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT agency, day FROM reminders")
+	rows, err := s.r.QueryContext(ctx, qReminders, s.season)
 	if err != nil {
 		return nil, fmt.Errorf("reminders sent: %w", err)
 	}

@@ -5,4 +5,10 @@
 // its outgoing replies are committed together or not at all, with
 // synchronous=FULL but for a message's first record, which the next synced
 // commit makes durable.
+//
+// One data directory holds every year's campaign, each a season
+// (Options.Season): a message belongs to the season the store was opened
+// for when it was recorded, and submissions, versions, reviews, vetoes,
+// reminders and assignments are read and written per season. The outbox,
+// the archive and the dedup of incoming mail are shared by all seasons.
 package store

@@ -29,13 +29,15 @@ type Message struct {
 	OnTime      bool   // set by SaveResult
 	CreatedAt   time.Time
 	DoneAt      time.Time // zero until SaveResult
+	Season      int       // the season open when it was recorded (Options.Season)
 }
 
 // RecordMessage inserts m (archive the raw mail first) with outcome
 // "received" and returns the stored row. The dedup key is MessageID + Hash:
 // when a message with the same key exists (re-delivery, a UIDVALIDITY
 // change, another UID) nothing is written and the existing row is returned
-// with dup = true. m.ID, Outcome, Attempts and DoneAt are ignored.
+// with dup = true, whatever its season. m.ID, Outcome, Attempts and DoneAt
+// are ignored; its season is the store's.
 //
 // The record is committed without a disk sync of its own: the message stays
 // in the mailbox until its result is committed with one (SaveResult), which
@@ -54,14 +56,14 @@ func (s *Store) RecordMessage(ctx context.Context, m Message) (Message, bool, er
 	var dup bool
 	var got Message
 	err := s.writeUnsynced(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, "SELECT id FROM messages WHERE message_id = ? AND hash = ?", m.MessageID, m.Hash).Scan(&id)
+		err := tx.QueryRowContext(ctx, qDedup, m.MessageID, m.Hash).Scan(&id)
 		switch {
 		case err == nil:
 			dup = true
 		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		default:
-			if id, err = insertMessage(ctx, tx, m, s.now()); err != nil {
+			if id, err = insertMessage(ctx, tx, m, s.season, s.now()); err != nil {
 				return err
 			}
 		}
@@ -78,11 +80,11 @@ func (s *Store) RecordMessage(ctx context.Context, m Message) (Message, bool, er
 	return got, dup, nil
 }
 
-func insertMessage(ctx context.Context, tx *sql.Tx, m Message, now time.Time) (int64, error) {
+func insertMessage(ctx context.Context, tx *sql.Tx, m Message, season int, now time.Time) (int64, error) {
 	res, err := tx.ExecContext(ctx, `INSERT INTO messages (message_id, hash, mailbox, uid_validity, uid, sender, sender_name,
-			subject, received_at, size, outcome, agency, on_time, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+			subject, received_at, size, outcome, agency, on_time, created_at, season) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
 		m.MessageID, m.Hash, m.Mailbox, m.UIDValidity, m.UID, m.Sender, m.SenderName, m.Subject,
-		ms(m.ReceivedAt), m.Size, OutcomeReceived, m.Agency, boolInt(m.OnTime), ms(now))
+		ms(m.ReceivedAt), m.Size, OutcomeReceived, m.Agency, boolInt(m.OnTime), ms(now), season)
 	if err != nil {
 		return 0, err
 	}
@@ -172,12 +174,22 @@ type MessageFilter struct {
 	Since   time.Time // ReceivedAt >= Since
 	Until   time.Time // ReceivedAt < Until
 	Limit   int       // 0: no limit
+	AfterID int64     // only rows with a higher id
 }
 
-// Messages lists messages matching f, oldest received first.
+// Messages lists the store season's messages matching f, oldest received first.
 func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]Message, error) {
-	var where []string
-	var args []any
+	tail, args := s.messagesWhere(f)
+	return queryMessages(ctx, s.r, tail, args...)
+}
+
+// messagesWhere is the WHERE, ORDER and LIMIT of Messages.
+func (s *Store) messagesWhere(f MessageFilter) (string, []any) {
+	where := []string{"season = ?"}
+	args := []any{s.season}
+	if f.AfterID != 0 {
+		where, args = append(where, "id > ?"), append(args, f.AfterID)
+	}
 	if f.Outcome != "" {
 		where, args = append(where, "outcome = ?"), append(args, f.Outcome)
 	}
@@ -193,15 +205,11 @@ func (s *Store) Messages(ctx context.Context, f MessageFilter) ([]Message, error
 	if !f.Until.IsZero() {
 		where, args = append(where, "received_at < ?"), append(args, ms(f.Until))
 	}
-	q := ""
-	if len(where) > 0 {
-		q = "WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY received_at, id"
+	q := "WHERE " + strings.Join(where, " AND ") + " ORDER BY received_at, id"
 	if f.Limit > 0 {
 		q += fmt.Sprintf(" LIMIT %d", f.Limit)
 	}
-	return queryMessages(ctx, s.r, q, args...)
+	return q, args
 }
 
 // querier is a *sql.DB or a *sql.Tx.
@@ -209,9 +217,11 @@ type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 }
 
+const qMessages = `SELECT id, message_id, hash, mailbox, uid_validity, uid, sender, sender_name, subject,
+		received_at, size, outcome, attempts, last_error, agency, on_time, created_at, done_at, season FROM messages `
+
 func queryMessages(ctx context.Context, q querier, tail string, args ...any) ([]Message, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, message_id, hash, mailbox, uid_validity, uid, sender, sender_name, subject,
-		received_at, size, outcome, attempts, last_error, agency, on_time, created_at, done_at FROM messages `+tail, args...)
+	rows, err := q.QueryContext(ctx, qMessages+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query messages: %w", err)
 	}
@@ -222,7 +232,7 @@ func queryMessages(ctx context.Context, q querier, tail string, args ...any) ([]
 		var recv, created, done int64
 		var onTime int
 		if err := rows.Scan(&m.ID, &m.MessageID, &m.Hash, &m.Mailbox, &m.UIDValidity, &m.UID, &m.Sender, &m.SenderName,
-			&m.Subject, &recv, &m.Size, &m.Outcome, &m.Attempts, &m.LastError, &m.Agency, &onTime, &created, &done); err != nil {
+			&m.Subject, &recv, &m.Size, &m.Outcome, &m.Attempts, &m.LastError, &m.Agency, &onTime, &created, &done, &m.Season); err != nil {
 			return nil, fmt.Errorf("query messages: %w", err)
 		}
 		m.ReceivedAt, m.CreatedAt, m.DoneAt, m.OnTime = fromMS(recv), fromMS(created), fromMS(done), onTime != 0

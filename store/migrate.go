@@ -202,6 +202,103 @@ CREATE TABLE assignments (
 	at           INTEGER NOT NULL
 );
 `,
+	// 4: seasons. One data folder holds one campaign a year; each season
+	// owns its messages, submissions (versions restart at 1), reviews,
+	// vetoes and reminders. Rows already here belong to the season of their
+	// forms' year (the year most submissions were checked against), else
+	// to the season the store is opened with (migrate_args).
+	`
+CREATE TABLE seasons (
+	year      INTEGER PRIMARY KEY,
+	form_year INTEGER NOT NULL,
+	cutoff    INTEGER NOT NULL DEFAULT 0,
+	roster    TEXT    NOT NULL DEFAULT '',     -- the roster's agencies as they stood, JSON
+	opened_at INTEGER NOT NULL
+);
+CREATE TEMP TABLE legacy_season AS SELECT COALESCE(
+	(SELECT CAST(form AS INTEGER) FROM submissions WHERE form GLOB '[12][0-9][0-9][0-9]'
+		GROUP BY form ORDER BY COUNT(*) DESC, form DESC LIMIT 1),
+	(SELECT season FROM migrate_args), 0) AS year;
+INSERT INTO seasons (year, form_year, opened_at)
+	SELECT year, year, (SELECT now FROM migrate_args) FROM legacy_season
+	WHERE year != 0 AND EXISTS (SELECT 1 FROM messages);
+
+ALTER TABLE messages ADD COLUMN season INTEGER NOT NULL DEFAULT 0;
+UPDATE messages SET season = (SELECT year FROM legacy_season);
+CREATE INDEX messages_season ON messages (season, id);
+
+CREATE TABLE submissions_new (
+	id             INTEGER PRIMARY KEY,
+	season         INTEGER NOT NULL,
+	message        INTEGER NOT NULL REFERENCES messages (id),
+	attachment     INTEGER NOT NULL UNIQUE REFERENCES attachments (id),
+	agency         TEXT    NOT NULL,
+	version        INTEGER NOT NULL,
+	unit           TEXT    NOT NULL DEFAULT '',
+	agency_type    TEXT    NOT NULL DEFAULT '',
+	form           TEXT    NOT NULL DEFAULT '',
+	status         TEXT    NOT NULL,
+	self_total     REAL    NOT NULL DEFAULT 0,
+	verified_total REAL    NOT NULL DEFAULT 0,
+	errors         INTEGER NOT NULL DEFAULT 0,
+	warnings       INTEGER NOT NULL DEFAULT 0,
+	on_time        INTEGER NOT NULL,
+	received_at    INTEGER NOT NULL,
+	report         TEXT    NOT NULL,
+	updated_at     INTEGER NOT NULL,
+	UNIQUE (season, agency, version)
+);
+INSERT INTO submissions_new (id, season, message, attachment, agency, version, unit, agency_type, form, status,
+	self_total, verified_total, errors, warnings, on_time, received_at, report, updated_at)
+	SELECT s.id, m.season, s.message, s.attachment, s.agency, s.version, s.unit, s.agency_type, s.form, s.status,
+	s.self_total, s.verified_total, s.errors, s.warnings, s.on_time, s.received_at, s.report, s.updated_at
+	FROM submissions s JOIN messages m ON m.id = s.message;
+DROP TABLE submissions;
+ALTER TABLE submissions_new RENAME TO submissions;
+CREATE INDEX submissions_message ON submissions (message);
+-- Which submission counts, per agency, is read from this index alone: the
+-- rows hold each report's JSON.
+CREATE INDEX submissions_current ON submissions (season, agency, status, on_time, received_at, version);
+
+CREATE TABLE reviews_new (
+	season    INTEGER NOT NULL,
+	agency    TEXT NOT NULL,
+	indicator TEXT NOT NULL,
+	score     REAL,
+	comment   TEXT NOT NULL DEFAULT '',
+	reviewer  TEXT NOT NULL DEFAULT '',
+	source    TEXT NOT NULL DEFAULT '',
+	at        INTEGER NOT NULL,
+	PRIMARY KEY (season, agency, indicator)
+) WITHOUT ROWID;
+INSERT INTO reviews_new SELECT (SELECT year FROM legacy_season), agency, indicator, score, comment, reviewer, source, at FROM reviews;
+DROP TABLE reviews;
+ALTER TABLE reviews_new RENAME TO reviews;
+
+CREATE TABLE vetoes_new (
+	season INTEGER NOT NULL,
+	agency TEXT    NOT NULL,
+	veto   INTEGER NOT NULL,
+	source TEXT    NOT NULL DEFAULT '',
+	at     INTEGER NOT NULL,
+	PRIMARY KEY (season, agency)
+) WITHOUT ROWID;
+INSERT INTO vetoes_new SELECT (SELECT year FROM legacy_season), agency, veto, source, at FROM vetoes;
+DROP TABLE vetoes;
+ALTER TABLE vetoes_new RENAME TO vetoes;
+
+CREATE TABLE reminders_new (
+	season  INTEGER NOT NULL,
+	agency  TEXT    NOT NULL,
+	day     INTEGER NOT NULL,
+	sent_at INTEGER NOT NULL,
+	PRIMARY KEY (season, agency, day)
+) WITHOUT ROWID;
+INSERT INTO reminders_new SELECT (SELECT year FROM legacy_season), agency, day, sent_at FROM reminders;
+DROP TABLE reminders;
+ALTER TABLE reminders_new RENAME TO reminders;
+DROP TABLE legacy_season;
+`,
 }
 
 // SchemaVersion is the schema version this code writes.
@@ -211,14 +308,30 @@ func SchemaVersion() int { return len(migrations) }
 // immediate transaction, recording each in schema_version. A database newer
 // than migs is an error: running old code on it could damage what it does
 // not understand.
-func migrate(ctx context.Context, db *sql.DB, migs []string, now time.Time) error {
+//
+// season is the season the store is opened with: migration 4 gives it the
+// rows of a database whose forms do not name their year.
+func migrate(ctx context.Context, db *sql.DB, migs []string, now time.Time, season int) error {
 	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
 		version    INTEGER PRIMARY KEY,
 		applied_at INTEGER NOT NULL
 	)`); err != nil {
 		return fmt.Errorf("create schema_version: %w", err)
 	}
-	tx, err := db.BeginTx(ctx, nil)
+	// A migration may rebuild a table others refer to (4 rebuilds
+	// submissions with its season), which SQLite allows only with foreign
+	// keys off, set outside a transaction: on a connection of its own, and
+	// the keys are checked before the commit instead.
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	defer conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON")
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("migrate: begin: %w", err)
 	}
@@ -233,6 +346,14 @@ func migrate(ctx context.Context, db *sql.DB, migs []string, now time.Time) erro
 	if cur == len(migs) {
 		return nil
 	}
+	for _, q := range []string{"CREATE TEMP TABLE IF NOT EXISTS migrate_args (season INTEGER, now INTEGER)", "DELETE FROM migrate_args"} {
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	}
+	if _, err := tx.ExecContext(ctx, "INSERT INTO migrate_args VALUES (NULLIF(?, 0), ?)", season, ms(now)); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
 	for v := cur; v < len(migs); v++ {
 		if _, err := tx.ExecContext(ctx, migs[v]); err != nil {
 			return fmt.Errorf("migrate to version %d: %w", v+1, err)
@@ -240,6 +361,13 @@ func migrate(ctx context.Context, db *sql.DB, migs []string, now time.Time) erro
 		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_version (version, applied_at) VALUES (?, ?)", v+1, ms(now)); err != nil {
 			return fmt.Errorf("migrate to version %d: %w", v+1, err)
 		}
+	}
+	var broken int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM pragma_foreign_key_check").Scan(&broken); err != nil {
+		return fmt.Errorf("migrate: foreign key check: %w", err)
+	}
+	if broken > 0 {
+		return fmt.Errorf("migrate: %d rows refer to rows that are gone", broken)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("migrate: commit: %w", err)

@@ -126,6 +126,18 @@ const (
 	qOldestQueued = "SELECT COALESCE(MIN(created_at), 0) FROM outbox WHERE state = ? AND kind != ?"
 )
 
+// The hot queries of the pipeline path: one or more per message. Each is
+// answered from an index without reading a report or a mail
+// (TestHotQueryPlans).
+const (
+	qDedup       = "SELECT id FROM messages WHERE message_id = ? AND hash = ?"
+	qNextVersion = "SELECT COALESCE(MAX(version), 0) + 1 FROM submissions WHERE season = ? AND agency = ?"
+	// qResultMessage is what SaveResult reads of the message it saves for.
+	qResultMessage = "SELECT done_at, received_at, season FROM messages WHERE id = ?"
+	// qCurrentCandidates is what CurrentSubmissions ranks.
+	qCurrentCandidates = "SELECT id, agency, status, on_time, received_at, version FROM submissions WHERE season = ? AND agency != ''"
+)
+
 // ClaimOutbox records an attempt of pending item id before it is handed to
 // the SMTP server: the attempt is counted and the item is not due again
 // before next. A crash, or a commit that fails after the server accepted

@@ -82,7 +82,7 @@ type OutgoingMail struct {
 }
 
 // SaveResult stores, in one transaction: the attachments, one submission per
-// attachment with a Report (with its report as JSON, its scores and
+// attachment with a Report, in the season of the message, (with its report as JSON, its scores and
 // findings, and the next version number of its agency), the outgoing mail
 // (pending, due now; RelatedMessage 0 means this message) and the message's
 // outcome, agency and on-time flag. Any failure, e.g. an outbox Message-ID
@@ -114,7 +114,8 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 	now := ms(s.now())
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var done, received int64
-		err := tx.QueryRowContext(ctx, "SELECT done_at, received_at FROM messages WHERE id = ?", r.MessageID).Scan(&done, &received)
+		var season int
+		err := tx.QueryRowContext(ctx, qResultMessage, r.MessageID).Scan(&done, &received, &season)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("message %d: %w", r.MessageID, ErrNotFound)
 		}
@@ -144,13 +145,13 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 				agency = ""
 			}
 			var version int
-			if err := ins.nextVersion.QueryRowContext(ctx, agency).Scan(&version); err != nil {
+			if err := ins.nextVersion.QueryRowContext(ctx, season, agency).Scan(&version); err != nil {
 				return fmt.Errorf("next version: %w", err)
 			}
 			rep := a.Report
 			nerr, nwarn := rep.Counts()
 			var subID int64
-			if err := ins.submission.QueryRowContext(ctx, r.MessageID, attID, agency, version, rep.Unit, string(rep.AgencyType),
+			if err := ins.submission.QueryRowContext(ctx, season, r.MessageID, attID, agency, version, rep.Unit, string(rep.AgencyType),
 				rep.Form, string(rep.Status), rep.SelfTotal, rep.VerifiedTotal, nerr, nwarn, boolInt(r.OnTime), received,
 				string(reports[i]), now).Scan(&subID); err != nil {
 				return fmt.Errorf("submission of %q: %w", a.Filename, err)
@@ -229,10 +230,10 @@ type inserts struct {
 
 var insertSQL = []string{
 	"INSERT INTO attachments (message, idx, filename, kind, size, hash, note) VALUES (?,?,?,?,?,?,?) RETURNING id",
-	"SELECT COALESCE(MAX(version), 0) + 1 FROM submissions WHERE agency = ?",
-	`INSERT INTO submissions (message, attachment, agency, version, unit, agency_type, form, status,
+	qNextVersion,
+	`INSERT INTO submissions (season, message, attachment, agency, version, unit, agency_type, form, status,
 		self_total, verified_total, errors, warnings, on_time, received_at, report, updated_at)
-		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
+		VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING id`,
 	"INSERT OR REPLACE INTO scores (submission, indicator, section, self, verified, cap) VALUES (?,?,?,?,?,?)",
 	"INSERT INTO findings (submission, code, severity, sheet, cell, indicator, field, message) VALUES (?,?,?,?,?,?,?,?)",
 	"INSERT INTO outbox (message_id, kind, to_addr, raw, related, next_attempt, created_at) VALUES (?,?,?,?,?,?,?)",

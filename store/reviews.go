@@ -44,7 +44,7 @@ type ReviewImport struct {
 func (s *Store) SaveReviewImport(ctx context.Context, imp ReviewImport) error {
 	now := s.now()
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := saveReviews(ctx, tx, imp.Reviews, imp.Vetoes, imp.Source, now); err != nil {
+		if err := saveReviews(ctx, tx, s.season, imp.Reviews, imp.Vetoes, imp.Source, now); err != nil {
 			return err
 		}
 		return assign(ctx, tx, imp.Assignments, now)
@@ -55,9 +55,9 @@ func (s *Store) SaveReviewImport(ctx context.Context, imp ReviewImport) error {
 	return nil
 }
 
-func saveReviews(ctx context.Context, tx *sql.Tx, rs []Review, vetoes map[string]bool, source string, now time.Time) error {
-	st, err := tx.PrepareContext(ctx, `INSERT INTO reviews (agency, indicator, score, comment, reviewer, source, at)
-		VALUES (?,?,?,?,?,?,?) ON CONFLICT (agency, indicator) DO UPDATE SET score = excluded.score,
+func saveReviews(ctx context.Context, tx *sql.Tx, season int, rs []Review, vetoes map[string]bool, source string, now time.Time) error {
+	st, err := tx.PrepareContext(ctx, `INSERT INTO reviews (season, agency, indicator, score, comment, reviewer, source, at)
+		VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (season, agency, indicator) DO UPDATE SET score = excluded.score,
 		comment = excluded.comment, reviewer = excluded.reviewer, source = excluded.source, at = excluded.at`)
 	if err != nil {
 		return err
@@ -78,23 +78,28 @@ func saveReviews(ctx context.Context, tx *sql.Tx, rs []Review, vetoes map[string
 		if at.IsZero() {
 			at = now
 		}
-		if _, err := st.ExecContext(ctx, r.Agency, r.Indicator, score, r.Comment, r.Reviewer, src, ms(at)); err != nil {
+		if _, err := st.ExecContext(ctx, season, r.Agency, r.Indicator, score, r.Comment, r.Reviewer, src, ms(at)); err != nil {
 			return fmt.Errorf("review %s %s: %w", r.Agency, r.Indicator, err)
 		}
 	}
 	for agency, veto := range vetoes {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO vetoes (agency, veto, source, at) VALUES (?,?,?,?)
-			ON CONFLICT (agency) DO UPDATE SET veto = excluded.veto, source = excluded.source, at = excluded.at`,
-			agency, boolInt(veto), source, ms(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO vetoes (season, agency, veto, source, at) VALUES (?,?,?,?,?)
+			ON CONFLICT (season, agency) DO UPDATE SET veto = excluded.veto, source = excluded.source, at = excluded.at`,
+			season, agency, boolInt(veto), source, ms(now)); err != nil {
 			return fmt.Errorf("veto %s: %w", agency, err)
 		}
 	}
 	return nil
 }
 
-// Reviews returns every stored review, by agency then indicator.
+const (
+	qReviews = "SELECT agency, indicator, score, comment, reviewer, source, at FROM reviews WHERE season = ? ORDER BY agency, indicator"
+	qVetoes  = "SELECT agency FROM vetoes WHERE season = ? AND veto = 1"
+)
+
+// Reviews returns every stored review of the store's season, by agency then indicator.
 func (s *Store) Reviews(ctx context.Context) ([]Review, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT agency, indicator, score, comment, reviewer, source, at FROM reviews ORDER BY agency, indicator")
+	rows, err := s.r.QueryContext(ctx, qReviews, s.season)
 	if err != nil {
 		return nil, fmt.Errorf("reviews: %w", err)
 	}
@@ -120,7 +125,7 @@ func (s *Store) Reviews(ctx context.Context) ([]Review, error) {
 // Vetoes returns the agencies with a one-vote veto in force (true values
 // only).
 func (s *Store) Vetoes(ctx context.Context) (map[string]bool, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT agency FROM vetoes WHERE veto = 1")
+	rows, err := s.r.QueryContext(ctx, qVetoes, s.season)
 	if err != nil {
 		return nil, fmt.Errorf("vetoes: %w", err)
 	}

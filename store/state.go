@@ -77,7 +77,7 @@ func (s *Store) MarkReminderSent(ctx context.Context, agency string, day int, at
 	var first bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		first, err = markReminder(ctx, tx, agency, day, at)
+		first, err = markReminder(ctx, tx, s.season, agency, day, at)
 		return err
 	})
 	if err != nil {
@@ -97,7 +97,7 @@ func (s *Store) EnqueueReminder(ctx context.Context, agency string, day int, m O
 	var first bool
 	err := s.write(ctx, func(tx *sql.Tx) error {
 		var err error
-		if first, err = markReminder(ctx, tx, agency, day, now); err != nil || !first {
+		if first, err = markReminder(ctx, tx, s.season, agency, day, now); err != nil || !first {
 			return err
 		}
 		_, err = enqueue(ctx, tx, m, ms(now))
@@ -109,8 +109,8 @@ func (s *Store) EnqueueReminder(ctx context.Context, agency string, day int, m O
 	return first, nil
 }
 
-func markReminder(ctx context.Context, tx *sql.Tx, agency string, day int, at time.Time) (bool, error) {
-	res, err := tx.ExecContext(ctx, "INSERT INTO reminders (agency, day, sent_at) VALUES (?,?,?) ON CONFLICT DO NOTHING", agency, day, ms(at))
+func markReminder(ctx context.Context, tx *sql.Tx, season int, agency string, day int, at time.Time) (bool, error) {
+	res, err := tx.ExecContext(ctx, "INSERT INTO reminders (season, agency, day, sent_at) VALUES (?,?,?,?) ON CONFLICT DO NOTHING", season, agency, day, ms(at))
 	if err != nil {
 		return false, err
 	}

@@ -54,6 +54,11 @@ type Options struct {
 	// the other's). It does not migrate: the database must exist and be
 	// fully migrated. Ignored with ReadOnly.
 	Shared bool
+	// Season is the campaign year whose rows this store reads and writes:
+	// messages recorded are stamped with it; submissions, reviews, vetoes,
+	// reminders and assignments are those of this season only. Zero means
+	// the newest season recorded (OpenSeason), or season 0 when none is.
+	Season int
 	// Now is the clock used for bookkeeping timestamps (created, imported,
 	// updated). Nil means time.Now.
 	Now func() time.Time
@@ -74,6 +79,7 @@ type Options struct {
 type Store struct {
 	dir      string
 	readOnly bool
+	season   int
 	shared   bool // read-write beside the daemon: no lock file, no migration
 	sync     string
 	now      func() time.Time
@@ -92,7 +98,7 @@ type Store struct {
 // transaction. Either way it runs PRAGMA quick_check: a damaged or foreign
 // file gives an error that fault.Corrupt recognises.
 func Open(dir string, opts Options) (*Store, error) {
-	s := &Store{dir: dir, readOnly: opts.ReadOnly, shared: opts.Shared && !opts.ReadOnly, now: opts.Now, sync: opts.synchronous, fault: opts.WriteFault}
+	s := &Store{dir: dir, readOnly: opts.ReadOnly, season: opts.Season, shared: opts.Shared && !opts.ReadOnly, now: opts.Now, sync: opts.synchronous, fault: opts.WriteFault}
 	if s.sync == "" {
 		s.sync = "FULL"
 	}
@@ -132,7 +138,10 @@ func (s *Store) openDB(path string) error {
 		if err := requireSchema(ctx, r); err != nil {
 			return err
 		}
-		return quickCheck(ctx, r)
+		if err := quickCheck(ctx, r); err != nil {
+			return err
+		}
+		return s.defaultSeason(ctx, r)
 	}
 	w, err := sql.Open("sqlite", dsn(path, false, s.sync))
 	if err != nil {
@@ -145,10 +154,13 @@ func (s *Store) openDB(path string) error {
 		if err := requireSchema(ctx, w); err != nil {
 			return err
 		}
-	} else if err := migrate(ctx, w, migrations, s.now()); err != nil {
+	} else if err := migrate(ctx, w, migrations, s.now(), s.season); err != nil {
 		return err
 	}
 	if err := quickCheck(ctx, w); err != nil {
+		return err
+	}
+	if err := s.defaultSeason(ctx, w); err != nil {
 		return err
 	}
 	if s.ins, err = prepareInserts(ctx, w); err != nil {

@@ -182,7 +182,7 @@ func TestMigrateAppliesOnlyMissingAndRollsBackOnError(t *testing.T) {
 		{"again: not re-applied", v2, false, 2, 1},
 		{"failing batch rolls back", v3, true, 2, 1},
 	} {
-		err := migrate(ctx, db, step.migs, time.Unix(0, 0))
+		err := migrate(ctx, db, step.migs, time.Unix(0, 0), 0)
 		if (err != nil) != step.wantErr {
 			t.Fatalf("%s: err = %v", step.name, err)
 		}

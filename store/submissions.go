@@ -43,34 +43,20 @@ type Submission struct {
 // SubmissionFilter selects submissions; zero fields do not filter.
 type SubmissionFilter struct {
 	Agency    string
-	MessageID int64 // message row id
+	MessageID int64 // message row id; its forms are of its own season, whichever the store's
 	Status    assess.Status
 	Current   bool // only the current submission of each agency
 }
 
-// Submissions lists submissions matching f, by agency then version, each
+// Submissions lists the store season's submissions matching f, by agency then version, each
 // with its decoded report and the Current flag set.
 func (s *Store) Submissions(ctx context.Context, f SubmissionFilter) ([]Submission, error) {
 	current, err := s.currentIDs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	var where []string
-	var args []any
-	if f.Agency != "" {
-		where, args = append(where, "s.agency = ?"), append(args, f.Agency)
-	}
-	if f.MessageID != 0 {
-		where, args = append(where, "s.message = ?"), append(args, f.MessageID)
-	}
-	if f.Status != "" {
-		where, args = append(where, "s.status = ?"), append(args, string(f.Status))
-	}
-	q := ""
-	if len(where) > 0 {
-		q = "WHERE " + strings.Join(where, " AND ")
-	}
-	subs, err := s.querySubmissions(ctx, q+" ORDER BY s.agency, s.version", args...)
+	tail, args := s.submissionsWhere(f)
+	subs, err := s.querySubmissions(ctx, tail, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +69,27 @@ func (s *Store) Submissions(ctx context.Context, f SubmissionFilter) ([]Submissi
 		out = append(out, sub)
 	}
 	return out, nil
+}
+
+// submissionsWhere is the WHERE and ORDER of Submissions.
+func (s *Store) submissionsWhere(f SubmissionFilter) (string, []any) {
+	where := []string{"s.season = ?"}
+	args := []any{s.season}
+	if f.MessageID != 0 {
+		// A message's forms are of its season: asked by the message alone,
+		// the planner takes the message's index, not the season's.
+		where, args = nil, nil
+	}
+	if f.Agency != "" {
+		where, args = append(where, "s.agency = ?"), append(args, f.Agency)
+	}
+	if f.MessageID != 0 {
+		where, args = append(where, "s.message = ?"), append(args, f.MessageID)
+	}
+	if f.Status != "" {
+		where, args = append(where, "s.status = ?"), append(args, string(f.Status))
+	}
+	return "WHERE " + strings.Join(where, " AND ") + " ORDER BY s.agency, s.version", args
 }
 
 // CurrentSubmissions returns, for every known agency (Agency != ""), the one
@@ -133,7 +140,7 @@ func better(a, b candidate) bool {
 
 // currentIDs applies the rule of CurrentSubmissions to all submissions.
 func (s *Store) currentIDs(ctx context.Context) (map[int64]bool, error) {
-	rows, err := s.r.QueryContext(ctx, "SELECT id, agency, status, on_time, received_at, version FROM submissions WHERE agency != ''")
+	rows, err := s.r.QueryContext(ctx, qCurrentCandidates, s.season)
 	if err != nil {
 		return nil, fmt.Errorf("current submissions: %w", err)
 	}
@@ -162,11 +169,13 @@ func (s *Store) currentIDs(ctx context.Context) (map[int64]bool, error) {
 	return ids, nil
 }
 
-func (s *Store) querySubmissions(ctx context.Context, tail string, args ...any) ([]Submission, error) {
-	rows, err := s.r.QueryContext(ctx, `SELECT s.id, s.message, m.hash, s.attachment, a.idx, a.filename, m.sender,
+const qSubmissions = `SELECT s.id, s.message, m.hash, s.attachment, a.idx, a.filename, m.sender,
 		s.agency, s.version, s.unit, s.agency_type, s.status, s.self_total, s.verified_total, s.errors, s.warnings,
 		s.on_time, s.received_at, s.updated_at, s.report
-		FROM submissions s JOIN messages m ON m.id = s.message JOIN attachments a ON a.id = s.attachment `+tail, args...)
+		FROM submissions s JOIN messages m ON m.id = s.message JOIN attachments a ON a.id = s.attachment `
+
+func (s *Store) querySubmissions(ctx context.Context, tail string, args ...any) ([]Submission, error) {
+	rows, err := s.r.QueryContext(ctx, qSubmissions+tail, args...)
 	if err != nil {
 		return nil, fmt.Errorf("query submissions: %w", err)
 	}

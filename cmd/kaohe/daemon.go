@@ -114,11 +114,21 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if err := secureDataDir(cfg.DataDir, log); err != nil {
 		return nil, err
 	}
-	if d.store, err = store.Open(cfg.DataDir, store.Options{Now: now, WriteFault: opts.WriteFault}); err != nil {
+	if d.store, err = store.Open(cfg.DataDir, store.Options{Season: cfg.Campaign.SeasonYear(), Now: now, WriteFault: opts.WriteFault}); err != nil {
 		return nil, err
 	}
 	if d.roster, err = loadRoster(cfg.Roster, log); err != nil {
 		return nil, err
+	}
+	// The season's form, cut-off and roster are kept for replaying it
+	// after the settings have moved on to the next. Only that needs the
+	// record: a full disk does not stop the daemon here, it pauses the
+	// pipeline as it always does, and the next start records the season.
+	if err := d.store.OpenSeason(context.Background(), cfg.Campaign.FormYear, cfg.Campaign.Cutoff, d.roster.Agencies); err != nil {
+		if fault.Corrupt(err) {
+			return nil, err
+		}
+		log.Error().Err(err).Int("season", cfg.Campaign.SeasonYear()).Msg("season form year, cut-off and roster not recorded; the next start records them")
 	}
 	var reader assess.Reader
 	if !opts.InProcess {
@@ -175,7 +185,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		}
 	}
 	d.campaign = campaign.New(d.store, campaign.Config{
-		Form: d.form, Roster: d.roster, Cutoff: cfg.Campaign.Cutoff, ReminderDays: cfg.Campaign.ReminderDays,
+		Season: cfg.Campaign.SeasonYear(), Form: d.form, Roster: d.roster, Cutoff: cfg.Campaign.Cutoff, ReminderDays: cfg.Campaign.ReminderDays,
 		ReminderTime:     cfg.Campaign.ReminderTime,
 		DailySummaryTime: cfg.Campaign.DailySummaryTime,
 		Staff:            cfg.Campaign.Staff, Compose: compose, Now: now,

@@ -142,7 +142,7 @@ func TestDemoCampaign(t *testing.T) {
 	// 09:00 in the demo) and one after the cut-off, and notices between.
 	summaries := 0
 	for _, m := range res.Staff {
-		if p, err := mailparse.Parse(m.Raw, mailparse.Limits{}); err == nil && strings.HasPrefix(p.Subject, "考核表汇总") {
+		if p, err := mailparse.Parse(m.Raw, mailparse.Limits{}); err == nil && strings.HasPrefix(p.Subject, "2021年度考核表汇总") {
 			summaries++
 		}
 	}

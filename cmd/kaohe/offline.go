@@ -31,10 +31,15 @@ type offlineEnv struct {
 	form   *templates.Form
 	store  *store.Store
 	roster *roster.Roster
+	season int       // the season worked on: --season, else the configured one
+	cutoff time.Time // the season's cut-off
 }
 
 // openOffline parses the flags of an offline command, loads the settings,
-// the form and the roster, and opens the store with storeOpts. The terminal
+// the form and the roster, and opens the store with storeOpts for the
+// season asked for with --season (withSeason), else the configured one. An
+// earlier season is worked on with the form year, cut-off and roster it
+// ran with, as the store recorded them. The terminal
 // shows the command's own Chinese output only: logs go to stderr, as JSON,
 // only when asked for with --log or KAOHE_LOG_LEVEL.
 func openOffline(name string, args []string, stderr io.Writer, mode string, storeOpts store.Options, extra func(*flag.FlagSet)) (*offlineEnv, *flag.FlagSet, int) {
@@ -42,6 +47,7 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "配置文件（也可用环境变量 KAOHE_CONFIG）")
 	withLog := fs.Bool("log", false, "把运行日志（JSON）写到标准错误，供排查问题")
+	season := fs.Int("season", 0, "处理哪一届（年度），如 2021；不填则为配置中的本届")
 	if extra != nil {
 		extra(fs)
 	}
@@ -57,10 +63,12 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 	if _, asked := os.LookupEnv("KAOHE_LOG_LEVEL"); asked || *withLog {
 		env.log = newLogger(config.Log{Level: cfg.Log.Level, Format: "json"}, stderr)
 	}
-	if env.form, err = templates.Load(cfg.Campaign.FormYear); err != nil {
-		fmt.Fprintf(stderr, "kaohe %s：%v\n", name, err)
-		return nil, fs, exitBad
+	env.season, env.cutoff = cfg.Campaign.SeasonYear(), cfg.Campaign.Cutoff
+	formYear := cfg.Campaign.FormYear
+	if *season != 0 {
+		env.season = *season
 	}
+	storeOpts.Season = env.season
 	if env.store, err = store.Open(cfg.DataDir, storeOpts); err != nil {
 		if reportDamaged(stderr, name, cfg.DataDir, err) {
 			return nil, fs, exitBad
@@ -68,7 +76,27 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 		fmt.Fprintf(stderr, "kaohe %s：无法打开数据目录 %s：%v\n", name, cfg.DataDir, err)
 		return nil, fs, exitBad
 	}
-	if env.roster, err = loadRoster(cfg.Roster, env.log); err != nil {
+	var past store.Season
+	if env.season != cfg.Campaign.SeasonYear() {
+		if past, err = env.store.SeasonInfo(context.Background(), env.season); err != nil {
+			env.store.Close()
+			fmt.Fprintf(stderr, "kaohe %s：数据目录 %s 中没有 %d 年度这一届的记录（%v）\n", name, cfg.DataDir, env.season, err)
+			return nil, fs, exitBad
+		}
+		formYear = past.FormYear
+		if !past.Cutoff.IsZero() {
+			env.cutoff = past.Cutoff
+		}
+	}
+	if env.form, err = templates.Load(formYear); err != nil {
+		env.store.Close()
+		fmt.Fprintf(stderr, "kaohe %s：%v\n", name, err)
+		return nil, fs, exitBad
+	}
+	if past.Roster != nil {
+		// The roster as the season stood, not today's file.
+		env.roster, _ = roster.New(past.Roster)
+	} else if env.roster, err = loadRoster(cfg.Roster, env.log); err != nil {
 		env.store.Close()
 		fmt.Fprintf(stderr, "kaohe %s：%v\n", name, err)
 		return nil, fs, exitBad
@@ -77,7 +105,7 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 }
 
 func (e *offlineEnv) campaign() *campaign.Campaign {
-	return campaign.New(e.store, campaign.Config{Form: e.form, Roster: e.roster, Cutoff: e.cfg.Campaign.Cutoff, Log: e.log})
+	return campaign.New(e.store, campaign.Config{Season: e.season, Form: e.form, Roster: e.roster, Cutoff: e.cutoff, Log: e.log})
 }
 
 func runConsolidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -100,7 +128,7 @@ func runConsolidate(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintf(stderr, "kaohe consolidate：写入 %s 失败：%v\n", *out, err)
 		return exitBad
 	}
-	fmt.Fprintf(stdout, "已生成汇总工作簿：%s\n", *out)
+	fmt.Fprintf(stdout, "已生成 %d 年度汇总工作簿：%s\n", env.season, *out)
 	for _, l := range sum.Lines() {
 		fmt.Fprintln(stdout, "  "+l)
 	}
@@ -121,7 +149,7 @@ func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	defer runner.Close()
 	pipe := pipeline.New(env.store, pipeline.Config{
-		Form: env.form, Cutoff: env.cfg.Campaign.Cutoff, Roster: env.roster, Reader: runner.Read,
+		Form: env.form, Cutoff: env.cutoff, Roster: env.roster, Reader: runner.Read,
 		MIME:        mailparse.Limits{MaxAttachmentSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize},
 		MaxFileSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize,
 		Log: env.log,
@@ -134,7 +162,7 @@ func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(stderr, "kaohe reprocess：%v\n", err)
 		return exitBad
 	}
-	fmt.Fprintf(stdout, "已按当前规则重新检查 %d 份考核表，其中 %d 份结果有变化。邮箱未做任何改动，也不会重发回执。\n", n, changed)
+	fmt.Fprintf(stdout, "已按当前规则重新检查 %d 年度的 %d 份考核表，其中 %d 份结果有变化。邮箱未做任何改动，也不会重发回执。\n", env.season, n, changed)
 	return exitOK
 }
 

@@ -190,7 +190,7 @@ func TestReprocessKeepsResultsAndTouchesNoMail(t *testing.T) {
 	if code := run(context.Background(), []string{"reprocess"}, &out, &errOut); code != exitOK {
 		t.Fatalf("reprocess: %d %s", code, errOut.String())
 	}
-	if !strings.Contains(out.String(), "重新检查 2 份考核表，其中 0 份结果有变化") {
+	if !strings.Contains(out.String(), "重新检查 2021 年度的 2 份考核表，其中 0 份结果有变化") {
 		t.Errorf("reprocess said: %s", out.String())
 	}
 }
