@@ -37,7 +37,7 @@ type Options struct {
 // Check reads, validates and scores one workbook.
 func Check(data []byte, opts Options) *Report {
 	form := opts.Validate.Form
-	rep := &Report{File: opts.Validate.Filename, Form: strconv.Itoa(form.Year), Fields: map[string]any{}}
+	rep := &Report{File: opts.Validate.Filename, Form: strconv.Itoa(form.Year), FormID: form.ID, Fields: map[string]any{}}
 	read := opts.Reader
 	if read == nil {
 		read = validate.Read

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"kaohe/templates"
 )
 
 // Config is every setting of kaohe. Build one with Default or Load; a Config
@@ -72,6 +74,7 @@ type Reply struct {
 // Campaign is this year's assessment.
 type Campaign struct {
 	FormYear         int       // the form (templates.Years) agencies fill in
+	FormFile         string    // a form definition on disk; when set, it is the form and its year wins over FormYear
 	Cutoff           time.Time // mail received at or after this instant is late
 	ReminderDays     []int     // remind agencies that have not submitted this many days before the cut-off
 	ReminderTime     TimeOfDay // Beijing time
@@ -244,4 +247,13 @@ func Default() Config {
 		},
 		Log: Log{Level: "info", Format: "auto"},
 	}
+}
+
+// Form loads the campaign's form: the definition of FormFile when one is
+// set, else the built-in form of FormYear.
+func (c Campaign) Form() (*templates.Form, error) {
+	if c.FormFile != "" {
+		return templates.LoadFile(c.FormFile)
+	}
+	return templates.Load(c.FormYear)
 }

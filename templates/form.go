@@ -1,10 +1,12 @@
 package templates
 
 import (
+	"crypto/sha256"
 	"embed"
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -53,6 +55,14 @@ type Form struct {
 	// Cutoff (RFC 3339) as the file writes them.
 	IssuedText string `yaml:"issued"`
 	CutoffText string `yaml:"cutoff"`
+	// ID names this definition: its year and the first bytes of the
+	// SHA-256 of the file, e.g. "2021-3f9a61c2". A result records the ID
+	// of the definition that scored it, so that two edits of one year's
+	// file are told apart.
+	ID string `yaml:"-"`
+
+	source   []byte // the definition as written
+	embedded bool   // built into the program (Load), not read from a file
 }
 
 // Columns are the header labels of the indicator table.
@@ -123,7 +133,12 @@ func Load(year int) (*Form, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Parse(data)
+	f, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	f.embedded = true
+	return f, nil
 }
 
 // Source returns the embedded definition of the given year as written, the
@@ -144,6 +159,28 @@ func MustLoad(year int) *Form {
 	}
 	return f
 }
+
+// LoadFile reads a form definition from a file, the form of a year the
+// program was built without (campaign.form_file, --form-file).
+func LoadFile(path string) (*Form, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read form file: %w", err)
+	}
+	f, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("form file %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Definition returns the definition the form was parsed from, byte for
+// byte: what a worker process parses to get the same form.
+func (f *Form) Definition() []byte { return f.source }
+
+// Embedded reports whether the form is one built into the program, which
+// any process of it can Load by year alone.
+func (f *Form) Embedded() bool { return f.embedded }
 
 var formFileName = regexp.MustCompile(`^form-(\d{4})\.yaml$`)
 
@@ -167,6 +204,9 @@ func Parse(data []byte) (*Form, error) {
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("parse form: %w", err)
 	}
+	sum := sha256.Sum256(data)
+	f.ID = fmt.Sprintf("%d-%x", f.Year, sum[:4])
+	f.source = slices.Clone(data)
 	for si := range f.Sections {
 		for ii := range f.Sections[si].Indicators {
 			ind := &f.Sections[si].Indicators[ii]
@@ -200,6 +240,9 @@ func Parse(data []byte) (*Form, error) {
 
 func (f *Form) check() error {
 	var errs []error
+	if f.Year < 2000 || f.Year > 2999 {
+		errs = append(errs, fmt.Errorf("year: want the campaign year such as 2022, not %d", f.Year))
+	}
 	seen := map[string]bool{}
 	var total float64
 	for _, s := range f.Sections {

@@ -94,7 +94,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 			built.Close() // d is nil by now
 		}
 	}()
-	if d.form, err = templates.Load(cfg.Campaign.FormYear); err != nil {
+	if d.form, err = cfg.Campaign.Form(); err != nil {
 		return nil, err
 	}
 	if err := secureDataDir(cfg.DataDir, log); err != nil {

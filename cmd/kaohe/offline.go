@@ -42,6 +42,7 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "配置文件（也可用环境变量 KAOHE_CONFIG）")
 	withLog := fs.Bool("log", false, "把运行日志（JSON）写到标准错误，供排查问题")
+	formFile := fs.String("form-file", "", "考核表定义文件（YAML），代替配置的 campaign.form_file")
 	if extra != nil {
 		extra(fs)
 	}
@@ -57,7 +58,11 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 	if _, asked := os.LookupEnv("KAOHE_LOG_LEVEL"); asked || *withLog {
 		env.log = newLogger(config.Log{Level: cfg.Log.Level, Format: "json"}, stderr)
 	}
-	if env.form, err = templates.Load(cfg.Campaign.FormYear); err != nil {
+	if *formFile != "" {
+		cfg.Campaign.FormFile = *formFile
+	}
+	env.cfg = cfg
+	if env.form, err = cfg.Campaign.Form(); err != nil {
 		fmt.Fprintf(stderr, "kaohe %s：%v\n", name, err)
 		return nil, fs, exitBad
 	}
