@@ -97,6 +97,8 @@ type Field struct {
 	// JoinedActivities says that this count declares how many activities
 	// have participants, which the activity counts should confirm.
 	JoinedActivities bool `yaml:"joined_activities"`
+	// Line is where the field starts in the definition file.
+	Line int `yaml:"-"`
 }
 
 // Ratio is a cross-field check: a percent that should equal Part / Whole ×
@@ -114,6 +116,7 @@ type Section struct {
 	Cap        float64     `yaml:"cap"`
 	Bonus      bool        `yaml:"bonus"` // 加分项
 	Indicators []Indicator `yaml:"indicators"`
+	Line       int         `yaml:"-"` // where the section starts in the definition file
 }
 
 // Indicator is one scored row of the form.
@@ -125,6 +128,37 @@ type Indicator struct {
 	Allowed     []float64   `yaml:"allowed"` // ascending; the scores the criteria can give
 	Derive      *Derivation `yaml:"derive"`  // nil when the self-score is only checked
 	Section     string      `yaml:"-"`       // filled by Load
+	Line        int         `yaml:"-"`       // where the indicator starts in the definition file
+}
+
+// UnmarshalYAML records the field's line.
+func (fd *Field) UnmarshalYAML(n *yaml.Node) error {
+	type plain Field
+	if err := n.Decode((*plain)(fd)); err != nil {
+		return err
+	}
+	fd.Line = n.Line
+	return nil
+}
+
+// UnmarshalYAML records the section's line.
+func (s *Section) UnmarshalYAML(n *yaml.Node) error {
+	type plain Section
+	if err := n.Decode((*plain)(s)); err != nil {
+		return err
+	}
+	s.Line = n.Line
+	return nil
+}
+
+// UnmarshalYAML records the indicator's line.
+func (ind *Indicator) UnmarshalYAML(n *yaml.Node) error {
+	type plain Indicator
+	if err := n.Decode((*plain)(ind)); err != nil {
+		return err
+	}
+	ind.Line = n.Line
+	return nil
 }
 
 // Load returns the form of the given campaign year.
@@ -198,8 +232,9 @@ func Years() []int {
 	return years
 }
 
-// Parse reads a form definition and checks that it is coherent.
-func Parse(data []byte) (*Form, error) {
+// Decode reads a form definition without checking it: what `kaohe form
+// check` lints. Only Parse gives a form fit to check workbooks with.
+func Decode(data []byte) (*Form, error) {
 	var f Form
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("parse form: %w", err)
@@ -214,6 +249,16 @@ func Parse(data []byte) (*Form, error) {
 			slices.Sort(ind.Allowed)
 		}
 	}
+	return &f, nil
+}
+
+// Parse reads a form definition and checks that it is coherent.
+func Parse(data []byte) (*Form, error) {
+	fp, err := Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	f := *fp
 	var errs []error
 	if f.IssuedText != "" {
 		t, err := time.ParseInLocation("2006-01-02", f.IssuedText, time.FixedZone("CST", 8*3600))

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"kaohe/formdef"
+	"kaohe/templates"
+)
+
+func TestFormCheckCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	src, err := templates.Source(2021)
+	if err != nil {
+		t.Fatal(err)
+	}
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good.yaml", string(src))
+	broken := write("broken.yaml", strings.Replace(string(src), "total_cap: 125", "total_cap: 120", 1))
+	junk := write("junk.yaml", "year: [2022\n")
+	rows := []struct {
+		name string
+		args []string
+		code int
+		want []string
+	}{
+		{"clean", []string{"form", "check", good}, exitOK, []string{"未发现问题", "字段 18 个，4 个部分，指标 30 项，总分值 125"}},
+		{"problems", []string{"form", "check", broken}, exitNeedsFix, []string{"发现 1 处问题", "第 12 行：各部分分值合计 125，与总分值 total_cap: 120 不符"}},
+		{"unreadable", []string{"form", "check", junk}, exitBad, []string{"第 1 行", "YAML 格式有误"}},
+		{"missing file", []string{"form", "check", filepath.Join(dir, "none.yaml")}, exitBad, nil},
+		{"no file", []string{"form", "check"}, exitBad, nil},
+		{"unknown subcommand", []string{"form", "lint", good}, exitBad, nil},
+	}
+	for _, r := range rows {
+		var out, errOut bytes.Buffer
+		if code := run(context.Background(), r.args, &out, &errOut); code != r.code {
+			t.Errorf("%s: exit %d, want %d\n%s%s", r.name, code, r.code, out.String(), errOut.String())
+		}
+		for _, w := range r.want {
+			if !strings.Contains(out.String(), w) {
+				t.Errorf("%s: output lacks %q:\n%s", r.name, w, out.String())
+			}
+		}
+	}
+
+	var out bytes.Buffer
+	if code := run(context.Background(), []string{"form", "check", "--json", good}, &out, &out); code != exitOK {
+		t.Fatalf("--json: exit %d\n%s", code, out.String())
+	}
+	var sum formdef.Summary
+	if err := json.Unmarshal(out.Bytes(), &sum); err != nil {
+		t.Fatal(err)
+	}
+	form := templates.MustLoad(2021)
+	if sum.ID != form.ID || len(sum.Fields) != len(form.Fields) || len(sum.Indicators) != len(form.Indicators()) || !sum.RoundTrip {
+		t.Fatalf("--json: id %s, %d fields, %d indicators, round trip %v", sum.ID, len(sum.Fields), len(sum.Indicators), sum.RoundTrip)
+	}
+	for i, ind := range form.Indicators() {
+		got := sum.Indicators[i]
+		if got.ID != ind.ID || got.Section != ind.Section || got.Cap != ind.Cap || len(got.Allowed) != len(ind.Allowed) ||
+			strings.Join(got.Departments, "、") != strings.Join(ind.Departments, "、") || got.Derived != (ind.Derive != nil) {
+			t.Errorf("--json indicator %d: %+v, want %s in %s cap %g allowed %v %v", i, got, ind.ID, ind.Section, ind.Cap, ind.Allowed, ind.Departments)
+		}
+	}
+}
