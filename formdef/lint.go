@@ -46,9 +46,22 @@ type Result struct {
 // season uses it: its blank form is written, read back, and a form filled
 // on it is checked.
 func Check(data []byte) Result {
+	res, form := lint(data)
+	if form == nil {
+		return res
+	}
+	res.Form = form
+	res.Problems = roundTrip(form)
+	res.RoundTrip = len(res.Problems) == 0
+	return res
+}
+
+// lint runs the checks that need no workbook; form is the loaded form when
+// they and the loader find nothing wrong.
+func lint(data []byte) (Result, *templates.Form) {
 	f, err := templates.Decode(data)
 	if err != nil {
-		return Result{Unreadable: true, Problems: []Problem{yamlProblem(err)}}
+		return Result{Unreadable: true, Problems: []Problem{yamlProblem(err)}}, nil
 	}
 	var root yaml.Node
 	_ = yaml.Unmarshal(data, &root) // Decode read it
@@ -60,19 +73,16 @@ func Check(data []byte) Result {
 	l.references()
 	res := Result{Form: f, Problems: l.problems}
 	if len(res.Problems) > 0 {
-		return res
+		return res, nil
 	}
 	// What the lints above do not cover (the derivation rules' own
 	// parameters, dates) the loader still refuses.
 	form, err := templates.Parse(data)
 	if err != nil {
 		res.Problems = loadProblems(err)
-		return res
+		return res, nil
 	}
-	res.Form = form
-	res.Problems = roundTrip(form)
-	res.RoundTrip = len(res.Problems) == 0
-	return res
+	return res, form
 }
 
 type linter struct {
@@ -135,11 +145,11 @@ func (l *linter) header() {
 	} else if !strings.Contains(f.Title, strconv.Itoa(f.Year)) {
 		l.add(l.top["title"], "标题「%s」中没有年度 %d：程序靠标题中的年度分辨各年的表", f.Title, f.Year)
 	}
-	for key, v := range map[string]string{"total_label": f.TotalLabel, "columns.section": f.Columns.Section,
-		"columns.criteria": f.Columns.Criteria, "columns.department": f.Columns.Department, "columns.cap": f.Columns.Cap, "columns.self": f.Columns.Self} {
-		if strings.TrimSpace(v) == "" {
-			top, _, _ := strings.Cut(key, ".")
-			l.add(l.top[top], "缺少 %s：表上这一栏的名称", key)
+	for _, kv := range [][2]string{{"total_label", f.TotalLabel}, {"columns.section", f.Columns.Section},
+		{"columns.criteria", f.Columns.Criteria}, {"columns.department", f.Columns.Department}, {"columns.cap", f.Columns.Cap}, {"columns.self", f.Columns.Self}} {
+		if strings.TrimSpace(kv[1]) == "" {
+			top, _, _ := strings.Cut(kv[0], ".")
+			l.add(l.top[top], "缺少 %s：表上这一栏的名称", kv[0])
 		}
 	}
 }
@@ -319,9 +329,9 @@ func (l *linter) references() {
 			l.add(fd.Line, "字段 %s 的 at_most 指向不存在的字段 %s", fd.ID, fd.AtMost)
 		}
 		if r := fd.Ratio; r != nil {
-			for key, id := range map[string]string{"part": r.Part, "whole": r.Whole} {
-				if !has(id) {
-					l.add(fd.Line, "字段 %s 的 ratio.%s 指向不存在的字段「%s」", fd.ID, key, id)
+			for _, kv := range [][2]string{{"part", r.Part}, {"whole", r.Whole}} {
+				if !has(kv[1]) {
+					l.add(fd.Line, "字段 %s 的 ratio.%s 指向不存在的字段「%s」", fd.ID, kv[0], kv[1])
 				}
 			}
 		}

@@ -6,8 +6,13 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"kaohe/formdef"
+	"kaohe/internal/atomicfile"
+	"kaohe/store"
+	"kaohe/templates"
 )
 
 // maxFormFile bounds a definition file: the 2021 one is 20 KB.
@@ -15,7 +20,7 @@ const maxFormFile = 4 << 20
 
 const formUsage = `用法：
   kaohe form check [--json] 定义.yaml      检查考核表定义文件，逐条指出问题和所在行
-  kaohe form draft 空白考核表.xlsx -o form-2022.yaml
+  kaohe form draft [--base 定义.yaml] 空白考核表.xlsx [-o form-2022.yaml]
                                            按办事处的空白考核表起草定义文件，待核对补全`
 
 func runForm(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -26,6 +31,8 @@ func runForm(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	switch args[0] {
 	case "check":
 		return runFormCheck(args[1:], stdout, stderr)
+	case "draft":
+		return runFormDraft(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "kaohe form：未知子命令 %q\n%s\n", args[0], formUsage)
 	return exitBad
@@ -41,14 +48,15 @@ func runFormCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "用法：kaohe form check [--json] 定义.yaml")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
 		return exitBad
 	}
-	if fs.NArg() != 1 {
+	if len(files) != 1 {
 		fs.Usage()
 		return exitBad
 	}
-	path := fs.Arg(0)
+	path := files[0]
 	data, err := readLimited(path, maxFormFile)
 	if err != nil {
 		fmt.Fprintf(stderr, "kaohe form check：无法读取 %s：%s\n", path, describeOpenError(err))
@@ -95,4 +103,75 @@ func writeFormCheck(w io.Writer, s formdef.Summary) {
 	}
 	fmt.Fprintln(w, "\n未发现问题：按本定义生成的空白表已读回，字段和指标全部找到；按它正确填写的样表检查通过。")
 	fmt.Fprintf(w, "下一步：kaohe template --form-file %s -o 考核表.xlsx 生成空白表；在配置中设 campaign.form_file 后重启 kaohe serve。\n", s.File)
+}
+
+// runFormDraft writes a draft definition from the office's blank workbook,
+// to -o (never over an existing file) or to standard output.
+func runFormDraft(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("form draft", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("o", "", "草稿写入的文件，如 form-2022.yaml（不覆盖已有文件）；不填则打印到标准输出")
+	baseFile := fs.String("base", "", "上一年度的定义文件：同名字段、同样考核标准的指标沿用它的设置；默认用程序内置的最新年度")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "用法：kaohe form draft [--base 定义.yaml] 空白考核表.xlsx [-o form-2022.yaml]")
+		fs.PrintDefaults()
+	}
+	files, err := parseInterspersed(fs, args)
+	if err != nil {
+		return exitBad
+	}
+	if len(files) != 1 {
+		fs.Usage()
+		return exitBad
+	}
+	years := templates.Years()
+	base, ok := loadCommandForm("form draft", *baseFile, years[len(years)-1], stderr)
+	if !ok {
+		return exitBad
+	}
+	path := files[0]
+	data, err := readLimited(path, formdef.MaxBlankSize)
+	if err != nil {
+		fmt.Fprintf(stderr, "kaohe form draft：无法读取 %s：%s\n", path, describeOpenError(err))
+		return exitBad
+	}
+	draft, err := formdef.Draft(data, base)
+	if err != nil {
+		fmt.Fprintf(stderr, "kaohe form draft：%s：%v\n", path, err)
+		return exitBad
+	}
+	if *out == "" {
+		if _, err := stdout.Write(draft); err != nil {
+			return exitBad
+		}
+		return exitOK
+	}
+	if _, err := os.Lstat(*out); err == nil {
+		fmt.Fprintf(stderr, "kaohe form draft：%s 已存在，没有覆盖；请换一个文件名或先把它移走\n", *out)
+		return exitBad
+	}
+	if err := atomicfile.WriteBytes(*out, draft, store.FileMode); err != nil {
+		fmt.Fprintf(stderr, "kaohe form draft：写入 %s 失败：%v\n", *out, err)
+		return exitBad
+	}
+	marks := strings.Count(string(draft), "# 请核对")
+	fmt.Fprintf(stdout, "已生成定义草稿：%s，其中 %d 处标有“请核对”。\n", *out, marks)
+	fmt.Fprintf(stdout, "下一步：逐条核对后运行 kaohe form check %s，直到没有问题。\n", *out)
+	return exitOK
+}
+
+// parseInterspersed parses flags given before or after the file names, as
+// `kaohe form draft 考核表.xlsx -o form-2022.yaml` writes them.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var files []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return files, nil
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
 }

@@ -75,3 +75,36 @@ func TestFormCheckCommand(t *testing.T) {
 		}
 	}
 }
+
+// The office's way through: the blank kaohe writes, drafted (flags after
+// the file, as the README writes it), checked, and not overwritten.
+func TestFormDraftCommand(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	blank := filepath.Join(dir, "考核表.xlsx")
+	out := filepath.Join(dir, "form-2021.yaml")
+	var stdout, stderr bytes.Buffer
+	steps := []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"template", "-o", blank}, exitOK, ""},
+		{[]string{"form", "draft", blank, "-o", out}, exitOK, "已生成定义草稿"},
+		{[]string{"form", "check", out}, exitOK, "未发现问题"},
+		{[]string{"form", "draft", blank, "-o", out}, exitBad, ""},
+		{[]string{"form", "draft", filepath.Join(dir, "无.xlsx")}, exitBad, ""},
+		{[]string{"form", "draft", out}, exitBad, ""},
+	}
+	for _, s := range steps {
+		stdout.Reset()
+		stderr.Reset()
+		if code := run(context.Background(), s.args, &stdout, &stderr); code != s.code || !strings.Contains(stdout.String(), s.want) {
+			t.Fatalf("%v: exit %d, want %d with %q\n%s%s", s.args, code, s.code, s.want, stdout.String(), stderr.String())
+		}
+	}
+	stdout.Reset()
+	if code := run(context.Background(), []string{"form", "draft", blank}, &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "year: 2021") {
+		t.Errorf("draft to stdout: exit %d\n%s", code, stdout.String())
+	}
+}
