@@ -21,7 +21,8 @@ const maxFormFile = 4 << 20
 const formUsage = `用法：
   kaohe form check [--json] 定义.yaml      检查考核表定义文件，逐条指出问题和所在行
   kaohe form draft [--base 定义.yaml] 空白考核表.xlsx [-o form-2022.yaml]
-                                           按办事处的空白考核表起草定义文件，待核对补全`
+                                           按办事处的空白考核表起草定义文件，待核对补全
+  kaohe form source [--year 2021] [-o F]  打印程序内置的某年度定义（带注释），可复制后修改`
 
 func runForm(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
@@ -33,6 +34,8 @@ func runForm(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runFormCheck(args[1:], stdout, stderr)
 	case "draft":
 		return runFormDraft(args[1:], stdout, stderr)
+	case "source":
+		return runFormSource(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "kaohe form：未知子命令 %q\n%s\n", args[0], formUsage)
 	return exitBad
@@ -174,4 +177,42 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		files = append(files, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+}
+
+// runFormSource prints a built-in definition, comments and all: the
+// starting point of a copy when the office has no new blank to draft from.
+func runFormSource(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("form source", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	year := fs.Int("year", 0, "年度；默认为程序内置的最新年度")
+	out := fs.String("o", "", "写入的文件（不覆盖已有文件）；不填则打印到标准输出")
+	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "用法：kaohe form source [--year 2021] [-o form-2022.yaml]")
+		return exitBad
+	}
+	if *year == 0 {
+		years := templates.Years()
+		*year = years[len(years)-1]
+	}
+	src, err := templates.Source(*year)
+	if err != nil {
+		fmt.Fprintf(stderr, "kaohe form source：没有 %d 年度的考核表（可用：%v）\n", *year, templates.Years())
+		return exitBad
+	}
+	if *out == "" {
+		if _, err := stdout.Write(src); err != nil {
+			return exitBad
+		}
+		return exitOK
+	}
+	if _, err := os.Lstat(*out); err == nil {
+		fmt.Fprintf(stderr, "kaohe form source：%s 已存在，没有覆盖\n", *out)
+		return exitBad
+	}
+	if err := atomicfile.WriteBytes(*out, src, store.FileMode); err != nil {
+		fmt.Fprintf(stderr, "kaohe form source：写入 %s 失败：%v\n", *out, err)
+		return exitBad
+	}
+	fmt.Fprintf(stdout, "已写出 %d 年度的定义：%s。修改后运行 kaohe form check %s。\n", *year, *out, *out)
+	return exitOK
 }

@@ -107,4 +107,12 @@ func TestFormDraftCommand(t *testing.T) {
 	if code := run(context.Background(), []string{"form", "draft", blank}, &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "year: 2021") {
 		t.Errorf("draft to stdout: exit %d\n%s", code, stdout.String())
 	}
+	src, _ := templates.Source(2021)
+	stdout.Reset()
+	if code := run(context.Background(), []string{"form", "source"}, &stdout, &stderr); code != exitOK || stdout.String() != string(src) {
+		t.Errorf("form source: exit %d, %d bytes, want the 2021 file's %d", code, stdout.Len(), len(src))
+	}
+	if code := run(context.Background(), []string{"form", "source", "--year", "1999"}, &stdout, &stderr); code != exitBad {
+		t.Errorf("form source of 1999: exit %d", code)
+	}
 }
