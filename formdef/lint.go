@@ -79,7 +79,7 @@ func lint(data []byte) (Result, *templates.Form) {
 	// parameters, dates) the loader still refuses.
 	form, err := templates.Parse(data)
 	if err != nil {
-		res.Problems = loadProblems(err)
+		res.Problems = loadProblems(f, l.top, err)
 		return res, nil
 	}
 	return res, form
@@ -107,17 +107,12 @@ func yamlProblem(err error) Problem {
 }
 
 // loadProblems turns the loader's refusals, one a line, into problems.
-func loadProblems(err error) []Problem {
+func loadProblems(f *templates.Form, top map[string]int, err error) []Problem {
 	var out []Problem
 	for _, msg := range strings.Split(err.Error(), "\n") {
-		if msg = strings.TrimSpace(msg); msg == "" {
-			continue
+		if msg = strings.TrimSpace(msg); msg != "" {
+			out = append(out, loadProblem(f, top, msg))
 		}
-		p := Problem{Message: "程序加载时不接受：" + msg}
-		if m := yamlLine.FindStringSubmatch(msg); m != nil {
-			p.Line, _ = strconv.Atoi(m[1])
-		}
-		out = append(out, p)
 	}
 	return out
 }
