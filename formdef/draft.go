@@ -212,7 +212,7 @@ func (d *drafted) readFields(g *sheetGrid) {
 	}
 	for r := d.titleR + 1; r < headerEnd; r++ {
 		for _, v := range g.rows[r] {
-			if label, _ := splitUnit(v); label != "" && !isUnit(v) {
+			if label := labelBeforeColon(v); label != "" && !isUnit(v) {
 				if _, isNum := number(v); isNum {
 					continue
 				}
@@ -235,8 +235,8 @@ func (d *drafted) readFields(g *sheetGrid) {
 				if n == "" || strings.HasPrefix(n, "备注") {
 					continue
 				}
-				if strings.HasSuffix(n, ":") || strings.Contains(n, "盖章") || strings.Contains(n, "签字") || strings.Contains(n, "签名") {
-					d.fields = append(d.fields, draftField{label: strings.TrimRight(n, ":"), group: "signature", kind: templates.KindSign})
+				if strings.Contains(n, ":") || strings.Contains(n, "盖章") || strings.Contains(n, "签字") || strings.Contains(n, "签名") {
+					d.fields = append(d.fields, draftField{label: labelBeforeColon(v), group: "signature", kind: templates.KindSign})
 				}
 			}
 		}
@@ -308,4 +308,14 @@ func hasTextRight(row []string, c int) bool {
 		}
 	}
 	return false
+}
+
+// labelBeforeColon is a label cell's label: "考核单位：________" is 考核单位.
+func labelBeforeColon(v string) string {
+	n := norm(v)
+	if i := strings.IndexByte(n, ':'); i > 0 {
+		n = n[:i]
+	}
+	label, _ := splitUnit(strings.Trim(n, "_＿"))
+	return label
 }

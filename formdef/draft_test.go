@@ -206,7 +206,7 @@ func retyped(t *testing.T, f *templates.Form) []byte {
 		}
 	}
 	set("A1", f.Title)
-	set("A2", "考核单位：")
+	set("A2", "考核单位：__________")
 	set("D2", "填报日期：")
 	set("A3", "基本情况")
 	r := 4
@@ -253,7 +253,7 @@ func retyped(t *testing.T, f *templates.Form) []byte {
 	set(fmt.Sprintf("A%d", r), f.Note)
 	for _, fd := range f.FieldsIn("signature") {
 		r++
-		set(fmt.Sprintf("A%d", r), fd.Label+"：")
+		set(fmt.Sprintf("A%d", r), fd.Label+"：________")
 	}
 	var b bytes.Buffer
 	if _, err := x.WriteTo(&b); err != nil {

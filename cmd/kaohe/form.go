@@ -216,3 +216,12 @@ func runFormSource(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "已写出 %d 年度的定义：%s。修改后运行 kaohe form check %s。\n", *year, *out, *out)
 	return exitOK
 }
+
+// formLine says which form definition is in effect, for config check.
+func formLine(form *templates.Form, file string) string {
+	from := "程序内置"
+	if file != "" {
+		from = "定义文件 " + file
+	}
+	return fmt.Sprintf("考核表：%s（%d 年度，定义编号 %s，%s）", form.Title, form.Year, form.ID, from)
+}

@@ -78,6 +78,12 @@ func TestFormFileOnTemplateAndCheck(t *testing.T) {
 			t.Errorf("%v: exit %d, form %s id %s; want 0, 2022, %s\n%s", args, code, rep.Form, rep.FormID, form.ID, out.String())
 		}
 	}
+	// config check names the definition in effect.
+	out.Reset()
+	run(context.Background(), []string{"config", "check", "--config", filepath.Join(dir, "kaohe.toml")}, &out, io.Discard)
+	if want := "定义编号 " + form.ID + "，定义文件 " + path; !strings.Contains(out.String(), want) {
+		t.Errorf("config check does not say %q:\n%s", want, out.String())
+	}
 	// The same workbook against the built-in 2021 form is another year's.
 	out.Reset()
 	if code := run(context.Background(), []string{"check", filled}, &out, &errOut); code == exitOK || !strings.Contains(out.String(), "2022") {

@@ -62,8 +62,8 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 		cfg.Campaign.FormFile = *formFile
 	}
 	env.cfg = cfg
-	if env.form, err = cfg.Campaign.Form(); err != nil {
-		fmt.Fprintf(stderr, "kaohe %s：%v\n", name, err)
+	var ok bool
+	if env.form, ok = loadCommandForm(name, cfg.Campaign.FormFile, cfg.Campaign.FormYear, stderr); !ok {
 		return nil, fs, exitBad
 	}
 	if env.store, err = store.Open(cfg.DataDir, storeOpts); err != nil {
