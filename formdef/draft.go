@@ -9,7 +9,7 @@ import (
 	"kaohe/templates"
 )
 
-// Drafted is a definition read from the office's blank workbook, before it
+// drafted is a definition read from the office's blank workbook, before it
 // is written out.
 type drafted struct {
 	year                        int

@@ -70,8 +70,6 @@ func check(why string) string {
 
 func (w *draftWriter) write() {
 	d := w.d
-	w.p("# 考核表定义草稿：由 kaohe form draft 按办事处的空白考核表（工作表「%s」）生成。", "")
-	w.b.Reset()
 	w.p("# 考核表定义草稿：由 kaohe form draft 按办事处的空白考核表生成。")
 	w.p("# 逐条核对标有“请核对”的行，改好后运行 kaohe form check 本文件，直到没有问题。")
 	if w.base != nil {

@@ -217,6 +217,26 @@ func runFormSource(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
+// loadCommandForm loads the form a command works with: the definition in
+// file when one is named, else the built-in form of year; ok is false when
+// there is none (the problem is printed).
+func loadCommandForm(cmd, file string, year int, stderr io.Writer) (*templates.Form, bool) {
+	if file != "" {
+		form, err := templates.LoadFile(file)
+		if err != nil {
+			fmt.Fprintf(stderr, "kaohe %s：考核表定义文件 %s 无法使用，请运行 kaohe form check %s 查看每处问题：\n%v\n", cmd, file, file, err)
+			return nil, false
+		}
+		return form, true
+	}
+	form, err := templates.Load(year)
+	if err != nil {
+		fmt.Fprintf(stderr, "kaohe %s：没有 %d 年度的考核表（可用：%v；其他年度请用 --form-file 指定定义文件）\n", cmd, year, templates.Years())
+		return nil, false
+	}
+	return form, true
+}
+
 // formLine says which form definition is in effect, for config check.
 func formLine(form *templates.Form, file string) string {
 	from := "程序内置"
