@@ -307,3 +307,40 @@ func TestDraftRefusesWhatIsNotAForm(t *testing.T) {
 		}
 	}
 }
+
+// Next year as the office would make it: an indicator added, a section and
+// the total re-weighted, the year changed. The blank of that form drafts
+// to it, with last year's rules carried, and the draft passes form check.
+func TestDraftOfANewYear(t *testing.T) {
+	t.Parallel()
+	src := source2021(t)
+	for _, e := range [][2]string{
+		{"year: 2021", "year: 2022"},
+		{"title: 2021年度", "title: 2022年度"},
+		{"total_cap: 125", "total_cap: 127"},
+		{"    name: 组织机构管理\n    cap: 15", "    name: 组织机构管理\n    cap: 17"},
+		{"        allowed: [0, 3, 6]\n  - id: \"2\"", "        allowed: [0, 3, 6]\n      - id: \"1.5\"\n        criteria: 按要求组织经办人员参加办事处线上培训并全部通过考试的得2分，部分通过的得1分。\n        departments: [会员服务部]\n        cap: 2\n        allowed: [0, 1, 2]\n  - id: \"2\""},
+	} {
+		if !strings.Contains(src, e[0]) {
+			t.Fatalf("the 2021 form has no %q", e[0])
+		}
+		src = strings.Replace(src, e[0], e[1], 1)
+	}
+	next, err := templates.Parse([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	draft, err := Draft(blankOf(t, next), templates.MustLoad(2021))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := templates.Decode(draft)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameIndicators(t, got, next)
+	res := Check(draft)
+	if len(res.Problems) > 0 || !res.RoundTrip || res.Form.Year != 2022 {
+		t.Errorf("form check on the 2022 draft: %s", problemList(res.Problems))
+	}
+}
