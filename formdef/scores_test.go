@@ -92,3 +92,26 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+func TestProposeCountTable(t *testing.T) {
+	t.Parallel()
+	rows := []struct {
+		criteria string
+		cap      float64
+		want     [][2]float64
+	}{
+		{"参加两项以下得1分，三项得2分，四项得4分，五项得6分，六项得8分", 8, [][2]float64{{1, 1}, {3, 2}, {4, 4}, {5, 6}, {6, 8}}},
+		{"参加一项得1分，两项得2分，三项及以上得4分。", 4, [][2]float64{{1, 1}, {2, 2}, {3, 4}}},
+		{"参加3项加1分，5项加3分。", 3, [][2]float64{{3, 1}, {5, 3}}},
+		{"参加三项得2分。", 2, nil},            // one row is no table
+		{"一项得3分，两项得2分。", 3, nil},        // falling scores
+		{"两项得1分，三项得2分。", 5, nil},        // does not reach the cap
+		{"按时参加办事处的年度工作推进会得3分。", 3, nil}, // no count
+	}
+	for _, r := range rows {
+		got, ok := proposeCountTable(r.criteria, r.cap)
+		if ok != (r.want != nil) || !slices.Equal(got, r.want) {
+			t.Errorf("%s: %v %v, want %v", r.criteria, got, ok, r.want)
+		}
+	}
+}

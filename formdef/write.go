@@ -260,6 +260,23 @@ func (w *draftWriter) writeDerive(ind draftIndicator) {
 			return
 		}
 	}
+	if table, ok := proposeCountTable(ind.criteria, ind.cap); ok {
+		fallback := "参加保障活动一栏的字段id"
+		for label, id := range w.ids {
+			if bf, carried := w.baseField(label); carried && bf.JoinedActivities {
+				fallback = id
+			}
+		}
+		w.p("        # 请核对：考核标准按参加的活动项数计分，建议的推导规则如下；核对后去掉各行开头的 # 启用（各活动字段须标 activity: true）")
+		w.p("        # derive:")
+		w.p("        #   rule: count_table")
+		w.p("        #   fallback: %s", fallback)
+		w.p("        #   table:")
+		for _, row := range table {
+			w.p("        #     - {at_least: %s, score: %s}", num(row[0]), num(row[1]))
+		}
+		return
+	}
 	for _, hint := range []string{"保障活动", "全员参加", "覆盖面", "参加人数"} {
 		if strings.Contains(ind.criteria, hint) {
 			w.p("        # 请核对：考核标准提到“%s”，可能应由基本情况计算得分：加 derive 规则（见 README）或确认不需要", hint)
