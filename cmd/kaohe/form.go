@@ -11,9 +11,12 @@ import (
 
 	"kaohe/formdef"
 	"kaohe/internal/atomicfile"
-	"kaohe/store"
 	"kaohe/templates"
 )
+
+// definitionMode is a definition file's mode: the service reads it as its
+// own dynamic user, and it holds nothing private.
+const definitionMode = 0o644
 
 // maxFormFile bounds a definition file: the 2021 one is 20 KB.
 const maxFormFile = 4 << 20
@@ -153,7 +156,7 @@ func runFormDraft(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kaohe form draft：%s 已存在，没有覆盖；请换一个文件名或先把它移走\n", *out)
 		return exitBad
 	}
-	if err := atomicfile.WriteBytes(*out, draft, store.FileMode); err != nil {
+	if err := atomicfile.WriteBytes(*out, draft, definitionMode); err != nil {
 		fmt.Fprintf(stderr, "kaohe form draft：写入 %s 失败：%v\n", *out, err)
 		return exitBad
 	}
@@ -209,7 +212,7 @@ func runFormSource(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kaohe form source：%s 已存在，没有覆盖\n", *out)
 		return exitBad
 	}
-	if err := atomicfile.WriteBytes(*out, src, store.FileMode); err != nil {
+	if err := atomicfile.WriteBytes(*out, src, definitionMode); err != nil {
 		fmt.Fprintf(stderr, "kaohe form source：写入 %s 失败：%v\n", *out, err)
 		return exitBad
 	}

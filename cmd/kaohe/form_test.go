@@ -103,6 +103,9 @@ func TestFormDraftCommand(t *testing.T) {
 			t.Fatalf("%v: exit %d, want %d with %q\n%s%s", s.args, code, s.code, s.want, stdout.String(), stderr.String())
 		}
 	}
+	if fi, err := os.Stat(out); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("draft file: %v %v, want mode 0644 (the service's own user reads it)", fi, err)
+	}
 	stdout.Reset()
 	if code := run(context.Background(), []string{"form", "draft", blank}, &stdout, &stderr); code != exitOK || !strings.Contains(stdout.String(), "year: 2021") {
 		t.Errorf("draft to stdout: exit %d\n%s", code, stdout.String())
