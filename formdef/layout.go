@@ -32,7 +32,7 @@ func (g *sheetGrid) cell(r, c int) string {
 func readBlank(data []byte) (*sheetGrid, error) {
 	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 256 << 20, UnzipXMLSizeLimit: 64 << 20})
 	if err != nil {
-		return nil, fmt.Errorf("不是可以读取的 .xlsx 工作簿：%v", err)
+		return nil, fmt.Errorf("不是可以读取的 .xlsx 工作簿（.xls、.et 等请先用 Excel 或 WPS 另存为“Excel 工作簿(*.xlsx)”）：%v", err)
 	}
 	defer f.Close()
 	var first *sheetGrid
