@@ -51,7 +51,7 @@ func InProcess(_ context.Context, data []byte, opts validate.Options) (*validate
 // reader's: no report is made from a reading that did not happen.
 func Check(ctx context.Context, data []byte, opts Options) (*Report, error) {
 	form := opts.Validate.Form
-	rep := &Report{File: opts.Validate.Filename, Form: strconv.Itoa(form.Year), Fields: map[string]any{}}
+	rep := &Report{File: opts.Validate.Filename, Form: strconv.Itoa(form.Year), FormID: form.ID, Fields: map[string]any{}}
 	read := opts.Reader
 	if read == nil {
 		read = InProcess

@@ -29,7 +29,8 @@ func (s Status) Label() string {
 // Report is the result of checking one workbook.
 type Report struct {
 	File          string             `json:"file"`
-	Form          string             `json:"form"` // the form year, e.g. "2021"
+	Form          string             `json:"form"`              // the form year, e.g. "2021"
+	FormID        string             `json:"form_id,omitempty"` // the definition that scored it (templates.Form.ID)
 	Unit          string             `json:"unit"`
 	Agency        string             `json:"agency,omitempty"` // the roster's name for the agency, when known
 	AgencyType    scoring.AgencyType `json:"agency_type"`

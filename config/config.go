@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"kaohe/internal/cst"
+	"kaohe/templates"
 )
 
 // Config is every setting of kaohe. Build one with Default or Load; a Config
@@ -74,7 +75,8 @@ type Reply struct {
 // Campaign is this year's assessment.
 type Campaign struct {
 	FormYear         int           // the form (templates.Years) agencies fill in
-	Season           int           // the campaign year rows are kept under; 0: FormYear (see SeasonYear)
+	FormFile         string        // a form definition on disk; when set, it is the form and its year wins over FormYear
+	Season           int           // the campaign year rows are kept under; 0: the form's year (see SeasonYear)
 	Cutoff           time.Time     // mail received at or after this instant is late
 	ReminderDays     []int         // remind agencies that have not submitted this many days before the cut-off
 	ReminderTime     cst.TimeOfDay // Beijing time
@@ -82,12 +84,18 @@ type Campaign struct {
 	Staff            []string      // staff addresses receiving notices and summaries
 }
 
-// SeasonYear is the season the campaign runs as: Season, or the form year
-// when Season is not set. Each season of a data folder keeps its own
-// submissions, versions, reviews, vetoes and reminders.
+// SeasonYear is the season the campaign runs as: Season, or else the
+// year of the form in effect (the form file's, when one is set). Each
+// season of a data folder keeps its own submissions, versions, reviews,
+// vetoes and reminders.
 func (c Campaign) SeasonYear() int {
 	if c.Season != 0 {
 		return c.Season
+	}
+	if c.FormFile != "" {
+		if f, err := templates.LoadFile(c.FormFile); err == nil {
+			return f.Year
+		}
 	}
 	return c.FormYear
 }
@@ -243,4 +251,13 @@ func Default() Config {
 		},
 		Log: Log{Level: "info", Format: "auto"},
 	}
+}
+
+// Form loads the campaign's form: the definition of FormFile when one is
+// set, else the built-in form of FormYear.
+func (c Campaign) Form() (*templates.Form, error) {
+	if c.FormFile != "" {
+		return templates.LoadFile(c.FormFile)
+	}
+	return templates.Load(c.FormYear)
 }

@@ -90,6 +90,7 @@ func fields() []field {
 
 		integer("campaign.form_year", "考核表年度（须是程序内置的表）", func(c *Config) *int { return &c.Campaign.FormYear }),
 		integer("campaign.season", "本届考核的年度（届）：同一数据目录里每届的提交、版本、审核和提醒各自独立；0 表示与考核表年度相同", func(c *Config) *int { return &c.Campaign.Season }),
+		str("campaign.form_file", "可选：考核表定义文件（YAML，如 \"/etc/kaohe/form-2022.yaml\"），新年度的表不必重新编译程序；设了则以它为准，年度取文件中的 year，campaign.form_year 不再起作用。改好后先用 kaohe form check 检查", "", func(c *Config) *string { return &c.Campaign.FormFile }),
 		timestamp("campaign.cutoff", "截止时刻（RFC 3339，带时区）：此刻及以后收到的邮件算逾期", func(c *Config) *time.Time { return &c.Campaign.Cutoff }),
 		intList("campaign.reminder_days", "截止前几天提醒尚未提交的代办处；环境变量里用逗号分隔，如 7,3,1", func(c *Config) *[]int { return &c.Campaign.ReminderDays }),
 		timeOfDay("campaign.reminder_time", "提醒发出的时刻（北京时间）", func(c *Config) *cst.TimeOfDay { return &c.Campaign.ReminderTime }),

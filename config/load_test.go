@@ -89,6 +89,7 @@ func TestEnvOverridesFile(t *testing.T) {
 		{"reply.authserv_id", `"mx.a.example"`, "mx.b.example", `"mx.b.example"`},
 		{"campaign.form_year", `2020`, "2021", `2021`},
 		{"campaign.season", `2022`, "2023", `2023`},
+		{"campaign.form_file", `"/srv/form-2022.yaml"`, "/srv/form-2023.yaml", `"/srv/form-2023.yaml"`},
 		{"campaign.cutoff", `2023-01-06T00:00:00+08:00`, "2024-01-06T00:00:00+08:00", `"2024-01-06T00:00:00+08:00"`},
 		{"campaign.reminder_days", `[5]`, "10, 2", `[10, 2]`},
 		{"campaign.reminder_time", `"08:00"`, "08:30", `"08:30"`},

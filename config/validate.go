@@ -116,7 +116,11 @@ func (c Config) ValidateFor(mode string) error {
 	if s := c.Campaign.Season; s != 0 && (s < 2000 || s > 2100) {
 		v.add("campaign.season", fmt.Sprintf("届的年度 %d 不对：应是四位年份，如 2022；不填则与考核表年度相同", s))
 	}
-	if !slices.Contains(templates.Years(), c.Campaign.FormYear) {
+	if c.Campaign.FormFile != "" {
+		if _, err := c.Campaign.Form(); err != nil {
+			v.add("campaign.form_file", fmt.Sprintf("考核表定义文件 %s 无法使用（运行 kaohe form check %s 查看每处问题）：%v", c.Campaign.FormFile, c.Campaign.FormFile, err))
+		}
+	} else if !slices.Contains(templates.Years(), c.Campaign.FormYear) {
 		v.add("campaign.form_year", fmt.Sprintf("没有 %d 年度的考核表，程序内置的年度：%v", c.Campaign.FormYear, templates.Years()))
 	}
 	if c.Campaign.Cutoff.IsZero() {

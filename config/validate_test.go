@@ -173,6 +173,7 @@ func TestValueChecks(t *testing.T) {
 		{"missing template dir", map[string]string{"KAOHE_REPLY_TEMPLATE_DIR": "/nonexistent/t"}, "reply.template_dir"},
 		{"smtp user without password", map[string]string{"KAOHE_SMTP_PASSWORD": ""}, "smtp.password"},
 		{"unknown year", map[string]string{"KAOHE_FORM_YEAR": "2035"}, "campaign.form_year"},
+		{"missing form file", map[string]string{"KAOHE_CAMPAIGN_FORM_FILE": "/nonexistent/form-2022.yaml"}, "campaign.form_file"},
 	}
 	for _, r := range rows {
 		t.Run(r.name, func(t *testing.T) {

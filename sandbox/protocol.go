@@ -18,7 +18,10 @@ const maxFrame = 256 << 20
 
 // request is what the parent sends for one workbook.
 type request struct {
-	Year         int       `json:"year"`
+	Year int `json:"year"`
+	// Form is the definition of a form read from a file (campaign.form_file),
+	// which the worker cannot Load by Year; empty for a built-in form.
+	Form         []byte    `json:"form,omitempty"`
 	Filename     string    `json:"filename"`
 	ReceivedAt   time.Time `json:"received_at"`
 	Cutoff       time.Time `json:"cutoff"`

@@ -134,7 +134,7 @@ func (t *headBuffer) String() string {
 func (r *Runner) Annotate(rep *assess.Report, form *templates.Form) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	req := request{Year: form.Year, Annotate: &annotateRequest{Report: rep, Submission: rep.Submission}}
+	req := request{Year: form.Year, Form: formDefinition(form), Annotate: &annotateRequest{Report: rep, Submission: rep.Submission}}
 	resp, err := r.roundTrip(context.Background(), req, nil)
 	if err != nil {
 		r.died(err)
@@ -169,7 +169,7 @@ func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, c
 			return nil, nil, fault.Systemic(fmt.Errorf("%w: %v", ErrUnavailable, err))
 		}
 	}
-	req := request{Year: opts.Form.Year, Filename: opts.Filename, ReceivedAt: opts.ReceivedAt, Cutoff: opts.Cutoff,
+	req := request{Year: opts.Form.Year, Form: formDefinition(opts.Form), Filename: opts.Filename, ReceivedAt: opts.ReceivedAt, Cutoff: opts.Cutoff,
 		MaxFileSize: opts.MaxFileSize, MaxUnzipSize: opts.MaxUnzipSize, Crash: crash}
 	resp, err := r.roundTrip(ctx, req, data)
 	if err != nil && ctx.Err() != nil {
@@ -183,6 +183,15 @@ func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, c
 	}
 	r.servedOne()
 	return resp.Submission, resp.Findings, nil
+}
+
+// formDefinition is what a worker needs besides the year to build the
+// form: nothing for a built-in one.
+func formDefinition(form *templates.Form) []byte {
+	if form == nil || form.Embedded() {
+		return nil
+	}
+	return form.Definition()
 }
 
 // died records a worker's death and why; r.mu is held.

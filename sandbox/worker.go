@@ -71,7 +71,7 @@ func applyLimits(memory int64, cpuSeconds uint64) {
 func serve(in io.Reader, out io.Writer) error {
 	r := bufio.NewReader(in)
 	w := bufio.NewWriter(out)
-	forms := map[int]*templates.Form{}
+	forms := map[string]*templates.Form{}
 	for {
 		head, err := readFrame(r)
 		if err != nil {
@@ -95,12 +95,9 @@ func serve(in io.Reader, out io.Writer) error {
 			}
 			continue
 		}
-		form, ok := forms[req.Year]
-		if !ok {
-			if form, err = templates.Load(req.Year); err != nil {
-				return err
-			}
-			forms[req.Year] = form
+		form, err := workerForm(forms, req)
+		if err != nil {
+			return err
 		}
 		var resp response
 		if a := req.Annotate; a != nil && a.Report != nil {
@@ -128,6 +125,29 @@ func serve(in io.Reader, out io.Writer) error {
 			return err
 		}
 	}
+}
+
+// workerForm returns the request's form, parsed once per definition.
+func workerForm(forms map[string]*templates.Form, req request) (*templates.Form, error) {
+	key := fmt.Sprint(req.Year)
+	if len(req.Form) > 0 {
+		key = string(req.Form)
+	}
+	if form, ok := forms[key]; ok {
+		return form, nil
+	}
+	var form *templates.Form
+	var err error
+	if len(req.Form) > 0 {
+		form, err = templates.Parse(req.Form)
+	} else {
+		form, err = templates.Load(req.Year)
+	}
+	if err != nil {
+		return nil, err
+	}
+	forms[key] = form
+	return form, nil
 }
 
 // crash simulates the failures a crafted workbook can cause in a parser.

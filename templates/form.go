@@ -1,10 +1,12 @@
 package templates
 
 import (
+	"crypto/sha256"
 	"embed"
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"regexp"
 	"slices"
 	"sort"
@@ -55,6 +57,14 @@ type Form struct {
 	// Cutoff (RFC 3339) as the file writes them.
 	IssuedText string `yaml:"issued"`
 	CutoffText string `yaml:"cutoff"`
+	// ID names this definition: its year and the first bytes of the
+	// SHA-256 of the file, e.g. "2021-3f9a61c2". A result records the ID
+	// of the definition that scored it, so that two edits of one year's
+	// file are told apart.
+	ID string `yaml:"-"`
+
+	source   []byte // the definition as written
+	embedded bool   // built into the program (Load), not read from a file
 }
 
 // Columns are the header labels of the indicator table.
@@ -89,6 +99,8 @@ type Field struct {
 	// JoinedActivities says that this count declares how many activities
 	// have participants, which the activity counts should confirm.
 	JoinedActivities bool `yaml:"joined_activities"`
+	// Line is where the field starts in the definition file.
+	Line int `yaml:"-"`
 }
 
 // Ratio is a cross-field check: a percent that should equal Part / Whole ×
@@ -106,6 +118,7 @@ type Section struct {
 	Cap        float64     `yaml:"cap"`
 	Bonus      bool        `yaml:"bonus"` // 加分项
 	Indicators []Indicator `yaml:"indicators"`
+	Line       int         `yaml:"-"` // where the section starts in the definition file
 }
 
 // Indicator is one scored row of the form.
@@ -117,6 +130,37 @@ type Indicator struct {
 	Allowed     []float64   `yaml:"allowed"` // ascending; the scores the criteria can give
 	Derive      *Derivation `yaml:"derive"`  // nil when the self-score is only checked
 	Section     string      `yaml:"-"`       // filled by Load
+	Line        int         `yaml:"-"`       // where the indicator starts in the definition file
+}
+
+// UnmarshalYAML records the field's line.
+func (fd *Field) UnmarshalYAML(n *yaml.Node) error {
+	type plain Field
+	if err := n.Decode((*plain)(fd)); err != nil {
+		return err
+	}
+	fd.Line = n.Line
+	return nil
+}
+
+// UnmarshalYAML records the section's line.
+func (s *Section) UnmarshalYAML(n *yaml.Node) error {
+	type plain Section
+	if err := n.Decode((*plain)(s)); err != nil {
+		return err
+	}
+	s.Line = n.Line
+	return nil
+}
+
+// UnmarshalYAML records the indicator's line.
+func (ind *Indicator) UnmarshalYAML(n *yaml.Node) error {
+	type plain Indicator
+	if err := n.Decode((*plain)(ind)); err != nil {
+		return err
+	}
+	ind.Line = n.Line
+	return nil
 }
 
 // Load returns the form of the given campaign year.
@@ -125,7 +169,12 @@ func Load(year int) (*Form, error) {
 	if err != nil {
 		return nil, err
 	}
-	return Parse(data)
+	f, err := Parse(data)
+	if err != nil {
+		return nil, err
+	}
+	f.embedded = true
+	return f, nil
 }
 
 // Source returns the embedded definition of the given year as written, the
@@ -147,6 +196,28 @@ func MustLoad(year int) *Form {
 	return f
 }
 
+// LoadFile reads a form definition from a file, the form of a year the
+// program was built without (campaign.form_file, --form-file).
+func LoadFile(path string) (*Form, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read form file: %w", err)
+	}
+	f, err := Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("form file %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Definition returns the definition the form was parsed from, byte for
+// byte: what a worker process parses to get the same form.
+func (f *Form) Definition() []byte { return f.source }
+
+// Embedded reports whether the form is one built into the program, which
+// any process of it can Load by year alone.
+func (f *Form) Embedded() bool { return f.embedded }
+
 var formFileName = regexp.MustCompile(`^form-(\d{4})\.yaml$`)
 
 // Years lists the years whose form is embedded, ascending.
@@ -163,12 +234,16 @@ func Years() []int {
 	return years
 }
 
-// Parse reads a form definition and checks that it is coherent.
-func Parse(data []byte) (*Form, error) {
+// Decode reads a form definition without checking it: what `kaohe form
+// check` lints. Only Parse gives a form fit to check workbooks with.
+func Decode(data []byte) (*Form, error) {
 	var f Form
 	if err := yaml.Unmarshal(data, &f); err != nil {
 		return nil, fmt.Errorf("parse form: %w", err)
 	}
+	sum := sha256.Sum256(data)
+	f.ID = fmt.Sprintf("%d-%x", f.Year, sum[:4])
+	f.source = slices.Clone(data)
 	for si := range f.Sections {
 		for ii := range f.Sections[si].Indicators {
 			ind := &f.Sections[si].Indicators[ii]
@@ -176,6 +251,16 @@ func Parse(data []byte) (*Form, error) {
 			slices.Sort(ind.Allowed)
 		}
 	}
+	return &f, nil
+}
+
+// Parse reads a form definition and checks that it is coherent.
+func Parse(data []byte) (*Form, error) {
+	fp, err := Decode(data)
+	if err != nil {
+		return nil, err
+	}
+	f := *fp
 	var errs []error
 	if f.IssuedText != "" {
 		t, err := time.ParseInLocation("2006-01-02", f.IssuedText, cst.Location())
@@ -202,6 +287,9 @@ func Parse(data []byte) (*Form, error) {
 
 func (f *Form) check() error {
 	var errs []error
+	if f.Year < 2000 || f.Year > 2999 {
+		errs = append(errs, fmt.Errorf("year: want the campaign year such as 2022, not %d", f.Year))
+	}
 	seen := map[string]bool{}
 	var total float64
 	for _, s := range f.Sections {

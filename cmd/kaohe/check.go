@@ -27,9 +27,10 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	year := fs.Int("year", 2021, "考核表年度（默认取配置文件的 campaign.form_year，没有配置时为 2021）")
 	cfgPath := fs.String("config", "", "配置文件（也可用环境变量 KAOHE_CONFIG）：取其中的考核表年度和截止时刻")
 	cutoff := fs.String("cutoff", "", "截止时刻，如 2022-01-06 或 2022-01-06T00:00:00+08:00（北京时间）；填报日期在此之后的给出提醒。默认取配置的 campaign.cutoff，没有配置时取考核通知规定的截止时刻")
+	formFile := fs.String("form-file", "", "考核表定义文件（YAML），用它而不用程序内置的表；默认取配置的 campaign.form_file")
 	received := fs.String("received", "", "收到邮件的时间，如 2022-01-03 或 2022-01-03T15:04:05+08:00；填报日期晚于它的给出提醒")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "用法：kaohe check [--json] [--type district|sector] [--year 2021] [--cutoff 时刻] [--received 时刻] [--config F] 文件.xlsx ...")
+		fmt.Fprintln(stderr, "用法：kaohe check [--json] [--type district|sector] [--year 2021] [--cutoff 时刻] [--received 时刻] [--form-file 定义.yaml] [--config F] 文件.xlsx ...")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -48,11 +49,14 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if camp.found && !set["year"] {
 		*year = camp.year
 	}
-	form, err := templates.Load(*year)
-	if err != nil {
-		fmt.Fprintf(stderr, "kaohe check：没有 %d 年度的考核表（可用：%v）\n", *year, templates.Years())
+	if *formFile == "" && !set["year"] {
+		*formFile = camp.formFile
+	}
+	form, ok := loadCommandForm("check", *formFile, *year, stderr)
+	if !ok {
 		return exitBad
 	}
+	var err error
 	opts := assess.Options{Validate: validate.Options{Form: form, Cutoff: form.Cutoff}}
 	if camp.found && (camp.ownCutoff || form.Cutoff.IsZero()) {
 		opts.Validate.Cutoff = camp.cutoff
@@ -100,9 +104,10 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 
 // checkCampaignSettings is what a configuration says about the campaign.
 type checkCampaignSettings struct {
-	found  bool // a configuration file or a KAOHE_* setting of the campaign was given
-	year   int
-	cutoff time.Time
+	found    bool // a configuration file or a KAOHE_* setting of the campaign was given
+	year     int
+	formFile string
+	cutoff   time.Time
 	// ownCutoff is set when the configuration sets a cut-off other than
 	// the built-in default, which is the 2021 campaign's: for another
 	// year the form's own cut-off says it better.
@@ -119,7 +124,8 @@ func checkCampaign(path string, env func(string) (string, bool), stderr io.Write
 	}
 	_, hasYear := env(config.EnvName("campaign.form_year"))
 	_, hasCutoff := env(config.EnvName("campaign.cutoff"))
-	if path == "" && !hasYear && !hasCutoff {
+	_, hasFormFile := env(config.EnvName("campaign.form_file"))
+	if path == "" && !hasYear && !hasCutoff && !hasFormFile {
 		return s, true
 	}
 	cfg, err := config.Load(path, env)
@@ -127,7 +133,7 @@ func checkCampaign(path string, env func(string) (string, bool), stderr io.Write
 		fmt.Fprintf(stderr, "kaohe check：配置有误：\n%v\n", err)
 		return s, false
 	}
-	s.found, s.year, s.cutoff = true, cfg.Campaign.FormYear, cfg.Campaign.Cutoff
+	s.found, s.year, s.cutoff, s.formFile = true, cfg.Campaign.FormYear, cfg.Campaign.Cutoff, cfg.Campaign.FormFile
 	s.ownCutoff = hasCutoff || !s.cutoff.Equal(config.Default().Campaign.Cutoff)
 	return s, true
 }

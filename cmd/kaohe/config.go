@@ -33,6 +33,9 @@ func runConfig(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		if cfg.DataDir != "" {
 			fmt.Fprintln(stdout, "\n"+dataDirLine(cfg.DataDir))
 		}
+		if form, ferr := cfg.Campaign.Form(); ferr == nil {
+			fmt.Fprintln(stdout, formLine(form, cfg.Campaign.FormFile))
+		}
 		rosterOK := checkRosterAddresses(cfg.Roster, stderr)
 		if err != nil {
 			fmt.Fprintf(stderr, "\n配置有误：\n%v\n", err)

@@ -108,7 +108,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 			built.Close() // d is nil by now
 		}
 	}()
-	if d.form, err = templates.Load(cfg.Campaign.FormYear); err != nil {
+	if d.form, err = cfg.Campaign.Form(); err != nil {
 		return nil, err
 	}
 	if err := secureDataDir(cfg.DataDir, log); err != nil {
@@ -124,7 +124,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	// after the settings have moved on to the next. Only that needs the
 	// record: a full disk does not stop the daemon here, it pauses the
 	// pipeline as it always does, and the next start records the season.
-	if err := d.store.OpenSeason(context.Background(), cfg.Campaign.FormYear, cfg.Campaign.Cutoff, d.roster.Agencies); err != nil {
+	if err := d.store.OpenSeason(context.Background(), d.form.Year, cfg.Campaign.Cutoff, d.roster.Agencies); err != nil {
 		if fault.Corrupt(err) {
 			return nil, err
 		}

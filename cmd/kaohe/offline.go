@@ -48,6 +48,7 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 	path := fs.String("config", "", "配置文件（也可用环境变量 KAOHE_CONFIG）")
 	withLog := fs.Bool("log", false, "把运行日志（JSON）写到标准错误，供排查问题")
 	season := fs.Int("season", 0, "处理哪一届（年度），如 2021；不填则为配置中的本届")
+	formFile := fs.String("form-file", "", "考核表定义文件（YAML），代替配置的 campaign.form_file")
 	if extra != nil {
 		extra(fs)
 	}
@@ -63,6 +64,10 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 	if _, asked := os.LookupEnv("KAOHE_LOG_LEVEL"); asked || *withLog {
 		env.log = newLogger(config.Log{Level: cfg.Log.Level, Format: "json"}, stderr)
 	}
+	if *formFile != "" {
+		cfg.Campaign.FormFile = *formFile
+	}
+	env.cfg = cfg
 	env.season, env.cutoff = cfg.Campaign.SeasonYear(), cfg.Campaign.Cutoff
 	formYear := cfg.Campaign.FormYear
 	if *season != 0 {
@@ -88,9 +93,15 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 			env.cutoff = past.Cutoff
 		}
 	}
-	if env.form, err = templates.Load(formYear); err != nil {
+	// The configured season reads the configured form (a file, or a year
+	// built in); an earlier one the form year it recorded.
+	seasonForm := cfg.Campaign.FormFile
+	if env.season != cfg.Campaign.SeasonYear() {
+		seasonForm = ""
+	}
+	var ok bool
+	if env.form, ok = loadCommandForm(name, seasonForm, formYear, stderr); !ok {
 		env.store.Close()
-		fmt.Fprintf(stderr, "kaohe %s：%v\n", name, err)
 		return nil, fs, exitBad
 	}
 	if past.Roster != nil {

@@ -15,9 +15,10 @@ func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	fs := flag.NewFlagSet("template", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	year := fs.Int("year", 2021, "考核表年度")
+	formFile := fs.String("form-file", "", "考核表定义文件（YAML）：按它生成空白表，而不用程序内置的表")
 	out := fs.String("o", "", "输出文件，例如 考核表.xlsx（必填）")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "用法：kaohe template [--year 2021] -o 考核表.xlsx")
+		fmt.Fprintln(stderr, "用法：kaohe template [--year 2021 | --form-file 定义.yaml] -o 考核表.xlsx")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -27,9 +28,8 @@ func runTemplate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 		fs.Usage()
 		return exitBad
 	}
-	form, err := templates.Load(*year)
-	if err != nil {
-		fmt.Fprintf(stderr, "kaohe template：没有 %d 年度的考核表（可用：%v）\n", *year, templates.Years())
+	form, ok := loadCommandForm("template", *formFile, *year, stderr)
+	if !ok {
 		return exitBad
 	}
 	if err := atomicfile.Write(*out, store.FileMode, func(w io.Writer) error { return templates.WriteBlank(form, w) }); err != nil {
