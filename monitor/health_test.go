@@ -57,6 +57,13 @@ func TestHealthReasons(t *testing.T) {
 		}, []string{ComponentStore}},
 		{"staff mail", func(s *Sources) { s.Faults.Set(ComponentStaffMail, errors.New("to: invalid address")) }, []string{ComponentStaffMail}},
 		{"mailbox not polled", func(s *Sources) { s.Metrics = &Metrics{} }, []string{ComponentIMAP}},
+		// A paused intake does not poll: the mailbox is fine, and a second
+		// reason would send staff a notice that it cannot be reached.
+		{"mailbox not polled while intake is paused", func(s *Sources) {
+			s.Metrics = &Metrics{}
+			s.Faults.Set(ComponentStore, errors.New("database or disk is full"))
+			s.Faults.Set(ComponentIntake, errors.New("paused"))
+		}, []string{ComponentIntake, ComponentStore}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := base()

@@ -107,7 +107,10 @@ func (src Sources) Check(ctx context.Context) Health {
 		h.LastPoll = &last
 		since = last
 	}
-	if src.UnhealthyAfter > 0 && now.Sub(since) > src.UnhealthyAfter {
+	// A paused intake polls no more: the pause is the reason, said once,
+	// and the mailbox itself is not at fault.
+	paused := has(h.Reasons, ComponentIntake)
+	if src.UnhealthyAfter > 0 && now.Sub(since) > src.UnhealthyAfter && !paused {
 		h.Reasons = append(h.Reasons, Reason{Component: ComponentIMAP, Since: since,
 			LastError: "no successful mailbox poll since " + since.UTC().Format(time.RFC3339) + lastErr(h.IMAPError)})
 	}

@@ -69,6 +69,11 @@ func (a *alerter) check(ctx context.Context, reasons []monitor.Reason) {
 		if r.Component == monitor.ComponentConsumer {
 			continue // consumerAlert tells staff at once, with what to do
 		}
+		if r.Component == monitor.ComponentIntake && a.open[r.Component] == nil && hasReason(reasons, monitor.ComponentStore) {
+			// The store's fault pauses intake: one incident, and the store's
+			// notice already says that new mail waits in the mailbox.
+			continue
+		}
 		seen[r.Component] = true
 		f := a.open[r.Component]
 		if f == nil {
@@ -146,8 +151,21 @@ func (a *alerter) ended(component string, f *openFault) string {
 	if f.lastErr != "" {
 		why = "（" + f.lastErr + "）"
 	}
-	return fmt.Sprintf("从 %s 到 %s，%s出现故障%s，当时无法发出通知，现已恢复。", alertTime(f.since), alertTime(f.clearedAt),
-		faultLabel(component), why)
+	meanwhile := ""
+	if component == monitor.ComponentStore {
+		meanwhile = "期间新邮件留在考核邮箱中，没有丢失，现已继续处理。"
+	}
+	return fmt.Sprintf("从 %s 到 %s，%s出现故障%s，当时无法发出通知，现已恢复。%s", alertTime(f.since), alertTime(f.clearedAt),
+		faultLabel(component), why, meanwhile)
+}
+
+func hasReason(rs []monitor.Reason, component string) bool {
+	for _, r := range rs {
+		if r.Component == component {
+			return true
+		}
+	}
+	return false
 }
 
 func faultLabel(component string) string {
