@@ -130,9 +130,11 @@ func (a *alerter) begun(component string, f *openFault) string {
 	case monitor.ComponentIntake:
 		return fmt.Sprintf("自 %s 起暂停收取考核邮件%s。邮件留在考核邮箱中，不会丢失，故障排除后自动继续处理。", at, why)
 	case monitor.ComponentSMTP:
-		return fmt.Sprintf("自 %s 起有邮件等待发送，但一直没有发出%s。请检查发信服务器、发信密码或服务商的每日发信上限。", at, why)
+		return fmt.Sprintf("自 %s 起有邮件等待发送，但一直没有发出%s。%s", at, why,
+			adviceOr(connHint("smtp", f.lastErr), "请检查发信服务器、发信密码或服务商的每日发信上限。"))
 	case monitor.ComponentIMAP:
-		return fmt.Sprintf("自 %s 起无法连接考核邮箱 %s%s，新的考核表暂时收不到。请检查邮箱密码、网络或邮件服务商的状态。", at, a.mailbox, why)
+		return fmt.Sprintf("自 %s 起无法连接考核邮箱 %s%s，新的考核表暂时收不到。%s", at, a.mailbox, why,
+			adviceOr(connHint("imap", f.lastErr), "请检查邮箱密码、网络或邮件服务商的状态。"))
 	case monitor.ComponentStaffMail:
 		return fmt.Sprintf("自 %s 起给工作人员的邮件无法生成或发送%s。请检查配置中的工作人员地址（campaign.staff）。", at, why)
 	case monitor.ComponentConsumer:
@@ -157,6 +159,14 @@ func (a *alerter) ended(component string, f *openFault) string {
 	}
 	return fmt.Sprintf("从 %s 到 %s，%s出现故障%s，当时无法发出通知，现已恢复。%s", alertTime(f.since), alertTime(f.clearedAt),
 		faultLabel(component), why, meanwhile)
+}
+
+// adviceOr is the specific advice when there is one, else the general one.
+func adviceOr(specific, general string) string {
+	if specific != "" {
+		return specific + "。"
+	}
+	return general
 }
 
 func hasReason(rs []monitor.Reason, component string) bool {

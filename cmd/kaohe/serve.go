@@ -111,7 +111,7 @@ func checkServers(ctx context.Context, cfg config.Config, w io.Writer) int {
 	code := exitOK
 	rep, err := ingest.Inspect(ctx, mailboxConfig(cfg, daemonOptions{}, zerolog.Nop()))
 	if err != nil {
-		fmt.Fprintf(w, "IMAP %s：失败：%v\n", cfg.IMAP.Addr, err)
+		fmt.Fprintf(w, "IMAP %s：失败：%s\n", cfg.IMAP.Addr, connFailure("imap", err))
 		code = exitNeedsFix
 	} else {
 		fmt.Fprintf(w, "IMAP %s：登录成功，邮箱 %s 中有 %d 封邮件；", cfg.IMAP.Addr, cfg.IMAP.Mailbox, rep.Messages)
@@ -125,7 +125,7 @@ func checkServers(ctx context.Context, cfg config.Config, w io.Writer) int {
 	err = reply.CheckSMTP(ctx, reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), User: cfg.SMTP.User,
 		Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout})
 	if err != nil {
-		fmt.Fprintf(w, "SMTP %s：失败：%v\n", cfg.SMTP.Addr, err)
+		fmt.Fprintf(w, "SMTP %s：失败：%s\n", cfg.SMTP.Addr, connFailure("smtp", err))
 		code = exitNeedsFix
 	} else {
 		fmt.Fprintf(w, "SMTP %s：登录成功，可以发送回执\n", cfg.SMTP.Addr)

@@ -332,3 +332,44 @@ func TestUIDValidityResetAndSecondDaemon(t *testing.T) {
 		t.Errorf("serve --once beside a running daemon: exit %d, %s", code, stderr.String())
 	}
 }
+
+// TestServeCheckConfigWrongPort: a port where nothing listens, and each
+// server's address swapped for the other's, are each said in Chinese with
+// the key to fix, within seconds.
+func TestServeCheckConfigWrongPort(t *testing.T) {
+	srv := startMail(t)
+	for _, tc := range []struct {
+		name, imapAddr, smtpAddr string
+		want                     []string
+	}{
+		{"smtp port closed", srv.IMAPAddr, "", []string{"没有服务在监听（连接被拒绝）：smtp.addr"}},
+		{"imap port closed", "", srv.SMTPAddr, []string{"没有服务在监听（连接被拒绝）：imap.addr"}},
+		{"servers swapped", srv.SMTPAddr, srv.IMAPAddr, []string{
+			"不是收信（IMAP）服务器：请把 imap.addr", "不是发信（SMTP）服务器：请把 smtp.addr"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := testEnv(t, srv, t.TempDir())
+			env["KAOHE_IMAP_ADDR"], env["KAOHE_SMTP_ADDR"] = tc.imapAddr, tc.smtpAddr
+			for k, v := range env {
+				if v == "" {
+					env[k] = freePort(t)
+				}
+			}
+			setEnv(t, env)
+			var out bytes.Buffer
+			start := time.Now()
+			code := run(context.Background(), []string{"serve", "--check-config"}, &out, io.Discard)
+			if code != exitNeedsFix {
+				t.Errorf("exit %d, want %d", code, exitNeedsFix)
+			}
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("took %v", took)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("report lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
