@@ -373,3 +373,31 @@ func TestServeCheckConfigWrongPort(t *testing.T) {
 		})
 	}
 }
+
+// TestServeIdleMailboxIsHealthy: a mailbox that waits in IDLE with nothing
+// new is polled often enough for /healthz, even when http.unhealthy_after
+// is shorter than imap.idle_max: a quiet mailbox is not a fault, and staff
+// must not be told it cannot be reached.
+func TestServeIdleMailboxIsHealthy(t *testing.T) {
+	srv := startMail(t)
+	env := testEnv(t, srv, t.TempDir())
+	listen := freePort(t)
+	env["KAOHE_HTTP_LISTEN"] = listen
+	env["KAOHE_HTTP_UNHEALTHY_AFTER"] = "2s"
+	env["KAOHE_IMAP_IDLE_MAX"] = "10m"
+	env["KAOHE_IMAP_POLL_INTERVAL"] = "10m"
+	setEnv(t, env)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"serve"}, io.Discard, io.Discard) }()
+	defer func() { cancel(); <-done }()
+	waitUntil(t, 10*time.Second, "first poll", func() bool {
+		code, _ := healthz(t, listen)
+		return code == http.StatusOK
+	})
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
+		if code, comps := healthz(t, listen); code != http.StatusOK {
+			t.Fatalf("quiet mailbox: /healthz %d %v", code, comps)
+		}
+	}
+}
