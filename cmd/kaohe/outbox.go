@@ -94,6 +94,10 @@ func (a outboxAdapter) MarkRetry(ctx context.Context, id int64, next time.Time, 
 	return a.st.MarkRetry(ctx, id, next, errText)
 }
 
+func (a outboxAdapter) MarkRetryUncounted(ctx context.Context, id int64, next time.Time, errText string) error {
+	return a.st.MarkRetryUncounted(ctx, id, next, errText)
+}
+
 func (a outboxAdapter) MarkFailed(ctx context.Context, id int64, errText string) error {
 	return a.st.MarkFailed(ctx, id, errText)
 }
