@@ -36,6 +36,9 @@ func TestHealthReasons(t *testing.T) {
 		{"mail waits, delivered lately", func(s *Sources) {
 			s.Sending = sending(Sending{OldestPending: now.Add(-time.Hour), LastDelivery: now.Add(-time.Minute)})
 		}, nil},
+		{"mail waits for its retry, the last attempt delivered", func(s *Sources) {
+			s.Sending = sending(Sending{OldestPending: now.Add(-time.Hour), LastDelivery: now.Add(-20 * time.Minute)})
+		}, nil},
 		{"mail waits shorter than the limit", func(s *Sources) {
 			s.Sending = sending(Sending{OldestPending: now.Add(-10 * time.Minute)})
 		}, nil},

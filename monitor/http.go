@@ -162,6 +162,12 @@ func (src Sources) sendingReason(now time.Time, snd Sending) (Reason, bool) {
 	if snd.OldestPending.IsZero() || src.UnhealthyAfter <= 0 {
 		return Reason{}, false
 	}
+	if snd.LastError == "" && !snd.LastDelivery.IsZero() {
+		// The server took the last mail tried: what waits waits for its
+		// retry time or a cap, not for a server that fails. Counting it
+		// made the fault clear and return with every retry after an outage.
+		return Reason{}, false
+	}
 	since := snd.OldestPending
 	for _, t := range []time.Time{snd.LastDelivery, src.Started} {
 		if t.After(since) {
