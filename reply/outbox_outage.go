@@ -57,7 +57,7 @@ func (s *Sender) noteDeferred(it OutboxItem, se *SendError) (serverWide bool) {
 	serverWide = o.serverWide
 	s.mu.Unlock()
 	if began {
-		s.Log.Warn().Err(se).Time("since", o.since).Msg("smtp server refuses all mail: retries are not counted against the mails until it accepts one again")
+		s.Log.Warn().Err(se).Time("since", o.since).Msg("smtp server unreachable or deferring every mail: retries do not count against the mails until it accepts one again")
 	}
 	return serverWide
 }

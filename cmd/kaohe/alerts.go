@@ -97,7 +97,7 @@ func (a *alerter) check(ctx context.Context, reasons []monitor.Reason) {
 			continue
 		}
 		f.told, f.owed = true, false
-		log.Error().Msg("fault lasts: staff told")
+		log.Error().Msg("fault lasts: staff notice queued")
 	}
 	for c, f := range a.open {
 		if seen[c] {
@@ -113,7 +113,7 @@ func (a *alerter) check(ctx context.Context, reasons []monitor.Reason) {
 		if err := a.queue(ctx, a.ended(c, f)); err != nil {
 			continue // tried again next tick
 		}
-		a.log.Warn().Str("fault", c).Time("since", f.since).Time("until", f.clearedAt).Msg("fault cleared: staff told")
+		a.log.Warn().Str("fault", c).Time("since", f.since).Time("until", f.clearedAt).Msg("fault cleared: staff notice queued")
 		delete(a.open, c)
 	}
 }
