@@ -105,12 +105,16 @@ var corpusMails = []corpusMail{
 	{"From: name and address without angles", true, func(a sample.Agency, f []byte) string {
 		return withForm("=?utf-8?B?5byg5LiJ?= "+a.Email, "kaohe", f)
 	}},
-	{"8-bit UTF-8 From name", true, func(a sample.Agency, f []byte) string { return withForm("李四 <"+a.Email+">", "考核表 8bit 主题", f) }},
+	{"8-bit UTF-8 From name", true, func(a sample.Agency, f []byte) string {
+		return withForm("李四 <"+a.Email+">", "考核表 8bit 主题", f)
+	}},
 	{"missing From, with form", false, func(_ sample.Agency, f []byte) string {
 		return strings.Replace(withForm("x", "kaohe", f), "From: x\r\n", "", 1)
 	}},
 	{"empty From", false, func(_ sample.Agency, _ []byte) string { return hdr("", "empty from") + "\r\nbody\r\n" }},
-	{"From: empty group", false, func(_ sample.Agency, _ []byte) string { return hdr("undisclosed-recipients:;", "group") + "\r\nbody\r\n" }},
+	{"From: empty group", false, func(_ sample.Agency, _ []byte) string {
+		return hdr("undisclosed-recipients:;", "group") + "\r\nbody\r\n"
+	}},
 	{"broken base64 attachment", true, func(a sample.Agency, f []byte) string {
 		s := withForm(a.Email, "kaohe", f)
 		i := strings.Index(s, "base64\r\n\r\n") + 200

@@ -93,7 +93,7 @@ func formMail(a sample.Agency, msgID string, xlsx []byte) []byte {
 	fmt.Fprintf(&b, "Message-ID: <%s>\r\nMIME-Version: 1.0\r\n", msgID)
 	b.WriteString("Content-Type: multipart/mixed; boundary=\"=_b1\"\r\n\r\n")
 	b.WriteString("--=_b1\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-	b.WriteString(wrap(base64.StdEncoding.EncodeToString([]byte("您好，附件是我单位2021年度考核表，请查收。\n"+a.Contact))))
+	b.WriteString(wrap(base64.StdEncoding.EncodeToString([]byte("您好，附件是我单位2021年度考核表，请查收。\n" + a.Contact))))
 	b.WriteString("--=_b1\r\nContent-Type: application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\r\n")
 	fmt.Fprintf(&b, "Content-Disposition: attachment; filename*=UTF-8''%s\r\n", pct(a.Name+"考核表.xlsx"))
 	b.WriteString("Content-Transfer-Encoding: base64\r\n\r\n")
