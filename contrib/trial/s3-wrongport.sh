@@ -7,13 +7,12 @@ export IMAP_USER=kaohe6
 . "$(dirname "$0")/lib.sh"
 S=$T/s3
 rm -rf $S; mkdir -p $S/new
-reset_mailbox
 $TRIAL forms -n 3 -id s3 -o $S/new >/dev/null && rm $S/new/roster.csv
-$TRIAL append -user kaohe6 $S/new
 for c in smtp-closed:127.0.0.1:10143:127.0.0.1:2599 smtp-at-imap:127.0.0.1:10143:127.0.0.1:10143 imap-at-smtp:127.0.0.1:2525:127.0.0.1:2525; do
 	name=${c%%:*}; rest=${c#*:}
 	imap=$(echo $rest | cut -d: -f1-2); smtp=$(echo $rest | cut -d: -f3-4)
 	$HERE/config.sh $S/$name 8033 $smtp | sed "s|^addr = \"127.0.0.1:10143\"|addr = \"$imap\"|" > $S/$name.toml
+	reset_mailbox; $TRIAL append -user kaohe6 $S/new >/dev/null
 	echo "=== $name (imap $imap, smtp $smtp)"
 	s=$(now); $KAOHE serve --check-config --config $S/$name.toml; echo "check-config exit $? in $(echo "$(now) - $s" | bc) s"
 	s=$(now)
