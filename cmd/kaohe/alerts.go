@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -126,7 +127,8 @@ func (a *alerter) begun(component string, f *openFault) string {
 	}
 	switch component {
 	case monitor.ComponentStore:
-		return fmt.Sprintf("自 %s 起数据目录无法写入%s。在恢复之前，新邮件留在考核邮箱中，回执暂不发送。请检查磁盘空间和数据目录的权限。", at, why)
+		return fmt.Sprintf("自 %s 起数据目录无法写入%s。在恢复之前，新邮件留在考核邮箱中，回执暂不发送。%s", at, why,
+			adviceOr(storeHint(f.lastErr), "请检查磁盘空间和数据目录的权限。"))
 	case monitor.ComponentIntake:
 		return fmt.Sprintf("自 %s 起暂停收取考核邮件%s。邮件留在考核邮箱中，不会丢失，故障排除后自动继续处理。", at, why)
 	case monitor.ComponentSMTP:
@@ -155,10 +157,28 @@ func (a *alerter) ended(component string, f *openFault) string {
 	}
 	meanwhile := ""
 	if component == monitor.ComponentStore {
-		meanwhile = "期间新邮件留在考核邮箱中，没有丢失，现已继续处理。"
+		if h := storeHint(f.lastErr); h != "" {
+			meanwhile = "原因：" + h + "。"
+		}
+		meanwhile += "期间新邮件留在考核邮箱中，没有丢失，现已继续处理。"
 	}
 	return fmt.Sprintf("从 %s 到 %s，%s出现故障%s，当时无法发出通知，现已恢复。%s", alertTime(f.since), alertTime(f.clearedAt),
 		faultLabel(component), why, meanwhile)
+}
+
+// storeHint says in Chinese why the data folder could not be written, when
+// the error says it plainly; "" otherwise.
+func storeHint(detail string) string {
+	d := strings.ToLower(detail)
+	switch {
+	case strings.Contains(d, "no space left") || strings.Contains(d, "disk is full") || strings.Contains(d, "disk quota"):
+		return "数据目录所在的磁盘已满，请腾出空间或扩大磁盘"
+	case strings.Contains(d, "read-only file system") || strings.Contains(d, "readonly"):
+		return "数据目录所在的磁盘是只读的，请让它可写"
+	case strings.Contains(d, "permission denied"):
+		return "kaohe 没有写数据目录的权限，请检查目录的属主和权限"
+	}
+	return ""
 }
 
 // adviceOr is the specific advice when there is one, else the general one.

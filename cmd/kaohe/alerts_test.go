@@ -74,7 +74,8 @@ func TestAlerter(t *testing.T) {
 		monitor.Reason{Component: monitor.ComponentStore, Since: since, LastError: "probe: database or disk is full"})
 	storeDown = false
 	run(time.Minute)
-	if len(sent) != 1 || !strings.Contains(sent[0], "数据目录写入出现故障（probe: database or disk is full）") {
+	if len(sent) != 1 || !strings.Contains(sent[0], "数据目录写入出现故障（probe: database or disk is full）") ||
+		!strings.Contains(sent[0], "原因：数据目录所在的磁盘已满，请腾出空间或扩大磁盘。") {
 		t.Fatalf("store and intake fault notices: %q", sent)
 	}
 }
