@@ -1,8 +1,8 @@
 # Shared helpers of the trial scenarios (sourced).
 T=${TRIAL_DIR:-/srv/trial}
 U=${IMAP_USER:-kaohe}
-KAOHE=${KAOHE:-/tmp/kaohe}
-TRIAL=${TRIAL:-/tmp/trial}
+KAOHE=${KAOHE:-$T/bin/kaohe}
+TRIAL=${TRIAL:-$T/bin/trial}
 HERE=$(cd "$(dirname "$0")" && pwd)
 now() { date +%s.%N | cut -c1-14; }
 # reset_mailbox empties the trial user's mailboxes (Dovecot must be idle for it).
