@@ -1,6 +1,6 @@
 #!/bin/sh
-# Install Dovecot's IMAP server for the ingest integration tests
-# (ingest/dovecot_test.go starts its own throw-away instance on a loopback
+# Install Dovecot's IMAP server for the mailbox integration tests
+# (mailbox/dovecot_test.go starts its own throw-away instance on a loopback
 # port; the system service is stopped so it does not hold port 143).
 # Idempotent; works as root (CI containers) or through sudo.
 set -eu

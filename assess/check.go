@@ -1,6 +1,7 @@
 package assess
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strconv"
@@ -29,25 +30,41 @@ type Options struct {
 	// Resolve finds the agency from the 考核单位 written on the sheet; nil
 	// means no roster.
 	Resolve func(unit string) Agency
-	// Reader reads the workbook; nil is validate.Read in this process. The
-	// daemon passes a sandbox worker's reader.
-	Reader func(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding)
+	// Reader reads the workbook; nil is InProcess. The daemon passes a
+	// sandbox pool's Read.
+	Reader Reader
 }
 
-// Check reads, validates and scores one workbook.
-func Check(data []byte, opts Options) *Report {
+// Reader reads a workbook: InProcess, or a sandbox pool's Read. An error
+// means the reader itself is unavailable (no worker could be started) or
+// ctx ended, not that the workbook is bad: a bad workbook is findings.
+type Reader func(ctx context.Context, data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error)
+
+// InProcess is the Reader that runs validate.Read in this process; it
+// never fails, and once started it is not interrupted.
+func InProcess(_ context.Context, data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
+	sub, fs := validate.Read(data, opts)
+	return sub, fs, nil
+}
+
+// Check reads, validates and scores one workbook. The error is the
+// reader's: no report is made from a reading that did not happen.
+func Check(ctx context.Context, data []byte, opts Options) (*Report, error) {
 	form := opts.Validate.Form
 	rep := &Report{File: opts.Validate.Filename, Form: strconv.Itoa(form.Year), Fields: map[string]any{}}
 	read := opts.Reader
 	if read == nil {
-		read = validate.Read
+		read = InProcess
 	}
-	sub, findings := read(data, opts.Validate)
+	sub, findings, err := read(ctx, data, opts.Validate)
+	if err != nil {
+		return nil, err
+	}
 	rep.Findings = findings
 	if sub == nil {
 		rep.Status = StatusUnreadable
 		sortFindings(rep.Findings)
-		return rep
+		return rep, nil
 	}
 	rep.Submission = sub
 	rep.Unit = sub.Fields["unit"].Raw
@@ -86,7 +103,7 @@ func Check(data []byte, opts Options) *Report {
 	rep.SelfTotal, rep.VerifiedTotal = res.SelfTotal, res.VerifiedTotal
 	sortFindings(rep.Findings)
 	rep.Status = statusOf(rep.Findings)
-	return rep
+	return rep, nil
 }
 
 func fileLevel(fs []validate.Finding) bool {

@@ -1,6 +1,8 @@
 package assess
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -58,7 +60,10 @@ func TestCheckStatusesAndAgency(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			c.opts.Validate = validate.Options{Form: form, Filename: "x.xlsx"}
-			r := Check(c.data, c.opts)
+			r, err := Check(context.Background(), c.data, c.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if r.Status != c.wantStatus || r.AgencyType != c.wantType || r.Agency != c.wantAgency {
 				t.Errorf("status %s type %s agency %q; want %s %s %q", r.Status, r.AgencyType, r.Agency, c.wantStatus, c.wantType, c.wantAgency)
 			}
@@ -96,7 +101,10 @@ func TestCheckStatusesAndAgency(t *testing.T) {
 
 func TestCheckScoresMatchTheSheet(t *testing.T) {
 	v := sample.Good("市建工局代办处", false)
-	r := Check(workbook(t, v), Options{Validate: validate.Options{Form: form}, Type: scoring.Sector})
+	r, err := Check(context.Background(), workbook(t, v), Options{Validate: validate.Options{Form: form}, Type: scoring.Sector})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r.SelfTotal != v.SelfTotal() {
 		t.Errorf("self total %g, sheet sums to %g", r.SelfTotal, v.SelfTotal())
 	}
@@ -113,7 +121,11 @@ func TestCheckScoresMatchTheSheet(t *testing.T) {
 // ExampleCheck shows one workbook's whole check.
 func ExampleCheck() {
 	data, _ := sample.Workbook(form, sample.Good("朝阳区代办处", true).With(sample.SetScore("1.4", 9)))
-	r := Check(data, Options{Validate: validate.Options{Form: form}, Type: scoring.District})
+	r, err := Check(context.Background(), data, Options{Validate: validate.Options{Form: form}, Type: scoring.District})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	fmt.Println(r.Status, r.Status.Label())
 	for _, f := range r.Findings {
 		fmt.Println(f.Code, f.Indicator)
@@ -129,7 +141,11 @@ func TestTypeInferredNoteFitsItsCause(t *testing.T) {
 	data := workbook(t, sample.Good("朝阳区代办处", true))
 	note := func(opts Options) string {
 		opts.Validate = validate.Options{Form: form, Filename: "x.xlsx"}
-		for _, f := range Check(data, opts).Findings {
+		r, err := Check(context.Background(), data, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range r.Findings {
 			if f.Code == validate.CodeTypeInferred {
 				return f.Message
 			}
@@ -143,5 +159,20 @@ func TestTypeInferredNoteFitsItsCause(t *testing.T) {
 	unknown := func(string) Agency { return Agency{} }
 	if m := note(Options{Resolve: unknown}); !strings.Contains(m, "名单中没有“朝阳区代办处”") || strings.Contains(m, "--type") {
 		t.Errorf("roster without the agency: %s", m)
+	}
+}
+
+// A reader that cannot read says so as an error, and Check makes no report
+// of a reading that did not happen.
+func TestCheckPassesTheReadersError(t *testing.T) {
+	down := errors.New("no worker")
+	r, err := Check(context.Background(), workbook(t, sample.Good("朝阳区代办处", true)), Options{
+		Validate: validate.Options{Form: form},
+		Reader: func(context.Context, []byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
+			return nil, nil, down
+		},
+	})
+	if !errors.Is(err, down) || r != nil {
+		t.Errorf("Check = %v, %v; want no report and the reader's error", r, err)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -14,26 +13,21 @@ import (
 
 	"kaohe/consolidate"
 	"kaohe/internal/atomicfile"
+	"kaohe/internal/cst"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
 	"kaohe/templates"
 )
 
-// Beijing is the campaign's clock: days, reminder and summary times.
-var beijing = time.FixedZone("CST", 8*3600)
-
-// TimeOfDay is a Beijing wall-clock time.
-type TimeOfDay struct{ Hour, Minute int }
-
 // Config is the campaign's settings.
 type Config struct {
 	Form             *templates.Form
 	Roster           *roster.Roster
 	Cutoff           time.Time
-	ReminderDays     []int     // e.g. 7, 3, 1 days before the cut-off
-	ReminderTime     TimeOfDay // reminders go out from this time of the day
-	DailySummaryTime TimeOfDay
+	ReminderDays     []int         // e.g. 7, 3, 1 days before the cut-off
+	ReminderTime     cst.TimeOfDay // reminders go out from this time of the day
+	DailySummaryTime cst.TimeOfDay
 	Staff            []string
 	Compose          reply.ComposeOptions
 	// NoticeEvery is the least time between two staff notices; events
@@ -80,39 +74,50 @@ func (c *Campaign) Input(ctx context.Context) (consolidate.Input, error) {
 	if err != nil {
 		return in, err
 	}
+	assigned, err := c.store.Assignments(ctx)
+	if err != nil {
+		return in, err
+	}
+	in.Assigned = make(map[int64]string, len(assigned))
+	for _, a := range assigned {
+		in.Assigned[a.Submission] = a.Agency
+	}
+	onRoster := make(map[string]bool, len(in.Roster))
+	for _, a := range in.Roster {
+		onRoster[a.Name] = true
+	}
 	entries := map[string]*consolidate.Entry{}
 	var order []string
+	subjects := map[int64]string{}
 	for _, s := range subs {
-		key, known := s.Agency, s.Agency != ""
-		if !known {
-			key = strings.ToLower(s.Sender)
-			if key == "" {
-				key = "（无有效发件地址）"
+		if !onRoster[s.Agency] {
+			// Held under no agency, or under one no longer on the roster:
+			// a 名册外来件, for staff to assign.
+			o, err := c.outside(ctx, s, subjects)
+			if err != nil {
+				return in, err
 			}
+			in.Outside = append(in.Outside, o)
+			continue
 		}
+		key := s.Agency
 		e := entries[key]
 		if e == nil {
-			e = &consolidate.Entry{Agency: key, Known: known, Type: s.AgencyType, Late: true, Sender: s.Sender, FirstAt: s.ReceivedAt}
+			e = &consolidate.Entry{Agency: key, Known: true, Type: s.AgencyType, Late: true, Sender: s.Sender, FirstAt: s.ReceivedAt}
 			entries[key] = e
 			order = append(order, key)
 		}
-		if !known && e.Foreign == "" {
-			// A form naming a roster agency, held under no agency
-			// (名册外来件): staff decide whether it is the agency's.
-			if a, ok := c.cfg.Roster.ByUnit(s.Unit); ok {
-				e.Foreign = a.Name
-			}
-		}
 		e.Versions++
+		if in.Assigned[s.ID] != "" {
+			e.Assigned++
+		}
 		if s.ReceivedAt.Before(e.FirstAt) {
 			e.FirstAt = s.ReceivedAt
 		}
 		if s.OnTime {
 			e.Late = false
 		}
-		// A roster agency shows its current submission; an unknown sender
-		// has none (the store never makes one current), so its newest.
-		if s.Current || (!known && !s.ReceivedAt.Before(e.LastAt)) {
+		if s.Current {
 			e.Report, e.LastAt = s.Report, s.ReceivedAt
 			if s.AgencyType != "" {
 				e.Type = s.AgencyType
@@ -134,6 +139,27 @@ func (c *Campaign) Input(ctx context.Context) (consolidate.Input, error) {
 		return in, err
 	}
 	return in, nil
+}
+
+// outside describes a submission held outside the roster; subjects caches
+// the subjects of the messages looked up.
+func (c *Campaign) outside(ctx context.Context, s store.Submission, subjects map[int64]string) (consolidate.Outside, error) {
+	o := consolidate.Outside{Submission: s.ID, Sender: s.Sender, File: s.Filename, ReceivedAt: s.ReceivedAt,
+		OnTime: s.OnTime, Agency: s.Agency, Report: s.Report}
+	if a, ok := c.cfg.Roster.ByUnit(s.Unit); ok {
+		o.Named = a.Name
+	}
+	subject, ok := subjects[s.MessageID]
+	if !ok {
+		m, err := c.store.Message(ctx, s.MessageID)
+		if err != nil {
+			return o, fmt.Errorf("message of submission %d: %w", s.ID, err)
+		}
+		subject = m.Subject
+		subjects[s.MessageID] = subject
+	}
+	o.Subject = subject
+	return o, nil
 }
 
 // Build writes the staff workbook into buf.
@@ -161,7 +187,7 @@ func (c *Campaign) Regenerate(ctx context.Context) (consolidate.Summary, error) 
 	if err := os.MkdirAll(dir, store.DirMode); err != nil {
 		return sum, err
 	}
-	day := c.cfg.Now().In(beijing).Format("2006-01-02")
+	day := c.cfg.Now().In(cst.Location()).Format("2006-01-02")
 	for _, name := range []string{WorkbookName, "汇总-" + day + ".xlsx"} {
 		if err := atomicfile.WriteBytes(filepath.Join(dir, name), data, store.FileMode); err != nil {
 			return sum, fmt.Errorf("write %s: %w", name, err)
@@ -173,4 +199,4 @@ func (c *Campaign) Regenerate(ctx context.Context) (consolidate.Summary, error) 
 // WorkbookPath is where Regenerate writes the current staff workbook.
 func WorkbookPath(dataDir string) string { return filepath.Join(dataDir, "workbooks", WorkbookName) }
 
-func beijingDay(t time.Time) string { return t.In(beijing).Format("2006-01-02") }
+func beijingDay(t time.Time) string { return t.In(cst.Location()).Format("2006-01-02") }

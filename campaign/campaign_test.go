@@ -9,14 +9,16 @@ import (
 	"github.com/rs/zerolog"
 
 	"kaohe/assess"
-	"kaohe/ingest"
+	"kaohe/internal/cst"
+	"kaohe/mailparse"
+	"kaohe/outbox"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
 	"kaohe/templates"
 )
 
-var testCutoff = time.Date(2022, 1, 6, 0, 0, 0, 0, beijing)
+var testCutoff = time.Date(2022, 1, 6, 0, 0, 0, 0, cst.Location())
 
 type env struct {
 	t     *testing.T
@@ -52,18 +54,18 @@ func (e *env) open() {
 	e.st = st
 	e.c = New(st, Config{
 		Form: templates.MustLoad(2021), Roster: e.r, Cutoff: testCutoff, ReminderDays: []int{7, 3, 1},
-		ReminderTime: TimeOfDay{9, 0}, DailySummaryTime: TimeOfDay{17, 0}, Staff: []string{"staff@office.example.org"},
+		ReminderTime: cst.TimeOfDay{Hour: 9}, DailySummaryTime: cst.TimeOfDay{Hour: 17}, Staff: []string{"staff@office.example.org"},
 		Compose: reply.ComposeOptions{From: "zzjgb@office.example.org", FromName: "办事处", MsgIDDomain: "office.example.org"},
 		Now:     func() time.Time { return e.clock }, Log: zerolog.Nop(),
 	})
 }
 
-func (e *env) mails(kind string) []store.OutboxItem {
+func (e *env) mails(kind string) []outbox.Item {
 	items, err := e.st.OutboxByState(context.Background(), store.StatePending, 0)
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	var out []store.OutboxItem
+	var out []outbox.Item
 	for _, it := range items {
 		if it.Kind == kind {
 			out = append(out, it)
@@ -142,7 +144,7 @@ func TestLateStartSkipsStaleReminders(t *testing.T) {
 func TestSummariesDailyAndAfterCutoff(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	e.clock = time.Date(2022, 1, 3, 16, 0, 0, 0, beijing)
+	e.clock = time.Date(2022, 1, 3, 16, 0, 0, 0, cst.Location())
 	for i := 0; i < 6; i++ { // 16:00 … 21:00
 		if err := e.c.Tick(ctx); err != nil {
 			t.Fatal(err)
@@ -208,7 +210,7 @@ func TestStaffNoticesAreBatched(t *testing.T) {
 
 func decodedText(t *testing.T, raw []byte) string {
 	t.Helper()
-	p, err := ingest.Parse(raw, ingest.Limits{})
+	p, err := mailparse.Parse(raw, mailparse.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}

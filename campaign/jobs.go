@@ -13,6 +13,8 @@ import (
 
 	"kaohe/assess"
 	"kaohe/consolidate"
+	"kaohe/internal/cst"
+	"kaohe/mailparse"
 	"kaohe/reply"
 	"kaohe/store"
 	"kaohe/templates"
@@ -163,8 +165,21 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		if m.Outcome == store.OutcomeForeign {
 			ev.Agency = c.namedAgencies(subs)
 		}
-		if ev.Kind != "" {
+		words := c.words(m)
+		if m.Outcome == store.OutcomeAutomated && words != "" {
+			// A clerk pressing Reply on a receipt to ask something looks
+			// like an auto-reply to the classifier: staff read it among
+			// the questions, told that no receipt went back.
+			ev.Kind, ev.Detail = reply.EventWords, "系统判断为自动回复或对本系统邮件的回复，未发回执"
+		}
+		switch {
+		case ev.Kind != "":
+			ev.Words = words
 			evs = append(evs, ev)
+		case words != "":
+			// The receipt told the agency its words went to staff.
+			evs = append(evs, reply.StaffEvent{Kind: reply.EventWords, At: m.ReceivedAt, Agency: m.Agency,
+				Sender: m.Sender, Subject: m.Subject, Words: words})
 		}
 		if !m.OnTime && m.Agency != "" {
 			evs = append(evs, reply.StaffEvent{Kind: reply.EventLate, At: m.ReceivedAt, Agency: m.Agency, Sender: m.Sender, Subject: m.Subject})
@@ -173,7 +188,11 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 			if s.Status == assess.StatusUnreadable {
 				detail := ""
 				if s.Report != nil && len(s.Report.Findings) > 0 {
+					// What is wrong, not the steps the receipt gave the agency.
 					detail = s.Report.Findings[0].Message
+					if first, _, found := strings.Cut(detail, "。"); found {
+						detail = first + "。"
+					}
 				}
 				evs = append(evs, reply.StaffEvent{Kind: reply.EventUnreadable, At: m.ReceivedAt, Agency: m.Agency,
 					Sender: m.Sender, Subject: m.Subject, File: s.Filename, Detail: detail})
@@ -193,9 +212,42 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		if o.Kind == store.KindStaffNotice {
 			continue // a notice about failed notices would fail the same way
 		}
-		evs = append(evs, reply.StaffEvent{Kind: reply.EventReplyFailed, At: o.NextAttempt, Sender: o.To, Detail: o.LastError})
+		evs = append(evs, reply.StaffEvent{Kind: reply.EventReplyFailed, At: o.NextAttempt, Sender: o.To, Detail: reply.DescribeFailure(o.LastError)})
 	}
 	return evs, newMsg, newOut, nil
+}
+
+// words is what the sender of m wrote beyond greetings and signature
+// (reply.SenderWords), read again from the archived mail: the store keeps
+// no body text. A mail that cannot be read again gives "" (logged); the
+// notice still goes out. Mail that failed or was too large is left alone.
+func (c *Campaign) words(m store.Message) (words string) {
+	switch m.Outcome {
+	case store.OutcomeProcessed, store.OutcomeNoForm, store.OutcomeAutomated, store.OutcomeUnknownSender,
+		store.OutcomeForeign, store.OutcomeRateLimited:
+	default:
+		return ""
+	}
+	log := c.cfg.Log.With().Int64("msg", m.ID).Logger()
+	defer func() {
+		// The parser met this mail before; a panic now is still not the
+		// notice's to die of.
+		if r := recover(); r != nil {
+			log.Error().Interface("panic", r).Msg("reading the archived mail for its text panicked")
+			words = ""
+		}
+	}()
+	raw, err := c.store.ReadArchived(m.Hash)
+	if err != nil {
+		log.Warn().Err(err).Msg("archived mail not readable: its text is not quoted to staff")
+		return ""
+	}
+	parsed, err := mailparse.Parse(raw, mailparse.Limits{})
+	if parsed == nil {
+		log.Warn().Err(err).Msg("archived mail not parsed: its text is not quoted to staff")
+		return ""
+	}
+	return reply.SenderWords(parsed.Text, parsed.From.Name, m.SenderName, m.Agency)
 }
 
 // namedAgencies names the roster agencies the forms of a 名册外来件 name,
@@ -221,8 +273,8 @@ func (c *Campaign) summarize(ctx context.Context) error {
 	}
 	now := c.cfg.Now()
 	today := beijingDay(now)
-	local := now.In(beijing)
-	at := time.Date(local.Year(), local.Month(), local.Day(), c.cfg.DailySummaryTime.Hour, c.cfg.DailySummaryTime.Minute, 0, 0, beijing)
+	local := now.In(cst.Location())
+	at := time.Date(local.Year(), local.Month(), local.Day(), c.cfg.DailySummaryTime.Hour, c.cfg.DailySummaryTime.Minute, 0, 0, cst.Location())
 	var key string
 	switch {
 	case !c.cfg.Cutoff.IsZero() && !now.Before(c.cfg.Cutoff):
@@ -280,7 +332,7 @@ func (c *Campaign) remind(ctx context.Context) error {
 		return nil
 	}
 	now := c.cfg.Now()
-	local := now.In(beijing)
+	local := now.In(cst.Location())
 	if local.Hour()*60+local.Minute() < c.cfg.ReminderTime.Hour*60+c.cfg.ReminderTime.Minute {
 		return nil
 	}

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"kaohe/internal/cst"
 )
 
 // Config is every setting of kaohe. Build one with Default or Load; a Config
@@ -31,6 +33,7 @@ type Config struct {
 type IMAP struct {
 	Addr           string // host:port
 	TLS            TLSMode
+	CAFile         string // PEM certificates of the CA that signed the server's certificate; "" = the system's roots
 	User           string
 	Password       Secret
 	Mailbox        string // where agencies' mail arrives
@@ -47,6 +50,7 @@ type IMAP struct {
 type SMTP struct {
 	Addr                string // host:port
 	TLS                 TLSMode
+	CAFile              string // as IMAP.CAFile
 	User                string // "" = no authentication
 	Password            Secret
 	Timeout             time.Duration
@@ -69,12 +73,12 @@ type Reply struct {
 
 // Campaign is this year's assessment.
 type Campaign struct {
-	FormYear         int       // the form (templates.Years) agencies fill in
-	Cutoff           time.Time // mail received at or after this instant is late
-	ReminderDays     []int     // remind agencies that have not submitted this many days before the cut-off
-	ReminderTime     TimeOfDay // Beijing time
-	DailySummaryTime TimeOfDay // Beijing time; staff get the day's summary then
-	Staff            []string  // staff addresses receiving notices and summaries
+	FormYear         int           // the form (templates.Years) agencies fill in
+	Cutoff           time.Time     // mail received at or after this instant is late
+	ReminderDays     []int         // remind agencies that have not submitted this many days before the cut-off
+	ReminderTime     cst.TimeOfDay // Beijing time
+	DailySummaryTime cst.TimeOfDay // Beijing time; staff get the day's summary then
+	Staff            []string      // staff addresses receiving notices and summaries
 }
 
 // Limits bound the work one message may cause.
@@ -127,29 +131,15 @@ func (s Secret) GoString() string { return strconv.Quote(s.String()) }
 // MarshalText keeps encoders (JSON, TOML, zerolog) from printing the password.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
-// TimeOfDay is a wall-clock time, hours and minutes.
-type TimeOfDay struct{ Hour, Minute int }
-
-func (t TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", t.Hour, t.Minute) }
-
 // ParseTimeOfDay reads "09:00" or "09:00:00" (seconds must be 00).
-func ParseTimeOfDay(s string) (TimeOfDay, error) {
+func ParseTimeOfDay(s string) (cst.TimeOfDay, error) {
 	s = strings.TrimSpace(s)
 	for _, layout := range []string{"15:04", "15:04:05"} {
 		if t, err := time.Parse(layout, s); err == nil && t.Second() == 0 {
-			return TimeOfDay{t.Hour(), t.Minute()}, nil
+			return cst.TimeOfDay{Hour: t.Hour(), Minute: t.Minute()}, nil
 		}
 	}
-	return TimeOfDay{}, fmt.Errorf("%q 不是时刻，应写成 \"09:00\" 这样的 24 小时制时间", s)
-}
-
-// Beijing is the campaign's time zone (UTC+8, no daylight saving), fixed so
-// that the daemon needs no tzdata on the server.
-func Beijing() *time.Location { return time.FixedZone("CST", 8*3600) }
-
-// On returns the instant t falls on the given Beijing calendar day.
-func (t TimeOfDay) On(year int, month time.Month, day int) time.Time {
-	return time.Date(year, month, day, t.Hour, t.Minute, 0, 0, Beijing())
+	return cst.TimeOfDay{}, fmt.Errorf("%q 不是时刻，应写成 \"09:00\" 这样的 24 小时制时间", s)
 }
 
 // Size units accepted by ParseSize.
@@ -223,10 +213,10 @@ func Default() Config {
 		},
 		Campaign: Campaign{
 			FormYear:         2021,
-			Cutoff:           time.Date(2022, 1, 6, 0, 0, 0, 0, Beijing()),
+			Cutoff:           time.Date(2022, 1, 6, 0, 0, 0, 0, cst.Location()),
 			ReminderDays:     []int{7, 3, 1},
-			ReminderTime:     TimeOfDay{9, 0},
-			DailySummaryTime: TimeOfDay{17, 0},
+			ReminderTime:     cst.TimeOfDay{Hour: 9},
+			DailySummaryTime: cst.TimeOfDay{Hour: 17},
 		},
 		Limits: Limits{
 			MaxAttachmentSize: 20 * MiB,

@@ -17,7 +17,7 @@ func Example() string {
 # 例外：KAOHE_FORM_YEAR、KAOHE_CUTOFF、KAOHE_STAFF、KAOHE_FROM。
 # 配置文件本身的路径由命令行参数或环境变量 KAOHE_CONFIG 指定。
 # 时长写成 "90s"、"10m"、"1h"；大小写成 "25MiB"、"20MB" 或字节数（MB=1000×1000，MiB=1024×1024）。
-# 本文件中的相对路径（data_dir、roster、template_dir）以本文件所在目录为准。
+# 本文件中的相对路径（data_dir、roster、template_dir、ca_file）以本文件所在目录为准。
 # 密码建议只放在环境变量 KAOHE_IMAP_PASSWORD、KAOHE_SMTP_PASSWORD 中。
 `)
 	def := Default()

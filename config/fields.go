@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"kaohe/internal/cst"
 )
 
 // field is one setting: its TOML key, its environment variable, how to read
@@ -57,6 +59,7 @@ func fields() []field {
 
 		str("imap.addr", "收件 IMAP 服务器 host:port（serve 必填）", `"imap.example.org:993"`, func(c *Config) *string { return &c.IMAP.Addr }),
 		tlsMode("imap.tls", "tls（993）、starttls（143）或 none（仅限本机地址 127.0.0.1、::1、localhost）", func(c *Config) *TLSMode { return &c.IMAP.TLS }),
+		str("imap.ca_file", "可选：服务器证书由单位内部的证书机构（CA）签发或是自签名时，该 CA 证书的文件路径（PEM 格式）；空则只信任系统内置的证书机构", "", func(c *Config) *string { return &c.IMAP.CAFile }),
 		str("imap.user", "IMAP 用户名（serve 必填）", `"zzjgb@example.org"`, func(c *Config) *string { return &c.IMAP.User }),
 		secret("imap.password", "IMAP 密码（serve 必填；建议用环境变量设置）", func(c *Config) *Secret { return &c.IMAP.Password }),
 		str("imap.mailbox", "代办处来信所在的邮箱文件夹", "", func(c *Config) *string { return &c.IMAP.Mailbox }),
@@ -68,8 +71,9 @@ func fields() []field {
 		size("imap.max_message_size", "超过这个大小的邮件不下载，回复“邮件过大”", func(c *Config) *int64 { return &c.IMAP.MaxMessageSize }),
 		integer("imap.max_attempts", "一封邮件处理失败这么多次后隔离，不再重试", func(c *Config) *int { return &c.IMAP.MaxAttempts }),
 
-		str("smtp.addr", "发信 SMTP 服务器 host:port（serve 必填）", `"smtp.example.org:465"`, func(c *Config) *string { return &c.SMTP.Addr }),
+		str("smtp.addr", "发信 SMTP 服务器 host:port（serve 必填）", `"smtp.example.org:587"`, func(c *Config) *string { return &c.SMTP.Addr }),
 		tlsMode("smtp.tls", "tls（465）、starttls（587）或 none（仅限本机地址）", func(c *Config) *TLSMode { return &c.SMTP.TLS }),
+		str("smtp.ca_file", "可选：同 imap.ca_file，用于 SMTP 服务器的证书", "", func(c *Config) *string { return &c.SMTP.CAFile }),
 		str("smtp.user", "SMTP 用户名；空则不认证", `"zzjgb@example.org"`, func(c *Config) *string { return &c.SMTP.User }),
 		secret("smtp.password", "SMTP 密码（设了 user 时必填；建议用环境变量设置）", func(c *Config) *Secret { return &c.SMTP.Password }),
 		duration("smtp.timeout", "一次投递的超时", func(c *Config) *time.Duration { return &c.SMTP.Timeout }),
@@ -87,8 +91,8 @@ func fields() []field {
 		integer("campaign.form_year", "考核表年度（须是程序内置的表）", func(c *Config) *int { return &c.Campaign.FormYear }),
 		timestamp("campaign.cutoff", "截止时刻（RFC 3339，带时区）：此刻及以后收到的邮件算逾期", func(c *Config) *time.Time { return &c.Campaign.Cutoff }),
 		intList("campaign.reminder_days", "截止前几天提醒尚未提交的代办处；环境变量里用逗号分隔，如 7,3,1", func(c *Config) *[]int { return &c.Campaign.ReminderDays }),
-		timeOfDay("campaign.reminder_time", "提醒发出的时刻（北京时间）", func(c *Config) *TimeOfDay { return &c.Campaign.ReminderTime }),
-		timeOfDay("campaign.daily_summary_time", "每日汇总发给工作人员的时刻（北京时间）", func(c *Config) *TimeOfDay { return &c.Campaign.DailySummaryTime }),
+		timeOfDay("campaign.reminder_time", "提醒发出的时刻（北京时间）", func(c *Config) *cst.TimeOfDay { return &c.Campaign.ReminderTime }),
+		timeOfDay("campaign.daily_summary_time", "每日汇总发给工作人员的时刻（北京时间）", func(c *Config) *cst.TimeOfDay { return &c.Campaign.DailySummaryTime }),
 		addrList("campaign.staff", "接收通知和汇总的工作人员地址；环境变量里用逗号分隔", `["王明 <wangming@example.org>"]`, func(c *Config) *[]string { return &c.Campaign.Staff }),
 
 		size("limits.max_attachment_size", "单个附件解码后的上限", func(c *Config) *int64 { return &c.Limits.MaxAttachmentSize }),
@@ -226,7 +230,7 @@ func timestamp(key, help string, p func(*Config) *time.Time) field {
 	}
 }
 
-func timeOfDay(key, help string, p func(*Config) *TimeOfDay) field {
+func timeOfDay(key, help string, p func(*Config) *cst.TimeOfDay) field {
 	return field{key: key, help: help,
 		get: func(c *Config) any { return p(c).String() },
 		set: func(c *Config, v string) error {

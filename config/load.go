@@ -51,7 +51,8 @@ func (c Config) Source(key string) string {
 // KAOHE_CONFIG; when that is unset too, no file), then the KAOHE_* variables
 // that env reports (normally os.LookupEnv; nil means none), over Default.
 // The environment overrides the file. Relative paths in the file (data_dir,
-// roster, reply.template_dir) are taken relative to the file's folder.
+// roster, reply.template_dir, imap.ca_file, smtp.ca_file) are taken relative
+// to the file's folder.
 //
 // Load reports every value it cannot read, and unknown keys, joined in one
 // error of *Problem; the Config it returns holds every value it could read
@@ -164,7 +165,7 @@ func (c *Config) applyFile(path string, tree map[string]any, byKey map[string]fi
 			errs = append(errs, &Problem{Key: k, Source: c.Source(k), Msg: err.Error()})
 			continue
 		}
-		if k == "data_dir" || k == "roster" || k == "reply.template_dir" {
+		if k == "data_dir" || k == "roster" || k == "reply.template_dir" || k == "imap.ca_file" || k == "smtp.ca_file" {
 			p := f.get(c).(string)
 			if p != "" && !filepath.IsAbs(p) {
 				_ = f.set(c, filepath.Join(dir, p))

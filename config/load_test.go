@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"kaohe/internal/cst"
 )
 
 // envMap is an env function over a map, as os.LookupEnv is over the process.
@@ -59,6 +61,7 @@ func TestEnvOverridesFile(t *testing.T) {
 		{"roster", `"/srv/a.csv"`, "/srv/b.xlsx", `"/srv/b.xlsx"`},
 		{"imap.addr", `"a.example:993"`, "b.example:143", `"b.example:143"`},
 		{"imap.tls", `"tls"`, "STARTTLS", `"starttls"`},
+		{"imap.ca_file", `"/srv/ca1.pem"`, "/srv/ca2.pem", `"/srv/ca2.pem"`},
 		{"imap.user", `"u1"`, "u2", `"u2"`},
 		{"imap.password", `"p1"`, " p2 ", `" p2 "`},
 		{"imap.mailbox", `"INBOX"`, "考核", `"考核"`},
@@ -71,6 +74,7 @@ func TestEnvOverridesFile(t *testing.T) {
 		{"imap.max_attempts", `3`, "7", `7`},
 		{"smtp.addr", `"a.example:465"`, "b.example:587", `"b.example:587"`},
 		{"smtp.tls", `"tls"`, "starttls", `"starttls"`},
+		{"smtp.ca_file", `"/srv/ca1.pem"`, "/srv/ca2.pem", `"/srv/ca2.pem"`},
 		{"smtp.user", `"s1"`, "s2", `"s2"`},
 		{"smtp.password", `"q1"`, "q2", `"q2"`},
 		{"smtp.timeout", `"30s"`, "2m", `"2m"`},
@@ -295,7 +299,7 @@ func TestParseSize(t *testing.T) {
 func TestTimeOfDay(t *testing.T) {
 	t.Parallel()
 	tod, err := ParseTimeOfDay("09:05")
-	if err != nil || tod != (TimeOfDay{9, 5}) {
+	if err != nil || tod != (cst.TimeOfDay{Hour: 9, Minute: 5}) {
 		t.Fatalf("got %v, %v", tod, err)
 	}
 	at := tod.On(2022, time.January, 3)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"kaohe/internal/mailaddr"
+	"kaohe/internal/mailtls"
 	"kaohe/templates"
 )
 
@@ -68,8 +69,10 @@ func (c Config) ValidateFor(mode string) error {
 		}
 	}
 
-	v.server("imap.addr", "imap.tls", c.IMAP.Addr, c.IMAP.TLS)
-	v.server("smtp.addr", "smtp.tls", c.SMTP.Addr, c.SMTP.TLS)
+	v.server(mailtls.IMAP, c.IMAP.Addr, c.IMAP.TLS)
+	v.server(mailtls.SMTP, c.SMTP.Addr, c.SMTP.TLS)
+	v.caFile("imap.ca_file", c.IMAP.CAFile)
+	v.caFile("smtp.ca_file", c.SMTP.CAFile)
 	if c.HTTP.Listen != "" {
 		if _, err := hostPort(c.HTTP.Listen); err != nil {
 			v.add("http.listen", err.Error())
@@ -214,9 +217,12 @@ func (v *validator) dir(key, path string) {
 	}
 }
 
-// server checks a mail server's address and TLS mode, and refuses
-// plain text to anything but this machine.
-func (v *validator) server(addrKey, tlsKey, addr string, mode TLSMode) {
+// server checks a mail server's address and TLS mode, refuses plain text
+// to anything but this machine, and a mode that cannot be what the
+// registered port speaks (RFC 8314: 465 and 993 are TLS from the first
+// byte; 587 and 143 greet in plain text).
+func (v *validator) server(s mailtls.Service, addr string, mode TLSMode) {
+	addrKey, tlsKey := s.Key("addr"), s.Key("tls")
 	if !mode.valid() {
 		v.add(tlsKey, fmt.Sprintf("%q 不是加密方式，只能是 tls、starttls 或 none", mode))
 	}
@@ -230,6 +236,36 @@ func (v *validator) server(addrKey, tlsKey, addr string, mode TLSMode) {
 	}
 	if mode == NoTLS && !IsLoopback(host) {
 		v.add(tlsKey, fmt.Sprintf("none（不加密）只允许用于本机地址（127.0.0.1、::1、localhost），%s 是 %s：密码会明文传输，请改用 tls 或 starttls", addrKey, addr))
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	implicit, plain := "993", "143"
+	if s == mailtls.SMTP {
+		implicit, plain = "465", "587"
+	}
+	switch {
+	case port == implicit && mode == NoTLS:
+		v.add(tlsKey, fmt.Sprintf("%s 是 \"none\"，而 %s 用的是 %s 端口：%s 应设为 tls（%s 端口是直接 TLS）",
+			tlsKey, addrKey, port, tlsKey, port))
+	case port == implicit && mode == StartTLS:
+		v.add(tlsKey, fmt.Sprintf("%s 是 \"starttls\"，而 %s 用的是 %s 端口：%s 应设为 tls（%s 端口是直接 TLS）；或者把端口改为 %s，保留 starttls",
+			tlsKey, addrKey, port, tlsKey, port, plain))
+	case port == plain && mode == TLS:
+		v.add(tlsKey, fmt.Sprintf("%s 是 \"tls\"，而 %s 用的是 %s 端口：%s 应设为 starttls（%s 端口先明文连接，再用 STARTTLS 加密）；或者把端口改为 %s，保留 tls",
+			tlsKey, addrKey, port, tlsKey, port, implicit))
+	}
+}
+
+// caFile checks that a CA file, when set, holds a certificate.
+func (v *validator) caFile(key, path string) {
+	if path == "" {
+		return
+	}
+	if fi, err := os.Stat(path); err != nil || fi.IsDir() {
+		v.add(key, fmt.Sprintf("找不到证书文件 %s：应是签发邮件服务器证书的 CA 证书（PEM 格式）的路径", path))
+		return
+	}
+	if _, err := mailtls.LoadRoots(path); err != nil {
+		v.add(key, fmt.Sprintf("文件 %s 中没有可用的 PEM 格式证书（应以 -----BEGIN CERTIFICATE----- 开头）：%v", path, err))
 	}
 }
 

@@ -19,6 +19,10 @@ const (
 	SheetStats   = "统计"
 )
 
+// dateFormat shows receipt times: the campaign spans one turn of the year,
+// and the page header carries the year, so month and day say enough.
+const dateFormat = "mm-dd hh:mm"
+
 // Column headers that ImportReview looks for.
 const (
 	colAgency      = "考核单位"
@@ -28,10 +32,13 @@ const (
 	colOrigReview  = "原审核分"
 	colOrigComment = "原审核意见"
 	colVeto        = "一票否决"
+	colRemark      = "备注"
+	colOrigRemark  = "原备注"
 )
 
 type styles struct {
 	header, date, num2, input int
+	wrap, inputWrap, top      int
 	cfHighlight, cfProblem    int
 }
 
@@ -58,11 +65,11 @@ func Build(w io.Writer, in Input) (Summary, error) {
 	if err := b.newStyles(); err != nil {
 		return Summary{}, err
 	}
-	steps := []func() error{b.summarySheet, b.detailSheet, b.issuesSheet, b.missingSheet}
+	steps := []func() error{b.summarySheet, b.detailSheet, b.issuesSheet, b.missingSheet, b.outsideSheet}
 	for _, d := range m.depts {
 		steps = append(steps, func() error { return b.departmentSheet(d) })
 	}
-	steps = append(steps, b.statsSheet)
+	steps = append(steps, b.statsSheet, b.namesSheet)
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return Summary{}, err
@@ -97,16 +104,31 @@ func (b *builder) newStyles() error {
 	}); err != nil {
 		return err
 	}
-	dateFmt := "yyyy-mm-dd hh:mm"
-	if b.styles.date, err = f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt}); err != nil {
+	dateFmt := dateFormat
+	top := &excelize.Alignment{Vertical: "top", WrapText: true}
+	if b.styles.date, err = f.NewStyle(&excelize.Style{CustomNumFmt: &dateFmt, Alignment: &excelize.Alignment{Vertical: "top"}}); err != nil {
+		return err
+	}
+	if b.styles.top, err = f.NewStyle(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}}); err != nil {
 		return err
 	}
 	if b.styles.num2, err = f.NewStyle(&excelize.Style{NumFmt: 2}); err != nil {
 		return err
 	}
 	if b.styles.input, err = f.NewStyle(&excelize.Style{
-		Fill:   excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
-		Border: []excelize.Border{{Type: "left", Color: "BFBFBF", Style: 1}, {Type: "right", Color: "BFBFBF", Style: 1}, {Type: "bottom", Color: "BFBFBF", Style: 1}},
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
+		Border:    []excelize.Border{{Type: "left", Color: "BFBFBF", Style: 1}, {Type: "right", Color: "BFBFBF", Style: 1}, {Type: "bottom", Color: "BFBFBF", Style: 1}},
+		Alignment: &excelize.Alignment{Vertical: "top"},
+	}); err != nil {
+		return err
+	}
+	if b.styles.wrap, err = f.NewStyle(&excelize.Style{Alignment: top}); err != nil {
+		return err
+	}
+	if b.styles.inputWrap, err = f.NewStyle(&excelize.Style{
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
+		Border:    []excelize.Border{{Type: "left", Color: "BFBFBF", Style: 1}, {Type: "right", Color: "BFBFBF", Style: 1}, {Type: "bottom", Color: "BFBFBF", Style: 1}},
+		Alignment: top,
 	}); err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package consolidate
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,7 +24,7 @@ func TestBuildWorkbook(t *testing.T) {
 	f, sum, _ := build(t, fx.in)
 	form := fx.in.Form
 
-	wantSheets := []string{"汇总", "明细", "问题清单", "未提交", "组织机构部", "合规部", "会员服务部", "信息技术部", "业务部", "财务部", "审核部", "公益部", "创贷部", "统计"}
+	wantSheets := []string{"汇总", "明细", "问题清单", "未提交", "名册外来件", "组织机构部", "合规部", "会员服务部", "信息技术部", "业务部", "财务部", "审核部", "公益部", "创贷部", "统计", "名册单位"}
 	if got := f.GetSheetList(); !slices.Equal(got, wantSheets) {
 		t.Fatalf("sheets = %v, want %v", got, wantSheets)
 	}
@@ -31,12 +32,12 @@ func TestBuildWorkbook(t *testing.T) {
 	// 汇总
 	rows := sheetRows(t, f, SheetSummary)
 	wantHeader := []string{"考核单位", "类型", "状态", "首次提交", "最近提交", "版本数", "自评总分", "核定总分", "差额",
-		"组织机构管理", "业务财务管理", "业务拓展", "加分项", "错误数", "警告数", "审核总分", "等级", "排名", "一票否决", "备注"}
+		"组织机构管理", "业务财务管理", "业务拓展", "加分项", "错误数", "警告数", "审核总分", "等级", "排名", "一票否决", "备注", "说明", "原备注"}
 	if !slices.Equal(rows[0], wantHeader) {
 		t.Fatalf("汇总 header = %v", rows[0])
 	}
-	if len(rows) != 1+100+3 {
-		t.Fatalf("汇总 has %d rows, want %d", len(rows), 1+100+3)
+	if len(rows) != 1+100 {
+		t.Fatalf("汇总 has %d rows, want %d: the roster only", len(rows), 1+100)
 	}
 	h := rows[0]
 	at := rowsByName(rows, 1)
@@ -57,14 +58,14 @@ func TestBuildWorkbook(t *testing.T) {
 		needsFix := agencyName(2)
 		rep := fx.entry(needsFix).Report
 		checks := []struct{ column, want string }{
-			{"状态", "需修改"}, {"类型", "区（开发区）"},
+			{"状态", "需修改"}, {"类型", "区\n（开发区）"},
 			{"自评总分", strconv.FormatFloat(rep.SelfTotal, 'f', -1, 64)},
 			{"核定总分", strconv.FormatFloat(rep.VerifiedTotal, 'f', -1, 64)},
 			{"差额", strconv.FormatFloat(rep.SelfTotal-rep.VerifiedTotal, 'f', -1, 64)},
 			{"业务拓展", strconv.FormatFloat(rep.Sections[2].Verified, 'f', -1, 64)},
 			{"错误数", "2"}, {"警告数", "1"}, {"版本数", "3"},
 			{"审核总分", strconv.FormatFloat(rep.VerifiedTotal, 'f', -1, 64)},
-			{"首次提交", beijing(fx.entry(needsFix).FirstAt).Format("2006-01-02 15:04")},
+			{"首次提交", beijing(fx.entry(needsFix).FirstAt).Format("01-02 15:04")},
 		}
 		for _, c := range checks {
 			if got := get(needsFix, c.column); got != c.want {
@@ -103,9 +104,12 @@ func TestBuildWorkbook(t *testing.T) {
 		if get(unreadable, "状态") != "无法读取" || get(unreadable, "错误数") != "1" {
 			t.Errorf("unreadable %s: 状态 %q 错误数 %q", unreadable, get(unreadable, "状态"), get(unreadable, "错误数"))
 		}
-		stranger := fx.unknown[0]
-		if get(stranger, "状态") != "合格待审" || !strings.Contains(get(stranger, "备注"), "名册外发件人") || get(stranger, "排名") != "" {
-			t.Errorf("unknown sender: 状态 %q 备注 %q 排名 %q", get(stranger, "状态"), get(stranger, "备注"), get(stranger, "排名"))
+		if _, ok := at[fx.unknown[0]]; ok {
+			t.Errorf("an unknown sender has a row on 汇总")
+		}
+		outside := sheetRows(t, f, SheetOutside)
+		if all := fmt.Sprint(outside); len(outside) != 1+3 || !strings.Contains(all, fx.unknown[0]) || !strings.Contains(all, "发件地址不在名册中") {
+			t.Errorf("名册外来件 = %q", outside)
 		}
 	})
 
@@ -220,7 +224,7 @@ func TestBuildWorkbook(t *testing.T) {
 
 	t.Run("明细", func(t *testing.T) {
 		rows := sheetRows(t, f, SheetDetail)
-		if len(rows) != 3+103 {
+		if len(rows) != 3+100 {
 			t.Fatalf("明细 has %d rows", len(rows))
 		}
 		if rows[0][0] != "标准分" || rows[0][3] != "4" || rows[1][3] != "1.1" || rows[2][3] != "自评" || rows[2][4] != "核定" {
@@ -250,7 +254,9 @@ func TestBuildWorkbook(t *testing.T) {
 		}
 		n := 0
 		for _, e := range fx.in.Entries {
-			n += len(e.Report.Findings)
+			if e.Known {
+				n += len(e.Report.Findings)
+			}
 		}
 		if len(rows) != 1+n {
 			t.Fatalf("问题清单 has %d rows, want %d", len(rows), 1+n)
@@ -267,11 +273,11 @@ func TestBuildWorkbook(t *testing.T) {
 	t.Run("department sheets", func(t *testing.T) {
 		scored := 0
 		for _, e := range fx.in.Entries {
-			if len(e.Report.Indicators) > 0 {
+			if e.Known && len(e.Report.Indicators) > 0 {
 				scored++
 			}
 		}
-		for _, dept := range wantSheets[4:13] {
+		for _, dept := range wantSheets[5:14] {
 			var n int
 			for _, ind := range form.Indicators() {
 				if slices.Contains(ind.Departments, dept) {
@@ -297,13 +303,17 @@ func TestBuildWorkbook(t *testing.T) {
 		for _, r := range rows[1:14] {
 			total += int(num(t, r[1]))
 		}
-		if total != 90-10+3 { // scored: all submitted except the unreadable
+		if total != 90-10 { // scored: all submitted except the unreadable
 			t.Errorf("distribution counts %d agencies", total)
 		}
 		var top []string
-		for _, r := range rows {
-			if len(r) > 7 && r[6] != "" && r[6] != "错误最多的指标" {
-				top = append(top, r[6]+"="+r[7])
+		for i, r := range rows {
+			if len(r) > 0 && r[0] == "错误最多的指标" {
+				for _, r := range rows[i+1:] {
+					if len(r) > 2 && r[0] != "" {
+						top = append(top, r[0]+"="+r[1])
+					}
+				}
 			}
 		}
 		if !slices.Equal(top, []string{"2.4=10", "3.3=10"}) {
@@ -312,13 +322,14 @@ func TestBuildWorkbook(t *testing.T) {
 	})
 
 	t.Run("summary", func(t *testing.T) {
-		want := Summary{Submitted: 93, Accepted: 53, NeedsFix: 10, Late: 10, Missing: 10, Unreadable: 10, Vetoed: 10, Roster: 100, Unknown: 3}
+		want := Summary{Submitted: 90, Accepted: 50, NeedsFix: 10, Late: 10, Missing: 10, Unreadable: 10, Vetoed: 10, Roster: 100, Unknown: 3}
 		if sum != want {
 			t.Errorf("summary = %+v, want %+v", sum, want)
 		}
 		lines := sum.Lines()
-		if len(lines) != 3 || lines[0] != "名册 100 家：已提交 90 家，未提交 10 家；另有名册外发件人 3 个" || !strings.Contains(lines[0], "未提交 10 家") ||
-			!strings.Contains(lines[1], "合格 53 家") || !strings.Contains(lines[1], "需修改 10 家") || !strings.Contains(lines[2], "逾期 10 家") {
+		if len(lines) != 3 || lines[0] != "名册 100 家：已提交 90 家，未提交 10 家" ||
+			!strings.Contains(lines[1], "合格待审 50 家") || !strings.Contains(lines[1], "需修改 10 家") || !strings.Contains(lines[1], "逾期 10 家") ||
+			!strings.Contains(lines[2], "名册外来件 3 件") {
 			t.Errorf("lines = %q", lines)
 		}
 	})
@@ -333,7 +344,7 @@ func TestStatus(t *testing.T) {
 		want   string
 	}{
 		{"nothing", nil, false, StateMissing},
-		{"veto beats missing", nil, true, StateVetoed},
+		{"missing whatever the veto", nil, true, StateMissing},
 		{"late", fx.entry(agencyName(1)), false, StateLate},
 		{"needs fix", fx.entry(agencyName(2)), false, StateNeedsFix},
 		{"unreadable", fx.entry(agencyName(3)), false, StateUnreadable},

@@ -23,7 +23,7 @@ func TestBuildEdgeCases(t *testing.T) {
 	}
 	f, sum, _ := build(t, in)
 	rows := sheetRows(t, f, SheetSummary)
-	if len(rows) != 1+10+1 {
+	if len(rows) != 1+10 {
 		t.Fatalf("汇总 has %d rows", len(rows))
 	}
 	at := rowsByName(rows, 1)
@@ -35,8 +35,12 @@ func TestBuildEdgeCases(t *testing.T) {
 		}
 		return ""
 	}
-	if !strings.Contains(get("已撤销区代办处", "备注"), "名册中已无此单位") || get("已撤销区代办处", "排名") != "" {
-		t.Errorf("dropped agency: 备注 %q 排名 %q", get("已撤销区代办处", "备注"), get("已撤销区代办处", "排名"))
+	if _, ok := at["已撤销区代办处"]; ok {
+		t.Error("an agency no longer on the roster has a row on 汇总")
+	}
+	outside := sheetRows(t, f, SheetOutside)
+	if len(outside) != 2 || !strings.Contains(strings.Join(outside[1], "|"), "名册中已无“已撤销区代办处”") {
+		t.Errorf("名册外来件 = %q", outside)
 	}
 	if get(agencyName(6), "状态") != StateNeedsFix {
 		t.Errorf("caller's state not kept: %q", get(agencyName(6), "状态"))
@@ -48,7 +52,7 @@ func TestBuildEdgeCases(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 	dvs, err := f.GetDataValidations(SheetSummary)
-	if err != nil || len(dvs) != 1 || !strings.HasPrefix(dvs[0].Sqref, "S2:S") {
+	if err != nil || len(dvs) != 1 || !strings.HasPrefix(dvs[0].Sqref, "S2:S") || dvs[0].Formula1 != `"是,否"` {
 		t.Errorf("data validations %+v (%v)", dvs, err)
 	}
 

@@ -15,8 +15,14 @@ const (
 	StateUnreadable = "无法读取" // on time, but no form could be read
 	StateLate       = "逾期"   // the first submission came at or after the cut-off
 	StateMissing    = "未提交"  // nothing received
-	StateVetoed     = "一票否决" // veto recorded by staff
+	StateVetoed     = "一票否决" // veto recorded by staff, on an agency that submitted
 )
+
+// OutsideLabel names mail from outside the roster: unknown senders, forms
+// naming a roster agency from an address not registered for it, mail
+// without a usable sender, and forms of agencies since removed from the
+// roster. It is counted for no agency until staff assign it to one.
+const OutsideLabel = "名册外来件"
 
 // failLabel is the grade of agencies that fail whatever their score.
 const failLabel = "不合格"
@@ -28,8 +34,11 @@ type Agency struct {
 	Emails []string
 }
 
-// Entry is what the store knows of one agency's submissions, or of one
-// unknown sender's.
+// Entry is what the store knows of one agency's submissions. An entry that
+// is not Known (an unknown sender's) or whose agency is not on the roster
+// is shown as one 名册外来件 of its current report; callers that can name
+// the stored submission pass it in Input.Outside instead, so that staff can
+// assign it.
 type Entry struct {
 	// Agency is the roster name, or the sender address for unknown senders.
 	Agency string
@@ -47,6 +56,26 @@ type Entry struct {
 	// Foreign, for an entry that is not Known, is the roster agency its
 	// form names: a 名册外来件, counted for nobody until staff assign it.
 	Foreign string
+	// Assigned counts the versions staff assigned to the agency from
+	// 名册外来件.
+	Assigned int
+}
+
+// Outside is one stored form from outside the roster (名册外来件): shown on
+// its own sheet, counted for no agency, until staff assign it to one.
+type Outside struct {
+	Submission int64 // the store's submission id: what an assignment names
+	Sender     string
+	Subject    string
+	File       string
+	ReceivedAt time.Time
+	OnTime     bool
+	// Agency is the agency it is stored under when that agency is no longer
+	// on the roster; "" for a form held under no agency.
+	Agency string
+	// Named is the roster agency the form's 考核单位 names, if any.
+	Named  string
+	Report *assess.Report // nil when no form could be read
 }
 
 // Review is the office's score (and remark) for one indicator of one agency.
@@ -80,36 +109,52 @@ type Input struct {
 	Reviews []Review
 	// Vetoes maps an agency (roster name or sender) to true when staff
 	// recorded a one-vote veto.
-	Vetoes   map[string]bool
+	Vetoes map[string]bool
+	// Outside are the forms from outside the roster (名册外来件).
+	Outside []Outside
+	// Assigned maps a submission staff assigned from 名册外来件 to its
+	// agency, so that a workbook imported again is not refused for naming
+	// a form no longer held.
+	Assigned map[int64]string
 	Cutoff   time.Time
 	Now      time.Time
 	Campaign string  // e.g. "2021年度代办处考核"; shown in print headers
 	Grades   []Grade // nil: DefaultGrades
 }
 
-// AgencyNames are the names the staff workbook lists: every agency of the
-// roster and every entry's agency (or unknown sender). Reviews are imported
-// for these only.
+// AgencyNames are the names the staff workbook lists on 汇总: every agency
+// of the roster. Reviews and vetoes are imported for these only.
 func (in Input) AgencyNames() map[string]bool {
-	names := make(map[string]bool, len(in.Roster)+len(in.Entries))
+	names := make(map[string]bool, len(in.Roster))
 	for _, a := range in.Roster {
 		names[a.Name] = true
-	}
-	for _, e := range in.Entries {
-		names[e.Agency] = true
 	}
 	return names
 }
 
+// HeldSubmissions are the submissions of Outside: the ones an assignment
+// may name.
+func (in Input) HeldSubmissions() map[int64]bool {
+	held := make(map[int64]bool, len(in.Outside))
+	for _, o := range in.Outside {
+		if o.Submission != 0 {
+			held[o.Submission] = true
+		}
+	}
+	return held
+}
+
 // Status derives the 汇总 state of an agency from its entry (nil: nothing
-// received) and the veto staff recorded. A veto beats everything; an agency
-// whose first submission was late is 逾期 whatever its form says.
+// received) and the veto staff recorded. An agency that sent nothing is
+// 未提交 whatever else is said of it, so that 已提交 and 未提交 always add up
+// to the roster; otherwise a veto beats everything, and an agency whose
+// first submission was late is 逾期 whatever its form says.
 func Status(e *Entry, vetoed bool) string {
 	switch {
-	case vetoed:
-		return StateVetoed
 	case e == nil || !submitted(e):
 		return StateMissing
+	case vetoed:
+		return StateVetoed
 	case e.Late:
 		return StateLate
 	case e.Report == nil || e.Report.Status == assess.StatusUnreadable:

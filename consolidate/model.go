@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"sort"
 	"strings"
 
 	"kaohe/assess"
@@ -21,16 +20,15 @@ type model struct {
 	index      map[string]int // indicator id → position in indicators
 	sections   []templates.Section
 	depts      []string
-	rows       []*row
+	rows       []*row    // one per roster agency
+	outside    []Outside // 名册外来件, by receipt time
 	summary    Summary
 	in         Input
 }
 
-// row is one line of 汇总: a roster agency or an unknown sender.
+// row is one line of 汇总: a roster agency.
 type row struct {
 	name     string
-	known    bool
-	dropped  bool // a known entry whose agency is no longer in the roster
 	typ      scoring.AgencyType
 	emails   []string
 	state    string
@@ -49,7 +47,8 @@ type row struct {
 	grade    string
 	rank     int
 	vetoed   bool
-	note     string
+	note     string // what the system says of the row
+	remark   string // the staff's own 备注: the review of indicator ""
 }
 
 func reviewKey(agency, indicator string) string { return agency + "\x00" + indicator }
@@ -76,13 +75,12 @@ func prepare(in Input) (*model, error) {
 	}
 
 	known := make(map[string]*Entry, len(in.Entries))
-	var unknown []*Entry
 	for i := range in.Entries {
-		e := &in.Entries[i]
-		if e.Known {
+		if e := &in.Entries[i]; e.Known {
+			if known[e.Agency] != nil {
+				return nil, fmt.Errorf("consolidate: entry %q appears twice", e.Agency)
+			}
 			known[e.Agency] = e
-		} else {
-			unknown = append(unknown, e)
 		}
 	}
 	seen := make(map[string]bool, len(in.Roster))
@@ -91,31 +89,30 @@ func prepare(in Input) (*model, error) {
 			return nil, fmt.Errorf("consolidate: agency %q twice in the roster", a.Name)
 		}
 		seen[a.Name] = true
-		r := &row{name: a.Name, known: true, typ: a.Type, emails: a.Emails, entry: known[a.Name]}
+		r := &row{name: a.Name, typ: a.Type, emails: a.Emails, entry: known[a.Name]}
 		if r.typ == "" && r.entry != nil {
 			r.typ = r.entry.Type
 		}
 		m.rows = append(m.rows, r)
 	}
-	// An entry of an agency since removed from the roster is shown like an
-	// unknown sender's, under its name.
+	// Whatever is not a roster agency's is a 名册外来件: an unknown
+	// sender's entry, or one of an agency since removed from the roster.
+	m.outside = append(m.outside, in.Outside...)
 	for i := range in.Entries {
-		if e := &in.Entries[i]; e.Known && !seen[e.Agency] {
-			unknown = append(unknown, e)
+		e := &in.Entries[i]
+		if e.Known && seen[e.Agency] {
+			continue
 		}
+		o := Outside{Sender: e.Sender, ReceivedAt: e.LastAt, OnTime: !e.Late, Named: e.Foreign, Report: e.Report}
+		if e.Known {
+			o.Agency = e.Agency
+		}
+		if o.ReceivedAt.IsZero() {
+			o.ReceivedAt = e.FirstAt
+		}
+		m.outside = append(m.outside, o)
 	}
-	sort.SliceStable(unknown, func(i, j int) bool { return unknown[i].Agency < unknown[j].Agency })
-	for _, e := range unknown {
-		if seen[e.Agency] {
-			return nil, fmt.Errorf("consolidate: entry %q appears twice or collides with a roster name", e.Agency)
-		}
-		seen[e.Agency] = true
-		r := &row{name: e.Agency, typ: e.Type, entry: e, dropped: e.Known}
-		if e.Sender != "" {
-			r.emails = []string{e.Sender}
-		}
-		m.rows = append(m.rows, r)
-	}
+	slices.SortStableFunc(m.outside, func(a, b Outside) int { return a.ReceivedAt.Compare(b.ReceivedAt) })
 
 	for _, r := range m.rows {
 		m.fill(r, reviews, grades)
@@ -128,6 +125,9 @@ func prepare(in Input) (*model, error) {
 // fill computes a row's figures from its entry and reviews.
 func (m *model) fill(r *row, reviews map[string]*Review, grades []Grade) {
 	r.vetoed = m.in.Vetoes[r.name]
+	if rv := reviews[reviewKey(r.name, "")]; rv != nil {
+		r.remark = rv.Comment
+	}
 	if r.entry != nil {
 		r.report = r.entry.Report
 		r.state = r.entry.Status
@@ -136,13 +136,8 @@ func (m *model) fill(r *row, reviews map[string]*Review, grades []Grade) {
 		r.state = Status(r.entry, r.vetoed)
 	}
 	var notes []string
-	switch {
-	case r.dropped:
-		notes = append(notes, "名册中已无此单位")
-	case !r.known && r.entry != nil && r.entry.Foreign != "":
-		notes = append(notes, "名册外来件：表内考核单位为名册中的“"+r.entry.Foreign+"”，但发件地址不是其登记邮箱，未计入该单位，请核实")
-	case !r.known:
-		notes = append(notes, "名册外发件人")
+	if r.entry != nil && r.entry.Assigned > 0 {
+		notes = append(notes, fmt.Sprintf("%d 个版本由工作人员从名册外来件认定归入", r.entry.Assigned))
 	}
 	if rep := r.report; rep != nil {
 		r.errs, r.warns = rep.Counts()
@@ -214,7 +209,7 @@ func gradeOf(total float64, grades []Grade) string {
 func (m *model) rank() {
 	var rs []*row
 	for _, r := range m.rows {
-		if r.known && r.scored && ranked(r.state) {
+		if r.scored && ranked(r.state) {
 			rs = append(rs, r)
 		}
 	}

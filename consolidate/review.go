@@ -28,6 +28,16 @@ type ReviewImport struct {
 	// Vetoes maps every agency of 汇总 to whether its 一票否决 cell is set, so
 	// a cleared cell lifts a veto.
 	Vetoes map[string]bool
+	// Assignments are the 名册外来件 staff assigned to a roster agency.
+	Assignments []Assignment
+}
+
+// Assignment is staff's decision, read from the 归属单位 column of 名册外来件,
+// that a form held outside the roster is an agency's.
+type Assignment struct {
+	Submission int64
+	Agency     string
+	Source     string // e.g. "名册外来件!K3"
 }
 
 // ImportError is a cell of the workbook that was refused.
@@ -48,6 +58,11 @@ type ImportOptions struct {
 	// edited by hand: a name typed into it is refused, never taken for an
 	// agency. Nil refuses every review.
 	Agencies map[string]bool
+	// Held are the submissions of 名册外来件 that may be assigned
+	// (Input.HeldSubmissions); Assigned maps those assigned earlier to their
+	// agency (Input.Assigned), so that the same workbook imports again.
+	Held     map[int64]bool
+	Assigned map[int64]string
 }
 
 // MaxImportSize bounds the workbook ImportReview reads.
@@ -74,11 +89,11 @@ func ImportReview(r io.Reader, opts ImportOptions) (ReviewImport, []ImportError)
 
 	// 汇总: the agencies and their vetoes.
 	agencies := map[string]bool{}
-	var ac, vc int
+	var ac, vc, rc, orc int
 	err = eachRow(f, SheetSummary, func(i int, row []string) error {
 		if i == 0 {
 			hdr := headerIndex(row)
-			ac, vc = hdr[colAgency], hdr[colVeto]
+			ac, vc, rc, orc = hdr[colAgency], hdr[colVeto], hdr[colRemark], hdr[colOrigRemark]
 			if ac < 0 || vc < 0 {
 				return errMissingColumns
 			}
@@ -100,6 +115,19 @@ func ImportReview(r io.Reader, opts ImportOptions) (ReviewImport, []ImportError)
 			return nil
 		}
 		agencies[name] = true
+		// The staff's own 备注 is the agency's review of indicator "". A
+		// workbook without 原备注 is of the time 备注 was the system's
+		// own text: nothing of it is the staff's.
+		remark, orig := strings.TrimSpace(cellAt(row, rc)), strings.TrimSpace(cellAt(row, orc))
+		if rc >= 0 && orc >= 0 {
+			cell, _ := excelize.CoordinatesToCellName(rc+1, i+1)
+			switch {
+			case remark != "":
+				out.Reviews = append(out.Reviews, Review{Agency: name, Comment: remark, Source: SheetSummary + "!" + cell, At: now})
+			case orig != "":
+				out.Cleared = append(out.Cleared, Review{Agency: name, Source: SheetSummary + "!" + cell, At: now})
+			}
+		}
 		if !ok {
 			cell, _ := excelize.CoordinatesToCellName(vc+1, i+1)
 			fail(SheetSummary, cell, "一票否决栏填写了“%s”，请填“是”或留空", raw)
@@ -220,6 +248,61 @@ func ImportReview(r io.Reader, opts ImportOptions) (ReviewImport, []ImportError)
 	for _, k := range order {
 		out.Reviews = append(out.Reviews, seen[k].review)
 	}
+	out.Assignments, errs = importAssignments(f, opts, errs)
+	return out, errs
+}
+
+// importAssignments reads the 归属单位 column of 名册外来件.
+func importAssignments(f *excelize.File, opts ImportOptions, errs []ImportError) ([]Assignment, []ImportError) {
+	var out []Assignment
+	fail := func(cell, format string, args ...any) {
+		errs = append(errs, ImportError{Sheet: SheetOutside, Cell: cell, Message: SheetOutside + "!" + cell + "：" + fmt.Sprintf(format, args...)})
+	}
+	var idc, gc int
+	taken := map[int64]string{}
+	err := eachRow(f, SheetOutside, func(i int, row []string) error {
+		if i == 0 {
+			hdr := headerIndex(row)
+			idc, gc = hdr[colSubmission], hdr[colAssign]
+			if idc < 0 || gc < 0 {
+				return errMissingColumns
+			}
+			return nil
+		}
+		agency := strings.TrimSpace(cellAt(row, gc))
+		if agency == "" {
+			return nil
+		}
+		cell, _ := excelize.CoordinatesToCellName(gc+1, i+1)
+		rawID := strings.TrimSpace(cellAt(row, idc))
+		id, err := strconv.ParseInt(rawID, 10, 64)
+		switch {
+		case err != nil || id <= 0:
+			fail(cell, "这一行没有有效的提交编号（“%s”），无法认定归属。请使用本系统导出的汇总表，不要改动“提交编号”列", rawID)
+		case !opts.Agencies[agency]:
+			fail(cell, "“%s”不是名册中的单位，请从下拉列表中选择", agency)
+		case taken[id] != "" && taken[id] != agency:
+			fail(cell, "提交编号 %d 被认定给了两个单位（“%s”和“%s”），请只保留一个", id, taken[id], agency)
+		case opts.Assigned[id] == agency:
+			// Assigned by an earlier import of this workbook: nothing to do.
+		case opts.Assigned[id] != "":
+			fail(cell, "提交编号 %d 已认定归入“%s”，不能再改为“%s”", id, opts.Assigned[id], agency)
+		case !opts.Held[id]:
+			fail(cell, "提交编号 %d 不是本年度的名册外来件，无法认定归属", id)
+		case taken[id] == "":
+			taken[id] = agency
+			out = append(out, Assignment{Submission: id, Agency: agency, Source: SheetOutside + "!" + cell})
+		}
+		return nil
+	})
+	switch {
+	case errors.Is(err, errNoSheet):
+		// A workbook from before the sheet existed, or the sheet removed.
+	case errors.Is(err, errMissingColumns):
+		errs = append(errs, ImportError{Sheet: SheetOutside, Message: SheetOutside + "：缺少“提交编号”或“归属单位”列，本页未导入。"})
+	case err != nil:
+		errs = append(errs, ImportError{Sheet: SheetOutside, Message: SheetOutside + "：无法读取（" + err.Error() + "），本页未导入。"})
+	}
 	return out, errs
 }
 
@@ -267,7 +350,8 @@ func eachRow(f *excelize.File, sheet string, fn func(i int, row []string) error)
 // missing name maps to -1.
 func headerIndex(row []string) map[string]int {
 	idx := map[string]int{}
-	for _, name := range []string{colAgency, colIndicator, colReview, colComment, colOrigReview, colOrigComment, colVeto} {
+	for _, name := range []string{colAgency, colIndicator, colReview, colComment, colOrigReview, colOrigComment, colVeto,
+		colRemark, colOrigRemark, colSubmission, colAssign} {
 		idx[name] = -1
 	}
 	for i, v := range row {

@@ -7,17 +7,19 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"kaohe/scoring"
 )
 
-// summarySheet writes 汇总: one row per roster agency and unknown sender.
+// summarySheet writes 汇总: one row per roster agency.
 func (b *builder) summarySheet() error {
 	m := b.m
 	cols := []column{
-		{header: colAgency, min: 16},
-		{header: "类型"},
+		{header: colAgency, min: 12, max: 20, wrap: true},
+		{header: "类型", wrap: true},
 		{header: "状态"},
-		{header: "首次提交", min: 17},
-		{header: "最近提交", min: 17},
+		{header: "首次提交", min: 13},
+		{header: "最近提交", min: 13},
 		{header: "版本数"},
 		{header: "自评总分"},
 		{header: "核定总分"},
@@ -33,10 +35,12 @@ func (b *builder) summarySheet() error {
 		column{header: "审核总分"},
 		column{header: "等级"},
 		column{header: "排名"},
-		column{header: colVeto},
-		column{header: "备注", max: 60},
+		column{header: colVeto, style: b.styles.input},
+		column{header: colRemark, min: 12, max: 12, style: b.styles.inputWrap, wrap: true},
+		column{header: "说明", min: 12, max: 12, wrap: true},
+		column{header: colOrigRemark, hidden: true},
 	)
-	gradeCol, vetoCol := len(cols)-4, len(cols)-2
+	gradeCol, vetoCol := len(cols)-6, len(cols)-4
 	var problems []excelize.ConditionalFormatOptions
 	for _, st := range []string{StateNeedsFix, StateUnreadable, StateLate, StateMissing, StateVetoed} {
 		problems = append(problems, excelize.ConditionalFormatOptions{Type: "cell", Criteria: "==", Value: strconv.Quote(st), Format: &b.styles.cfProblem})
@@ -53,7 +57,7 @@ func (b *builder) summarySheet() error {
 		rows: func(yield func([]any) bool) {
 			for _, r := range m.rows {
 				clear(cells)
-				cells[0], cells[1], cells[2] = r.name, r.typ.Label(), r.state
+				cells[0], cells[1], cells[2] = r.name, typeLines(r.typ), r.state
 				if e := r.entry; e != nil {
 					if !e.FirstAt.IsZero() {
 						cells[3] = e.FirstAt
@@ -85,7 +89,7 @@ func (b *builder) summarySheet() error {
 				if r.vetoed {
 					cells[c+5] = "是"
 				}
-				cells[c+6] = r.note
+				cells[c+6], cells[c+7], cells[c+8] = r.remark, r.note, r.remark
 				if !yield(cells) {
 					return
 				}
@@ -98,12 +102,20 @@ func (b *builder) summarySheet() error {
 	// A drop-down on 一票否决 for the staff; any of 是/Y/√/1 is read back.
 	vc, _ := excelize.ColumnNumberToName(vetoCol + 1)
 	dv := excelize.NewDataValidation(true)
-	dv.Sqref = fmt.Sprintf("%s2:%s%d", vc, vc, len(m.rows)+1)
-	if err := dv.SetDropList([]string{"是"}); err != nil {
+	dv.Sqref = fmt.Sprintf("%s2:%s%d", vc, vc, max(len(m.rows), 1)+1)
+	if err := dv.SetDropList([]string{"是", "否"}); err != nil {
 		return err
 	}
-	dv.SetError(excelize.DataValidationErrorStyleWarning, "一票否决", "请填“是”或留空。")
+	dv.SetInput(colVeto, "该单位发生信息安全事件、按规定一票否决时选“是”；选“否”或留空为不否决。")
+	dv.SetError(excelize.DataValidationErrorStyleStop, colVeto, "请从下拉列表中选择“是”或“否”，或留空。")
 	return b.f.AddDataValidation(SheetSummary, dv)
+}
+
+// typeLines is an agency type's label broken where a narrow column
+// should break it: 区 / （开发区）, 局总公司/ / 产业工会.
+func typeLines(t scoring.AgencyType) string {
+	l := strings.Replace(t.Label(), "/", "/\n", 1)
+	return strings.Replace(l, "（", "\n（", 1)
 }
 
 // detailSheet writes 明细: self and verified scores of every indicator side
@@ -164,8 +176,8 @@ func (b *builder) issuesSheet() error {
 		labels[fd.ID] = fd.Label
 	}
 	cols := []column{
-		{header: colAgency, min: 16}, {header: "文件", max: 30}, {header: "单元格"}, {header: "指标/栏目"},
-		{header: "代码"}, {header: "严重程度"}, {header: "说明", max: 80},
+		{header: colAgency, min: 16}, {header: "文件", max: 24, wrap: true}, {header: "单元格"}, {header: "指标/栏目"},
+		{header: "代码"}, {header: "严重程度"}, {header: "说明", min: 30, max: 80, wrap: true, fill: true},
 	}
 	cells := make([]any, len(cols))
 	t := &table{
@@ -203,13 +215,13 @@ func (b *builder) issuesSheet() error {
 // missingSheet writes 未提交: roster agencies with no on-time submission.
 func (b *builder) missingSheet() error {
 	m := b.m
-	cols := []column{{header: colAgency, min: 16}, {header: "类型"}, {header: "邮箱", max: 60}, {header: "有逾期提交"}, {header: "逾期提交时间", min: 17}, {header: "状态"}}
+	cols := []column{{header: colAgency, min: 16}, {header: "类型"}, {header: "邮箱", max: 60}, {header: "有逾期提交"}, {header: "逾期提交时间", min: 13}, {header: "状态"}}
 	cells := make([]any, len(cols))
 	t := &table{
 		name: SheetMissing, cols: cols, freezeCols: 1,
 		rows: func(yield func([]any) bool) {
 			for _, r := range m.rows {
-				if !r.known || onTime(r.entry) {
+				if onTime(r.entry) {
 					continue
 				}
 				clear(cells)
@@ -249,14 +261,14 @@ func (b *builder) departmentSheet(dept string) error {
 			}
 		}
 	}
-	short, caps := make([]string, len(inds)), make([]any, len(inds))
+	caps := make([]any, len(inds))
 	for k, i := range inds {
-		short[k] = shorten(m.indicators[i].Criteria, 24)
 		caps[k] = score(m.indicators[i].Cap)
 	}
 	cols := []column{
-		{header: colAgency, min: 16}, {header: colIndicator}, {header: "考核标准", max: 50}, {header: "标准分"},
-		{header: "自评分"}, {header: "核定分"}, {header: colReview, style: b.styles.input}, {header: colComment, min: 24, max: 60, style: b.styles.input},
+		{header: colAgency, min: 16}, {header: colIndicator}, {header: "考核标准", min: 40, max: 70, wrap: true, fill: true}, {header: "标准分"},
+		{header: "自评分"}, {header: "核定分"}, {header: colReview, style: b.styles.input},
+		{header: colComment, min: 24, max: 30, style: b.styles.inputWrap, wrap: true},
 		{header: colOrigReview, hidden: true}, {header: colOrigComment, hidden: true},
 	}
 	cells := make([]any, len(cols))
@@ -270,7 +282,7 @@ func (b *builder) departmentSheet(dept string) error {
 				for k, i := range inds {
 					ind := m.indicators[i]
 					clear(cells)
-					cells[0], cells[1], cells[2], cells[3] = r.name, ind.ID, short[k], caps[k]
+					cells[0], cells[1], cells[2], cells[3] = r.name, ind.ID, ind.Criteria, caps[k]
 					if v := r.self[i]; v != nil {
 						cells[4] = score(*v)
 					}
@@ -290,16 +302,49 @@ func (b *builder) departmentSheet(dept string) error {
 			}
 		},
 	}
-	return b.write(t)
+	if err := b.write(t); err != nil {
+		return err
+	}
+	return b.reviewValidations(dept, inds)
 }
 
-// shorten cuts s to at most n runes, marking the cut with an ellipsis.
-func shorten(s string, n int) string {
-	rs := []rune(s)
-	if len(rs) <= n {
-		return s
+// reviewValidations gives every 审核分 cell of a department sheet a
+// drop-down of the scores its indicator can give, with an input tip, so
+// that a wrong value is caught when it is typed, not at import.
+func (b *builder) reviewValidations(dept string, inds []int) error {
+	m := b.m
+	cells := make([][]string, len(inds))
+	row := 2
+	for _, r := range m.rows {
+		if !r.scored {
+			continue
+		}
+		for k := range inds {
+			cells[k] = append(cells[k], "G"+strconv.Itoa(row))
+			row++
+		}
 	}
-	return string(rs[:n]) + "…"
+	for k, i := range inds {
+		if len(cells[k]) == 0 {
+			continue
+		}
+		ind := m.indicators[i]
+		values := make([]string, len(ind.Allowed))
+		for j, a := range ind.Allowed {
+			values[j] = fmtScore(a)
+		}
+		dv := excelize.NewDataValidation(true)
+		dv.Sqref = strings.Join(cells[k], " ")
+		if err := dv.SetDropList(values); err != nil {
+			return fmt.Errorf("drop-down of %s: %w", ind.ID, err)
+		}
+		dv.SetInput("指标 "+ind.ID+" 审核分", "可填："+allowedList(ind)+"（标准分 "+fmtScore(ind.Cap)+"）。同意核定分可留空。")
+		dv.SetError(excelize.DataValidationErrorStyleStop, "审核分", "指标 "+ind.ID+" 只能得 "+allowedList(ind)+" 分，请从下拉列表中选择或留空。")
+		if err := b.f.AddDataValidation(dept, dv); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // score boxes a score for a row: whole numbers below 256 as int, which Go

@@ -25,9 +25,10 @@ import (
 // excelize's StreamWriter keeps up to 16 MB of every sheet in memory until
 // the workbook is saved, and then the whole zip; splicing keeps one row.
 type bulkRows struct {
-	t     *table
-	first int // sheet row of the first data row
-	n     int
+	t      *table
+	first  int // sheet row of the first data row
+	n      int
+	widths []float64 // column widths as set, in character units
 }
 
 // splice copies the workbook excelize wrote (src) to w, inserting the data
@@ -97,7 +98,14 @@ func (b *builder) spliceSheet(zw *zip.Writer, zf *zip.File, br *bulkRows) error 
 	if _, err := bw.WriteString(s[:at]); err != nil {
 		return err
 	}
-	rw := &rowWriter{w: bw, cols: br.t.cols, dateStyle: b.styles.date}
+	rw := &rowWriter{w: bw, cols: br.t.cols, widths: br.widths, dateStyle: b.styles.date, wrapStyle: b.styles.wrap}
+	for _, c := range br.t.cols {
+		if c.wrap {
+			// Rows grow with their wrapped text: every cell is read
+			// from the top, beside the first line of its neighbours.
+			rw.plainStyle = b.styles.top
+		}
+	}
 	for i := range br.t.cols {
 		name, _ := excelize.ColumnNumberToName(i + 1)
 		rw.names = append(rw.names, name)
@@ -127,20 +135,74 @@ func (b *builder) spliceSheet(zw *zip.Writer, zf *zip.File, br *bulkRows) error 
 type rowWriter struct {
 	w         *bufio.Writer
 	cols      []column
+	widths    []float64
 	names     []string
 	dateStyle int
-	buf       []byte
+	wrapStyle int
+	// plainStyle is the style of a cell that has none of its own.
+	plainStyle int
+	buf        []byte
+}
+
+// lineHeight is the height in points of one line of 11 pt text, as Excel
+// sizes a row.
+const lineHeight = 15
+
+// rowHeight is the height in points that shows every line of the wrapped
+// cells of a row; 0 leaves the default height.
+func (rw *rowWriter) rowHeight(cells []any) float64 {
+	lines := 1
+	for i, v := range cells {
+		if i >= len(rw.cols) || !rw.cols[i].wrap {
+			continue
+		}
+		if c, ok := v.(excelize.Cell); ok {
+			v = c.Value
+		}
+		s, ok := v.(string)
+		if !ok || s == "" || i >= len(rw.widths) {
+			continue
+		}
+		lines = max(lines, wrappedLines(s, rw.widths[i]))
+	}
+	if lines == 1 {
+		return 0
+	}
+	return float64(lines*lineHeight + 2)
+}
+
+// wrappedLines estimates how many lines s takes in a column width wide:
+// a wide (CJK) character is a little more than two digits wide.
+func wrappedLines(s string, width float64) int {
+	avail := max(width-1, 1)
+	n := 0
+	for _, para := range strings.Split(s, "\n") {
+		n += max(int(math.Ceil(textWidth(para)/avail)), 1)
+	}
+	return n
 }
 
 func (rw *rowWriter) write(row int, cells []any) error {
 	b := append(rw.buf[:0], `<row r="`...)
 	b = strconv.AppendInt(b, int64(row), 10)
+	if ht := rw.rowHeight(cells); ht > 0 {
+		b = append(b, `" ht="`...)
+		b = strconv.AppendFloat(b, ht, 'f', -1, 64)
+		b = append(b, `" customHeight="1`...)
+	}
 	b = append(b, `">`...)
 	for i, v := range cells {
 		if i >= len(rw.names) {
 			break
 		}
 		style := rw.cols[i].style
+		switch {
+		case style != 0:
+		case rw.cols[i].wrap:
+			style = rw.wrapStyle
+		default:
+			style = rw.plainStyle
+		}
 		if c, ok := v.(excelize.Cell); ok {
 			v = c.Value
 			if c.StyleID != 0 {
@@ -172,7 +234,7 @@ func (rw *rowWriter) write(row int, cells []any) error {
 				continue
 			}
 			num = strconv.AppendFloat(nil, excelTime(x), 'f', -1, 64)
-			if style == 0 {
+			if style == 0 || style == rw.plainStyle {
 				style = rw.dateStyle
 			}
 		default:

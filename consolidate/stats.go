@@ -3,6 +3,7 @@ package consolidate
 import (
 	"fmt"
 	"sort"
+	"strconv"
 
 	"github.com/xuri/excelize/v2"
 
@@ -10,7 +11,7 @@ import (
 )
 
 // statsSheet writes 统计: the distribution of verified totals with a column
-// chart, the average self and verified score of each indicator, and the
+// chart coloured by grade (totalsChart), the average self and verified score of each indicator, and the
 // indicators most often in error. The sheet is small, so it is written
 // cell by cell; every text in it comes from the form, not from submissions.
 func (b *builder) statsSheet() error {
@@ -64,18 +65,18 @@ func (b *builder) statsSheet() error {
 			return err
 		}
 	}
-	if err := f.AddChart(sheet, "D1", &excelize.Chart{
-		Type: excelize.Col,
-		Series: []excelize.ChartSeries{{
-			Name:       fmt.Sprintf("'%s'!$B$1", sheet),
-			Categories: fmt.Sprintf("'%s'!$A$2:$A$%d", sheet, bands+1),
-			Values:     fmt.Sprintf("'%s'!$B$2:$B$%d", sheet, bands+1),
-		}},
-		Title:  excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: "核定总分分布"}}},
-		Legend: excelize.ChartLegend{Position: "none"},
-		Format: excelize.GraphicOptions{ScaleX: 1.4, ScaleY: 1.2},
-	}); err != nil {
-		return fmt.Errorf("chart: %w", err)
+	// Widths first: the chart is anchored to cells by their widths. A–B
+	// the bands, C–F the grades' counts, G a gap, H–J under the chart
+	// (and, below it, the criteria of the indicators most in error).
+	widths := []float64{16, 10, 12, 12, 8, 8, 3, 30, 30, 30}
+	for i, w := range widths {
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		if err := f.SetColWidth(sheet, col, col, w); err != nil {
+			return err
+		}
+	}
+	if err := b.totalsChart(sheet, bands, scored); err != nil {
+		return err
 	}
 
 	// Averages and error counts per indicator.
@@ -127,35 +128,53 @@ func (b *builder) statsSheet() error {
 		}
 	}
 
-	// Indicators most often in error, most first.
+	// Indicators most often in error, most first, under the averages: the
+	// criteria span the columns to the right edge and wrap.
 	order := make([]int, n)
 	for i := range order {
 		order[i] = i
 	}
 	sort.SliceStable(order, func(a, c int) bool { return errs[order[a]] > errs[order[c]] })
-	if err := header(top, 7, "错误最多的指标", "错误数", "考核标准"); err != nil {
+	row := top + n + 3
+	if err := header(row, 1, "错误最多的指标", "错误数", "考核标准"); err != nil {
 		return err
 	}
-	row := top + 1
+	last, _ := excelize.ColumnNumberToName(len(widths))
+	if err := f.MergeCell(sheet, "C"+strconv.Itoa(row), last+strconv.Itoa(row)); err != nil {
+		return err
+	}
+	span := 0.0
+	for _, w := range widths[2:] {
+		span += w
+	}
 	for _, i := range order {
 		if errs[i] == 0 {
 			break
 		}
+		row++
 		ind := m.indicators[i]
-		for c, v := range []any{ind.ID, errs[i], shorten(ind.Criteria, 40)} {
-			if err := set(7+c, row, v, 0); err != nil {
+		for c, v := range []any{ind.ID, errs[i], ind.Criteria} {
+			st := b.styles.top
+			if c == 2 {
+				st = b.styles.wrap
+			}
+			if err := set(1+c, row, v, st); err != nil {
 				return err
 			}
 		}
-		row++
-	}
-	for col, w := range map[string]float64{"A": 16, "B": 10, "C": 12, "D": 12, "E": 8, "G": 14, "H": 8, "I": 80} {
-		if err := f.SetColWidth(sheet, col, col, w); err != nil {
+		if err := f.MergeCell(sheet, "C"+strconv.Itoa(row), last+strconv.Itoa(row)); err != nil {
 			return err
+		}
+		if lines := wrappedLines(ind.Criteria, span); lines > 1 {
+			if err := f.SetRowHeight(sheet, row, float64(lines*lineHeight+2)); err != nil {
+				return err
+			}
 		}
 	}
 	if err := f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
 		return err
 	}
-	return b.printSetup(sheet, 1)
+	// Its tables stand one under the other: no row is the header of every
+	// page.
+	return b.printSetup(sheet, 0, 0, printWidth(widths, nil))
 }

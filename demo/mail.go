@@ -2,12 +2,17 @@ package demo
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"fmt"
+	"maps"
 	"mime"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
 	"golang.org/x/text/encoding/simplifiedchinese"
 )
@@ -30,7 +35,9 @@ type letter struct {
 }
 
 // outlook writes the letter the way Outlook and most webmail do: UTF-8,
-// RFC 2047 subject, RFC 2231 filenames.
+// RFC 2047 subject, RFC 2231 filenames. The multipart boundary derives from
+// the Message-ID, so that the same scenario gives the same bytes, hence the
+// same receipts, in every run.
 func (l letter) outlook() ([]byte, error) {
 	var h mail.Header
 	h.SetDate(l.date)
@@ -38,17 +45,20 @@ func (l letter) outlook() ([]byte, error) {
 	h.SetAddressList("To", []*mail.Address{{Address: l.to}})
 	h.SetSubject(l.subject)
 	h.SetMessageID(l.msgID)
-	for k, v := range l.header {
-		h.Set(k, v)
+	for _, k := range slices.Sorted(maps.Keys(l.header)) {
+		h.Set(k, l.header[k])
 	}
+	sum := sha256.Sum256([]byte(l.msgID))
+	h.SetContentType("multipart/mixed", map[string]string{"boundary": "----=_Part_" + hex.EncodeToString(sum[:12])})
 	var buf bytes.Buffer
-	w, err := mail.CreateWriter(&buf, h)
+	w, err := message.CreateWriter(&buf, h.Header)
 	if err != nil {
 		return nil, err
 	}
 	var th mail.InlineHeader
 	th.Set("Content-Type", "text/plain; charset=utf-8")
-	tw, err := w.CreateSingleInline(th)
+	th.Set("Content-Disposition", "inline")
+	tw, err := w.CreatePart(th.Header)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +70,7 @@ func (l letter) outlook() ([]byte, error) {
 		var ah mail.AttachmentHeader
 		ah.Set("Content-Type", a.contentType)
 		ah.SetFilename(a.name)
-		aw, err := w.CreateAttachment(ah)
+		aw, err := w.CreatePart(ah.Header)
 		if err != nil {
 			return nil, err
 		}

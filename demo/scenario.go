@@ -7,6 +7,7 @@ import (
 	"sort"
 	"time"
 
+	"kaohe/internal/cst"
 	"kaohe/internal/sample"
 	"kaohe/templates"
 )
@@ -48,14 +49,12 @@ type Scenario struct {
 	Unreadable []string
 }
 
-var beijing = time.FixedZone("CST", 8*3600)
-
 func day(month time.Month, d, hour, minute int) time.Time {
 	year := 2021
 	if month == time.January {
 		year = 2022
 	}
-	return time.Date(year, month, d, hour, minute, 0, 0, beijing)
+	return time.Date(year, month, d, hour, minute, 0, 0, cst.Location())
 }
 
 // Build writes the campaign of n agencies (at least MinAgencies) for form.
@@ -64,7 +63,7 @@ func Build(form *templates.Form, n int) (*Scenario, error) {
 		return nil, fmt.Errorf("a demo campaign needs at least %d agencies", MinAgencies)
 	}
 	ags := sample.RandomAgencies(n, 2021)
-	sc := &Scenario{Agencies: ags, Cutoff: time.Date(2022, 1, 6, 0, 0, 0, 0, beijing)}
+	sc := &Scenario{Agencies: ags, Cutoff: time.Date(2022, 1, 6, 0, 0, 0, 0, cst.Location())}
 	sc.RosterCSV = rosterCSV(ags)
 	b := builder{form: form, sc: sc}
 
@@ -113,7 +112,11 @@ func (b *builder) msgID(a string) string {
 // so that no 填报日期 lies after the mail that carries it.
 func (b *builder) workbook(v sample.Values) ([]byte, error) {
 	v.Date = "2021-12-14"
-	return sample.Workbook(b.form, v)
+	data, err := sample.Workbook(b.form, v)
+	if err != nil {
+		return nil, err
+	}
+	return canonicalXLSX(data)
 }
 
 func (b *builder) add(raw []byte, at time.Time, a sample.Agency, what string, answered bool) {

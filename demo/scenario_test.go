@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"kaohe/ingest"
+	"kaohe/mailparse"
 	"kaohe/templates"
 )
 
@@ -21,12 +21,12 @@ func TestScenarioMailsParse(t *testing.T) {
 		if i > 0 && m.At.Before(sc.Mails[i-1].At) {
 			t.Errorf("mail %d out of order", i)
 		}
-		p, err := ingest.Parse(m.Raw, ingest.Limits{})
+		p, err := mailparse.Parse(m.Raw, mailparse.Limits{})
 		if err != nil {
 			t.Fatalf("%s: %v", m.What, err)
 		}
 		for _, a := range p.Attachments {
-			if a.Kind == ingest.KindXLSX {
+			if a.Kind == mailparse.KindXLSX {
 				workbooks++
 				if !strings.HasSuffix(a.Filename, "考核表.xlsx") {
 					t.Errorf("%s: attachment name %q", m.What, a.Filename)

@@ -42,7 +42,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	m.Poll(now.Add(-time.Minute), 120*time.Millisecond)
 	m.Message("processed")
 	m.Message("processed")
-	m.Message("auto_reply")
+	m.Message("automated")
 	m.ReplySent()
 	code, body = get("/healthz")
 	var h Health
@@ -55,7 +55,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	code, body = get("/metrics")
 	for _, want := range []string{
 		`kaohe_messages_total{outcome="processed"} 2`,
-		`kaohe_messages_total{outcome="auto_reply"} 1`,
+		`kaohe_messages_total{outcome="automated"} 1`,
 		"kaohe_mail_sent_total 1",
 		"kaohe_poll_duration_seconds_count 1",
 		`kaohe_outbox{state="pending"} 3`,

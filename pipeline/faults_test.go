@@ -8,8 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"kaohe/ingest"
+	"kaohe/assess"
 	"kaohe/internal/faultinject"
+	"kaohe/mailbox"
+	"kaohe/mailparse"
 	"kaohe/monitor"
 	"kaohe/store"
 	"kaohe/validate"
@@ -67,7 +69,7 @@ func components(fs *monitor.Faults) []string {
 func TestSystemFaultPausesIntakeAndNeverQuarantines(t *testing.T) {
 	f, sw := faultFixture(t, nil)
 	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "full@x", attachment: f.good}.raw()
-	fetched := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 4, InternalDate: received, Size: int64(len(raw)), Raw: raw}
+	fetched := mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 4, InternalDate: received, Size: int64(len(raw)), Raw: raw}
 	full := faultinject.DiskFull()
 
 	// Every other write fails: the big commit of a result fails where a
@@ -154,12 +156,13 @@ func TestSystemFaultPausesIntakeAndNeverQuarantines(t *testing.T) {
 // and intake never paused.
 func TestMessageFaultQuarantinesWithReceipt(t *testing.T) {
 	f, _ := faultFixture(t, func(c *Config) {
-		c.Reader = func([]byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(context.Context, []byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
 			panic("crafted workbook")
 		}
 	})
 	raw := mailSpec{from: "张三 <chaoyang@example.org>", subject: "朝阳区考核表", msgID: "bad@x", attachment: f.good}.raw()
-	fetched := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 5, InternalDate: received, Size: int64(len(raw)), Raw: raw}
+	f.panics = uint64(f.cfg.MaxAttempts) // the reader panics at every attempt
+	fetched := mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 5, InternalDate: received, Size: int64(len(raw)), Raw: raw}
 	for attempt := 1; attempt <= f.cfg.MaxAttempts; attempt++ {
 		err := f.p.Handle(f.ctx, fetched)
 		if (attempt < f.cfg.MaxAttempts) != (err != nil) {
@@ -177,7 +180,7 @@ func TestMessageFaultQuarantinesWithReceipt(t *testing.T) {
 	if len(items) != 1 || items[0].To != "chaoyang@example.org" || items[0].Kind != store.KindReply || items[0].RelatedMessage != msgs[0].ID {
 		t.Fatalf("outbox %+v", items)
 	}
-	p, err := ingest.Parse(items[0].Raw, ingest.Limits{})
+	p, err := mailparse.Parse(items[0].Raw, mailparse.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,12 +211,13 @@ func TestMessageFaultQuarantinesWithReceipt(t *testing.T) {
 func TestQuarantinedStrangerGetsNoReceipt(t *testing.T) {
 	f, _ := faultFixture(t, func(c *Config) {
 		c.ReplyUnknownSenders = true
-		c.Reader = func([]byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(context.Context, []byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
 			panic("crafted workbook")
 		}
 	})
 	raw := mailSpec{from: "<victim@third.example>", subject: "您的账户已冻结，请致电 400-000-0000", msgID: "scam@x", attachment: f.good}.raw()
-	fetched := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 6, InternalDate: received, Size: int64(len(raw)), Raw: raw}
+	f.panics = uint64(f.cfg.MaxAttempts) // the reader panics at every attempt
+	fetched := mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 6, InternalDate: received, Size: int64(len(raw)), Raw: raw}
 	for attempt := 1; attempt <= f.cfg.MaxAttempts; attempt++ {
 		f.p.Handle(f.ctx, fetched)
 	}
@@ -232,15 +236,15 @@ func TestReaderDownPausesUntilItReads(t *testing.T) {
 	var down atomic.Bool
 	down.Store(true)
 	f, _ := faultFixture(t, func(c *Config) {
-		c.Reader = func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(ctx context.Context, data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
 			if down.Load() {
 				return nil, nil, errors.New("fork/exec: resource temporarily unavailable")
 			}
-			return InProcess(data, o)
+			return assess.InProcess(ctx, data, o)
 		}
 	})
 	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "down2@x", attachment: f.good}.raw()
-	fetched := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 6, InternalDate: received, Size: int64(len(raw)), Raw: raw}
+	fetched := mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 6, InternalDate: received, Size: int64(len(raw)), Raw: raw}
 	for range 4 {
 		if err := f.p.Handle(f.ctx, fetched); err == nil {
 			t.Fatal("released while no reader could run")
@@ -282,7 +286,7 @@ func TestCancelledHandlerDoesNotPause(t *testing.T) {
 	ctx, cancel := context.WithCancel(f.ctx)
 	cancel()
 	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "bye@x", attachment: f.good}.raw()
-	if err := f.p.Handle(ctx, ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 1, InternalDate: received, Raw: raw}); err == nil {
+	if err := f.p.Handle(ctx, mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 1, InternalDate: received, Raw: raw}); err == nil {
 		t.Fatal("handled on a full disk")
 	}
 	if f.p.Paused() || f.metric(`kaohe_handler_failures_total{cause="system"}`) != "0" {

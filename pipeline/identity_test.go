@@ -10,8 +10,10 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
-	"kaohe/ingest"
 	"kaohe/internal/sample"
+	"kaohe/mailbox"
+	"kaohe/mailparse"
+	"kaohe/outbox"
 	"kaohe/roster"
 	"kaohe/store"
 )
@@ -71,9 +73,9 @@ func authResults(fields ...string) string {
 
 // sent is the outbox split by what the suite asserts on.
 type sent struct {
-	foreignNotices []store.OutboxItem // KindForeignNotice
-	toOthers       []store.OutboxItem // any mail to an address other than chaoyang's: the hostile senders'
-	all            []store.OutboxItem
+	foreignNotices []outbox.Item // KindForeignNotice
+	toOthers       []outbox.Item // any mail to an address other than chaoyang's: the hostile senders'
+	all            []outbox.Item
 }
 
 func (f *fixture) sent() sent {
@@ -204,7 +206,7 @@ func TestHostileSenders(t *testing.T) {
 					t.Errorf("foreign notice to %s", it.To)
 				}
 				checkNoAttachments(t, it.Raw)
-				p, err := ingest.Parse(it.Raw, ingest.Limits{})
+				p, err := mailparse.Parse(it.Raw, mailparse.Limits{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -220,7 +222,7 @@ func TestHostileSenders(t *testing.T) {
 					t.Errorf("mail to %s of kind %s, want %s", it.To, it.Kind, row.wantKind)
 				}
 				checkNoAttachments(t, it.Raw)
-				p, err := ingest.Parse(it.Raw, ingest.Limits{})
+				p, err := mailparse.Parse(it.Raw, mailparse.Limits{})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -274,7 +276,7 @@ func (f *fixture) current(t *testing.T, agency string) store.Submission {
 
 func checkNoAttachments(t *testing.T, raw []byte) {
 	t.Helper()
-	p, err := ingest.Parse(raw, ingest.Limits{})
+	p, err := mailparse.Parse(raw, mailparse.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +311,7 @@ func TestNoUsableSender(t *testing.T) {
 	for i, row := range rows {
 		t.Run(row.name, func(t *testing.T) {
 			uid := uint32(100 + i)
-			err := f.p.Handle(f.ctx, ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: uid, InternalDate: received, Size: int64(len(row.raw)), Raw: row.raw})
+			err := f.p.Handle(f.ctx, mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: uid, InternalDate: received, Size: int64(len(row.raw)), Raw: row.raw})
 			if err != nil {
 				t.Fatalf("Handle: %v", err)
 			}

@@ -120,7 +120,7 @@ func (p *Pipeline) Hold(context.Context) error {
 	return nil
 }
 
-// Gate is the watcher's gate before each message (ingest.MailboxConfig.Gate).
+// Gate is the watcher's gate before each message (mailbox.Config.Gate).
 // It returns nil at once while intake runs. While intake is paused it
 // blocks, probing every few seconds, until a probe succeeds: it then
 // resumes intake and returns an error, so that the watcher ends its pass
@@ -173,7 +173,7 @@ func (p *Pipeline) probe(ctx context.Context) error {
 	if err := templates.WriteBlank(p.cfg.Form, &blank); err != nil {
 		return err
 	}
-	_, _, err := p.cfg.Reader(blank.Bytes(), validate.Options{Form: p.cfg.Form, Filename: "probe.xlsx",
+	_, _, err := p.cfg.Reader(ctx, blank.Bytes(), validate.Options{Form: p.cfg.Form, Filename: "probe.xlsx",
 		MaxFileSize: p.cfg.MaxFileSize, MaxUnzipSize: p.cfg.MaxUnzipSize})
 	return err
 }

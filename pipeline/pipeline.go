@@ -13,8 +13,10 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"kaohe/ingest"
+	"kaohe/assess"
 	"kaohe/internal/fault"
+	"kaohe/mailbox"
+	"kaohe/mailparse"
 	"kaohe/monitor"
 	"kaohe/reply"
 	"kaohe/roster"
@@ -23,26 +25,14 @@ import (
 	"kaohe/validate"
 )
 
-// Reader reads a workbook: validate.Read in this process, or a sandbox
-// pool's TryRead. An error means the reader itself is unavailable (not
-// that the workbook is bad): a fault of ours, so intake pauses and the
-// message is retried later without counting against it.
-type Reader func(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error)
-
-// InProcess is the Reader that runs validate.Read in this process.
-func InProcess(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
-	sub, fs := validate.Read(data, opts)
-	return sub, fs, nil
-}
-
 // Config is what the pipeline needs besides the store.
 type Config struct {
 	Form   *templates.Form
 	Cutoff time.Time
 	Roster *roster.Roster // nil: no roster, every sender unknown
-	Reader Reader         // nil: validate.Read in this process
+	Reader assess.Reader  // nil: assess.InProcess
 
-	MIME         ingest.Limits
+	MIME         mailparse.Limits
 	MaxFileSize  int64 // bytes of one workbook
 	MaxUnzipSize int64 // uncompressed bytes of one workbook
 
@@ -83,12 +73,12 @@ func (p *Pipeline) Handled() uint64 { return p.handled.Load() }
 // New returns a pipeline writing to st.
 func New(st *store.Store, cfg Config) *Pipeline {
 	if cfg.Reader == nil {
-		cfg.Reader = InProcess
+		cfg.Reader = assess.InProcess
 	}
 	read := cfg.Reader
-	cfg.Reader = func(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
-		sub, fs, err := read(data, opts)
-		if err != nil {
+	cfg.Reader = func(ctx context.Context, data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
+		sub, fs, err := read(ctx, data, opts)
+		if err != nil && ctx.Err() == nil {
 			err = fault.Systemic(&readerFault{err})
 		}
 		return sub, fs, err
@@ -124,7 +114,7 @@ func New(st *store.Store, cfg Config) *Pipeline {
 // will look at it, and it counts as done. A fault of ours (the disk, the
 // database, a reader that cannot start) counts nothing and pauses intake
 // (see Gate): the message stays in the mailbox until the fault is over.
-func (p *Pipeline) Handle(ctx context.Context, m ingest.Fetched) error {
+func (p *Pipeline) Handle(ctx context.Context, m mailbox.Fetched) error {
 	start := p.cfg.Now()
 	log := p.cfg.Log.With().Str("mailbox", m.Mailbox).Uint32("uid", m.UID).Uint32("uidvalidity", m.UIDValidity).Logger()
 	if m.Raw == nil {
@@ -203,20 +193,20 @@ type panicError struct {
 
 func (e *panicError) Error() string { return fmt.Sprintf("panic: %v\n%s", e.val, e.stack) }
 
-// safeParse is ingest.Parse that turns a panic into a *panicError.
-func (p *Pipeline) safeParse(raw []byte, limits ingest.Limits) (parsed *ingest.Parsed, err error) {
+// safeParse is mailparse.Parse that turns a panic into a *panicError.
+func (p *Pipeline) safeParse(raw []byte, limits mailparse.Limits) (parsed *mailparse.Parsed, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.cfg.Metrics.Panic()
 			parsed, err = nil, &panicError{r, debug.Stack()}
 		}
 	}()
-	return ingest.Parse(raw, limits)
+	return mailparse.Parse(raw, limits)
 }
 
 // safeProcess runs process and turns a panic into an error, so that one
 // message can never take the daemon down.
-func (p *Pipeline) safeProcess(ctx context.Context, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched) (res store.Result, err error) {
+func (p *Pipeline) safeProcess(ctx context.Context, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched) (res store.Result, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.cfg.Metrics.Panic()
@@ -227,7 +217,7 @@ func (p *Pipeline) safeProcess(ctx context.Context, rec store.Message, parsed *i
 }
 
 // safeAnswer is answer that turns a panic into a *panicError.
-func (p *Pipeline) safeAnswer(ctx context.Context, res *store.Result, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, atts []reply.Attachment) (err error) {
+func (p *Pipeline) safeAnswer(ctx context.Context, res *store.Result, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched, atts []reply.Attachment) (err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.cfg.Metrics.Panic()
@@ -241,33 +231,35 @@ func (p *Pipeline) safeAnswer(ctx context.Context, res *store.Result, rec store.
 // nothing can be counted against it: a fault of ours pauses intake; either
 // way the message stays in the mailbox for a retry.
 func (p *Pipeline) unrecorded(ctx context.Context, cause error, log zerolog.Logger) error {
+	if !p.ours(ctx, cause, log) {
+		log.Error().Err(cause).Msg("message could not be recorded; left in the mailbox for a retry")
+	}
+	return cause
+}
+
+// ours counts a failure by its cause and reports whether it is ours (or
+// our own shutdown), so that nothing may be counted against the message; a
+// fault of ours pauses intake.
+func (p *Pipeline) ours(ctx context.Context, cause error, log zerolog.Logger) bool {
 	if ctx.Err() != nil {
-		return cause // shutting down: nobody's fault
+		return true // shutting down: nobody's fault
 	}
 	c := fault.Of(cause)
 	p.cfg.Metrics.HandlerFailure(string(c))
-	if c == fault.System {
-		p.trip(cause)
-		log.Warn().Err(cause).Msg("message left in the mailbox: intake is paused by a fault of ours")
-		return cause
+	if c != fault.System {
+		return false
 	}
-	log.Error().Err(cause).Msg("message could not be recorded; left in the mailbox for a retry")
-	return cause
+	p.trip(cause)
+	log.Warn().Err(cause).Msg("message left in the mailbox: intake is paused by a fault of ours")
+	return true
 }
 
 // failed handles a failed attempt at a recorded message. A fault of ours
 // pauses intake and counts nothing. A fault of the message's is counted;
 // after MaxAttempts the message is quarantined with its receipt and
 // reported done.
-func (p *Pipeline) failed(ctx context.Context, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, cause error, log zerolog.Logger) error {
-	if ctx.Err() != nil {
-		return cause // shutting down: nobody's fault
-	}
-	c := fault.Of(cause)
-	p.cfg.Metrics.HandlerFailure(string(c))
-	if c == fault.System {
-		p.trip(cause)
-		log.Warn().Err(cause).Msg("message left in the mailbox: intake is paused by a fault of ours")
+func (p *Pipeline) failed(ctx context.Context, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched, cause error, log zerolog.Logger) error {
+	if p.ours(ctx, cause, log) {
 		return cause
 	}
 	attempts, err := p.store.NoteAttempt(ctx, rec.ID, cause)
@@ -303,12 +295,12 @@ func (p *Pipeline) failed(ctx context.Context, rec store.Message, parsed *ingest
 // tooLarge records a message above the size limit: the watcher fetched
 // only its header. Its identity is its place in the mailbox and its size;
 // its sender, when known, is told to send the form alone.
-func (p *Pipeline) tooLarge(ctx context.Context, m ingest.Fetched, log zerolog.Logger) error {
+func (p *Pipeline) tooLarge(ctx context.Context, m mailbox.Fetched, log zerolog.Logger) error {
 	key := fmt.Sprintf("too-large:%s:%d:%d:%d", m.Mailbox, m.UIDValidity, m.UID, m.Size)
 	sum := sha256.Sum256(append([]byte(key), m.Header...))
 	rec := store.Message{Hash: hex.EncodeToString(sum[:]), Mailbox: m.Mailbox,
 		UIDValidity: m.UIDValidity, UID: m.UID, ReceivedAt: m.InternalDate, Size: m.Size}
-	var parsed *ingest.Parsed
+	var parsed *mailparse.Parsed
 	if len(m.Header) > 0 {
 		parsed, _ = p.safeParse(append(append([]byte(nil), m.Header...), "\r\n"...), p.cfg.MIME)
 	}

@@ -12,8 +12,12 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"kaohe/ingest"
+	"kaohe/assess"
+	"kaohe/internal/cst"
 	"kaohe/internal/sample"
+	"kaohe/mailbox"
+	"kaohe/mailparse"
+	"kaohe/outbox"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
@@ -26,7 +30,7 @@ const office = "zzjgb@office.example.org"
 var (
 	testForm   = templates.MustLoad(2021)
 	received   = time.Date(2021, 12, 20, 10, 0, 0, 0, time.UTC)
-	testCutoff = time.Date(2022, 1, 6, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	testCutoff = time.Date(2022, 1, 6, 0, 0, 0, 0, cst.Location())
 )
 
 type fixture struct {
@@ -40,6 +44,9 @@ type fixture struct {
 	clock time.Time
 	// alternate, when set, decides the write faults of faultFixture.
 	alternate func() error
+	// panics is how many panics the test provokes: any other count fails
+	// it (monitor.Metrics promises tests that none goes unnoticed).
+	panics uint64
 }
 
 func newFixture(t *testing.T, edit func(*Config)) *fixture {
@@ -61,7 +68,7 @@ func newFixture(t *testing.T, edit func(*Config)) *fixture {
 	}
 	f.good = good
 	f.cfg = Config{
-		Form: testForm, Cutoff: testCutoff, Roster: r, Reader: InProcess,
+		Form: testForm, Cutoff: testCutoff, Roster: r, Reader: assess.InProcess,
 		Compose:             reply.ComposeOptions{From: office, FromName: "办事处", Contact: "联系人：王明", MsgIDDomain: "office.example.org", Form: testForm},
 		Own:                 []string{office},
 		ReplyUnknownSenders: true, RepliesPerSenderPerHour: 5, MaxAttempts: 3,
@@ -71,6 +78,11 @@ func newFixture(t *testing.T, edit func(*Config)) *fixture {
 		edit(&f.cfg)
 	}
 	f.p = New(st, f.cfg)
+	t.Cleanup(func() {
+		if n := f.p.cfg.Metrics.Panics(); n != f.panics {
+			t.Errorf("%d panics recovered, want %d", n, f.panics)
+		}
+	})
 	return f
 }
 
@@ -78,7 +90,7 @@ func newFixture(t *testing.T, edit func(*Config)) *fixture {
 func (f *fixture) handle(raw []byte, at time.Time) store.Message {
 	f.t.Helper()
 	f.uid++
-	if err := f.p.Handle(f.ctx, ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: f.uid, InternalDate: at, Size: int64(len(raw)), Raw: raw}); err != nil {
+	if err := f.p.Handle(f.ctx, mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: f.uid, InternalDate: at, Size: int64(len(raw)), Raw: raw}); err != nil {
 		f.t.Fatalf("handle: %v", err)
 	}
 	msgs, err := f.st.Messages(f.ctx, store.MessageFilter{})
@@ -93,7 +105,7 @@ func (f *fixture) handle(raw []byte, at time.Time) store.Message {
 	return msgs[len(msgs)-1]
 }
 
-func (f *fixture) outbox() []store.OutboxItem {
+func (f *fixture) outbox() []outbox.Item {
 	items, err := f.st.OutboxByState(f.ctx, store.StatePending, 0)
 	if err != nil {
 		f.t.Fatal(err)
@@ -216,7 +228,7 @@ func TestHostileMail(t *testing.T) {
 			if m.Outcome != c.wantOutcome {
 				t.Errorf("outcome %q, want %q", m.Outcome, c.wantOutcome)
 			}
-			var replies []store.OutboxItem
+			var replies []outbox.Item
 			for _, it := range f.outbox() {
 				if (it.Kind == store.KindReply || it.Kind == store.KindUnknownReply) && it.RelatedMessage == m.ID {
 					replies = append(replies, it)
@@ -253,7 +265,7 @@ func checkReplyHeaders(t *testing.T, raw []byte) {
 	if strings.Contains(strings.ToLower(h), "\nbcc:") || strings.Contains(h, "thief@") {
 		t.Errorf("injected header:\n%s", h)
 	}
-	p, err := ingest.Parse(raw, ingest.Limits{})
+	p, err := mailparse.Parse(raw, mailparse.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,17 +336,17 @@ func TestRateLimitHoldsForConcurrentMessages(t *testing.T) {
 	}()
 	f := newFixture(t, func(c *Config) {
 		c.RepliesPerSenderPerHour = limit
-		c.Reader = func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(ctx context.Context, data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
 			arrived <- struct{}{}
 			<-allIn // every message is read, none answered yet
-			return InProcess(data, o)
+			return assess.InProcess(ctx, data, o)
 		}
 	})
 	errs := make(chan error, n)
 	for i := range n {
 		raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: fmt.Sprintf("c%d@x", i), attachment: f.good}.raw()
 		go func() {
-			errs <- f.p.Handle(f.ctx, ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: uint32(i + 1), InternalDate: received, Size: int64(len(raw)), Raw: raw})
+			errs <- f.p.Handle(f.ctx, mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: uint32(i + 1), InternalDate: received, Size: int64(len(raw)), Raw: raw})
 		}()
 	}
 	for range n {
@@ -378,12 +390,12 @@ func TestUnknownSendersWithoutReply(t *testing.T) {
 
 func TestFailingMessageIsQuarantinedNotLost(t *testing.T) {
 	f := newFixture(t, func(c *Config) {
-		c.Reader = func([]byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(context.Context, []byte, validate.Options) (*validate.Submission, []validate.Finding, error) {
 			panic("crafted workbook")
 		}
 	})
 	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "q@x", attachment: f.good}.raw()
-	fetched := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 7, InternalDate: received, Size: int64(len(raw)), Raw: raw}
+	fetched := mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 7, InternalDate: received, Size: int64(len(raw)), Raw: raw}
 	for attempt := 1; attempt <= 3; attempt++ {
 		err := f.p.Handle(f.ctx, fetched)
 		if attempt < 3 && err == nil {
@@ -397,9 +409,7 @@ func TestFailingMessageIsQuarantinedNotLost(t *testing.T) {
 	if len(msgs) != 1 || msgs[0].Outcome != store.OutcomeQuarantined || !strings.Contains(msgs[0].LastError, "crafted workbook") {
 		t.Fatalf("messages %+v", msgs)
 	}
-	if f.p.cfg.Metrics.Panics() != 3 {
-		t.Errorf("panics counted %d, want 3", f.p.cfg.Metrics.Panics())
-	}
+	f.panics = 3 // checked when the test ends
 	if archived, err := f.st.ReadArchived(msgs[0].Hash); err != nil || !bytes.Equal(archived, raw) {
 		t.Errorf("raw mail not archived: %v", err)
 	}
@@ -412,7 +422,7 @@ func TestFailingMessageIsQuarantinedNotLost(t *testing.T) {
 func TestTooLargeIsRecordedWithoutBody(t *testing.T) {
 	f := newFixture(t, nil)
 	// Without a header nobody can be told: kept for staff.
-	if err := f.p.Handle(f.ctx, ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 9, InternalDate: received, Size: 90 << 20}); err != nil {
+	if err := f.p.Handle(f.ctx, mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 9, InternalDate: received, Size: 90 << 20}); err != nil {
 		t.Fatal(err)
 	}
 	msgs, _ := f.st.Messages(f.ctx, store.MessageFilter{})
@@ -421,7 +431,7 @@ func TestTooLargeIsRecordedWithoutBody(t *testing.T) {
 	}
 	// With its header the sender is told, once, even when offered twice.
 	head := []byte("From: 张三 <chaoyang@example.org>\r\nSubject: 考核表和照片\r\nMessage-ID: <big@x>\r\n")
-	big := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 10, InternalDate: received, Size: 60 << 20, Header: head}
+	big := mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 10, InternalDate: received, Size: 60 << 20, Header: head}
 	for i := 0; i < 2; i++ {
 		if err := f.p.Handle(f.ctx, big); err != nil {
 			t.Fatal(err)
@@ -431,7 +441,7 @@ func TestTooLargeIsRecordedWithoutBody(t *testing.T) {
 	if len(items) != 1 || items[0].To != "chaoyang@example.org" {
 		t.Fatalf("outbox %d items", len(items))
 	}
-	p, err := ingest.Parse(items[0].Raw, ingest.Limits{})
+	p, err := mailparse.Parse(items[0].Raw, mailparse.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -461,15 +471,15 @@ func TestLateSubmissionIsKeptAndMarked(t *testing.T) {
 func TestUnavailableReaderLeavesTheMessageForLater(t *testing.T) {
 	down := true
 	f := newFixture(t, func(c *Config) {
-		c.Reader = func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
+		c.Reader = func(ctx context.Context, data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
 			if down {
 				return nil, nil, errors.New("workbook reader unavailable")
 			}
-			return InProcess(data, o)
+			return assess.InProcess(ctx, data, o)
 		}
 	})
 	raw := mailSpec{from: "<chaoyang@example.org>", subject: "考核表", msgID: "down@x", attachment: f.good}.raw()
-	fetched := ingest.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 3, InternalDate: received, Size: int64(len(raw)), Raw: raw}
+	fetched := mailbox.Fetched{Mailbox: "INBOX", UIDValidity: 1, UID: 3, InternalDate: received, Size: int64(len(raw)), Raw: raw}
 	if err := f.p.Handle(f.ctx, fetched); err == nil {
 		t.Fatal("the message was released while no reader could run")
 	}

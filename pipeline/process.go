@@ -11,8 +11,9 @@ import (
 	"time"
 
 	"kaohe/assess"
-	"kaohe/ingest"
 	"kaohe/internal/authres"
+	"kaohe/mailbox"
+	"kaohe/mailparse"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
@@ -28,7 +29,7 @@ import (
 // roster agency from any other address is held as 名册外来件: stored under
 // no agency, the agency's registered addresses told, the sender treated as
 // an unknown sender.
-func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched) (store.Result, error) {
+func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched) (store.Result, error) {
 	res := store.Result{MessageID: rec.ID, OnTime: p.onTime(m.InternalDate)}
 	if parsed == nil {
 		res.Outcome = store.OutcomeUnparseable
@@ -43,7 +44,7 @@ func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *inges
 	var atts []reply.Attachment
 	var named []roster.Agency // agencies named by forms held as 名册外来件
 	for _, a := range parsed.Attachments {
-		ar, ra, foreign, err := p.checkAttachment(a, sender, m)
+		ar, ra, foreign, err := p.checkAttachment(ctx, a, sender, m)
 		if err != nil {
 			return res, err
 		}
@@ -102,7 +103,7 @@ func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *inges
 // senderAddress is the From address in the form the roster compares, and
 // whether it is one a reply could be sent to. A mail without From, with an
 // empty or malformed one, has no usable sender.
-func senderAddress(parsed *ingest.Parsed) (string, bool) {
+func senderAddress(parsed *mailparse.Parsed) (string, bool) {
 	addr, ok := roster.CanonicalAddress(parsed.From.Addr)
 	if !ok {
 		return "", false
@@ -118,7 +119,7 @@ func senderAddress(parsed *ingest.Parsed) (string, bool) {
 // recipient's hourly cap like receipts do, so that a stranger sending form
 // after form cannot flood an agency's mailbox: past the cap staff still
 // see every such mail.
-func (p *Pipeline) noticeForeign(ctx context.Context, res *store.Result, rec store.Message, m ingest.Fetched, sender string, named []roster.Agency) error {
+func (p *Pipeline) noticeForeign(ctx context.Context, res *store.Result, rec store.Message, m mailbox.Fetched, sender string, named []roster.Agency) error {
 	for _, ag := range named {
 		for _, e := range ag.Emails {
 			to, ok := roster.CanonicalAddress(e)
@@ -180,13 +181,13 @@ func (p *Pipeline) overCap(ctx context.Context, res *store.Result, to string) (b
 // and only when our receiving server authenticated the From domain (SPF
 // or DKIM pass, aligned): a forged From never makes the office write to a
 // third party.
-func (p *Pipeline) answer(ctx context.Context, res *store.Result, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, atts []reply.Attachment) error {
+func (p *Pipeline) answer(ctx context.Context, res *store.Result, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched, atts []reply.Attachment) error {
 	to, usable := senderAddress(parsed)
 	if !usable {
 		return nil
 	}
 	keep := res.Outcome == store.OutcomeForeign
-	answer, why := reply.Classify(reply.Header(parsed.Header), parsed.From.Addr, returnPath(parsed), p.cfg.Own, p.cfg.Compose.MsgIDDomain)
+	answer, why := reply.MayAutoReply(reply.Header(parsed.Header), parsed.From.Addr, returnPath(parsed), p.cfg.Own, p.cfg.Compose.MsgIDDomain)
 	if !answer {
 		p.cfg.Log.Info().Str("reason", why).Int64("msg", rec.ID).Msg("automated mail: no reply")
 		if !keep {
@@ -218,7 +219,7 @@ func (p *Pipeline) answer(ctx context.Context, res *store.Result, rec store.Mess
 		MessageID: parsed.MessageID, References: parsed.References, InReplyTo: splitIDs(parsed.InReplyTo),
 		RawSHA256: rec.Hash, Subject: parsed.Subject, FromAddr: parsed.From.Addr, FromName: parsed.From.Name,
 		To: to, ToName: parsed.From.Name, ReceivedAt: m.InternalDate, OnTime: res.OnTime, Cutoff: p.cfg.Cutoff,
-		Agency: res.Agency, Attachments: atts,
+		Agency: res.Agency, Attachments: atts, Text: parsed.Text,
 	}
 	opts := p.cfg.Compose
 	opts.Now = p.cfg.Now()
@@ -252,28 +253,23 @@ func domainOf(addr string) string {
 // checkAttachment checks one attachment when it can hold a form. foreign
 // is the roster agency the form names when it does not count for it (the
 // sender is not registered for it); nil otherwise.
-func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.Fetched) (ar store.AttachmentResult, ra reply.Attachment, foreign *roster.Agency, err error) {
+func (p *Pipeline) checkAttachment(ctx context.Context, a mailparse.Attachment, sender string, m mailbox.Fetched) (ar store.AttachmentResult, ra reply.Attachment, foreign *roster.Agency, err error) {
 	sum := sha256.Sum256(a.Data)
 	ar = store.AttachmentResult{Filename: a.Filename, Kind: string(a.Kind), Size: int64(len(a.Data)), Hash: hex.EncodeToString(sum[:]), Note: a.Path}
 	ra = reply.Attachment{Filename: a.Filename, Kind: reply.AttachOther}
 	switch a.Kind {
-	case ingest.KindXLSX, ingest.KindLegacy, ingest.KindEncrypted:
-	case ingest.KindArchive:
+	case mailparse.KindXLSX, mailparse.KindLegacy, mailparse.KindEncrypted:
+	case mailparse.KindArchive:
 		ra.Kind = reply.AttachArchive
 		return ar, ra, nil, nil
 	default:
 		return ar, ra, nil, nil
 	}
 	var resolved, named roster.Agency
-	var readErr error
-	rep := assess.Check(a.Data, assess.Options{
+	rep, err := assess.Check(ctx, a.Data, assess.Options{
 		Validate: validate.Options{Form: p.cfg.Form, Filename: a.Filename, ReceivedAt: m.InternalDate, Cutoff: p.cfg.Cutoff,
 			MaxFileSize: p.cfg.MaxFileSize, MaxUnzipSize: p.cfg.MaxUnzipSize},
-		Reader: func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding) {
-			sub, fs, err := p.cfg.Reader(data, o)
-			readErr = err
-			return sub, fs
-		},
+		Reader: p.cfg.Reader,
 		Resolve: func(unit string) assess.Agency {
 			ag, known, mismatch := p.cfg.Roster.Resolve(sender, unit)
 			if !known {
@@ -289,8 +285,8 @@ func (p *Pipeline) checkAttachment(a ingest.Attachment, sender string, m ingest.
 			return assess.Agency{Name: ag.Name, Type: ag.Type, Known: true, Mismatch: mismatch}
 		},
 	})
-	if readErr != nil {
-		return ar, ra, nil, fmt.Errorf("read %s: %w", a.Filename, readErr)
+	if err != nil {
+		return ar, ra, nil, fmt.Errorf("read %s: %w", a.Filename, err)
 	}
 	ar.Report, ar.Agency = rep, resolved.Name
 	ra.Report, ra.Data, ra.Kind = rep, a.Data, reply.AttachXLSX
@@ -312,7 +308,7 @@ func hasCode(rep *assess.Report, c validate.Code) bool {
 	return false
 }
 
-func returnPath(p *ingest.Parsed) string {
+func returnPath(p *mailparse.Parsed) string {
 	if v, ok := p.Header["Return-Path"]; ok && len(v) > 0 {
 		return v[0]
 	}

@@ -7,7 +7,8 @@ import (
 
 	"github.com/rs/zerolog"
 
-	"kaohe/ingest"
+	"kaohe/mailbox"
+	"kaohe/mailparse"
 	"kaohe/reply"
 	"kaohe/store"
 )
@@ -18,7 +19,7 @@ import (
 // roster, else only when unknown senders are answered), never to an
 // automated sender, and not past the sender's hourly cap. Without a
 // usable sender there is none: the message is quarantined all the same.
-func (p *Pipeline) heldReceipt(ctx context.Context, rec store.Message, parsed *ingest.Parsed, m ingest.Fetched, log zerolog.Logger) (out []store.OutgoingMail) {
+func (p *Pipeline) heldReceipt(ctx context.Context, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched, log zerolog.Logger) (out []store.OutgoingMail) {
 	defer func() {
 		// The message is here because it made something panic; its
 		// receipt must not keep it from being quarantined.
@@ -35,7 +36,7 @@ func (p *Pipeline) heldReceipt(ctx context.Context, rec store.Message, parsed *i
 	if sender == "" {
 		return nil
 	}
-	if ok, why := reply.Classify(reply.Header(parsed.Header), parsed.From.Addr, returnPath(parsed), p.cfg.Own, p.cfg.Compose.MsgIDDomain); !ok {
+	if ok, why := reply.MayAutoReply(reply.Header(parsed.Header), parsed.From.Addr, returnPath(parsed), p.cfg.Own, p.cfg.Compose.MsgIDDomain); !ok {
 		log.Info().Str("reason", why).Msg("automated mail: its quarantine gets no receipt")
 		return nil
 	}

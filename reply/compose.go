@@ -1,6 +1,7 @@
 package reply
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -9,7 +10,9 @@ import (
 	"strings"
 	"time"
 
+	"kaohe/annotate"
 	"kaohe/assess"
+	"kaohe/internal/display"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -52,6 +55,10 @@ type Incoming struct {
 	Cutoff      time.Time
 	Agency      string // the roster's name of the agency; "" when unknown
 	Attachments []Attachment
+	// Text is the body as mailparse extracted it (plain text, or HTML turned
+	// into text). The receipt says whether it held words staff will read
+	// (SenderWords); it never quotes them back.
+	Text string
 }
 
 // ComposeOptions are the office's settings for composing mail.
@@ -96,7 +103,7 @@ func Compose(in Incoming, opts ComposeOptions) (Mail, error) {
 		return Mail{}, err
 	}
 	irt, refs := threadIDs(in.MessageID, in.References, in.InReplyTo)
-	subj := cleanText(in.Subject, maxSubjectRunes)
+	subj := display.Clean(in.Subject, maxSubjectRunes)
 	if subj == "" {
 		subj = "考核表"
 	}
@@ -117,8 +124,8 @@ func Compose(in Incoming, opts ComposeOptions) (Mail, error) {
 // cleaned returns the options with the office's name and contact line on
 // one line each, so no setting can add a line to a mail.
 func (o ComposeOptions) cleaned() ComposeOptions {
-	o.FromName = cleanText(o.FromName, maxNameRunes)
-	o.Contact = cleanText(o.Contact, maxTextRunes)
+	o.FromName = display.Clean(o.FromName, maxNameRunes)
+	o.Contact = display.Clean(o.Contact, display.MaxTextRunes)
 	return o
 }
 
@@ -139,96 +146,36 @@ func receiptKey(in Incoming) string {
 	return ""
 }
 
-// ReceiptView is the data of the receipt templates.
-type ReceiptView struct {
-	Greeting   string // the agency or the sender
-	Subject    string
-	Received   string // Beijing time
-	Cutoff     string
-	OnTime     bool
-	Files      []FileView
-	Forms      []FormView
-	NoForm     bool // no workbook could be checked
-	Legacy     bool // some attachment must be saved as .xlsx
-	NeedsFix   bool // some form has errors or none was readable
-	AllPassed  bool // at least one form, all accepted
-	Annotated  bool // annotated workbooks are attached
-	Contact    string
-	Office     string
-	OfficeAddr string
-}
-
-// FileView is one attachment as the receipt lists it.
-type FileView struct {
-	Name string
-	Note string
-}
-
-// FormView is one checked workbook.
-type FormView struct {
-	Index         int
-	File          string
-	Status        string // 通过/需修改/无法读取
-	Accepted      bool
-	Unreadable    bool
-	Unit          string
-	SelfTotal     string
-	VerifiedTotal string
-	TotalCap      string
-	Errors        int
-	Warnings      int
-	Rows          []RowView
-	Annotated     string // the name of the annotated copy attached; "" when none
-}
-
-// RowView is one finding as a table row.
-type RowView struct {
-	Severity string // 错误/提醒/说明
-	Level    string // error/warning/info, for styling
-	Item     string // 指标或栏目
-	Cell     string
-	Self     string
-	Cap      string
-	Verified string
-	Message  string
-}
-
 func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, []string) {
 	v := ReceiptView{
-		Greeting:   cleanText(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
-		Subject:    untrusted(in.Subject, maxSubjectRunes),
+		Greeting:   display.Clean(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
+		Subject:    display.Untrusted(in.Subject, maxSubjectRunes),
 		Received:   cnTime(in.ReceivedAt),
 		Cutoff:     cnDeadline(in.Cutoff),
 		OnTime:     in.OnTime,
+		Words:      SenderWords(in.Text, in.FromName, in.ToName, in.Agency) != "",
 		Contact:    opts.Contact,
 		Office:     opts.FromName,
 		OfficeAddr: opts.From,
 	}
 	var atts []attachment
 	var warnings []string
+	wantBlank := false
 	for i, a := range in.Attachments {
 		name := cleanFilename(a.Filename, fmt.Sprintf("附件%d", i+1))
-		fv := FileView{Name: defang(name)}
+		fv := FileView{Name: display.Defang(name)}
 		switch a.Kind {
-		case AttachLegacy:
-			fv.Note = `旧版格式（如 .xls、.et），系统无法读取。请用 Excel 或 WPS 打开，"另存为"选择"Excel 工作簿(*.xlsx)"后重新发送。`
-			v.Legacy = true
-		case AttachArchive:
-			fv.Note = "压缩包，系统不解压。请直接把考核表（.xlsx 文件）作为附件发送。"
-		case AttachTooLarge:
-			fv.Note = "文件过大，未读取。请确认附件是填好的考核表（.xlsx），删除其中的图片等大内容后重新发送。"
-		case AttachXLSX:
-			fv.Note = "已核对，结果见下文。"
+		case AttachXLSX, AttachLegacy, AttachArchive, AttachTooLarge:
 			form := formFor(a.Report, opts.Form)
-			fm := formView(len(v.Forms)+1, name, a.Report, form)
+			fm := formView(len(v.Forms)+1, name, a, form)
 			// A form without errors or warnings has nothing to mark: no
 			// annotated copy goes back.
 			if a.Report != nil && a.Report.Submission != nil && len(a.Data) > 0 && needsMarking(a.Report) {
-				annotate := opts.Annotate
-				if annotate == nil {
-					annotate = Annotate
+				annotateCopy := opts.Annotate
+				if annotateCopy == nil {
+					annotateCopy = annotate.Copy
 				}
-				out, err := annotate(a.Report, form)
+				out, err := annotateCopy(a.Report, form)
 				if err != nil {
 					warnings = append(warnings, fmt.Sprintf("annotate %s: %v", name, err))
 				} else {
@@ -237,11 +184,19 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 					v.Annotated = true
 				}
 			}
+			fv.Note = fmt.Sprintf("已核对，结果见下文【%d】。", fm.Index)
 			if fm.Unreadable {
-				fv.Note = "无法读取，原因见下文。"
+				fv.Note = fmt.Sprintf("无法读取，原因见下文【%d】。", fm.Index)
 			}
-			if a.Report != nil && slices.ContainsFunc(a.Report.Findings, func(f validate.Finding) bool { return f.Code == validate.CodeLegacyFormat }) {
+			if a.Kind == AttachLegacy || hasFinding(a.Report, validate.CodeLegacyFormat) {
 				v.Legacy = true
+			}
+			// The wrong form, or none at all: the right blank form helps.
+			if hasFinding(a.Report, validate.CodeFormNotFound) || hasFinding(a.Report, validate.CodeWrongYear) {
+				wantBlank = true
+			}
+			if !fm.Unreadable {
+				v.Warnings += fm.Warnings
 			}
 			v.Forms = append(v.Forms, fm)
 		default:
@@ -249,23 +204,62 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 		}
 		v.Files = append(v.Files, fv)
 	}
-	readable := 0
-	v.AllPassed = len(v.Forms) > 0
+	readable, passed := 0, 0
 	for _, f := range v.Forms {
 		if !f.Unreadable {
 			readable++
-		}
-		if !f.Accepted {
-			v.AllPassed = false
-			v.NeedsFix = true
+			if f.Accepted {
+				passed++
+			}
 		}
 	}
+	var st ReceiptStatus
+	switch {
+	case readable > 0 && passed == readable:
+		st = ReceiptAccepted
+	case readable > 0:
+		st = ReceiptNeedsFix
+	case len(v.Forms) > 0:
+		st = ReceiptUnreadable
+	default:
+		st = ReceiptNoForm
+		wantBlank = true
+	}
+	v.Status, v.StatusLabel = string(st), st.Label(in.OnTime)
+	v.AllPassed = st == ReceiptAccepted
+	v.NeedsFix = !v.AllPassed
 	v.NoForm = readable == 0
-	if v.NoForm {
-		v.NeedsFix = true
+	if wantBlank {
+		if blank, name, err := blankForm(opts.Form); err != nil {
+			warnings = append(warnings, fmt.Sprintf("blank form: %v", err))
+		} else if blank != nil {
+			v.BlankForm = name
+			atts = append(atts, attachment{name: name, contentType: xlsxType, data: blank})
+		}
 	}
 	return v, atts, warnings
 }
+
+// blankForm is the blank form to attach and its file name; nil when the
+// options name no form.
+func blankForm(form *templates.Form) ([]byte, string, error) {
+	if form == nil {
+		return nil, "", nil
+	}
+	var b bytes.Buffer
+	if err := templates.WriteBlank(form, &b); err != nil {
+		return nil, "", err
+	}
+	return b.Bytes(), cleanFilename(form.Title+".xlsx", "考核表.xlsx"), nil
+}
+
+func hasFinding(rep *assess.Report, code validate.Code) bool {
+	return rep != nil && slices.ContainsFunc(rep.Findings, func(f validate.Finding) bool { return f.Code == code })
+}
+
+// saveAsSteps are the steps from .xls or .et to .xlsx, as validate words
+// them for the files it reads.
+const saveAsSteps = `请用 Excel 或 WPS 打开该文件，点击"文件"→"另存为"，保存类型选择"Excel 工作簿(*.xlsx)"，再把新保存的 .xlsx 文件作为附件发送。`
 
 // needsMarking reports whether a report has something to highlight.
 func needsMarking(rep *assess.Report) bool {
@@ -293,24 +287,59 @@ func annotatedName(name string) string {
 	return base + "（核对结果）.xlsx"
 }
 
-func formView(index int, file string, rep *assess.Report, form *templates.Form) FormView {
-	fv := FormView{Index: index, File: defang(file), Status: assess.StatusUnreadable.Label(), Unreadable: true}
+func formView(index int, file string, a Attachment, form *templates.Form) FormView {
+	fv := FormView{Index: index, File: display.Defang(file), Status: assess.StatusUnreadable.Label(), Unreadable: true, Errors: 1}
+	rep := a.Report
 	if rep == nil {
-		fv.Rows = []RowView{{Severity: validate.SeverityError.Label(), Level: string(validate.SeverityError), Item: "整个文件",
-			Message: "无法读取这个文件。请确认它是用 Excel 或 WPS 保存的考核表（.xlsx），然后重新发送。"}}
-		fv.Errors = 1
+		switch a.Kind {
+		case AttachLegacy:
+			fv.Reason = "这是旧版格式（如 Excel 97-2003 的 .xls、WPS 的 .et），系统只能读取 .xlsx。" + saveAsSteps
+		case AttachArchive:
+			fv.Reason = "这是压缩包，系统不解压。请直接把考核表（.xlsx 文件）作为附件发送。"
+		case AttachTooLarge:
+			fv.Reason = "文件过大，系统没有读取。请确认附件是填好的考核表（.xlsx），删除其中的图片等大内容后再发送。"
+		default:
+			fv.Reason = "请确认它是用 Excel 或 WPS 保存的考核表（.xlsx）。"
+		}
 		return fv
 	}
 	fv.Status = rep.Status.Label()
 	fv.Accepted = rep.Status == assess.StatusAccepted
 	fv.Unreadable = rep.Status == assess.StatusUnreadable
-	fv.Unit = untrusted(rep.Unit, maxNameRunes)
+	fv.Unit = display.Untrusted(rep.Unit, maxNameRunes)
 	fv.SelfTotal = num(rep.SelfTotal)
 	fv.VerifiedTotal = num(rep.VerifiedTotal)
 	if form != nil {
 		fv.TotalCap = num(form.TotalCap)
 	}
 	fv.Errors, fv.Warnings = rep.Counts()
+	fv.Infos = max(0, len(rep.Findings)-fv.Errors-fv.Warnings)
+	var guide []string
+	for _, g := range []struct {
+		n    int
+		text string
+	}{{fv.Errors, "错误必须改正"}, {fv.Warnings, "提醒请核实"}, {fv.Infos, "说明只是告诉您系统如何读取，不需要处理"}} {
+		if g.n > 0 {
+			guide = append(guide, g.text)
+		}
+	}
+	if len(guide) > 0 {
+		fv.Guide = strings.Join(guide, "，") + "。"
+	}
+	if fv.Unreadable {
+		// One reason, in words: the table of cells has nothing to show.
+		var reasons []string
+		for _, f := range rep.Findings {
+			if f.Severity == validate.SeverityError {
+				reasons = append(reasons, display.Untrusted(display.StripCellPrefix(f.Message, f.Cell), display.MaxTextRunes))
+			}
+		}
+		fv.Reason = strings.Join(reasons, " ")
+		if fv.Reason == "" {
+			fv.Reason = "请确认它是用 Excel 或 WPS 保存的考核表（.xlsx）。"
+		}
+		return fv
+	}
 	inds := map[string]assess.IndicatorResult{}
 	for _, ir := range rep.Indicators {
 		inds[ir.ID] = ir
@@ -321,12 +350,12 @@ func formView(index int, file string, rep *assess.Report, form *templates.Form) 
 		row := RowView{
 			Severity: f.Severity.Label(),
 			Level:    string(f.Severity),
-			Item:     itemLabel(f, form),
-			Cell:     cleanText(f.Cell, 16),
-			Message:  untrusted(stripCellPrefix(f.Message, f.Cell), maxTextRunes),
+			Item:     display.ItemLabel(f, form),
+			Cell:     display.Clean(f.Cell, 16),
+			Message:  display.Untrusted(display.StripCellPrefix(f.Message, f.Cell), display.MaxTextRunes),
 		}
 		if f.Cell != "" && f.Sheet != "" && rep.Submission != nil && f.Sheet != rep.Submission.Sheet {
-			row.Cell = cleanText(f.Sheet, 31) + "!" + row.Cell
+			row.Cell = display.Clean(f.Sheet, 31) + "!" + row.Cell
 		}
 		if ir, ok := inds[f.Indicator]; ok && f.Indicator != "" {
 			row.Self = "空"
@@ -341,33 +370,6 @@ func formView(index int, file string, rep *assess.Report, form *templates.Form) 
 	return fv
 }
 
-// itemLabel names what a finding is about: "指标 1.4（按照《信息安全…）", a
-// field's label, or the whole sheet.
-func itemLabel(f validate.Finding, form *templates.Form) string {
-	switch {
-	case f.Indicator != "":
-		label := "指标 " + cleanText(f.Indicator, 8)
-		if form != nil {
-			if ind, ok := form.Indicator(f.Indicator); ok {
-				label += "（" + cleanText(ind.Criteria, 18) + "）"
-			}
-		}
-		return label
-	case f.Field != "":
-		if form != nil {
-			if fd, ok := form.Field(f.Field); ok {
-				return fd.Label
-			}
-		}
-		return cleanText(f.Field, 32)
-	case f.Code == validate.CodeTotalMismatch && form != nil && form.TotalLabel != "":
-		return form.TotalLabel
-	case f.Code.FileLevel():
-		return "整个文件"
-	}
-	return "整张表"
-}
-
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 func firstNonEmpty(ss ...string) string {
@@ -377,18 +379,4 @@ func firstNonEmpty(ss ...string) string {
 		}
 	}
 	return ""
-}
-
-// stripCellPrefix drops a leading "E18：" from a message shown beside its
-// cell anyway.
-func stripCellPrefix(msg, cell string) string {
-	if cell == "" {
-		return msg
-	}
-	for _, sep := range []string{"：", ":"} {
-		if rest, ok := strings.CutPrefix(strings.TrimSpace(msg), cell+sep); ok {
-			return strings.TrimSpace(rest)
-		}
-	}
-	return msg
 }

@@ -3,11 +3,16 @@ package reply
 import (
 	"bytes"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/fstest"
 
 	"github.com/emersion/go-message/mail"
+	"github.com/xuri/excelize/v2"
+
+	"kaohe/annotate"
+	"kaohe/templates"
 )
 
 type parsedAttachment struct {
@@ -197,10 +202,18 @@ func TestComposeLateLegacyNoForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	pm := parseMail(t, m.Raw)
-	for _, s := range []string{"逾期", "视为考核成绩不合格", "已登记保存", "没有可以读取的考核表", `另存为`, `Excel 工作簿(*.xlsx)`, "考核表.xls："} {
-		if !strings.Contains(pm.text, s) || !strings.Contains(pm.html, strings.ReplaceAll(s, `"`, "&#34;")) {
+	for _, s := range []string{"状态：逾期（表格无法读取）", "视为考核成绩不合格", "由办事处考核领导小组决定", "无法读取", `另存为`, `Excel 工作簿(*.xlsx)`, "考核表.xls："} {
+		if !strings.Contains(pm.text, s) || !strings.Contains(strings.ReplaceAll(pm.html, "<b style=\"color:#c00\">", ""), strings.ReplaceAll(s, `"`, "&#34;")) {
 			t.Errorf("bodies lack %q", s)
 		}
+	}
+	// The steps to save as .xlsx are given once; no cell is listed, so no
+	// cell is to be corrected.
+	if n := strings.Count(pm.text, "另存为"); n != 1 {
+		t.Errorf("save-as steps given %d times:\n%s", n, pm.text)
+	}
+	if strings.Contains(pm.text, "改正上面列出的单元格") {
+		t.Errorf("an unreadable file's receipt asks to correct listed cells:\n%s", pm.text)
 	}
 	if len(pm.atts) != 0 {
 		t.Errorf("attachments = %d, want none", len(pm.atts))
@@ -311,5 +324,36 @@ func TestTemplateOverride(t *testing.T) {
 	}
 	if err := CheckTemplates(nil); err != nil {
 		t.Errorf("built-in templates: %v", err)
+	}
+}
+
+// checkAnnotated checks that the attached copy is testReport's annotated
+// copy: the 1.2 cell carries its comment and the 核定分 column its score.
+func checkAnnotated(t *testing.T, out []byte) {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(out))
+	if err != nil {
+		t.Fatalf("reopen annotated copy: %v", err)
+	}
+	defer f.Close()
+	l := annotate.Layout(templates.MustLoad(2021))
+	cmts, err := f.GetComments(templates.SheetName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var on12 string
+	for _, c := range cmts {
+		if c.Cell == l.Scores["1.2"] {
+			on12 = c.Text
+			for _, r := range c.Paragraph {
+				on12 += r.Text
+			}
+		}
+	}
+	if !strings.Contains(on12, "您发来的表中的单元格：E7") {
+		t.Errorf("comment on 1.2 = %q", on12)
+	}
+	if v, _ := f.GetCellValue(templates.SheetName, l.VerifiedCol+strconv.Itoa(l.Rows["1.2"])); v != "3" {
+		t.Errorf("核定分 of 1.2 = %q", v)
 	}
 }

@@ -2,32 +2,20 @@ package reply_test
 
 import (
 	"fmt"
-	"time"
 
 	"kaohe/reply"
 )
 
-func ExampleClassify() {
+func ExampleMayAutoReply() {
 	own := []string{"zzjgb@bjszghzbz.org.cn"}
 	h := reply.Header{"Auto-Submitted": {"auto-replied"}, "Subject": {"自动回复：考核表"}}
-	ok, reason := reply.Classify(h, "clerk@agency.example.cn", "<clerk@agency.example.cn>", own, "bjszghzbz.org.cn")
+	ok, reason := reply.MayAutoReply(h, "clerk@agency.example.cn", "<clerk@agency.example.cn>", own, "bjszghzbz.org.cn")
 	fmt.Println(ok, reason)
-	ok, reason = reply.Classify(reply.Header{"Subject": {"考核表"}}, "clerk@agency.example.cn", "<clerk@agency.example.cn>", own, "bjszghzbz.org.cn")
+	ok, reason = reply.MayAutoReply(reply.Header{"Subject": {"考核表"}}, "clerk@agency.example.cn", "<clerk@agency.example.cn>", own, "bjszghzbz.org.cn")
 	fmt.Println(ok, reason)
 	// Output:
 	// false auto_submitted
 	// true ok
-}
-
-func ExampleBackoff() {
-	for attempt := 1; attempt <= 4; attempt++ {
-		fmt.Println(reply.Backoff(attempt, time.Minute, 5*time.Minute, 0.999999999).Round(time.Second))
-	}
-	// Output:
-	// 1m0s
-	// 2m0s
-	// 4m0s
-	// 5m0s
 }
 
 func ExampleMessageID() {

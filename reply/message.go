@@ -8,6 +8,9 @@ import (
 
 	"github.com/emersion/go-message"
 	"github.com/emersion/go-message/mail"
+
+	"kaohe/internal/cst"
+	"kaohe/internal/display"
 )
 
 // Mail is one composed message, ready for the outbox.
@@ -87,10 +90,10 @@ func build(e envelope, text, html string, atts []attachment) (Mail, error) {
 		h.Set("In-Reply-To", strings.Join(e.inReplyTo, " "))
 	}
 	h.Set("Message-Id", e.msgID)
-	h.SetSubject(cleanText(e.subject, maxSubjectRunes*2))
-	h.SetAddressList("To", []*mail.Address{{Name: cleanText(e.toName, maxNameRunes), Address: e.to}})
-	h.SetAddressList("From", []*mail.Address{{Name: cleanText(e.fromName, maxNameRunes), Address: e.from}})
-	h.SetDate(e.date.In(beijing()))
+	h.SetSubject(display.Clean(e.subject, maxSubjectRunes*2))
+	h.SetAddressList("To", []*mail.Address{{Name: display.Clean(e.toName, maxNameRunes), Address: e.to}})
+	h.SetAddressList("From", []*mail.Address{{Name: display.Clean(e.fromName, maxNameRunes), Address: e.from}})
+	h.SetDate(e.date.In(cst.Location()))
 
 	var buf bytes.Buffer
 	mw, err := message.CreateWriter(&buf, h.Header)

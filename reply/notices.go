@@ -3,10 +3,12 @@ package reply
 import (
 	"errors"
 	"fmt"
-	"net/mail"
 	"slices"
 	"strings"
 	"time"
+
+	"kaohe/internal/display"
+	"kaohe/internal/mailaddr"
 )
 
 // UnknownSenderSubject is the fixed subject of the reply to a sender who
@@ -65,7 +67,7 @@ func ComposeForeignNotice(n ForeignNotice, key string, opts ComposeOptions) (Mai
 	view := struct {
 		Agency, Received, Sender, Registered, Contact, Office string
 	}{
-		Agency: cleanText(n.Agency, maxNameRunes), Received: cnTime(n.ReceivedAt), Sender: untrusted(n.Sender, maxNameRunes),
+		Agency: display.Clean(n.Agency, maxNameRunes), Received: cnTime(n.ReceivedAt), Sender: display.Untrusted(n.Sender, maxNameRunes),
 		Registered: n.To, Contact: opts.Contact, Office: opts.FromName,
 	}
 	return composeSimple(envelope{
@@ -85,7 +87,7 @@ func ComposeQuarantined(in Incoming, opts ComposeOptions) (Mail, error) {
 	if key == "" {
 		return Mail{}, errors.New("compose: incoming mail has neither Message-ID nor hash")
 	}
-	subj := cleanText(in.Subject, maxSubjectRunes)
+	subj := display.Clean(in.Subject, maxSubjectRunes)
 	if subj == "" {
 		subj = "考核表"
 	}
@@ -93,8 +95,8 @@ func ComposeQuarantined(in Incoming, opts ComposeOptions) (Mail, error) {
 		Greeting, Received, Cutoff, Subject, Contact, Office string
 		OnTime                                               bool
 	}{
-		Greeting: cleanText(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
-		Received: cnTime(in.ReceivedAt), Cutoff: cnDeadline(in.Cutoff), Subject: untrusted(firstNonEmpty(in.Subject, "（无主题）"), maxSubjectRunes),
+		Greeting: display.Clean(firstNonEmpty(in.Agency, in.ToName, in.FromName, in.FromAddr), maxNameRunes),
+		Received: cnTime(in.ReceivedAt), Cutoff: cnDeadline(in.Cutoff), Subject: display.Untrusted(firstNonEmpty(in.Subject, "（无主题）"), maxSubjectRunes),
 		Contact: opts.Contact, Office: opts.FromName, OnTime: in.OnTime,
 	}
 	irt, refs := threadIDs(in.MessageID, in.References, in.InReplyTo)
@@ -113,9 +115,10 @@ const (
 	EventUnknownSender StaffEventKind = "unknown_sender" // not on the roster
 	EventUnreadable    StaffEventKind = "unreadable"     // no form could be read
 	EventReplyFailed   StaffEventKind = "reply_failed"   // a reply could not be delivered
-	EventNoReply       StaffEventKind = "no_reply"       // Classify refused an automatic reply
+	EventNoReply       StaffEventKind = "no_reply"       // MayAutoReply refused an automatic reply
 	EventForeign       StaffEventKind = "foreign"        // a form naming an agency from an address not registered for it (名册外来件)
 	EventNoSender      StaffEventKind = "no_sender"      // no usable From address: nobody can be answered
+	EventWords         StaffEventKind = "words"          // an agency wrote a question or note in its mail
 	EventOther         StaffEventKind = "other"
 )
 
@@ -136,6 +139,8 @@ func (k StaffEventKind) Label() string {
 		return "名册外来件（未登记为该单位的报送，请核实后处理）"
 	case EventNoSender:
 		return "没有有效发件地址的邮件（无法回复）"
+	case EventWords:
+		return "来信中的问题或说明（请阅读，需要的请答复）"
 	}
 	return "其他事项"
 }
@@ -149,6 +154,9 @@ type StaffEvent struct {
 	Subject string
 	File    string
 	Detail  string // e.g. the SMTP error or the classifier's reason
+	// Words is what the sender wrote beyond greetings and signature
+	// (SenderWords), quoted to staff; "" for none.
+	Words string
 	// Archive is where the raw mail is kept, relative to the data folder
 	// (archive/aa/<sha256>.eml), for staff to open it by hand; "" for none.
 	Archive string
@@ -165,11 +173,8 @@ type Recipient struct {
 // ("wangming@example.org") or with a name ("王明 <wangming@example.org>"),
 // with the parser composing uses.
 func ParseRecipient(s string) (Recipient, error) {
-	a, err := mail.ParseAddress(strings.TrimSpace(s))
+	a, err := mailaddr.Parse(s)
 	if err != nil {
-		return Recipient{}, fmt.Errorf("invalid address %q: %w", s, err)
-	}
-	if err := checkAddress(a.Address); err != nil {
 		return Recipient{}, err
 	}
 	return Recipient{Addr: a.Address, Name: a.Name}, nil
@@ -188,8 +193,9 @@ func (r Recipient) parsed() (Recipient, error) {
 	return p, nil
 }
 
-// ComposeStaffNotice is the batched notice to staff: late submissions,
-// unknown senders, unreadable files, failed replies, grouped by kind. key
+// ComposeStaffNotice is the batched notice to staff: questions and notes
+// agencies wrote, late submissions, unknown senders, unreadable files,
+// failed replies, grouped by kind, questions first. key
 // makes the Message-ID (e.g. "notice|2022-01-05T10:00"), the same key
 // giving the same Message-ID.
 func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts ComposeOptions) (Mail, error) {
@@ -203,9 +209,9 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 	}
 	type group struct {
 		Label string
-		Lines []string
+		Lines []noticeLine
 	}
-	order := []StaffEventKind{EventLate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
+	order := []StaffEventKind{EventWords, EventLate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
 	var groups []group
 	for _, k := range order {
 		g := group{Label: k.Label()}
@@ -214,28 +220,9 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 			if !slices.Contains(order, ek) {
 				ek = EventOther
 			}
-			if ek != k {
-				continue
+			if ek == k {
+				g.Lines = append(g.Lines, staffLine(e))
 			}
-			parts := []string{cnTime(e.At)}
-			for _, s := range []string{e.Agency, e.Sender} {
-				if s = untrusted(s, maxNameRunes); s != "" {
-					parts = append(parts, s)
-				}
-			}
-			if s := untrusted(e.Subject, maxSubjectRunes); s != "" {
-				parts = append(parts, "主题《"+s+"》")
-			}
-			if s := cleanFilename(e.File, ""); s != "" {
-				parts = append(parts, "附件 "+defang(s))
-			}
-			if s := untrusted(e.Detail, maxTextRunes); s != "" {
-				parts = append(parts, s)
-			}
-			if s := cleanText(e.Archive, maxTextRunes); s != "" {
-				parts = append(parts, "原始邮件存于数据目录下的 "+s)
-			}
-			g.Lines = append(g.Lines, strings.Join(parts, "，"))
 		}
 		if len(g.Lines) > 0 {
 			groups = append(groups, g)
@@ -251,6 +238,50 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 		from: opts.From, fromName: opts.FromName, to: to.Addr, toName: to.Name,
 		subject: fmt.Sprintf("考核表收取情况提示（%d 项）", len(events)), date: opts.Now,
 	}, tmplNoticeText, view, nil, opts)
+}
+
+// noticeLine is one event of a staff notice: what happened, and the
+// sender's own words quoted on a line of their own.
+type noticeLine struct {
+	Head  string
+	Words string
+}
+
+// String is the line as one string, for a template override written when
+// lines were strings.
+func (l noticeLine) String() string {
+	if l.Words == "" {
+		return l.Head
+	}
+	return l.Head + "，来信原文：「" + l.Words + "」"
+}
+
+func staffLine(e StaffEvent) noticeLine {
+	parts := []string{cnTime(e.At)}
+	for _, s := range []string{e.Agency, e.Sender} {
+		if s = display.Untrusted(s, maxNameRunes); s != "" {
+			parts = append(parts, s)
+		}
+	}
+	if s := display.Untrusted(e.Subject, maxSubjectRunes); s != "" {
+		parts = append(parts, "主题《"+s+"》")
+	}
+	detail := display.Untrusted(e.Detail, display.MaxTextRunes)
+	// An unreadable file's reason names the file already.
+	if s := display.Defang(cleanFilename(e.File, "")); s != "" && !strings.Contains(detail, s) {
+		parts = append(parts, "附件 "+s)
+	}
+	if detail != "" {
+		if e.Kind == EventReplyFailed {
+			// Often the mail server's own English words: quoted as such.
+			detail = "失败原因（系统记录的原文）：「" + detail + "」"
+		}
+		parts = append(parts, detail)
+	}
+	if s := display.Clean(e.Archive, display.MaxTextRunes); s != "" {
+		parts = append(parts, "原始邮件存于数据目录下的 "+s)
+	}
+	return noticeLine{Head: strings.Join(parts, "，"), Words: display.Untrusted(e.Words, MaxWordsRunes)}
 }
 
 // Reminder is a polite reminder to an agency that has not submitted.
@@ -272,7 +303,7 @@ func ComposeReminder(r Reminder, key string, opts ComposeOptions) (Mail, error) 
 		DaysLeft                                              int
 		Attached                                              bool
 	}{
-		Agency: cleanText(r.Agency, maxNameRunes), Cutoff: cnDeadline(r.Cutoff), Contact: opts.Contact,
+		Agency: display.Clean(r.Agency, maxNameRunes), Cutoff: cnDeadline(r.Cutoff), Contact: opts.Contact,
 		Office: opts.FromName, OfficeAddr: opts.From, FormName: cleanFilename(r.FormName, "考核表.xlsx"),
 		DaysLeft: r.DaysLeft, Attached: len(r.BlankForm) > 0,
 	}
@@ -311,7 +342,7 @@ func ComposeConsolidated(c Consolidated, key string, opts ComposeOptions) (Mail,
 		Date     string
 	}{Filename: name, Office: opts.FromName, Date: cnTime(opts.Now)}
 	for _, s := range c.Summary {
-		view.Summary = append(view.Summary, cleanText(s, maxTextRunes))
+		view.Summary = append(view.Summary, display.Clean(s, display.MaxTextRunes))
 	}
 	var atts []attachment
 	if len(c.Workbook) > 0 {

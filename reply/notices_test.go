@@ -2,6 +2,7 @@ package reply
 
 import (
 	"bytes"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -83,6 +84,8 @@ func TestComposeStaffNotice(t *testing.T) {
 		{Kind: EventLate, At: at, Agency: "朝阳区代办处", Sender: "clerk@agency.example.cn", Subject: "考核表"},
 		{Kind: EventUnknownSender, At: at, Sender: "someone@example.com", Subject: "见附件\r\nBcc: x@y.z"},
 		{Kind: EventUnreadable, At: at, Agency: "东城区代办处", File: "考核表.xls", Detail: "旧版格式"},
+		{Kind: EventWords, At: at, Agency: "大兴区代办处", Sender: "dx@agency.example.cn", Subject: "请问",
+			Words: "请问考核表在哪里下载？<b>急</b>\r\nBcc: x@y.z 见 http://evil.example " + strings.Repeat("很长", 400)},
 	}
 	to := Recipient{Addr: "staff@bjszghzbz.org.cn", Name: "王明"}
 	m, err := ComposeStaffNotice(events, to, "notice|2022-01-06T10:00", testOptions())
@@ -90,13 +93,22 @@ func TestComposeStaffNotice(t *testing.T) {
 		t.Fatal(err)
 	}
 	pm := parseMail(t, m.Raw)
-	if s, _ := pm.h.Subject(); s != "考核表收取情况提示（4 项）" {
+	if s, _ := pm.h.Subject(); s != "考核表收取情况提示（5 项）" {
 		t.Errorf("Subject = %q", s)
 	}
 	if pm.h.Get("Auto-Submitted") != "auto-generated" || pm.h.Has("Bcc") {
 		t.Error("staff notice headers")
 	}
-	order := []string{"逾期提交", "朝阳区代办处", "名册外发件人", "someone@example.com", "无法读取的文件", "考核表.xls", "回执发送失败", "550 no such user"}
+	// Questions come first: they wait for an answer; quoted on one line,
+	// bounded, links defanged, markup escaped in the HTML.
+	quote := regexp.MustCompile(`来信原文：「请问考核表在哪里下载？<b>急</b> Bcc: x@y.z 见 hxxp://evil.example (很长)+很?…」`)
+	if !quote.MatchString(pm.text) || strings.Count(pm.text, "很") > MaxWordsRunes {
+		t.Errorf("the question is not quoted, or not bounded:\n%s", pm.text)
+	}
+	if strings.Contains(pm.html, "<b>急") || !strings.Contains(pm.html, "&lt;b&gt;急") {
+		t.Error("the question's markup is not escaped in the HTML")
+	}
+	order := []string{"来信中的问题或说明", "大兴区代办处", "dx@agency.example.cn", "请问考核表在哪里下载", "逾期提交", "朝阳区代办处", "名册外发件人", "someone@example.com", "无法读取的文件", "考核表.xls", "回执发送失败", "550 no such user"}
 	last := -1
 	for _, s := range order {
 		i := strings.Index(pm.text, s)

@@ -11,44 +11,10 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"kaohe/internal/fault"
 	"kaohe/monitor"
+	"kaohe/outbox"
 )
-
-// OutboxItem is one queued mail.
-type OutboxItem struct {
-	ID        int64
-	MessageID string
-	Kind      string
-	To        string
-	Raw       []byte
-	Attempts  int // attempts so far
-}
-
-// OutboxStore is what the sender needs of the store.
-type OutboxStore interface {
-	// DueOutbox returns up to limit pending items whose next attempt is due
-	// at now, most important first.
-	DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error)
-	// Claim records an attempt of item id before it is delivered: the
-	// attempt counts and the item is not due again before next. claimed is
-	// false when the item is no longer pending.
-	Claim(ctx context.Context, id int64, next time.Time) (claimed bool, err error)
-	// MarkSent records the delivery.
-	MarkSent(ctx context.Context, id int64, at time.Time) error
-	// MarkRetry records the error of a claimed attempt and the time of the
-	// next one.
-	MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error
-	// MarkFailed gives the item up for good (staff are told).
-	MarkFailed(ctx context.Context, id int64, errText string) error
-	// SentCountSince counts mails sent to the address (any address when to
-	// is "") since the given time.
-	SentCountSince(ctx context.Context, to string, since time.Time) (int, error)
-	// SentKindSince counts mails of kind sent to anyone since the given time.
-	SentKindSince(ctx context.Context, kind string, since time.Time) (int, error)
-	// Probe commits a small write: whether the store can record the
-	// outbox's state again after a failure.
-	Probe(ctx context.Context) error
-}
 
 // KindShare caps one kind of mail to a share of the daily cap.
 type KindShare struct {
@@ -82,7 +48,7 @@ const (
 // ProbeInterval; a mail the server accepted but that could not be recorded
 // is recorded as sent, not sent again, once the store works.
 type Sender struct {
-	Store               OutboxStore
+	Store               outbox.Store
 	SMTP                SMTPConfig
 	From                string // envelope sender
 	MaxAttempts         int    // 0: DefaultMaxAttempts
@@ -169,7 +135,7 @@ func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 			continue
 		}
 		attempts := it.Attempts + 1
-		claimed, err := s.Store.Claim(ctx, it.ID, now.Add(s.backoff(attempts)))
+		claimed, err := s.Store.ClaimOutbox(ctx, it.ID, now.Add(s.backoff(attempts)))
 		if err != nil {
 			return sent, s.storeFailed(fmt.Errorf("claim: %w", err))
 		}
@@ -196,7 +162,7 @@ func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 			}
 			continue
 		}
-		se := classify(sendErr)
+		se := asSendError(sendErr)
 		if ctx.Err() != nil {
 			// Our own shutdown: the claim keeps the attempt and the next
 			// time; the outcome may be unknown, so it waits like one.
@@ -220,9 +186,9 @@ func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 // held reports whether a cap holds it back now: a kind's share of the day
 // or the recipient's hour (the item stays due, no attempt is counted). The
 // daily cap stops the whole flush with ErrDailyCap.
-func (s *Sender) held(ctx context.Context, it OutboxItem, now time.Time, log zerolog.Logger) (bool, error) {
+func (s *Sender) held(ctx context.Context, it outbox.Item, now time.Time, log zerolog.Logger) (bool, error) {
 	if s.GlobalPerDay > 0 {
-		n, err := s.Store.SentCountSince(ctx, "", now.Add(-24*time.Hour))
+		n, err := s.Store.SentAllSince(ctx, now.Add(-24*time.Hour))
 		if err != nil {
 			return false, s.storeFailed(fmt.Errorf("count sent: %w", err))
 		}
@@ -270,7 +236,7 @@ func (s *Sender) share(kind string) (int, bool) {
 // delivered records an item the server accepted. When that record fails
 // the item is remembered, recorded once the store works and never sent
 // again by this process.
-func (s *Sender) delivered(ctx context.Context, it OutboxItem, log zerolog.Logger) error {
+func (s *Sender) delivered(ctx context.Context, it outbox.Item, log zerolog.Logger) error {
 	at := s.now()
 	if s.Metrics != nil {
 		s.Metrics.ReplySent()
@@ -306,7 +272,7 @@ func (s *Sender) delivered(ctx context.Context, it OutboxItem, log zerolog.Logge
 
 // failed records a refused or failed attempt: deferred when temporary and
 // attempts remain, else given up.
-func (s *Sender) failed(ctx context.Context, it OutboxItem, attempts int, se *SendError, log zerolog.Logger) error {
+func (s *Sender) failed(ctx context.Context, it outbox.Item, attempts int, se *SendError, log zerolog.Logger) error {
 	staff := slices.Contains(s.StaffKinds, it.Kind)
 	rctx, cancel := recordContext(ctx)
 	defer cancel()
@@ -334,7 +300,7 @@ func (s *Sender) failed(ctx context.Context, it OutboxItem, attempts int, se *Se
 	if se.Auth {
 		// A refused login is retried no faster than AuthBackoffBase,
 		// jitter included.
-		delay = max(delay, AuthBackoffBase+Backoff(attempts, AuthBackoffBase, max(s.backoffMax(), AuthBackoffBase), s.rand())/2)
+		delay = max(delay, AuthBackoffBase+fault.Backoff(attempts, AuthBackoffBase, max(s.backoffMax(), AuthBackoffBase), s.rand())/2)
 	}
 	next := s.now().Add(delay)
 	ev := log.Warn()
@@ -414,7 +380,7 @@ func (s *Sender) Run(ctx context.Context) error {
 	}
 }
 
-func (s *Sender) send(ctx context.Context, it OutboxItem) error {
+func (s *Sender) send(ctx context.Context, it outbox.Item) error {
 	if err := checkAddress(it.To); err != nil {
 		return &SendError{Msg: err.Error()}
 	}
@@ -469,7 +435,7 @@ func (s *Sender) probeInterval() time.Duration {
 
 // backoff is the wait after attempt number attempts.
 func (s *Sender) backoff(attempts int) time.Duration {
-	return Backoff(attempts, s.backoffBase(), s.backoffMax(), s.rand())
+	return fault.Backoff(attempts, s.backoffBase(), s.backoffMax(), s.rand())
 }
 
 func (s *Sender) backoffMax() time.Duration {

@@ -14,6 +14,7 @@ import (
 
 	"kaohe/internal/fault"
 	"kaohe/monitor"
+	"kaohe/outbox"
 )
 
 // sqliteErr has the shape of modernc.org/sqlite's error: a result code.
@@ -58,7 +59,7 @@ func (c *cue) count(op string) int {
 }
 
 // faultSender is a sender with metrics, faults and a log to read back.
-func faultSender(store OutboxStore, addr string, clk *clock) (*Sender, *bytes.Buffer) {
+func faultSender(store outbox.Store, addr string, clk *clock) (*Sender, *bytes.Buffer) {
 	var log bytes.Buffer
 	s := newSender(store, addr, clk)
 	s.Log = zerolog.New(&log)
@@ -84,7 +85,7 @@ func TestFlushFailedRecordAfterOKNeverResends(t *testing.T) {
 	clk := &clock{t: testReceived}
 	c := newCue()
 	item := composedItem(t, 1)
-	store := newMemStore(item, OutboxItem{ID: 2, Kind: "reply", To: "e@f.cn", Raw: []byte(testMsg)})
+	store := newMemStore(item, outbox.Item{ID: 2, Kind: "reply", To: "e@f.cn", Raw: []byte(testMsg)})
 	store.fail = c.check
 	s, log := faultSender(store, ts.addr, clk)
 	c.set(true, "sent", "probe")
@@ -202,7 +203,7 @@ func TestFlushClaimFailureSendsNothing(t *testing.T) {
 	ts := startServer(t, &testServer{}, nil, false)
 	clk := &clock{t: testReceived}
 	c := newCue()
-	store := newMemStore(OutboxItem{ID: 1, To: "c@d.cn", Raw: []byte(testMsg)})
+	store := newMemStore(outbox.Item{ID: 1, To: "c@d.cn", Raw: []byte(testMsg)})
 	store.fail = c.check
 	c.set(true, "claim")
 	s, _ := faultSender(store, ts.addr, clk)
@@ -234,8 +235,8 @@ func TestFlushCountsDeferralsAndStaffRefusals(t *testing.T) {
 		return nil
 	}}, nil, false)
 	clk := &clock{t: testReceived}
-	store := newMemStore(OutboxItem{ID: 1, Kind: "reply", To: "c@d.cn", Raw: []byte(testMsg)},
-		OutboxItem{ID: 2, Kind: "staff_notice", To: "wangming@example.org", Raw: []byte(testMsg)})
+	store := newMemStore(outbox.Item{ID: 1, Kind: "reply", To: "c@d.cn", Raw: []byte(testMsg)},
+		outbox.Item{ID: 2, Kind: "staff_notice", To: "wangming@example.org", Raw: []byte(testMsg)})
 	s, _ := faultSender(store, ts.addr, clk)
 	s.StaffKinds = []string{"staff_notice"}
 	if _, err := s.Flush(context.Background()); err != nil {
@@ -255,7 +256,7 @@ func TestFlushCountsDeferralsAndStaffRefusals(t *testing.T) {
 		t.Errorf("deferred item %+v", it)
 	}
 	store.mu.Lock()
-	store.items[3] = &memItem{OutboxItem: OutboxItem{ID: 3, Kind: "staff_notice", To: "wangming@example.org", Raw: []byte(testMsg)}, state: "pending"}
+	store.items[3] = &memItem{Item: outbox.Item{ID: 3, Kind: "staff_notice", To: "wangming@example.org", Raw: []byte(testMsg)}, state: "pending"}
 	store.mu.Unlock()
 	clk.Add(time.Hour)
 	if sent, err := s.Flush(context.Background()); err != nil || sent != 2 {
@@ -283,12 +284,12 @@ func TestFlushShares(t *testing.T) {
 			t.Parallel()
 			ts := startServer(t, &testServer{}, nil, false)
 			clk := &clock{t: testReceived}
-			var items []OutboxItem
+			var items []outbox.Item
 			for i := 1; i <= 5; i++ {
-				items = append(items, OutboxItem{ID: int64(i), Kind: "unknown_reply", To: fmt.Sprintf("victim%d@third.example", i), Raw: []byte(testMsg)})
+				items = append(items, outbox.Item{ID: int64(i), Kind: "unknown_reply", To: fmt.Sprintf("victim%d@third.example", i), Raw: []byte(testMsg)})
 			}
-			items = append(items, OutboxItem{ID: 6, Kind: "reply", To: "chaoyang@example.org", Raw: []byte(testMsg)},
-				OutboxItem{ID: 7, Kind: "staff_notice", To: "wangming@example.org", Raw: []byte(testMsg)})
+			items = append(items, outbox.Item{ID: 6, Kind: "reply", To: "chaoyang@example.org", Raw: []byte(testMsg)},
+				outbox.Item{ID: 7, Kind: "staff_notice", To: "wangming@example.org", Raw: []byte(testMsg)})
 			store := newMemStore(items...)
 			s := newSender(store, ts.addr, clk)
 			s.GlobalPerDay = tc.perDay
@@ -322,7 +323,7 @@ func TestFlushGivesUpAfterAttemptsWithoutOutcome(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, &testServer{}, nil, false)
 	clk := &clock{t: testReceived}
-	store := newMemStore(OutboxItem{ID: 1, Kind: "reply", To: "c@d.cn", Raw: []byte(testMsg), Attempts: 3})
+	store := newMemStore(outbox.Item{ID: 1, Kind: "reply", To: "c@d.cn", Raw: []byte(testMsg), Attempts: 3})
 	s, _ := faultSender(store, ts.addr, clk) // MaxAttempts 3
 	if sent, err := s.Flush(context.Background()); sent != 0 || err != nil {
 		t.Fatalf("flush: %d, %v", sent, err)
@@ -339,7 +340,7 @@ func TestFlushUnrecordableItemDoesNotBlock(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, &testServer{}, nil, false)
 	clk := &clock{t: testReceived}
-	store := newMemStore(OutboxItem{ID: 1, To: "c@d.cn", Raw: []byte(testMsg)}, OutboxItem{ID: 2, To: "e@f.cn", Raw: []byte(testMsg)})
+	store := newMemStore(outbox.Item{ID: 1, To: "c@d.cn", Raw: []byte(testMsg)}, outbox.Item{ID: 2, To: "e@f.cn", Raw: []byte(testMsg)})
 	marks := 0
 	store.fail = func(op string) error {
 		if op != "sent" {

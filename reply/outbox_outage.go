@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"kaohe/internal/fault"
+	"kaohe/outbox"
 )
 
 // outage is what the sender remembers of the temporary failures since its
@@ -42,7 +43,7 @@ type outboxRefunder interface {
 
 // noteDeferred remembers a deferral and reports whether the server as a
 // whole is failing; the first time it is, it says so in the log.
-func (s *Sender) noteDeferred(it OutboxItem, se *SendError) (serverWide bool) {
+func (s *Sender) noteDeferred(it outbox.Item, se *SendError) (serverWide bool) {
 	s.mu.Lock()
 	o := &s.st.outage
 	if o.deferred == nil {

@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"kaohe/outbox"
 )
 
 // TestFlushAfterOutage: mail deferred while the whole server refused it
@@ -36,9 +38,9 @@ func TestFlushAfterOutage(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			clk := &clock{t: testReceived}
-			var items []OutboxItem
+			var items []outbox.Item
 			for i := range tc.items {
-				items = append(items, OutboxItem{ID: int64(i + 1), MessageID: fmt.Sprintf("<m%d@x>", i), Kind: "reply",
+				items = append(items, outbox.Item{ID: int64(i + 1), MessageID: fmt.Sprintf("<m%d@x>", i), Kind: "reply",
 					To: fmt.Sprintf("a%d@example.org", i), Raw: []byte("Subject: x\r\n\r\nx\r\n")})
 			}
 			store := newMemStore(items...)
@@ -72,7 +74,7 @@ func TestFlushAfterOutage(t *testing.T) {
 			if tc.items == 1 {
 				// Another recipient's mail ends the "outage" of one mailbox.
 				store.mu.Lock()
-				store.items[99] = &memItem{OutboxItem: OutboxItem{ID: 99, MessageID: "<other@x>", Kind: "reply", To: "b@example.org", Raw: []byte("x")}, state: "pending"}
+				store.items[99] = &memItem{Item: outbox.Item{ID: 99, MessageID: "<other@x>", Kind: "reply", To: "b@example.org", Raw: []byte("x")}, state: "pending"}
 				store.mu.Unlock()
 				mu.Lock()
 				down = true // a0 still full

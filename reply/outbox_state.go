@@ -75,7 +75,7 @@ func (s *Sender) storeReady(ctx context.Context) error {
 	if wait {
 		return fmt.Errorf("%w: %w", ErrStoreDown, down)
 	}
-	if err := s.Store.Probe(ctx); err != nil {
+	if err := s.Store.ProbeWrite(ctx); err != nil {
 		return s.storeFailed(fmt.Errorf("probe: %w", err))
 	}
 	for id, at := range s.unrecordedItems() {

@@ -10,9 +10,11 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+
+	"kaohe/outbox"
 )
 
-// memStore is an in-memory OutboxStore. fail, when set, is asked before
+// memStore is an in-memory outbox.Store. fail, when set, is asked before
 // each write ("claim", "sent", "retry", "failed", "probe") and each read
 // ("due", "count") and may fail it.
 type memStore struct {
@@ -23,7 +25,7 @@ type memStore struct {
 }
 
 type memItem struct {
-	OutboxItem
+	outbox.Item
 	state string // pending, sent, failed
 	next  time.Time
 	err   string
@@ -34,10 +36,10 @@ type memSent struct {
 	at       time.Time
 }
 
-func newMemStore(items ...OutboxItem) *memStore {
+func newMemStore(items ...outbox.Item) *memStore {
 	s := &memStore{items: map[int64]*memItem{}}
 	for _, it := range items {
-		s.items[it.ID] = &memItem{OutboxItem: it, state: "pending"}
+		s.items[it.ID] = &memItem{Item: it, state: "pending"}
 	}
 	return s
 }
@@ -49,16 +51,16 @@ func (s *memStore) check(op string) error {
 	return s.fail(op)
 }
 
-func (s *memStore) DueOutbox(_ context.Context, now time.Time, limit int) ([]OutboxItem, error) {
+func (s *memStore) DueOutbox(_ context.Context, now time.Time, limit int) ([]outbox.Item, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.check("due"); err != nil {
 		return nil, err
 	}
-	var out []OutboxItem
+	var out []outbox.Item
 	for _, it := range s.items {
 		if it.state == "pending" && !it.next.After(now) {
-			out = append(out, it.OutboxItem)
+			out = append(out, it.Item)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
@@ -68,7 +70,7 @@ func (s *memStore) DueOutbox(_ context.Context, now time.Time, limit int) ([]Out
 	return out, nil
 }
 
-func (s *memStore) Claim(_ context.Context, id int64, next time.Time) (bool, error) {
+func (s *memStore) ClaimOutbox(_ context.Context, id int64, next time.Time) (bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.check("claim"); err != nil {
@@ -121,7 +123,11 @@ func (s *memStore) MarkFailed(_ context.Context, id int64, errText string) error
 }
 
 func (s *memStore) SentCountSince(_ context.Context, to string, since time.Time) (int, error) {
-	return s.count(func(x memSent) bool { return to == "" || x.to == to }, since)
+	return s.count(func(x memSent) bool { return x.to == to }, since)
+}
+
+func (s *memStore) SentAllSince(_ context.Context, since time.Time) (int, error) {
+	return s.count(func(memSent) bool { return true }, since)
 }
 
 func (s *memStore) SentKindSince(_ context.Context, kind string, since time.Time) (int, error) {
@@ -143,7 +149,7 @@ func (s *memStore) count(match func(memSent) bool, since time.Time) (int, error)
 	return n, nil
 }
 
-func (s *memStore) Probe(context.Context) error {
+func (s *memStore) ProbeWrite(context.Context) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.check("probe")
@@ -168,7 +174,7 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newSender(store OutboxStore, addr string, clk *clock) *Sender {
+func newSender(store outbox.Store, addr string, clk *clock) *Sender {
 	return &Sender{
 		Store: store, SMTP: plainConfig(addr), From: "zzjgb@bjszghzbz.org.cn",
 		MaxAttempts: 3, Now: clk.Now, Log: zerolog.Nop(), Rand: func() float64 { return 0.5 },
@@ -176,13 +182,13 @@ func newSender(store OutboxStore, addr string, clk *clock) *Sender {
 	}
 }
 
-func composedItem(t *testing.T, id int64) OutboxItem {
+func composedItem(t *testing.T, id int64) outbox.Item {
 	t.Helper()
 	m, err := Compose(testIncoming(t), testOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return OutboxItem{ID: id, MessageID: m.MessageID, Kind: m.Kind, To: m.To, Raw: m.Raw}
+	return outbox.Item{ID: id, MessageID: m.MessageID, Kind: m.Kind, To: m.To, Raw: m.Raw}
 }
 
 func TestFlushRetriesThenSends(t *testing.T) {
@@ -247,7 +253,7 @@ func TestFlushPermanentFailures(t *testing.T) {
 				return nil
 			}}, nil, false)
 			clk := &clock{t: testReceived}
-			store := newMemStore(OutboxItem{ID: 7, MessageID: "<m@x>", To: "c@d.cn", Raw: []byte(testMsg)})
+			store := newMemStore(outbox.Item{ID: 7, MessageID: "<m@x>", To: "c@d.cn", Raw: []byte(testMsg)})
 			if _, err := newSender(store, ts.addr, clk).Flush(context.Background()); err != nil {
 				t.Fatal(err)
 			}
@@ -268,7 +274,7 @@ func TestFlushGivesUpAfterMaxAttempts(t *testing.T) {
 		return nil
 	}}, nil, false)
 	clk := &clock{t: testReceived}
-	store := newMemStore(OutboxItem{ID: 1, To: "c@d.cn", Raw: []byte(testMsg)})
+	store := newMemStore(outbox.Item{ID: 1, To: "c@d.cn", Raw: []byte(testMsg)})
 	s := newSender(store, ts.addr, clk)
 	for range 3 {
 		if _, err := s.Flush(context.Background()); err != nil {
@@ -318,7 +324,7 @@ func TestFlushAuthFailureStopsBatch(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, &testServer{user: "office"}, nil, false)
 	clk := &clock{t: testReceived}
-	store := newMemStore(OutboxItem{ID: 1, To: "c@d.cn", Raw: []byte(testMsg)}, OutboxItem{ID: 2, To: "e@f.cn", Raw: []byte(testMsg)})
+	store := newMemStore(outbox.Item{ID: 1, To: "c@d.cn", Raw: []byte(testMsg)}, outbox.Item{ID: 2, To: "e@f.cn", Raw: []byte(testMsg)})
 	s := newSender(store, ts.addr, clk)
 	s.SMTP.User, s.SMTP.Password = "office", "wrong"
 	_, err := s.Flush(context.Background())
@@ -339,10 +345,10 @@ func TestFlushRateLimits(t *testing.T) {
 	ts := startServer(t, &testServer{}, nil, false)
 	clk := &clock{t: testReceived}
 	store := newMemStore(
-		OutboxItem{ID: 1, To: "c@d.cn", Raw: []byte(testMsg)},
-		OutboxItem{ID: 2, To: "c@d.cn", Raw: []byte(testMsg)},
-		OutboxItem{ID: 3, To: "e@f.cn", Raw: []byte(testMsg)},
-		OutboxItem{ID: 4, To: "g@h.cn", Raw: []byte(testMsg)},
+		outbox.Item{ID: 1, To: "c@d.cn", Raw: []byte(testMsg)},
+		outbox.Item{ID: 2, To: "c@d.cn", Raw: []byte(testMsg)},
+		outbox.Item{ID: 3, To: "e@f.cn", Raw: []byte(testMsg)},
+		outbox.Item{ID: 4, To: "g@h.cn", Raw: []byte(testMsg)},
 	)
 	s := newSender(store, ts.addr, clk)
 	s.PerRecipientPerHour = 1
@@ -366,7 +372,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, &testServer{}, nil, false)
 	clk := &clock{t: testReceived}
-	store := newMemStore(OutboxItem{ID: 1, To: "c@d.cn", Raw: []byte(testMsg)})
+	store := newMemStore(outbox.Item{ID: 1, To: "c@d.cn", Raw: []byte(testMsg)})
 	s := newSender(store, ts.addr, clk)
 	s.Interval = 10 * time.Millisecond
 	ctx, cancel := context.WithCancel(context.Background())

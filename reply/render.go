@@ -10,6 +10,8 @@ import (
 	"io/fs"
 	"sync"
 	texttemplate "text/template"
+
+	"kaohe/annotate"
 )
 
 //go:embed mailtmpl/*.tmpl
@@ -24,6 +26,7 @@ const (
 	tmplForeignText  = "foreign_notice.txt.tmpl"
 	tmplHeldText     = "quarantined.txt.tmpl"
 	tmplNoticeText   = "staff_notice.txt.tmpl"
+	tmplNoticeHTML   = "staff_notice.html.tmpl"
 	tmplReminderText = "reminder.txt.tmpl"
 	tmplSummaryText  = "consolidated.txt.tmpl"
 	tmplPlainHTML    = "plain.html.tmpl" // wraps a text body when a kind has no HTML template
@@ -31,7 +34,7 @@ const (
 
 // TemplateNames lists the wording templates staff may override.
 func TemplateNames() []string {
-	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplReminderText, tmplSummaryText, tmplPlainHTML}
+	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplNoticeHTML, tmplReminderText, tmplSummaryText, tmplPlainHTML}
 }
 
 // CheckTemplates parses every template of the override folder that has a
@@ -47,9 +50,9 @@ func CheckTemplates(override fs.FS) error {
 			continue
 		}
 		if isHTML(name) {
-			_, err = htmltemplate.New(name).Funcs(htmltemplate.FuncMap{"inc": inc}).Parse(string(src))
+			_, err = htmltemplate.New(name).Funcs(htmltemplate.FuncMap{"inc": inc, "colourKey": colourKey}).Parse(string(src))
 		} else {
-			_, err = texttemplate.New(name).Funcs(texttemplate.FuncMap{"inc": inc}).Parse(string(src))
+			_, err = texttemplate.New(name).Funcs(texttemplate.FuncMap{"inc": inc, "colourKey": colourKey}).Parse(string(src))
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("template %s: %w", name, err))
@@ -84,13 +87,13 @@ func (r renderer) source(name string) ([]byte, error) {
 
 func (r renderer) text(name string, data any) (string, error) {
 	return r.render(name, data, func(src string) (executor, error) {
-		return texttemplate.New(name).Option("missingkey=error").Funcs(texttemplate.FuncMap{"inc": inc}).Parse(src)
+		return texttemplate.New(name).Option("missingkey=error").Funcs(texttemplate.FuncMap{"inc": inc, "colourKey": colourKey}).Parse(src)
 	})
 }
 
 func (r renderer) html(name string, data any) (string, error) {
 	return r.render(name, data, func(src string) (executor, error) {
-		return htmltemplate.New(name).Option("missingkey=error").Funcs(htmltemplate.FuncMap{"inc": inc}).Parse(src)
+		return htmltemplate.New(name).Option("missingkey=error").Funcs(htmltemplate.FuncMap{"inc": inc, "colourKey": colourKey}).Parse(src)
 	})
 }
 
@@ -162,3 +165,7 @@ func (r renderer) plainHTML(subject, text string) (string, error) {
 }
 
 func inc(i int) int { return i + 1 }
+
+// colourKey gives templates the annotated copy's colour key, so that the
+// receipt says what the copy shows (ColourKey is kept beside the colours).
+func colourKey() string { return annotate.ColourKey }

@@ -6,13 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"net"
 	"strings"
 	"time"
 
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"kaohe/internal/fault"
+	"kaohe/internal/mailtls"
 )
 
 // SMTPConfig says how to reach the submission server.
@@ -22,10 +24,14 @@ type SMTPConfig struct {
 	// which is allowed only to a loopback address.
 	TLS       string
 	TLSConfig *tls.Config // nil: system roots, ServerName from Addr
-	User      string
-	Password  string
-	Timeout   time.Duration // per command and for the dial; 0: 60 s
-	HeloName  string        // "" : localhost
+	// CAFile, when set, is a PEM file of the CA certificates that signed
+	// the server's certificate (smtp.ca_file); it replaces the system's
+	// roots and is read at every connection.
+	CAFile   string
+	User     string
+	Password string
+	Timeout  time.Duration // per command and for the dial; 0: 60 s
+	HeloName string        // "" : localhost
 }
 
 // SendError is a failed delivery, classified for the outbox.
@@ -63,7 +69,7 @@ func (e *SendError) Unwrap() error { return e.Err }
 func Send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []byte) error {
 	if err := send(ctx, cfg, from, to, raw); err != nil {
 		var ad afterData
-		se := classify(err)
+		se := asSendError(err)
 		se.BeforeData = !errors.As(err, &ad)
 		return se
 	}
@@ -138,28 +144,33 @@ func login(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, done func(), er
 	if mode != "tls" && mode != "starttls" && mode != "none" {
 		return nil, nil, &SendError{Temporary: true, Msg: fmt.Sprintf("unknown smtp tls mode %q", cfg.TLS)}
 	}
-	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12}
-	if cfg.TLSConfig != nil {
-		tlsConf = cfg.TLSConfig.Clone()
-	}
-	if tlsConf.ServerName == "" {
-		tlsConf.ServerName = host
+	tlsConf, err := mailtls.ClientConfig(cfg.TLSConfig, cfg.CAFile, cfg.Addr)
+	if err != nil {
+		return nil, nil, &SendError{Temporary: true, Msg: "smtp." + err.Error(), Err: err}
 	}
 
 	dctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	d := net.Dialer{Timeout: timeout}
-	conn, err := d.DialContext(dctx, "tcp", cfg.Addr)
-	if err != nil {
-		return nil, nil, err
-	}
+	var conn net.Conn
 	if mode == "tls" {
-		tc := tls.Client(conn, tlsConf)
-		if err := tc.HandshakeContext(dctx); err != nil {
+		d := net.Dialer{Timeout: timeout}
+		if conn, err = d.DialContext(dctx, "tcp", cfg.Addr); err != nil {
+			return nil, nil, err
+		}
+		tc, err := mailtls.Handshake(dctx, mailtls.SMTP, cfg.Addr, conn, tlsConf)
+		if err != nil {
 			conn.Close()
 			return nil, nil, err
 		}
 		conn = tc
+	} else {
+		// A server that speaks TLS from the first byte (465) would leave
+		// us waiting for its greeting until the timeout: Plain finds out
+		// within seconds and names the setting to change.
+		d := mailtls.Dial{Service: mailtls.SMTP, Addr: cfg.Addr, Mode: mode, Timeout: timeout, TLS: tlsConf}
+		if conn, err = d.Plain(dctx); err != nil {
+			return nil, nil, err
+		}
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	ok := false
@@ -184,7 +195,7 @@ func login(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, done func(), er
 		stopT()
 		tcancel()
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, mailtls.Classify(mailtls.SMTP, cfg.Addr, mode, err)
 		}
 	} else {
 		c = smtp.NewClient(conn)
@@ -193,7 +204,8 @@ func login(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, done func(), er
 	c.SubmissionTimeout = 2 * timeout
 	err = c.Hello(helo) // the greeting is bounded by CommandTimeout
 	if err != nil {
-		return nil, nil, err
+		// After STARTTLS the handshake runs with this first command.
+		return nil, nil, mailtls.Classify(mailtls.SMTP, cfg.Addr, mode, err)
 	}
 	if cfg.User != "" {
 		var auth sasl.Client
@@ -217,38 +229,34 @@ func login(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, done func(), er
 	return c, func() { stop(); c.Close() }, nil
 }
 
-// classify turns any error of a session into a *SendError: 4xx and network
-// errors are temporary, 5xx permanent (554 DT:SPM included: the content was
-// refused, the same bytes will be refused again), 535 an authentication
-// failure.
-func classify(err error) *SendError {
+// asSendError turns any error of a session into a *SendError: temporary or
+// permanent as fault decides (4xx and network errors temporary, 5xx
+// permanent: 554 DT:SPM included, the content was refused and the same
+// bytes will be refused again), 535 an authentication failure.
+func asSendError(err error) *SendError {
 	var se *SendError
 	if errors.As(err, &se) {
 		return se
 	}
-	var smtpErr *smtp.SMTPError
-	if errors.As(err, &smtpErr) {
-		out := &SendError{Code: smtpErr.Code, Msg: smtpErr.Message, Err: err}
-		switch {
-		case smtpErr.Code == 535 || smtpErr.Code == 534 || smtpErr.Code == 530:
-			out.Temporary, out.Auth = true, true
-		case smtpErr.Code >= 400 && smtpErr.Code < 500:
-			out.Temporary = true
-		case smtpErr.Code >= 500:
-			out.Temporary = false
-		default:
-			out.Temporary = true
-		}
-		return out
-	}
 	// Network errors, timeouts, a connection dropped before the reply to
 	// the final dot: the outcome is unknown, try again (the same bytes and
 	// Message-ID, so the receiver can tell a duplicate).
-	msg := err.Error()
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		msg = "connection closed by server: " + msg
+	out := &SendError{Temporary: fault.IsTemporaryOrUnspec(err), Msg: err.Error(), Err: err}
+	var smtpErr *smtp.SMTPError
+	if errors.As(err, &smtpErr) {
+		out.Code, out.Msg = smtpErr.Code, smtpErr.Message
+		switch {
+		case smtpErr.Code == 535 || smtpErr.Code == 534 || smtpErr.Code == 530:
+			out.Temporary, out.Auth = true, true
+		case smtpErr.Code < 400:
+			out.Temporary = true // not a refusal at all: try again
+		}
+		return out
 	}
-	return &SendError{Temporary: true, Msg: msg, Err: err}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		out.Msg = "connection closed by server: " + out.Msg
+	}
+	return out
 }
 
 func isLoopback(host string) bool {
@@ -257,19 +265,4 @@ func isLoopback(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-// Backoff is the delay before retry number attempt (1 for the first
-// retry): base·2^(attempt-1), computed in float and capped at max, then
-// scaled by a jitter factor in [0.5, 1) from rnd ∈ [0, 1).
-func Backoff(attempt int, base, max time.Duration, rnd float64) time.Duration {
-	if attempt < 1 {
-		attempt = 1
-	}
-	d := float64(base) * math.Pow(2, float64(attempt-1))
-	if d > float64(max) || math.IsInf(d, 0) || math.IsNaN(d) {
-		d = float64(max)
-	}
-	rnd = math.Min(math.Max(rnd, 0), 1)
-	return time.Duration(d * (0.5 + rnd/2))
 }

@@ -298,31 +298,6 @@ func TestSendTLSAndAuth(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name    string
-		attempt int
-		rnd     float64
-		want    time.Duration
-	}{
-		{"first, no jitter", 1, 0.999999999, time.Minute},
-		{"first, full jitter", 1, 0, 30 * time.Second},
-		{"third", 3, 0.999999999, 4 * time.Minute},
-		{"capped", 20, 0.999999999, time.Hour},
-		{"huge attempt does not overflow", 5000, 0.999999999, time.Hour},
-		{"zero attempt is the first", 0, 0, 30 * time.Second},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			got := Backoff(tc.attempt, time.Minute, time.Hour, tc.rnd)
-			if d := got - tc.want; d < -time.Millisecond || d > time.Millisecond {
-				t.Errorf("Backoff = %v, want %v", got, tc.want)
-			}
-		})
-	}
-}
-
 func TestCheckSMTP(t *testing.T) {
 	t.Parallel()
 	ts := startServer(t, &testServer{user: "office"}, nil, false)

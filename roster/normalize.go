@@ -6,6 +6,8 @@ import (
 	"unicode"
 
 	"golang.org/x/text/unicode/norm"
+
+	"kaohe/internal/mailaddr"
 )
 
 // normName is the form in which unit names are compared: NFKC (full-width
@@ -45,7 +47,7 @@ func normAddress(s string) (string, bool) {
 		s = a.Address
 	} else {
 		s = strings.TrimPrefix(strings.TrimSuffix(s, ">"), "<")
-		if len(s) >= 7 && asciiLower(s[:7]) == "mailto:" {
+		if len(s) >= 7 && mailaddr.FoldASCII(s[:7]) == "mailto:" {
 			s = s[7:]
 		}
 		if a, err := mail.ParseAddress(s); err != nil || a.Address != s {
@@ -55,26 +57,13 @@ func normAddress(s string) (string, bool) {
 	if at := strings.LastIndexByte(s, '@'); at <= 0 || at == len(s)-1 {
 		return "", false
 	}
-	return asciiLower(s), true
+	return mailaddr.FoldASCII(s), true
 }
 
 // CanonicalAddress is the form in which the roster compares addresses: the
 // bare addr-spec, ASCII letters in lower case, nothing else folded. ok is
 // false when s holds no address.
 func CanonicalAddress(s string) (addr string, ok bool) { return normAddress(s) }
-
-// asciiLower lowers A–Z only. strings.ToLower would also fold other
-// scripts' capitals (and the Kelvin sign to k), which for addresses is a
-// look-alike match.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
-}
 
 // emailSeparators split a 邮箱 cell into addresses.
 func isEmailSeparator(r rune) bool {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"context"
 	"kaohe/assess"
 	"kaohe/templates"
 	"kaohe/validate"
@@ -31,18 +32,17 @@ func NewPool(exe string, limits Limits, n int) (*Pool, error) {
 	return p, nil
 }
 
-// Read is Runner.Read on a free worker; it waits when all are busy.
-func (p *Pool) Read(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding) {
-	r := <-p.free
+// Read is Runner.Read on a free worker; it waits when all are busy, until
+// ctx ends.
+func (p *Pool) Read(ctx context.Context, data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
+	var r *Runner
+	select {
+	case r = <-p.free:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
 	defer func() { p.free <- r }()
-	return r.Read(data, opts)
-}
-
-// TryRead is Runner.TryRead on a free worker.
-func (p *Pool) TryRead(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
-	r := <-p.free
-	defer func() { p.free <- r }()
-	return r.TryRead(data, opts)
+	return r.Read(ctx, data, opts)
 }
 
 // Annotate is Runner.Annotate on a free worker.

@@ -128,7 +128,7 @@ func (t *headBuffer) String() string {
 	return string(t.buf)
 }
 
-// Annotate is reply.Annotate in the worker: the copy is built from values
+// Annotate is annotate.Copy in the worker: the copy is built from values
 // the agency's workbook held, and that too only in a limited process. A
 // worker that dies returns an error; the receipt then goes without the copy.
 func (r *Runner) Annotate(rep *assess.Report, form *templates.Form) ([]byte, error) {
@@ -147,33 +147,20 @@ func (r *Runner) Annotate(rep *assess.Report, form *templates.Form) ([]byte, err
 	return resp.Annotated, nil
 }
 
-// Read is validate.Read in the worker. A worker that crashes, runs out of
-// memory or time fails only this workbook, as unreadable_file.
-func (r *Runner) Read(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding) {
-	return r.read(context.Background(), data, opts, "")
-}
-
-func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, crash string) (*validate.Submission, []validate.Finding) {
-	sub, fs, err := r.tryRead(ctx, data, opts, crash)
-	if err != nil {
-		f := validate.NewFinding(validate.CodeUnreadableFile, "系统暂时无法检查这个文件，请稍后重新发送；如一直如此，请联系办事处。")
-		return nil, []validate.Finding{f}
-	}
-	return sub, fs
-}
-
 // ErrUnavailable means no worker could be started: the machine, not the
 // workbook, is at fault, and the caller should try again later.
 var ErrUnavailable = errors.New("workbook reader unavailable")
 
-// TryRead is Read that tells a worker that cannot be started (an error
-// wrapping ErrUnavailable: retry later) from a workbook that killed its
-// worker (an unreadable_file finding).
-func (r *Runner) TryRead(data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
-	return r.tryRead(context.Background(), data, opts, "")
+// Read is validate.Read in the worker. A worker that crashes, runs out of
+// memory or time fails only this workbook, as an unreadable_file finding;
+// a worker that cannot be started is an error wrapping ErrUnavailable (the
+// machine's fault: retry later). When ctx ends the worker is stopped and
+// the error is ctx's: the workbook is not judged.
+func (r *Runner) Read(ctx context.Context, data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
+	return r.read(ctx, data, opts, "")
 }
 
-func (r *Runner) tryRead(ctx context.Context, data []byte, opts validate.Options, crash string) (*validate.Submission, []validate.Finding, error) {
+func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, crash string) (*validate.Submission, []validate.Finding, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.cmd == nil {
@@ -185,6 +172,9 @@ func (r *Runner) tryRead(ctx context.Context, data []byte, opts validate.Options
 	req := request{Year: opts.Form.Year, Filename: opts.Filename, ReceivedAt: opts.ReceivedAt, Cutoff: opts.Cutoff,
 		MaxFileSize: opts.MaxFileSize, MaxUnzipSize: opts.MaxUnzipSize, Crash: crash}
 	resp, err := r.roundTrip(ctx, req, data)
+	if err != nil && ctx.Err() != nil {
+		return nil, nil, ctx.Err() // stopped by us, not killed by the workbook
+	}
 	if err != nil {
 		r.died(err)
 		f := validate.NewFinding(validate.CodeUnreadableFile,

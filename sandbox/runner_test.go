@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
+	"kaohe/annotate"
 	"kaohe/assess"
 	"kaohe/internal/cputime"
 	"kaohe/internal/fault"
 	"kaohe/internal/sample"
-	"kaohe/reply"
 	"kaohe/scoring"
 	"kaohe/templates"
 	"kaohe/validate"
@@ -47,7 +47,10 @@ func TestWorkerReadsLikeInProcess(t *testing.T) {
 	}
 	defer r.Close()
 	data := []byte("this is a text file renamed to .xlsx")
-	sub, got := r.Read(data, opts())
+	sub, got, err := r.Read(context.Background(), data, opts())
+	if err != nil {
+		t.Fatal(err)
+	}
 	wantSub, want := validate.Read(data, opts())
 	if (sub == nil) != (wantSub == nil) || len(got) != len(want) {
 		t.Fatalf("worker %v %+v, in-process %v %+v", sub != nil, got, wantSub != nil, want)
@@ -78,15 +81,16 @@ func TestWorkerDeathFailsOnlyThatWorkbook(t *testing.T) {
 			if raceEnabled {
 				t.Skip("under the race detector a dying worker reports its allocator, not its cause")
 			}
+			t.Parallel()
 			r, err := New("", c.limits)
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer r.Close()
 			start := time.Now()
-			sub, fs := r.read(context.Background(), []byte("x"), opts(), c.crash)
-			if sub != nil || !hasCode(fs, validate.CodeUnreadableFile) || !strings.Contains(fs[0].Message, "xlsx") {
-				t.Fatalf("crash %s: sub %v findings %+v", c.crash, sub, fs)
+			sub, fs, err := r.read(context.Background(), []byte("x"), opts(), c.crash)
+			if err != nil || sub != nil || !hasCode(fs, validate.CodeUnreadableFile) || !strings.Contains(fs[0].Message, "xlsx") {
+				t.Fatalf("crash %s: sub %v findings %+v err %v", c.crash, sub, fs, err)
 			}
 			if r.Deaths() != 1 || r.LastDeath() == "" {
 				t.Errorf("deaths = %d (want 1), last death %q", r.Deaths(), r.LastDeath())
@@ -98,8 +102,8 @@ func TestWorkerDeathFailsOnlyThatWorkbook(t *testing.T) {
 				t.Errorf("took %v", d)
 			}
 			// The next workbook gets a fresh worker.
-			_, fs = r.Read([]byte("not a workbook"), opts())
-			if !hasCode(fs, validate.CodeUnreadableFile) || r.Deaths() != 1 {
+			_, fs, err = r.Read(context.Background(), []byte("not a workbook"), opts())
+			if err != nil || !hasCode(fs, validate.CodeUnreadableFile) || r.Deaths() != 1 {
 				t.Errorf("after the crash: %+v, deaths %d", fs, r.Deaths())
 			}
 		})
@@ -111,7 +115,7 @@ func TestWorkerRecycles(t *testing.T) {
 	defer r.Close()
 	var pids []int
 	for i := 0; i < 4; i++ {
-		r.Read([]byte("x"), opts())
+		r.Read(context.Background(), []byte("x"), opts())
 		r.mu.Lock()
 		if r.cmd != nil {
 			pids = append(pids, r.cmd.Process.Pid)
@@ -136,15 +140,15 @@ func BenchmarkRunnerRead(b *testing.B) {
 		b.Run(mode, func(b *testing.B) {
 			r, _ := New("", Limits{})
 			defer r.Close()
-			read := r.Read
+			read := assess.Reader(r.Read)
 			if mode == "inprocess" {
-				read = validate.Read
+				read = assess.InProcess
 			}
-			read(data, opts()) // start the worker outside the timing
+			read(context.Background(), data, opts()) // start the worker outside the timing
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if sub, _ := read(data, opts()); sub == nil {
+				if sub, _, _ := read(context.Background(), data, opts()); sub == nil {
 					b.Fatal("no submission")
 				}
 			}
@@ -166,7 +170,7 @@ func TestPoolReadsConcurrently(t *testing.T) {
 	var wg sync.WaitGroup
 	subs := make([]*validate.Submission, 9)
 	for i := range subs {
-		wg.Go(func() { subs[i], _ = p.Read(data, opts()) })
+		wg.Go(func() { subs[i], _, _ = p.Read(context.Background(), data, opts()) })
 	}
 	wg.Wait()
 	for i, s := range subs {
@@ -221,8 +225,8 @@ func TestAnnotateInWorkerMatchesInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rep := assess.Check(data, assess.Options{Validate: opts(), Type: scoring.District})
-	want, err := reply.Annotate(rep, form)
+	rep, _ := assess.Check(context.Background(), data, assess.Options{Validate: opts(), Type: scoring.District})
+	want, err := annotate.Copy(rep, form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,8 +251,8 @@ func TestWorkerThatCannotStartIsNotTheFilesFault(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	if _, _, err := r.TryRead([]byte("x"), opts()); !errors.Is(err, ErrUnavailable) || fault.Of(err) != fault.System {
-		t.Errorf("TryRead = %v, want ErrUnavailable marked as a fault of ours", err)
+	if _, _, err := r.Read(context.Background(), []byte("x"), opts()); !errors.Is(err, ErrUnavailable) || fault.Of(err) != fault.System {
+		t.Errorf("Read = %v, want ErrUnavailable marked as a fault of ours", err)
 	}
 	if r.Deaths() != 0 {
 		t.Errorf("a worker that never started counted as a death")
@@ -272,11 +276,35 @@ func BenchmarkWorkerStart(b *testing.B) {
 			cpu := cputime.WithChildren()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				if sub, _ := r.Read(data, opts()); sub == nil {
+				if sub, _, _ := r.Read(context.Background(), data, opts()); sub == nil {
 					b.Fatal("no submission")
 				}
 			}
 			b.ReportMetric(float64(cputime.WithChildren()-cpu)/float64(b.N)/1e6, "cpu-ms/op")
 		})
+	}
+}
+
+// A read whose ctx ends (the daemon's second signal) stops the worker and
+// says so: the workbook is not judged unreadable and no death is counted.
+func TestReadStopsWhenItsContextEnds(t *testing.T) {
+	t.Parallel()
+	r, err := New("", Limits{Wall: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	sub, fs, err := r.read(ctx, []byte("x"), opts(), "hang")
+	if !errors.Is(err, context.DeadlineExceeded) || sub != nil || len(fs) != 0 {
+		t.Fatalf("read = %v, %+v, %v; want ctx's error and no verdict", sub, fs, err)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("took %v", d)
+	}
+	if r.Deaths() != 0 {
+		t.Errorf("a stopped read counted as a death")
 	}
 }

@@ -13,7 +13,7 @@ import (
 	"syscall"
 	"time"
 
-	"kaohe/reply"
+	"kaohe/annotate"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -105,7 +105,7 @@ func serve(in io.Reader, out io.Writer) error {
 		var resp response
 		if a := req.Annotate; a != nil && a.Report != nil {
 			a.Report.Submission = a.Submission
-			out, err := reply.Annotate(a.Report, form)
+			out, err := annotate.Copy(a.Report, form)
 			if err != nil {
 				resp.AnnotateError = err.Error()
 			}

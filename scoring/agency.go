@@ -2,7 +2,8 @@ package scoring
 
 import "strings"
 
-// AgencyType decides which rules of 4.1 and 4.6 apply (spec section 4).
+// AgencyType decides which derivation rules apply (4.1 and 4.6 in 2021,
+// spec section 4); its values are the keys of a form's per-type rules.
 type AgencyType string
 
 const (

@@ -28,8 +28,8 @@ type IndicatorScore struct {
 	Self     *float64 // nil when blank or not a number
 	Verified float64
 	Cap      float64
-	// Computed is the value derived from the basic figures for 3.2, 4.1,
-	// 4.2 and 4.6, when they were readable.
+	// Computed is the value the indicator's derivation rule gives from the
+	// basic figures, when a rule applies and they were readable.
 	Computed *float64
 }
 
@@ -62,11 +62,15 @@ func Score(form *templates.Form, sub *validate.Submission, opts Options) Result 
 		if sub != nil {
 			unit = sub.Fields["unit"].Raw
 		}
-		msg := fmt.Sprintf("代办处名单中没有“%s”，已按单位名称推定为%s代办处，据此计算指标4.1和4.6；如类型不对，请联系办事处更正名单。",
-			unit, opts.Type.Label())
+		basis := ""
+		if ids := typeDependent(form); ids != "" {
+			basis = "，据此计算指标" + ids
+		}
+		msg := fmt.Sprintf("代办处名单中没有“%s”，已按单位名称推定为%s代办处%s；如类型不对，请联系办事处更正名单。",
+			unit, opts.Type.Label(), basis)
 		if opts.NoRoster {
-			msg = fmt.Sprintf("未对照代办处名单，已按单位名称“%s”推定为%s代办处，据此计算指标4.1和4.6；如类型不对，请用 --type district（区、开发区）或 --type sector（局、总公司、产业工会）指定。",
-				unit, opts.Type.Label())
+			msg = fmt.Sprintf("未对照代办处名单，已按单位名称“%s”推定为%s代办处%s；如类型不对，请用 --type district（区、开发区）或 --type sector（局、总公司、产业工会）指定。",
+				unit, opts.Type.Label(), basis)
 		}
 		f := validate.NewFinding(validate.CodeTypeInferred, msg)
 		f.Field = "unit"
@@ -75,7 +79,7 @@ func Score(form *templates.Form, sub *validate.Submission, opts Options) Result 
 		}
 		res.Findings = append(res.Findings, f)
 	}
-	figures := readFigures(sub)
+	figures := readFigures(form, sub)
 	for _, sec := range form.Sections {
 		ss := SectionScore{ID: sec.ID, Name: sec.Name, Cap: sec.Cap}
 		for _, ind := range sec.Indicators {

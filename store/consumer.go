@@ -55,7 +55,7 @@ func foreignClaimKey(mailbox string, uidValidity, uid uint32) string {
 // consumer's claim on the message, recording now when it is the first
 // time, so that the claim's lease runs across restarts and `serve --once`
 // runs. Sightings older than forgetBefore are dropped on the way: those
-// messages left the mailbox long ago. It implements ingest.ClaimLedger.
+// messages left the mailbox long ago. It implements mailbox.ClaimLedger.
 func (s *Store) ForeignClaimSeen(mailbox string, uidValidity, uid uint32, now, forgetBefore time.Time) (time.Time, error) {
 	ctx := context.Background()
 	key := foreignClaimKey(mailbox, uidValidity, uid)

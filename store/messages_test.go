@@ -5,13 +5,15 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"kaohe/internal/cst"
 )
 
 func TestRecordMessageDedup(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	s := openTest(t, "", nil)
-	recv := time.Date(2021, 12, 30, 9, 0, 0, 0, time.FixedZone("CST", 8*3600))
+	recv := time.Date(2021, 12, 30, 9, 0, 0, 0, cst.Location())
 	first := record(t, s, "<one@agency>", 1, 100, recv)
 	if !first.ReceivedAt.Equal(recv) || first.ReceivedAt.Location() != time.UTC {
 		t.Fatalf("ReceivedAt = %v; want %v in UTC", first.ReceivedAt, recv)
@@ -98,7 +100,7 @@ func TestMessagesFilter(t *testing.T) {
 	a := record(t, s, "<a@x>", 1, 1, base)
 	b := record(t, s, "<b@x>", 2, 2, base.Add(time.Hour))
 	record(t, s, "<c@x>", 3, 3, base.Add(2*time.Hour))
-	if err := s.SaveResult(ctx, Result{MessageID: a.ID, Outcome: "unknown_sender"}); err != nil {
+	if err := s.SaveResult(ctx, Result{MessageID: a.ID, Outcome: OutcomeUnknownSender}); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.SaveResult(ctx, Result{MessageID: b.ID, Outcome: OutcomeProcessed, Agency: "朝阳区", OnTime: true}); err != nil {
@@ -110,7 +112,7 @@ func TestMessagesFilter(t *testing.T) {
 		want []string
 	}{
 		{"all", MessageFilter{}, []string{"<a@x>", "<b@x>", "<c@x>"}},
-		{"unknown senders", MessageFilter{Outcome: "unknown_sender"}, []string{"<a@x>"}},
+		{"unknown senders", MessageFilter{Outcome: OutcomeUnknownSender}, []string{"<a@x>"}},
 		{"left after a crash", MessageFilter{Outcome: OutcomeReceived}, []string{"<c@x>"}},
 		{"agency", MessageFilter{Agency: "朝阳区"}, []string{"<b@x>"}},
 		{"sender any case", MessageFilter{Sender: "A@Example.COM", Limit: 2}, []string{"<a@x>", "<b@x>"}},

@@ -162,7 +162,6 @@ CREATE TABLE state (
 	updated_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 `,
-
 	// 2: the outbox's hot rows hold no mail. Each mail's bytes live in
 	// outbox_raw, written once; a trigger moves them there from any INSERT
 	// INTO outbox, so every insert path stays as it is. Claiming and
@@ -188,6 +187,20 @@ CREATE INDEX outbox_sent_at ON outbox (state, sent_at, kind);
 CREATE INDEX outbox_to_sent ON outbox (to_addr, state, sent_at);
 CREATE INDEX outbox_to_created ON outbox (to_addr, created_at);
 CREATE INDEX outbox_state_created ON outbox (state, created_at, kind);
+`,
+	// 3: staff assign a form from outside the roster (名册外来件) to an
+	// agency; the submission is re-filed, this keeps where it came from.
+	`
+CREATE TABLE assignments (
+	submission   INTEGER PRIMARY KEY REFERENCES submissions (id),
+	from_agency  TEXT    NOT NULL,            -- the agency it was stored under, "" when held under none
+	from_version INTEGER NOT NULL,
+	agency       TEXT    NOT NULL,            -- the roster agency it was assigned to
+	version      INTEGER NOT NULL,            -- its version under that agency
+	assigner     TEXT    NOT NULL DEFAULT '', -- who ran the import
+	source       TEXT    NOT NULL DEFAULT '', -- the workbook and cell it came from
+	at           INTEGER NOT NULL
+);
 `,
 }
 

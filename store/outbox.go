@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"kaohe/outbox"
 )
 
 // Outbox states.
@@ -16,21 +18,8 @@ const (
 	StateFailed  = "failed"  // permanently refused (5xx); shown to staff
 )
 
-// OutboxItem is one row of the outbox. Times are UTC.
-type OutboxItem struct {
-	ID             int64
-	MessageID      string
-	Kind           string
-	To             string
-	Raw            []byte
-	RelatedMessage int64
-	Attempts       int
-	NextAttempt    time.Time
-	State          string
-	LastError      string
-	CreatedAt      time.Time
-	SentAt         time.Time
-}
+// Store keeps the outbox the sender in reply delivers.
+var _ outbox.Store = (*Store)(nil)
 
 // EnqueueMail adds m to the outbox, pending and due now. It is idempotent
 // by m.MessageID: when a row with that Message-ID exists nothing changes and
@@ -71,12 +60,12 @@ func enqueue(ctx context.Context, tx *sql.Tx, m OutgoingMail, now int64) (bool, 
 // longest-waiting first. Items stay pending until MarkSent or MarkFailed:
 // after a crash mid-send an item is sent again with the same Message-ID
 // (at-least-once), once its claim's next attempt comes.
-func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error) {
+func (s *Store) DueOutbox(ctx context.Context, now time.Time, limit int) ([]outbox.Item, error) {
 	items, err := s.dueOutbox(ctx, now, limit)
 	return items, s.noteDamage(err)
 }
 
-func (s *Store) dueOutbox(ctx context.Context, now time.Time, limit int) ([]OutboxItem, error) {
+func (s *Store) dueOutbox(ctx context.Context, now time.Time, limit int) ([]outbox.Item, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -108,7 +97,7 @@ func (s *Store) dueOutbox(ctx context.Context, now time.Time, limit int) ([]Outb
 	if err != nil {
 		return nil, err
 	}
-	out := make([]OutboxItem, len(ids))
+	out := make([]outbox.Item, len(ids))
 	n := 0
 	for _, it := range items {
 		if i, ok := pos[it.ID]; ok {
@@ -118,7 +107,7 @@ func (s *Store) dueOutbox(ctx context.Context, now time.Time, limit int) ([]Outb
 	}
 	if n != len(ids) {
 		// Sent or removed between the two reads: keep the order, drop the gaps.
-		out = slices.DeleteFunc(out, func(it OutboxItem) bool { return it.ID == 0 })
+		out = slices.DeleteFunc(out, func(it outbox.Item) bool { return it.ID == 0 })
 	}
 	return out, nil
 }
@@ -161,7 +150,7 @@ func (s *Store) ClaimOutbox(ctx context.Context, id int64, next time.Time) (clai
 
 // OutboxByState lists up to limit items in state (e.g. StateFailed for the
 // staff), newest first.
-func (s *Store) OutboxByState(ctx context.Context, state string, limit int) ([]OutboxItem, error) {
+func (s *Store) OutboxByState(ctx context.Context, state string, limit int) ([]outbox.Item, error) {
 	if limit <= 0 {
 		limit = 1000
 	}
@@ -311,7 +300,7 @@ func (s *Store) OutboxDepth(ctx context.Context) (map[string]int, error) {
 	return out, rows.Err()
 }
 
-func (s *Store) queryOutbox(ctx context.Context, tail string, args ...any) ([]OutboxItem, error) {
+func (s *Store) queryOutbox(ctx context.Context, tail string, args ...any) ([]outbox.Item, error) {
 	// The mail's bytes are in outbox_raw (schema 2); a row's own raw is
 	// empty then.
 	rows, err := s.r.QueryContext(ctx, `SELECT id, message_id, kind, to_addr, COALESCE(data, raw), COALESCE(related, 0), attempts,
@@ -320,9 +309,9 @@ func (s *Store) queryOutbox(ctx context.Context, tail string, args ...any) ([]Ou
 		return nil, fmt.Errorf("query outbox: %w", err)
 	}
 	defer rows.Close()
-	var out []OutboxItem
+	var out []outbox.Item
 	for rows.Next() {
-		var it OutboxItem
+		var it outbox.Item
 		var next, created, sent int64
 		if err := rows.Scan(&it.ID, &it.MessageID, &it.Kind, &it.To, &it.Raw, &it.RelatedMessage, &it.Attempts,
 			&next, &it.State, &it.LastError, &created, &sent); err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"kaohe/outbox"
 )
 
 func TestOutboxLifecycle(t *testing.T) {
@@ -32,7 +34,7 @@ func TestOutboxLifecycle(t *testing.T) {
 		t.Fatalf("due order or relation wrong: %+v", due)
 	}
 	a, b, c := due[0], due[1], due[2]
-	for _, it := range []OutboxItem{a, b, c} {
+	for _, it := range []outbox.Item{a, b, c} {
 		if claimed, err := s.ClaimOutbox(ctx, it.ID, now.Add(time.Minute)); err != nil || !claimed {
 			t.Fatalf("claim %d: %v, %v", it.ID, claimed, err)
 		}
@@ -52,7 +54,7 @@ func TestOutboxLifecycle(t *testing.T) {
 	if err := s.MarkRetry(ctx, c.ID, now, "late 4xx"); err != nil { // failed stays failed
 		t.Fatal(err)
 	}
-	for _, it := range []OutboxItem{a, c} {
+	for _, it := range []outbox.Item{a, c} {
 		if claimed, err := s.ClaimOutbox(ctx, it.ID, now); err != nil || claimed {
 			t.Errorf("claim of a %s item: %v, %v; want not claimed", map[int64]string{a.ID: "sent", c.ID: "failed"}[it.ID], claimed, err)
 		}

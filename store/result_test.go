@@ -115,7 +115,7 @@ func TestSaveResultIsIdempotent(t *testing.T) {
 		t.Fatal(err)
 	}
 	r2 := r
-	r2.Outcome = "rejected"
+	r2.Outcome = OutcomeNoForm
 	r2.Outbox = []OutgoingMail{reply(m, ".other")}
 	if err := s.SaveResult(ctx, r2); !errors.Is(err, ErrAlreadyDone) {
 		t.Fatalf("second SaveResult: %v; want ErrAlreadyDone", err)
@@ -125,7 +125,7 @@ func TestSaveResultIsIdempotent(t *testing.T) {
 			t.Errorf("%s rows = %d; want %d", table, n, want)
 		}
 	}
-	if got, _ := s.Message(ctx, m.ID); got.Outcome != "processed" {
+	if got, _ := s.Message(ctx, m.ID); got.Outcome != OutcomeProcessed {
 		t.Errorf("outcome = %q; want the first one", got.Outcome)
 	}
 	for _, tc := range []struct {

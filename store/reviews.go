@@ -26,45 +26,68 @@ type Review struct {
 // veto recorded earlier. source labels every row written; a review's own
 // Source and At win when set, else source and the store's clock are used.
 func (s *Store) SaveReviews(ctx context.Context, rs []Review, vetoes map[string]bool, source string) error {
+	return s.SaveReviewImport(ctx, ReviewImport{Reviews: rs, Vetoes: vetoes, Source: source})
+}
+
+// ReviewImport is everything an edited staff workbook says, saved at once
+// by SaveReviewImport.
+type ReviewImport struct {
+	Reviews     []Review
+	Vetoes      map[string]bool
+	Assignments []Assignment
+	Source      string
+}
+
+// SaveReviewImport saves the reviews and vetoes as SaveReviews does and
+// makes the assignments as AssignSubmissions does, all in one transaction:
+// an import is taken whole or not at all.
+func (s *Store) SaveReviewImport(ctx context.Context, imp ReviewImport) error {
 	now := s.now()
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO reviews (agency, indicator, score, comment, reviewer, source, at)
-			VALUES (?,?,?,?,?,?,?) ON CONFLICT (agency, indicator) DO UPDATE SET score = excluded.score,
-			comment = excluded.comment, reviewer = excluded.reviewer, source = excluded.source, at = excluded.at`)
-		if err != nil {
+		if err := saveReviews(ctx, tx, imp.Reviews, imp.Vetoes, imp.Source, now); err != nil {
 			return err
 		}
-		defer st.Close()
-		for _, r := range rs {
-			if r.Agency == "" {
-				return fmt.Errorf("review of indicator %q without agency", r.Indicator)
-			}
-			var score any
-			if r.Score != nil {
-				score = *r.Score
-			}
-			src, at := r.Source, r.At
-			if src == "" {
-				src = source
-			}
-			if at.IsZero() {
-				at = now
-			}
-			if _, err := st.ExecContext(ctx, r.Agency, r.Indicator, score, r.Comment, r.Reviewer, src, ms(at)); err != nil {
-				return fmt.Errorf("review %s %s: %w", r.Agency, r.Indicator, err)
-			}
-		}
-		for agency, veto := range vetoes {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO vetoes (agency, veto, source, at) VALUES (?,?,?,?)
-				ON CONFLICT (agency) DO UPDATE SET veto = excluded.veto, source = excluded.source, at = excluded.at`,
-				agency, boolInt(veto), source, ms(now)); err != nil {
-				return fmt.Errorf("veto %s: %w", agency, err)
-			}
-		}
-		return nil
+		return assign(ctx, tx, imp.Assignments, now)
 	})
 	if err != nil {
 		return fmt.Errorf("save reviews: %w", err)
+	}
+	return nil
+}
+
+func saveReviews(ctx context.Context, tx *sql.Tx, rs []Review, vetoes map[string]bool, source string, now time.Time) error {
+	st, err := tx.PrepareContext(ctx, `INSERT INTO reviews (agency, indicator, score, comment, reviewer, source, at)
+		VALUES (?,?,?,?,?,?,?) ON CONFLICT (agency, indicator) DO UPDATE SET score = excluded.score,
+		comment = excluded.comment, reviewer = excluded.reviewer, source = excluded.source, at = excluded.at`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, r := range rs {
+		if r.Agency == "" {
+			return fmt.Errorf("review of indicator %q without agency", r.Indicator)
+		}
+		var score any
+		if r.Score != nil {
+			score = *r.Score
+		}
+		src, at := r.Source, r.At
+		if src == "" {
+			src = source
+		}
+		if at.IsZero() {
+			at = now
+		}
+		if _, err := st.ExecContext(ctx, r.Agency, r.Indicator, score, r.Comment, r.Reviewer, src, ms(at)); err != nil {
+			return fmt.Errorf("review %s %s: %w", r.Agency, r.Indicator, err)
+		}
+	}
+	for agency, veto := range vetoes {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO vetoes (agency, veto, source, at) VALUES (?,?,?,?)
+			ON CONFLICT (agency) DO UPDATE SET veto = excluded.veto, source = excluded.source, at = excluded.at`,
+			agency, boolInt(veto), source, ms(now)); err != nil {
+			return fmt.Errorf("veto %s: %w", agency, err)
+		}
 	}
 	return nil
 }

@@ -12,7 +12,7 @@ import (
 // uidValidity, 0 when none (a new mailbox, or a UIDVALIDITY change: then
 // every message is fetched again and RecordMessage's dedup recognises the
 // ones already seen). It has no context so that the store implements
-// ingest.Cursor directly; the busy timeout bounds it.
+// mailbox.Cursor directly; the busy timeout bounds it.
 func (s *Store) LastUID(mailbox string, uidValidity uint32) (uint32, error) {
 	ctx := context.Background()
 	var uid uint32
@@ -28,7 +28,7 @@ func (s *Store) LastUID(mailbox string, uidValidity uint32) (uint32, error) {
 
 // SetLastUID records uid as handled for the mailbox under uidValidity. The
 // cursor only moves forward: a lower uid than the stored one is ignored.
-// Like LastUID it implements ingest.Cursor.
+// Like LastUID it implements mailbox.Cursor.
 func (s *Store) SetLastUID(mailbox string, uidValidity, uid uint32) error {
 	ctx := context.Background()
 	err := s.write(ctx, func(tx *sql.Tx) error {

@@ -47,6 +47,13 @@ type Options struct {
 	// migrating and with query_only set: for `kaohe consolidate` while the
 	// daemon runs. The database must exist and be fully migrated.
 	ReadOnly bool
+	// Shared opens the database read-write without taking the lock file,
+	// beside a running daemon: for `kaohe review import`, which staff run
+	// while the daemon serves. SQLite's own locking orders its writes with
+	// the daemon's (immediate transactions that wait up to busyTimeout for
+	// the other's). It does not migrate: the database must exist and be
+	// fully migrated. Ignored with ReadOnly.
+	Shared bool
 	// Now is the clock used for bookkeeping timestamps (created, imported,
 	// updated). Nil means time.Now.
 	Now func() time.Time
@@ -67,6 +74,7 @@ type Options struct {
 type Store struct {
 	dir      string
 	readOnly bool
+	shared   bool // read-write beside the daemon: no lock file, no migration
 	sync     string
 	now      func() time.Time
 	w        *sql.DB // writer pool: one connection, immediate transactions
@@ -84,7 +92,7 @@ type Store struct {
 // transaction. Either way it runs PRAGMA quick_check: a damaged or foreign
 // file gives an error that fault.Corrupt recognises.
 func Open(dir string, opts Options) (*Store, error) {
-	s := &Store{dir: dir, readOnly: opts.ReadOnly, now: opts.Now, sync: opts.synchronous, fault: opts.WriteFault}
+	s := &Store{dir: dir, readOnly: opts.ReadOnly, shared: opts.Shared && !opts.ReadOnly, now: opts.Now, sync: opts.synchronous, fault: opts.WriteFault}
 	if s.sync == "" {
 		s.sync = "FULL"
 	}
@@ -92,9 +100,9 @@ func Open(dir string, opts Options) (*Store, error) {
 		s.now = time.Now
 	}
 	dbPath := filepath.Join(dir, DBFile)
-	if opts.ReadOnly {
+	if opts.ReadOnly || s.shared {
 		if _, err := os.Stat(dbPath); err != nil {
-			return nil, fmt.Errorf("open store read-only: %w", err)
+			return nil, fmt.Errorf("open store: %w", err)
 		}
 	} else {
 		if err := prepareDir(dir); err != nil {
@@ -121,12 +129,8 @@ func (s *Store) openDB(path string) error {
 			return fmt.Errorf("open database: %w", err)
 		}
 		s.r = r
-		v, err := schemaVersion(ctx, r)
-		if err != nil {
+		if err := requireSchema(ctx, r); err != nil {
 			return err
-		}
-		if v != len(migrations) {
-			return fmt.Errorf("database schema is version %d, this program needs %d: start the daemon (kaohe serve) once to upgrade it", v, len(migrations))
 		}
 		return quickCheck(ctx, r)
 	}
@@ -137,7 +141,11 @@ func (s *Store) openDB(path string) error {
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	s.w = w
-	if err := migrate(ctx, w, migrations, s.now()); err != nil {
+	if s.shared {
+		if err := requireSchema(ctx, w); err != nil {
+			return err
+		}
+	} else if err := migrate(ctx, w, migrations, s.now()); err != nil {
 		return err
 	}
 	if err := quickCheck(ctx, w); err != nil {
@@ -152,6 +160,19 @@ func (s *Store) openDB(path string) error {
 	}
 	r.SetMaxOpenConns(4)
 	s.r = r
+	return nil
+}
+
+// requireSchema fails unless db is at the schema version of this program:
+// a store opened beside the daemon leaves migrating to the daemon.
+func requireSchema(ctx context.Context, db *sql.DB) error {
+	v, err := schemaVersion(ctx, db)
+	if err != nil {
+		return err
+	}
+	if v != len(migrations) {
+		return fmt.Errorf("database schema is version %d, this program needs %d: start the daemon (kaohe serve) once to upgrade it", v, len(migrations))
+	}
 	return nil
 }
 

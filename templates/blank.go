@@ -9,7 +9,7 @@ import (
 )
 
 // Column widths of the blank form, in Excel character units.
-var blankWidths = [5]float64{14, 62, 13, 8, 10}
+var blankWidths = [5]float64{16, 59, 14, 8, 10}
 
 const (
 	fontName   = "宋体"
@@ -46,16 +46,59 @@ func BuildBlank(f *Form) (*excelize.File, error) {
 // The zero value is the form of WriteBlank.
 type BlankOptions struct {
 	// Verified adds the 核定分 column (Layout.VerifiedCol) right of 自评分,
-	// headed with this label: the title, the 基本情况 heading, the note and
-	// the print area then span it. Its cells are empty and locked; the
-	// annotated copy writes the verified scores there.
+	// headed with this label: the title, the header and 基本情况 blocks,
+	// the note and the print area then span it. Its cells are empty and
+	// locked; the annotated copy writes the verified scores there.
 	Verified string
+	// PlainInput leaves the input cells white: on a copy that marks
+	// findings with fills, no other fill may look like one.
+	PlainInput bool
+	// Legend puts one row per entry under the title (Layout.LegendCells).
+	Legend []LegendEntry
+	// Notes adds a block of printed explanations under the signatures
+	// (Layout.NotesCell); nil or no rows: none.
+	Notes *NotesBlock
+}
+
+// LegendEntry is one row of the legend: a sample cell that looks like the
+// cells it explains, and the explanation right of it.
+type LegendEntry struct {
+	Sample string // the sample's text
+	Style  Mark
+	Text   string
+}
+
+// Mark is how a cell stands out: its fill and font, RRGGBB ("" keeps the
+// form's).
+type Mark struct {
+	Fill      string
+	FontColor string
+	Bold      bool
+}
+
+// NotesBlock is a titled table of explanations under the form, one row per
+// entry: kind (in a cell marked like the cells it explains) | text | cell of
+// this sheet | where else, for instance the cell of another file.
+type NotesBlock struct {
+	Title   string
+	Columns [4]string
+	Rows    []NoteRow
+}
+
+// NoteRow is one line of a NotesBlock.
+type NoteRow struct {
+	Kind  string
+	Style Mark
+	Text  string
+	Cell  string
+	Other string
 }
 
 // BuildBlankWith is BuildBlank with options. The caller must Close the file.
 func BuildBlankWith(f *Form, opts BlankOptions) (*excelize.File, error) {
 	x := excelize.NewFile()
-	b := &blankWriter{f: f, x: x, l: BlankLayout(f), opts: opts, lastCol: colSelf}
+	b := &blankWriter{f: f, x: x, l: BlankLayoutWith(f, opts), opts: opts, lastCol: colSelf,
+		marks: map[markKey]int{}}
 	if opts.Verified != "" {
 		b.lastCol = colVerified
 	}
@@ -76,8 +119,9 @@ type blankWriter struct {
 	// lastCol is the rightmost column: 自评分, or 核定分 when the form has it.
 	lastCol string
 
-	sTitle, sLabel, sHead, sSection, sCriteria, sCenter, sTotal, sNote int
-	sInput, sInputText, sInputDate                                     int
+	sTitle, sLabel, sLabelFit, sHead, sSection, sCriteria, sCenter, sTotal, sNote int
+	sInput, sInputText, sInputDate, sLegendText                                   int
+	marks                                                                         map[markKey]int
 }
 
 func (b *blankWriter) build() error {
@@ -88,9 +132,11 @@ func (b *blankWriter) build() error {
 	b.styles()
 	b.columns()
 	b.header()
+	b.legend()
 	b.basic()
 	b.table()
 	b.footer()
+	b.notes()
 	b.validations()
 	b.print()
 	b.protect()
@@ -130,6 +176,9 @@ func (b *blankWriter) styles() {
 	left := &excelize.Alignment{Horizontal: "left", Vertical: "center", WrapText: true}
 	bold := &excelize.Font{Family: fontName, Size: fontSize, Bold: true}
 	fill := excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{inputFill}}
+	if b.opts.PlainInput {
+		fill = excelize.Fill{}
+	}
 	unlocked := &excelize.Protection{Locked: false}
 	dateFmt := "yyyy-mm-dd"
 
@@ -138,6 +187,10 @@ func (b *blankWriter) styles() {
 		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
 	})
 	b.sLabel = b.style(&excelize.Style{Border: border, Alignment: center})
+	// A one-line label in the narrow first column shrinks rather than
+	// breaking a word ("代办处主任签⏎字").
+	b.sLabelFit = b.style(&excelize.Style{Border: border,
+		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", ShrinkToFit: true}})
 	b.sHead = b.style(&excelize.Style{Border: border, Alignment: center, Font: bold,
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{headerFill}}})
 	b.sSection = b.style(&excelize.Style{Border: border, Alignment: center, Font: bold})
@@ -145,6 +198,7 @@ func (b *blankWriter) styles() {
 	b.sCenter = b.style(&excelize.Style{Border: border, Alignment: center})
 	b.sTotal = b.style(&excelize.Style{Border: border, Alignment: center, Font: bold})
 	b.sNote = b.style(&excelize.Style{Alignment: left})
+	b.sLegendText = b.style(&excelize.Style{Alignment: &excelize.Alignment{Horizontal: "left", Vertical: "center", WrapText: true, Indent: 1}})
 	b.sInput = b.style(&excelize.Style{Border: border, Alignment: center, Fill: fill, Protection: unlocked})
 	b.sInputText = b.style(&excelize.Style{Border: border, Alignment: left, Fill: fill, Protection: unlocked})
 	b.sInputDate = b.style(&excelize.Style{Border: border, Alignment: center, Fill: fill, Protection: unlocked,
@@ -209,11 +263,11 @@ func (b *blankWriter) header() {
 	b.height(1, 40)
 	for _, fd := range b.f.FieldsIn("header") {
 		label, value := b.l.FieldLabels[fd.ID], b.l.Fields[fd.ID]
-		b.set(label, FieldLabel(fd), b.sLabel)
+		b.set(label, FieldLabel(fd), b.sLabelFit)
 		b.set(value, nil, b.inputStyle(fd))
 		if strings.HasPrefix(value, colCap) {
-			// The right-hand header field spans 标准分 and 自评分.
-			b.merge(value, colSelf+value[len(colCap):], b.inputStyle(fd))
+			// The right-hand header field spans the columns right of it.
+			b.merge(value, b.lastCol+value[len(colCap):], b.inputStyle(fd))
 		}
 		_, row, _ := excelize.CellNameToCoordinates(value)
 		b.height(row, 26)
@@ -241,7 +295,7 @@ func (b *blankWriter) basic() {
 			_, r, _ := excelize.CellNameToCoordinates(b.l.Fields[fd.ID])
 			unit := cell(colCap, r)
 			b.set(unit, fd.Unit, b.sLabel)
-			b.merge(unit, cell(colSelf, r), b.sLabel)
+			b.merge(unit, cell(b.lastCol, r), b.sLabel)
 			b.height(r, minRow)
 		}
 		b.growMerged(g.Label, blankWidths[0], first, lastRow, minRow)
@@ -268,7 +322,7 @@ func (b *blankWriter) table() {
 			if first == 0 {
 				first = r
 			}
-			depts := strings.Join(ind.Departments, "、")
+			depts := listText(ind.Departments, "、", blankWidths[2])
 			b.set(b.l.Criteria[ind.ID], ind.Criteria, b.sCriteria)
 			b.set(b.l.Departments[ind.ID], depts, b.sCenter)
 			b.set(b.l.Caps[ind.ID], ind.Cap, b.sCenter)
@@ -286,13 +340,13 @@ func (b *blankWriter) table() {
 		}
 		sc := b.l.SectionCells[s.ID]
 		lastRow := first + len(s.Indicators) - 1
-		b.set(sc, SectionLabel(s), b.sSection)
+		b.set(sc, SectionText(s), b.sSection)
 		b.merge(sc, cell(colSection, lastRow), b.sSection)
 		total := 0.0
 		for _, v := range heights {
 			total += v
 		}
-		if need := rowHeight(SectionLabel(s), blankWidths[0]); need > total {
+		if need := rowHeight(SectionText(s), blankWidths[0]); need > total {
 			b.height(lastRow, heights[len(heights)-1]+need-total)
 		}
 	}
@@ -343,11 +397,11 @@ func (b *blankWriter) footer() {
 	b.height(nr, rowHeight(b.f.Note, b.width()))
 	for _, fd := range b.f.FieldsIn("signature") {
 		label, value := b.l.FieldLabels[fd.ID], b.l.Fields[fd.ID]
-		b.set(label, FieldLabel(fd), b.sLabel)
+		b.set(label, FieldLabel(fd), b.sLabelFit)
 		b.set(value, nil, b.inputStyle(fd))
 		_, r, _ := excelize.CellNameToCoordinates(value)
 		// Room for a seal or a handwritten signature.
-		b.height(r, max(40, rowHeight(FieldLabel(fd), blankWidths[0])))
+		b.height(r, 40)
 	}
 }
 
@@ -360,6 +414,23 @@ func (b *blankWriter) growMerged(text string, width float64, first, last int, ea
 	}
 }
 
+// textUnits is the width of one line of text in character units: CJK
+// characters take two, others one.
+func textUnits(s string) float64 {
+	units := 0.0
+	for _, r := range s {
+		if r > 0x2E80 {
+			units += 2
+		} else {
+			units++
+		}
+	}
+	return units
+}
+
+// fits reports whether text fits on one line of a column of the given width.
+func fits(text string, width float64) bool { return textUnits(text) <= width-1.5 }
+
 // rowHeight is the height in points that shows all of text wrapped in a
 // column of the given width: CJK characters take two character units,
 // others one.
@@ -370,14 +441,7 @@ func rowHeight(text string, width float64) float64 {
 	}
 	lines := 0
 	for _, para := range strings.Split(text, "\n") {
-		units := 0.0
-		for _, r := range para {
-			if r > 0x2E80 {
-				units += 2
-			} else {
-				units++
-			}
-		}
+		units := textUnits(para)
 		n := int(units / usable)
 		if units/usable > float64(n) || n == 0 {
 			n++
@@ -390,13 +454,18 @@ func rowHeight(text string, width float64) float64 {
 func (b *blankWriter) print() {
 	sh := b.l.Sheet
 	size, orient := 9, "portrait" // 9: A4
+	// One page wide, as tall as it takes: the scale then follows the
+	// fonts of the machine that prints. The manual breaks keep each section
+	// on one page, placed for the largest scale, the one with the form's
+	// fonts.
 	fitW, fitH := 1, 0
 	fit := true
 	b.check(b.x.SetPageLayout(sh, &excelize.PageLayoutOptions{
 		Size: &size, Orientation: &orient, FitToWidth: &fitW, FitToHeight: &fitH,
 	}))
 	b.check(b.x.SetSheetProps(sh, &excelize.SheetPropsOptions{FitToPage: &fit}))
-	lr, tb, hf := 0.5, 0.6, 0.3
+	scale := uint(printScale(b.width()))
+	lr, tb, hf := marginSide, marginTopBottom, marginHeader
 	center := true
 	b.check(b.x.SetPageMargins(sh, &excelize.PageLayoutMarginsOptions{
 		Left: &lr, Right: &lr, Top: &tb, Bottom: &tb, Header: &hf, Footer: &hf, Horizontally: &center,
@@ -414,6 +483,7 @@ func (b *blankWriter) print() {
 		RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", sh, b.lastCol, b.l.LastRow),
 		Scope:    sh,
 	}))
+	b.pageBreaks(scale)
 }
 
 // protect locks the sheet without a password: agencies can only type into

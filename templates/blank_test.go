@@ -80,8 +80,8 @@ func TestBlankTextAndCaps(t *testing.T) {
 		t.Errorf("self total formula %q, want SUM(E18:E47)", formula)
 	}
 	for _, want := range []string{"考核单位：", "填报日期：", "基本情况", "会员情况", "发展情况", "基层工会数", "覆盖率",
-		"参加保障活动", "综合", "代办处盖章：", "代办处主任签字：", "填报人签字：", "组织机构管理（15分）",
-		"业务财务管理（45分）", "业务拓展（40分）", "加分项（25分）", "内容", "考核标准", "考核部门", "标准分", "自评分", f.Note} {
+		"参加保障活动", "综合", "代办处盖章：", "代办处主任签字：", "填报人签字：", "组织机构管理\n（15分）",
+		"业务财务管理\n（45分）", "业务拓展\n（40分）", "加分项（25分）", "内容", "考核标准", "考核部门", "标准分", "自评分", f.Note} {
 		if count[want] != 1 {
 			t.Errorf("%q appears %d times, want 1", want, count[want])
 		}
@@ -125,7 +125,7 @@ func TestBlankMerges(t *testing.T) {
 		if want := fmt.Sprintf("A%d", last); m.GetEndAxis() != want || first != l.Rows[s.Indicators[0].ID] {
 			t.Errorf("section %s: merge %s:%s, want to end at %s", s.ID, m.GetStartAxis(), m.GetEndAxis(), want)
 		}
-		if m.GetCellValue() != SectionLabel(s) {
+		if m.GetCellValue() != SectionText(s) {
 			t.Errorf("section %s: merged value %q", s.ID, m.GetCellValue())
 		}
 	}

@@ -9,8 +9,11 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"kaohe/internal/cst"
 )
 
 //go:embed form-*.yaml
@@ -27,18 +30,6 @@ const (
 	KindSign    FieldKind = "sign"    // a seal or signature: text or a picture
 )
 
-// Derivation names a rule by which scoring computes an indicator from the
-// basic figures instead of trusting the self-score.
-type Derivation string
-
-const (
-	DeriveNone          Derivation = ""
-	DeriveActivities    Derivation = "activities"     // 3.2: number of activities joined
-	DeriveCoverageBonus Derivation = "coverage_bonus" // 4.1: coverage or full participation
-	DeriveGeneralFull   Derivation = "general_full"   // 4.2: 综合 participation
-	DeriveDistrictOnly  Derivation = "district_only"  // 4.6: only district agencies may score
-)
-
 // Form is one year's assessment form.
 type Form struct {
 	Year       int       `yaml:"year"`
@@ -51,6 +42,19 @@ type Form struct {
 	Groups     []Group   `yaml:"groups"`
 	Fields     []Field   `yaml:"fields"`
 	Sections   []Section `yaml:"sections"`
+	// ActivityLabel is what the form calls the activities (保障活动), for
+	// the messages that explain a derived score.
+	ActivityLabel string `yaml:"activity_label"`
+	// Issued is the day the form was published (the notice's date): a
+	// form dated before it is suspicious. Zero when the file has none.
+	Issued time.Time `yaml:"-"`
+	// Cutoff is the campaign's cut-off as the notice sets it, the default
+	// when no configuration gives one. Zero when the file has none.
+	Cutoff time.Time `yaml:"-"`
+	// IssuedText and CutoffText are Issued ("2006-01-02", Beijing) and
+	// Cutoff (RFC 3339) as the file writes them.
+	IssuedText string `yaml:"issued"`
+	CutoffText string `yaml:"cutoff"`
 }
 
 // Columns are the header labels of the indicator table.
@@ -79,7 +83,20 @@ type Field struct {
 	Required bool      `yaml:"required"` // empty is a missing_field error
 	Max      *float64  `yaml:"max"`      // inclusive upper bound, e.g. 6 activities
 	AtMost   string    `yaml:"at_most"`  // id of a field this one must not exceed
-	Activity bool      `yaml:"activity"` // one of the six 保障活动 participant counts
+	Activity bool      `yaml:"activity"` // an activity's participant count, which the derivation rules count
+	// Ratio says that this percent field should equal part / whole × 100.
+	Ratio *Ratio `yaml:"ratio"`
+	// JoinedActivities says that this count declares how many activities
+	// have participants, which the activity counts should confirm.
+	JoinedActivities bool `yaml:"joined_activities"`
+}
+
+// Ratio is a cross-field check: a percent that should equal Part / Whole ×
+// 100, within Tolerance percentage points.
+type Ratio struct {
+	Part      string  `yaml:"part"`
+	Whole     string  `yaml:"whole"`
+	Tolerance float64 `yaml:"tolerance"`
 }
 
 // Section is one of the form's parts, with its indicators.
@@ -93,22 +110,32 @@ type Section struct {
 
 // Indicator is one scored row of the form.
 type Indicator struct {
-	ID          string     `yaml:"id"`
-	Criteria    string     `yaml:"criteria"`
-	Departments []string   `yaml:"departments"`
-	Cap         float64    `yaml:"cap"`
-	Allowed     []float64  `yaml:"allowed"` // ascending; the scores the criteria can give
-	Derive      Derivation `yaml:"derive"`
-	Section     string     `yaml:"-"` // filled by Load
+	ID          string      `yaml:"id"`
+	Criteria    string      `yaml:"criteria"`
+	Departments []string    `yaml:"departments"`
+	Cap         float64     `yaml:"cap"`
+	Allowed     []float64   `yaml:"allowed"` // ascending; the scores the criteria can give
+	Derive      *Derivation `yaml:"derive"`  // nil when the self-score is only checked
+	Section     string      `yaml:"-"`       // filled by Load
 }
 
 // Load returns the form of the given campaign year.
 func Load(year int) (*Form, error) {
+	data, err := Source(year)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data)
+}
+
+// Source returns the embedded definition of the given year as written, the
+// starting point for a copy that a new year's form edits.
+func Source(year int) ([]byte, error) {
 	data, err := formFiles.ReadFile(fmt.Sprintf("form-%d.yaml", year))
 	if err != nil {
 		return nil, fmt.Errorf("no form for year %d (have %v)", year, Years())
 	}
-	return Parse(data)
+	return data, nil
 }
 
 // MustLoad is Load for forms embedded in the binary, which tests prove valid.
@@ -149,8 +176,26 @@ func Parse(data []byte) (*Form, error) {
 			slices.Sort(ind.Allowed)
 		}
 	}
+	var errs []error
+	if f.IssuedText != "" {
+		t, err := time.ParseInLocation("2006-01-02", f.IssuedText, cst.Location())
+		if err != nil {
+			errs = append(errs, fmt.Errorf("issued: want a date such as 2021-12-13: %w", err))
+		}
+		f.Issued = t
+	}
+	if f.CutoffText != "" {
+		t, err := time.Parse(time.RFC3339, f.CutoffText)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("cutoff: want RFC 3339 such as 2022-01-06T00:00:00+08:00: %w", err))
+		}
+		f.Cutoff = t
+	}
 	if err := f.check(); err != nil {
-		return nil, err
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
 	}
 	return &f, nil
 }
@@ -176,6 +221,9 @@ func (f *Form) check() error {
 			if ind.Criteria == "" || len(ind.Departments) == 0 {
 				errs = append(errs, fmt.Errorf("indicator %s: criteria and departments are required", ind.ID))
 			}
+			if err := f.checkDerivation(ind); err != nil {
+				errs = append(errs, err)
+			}
 		}
 		if math.Abs(sum-s.Cap) > 1e-9 {
 			errs = append(errs, fmt.Errorf("section %s: indicator caps sum to %g, section cap is %g", s.ID, sum, s.Cap))
@@ -196,6 +244,12 @@ func (f *Form) check() error {
 		if fd.AtMost != "" && !fields[fd.AtMost] {
 			errs = append(errs, fmt.Errorf("field %s: at_most names unknown field %q", fd.ID, fd.AtMost))
 		}
+	}
+	if err := f.checkCrossFields(); err != nil {
+		errs = append(errs, err)
+	}
+	if err := f.checkAtMostChains(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

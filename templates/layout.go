@@ -31,7 +31,10 @@ const (
 type Layout struct {
 	Sheet     string
 	TitleCell string // the title, merged across the table's width
-	BasicCell string // the 基本情况 block heading
+	// LegendCells are the sample cells of BlankOptions.Legend, one row each
+	// right under the title; the explanation is right of each.
+	LegendCells []string
+	BasicCell   string // the 基本情况 block heading
 
 	FieldLabels map[string]string // field id → label cell
 	Fields      map[string]string // field id → input cell (right of the label)
@@ -58,7 +61,15 @@ type Layout struct {
 	TotalCapCell   string // holds TotalCap
 	TotalSelfCell  string // a SUM formula of the 自评分 cells
 	NoteCell       string // 备注, merged across the table's width
-	LastRow        int
+	// FormLastRow is the last row of the form proper (the signatures).
+	FormLastRow int
+	// NotesCell heads the BlankOptions.Notes block under the form, and
+	// NotesHeaderRow names its columns; NoteRows are its lines. All are
+	// empty when the form has no notes block.
+	NotesCell      string
+	NotesHeaderRow int
+	NoteRows       []int
+	LastRow        int // the last row of the printed page
 }
 
 // SectionLabel is the text of a section's name cell: the name and its cap,
@@ -77,7 +88,12 @@ func FieldLabel(fd Field) string {
 }
 
 // BlankLayout computes where WriteBlank puts everything for form f.
-func BlankLayout(f *Form) Layout {
+func BlankLayout(f *Form) Layout { return BlankLayoutWith(f, BlankOptions{}) }
+
+// BlankLayoutWith computes where BuildBlankWith puts everything for form f
+// built with opts: a legend moves everything below the title down; the
+// notes block follows the signatures.
+func BlankLayoutWith(f *Form, opts BlankOptions) Layout {
 	l := Layout{
 		Sheet:         SheetName,
 		TitleCell:     "A1",
@@ -99,6 +115,10 @@ func BlankLayout(f *Form) Layout {
 		Scores:        map[string]string{},
 	}
 	row := 2
+	for range opts.Legend {
+		l.LegendCells = append(l.LegendCells, cell(colSection, row))
+		row++
+	}
 	// Header line: up to two fields side by side (label A, value B; label C,
 	// value D merged with E); more header fields take further rows.
 	header := f.FieldsIn("header")
@@ -155,6 +175,17 @@ func BlankLayout(f *Form) Layout {
 		l.FieldLabels[fd.ID] = cell(colSection, row)
 		l.Fields[fd.ID] = cell(colCriteria, row)
 		row++
+	}
+	l.FormLastRow = row - 1
+	if opts.Notes != nil && len(opts.Notes.Rows) > 0 {
+		row++ // a blank line between the form and its notes
+		l.NotesCell = cell(colSection, row)
+		l.NotesHeaderRow = row + 1
+		row += 2
+		for range opts.Notes.Rows {
+			l.NoteRows = append(l.NoteRows, row)
+			row++
+		}
 	}
 	l.LastRow = row - 1
 	return l

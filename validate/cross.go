@@ -8,23 +8,28 @@ import (
 	"kaohe/templates"
 )
 
-// ratioRule says that a percent field should equal part / whole × 100. The
-// form data has no formula language, so the one relation of this kind is
-// named here by field ids; a form without these fields skips the check.
-type ratioRule struct{ percent, part, whole string }
-
-func ratioRules() []ratioRule {
-	return []ratioRule{{percent: "coverage", part: "insured", whole: "staff"}}
+// ratioRule says that a percent field should equal part / whole × 100,
+// within tolerance points: a field's ratio in the form file.
+type ratioRule struct {
+	percent, part, whole string
+	tolerance            float64
 }
 
-// coverageTolerance is how far 覆盖率 may be from insured / staff × 100.
-const coverageTolerance = 0.5
+func ratioRules(f *templates.Form) []ratioRule {
+	var rules []ratioRule
+	for _, fd := range f.Fields {
+		if r := fd.Ratio; r != nil {
+			rules = append(rules, ratioRule{percent: fd.ID, part: r.Part, whole: r.Whole, tolerance: r.Tolerance})
+		}
+	}
+	return rules
+}
 
 // checkFields runs the checks that involve several fields: a percent
 // written as a fraction, the 0–100 range, the at_most relations, the
 // coverage ratio and the number of activities.
 func (r *reader) checkFields() {
-	rules := ratioRules()
+	rules := ratioRules(r.form)
 	for _, rule := range rules {
 		r.fractionPercent(rule)
 	}
@@ -77,8 +82,8 @@ func (r *reader) fractionPercent(rule ratioRule) {
 		return
 	}
 	pfd, _ := r.form.Field(rule.percent)
-	if pv.Number > 0 && pv.Number <= 1 && math.Abs(pv.Number-want) > coverageTolerance &&
-		math.Abs(pv.Number*100-want) <= coverageTolerance {
+	if pv.Number > 0 && pv.Number <= 1 && math.Abs(pv.Number-want) > rule.tolerance &&
+		math.Abs(pv.Number*100-want) <= rule.tolerance {
 		pv.Number = math.Round(pv.Number*100*1e9) / 1e9
 		r.sub.Fields[rule.percent] = pv
 		r.add(CodeNormalizedValue, pv.Cell, "", rule.percent, fmt.Sprintf(
@@ -93,7 +98,7 @@ func (r *reader) checkRatio(rule ratioRule) {
 		return
 	}
 	pfd, _ := r.form.Field(rule.percent)
-	if math.Abs(pv.Number-want) > coverageTolerance {
+	if math.Abs(pv.Number-want) > rule.tolerance {
 		partFd, _ := r.form.Field(rule.part)
 		wholeFd, _ := r.form.Field(rule.whole)
 		r.add(CodeCoverageMismatch, pv.Cell, "", rule.percent, fmt.Sprintf(
@@ -102,8 +107,9 @@ func (r *reader) checkRatio(rule ratioRule) {
 	}
 }
 
-// checkActivities compares the declared number of activities with the
-// number of activity fields that have participants, when any is filled in.
+// checkActivities compares the declared number of activities (the field
+// marked joined_activities) with the number of activity fields that have
+// participants, when any is filled in.
 func (r *reader) checkActivities() {
 	var acts []templates.Field
 	for _, fd := range r.form.Fields {
@@ -117,7 +123,7 @@ func (r *reader) checkActivities() {
 	var declared templates.Field
 	found := false
 	for _, fd := range r.form.Fields {
-		if !fd.Activity && fd.Kind == templates.KindCount && fd.Group == acts[0].Group && fd.Max != nil && int(*fd.Max) == len(acts) {
+		if fd.JoinedActivities {
 			declared, found = fd, true
 			break
 		}

@@ -5,6 +5,7 @@ import (
 	"math"
 	"strings"
 
+	"kaohe/internal/cst"
 	"kaohe/templates"
 )
 
@@ -83,9 +84,26 @@ func (r *reader) readFields(tableStart int) {
 		if l.fv.Picture {
 			l.fv.Present = true
 		}
+		if (l.fd.Kind == templates.KindSign || l.fd.Kind == templates.KindText) && !l.fv.Picture && isPlaceholder(l.fv.Raw, l.fd.Label) {
+			l.fv.Present = false
+			r.sub.Fields[l.fd.ID] = l.fv
+			if l.fd.Required {
+				r.add(CodeMissingField, l.fv.Cell, "", l.fd.ID, placeholderMessage(l.fd, l.fv))
+			}
+			continue
+		}
 		r.readField(l.fd, &l.fv, l.at)
 		r.sub.Fields[l.fd.ID] = l.fv
 	}
+}
+
+// placeholderMessage says that a field holds only what the blank form
+// left there.
+func placeholderMessage(fd templates.Field, fv FieldValue) string {
+	if fd.Kind == templates.KindSign {
+		return fmt.Sprintf("%s：「%s」处只有「%s」，还没有签字或盖章。请签字或盖章（可手写签名后拍照插入图片）后再发送。", fv.Cell, fd.Label, fv.Raw)
+	}
+	return fmt.Sprintf("%s：「%s」处只有「%s」，还没有填写。请填写后再发送。", fv.Cell, fd.Label, fv.Raw)
 }
 
 // fieldText returns where a labelled field's value is and its text.
@@ -205,11 +223,12 @@ func (r *reader) checkCount(fd templates.Field, fv *FieldValue) {
 	fv.IsNumber = false
 }
 
-// checkDate warns about a date after the mail's receipt or the deadline.
+// checkDate warns about a date after the mail's receipt or the deadline,
+// or before the form was issued.
 func (r *reader) checkDate(fd templates.Field, fv *FieldValue) {
 	day := fv.Date
 	if !r.opts.ReceivedAt.IsZero() {
-		rt := r.opts.ReceivedAt.In(beijing())
+		rt := r.opts.ReceivedAt.In(cst.Location())
 		recvDay := timeDay(rt)
 		if day.After(recvDay) {
 			r.add(CodeDateSuspicious, fv.Cell, "", fd.ID, fmt.Sprintf(
@@ -220,7 +239,13 @@ func (r *reader) checkDate(fd templates.Field, fv *FieldValue) {
 	if !r.opts.Cutoff.IsZero() && !day.Before(r.opts.Cutoff) {
 		r.add(CodeDateSuspicious, fv.Cell, "", fd.ID, fmt.Sprintf(
 			"%s：「%s」为 %s，晚于报送截止时间 %s。请核对填报日期。", fv.Cell, fd.Label, fmtDate(day),
-			r.opts.Cutoff.In(beijing()).Format("2006年1月2日 15:04")))
+			r.opts.Cutoff.In(cst.Location()).Format("2006年1月2日 15:04")))
+		return
+	}
+	if issued := r.form.Issued; !issued.IsZero() && day.Before(timeDay(issued.In(cst.Location()))) {
+		r.add(CodeDateSuspicious, fv.Cell, "", fd.ID, fmt.Sprintf(
+			"%s：「%s」为 %s，早于考核通知下发的日期 %s，那时还没有这张考核表。请核对填报日期。", fv.Cell, fd.Label, fmtDate(day),
+			fmtDate(issued.In(cst.Location()))))
 	}
 }
 
@@ -248,6 +273,10 @@ func (r *reader) percentFormatted(p pos) bool {
 // parses them on its next look at a style.
 func (r *reader) restoreStyles() {
 	if r.setAsideStyles == nil {
+		return
+	}
+	if r.setAsideStyles.UncompressedSize64 > uint64(r.opts.limits().part) {
+		r.setAsideStyles = nil // never inflated: the cell reads as not formatted
 		return
 	}
 	if b := inflate(r.setAsideStyles); b != nil {

@@ -100,10 +100,18 @@ func spaces(n int) func(io.Writer) {
 	}
 }
 
-// bigRows writes a worksheet of about n bytes of numbered rows.
-func bigRows(n int) func(io.Writer) {
+// bigRows writes a worksheet of about n bytes of numbered rows, after a
+// first row of the given inline texts.
+func bigRows(n int, first ...string) func(io.Writer) {
 	return func(w io.Writer) {
 		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>`)
+		if len(first) > 0 {
+			io.WriteString(w, `<row>`)
+			for _, s := range first {
+				io.WriteString(w, `<c t="inlineStr"><is><t>`+s+`</t></is></c>`)
+			}
+			io.WriteString(w, `</row>`)
+		}
 		row := []byte(`<row><c t="inlineStr"><is><t>数据数据数据数据数据数据数据数据</t></is></c><c><v>12345</v></c><c><v>67890</v></c></row>`)
 		for written := 0; written < n; written += len(row) {
 			w.Write(row)
@@ -143,9 +151,12 @@ func TestFileLevel(t *testing.T) {
 		{"zip bomb lying sizes", func(t *testing.T) []byte {
 			return replacePart(t, tinyWorkbook(t), "xl/worksheets/sheet1.xml", spaces(110<<20), 4096)
 		}, nil, CodeUnreadableFile, ""},
-		{"large sheet", func(t *testing.T) []byte {
-			return replacePart(t, tinyWorkbook(t), "xl/worksheets/sheet1.xml", bigRows(50<<20), 0)
+		{"large sheet holding the form's headers", func(t *testing.T) []byte {
+			return replacePart(t, tinyWorkbook(t), "xl/worksheets/sheet1.xml", bigRows(50<<20, "自评分"), 0)
 		}, nil, CodeUnreadableFile, "过大"},
+		{"large sheet alone, not read", func(t *testing.T) []byte {
+			return replacePart(t, tinyWorkbook(t), "xl/worksheets/sheet1.xml", bigRows(50<<20), 0)
+		}, nil, CodeFormNotFound, "Sheet1"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

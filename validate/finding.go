@@ -62,6 +62,7 @@ const (
 	CodeNormalizedValue       Code = "normalized_value"
 	CodeTypeInferred          Code = "type_inferred"
 	CodeUnitMismatch          Code = "unit_mismatch"
+	CodeSheetsIgnored         Code = "sheets_ignored"
 )
 
 // Severity is the fixed severity of each code.
@@ -70,7 +71,7 @@ func (c Code) Severity() Severity {
 	case CodeTotalMismatch, CodeCoverageMismatch, CodeActivityCountMismatch,
 		CodeDateSuspicious, CodeUnitMismatch:
 		return SeverityWarning
-	case CodeNormalizedValue, CodeTypeInferred:
+	case CodeNormalizedValue, CodeTypeInferred, CodeSheetsIgnored:
 		return SeverityInfo
 	default:
 		return SeverityError
@@ -130,6 +131,7 @@ var codeLabels = map[Code]string{
 	CodeNormalizedValue:       "已按常规读取",
 	CodeTypeInferred:          "类型为推定",
 	CodeUnitMismatch:          "单位与邮箱不符",
+	CodeSheetsIgnored:         "其他工作表未读",
 }
 
 // Label is the code in a few Chinese words ("超过标准分"); the code itself

@@ -7,13 +7,13 @@ func TestEveryCodeHasALabelAndSeverity(t *testing.T) {
 		CodeIndicatorNotFound, CodeCapAltered, CodeMissingScore, CodeNotANumber, CodeNegativeScore, CodeScoreAboveCap,
 		CodeScoreNotAllowed, CodeScoreNotEligible, CodeScoreInconsistent, CodeTotalMismatch, CodeMissingField,
 		CodeInvalidField, CodeInconsistentCounts, CodeCoverageMismatch, CodeActivityCountMismatch, CodeDateSuspicious,
-		CodeFormulaError, CodeNormalizedValue, CodeTypeInferred, CodeUnitMismatch}
+		CodeFormulaError, CodeNormalizedValue, CodeTypeInferred, CodeUnitMismatch, CodeSheetsIgnored}
 	if len(codes) != len(codeLabels) {
 		t.Errorf("%d codes, %d labels", len(codes), len(codeLabels))
 	}
 	want := map[Code]Severity{CodeTotalMismatch: SeverityWarning, CodeCoverageMismatch: SeverityWarning,
 		CodeActivityCountMismatch: SeverityWarning, CodeDateSuspicious: SeverityWarning, CodeUnitMismatch: SeverityWarning,
-		CodeNormalizedValue: SeverityInfo, CodeTypeInferred: SeverityInfo}
+		CodeNormalizedValue: SeverityInfo, CodeTypeInferred: SeverityInfo, CodeSheetsIgnored: SeverityInfo}
 	for _, c := range codes {
 		if c.Label() == string(c) {
 			t.Errorf("%s has no Chinese label", c)

@@ -5,13 +5,14 @@ import (
 	"testing"
 	"time"
 
+	"kaohe/internal/cst"
 	"kaohe/internal/sample"
 	"kaohe/templates"
 )
 
 // campaign options of the 2021 form: received the day before the deadline.
 func opts2021() Options {
-	bj := beijing()
+	bj := cst.Location()
 	return Options{
 		Form:       templates.MustLoad(2021),
 		Filename:   "考核表.xlsx",

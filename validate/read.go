@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -56,10 +55,19 @@ func Read(data []byte, opts Options) (sub *Submission, findings []Finding) {
 		return nil, []Finding{NewFinding(CodeUnreadableFile, "系统未配置考核表模板，无法检查（请联系办事处）。")}
 	}
 	lim := opts.limits()
-	if f := sniff(data, lim, opts.Filename); f != nil {
+	zr, f := sniff(data, lim, opts.Filename)
+	if f != nil {
 		return nil, []Finding{*f}
 	}
-	sl := slim(data)
+	plan, f := planSheets(zr, opts.Form, lim, attachmentName(opts.Filename))
+	if f != nil {
+		return nil, []Finding{*f}
+	}
+	sl, ok := slim(data, plan.stub)
+	if !ok && plan.mustSlim {
+		// The parts that were to be left out would be inflated after all.
+		return nil, []Finding{NewFinding(CodeUnreadableFile, "附件中有过大的工作表，且文件结构异常，无法处理。请只保留考核表工作表，保存为 .xlsx 后再发送。")}
+	}
 	xf, err := excelize.OpenReader(bytes.NewReader(sl.data), excelize.Options{
 		RawCellValue:      true,
 		UnzipSizeLimit:    lim.unzip,
@@ -70,7 +78,7 @@ func Read(data []byte, opts Options) (sub *Submission, findings []Finding) {
 		return nil, []Finding{openError(err)}
 	}
 	defer xf.Close()
-	r := &reader{f: xf, form: opts.Form, opts: opts, calcBudget: maxCalcs, setAsideStyles: sl.styles}
+	r := &reader{f: xf, form: opts.Form, opts: opts, calcBudget: maxCalcs, setAsideStyles: sl.styles, unread: plan.unread}
 	if props, err := xf.GetWorkbookProps(); err == nil && props.Date1904 != nil {
 		r.date1904 = *props.Date1904
 	}
@@ -105,9 +113,20 @@ type reader struct {
 	// setAsideStyles is the styles part slim kept out of excelize's open,
 	// until a cell's number format is needed.
 	setAsideStyles *zip.File
+	// unread names the sheets left out unread (large, without the form's
+	// title or headers at their start).
+	unread map[string]bool
 	// hasFormulas is false when the sheet's XML has no formula at all, so
 	// empty cells need no look-up of a formula without cached value.
 	hasFormulas bool
+	// sheetXML is the form's sheet as excelize holds it (nil when not
+	// found); cells, indexed from it when first needed, holds the types
+	// and formulas of its cells when cellsKnown; excelize is asked
+	// otherwise.
+	sheetXML    []byte
+	cells       cellIndex
+	cellsKnown  bool
+	cellsLooked bool
 
 	g        *grid
 	hdr      header
@@ -117,24 +136,17 @@ type reader struct {
 	findings []Finding
 }
 
-// sheetCand is a sheet that may hold the form.
-type sheetCand struct {
-	g         *grid
-	hdr       header
-	hasHeader bool
-	year      int
-	hasTitle  bool
-}
-
 func (r *reader) run() (*Submission, []Finding) {
 	inds := r.form.Indicators()
-	best, bestRows, fail := r.chooseSheet(inds)
+	best, fail := r.chooseSheet(inds)
 	if fail != nil {
 		return nil, []Finding{*fail}
 	}
+	bestRows := best.rows
 	r.g, r.hdr = best.g, best.hdr
 	x := sheetXML(r.f, r.g.sheet)
 	r.hasFormulas = x == nil || bytes.Contains(x, []byte("<f")) || bytes.Contains(x, []byte(":f>")) || bytes.Contains(x, []byte(":f "))
+	r.sheetXML = x
 	if err := r.g.loadMerges(r.f, x); err != nil {
 		return nil, []Finding{openError(err)}
 	}
@@ -171,67 +183,19 @@ func (r *reader) run() (*Submission, []Finding) {
 	r.readTotal()
 	r.readFields(firstInd)
 	r.checkFields()
+	if best.others != nil {
+		r.findings = append(r.findings, *best.others)
+	}
 	return r.sub, r.findings
 }
 
-// chooseSheet finds the sheet holding the form and its indicator rows, or
-// the file-level finding (wrong_year, form_not_found) that stops reading.
-func (r *reader) chooseSheet(inds []templates.Indicator) (*sheetCand, map[string]pos, *Finding) {
-	var cands []sheetCand
-	var names []string
-	for i, name := range r.f.GetSheetList() {
-		if i >= maxSheets {
-			break
-		}
-		names = append(names, name)
-		g, err := readGrid(r.f, name)
-		if err != nil || len(g.rows) == 0 {
-			continue
-		}
-		c := sheetCand{g: g}
-		c.hdr, c.hasHeader = findHeader(g, r.form.Columns)
-		c.year, _, c.hasTitle = titleYear(g, r.form.Title)
-		if c.hasHeader || c.hasTitle {
-			cands = append(cands, c) // other sheets' grids are dropped at once
-		}
+// indexed reports whether the cell index can be used, building it once.
+func (r *reader) indexed() bool {
+	if !r.cellsLooked {
+		r.cellsLooked = true
+		r.cells, r.cellsKnown = indexCells(r.sheetXML)
 	}
-	// The form's sheet is the one with the most indicator rows; between
-	// equals (a blank copy of the form beside the filled one), the one with
-	// the most self-scores filled in.
-	var best *sheetCand
-	var bestRows map[string]pos
-	bestRank := -1
-	for i := range cands {
-		c := &cands[i]
-		if !c.hasHeader {
-			continue
-		}
-		rows := matchIndicators(c.g, inds, c.hdr.row)
-		rank := len(rows) * 1000
-		for _, p := range rows {
-			if c.g.raw(pos{p.r, c.hdr.self}) != "" {
-				rank++
-			}
-		}
-		if rank > bestRank {
-			best, bestRows, bestRank = c, rows, rank
-		}
-	}
-	for _, c := range cands {
-		if c.hasTitle && c.year != 0 && c.year != r.form.Year && (best == nil || c.g == best.g || len(bestRows) == 0) {
-			f := NewFinding(CodeWrongYear, fmt.Sprintf("工作表「%s」是 %d 年度的考核表，本次考核使用的是「%s」。请下载办事处下发的 %d 年度考核表重新填写后再发送。",
-				c.g.sheet, c.year, r.form.Title, r.form.Year))
-			f.Sheet = c.g.sheet
-			return nil, nil, &f
-		}
-	}
-	if best == nil || len(bestRows) == 0 {
-		f := NewFinding(CodeFormNotFound, fmt.Sprintf(
-			"附件的工作表（%s）中找不到考核表：没有同时带「%s」「%s」列和考核标准的表格。请使用办事处下发的「%s」填写后再发送。",
-			strings.Join(names, "、"), r.form.Columns.Cap, r.form.Columns.Self, r.form.Title))
-		return nil, nil, &f
-	}
-	return best, bestRows, nil
+	return r.cellsKnown
 }
 
 // colName is the column letters of a 0-based column.
@@ -262,9 +226,23 @@ func (r *reader) value(p pos) string {
 		p = pos{s.r1, s.c1}
 	}
 	name := p.name()
-	formula, err := r.f.GetCellFormula(r.g.sheet, name)
-	if err != nil || formula == "" {
-		return ""
+	var formula string
+	if r.indexed() {
+		rc := r.cells[name]
+		if !rc.hasF {
+			return ""
+		}
+		formula = rc.formula
+		if v, ok := r.quickFormula(formula); ok {
+			r.calcBudget--
+			return v
+		}
+	}
+	if formula == "" {
+		var err error
+		if formula, err = r.f.GetCellFormula(r.g.sheet, name); err != nil || formula == "" {
+			return ""
+		}
 	}
 	if !safeFormula(formula) {
 		return ""

@@ -168,12 +168,22 @@ func excerpt(s string, n int) string {
 // the sum of the self-scores only by the scores stored as text, which
 // Excel's SUM skips: the agency then wrote nothing wrong in the total.
 func (r *reader) sumIgnoredText(total pos, diff float64) bool {
-	if f, err := r.f.GetCellFormula(r.g.sheet, total.name()); err != nil || f == "" {
+	if r.indexed() {
+		if !r.cells[total.name()].hasF {
+			return false
+		}
+	} else if f, err := r.f.GetCellFormula(r.g.sheet, total.name()); err != nil || f == "" {
 		return false
 	}
 	var text float64
 	for _, sc := range r.sub.Scores {
 		if !sc.IsNumber {
+			continue
+		}
+		if r.cellsKnown {
+			if t := r.cells[sc.Cell].typ; t == "s" || t == "inlineStr" {
+				text += sc.Value
+			}
 			continue
 		}
 		if t, err := r.f.GetCellType(r.g.sheet, sc.Cell); err == nil &&

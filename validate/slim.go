@@ -45,19 +45,24 @@ const maxRewrite = 2 << 20
 
 // slim copies the workbook without the parts a reader of values has no use
 // for (colour theme, calculation chain, document properties, printer
-// settings), without its styles, and with the shared strings and the
-// worksheets rid of elements the reader never looks at (rewrite); the
-// other parts are copied as they are compressed. On any trouble the
-// workbook is returned unchanged.
-func slim(data []byte) slimmed {
+// settings), without its styles, with the worksheets named in stub
+// replaced by an empty sheet (never inflated), and with the shared strings
+// and the other worksheets rid of elements the reader never looks at
+// (rewrite); the other parts are copied as they are compressed. On any
+// trouble the workbook is returned unchanged, and ok is false.
+func slim(data []byte, stub map[string]bool) (out slimmed, ok bool) {
 	unchanged := slimmed{data: data}
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		return unchanged
+		return unchanged, false
 	}
-	found := false
+	found := len(stub) > 0
 	size := len(data) // parts stored uncompressed make the copy larger
 	for _, f := range zr.File {
+		if stub[f.Name] {
+			size += len(emptySheet) - int(f.CompressedSize64)
+			continue
+		}
 		rewritten := rewrite(f) != nil
 		found = found || rewritten || droppable(f.Name) || f.Name == stylesPart
 		if rewritten {
@@ -65,9 +70,8 @@ func slim(data []byte) slimmed {
 		}
 	}
 	if !found {
-		return unchanged
+		return unchanged, true
 	}
-	var out slimmed
 	var buf bytes.Buffer
 	buf.Grow(size)
 	copyBuf := copyBuffers.Get().(*[]byte)
@@ -81,41 +85,56 @@ func slim(data []byte) slimmed {
 			out.styles = f
 			continue
 		}
+		if stub[f.Name] {
+			h := zip.FileHeader{Name: f.Name, Method: zip.Store, Modified: f.Modified}
+			w, err := zw.CreateHeader(&h)
+			if err != nil {
+				return unchanged, false
+			}
+			if _, err := io.WriteString(w, emptySheet); err != nil {
+				return unchanged, false
+			}
+			continue
+		}
 		if change := rewrite(f); change != nil {
 			b := inflate(f)
 			if b == nil {
-				return unchanged
+				return unchanged, false
 			}
 			// Stored, not compressed: it has just been inflated, and
 			// excelize would inflate it again.
 			h := zip.FileHeader{Name: f.Name, Method: zip.Store, Modified: f.Modified}
 			w, err := zw.CreateHeader(&h)
 			if err != nil {
-				return unchanged
+				return unchanged, false
 			}
 			if _, err := w.Write(change(b)); err != nil {
-				return unchanged
+				return unchanged, false
 			}
 			continue
 		}
 		rc, err := f.OpenRaw()
 		if err != nil {
-			return unchanged
+			return unchanged, false
 		}
 		w, err := zw.CreateRaw(&f.FileHeader)
 		if err != nil {
-			return unchanged
+			return unchanged, false
 		}
 		if _, err := io.CopyBuffer(w, rc, *copyBuf); err != nil {
-			return unchanged
+			return unchanged, false
 		}
 	}
 	if err := zw.Close(); err != nil {
-		return unchanged
+		return unchanged, false
 	}
 	out.data = buf.Bytes()
-	return out
+	return out, true
 }
+
+// emptySheet stands in for a worksheet that is not read.
+const emptySheet = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
+	`<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/></worksheet>`
 
 // rewrite returns how slim changes a part, nil for a part copied as it is.
 func rewrite(f *zip.File) func([]byte) []byte {
@@ -227,4 +246,10 @@ func droppable(name string) bool {
 	return false
 }
 
-var droppablePrefixes = []string{"xl/theme/", "xl/printerSettings/", "docProps/", "xl/calcChain.xml"}
+var droppablePrefixes = []string{"xl/theme/", "xl/printerSettings/", "docProps/", "xl/calcChain.xml",
+	// What a 台账 beside the form brings along, and may be large: pivot
+	// tables and their caches of the data, charts, comments, links to
+	// other workbooks, data models and queries, controls.
+	"xl/pivotCache/", "xl/pivotTables/", "xl/charts/", "xl/chartsheets/", "xl/comments", "xl/threadedComments/",
+	"xl/persons/", "xl/externalLinks/", "xl/model/", "xl/queryTables/", "xl/connections.xml", "xl/slicers/",
+	"xl/slicerCaches/", "xl/timelines/", "xl/timelineCaches/", "xl/activeX/", "xl/ctrlProps/", "customXml/"}

@@ -32,7 +32,7 @@ func TestSlimKeepsOnlyWhatValuesNeed(t *testing.T) {
 		return out
 	}
 	before := parts(data)
-	sl := slim(data)
+	sl, _ := slim(data, nil)
 	after := parts(sl.data)
 	for _, gone := range []string{"xl/theme/theme1.xml", "xl/styles.xml", "docProps/app.xml", "docProps/core.xml"} {
 		if before[gone] == nil {
@@ -64,10 +64,10 @@ func TestSlimKeepsOnlyWhatValuesNeed(t *testing.T) {
 		t.Errorf("%d parts left of %d", len(after), len(before))
 	}
 	// Nothing left to drop, or no zip at all: the workbook comes back as it is.
-	if again := slim(sl.data); !bytes.Equal(again.data, sl.data) || again.styles != nil {
+	if again, _ := slim(sl.data, nil); !bytes.Equal(again.data, sl.data) || again.styles != nil {
 		t.Error("slimming twice changed the workbook")
 	}
-	if got := slim([]byte("not a zip")); string(got.data) != "not a zip" || got.styles != nil {
+	if got, _ := slim([]byte("not a zip"), nil); string(got.data) != "not a zip" || got.styles != nil {
 		t.Error("slim changed a non-zip")
 	}
 }

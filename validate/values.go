@@ -10,6 +10,8 @@ import (
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/text/unicode/norm"
+
+	"kaohe/internal/cst"
 )
 
 // number is a cell read as a number.
@@ -111,10 +113,7 @@ func fmtList(vs []float64) string {
 	return strings.Join(parts, "、")
 }
 
-// beijing is the campaign's time zone (UTC+8, no daylight saving).
-func beijing() *time.Location { return time.FixedZone("CST", 8*3600) }
-
-var datePattern = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$`)
+var datePattern = regexp.MustCompile(`^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$`)
 var compactDate = regexp.MustCompile(`^(\d{4})(\d{2})(\d{2})$`)
 
 // Excel serials of 2000-01-01 and 2099-12-31: a number outside this range
@@ -148,7 +147,7 @@ func parseDate(raw string, date1904 bool) (t time.Time, ok, lenient bool) {
 		if err != nil {
 			return time.Time{}, false, false
 		}
-		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, beijing()), true, false
+		return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, cst.Location()), true, false
 	}
 	f := strings.TrimSpace(norm.NFKC.String(s))
 	lenient = f != s
@@ -160,7 +159,126 @@ func parseDate(raw string, date1904 bool) (t time.Time, ok, lenient bool) {
 		t, ok, _ = ymd(m[1], m[2], m[3])
 		return t, ok, lenient
 	}
+	if t, ok := chineseDate(f); ok {
+		return t, true, true
+	}
 	return time.Time{}, false, false
+}
+
+var chineseDatePattern = regexp.MustCompile(`^([0-9〇零○O一二三四五六七八九]{4})年([0-9〇零○一二三四五六七八九十]{1,3})月([0-9〇零○一二三四五六七八九十廿卅]{1,4})[日号]?$`)
+
+// chineseDate reads a date written in Chinese numerals, as a clerk writes
+// it on an official paper: 二〇二一年十二月二十八日, 二零二一年十二月八日,
+// 2021年十二月廿八日.
+func chineseDate(s string) (time.Time, bool) {
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+	m := chineseDatePattern.FindStringSubmatch(s)
+	if m == nil {
+		return time.Time{}, false
+	}
+	y, ok1 := digitsValue(m[1])
+	mo, ok2 := chineseNumber(m[2])
+	d, ok3 := chineseNumber(m[3])
+	if !ok1 || !ok2 || !ok3 {
+		return time.Time{}, false
+	}
+	t, ok, _ := ymd(strconv.Itoa(y), strconv.Itoa(mo), strconv.Itoa(d))
+	return t, ok
+}
+
+// chineseDigit is the value of one digit, Arabic or Chinese; -1 for none.
+func chineseDigit(r rune) int {
+	switch r {
+	case '〇', '零', '○', 'O':
+		return 0
+	case '一':
+		return 1
+	case '二':
+		return 2
+	case '三':
+		return 3
+	case '四':
+		return 4
+	case '五':
+		return 5
+	case '六':
+		return 6
+	case '七':
+		return 7
+	case '八':
+		return 8
+	case '九':
+		return 9
+	}
+	if r >= '0' && r <= '9' {
+		return int(r - '0')
+	}
+	return -1
+}
+
+// digitsValue reads digits one by one, as years are written (二〇二一).
+func digitsValue(s string) (int, bool) {
+	v := 0
+	for _, r := range s {
+		d := chineseDigit(r)
+		if d < 0 {
+			return 0, false
+		}
+		v = v*10 + d
+	}
+	return v, true
+}
+
+// chineseNumber reads a month or a day: 八, 十, 十二, 二十八, 廿八, 卅一, or
+// digits (12, 〇八).
+func chineseNumber(s string) (int, bool) {
+	rs := []rune(s)
+	tensAt := -1
+	for i, r := range rs {
+		if r == '十' || r == '廿' || r == '卅' {
+			if tensAt >= 0 {
+				return 0, false
+			}
+			tensAt = i
+		}
+	}
+	if tensAt < 0 {
+		return digitsValue(s)
+	}
+	tens := 1
+	switch rs[tensAt] {
+	case '廿':
+		tens = 2
+	case '卅':
+		tens = 3
+	}
+	switch {
+	case tensAt == 1 && rs[1] == '十':
+		d := chineseDigit(rs[0])
+		if d < 1 {
+			return 0, false
+		}
+		tens = d
+	case tensAt != 0:
+		return 0, false
+	}
+	units := 0
+	switch len(rs) - tensAt - 1 {
+	case 0:
+	case 1:
+		units = chineseDigit(rs[tensAt+1])
+		if units < 0 {
+			return 0, false
+		}
+	default:
+		return 0, false
+	}
+	return tens*10 + units, true
 }
 
 func ymd(ys, ms, ds string) (time.Time, bool, bool) {
@@ -170,7 +288,7 @@ func ymd(ys, ms, ds string) (time.Time, bool, bool) {
 	if y < 2000 || y > 2099 || m < 1 || m > 12 || d < 1 || d > 31 {
 		return time.Time{}, false, false
 	}
-	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, beijing())
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, cst.Location())
 	if t.Day() != d { // 2021-02-30
 		return time.Time{}, false, false
 	}

@@ -3,6 +3,8 @@ package validate
 import (
 	"testing"
 	"time"
+
+	"kaohe/internal/cst"
 )
 
 func TestParseNumber(t *testing.T) {
@@ -48,7 +50,7 @@ func TestParseNumber(t *testing.T) {
 }
 
 func TestParseDate(t *testing.T) {
-	want := time.Date(2021, 12, 20, 0, 0, 0, 0, beijing())
+	want := time.Date(2021, 12, 20, 0, 0, 0, 0, cst.Location())
 	cases := []struct {
 		in       string
 		date1904 bool

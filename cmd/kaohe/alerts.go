@@ -9,11 +9,10 @@ import (
 	"github.com/rs/zerolog"
 
 	"kaohe/config"
+	"kaohe/internal/cst"
 	"kaohe/monitor"
+	"kaohe/reply"
 )
-
-// alertZone is the zone of the times staff read.
-var alertZone = time.FixedZone("CST", 8*3600)
 
 // alerter tells staff of a fault once it has lasted its time, and once more
 // when it clears. A notice that cannot be queued (the fault is the store
@@ -123,7 +122,9 @@ func (a *alerter) check(ctx context.Context, reasons []monitor.Reason) {
 func (a *alerter) begun(component string, f *openFault) string {
 	at, why := alertTime(f.since), ""
 	if f.lastErr != "" {
-		why = "（" + f.lastErr + "）"
+		// The error is English, ours or a server's: quoted and labelled,
+		// never mixed into the Chinese sentence.
+		why = "（" + reply.DescribeFailure(f.lastErr) + "）"
 	}
 	switch component {
 	case monitor.ComponentStore:
@@ -132,11 +133,9 @@ func (a *alerter) begun(component string, f *openFault) string {
 	case monitor.ComponentIntake:
 		return fmt.Sprintf("自 %s 起暂停收取考核邮件%s。邮件留在考核邮箱中，不会丢失，故障排除后自动继续处理。", at, why)
 	case monitor.ComponentSMTP:
-		return fmt.Sprintf("自 %s 起有邮件等待发送，但一直没有发出%s。%s", at, why,
-			adviceOr(connHint("smtp", f.lastErr), "请检查发信服务器、发信密码或服务商的每日发信上限。"))
+		return fmt.Sprintf("自 %s 起有邮件等待发送，但一直没有发出%s。请检查发信服务器、发信密码或服务商的每日发信上限。", at, why)
 	case monitor.ComponentIMAP:
-		return fmt.Sprintf("自 %s 起无法连接考核邮箱 %s%s，新的考核表暂时收不到。%s", at, a.mailbox, why,
-			adviceOr(connHint("imap", f.lastErr), "请检查邮箱密码、网络或邮件服务商的状态。"))
+		return fmt.Sprintf("自 %s 起无法连接考核邮箱 %s，新的考核表暂时收不到。请检查邮箱密码、网络或邮件服务商的状态。%s", at, a.mailbox, describeIMAPFailure(f.lastErr))
 	case monitor.ComponentStaffMail:
 		return fmt.Sprintf("自 %s 起给工作人员的邮件无法生成或发送%s。请检查配置中的工作人员地址（campaign.staff）。", at, why)
 	case monitor.ComponentConsumer:
@@ -153,7 +152,7 @@ func (a *alerter) ended(component string, f *openFault) string {
 	}
 	why := ""
 	if f.lastErr != "" {
-		why = "（" + f.lastErr + "）"
+		why = "（" + reply.DescribeFailure(f.lastErr) + "）"
 	}
 	meanwhile := ""
 	if component == monitor.ComponentStore {
@@ -216,4 +215,4 @@ func faultLabel(component string) string {
 	return component
 }
 
-func alertTime(t time.Time) string { return t.In(alertZone).Format("2006-01-02 15:04") }
+func alertTime(t time.Time) string { return t.In(cst.Location()).Format("2006-01-02 15:04") }

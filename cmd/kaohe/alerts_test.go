@@ -47,7 +47,7 @@ func TestAlerter(t *testing.T) {
 	// A lasting staff-mail fault: one notice, then one when it clears.
 	run(10*time.Minute, monitor.Reason{Component: monitor.ComponentStaffMail, Since: clk.Now(), LastError: "to: invalid address"})
 	run(time.Minute)
-	if len(sent) != 2 || !strings.Contains(sent[0], "给工作人员的邮件无法生成或发送（to: invalid address）") ||
+	if len(sent) != 2 || !strings.Contains(sent[0], "给工作人员的邮件无法生成或发送（技术细节（英文原文）：“to: invalid address”）") ||
 		!strings.Contains(sent[1], "已恢复：工作人员邮件的故障从 2021-12-20 10:") {
 		t.Fatalf("staff-mail fault notices: %q", sent)
 	}
@@ -59,7 +59,7 @@ func TestAlerter(t *testing.T) {
 	run(10*time.Minute, monitor.Reason{Component: monitor.ComponentStore, Since: since, LastError: "database or disk is full"})
 	storeDown = false
 	run(time.Minute)
-	if len(sent) != 1 || !strings.Contains(sent[0], "从 2021-12-20 10:33 到 2021-12-20 10:43，数据目录写入出现故障（database or disk is full），当时无法发出通知，现已恢复") {
+	if len(sent) != 1 || !strings.Contains(sent[0], "从 2021-12-20 10:33 到 2021-12-20 10:43，数据目录写入出现故障（技术细节（英文原文）：“database or disk is full”），当时无法发出通知，现已恢复") {
 		t.Fatalf("store fault notices: %q", sent)
 	}
 	if n := strings.Count(log.String(), "staff notice cannot be queued now"); n != 1 {
@@ -74,7 +74,7 @@ func TestAlerter(t *testing.T) {
 		monitor.Reason{Component: monitor.ComponentStore, Since: since, LastError: "probe: database or disk is full"})
 	storeDown = false
 	run(time.Minute)
-	if len(sent) != 1 || !strings.Contains(sent[0], "数据目录写入出现故障（probe: database or disk is full）") ||
+	if len(sent) != 1 || !strings.Contains(sent[0], "数据目录写入出现故障（技术细节（英文原文）：“probe: database or disk is full”）") ||
 		!strings.Contains(sent[0], "原因：数据目录所在的磁盘已满，请腾出空间或扩大磁盘。") {
 		t.Fatalf("store and intake fault notices: %q", sent)
 	}

@@ -82,11 +82,7 @@ func TestDrainLeavesEveryFilePrivate(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	d, err := newDaemon(cfg, newLogger(config.Log{Level: "info", Format: "json"}, &logs), daemonOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := testDaemon(t, cfg, newLogger(config.Log{Level: "info", Format: "json"}, &logs), daemonOptions{})
 	if err := d.once(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -218,6 +214,7 @@ func (w *keepWatcher) Write(p []byte) (int, error) {
 }
 
 func TestDemoKeepPrintsARandomPasswordOnce(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var imapAddr string

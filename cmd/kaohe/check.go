@@ -9,8 +9,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"kaohe/assess"
+	"kaohe/config"
+	"kaohe/internal/cst"
 	"kaohe/scoring"
 	"kaohe/templates"
 	"kaohe/validate"
@@ -21,9 +24,12 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "每个文件输出一行 JSON")
 	typ := fs.String("type", "", "代办处类型：district（区、开发区）或 sector（局总公司、产业工会）；不填则按单位名称推定")
-	year := fs.Int("year", 2021, "考核表年度")
+	year := fs.Int("year", 2021, "考核表年度（默认取配置文件的 campaign.form_year，没有配置时为 2021）")
+	cfgPath := fs.String("config", "", "配置文件（也可用环境变量 KAOHE_CONFIG）：取其中的考核表年度和截止时刻")
+	cutoff := fs.String("cutoff", "", "截止时刻，如 2022-01-06 或 2022-01-06T00:00:00+08:00（北京时间）；填报日期在此之后的给出提醒。默认取配置的 campaign.cutoff，没有配置时取考核通知规定的截止时刻")
+	received := fs.String("received", "", "收到邮件的时间，如 2022-01-03 或 2022-01-03T15:04:05+08:00；填报日期晚于它的给出提醒")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "用法：kaohe check [--json] [--type district|sector] [--year 2021] 文件.xlsx ...")
+		fmt.Fprintln(stderr, "用法：kaohe check [--json] [--type district|sector] [--year 2021] [--cutoff 时刻] [--received 时刻] [--config F] 文件.xlsx ...")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -33,12 +39,36 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fs.Usage()
 		return exitBad
 	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	camp, ok := checkCampaign(*cfgPath, os.LookupEnv, stderr)
+	if !ok {
+		return exitBad
+	}
+	if camp.found && !set["year"] {
+		*year = camp.year
+	}
 	form, err := templates.Load(*year)
 	if err != nil {
 		fmt.Fprintf(stderr, "kaohe check：没有 %d 年度的考核表（可用：%v）\n", *year, templates.Years())
 		return exitBad
 	}
-	opts := assess.Options{Validate: validate.Options{Form: form}}
+	opts := assess.Options{Validate: validate.Options{Form: form, Cutoff: form.Cutoff}}
+	if camp.found && (camp.ownCutoff || form.Cutoff.IsZero()) {
+		opts.Validate.Cutoff = camp.cutoff
+	}
+	if *cutoff != "" {
+		if opts.Validate.Cutoff, err = parseInstant(*cutoff); err != nil {
+			fmt.Fprintf(stderr, "kaohe check：--cutoff %q 不是时刻：%v\n", *cutoff, err)
+			return exitBad
+		}
+	}
+	if *received != "" {
+		if opts.Validate.ReceivedAt, err = parseInstant(*received); err != nil {
+			fmt.Fprintf(stderr, "kaohe check：--received %q 不是时刻：%v\n", *received, err)
+			return exitBad
+		}
+	}
 	if *typ != "" {
 		t, ok := scoring.ParseAgencyType(*typ)
 		if !ok {
@@ -52,7 +82,7 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		if ctx.Err() != nil {
 			return exitBad
 		}
-		rep := checkFile(path, opts)
+		rep := checkFile(ctx, path, opts)
 		if *asJSON {
 			if err := json.NewEncoder(stdout).Encode(rep); err != nil {
 				return exitBad
@@ -68,17 +98,69 @@ func runCheck(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return worst
 }
 
+// checkCampaignSettings is what a configuration says about the campaign.
+type checkCampaignSettings struct {
+	found  bool // a configuration file or a KAOHE_* setting of the campaign was given
+	year   int
+	cutoff time.Time
+	// ownCutoff is set when the configuration sets a cut-off other than
+	// the built-in default, which is the 2021 campaign's: for another
+	// year the form's own cut-off says it better.
+	ownCutoff bool
+}
+
+// checkCampaign reads the campaign's form year and cut-off from the
+// configuration named by path or KAOHE_CONFIG, or from KAOHE_FORM_YEAR and
+// KAOHE_CUTOFF; found is false when neither is given. ok is false when the
+// configuration cannot be read (the problem is printed).
+func checkCampaign(path string, env func(string) (string, bool), stderr io.Writer) (s checkCampaignSettings, ok bool) {
+	if path == "" {
+		path, _ = env("KAOHE_CONFIG")
+	}
+	_, hasYear := env(config.EnvName("campaign.form_year"))
+	_, hasCutoff := env(config.EnvName("campaign.cutoff"))
+	if path == "" && !hasYear && !hasCutoff {
+		return s, true
+	}
+	cfg, err := config.Load(path, env)
+	if err != nil {
+		fmt.Fprintf(stderr, "kaohe check：配置有误：\n%v\n", err)
+		return s, false
+	}
+	s.found, s.year, s.cutoff = true, cfg.Campaign.FormYear, cfg.Campaign.Cutoff
+	s.ownCutoff = hasCutoff || !s.cutoff.Equal(config.Default().Campaign.Cutoff)
+	return s, true
+}
+
+// parseInstant reads a time as a clerk types it: RFC 3339, or a day, or a
+// day and a time, both in Beijing time. A day alone is its first instant.
+func parseInstant(v string) (time.Time, error) {
+	v = strings.TrimSpace(v)
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, v, cst.Location()); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("请写成 2022-01-06、2022-01-06 09:30 或 2022-01-06T09:30:00+08:00")
+}
+
 // checkFile checks one file; a file that cannot be opened is reported
 // like any unreadable workbook.
-func checkFile(path string, opts assess.Options) *assess.Report {
+func checkFile(ctx context.Context, path string, opts assess.Options) *assess.Report {
 	opts.Validate.Filename = filepath.Base(path)
 	data, err := readLimited(path, validate.DefaultMaxFileSize)
+	var rep *assess.Report
+	if err == nil {
+		rep, err = assess.Check(ctx, data, opts)
+	}
 	if err != nil {
 		f := validate.NewFinding(validate.CodeUnreadableFile, fmt.Sprintf("无法读取文件：%s。", describeOpenError(err)))
 		return &assess.Report{File: path, Form: fmt.Sprint(opts.Validate.Form.Year), Status: assess.StatusUnreadable,
 			Fields: map[string]any{}, Findings: []validate.Finding{f}}
 	}
-	rep := assess.Check(data, opts)
 	rep.File = path
 	return rep
 }

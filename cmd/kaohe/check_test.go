@@ -160,3 +160,79 @@ func TestReadmeListsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckCutoffAndReceived: kaohe check warns about a 填报日期 after the
+// cut-off (the flag's, else the configuration's, else the form's) or
+// after the receipt time given, on a form openpyxl wrote dated 2022年1月10日.
+func TestCheckCutoffAndReceived(t *testing.T) {
+	t.Parallel()
+	late, err := filepath.Abs("../../validate/testdata/late_date_openpyxl.xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	writeConfig := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cfgLater := writeConfig("later.toml", "[campaign]\ncutoff = \"2022-01-20T00:00:00+08:00\"\n")
+	cfgEarlier := writeConfig("earlier.toml", "[campaign]\ncutoff = \"2022-01-08T12:00:00+08:00\"\n")
+	cfgBad := writeConfig("bad.toml", "[campaign]\ncutoff = \"1月5日\"\n")
+	cases := []struct {
+		name     string
+		args     []string
+		wantCode int
+		says     string // the date_suspicious message holds this; "" for none
+	}{
+		{"the form's cut-off by default", nil, exitOK, "晚于报送截止时间 2022年1月6日 00:00"},
+		{"a later --cutoff", []string{"--cutoff", "2022-01-20"}, exitOK, ""},
+		{"an RFC 3339 --cutoff", []string{"--cutoff", "2022-01-08T09:30:00+08:00"}, exitOK, "晚于报送截止时间 2022年1月8日 09:30"},
+		{"a --cutoff with a time", []string{"--cutoff", "2022-01-08 09:30"}, exitOK, "2022年1月8日 09:30"},
+		{"--received before the date", []string{"--cutoff", "2022-01-20", "--received", "2022-01-09"}, exitOK, "晚于收到邮件的日期 2022年1月9日"},
+		{"--received after the date", []string{"--cutoff", "2022-01-20", "--received", "2022-01-11T08:00:00+08:00"}, exitOK, ""},
+		{"the configured cut-off", []string{"--config", cfgEarlier}, exitOK, "晚于报送截止时间 2022年1月8日 12:00"},
+		{"a later configured cut-off", []string{"--config", cfgLater}, exitOK, ""},
+		{"--cutoff over the configuration", []string{"--config", cfgLater, "--cutoff", "2022-01-07"}, exitOK, "2022年1月7日 00:00"},
+		{"a --cutoff that is no time", []string{"--cutoff", "下周一"}, exitBad, ""},
+		{"a --received that is no time", []string{"--received", "昨天"}, exitBad, ""},
+		{"a configuration that cannot be read", []string{"--config", cfgBad}, exitBad, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			var out, errOut bytes.Buffer
+			args := append(append([]string{"check", "--json"}, c.args...), late)
+			code := run(context.Background(), args, &out, &errOut)
+			if code != c.wantCode {
+				t.Fatalf("exit %d, want %d\n%s%s", code, c.wantCode, out.String(), errOut.String())
+			}
+			if code == exitBad {
+				if errOut.Len() == 0 {
+					t.Error("no message on stderr")
+				}
+				return
+			}
+			var doc struct {
+				Findings []struct{ Code, Message string }
+			}
+			if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+				t.Fatal(err)
+			}
+			var msgs []string
+			for _, f := range doc.Findings {
+				if f.Code == "date_suspicious" {
+					msgs = append(msgs, f.Message)
+				}
+			}
+			switch {
+			case c.says == "" && len(msgs) > 0:
+				t.Errorf("unexpected date_suspicious: %v", msgs)
+			case c.says != "" && (len(msgs) != 1 || !strings.Contains(msgs[0], c.says)):
+				t.Errorf("want one date_suspicious saying %q, got %v", c.says, msgs)
+			}
+		})
+	}
+}

@@ -15,7 +15,8 @@ import (
 
 	"kaohe/config"
 	"kaohe/demo"
-	"kaohe/ingest"
+	"kaohe/mailbox"
+	"kaohe/mailparse"
 	"kaohe/monitor"
 	"kaohe/store"
 )
@@ -25,6 +26,7 @@ import (
 // SMTP server, /healthz of a daemon that met the other lists the consumer
 // fault, and staff get one notice from it, not one per message.
 func TestSecondDaemonOnOneMailbox(t *testing.T) {
+	t.Parallel()
 	srv := startMail(t)
 	base := testEnv(t, srv, "")
 	base["KAOHE_SMTP_PER_RECIPIENT_PER_HOUR"] = "100"
@@ -47,15 +49,7 @@ func TestSecondDaemonOnOneMailbox(t *testing.T) {
 		env["KAOHE_DATA_DIR"] = t.TempDir()
 		listens[i] = freePort(t)
 		env["KAOHE_HTTP_LISTEN"] = listens[i]
-		cfg, err := config.LoadFor("", func(k string) (string, bool) { v, ok := env[k]; return v, ok }, config.ModeServe)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: true, Tick: 100 * time.Millisecond})
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
+		d := testDaemon(t, envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, Tick: 100 * time.Millisecond})
 		wg.Add(1)
 		go func() { defer wg.Done(); d.run(ctx) }()
 	}
@@ -109,7 +103,7 @@ func TestSecondDaemonOnOneMailbox(t *testing.T) {
 		if dl.To[0] != demo.Staff {
 			continue
 		}
-		if p, _ := ingest.Parse(dl.Raw, ingest.Limits{}); p != nil && (strings.Contains(p.Text, "也在处理考核邮箱") || strings.Contains(p.Text, "被别的程序取走")) {
+		if p, _ := mailparse.Parse(dl.Raw, mailparse.Limits{}); p != nil && (strings.Contains(p.Text, "也在处理考核邮箱") || strings.Contains(p.Text, "被别的程序取走")) {
 			notices++
 		}
 	}
@@ -131,14 +125,10 @@ func TestConsumerAlertOncePerEpisode(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	d, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: true, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := testDaemon(t, cfg, zerolog.Nop(), daemonOptions{InProcess: true, Now: func() time.Time { return now }})
 	ctx := context.Background()
 	first := now.Add(-time.Minute)
-	st := ingest.Status{OtherConsumer: "0123456789abcdef", OtherSince: first, OtherLast: first, OtherEvidence: "UID 3 in INBOX carries $KaoheClaim-0123456789abcdef"}
+	st := mailbox.Status{OtherConsumer: "0123456789abcdef", OtherSince: first, OtherLast: first, OtherEvidence: "UID 3 in INBOX carries $KaoheClaim-0123456789abcdef"}
 	var alerted time.Time
 	for range 3 {
 		alerted = d.consumerAlert(ctx, st, alerted)
@@ -146,19 +136,19 @@ func TestConsumerAlertOncePerEpisode(t *testing.T) {
 	if r, ok := d.faults.Get(monitor.ComponentConsumer); !ok || !strings.Contains(r.LastError, "0123456789abcdef") {
 		t.Errorf("consumer fault %+v, %v", r, ok)
 	}
-	alerted = d.consumerAlert(ctx, ingest.Status{}, alerted)
+	alerted = d.consumerAlert(ctx, mailbox.Status{}, alerted)
 	if _, ok := d.faults.Get(monitor.ComponentConsumer); ok {
 		t.Errorf("consumer fault still set after the episode ended")
 	}
 	now = now.Add(2 * time.Hour)
-	st.OtherConsumer, st.OtherSince = ingest.UnknownConsumer, first.Add(2*time.Hour)
+	st.OtherConsumer, st.OtherSince = mailbox.UnknownConsumer, first.Add(2*time.Hour)
 	d.consumerAlert(ctx, st, alerted)
 	if err := d.flush(ctx); err != nil {
 		t.Fatal(err)
 	}
 	var texts []string
 	for _, dl := range srv.Deliveries() {
-		if p, _ := ingest.Parse(dl.Raw, ingest.Limits{}); dl.To[0] == demo.Staff && p != nil {
+		if p, _ := mailparse.Parse(dl.Raw, mailparse.Limits{}); dl.To[0] == demo.Staff && p != nil {
 			texts = append(texts, p.Text)
 		}
 	}
@@ -168,4 +158,4 @@ func TestConsumerAlertOncePerEpisode(t *testing.T) {
 }
 
 // The daemon's store keeps foreign-claim sightings for the watcher.
-var _ ingest.ClaimLedger = (*store.Store)(nil)
+var _ mailbox.ClaimLedger = (*store.Store)(nil)

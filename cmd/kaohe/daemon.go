@@ -13,11 +13,14 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"kaohe/assess"
 	"kaohe/campaign"
 	"kaohe/config"
-	"kaohe/ingest"
+	"kaohe/internal/cst"
 	"kaohe/internal/fault"
 	"kaohe/internal/mailaddr"
+	"kaohe/mailbox"
+	"kaohe/mailparse"
 	"kaohe/monitor"
 	"kaohe/pipeline"
 	"kaohe/reply"
@@ -47,7 +50,12 @@ type daemonOptions struct {
 	ProbeEvery time.Duration
 	// Reader replaces the workbook reader (tests: a reader that fails on
 	// cue); nil: the sandbox, or InProcess.
-	Reader pipeline.Reader
+	Reader assess.Reader
+	// Signals receives every SIGINT/SIGTERM (the first one ends run's ctx
+	// too): the second cancels the messages in hand. Grace is how long they
+	// may take after the first; zero: shutdownGrace.
+	Signals <-chan os.Signal
+	Grace   time.Duration
 }
 
 // daemon is every piece of `kaohe serve`, built from the configuration.
@@ -60,7 +68,7 @@ type daemon struct {
 	roster   *roster.Roster
 	runner   *sandbox.Pool
 	pipe     *pipeline.Pipeline
-	watcher  *ingest.Watcher
+	watcher  *mailbox.Watcher
 	sender   *reply.Sender
 	campaign *campaign.Campaign
 	metrics  *monitor.Metrics
@@ -73,6 +81,10 @@ type daemon struct {
 	// damaged receives the first error that says the database is damaged:
 	// the daemon then stops rather than work on a file it cannot trust.
 	damaged chan error
+	signals <-chan os.Signal
+	grace   time.Duration
+	// hard ends the messages in hand (run's second stage); nil outside run.
+	hard context.Context
 }
 
 // newDaemon builds the daemon; Close releases what it opened.
@@ -82,11 +94,14 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		now = time.Now
 	}
 	built := &daemon{cfg: cfg, log: log, now: now, metrics: &monitor.Metrics{}, faults: &monitor.Faults{Now: now},
-		wake: make(chan struct{}, 1), started: now(), tick: opts.Tick}
+		wake: make(chan struct{}, 1), started: now(), tick: opts.Tick, signals: opts.Signals, grace: opts.Grace}
 	d = built
 	d.damaged = make(chan error, 1)
 	if d.tick <= 0 {
 		d.tick = 10 * time.Second
+	}
+	if d.grace <= 0 {
+		d.grace = shutdownGrace
 	}
 	defer func() {
 		if err != nil {
@@ -105,13 +120,13 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if d.roster, err = loadRoster(cfg.Roster, log); err != nil {
 		return nil, err
 	}
-	var reader pipeline.Reader
+	var reader assess.Reader
 	if !opts.InProcess {
 		if d.runner, err = sandbox.NewPool("", sandbox.Limits{Memory: cfg.Limits.WorkerMemory,
 			CPUSeconds: uint64(cfg.Limits.WorkerCPUSeconds), Wall: cfg.Limits.WorkerTimeout}, workers()); err != nil {
 			return nil, err
 		}
-		reader = d.runner.TryRead
+		reader = d.runner.Read
 		logIsolation(log, d.runner)
 	}
 	if opts.Reader != nil {
@@ -127,29 +142,28 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	fromAddr := compose.From
 	d.pipe = pipeline.New(d.store, pipeline.Config{
 		Form: d.form, Cutoff: cfg.Campaign.Cutoff, Roster: d.roster, Reader: reader,
-		MIME:        ingest.Limits{MaxAttachmentSize: cfg.Limits.MaxAttachmentSize, MaxUnzipSize: cfg.Limits.MaxUnzipSize},
+		MIME:        mailparse.Limits{MaxAttachmentSize: cfg.Limits.MaxAttachmentSize, MaxUnzipSize: cfg.Limits.MaxUnzipSize},
 		MaxFileSize: cfg.Limits.MaxAttachmentSize, MaxUnzipSize: cfg.Limits.MaxUnzipSize,
 		Compose: compose, Own: ownAddresses(fromAddr, cfg.IMAP.User, cfg.Campaign.Staff),
 		ReplyUnknownSenders: cfg.Reply.UnknownSenders, AuthServID: cfg.Reply.AuthServID, RepliesPerSenderPerHour: cfg.SMTP.PerRecipientPerHour,
 		MaxAttempts: cfg.IMAP.MaxAttempts, Now: now, Log: log, Metrics: d.metrics,
 		Faults: d.faults, ProbeEvery: opts.ProbeEvery,
 	})
-	mailbox := mailboxConfig(cfg, opts, log)
+	mbox := mailboxConfig(cfg, opts, log)
 	// The data folder's identity claims messages in the mailbox, so that a
 	// second kaohe on it never answers what this one answers.
-	if mailbox.ConsumerID, err = d.store.ConsumerID(context.Background()); err != nil {
+	if mbox.ConsumerID, err = d.store.ConsumerID(context.Background()); err != nil {
 		return nil, err
 	}
-	mailbox.OnPoll = func(took time.Duration) { d.metrics.Poll(now(), took) }
-	mailbox.Now = now
-	mailbox.Workers = inFlight()
-	mailbox.Gate = d.gate
-	d.watcher = ingest.NewWatcher(mailbox, d.store, d.handle)
+	mbox.OnPoll = func(took time.Duration) { d.metrics.Poll(now(), took) }
+	mbox.Now = now
+	mbox.Workers = inFlight()
+	mbox.Gate = d.gate
+	d.watcher = mailbox.NewWatcher(mbox, d.store, d.handle)
 	d.sender = &reply.Sender{
-		Store: outboxAdapter{d.store},
-		SMTP: reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), TLSConfig: opts.SMTPTLS,
-			User: cfg.SMTP.User, Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout},
-		From: fromAddr, PerRecipientPerHour: cfg.SMTP.PerRecipientPerHour, GlobalPerDay: cfg.SMTP.PerDay,
+		Store: d.store,
+		SMTP:  smtpConfig(cfg, opts),
+		From:  fromAddr, PerRecipientPerHour: cfg.SMTP.PerRecipientPerHour, GlobalPerDay: cfg.SMTP.PerDay,
 		Shares:     []reply.KindShare{{Kind: store.KindUnknownReply, Percent: strangerShare}},
 		StaffKinds: []string{store.KindStaffNotice, store.KindConsolidated},
 		Metrics:    d.metrics, Faults: d.faults,
@@ -157,13 +171,13 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	}
 	if folder := cfg.IMAP.SentFolder; folder != "" {
 		d.sender.AppendSent = func(ctx context.Context, raw []byte) error {
-			return ingest.AppendSent(ctx, mailbox, folder, raw, now())
+			return mailbox.AppendSent(ctx, mbox, folder, raw, now())
 		}
 	}
 	d.campaign = campaign.New(d.store, campaign.Config{
 		Form: d.form, Roster: d.roster, Cutoff: cfg.Campaign.Cutoff, ReminderDays: cfg.Campaign.ReminderDays,
-		ReminderTime:     campaign.TimeOfDay{Hour: cfg.Campaign.ReminderTime.Hour, Minute: cfg.Campaign.ReminderTime.Minute},
-		DailySummaryTime: campaign.TimeOfDay{Hour: cfg.Campaign.DailySummaryTime.Hour, Minute: cfg.Campaign.DailySummaryTime.Minute},
+		ReminderTime:     cfg.Campaign.ReminderTime,
+		DailySummaryTime: cfg.Campaign.DailySummaryTime,
 		Staff:            cfg.Campaign.Staff, Compose: compose, Now: now,
 		Log: log.With().Str("component", "campaign").Logger(),
 	})
@@ -195,7 +209,7 @@ func workers() int { return runtime.GOMAXPROCS(0) }
 func inFlight() int { return 3 * workers() }
 
 // mailboxConfig is the IMAP side of the configuration.
-func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) ingest.MailboxConfig {
+func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) mailbox.Config {
 	// /healthz counts the mailbox unreachable when it was not polled for
 	// http.unhealthy_after: a quiet mailbox in IDLE is polled at least twice
 	// in that time, or a short unhealthy_after would cry wolf.
@@ -203,14 +217,20 @@ func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) in
 	if half := cfg.HTTP.UnhealthyAfter / 2; half > 0 {
 		poll, idle = min(poll, half), min(idle, half)
 	}
-	return ingest.MailboxConfig{
-		Addr: cfg.IMAP.Addr, TLS: ingest.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS,
+	return mailbox.Config{
+		Addr: cfg.IMAP.Addr, TLS: mailbox.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS, CAFile: cfg.IMAP.CAFile,
 		User: cfg.IMAP.User, Password: string(cfg.IMAP.Password),
 		Mailbox: cfg.IMAP.Mailbox, Done: cfg.IMAP.Done,
 		PollInterval: poll, IdleMax: idle, CommandTimeout: cfg.IMAP.CommandTimeout,
 		MaxMessageSize: cfg.IMAP.MaxMessageSize, AllowFastAuthRetry: opts.FastRetry,
 		Logger: log.With().Str("component", "imap").Logger(),
 	}
+}
+
+// smtpConfig is the SMTP side of the configuration.
+func smtpConfig(cfg config.Config, opts daemonOptions) reply.SMTPConfig {
+	return reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), TLSConfig: opts.SMTPTLS, CAFile: cfg.SMTP.CAFile,
+		User: cfg.SMTP.User, Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout}
 }
 
 // gate holds intake while a fault of ours pauses it: `serve` waits it out,
@@ -223,7 +243,9 @@ func (d *daemon) gate(ctx context.Context) error {
 }
 
 // handle is the watcher's handler: the pipeline, then a nudge to the sender.
-func (d *daemon) handle(ctx context.Context, m ingest.Fetched) error {
+func (d *daemon) handle(ctx context.Context, m mailbox.Fetched) error {
+	ctx, cancel := handlerContext(ctx, d.hard)
+	defer cancel()
 	err := d.pipe.Handle(ctx, m)
 	d.noteDamage(err)
 	if err == nil {
@@ -369,13 +391,18 @@ func (d *daemon) flush(ctx context.Context) error {
 }
 
 // run is `kaohe serve`: the mailbox, the sender, the campaign clock and
-// the HTTP endpoint, until ctx ends; then in-flight work gets a grace
-// period.
+// the HTTP endpoint, until ctx ends or the first signal. Then it stops in
+// two stages: no new mail is taken, and the messages in hand finish within
+// the grace period; a second signal, or the end of the grace period,
+// cancels them (finish).
 func (d *daemon) run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	errs := make(chan error, 4) // one per component: a send never blocks
 	work, stopWork := context.WithCancel(context.Background())
 	defer stopWork()
+	hard, stopHard := context.WithCancel(context.Background())
+	defer stopHard()
+	d.hard = hard
 	goRun := func(name string, f func(context.Context) error) {
 		wg.Add(1)
 		go func() {
@@ -395,21 +422,21 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	d.log.Info().Str("mailbox", d.cfg.IMAP.Mailbox).Str("imap", d.cfg.IMAP.Addr).Str("http", d.cfg.HTTP.Listen).Msg("kaohe serving")
 	var err error
+	signals := 0
 	select {
 	case <-ctx.Done():
+	case <-d.signals:
+		signals++
 	case err = <-errs:
 	case err = <-d.damaged:
 		d.log.Error().Err(err).Msg("database is damaged: stopping")
+		stopHard() // nothing more is written to a file that cannot be trusted
 	}
-	d.log.Info().Msg("stopping: finishing the message in hand")
+	d.log.Info().Dur("grace", d.grace).Msg("stopping: no new mail is taken; the messages in hand finish")
 	stopWork()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(5 * time.Second):
-		d.log.Warn().Msg("components did not stop within 5 s")
-	}
+	d.finish(done, stopHard, d.signals, signals)
 	return err
 }
 
@@ -460,7 +487,7 @@ func (d *daemon) nudgeSender() {
 // consumerAlert lists another consumer of the mailbox among the /healthz
 // reasons while the watcher reports one, and tells staff once per episode
 // (alerted is the start of the episode they were told of).
-func (d *daemon) consumerAlert(ctx context.Context, st ingest.Status, alerted time.Time) time.Time {
+func (d *daemon) consumerAlert(ctx context.Context, st mailbox.Status, alerted time.Time) time.Time {
 	if st.OtherConsumer == "" {
 		d.faults.Clear(monitor.ComponentConsumer)
 		return alerted
@@ -469,10 +496,10 @@ func (d *daemon) consumerAlert(ctx context.Context, st ingest.Status, alerted ti
 	if st.OtherSince.Equal(alerted) {
 		return alerted
 	}
-	since := st.OtherSince.In(time.FixedZone("CST", 8*3600)).Format("2006-01-02 15:04")
+	since := st.OtherSince.In(cst.Location()).Format("2006-01-02 15:04")
 	text := fmt.Sprintf("自 %s 起，另一个 kaohe（编号 %s）也在处理考核邮箱 %s 的“%s”文件夹。为免代办处收到重复回执，每封邮件只由先标记它的一方处理，由对方处理的邮件不会出现在本机的汇总表里。请只保留一个 kaohe：停掉另一台电脑或另一个数据目录上运行的 kaohe。如果那个 kaohe 已经停用（例如换了数据目录或电脑），无需处理：它标记了却没处理完的邮件约 %.0f 小时后由本机接手。",
-		since, st.OtherConsumer, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox, ingest.DefaultClaimLease.Hours())
-	if st.OtherConsumer == ingest.UnknownConsumer {
+		since, st.OtherConsumer, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox, mailbox.DefaultClaimLease.Hours())
+	if st.OtherConsumer == mailbox.UnknownConsumer {
 		text = fmt.Sprintf("自 %s 起，考核邮箱 %s 的“%s”文件夹里接连有邮件在本机处理之前被别的程序取走（例如另一个 kaohe，或邮件客户端的收信规则）。被取走的邮件不会出现在本机的汇总表里，发件的代办处也可能收不到本机的回执。请查明是哪个程序在从这个邮箱取信，只保留一个 kaohe。",
 			since, d.cfg.IMAP.User, d.cfg.IMAP.Mailbox)
 	}

@@ -149,11 +149,7 @@ func TestDamageFoundWhileWorkingStopsTheDaemon(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := newDaemon(cfg, zerolog.Nop(), daemonOptions{InProcess: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
+	d := testDaemon(t, cfg, zerolog.Nop(), daemonOptions{InProcess: true})
 	// Everything past the first page: the schema is already read.
 	garble(t, filepath.Join(dataDir, store.DBFile), 4096)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

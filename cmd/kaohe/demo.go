@@ -11,19 +11,22 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
+	"golang.org/x/text/width"
 
 	"kaohe/campaign"
 	"kaohe/config"
 	"kaohe/consolidate"
 	"kaohe/demo"
-	"kaohe/ingest"
 	"kaohe/internal/atomicfile"
+	"kaohe/internal/cst"
 	"kaohe/internal/mailserver"
+	"kaohe/mailparse"
 	"kaohe/store"
 	"kaohe/templates"
 )
@@ -51,6 +54,7 @@ type demoResult struct {
 	// every run, since --keep leaves the servers listening.
 	Password string
 	Took     time.Duration
+	Panics   uint64 // recovered while handling the demo's mail: 0, or a bug
 }
 
 func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -98,14 +102,15 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 		return nil, err
 	}
 
-	// The office's clock is set to the morning of the last day before the
-	// cut-off and moves on at the real pace: the last reminders go out,
-	// and forms sent during `--keep` arrive on time.
-	base := time.Date(2022, 1, 5, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
-	clock := func() time.Time { return base.Add(time.Since(start)) }
+	// The office's clock follows the scenario: it is set to each moment
+	// of the campaign in turn and runs on at the real pace from there, so
+	// that every receipt is dated after the mail it answers and every
+	// summary after the mail it counts.
+	clock := &demoClock{}
+	clock.Set(sc.Mails[0].At)
 
 	fmt.Fprintln(stdout, "▶ 启动内置邮件服务器（IMAP + SMTP，仅本机）")
-	srv, err := mailserver.Start(mailserver.Options{Now: clock})
+	srv, err := mailserver.Start(mailserver.Options{Now: clock.Now})
 	if err != nil {
 		return nil, err
 	}
@@ -122,17 +127,6 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 		}
 	}
 	fmt.Fprintf(stdout, "▶ 名册：%d 个代办处 → %s\n", len(sc.Agencies), rosterPath)
-	fmt.Fprintf(stdout, "▶ 投递 %d 封邮件到考核邮箱 %s（收到时间 2021年12月—2022年1月，截止 2022-01-06 00:00）\n", len(sc.Mails), demo.Office)
-	for _, m := range sc.Mails {
-		if err := srv.Deliver(demo.Office, m.Raw, m.At); err != nil {
-			return nil, err
-		}
-		who := m.Agency
-		if who == "" {
-			who = m.From
-		}
-		fmt.Fprintf(stdout, "    %s  %-14s %s\n", m.At.Format("01-02 15:04"), who, m.What)
-	}
 
 	cfg := config.Default()
 	cfg.DataDir, cfg.Roster = dataDir, rosterPath
@@ -143,8 +137,9 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	cfg.Reply.From = "中国职工保险互助会北京办事处组织机构部 <" + demo.Office + ">"
 	cfg.Campaign.Staff = []string{demo.Staff}
 	cfg.Campaign.Cutoff = sc.Cutoff
-	// The day's summary is due at 09:00 here, so that the demo shows it.
-	cfg.Campaign.DailySummaryTime = config.TimeOfDay{Hour: 9}
+	// The day's summary is due at 09:00 here, with the reminders, so that
+	// the demo shows one on each reminder day.
+	cfg.Campaign.DailySummaryTime = cst.TimeOfDay{Hour: 9}
 	cfg.HTTP.Listen = ""
 	logOut := opts.Log
 	level := zerolog.InfoLevel
@@ -153,38 +148,19 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	}
 	log := newLogger(config.Log{Level: level.String(), Format: "console"}, logOut)
 
-	d, err := newDaemon(cfg, log, daemonOptions{Now: clock})
+	d, err := newDaemon(cfg, log, daemonOptions{Now: clock.Now})
 	if err != nil {
 		return nil, err
 	}
 	defer d.Close()
-	fmt.Fprintln(stdout, "▶ 运行守护进程（与 kaohe serve 相同的流程）：收信、检查、评分、存储、回复、汇总")
-	var handled atomic.Int64
-	progress := d.pipe.Handled
-	done := make(chan struct{})
-	go func() {
-		t := time.NewTicker(500 * time.Millisecond)
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				if n := int64(progress()); n != handled.Load() {
-					handled.Store(n)
-					fmt.Fprintf(stdout, "    已处理 %d/%d 封\n", n, len(sc.Mails))
-				}
-			}
-		}
-	}()
-	err = d.once(ctx)
-	close(done)
-	if err != nil {
+	fmt.Fprintf(stdout, "▶ 按时间顺序把 %d 封邮件投到考核邮箱 %s（2021年12月—2022年1月，截止 %s），\n", len(sc.Mails), demo.Office, sc.Cutoff.Format("2006-01-02 15:04"))
+	fmt.Fprintln(stdout, "  守护进程随即处理（与 kaohe serve 相同的流程）：收信、检查、评分、存储、回复、提醒、汇总")
+	if err := playSteps(ctx, d, srv, clock, demoSteps(sc, cfg.Campaign), stdout); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(stdout, "    已处理 %d/%d 封，回执已发出\n", d.pipe.Handled(), len(sc.Mails))
 
-	res := &demoResult{Scenario: sc, Password: password}
+	res := &demoResult{Scenario: sc, Password: password, Panics: d.metrics.Panics()}
 	if res.Replies, res.Reminders, res.Staff, err = exportDeliveries(srv.Deliveries(), opts.Out, stdout); err != nil {
 		return nil, err
 	}
@@ -207,13 +183,109 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	return res, nil
 }
 
+// demoClock is the office's clock in the demo: Set moves it to a moment of
+// the scenario, from where it runs on at the real pace.
+type demoClock struct {
+	mu  sync.Mutex
+	at  time.Time // the moment last set
+	set time.Time // when, in real time, it was set
+}
+
+func (c *demoClock) Set(t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.at, c.set = t, time.Now()
+}
+
+func (c *demoClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.at.Add(time.Since(c.set))
+}
+
+// pickupDelay is how long after its arrival the demo's daemon takes a
+// mail: a poll's worth, so that the receipt's time differs visibly.
+const pickupDelay = 2 * time.Minute
+
+// demoStep is one moment of the campaign: a mail to deliver and handle,
+// or the daily jobs (reminders, summary) when Mail is nil.
+type demoStep struct {
+	At   time.Time
+	Mail *demo.Mail
+	What string // the daily jobs' line in the progress output
+}
+
+// demoSteps orders the scenario's mail (each handled pickupDelay after it
+// arrives), the reminder moments before the cut-off, and a last round of
+// the daily jobs after the last mail, which sends the cut-off summary.
+func demoSteps(sc *demo.Scenario, c config.Campaign) []demoStep {
+	var steps []demoStep
+	for i := range sc.Mails {
+		steps = append(steps, demoStep{At: sc.Mails[i].At.Add(pickupDelay), Mail: &sc.Mails[i]})
+	}
+	first := sc.Mails[0].At
+	for _, days := range c.ReminderDays {
+		day := sc.Cutoff.AddDate(0, 0, -days).In(cst.Location())
+		at := c.ReminderTime.On(day.Year(), day.Month(), day.Day())
+		if at.After(first) && at.Before(sc.Cutoff) {
+			steps = append(steps, demoStep{At: at, What: fmt.Sprintf("定时任务：截止前 %d 天的提醒、每日汇总", days)})
+		}
+	}
+	last := sc.Mails[len(sc.Mails)-1].At.Add(pickupDelay)
+	if last.Before(sc.Cutoff) {
+		last = sc.Cutoff
+	}
+	steps = append(steps, demoStep{At: last.Add(5 * time.Minute), What: "定时任务：截止后的汇总"})
+	sort.SliceStable(steps, func(i, j int) bool { return steps[i].At.Before(steps[j].At) })
+	return steps
+}
+
+// playSteps plays the campaign on the demo's clock: each mail arrives at
+// its time and is handled and answered at once, as `serve` would; the
+// daily jobs run at their moments.
+func playSteps(ctx context.Context, d *daemon, srv *mailserver.Server, clock *demoClock, steps []demoStep, w io.Writer) error {
+	d.single = true // as `serve --once`: the intake gate never waits
+	for _, st := range steps {
+		if st.Mail == nil {
+			clock.Set(st.At)
+			fmt.Fprintf(w, "    %s  %s\n", st.At.Format("01-02 15:04"), st.What)
+			if err := d.once(ctx); err != nil {
+				return err
+			}
+			continue
+		}
+		m := st.Mail
+		clock.Set(m.At)
+		if err := srv.Deliver(demo.Office, m.Raw, m.At); err != nil {
+			return err
+		}
+		who := m.Agency
+		if who == "" {
+			who = m.From
+		}
+		fmt.Fprintf(w, "    %s  %s %s\n", m.At.Format("01-02 15:04"), padRight(who, 22), m.What)
+		clock.Set(st.At)
+		// The mail alone: the daily jobs run at their own steps.
+		if err := d.watcher.Once(ctx); err != nil {
+			return fmt.Errorf("mailbox: %w", err)
+		}
+		if err := d.campaign.AfterBatch(ctx); err != nil {
+			return fmt.Errorf("after batch: %w", err)
+		}
+		if err := d.flush(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // exportDeliveries writes every mail the office sent as an .eml file and the
 // annotated workbooks attached to replies as .xlsx files.
 func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (replies, reminders, staff []mailserver.Delivery, err error) {
 	for i, dl := range ds {
 		to := strings.Join(dl.To, ",")
 		isStaff := to == demo.Staff
-		p, perr := ingest.Parse(dl.Raw, ingest.Limits{})
+		p, perr := mailparse.Parse(dl.Raw, mailparse.Limits{})
 		subject := ""
 		if perr == nil {
 			subject = p.Subject
@@ -234,7 +306,7 @@ func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (r
 			continue
 		}
 		for _, a := range p.Attachments {
-			if a.Kind != ingest.KindXLSX {
+			if a.Kind != mailparse.KindXLSX {
 				continue
 			}
 			path := filepath.Join(out, "批注表", fmt.Sprintf("%02d-%s", i+1, a.Filename))
@@ -259,27 +331,64 @@ func safeName(s string) string {
 func printDemoSummary(w io.Writer, out string, res *demoResult) {
 	s := res.Summary
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "┌──────────────────────┬──────┐")
-	row := func(label string, n int) {
-		fmt.Fprintf(w, "│ %-s%s│ %4d │\n", label, strings.Repeat(" ", 20-2*len([]rune(label))), n)
+	// The submitted agencies by state, then the missing ones: the parts
+	// add up to the roster; 名册外来件 are counted for no agency.
+	rows := []tableRow{{"代办处（名册）", s.Roster}, {"已提交", s.Submitted}}
+	for _, p := range s.Parts() {
+		rows = append(rows, tableRow{p.State, p.N})
 	}
-	row("代办处（名册）", s.Roster)
-	row("名册外发件人", s.Unknown)
-	row("已提交", s.Submitted)
-	row("合格待审", s.Accepted)
-	row("需修改", s.NeedsFix)
-	row("无法读取", s.Unreadable)
-	row("逾期", s.Late)
-	row("未提交", s.Missing)
-	row("已发回执", len(res.Replies))
-	row("截止提醒", len(res.Reminders))
-	row("发给工作人员", len(res.Staff))
-	fmt.Fprintln(w, "└──────────────────────┴──────┘")
+	rows = append(rows, tableRow{"未提交", s.Missing}, tableRow{consolidate.OutsideLabel, s.Unknown},
+		tableRow{"已发回执", len(res.Replies)}, tableRow{"截止提醒", len(res.Reminders)}, tableRow{"发给工作人员", len(res.Staff)})
+	for _, line := range summaryTable(rows) {
+		fmt.Fprintln(w, line)
+	}
 	fmt.Fprintf(w, "用时 %.1f 秒。结果在 %s/：\n", res.Took.Seconds(), out)
 	fmt.Fprintln(w, "  回执/     每封发出的邮件：回执、提醒、给工作人员的通知和汇总（.eml，可用邮件客户端打开）")
 	fmt.Fprintln(w, "  批注表/   随回执发回的批注考核表（问题单元格标色并加批注，含核定分列）")
 	fmt.Fprintln(w, "  汇总.xlsx 给工作人员的汇总工作簿")
 	fmt.Fprintln(w, "  data/     数据目录：kaohe.db（SQLite）和原始邮件存档")
+}
+
+type tableRow struct {
+	label string
+	n     int
+}
+
+// summaryTable draws the rows in a box whose borders line up on a
+// terminal: labels are padded by their display width (a Chinese character
+// takes two columns), not by their bytes or runes.
+func summaryTable(rows []tableRow) []string {
+	labelWidth := 0
+	for _, r := range rows {
+		labelWidth = max(labelWidth, displayWidth(r.label))
+	}
+	bar := strings.Repeat("─", labelWidth+2)
+	lines := []string{"┌" + bar + "┬──────┐"}
+	for _, r := range rows {
+		lines = append(lines, fmt.Sprintf("│ %s │ %4d │", padRight(r.label, labelWidth), r.n))
+	}
+	return append(lines, "└"+bar+"┴──────┘")
+}
+
+// displayWidth is how many terminal columns s takes: two for East Asian
+// wide and fullwidth characters, one for the rest (box-drawing lines
+// included, as terminals show them outside CJK fonts' ambiguous mode).
+func displayWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// padRight pads s with spaces to n display columns.
+func padRight(s string, n int) string {
+	return s + strings.Repeat(" ", max(0, n-displayWidth(s)))
 }
 
 // keepDemo leaves the servers and the daemon running for a person with a
@@ -290,6 +399,7 @@ func keepDemo(ctx context.Context, d *daemon, srv *mailserver.Server, sc *demo.S
 	fmt.Fprintf(w, "  考核邮箱：%s；工作人员：%s\n", demo.Office, demo.Staff)
 	fmt.Fprintf(w, "  代办处邮箱，例如：%s（%s）\n", sc.Agencies[0].Email, sc.Agencies[0].Name)
 	fmt.Fprintln(w, "  以代办处身份把考核表发到考核邮箱，几秒后即可在该代办处的收件箱看到回执。")
+	fmt.Fprintln(w, "  演示的时钟此时已过报送截止时间，新发来的考核表按逾期处理。")
 	if err := d.run(ctx); err != nil {
 		fmt.Fprintf(w, "守护进程停止：%v\n", err)
 	}

@@ -8,15 +8,18 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
 	"kaohe/consolidate"
 	"kaohe/demo"
-	"kaohe/ingest"
+	"kaohe/internal/cst"
+	"kaohe/mailparse"
 )
 
 func TestDemoCampaign(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir()
 	var stdout, logs bytes.Buffer
 	res, err := playDemo(context.Background(), demoOptions{Out: out, Agencies: demo.MinAgencies, Log: &logs}, &stdout, io.Discard)
@@ -33,6 +36,9 @@ func TestDemoCampaign(t *testing.T) {
 	if len(res.Replies) != answered {
 		t.Errorf("%d replies, want one per answered mail (%d)", len(res.Replies), answered)
 	}
+	if res.Panics != 0 {
+		t.Errorf("%d panics recovered", res.Panics)
+	}
 	if strings.Contains(logs.String(), "panic") {
 		t.Errorf("a panic was logged:\n%s", logs.String())
 	}
@@ -40,16 +46,16 @@ func TestDemoCampaign(t *testing.T) {
 	// Every reply answers one incoming mail; none answers the auto-reply.
 	incoming := map[string]demo.Mail{}
 	for _, m := range sc.Mails {
-		p, err := ingest.Parse(m.Raw, ingest.Limits{})
+		p, err := mailparse.Parse(m.Raw, mailparse.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		incoming[p.MessageID] = m
 	}
 	answeredIDs := map[string]bool{}
-	var annotated *ingest.Attachment
+	var annotated *mailparse.Attachment
 	for _, r := range res.Replies {
-		p, err := ingest.Parse(r.Raw, ingest.Limits{})
+		p, err := mailparse.Parse(r.Raw, mailparse.Limits{})
 		if err != nil {
 			t.Fatalf("reply is not MIME: %v", err)
 		}
@@ -70,7 +76,7 @@ func TestDemoCampaign(t *testing.T) {
 		}
 		if strings.Contains(m.What, "有错误") {
 			for i := range p.Attachments {
-				if p.Attachments[i].Kind == ingest.KindXLSX {
+				if p.Attachments[i].Kind == mailparse.KindXLSX {
 					annotated = &p.Attachments[i]
 				}
 			}
@@ -132,15 +138,30 @@ func TestDemoCampaign(t *testing.T) {
 	if res.Summary.Missing != len(sc.Missing)-len(sc.Late) || res.Summary.Late != len(sc.Late) {
 		t.Errorf("summary %+v, scenario missing %v late %v", res.Summary, sc.Missing, sc.Late)
 	}
-	if len(res.Staff) != 2 {
-		t.Errorf("staff got %d mails, want the notice and the day's summary", len(res.Staff))
+	// Staff get a summary on each reminder day (the summary is due at
+	// 09:00 in the demo) and one after the cut-off, and notices between.
+	summaries := 0
+	for _, m := range res.Staff {
+		if p, err := mailparse.Parse(m.Raw, mailparse.Limits{}); err == nil && strings.HasPrefix(p.Subject, "考核表汇总") {
+			summaries++
+		}
 	}
-	// The office's clock stands on the last day before the cut-off: the
-	// agencies with nothing on time get the last reminder (the late one
-	// too: its mail is dated after the demo's clock).
-	if want := res.Summary.Missing + res.Summary.Late; len(res.Reminders) != want {
-		t.Errorf("%d reminders, want %d", len(res.Reminders), want)
+	if summaries != 4 || len(res.Staff) <= summaries {
+		t.Errorf("staff got %d mails with %d summaries, want 4 summaries and notices", len(res.Staff), summaries)
 	}
+	// The last reminder, the day before the cut-off, goes to every agency
+	// with nothing on time by then (the late one too).
+	lastDay := 0
+	for _, m := range res.Reminders {
+		if p, err := mailparse.Parse(m.Raw, mailparse.Limits{}); err == nil && p.Date.Equal(time.Date(2022, 1, 5, 9, 0, 0, 0, cst.Location())) {
+			lastDay++
+		}
+	}
+	if want := res.Summary.Missing + res.Summary.Late; lastDay != want {
+		t.Errorf("%d reminders on the last day, want %d", lastDay, want)
+	}
+	checkDemoClock(t, sc, res)
+	checkTableWidths(t, stdout.String())
 	if !strings.Contains(stdout.String(), "已发回执") {
 		t.Errorf("no summary table:\n%s", stdout.String())
 	}

@@ -13,12 +13,12 @@ import (
 
 	"github.com/rs/zerolog"
 
+	"kaohe/assess"
 	"kaohe/config"
 	"kaohe/demo"
-	"kaohe/ingest"
 	"kaohe/internal/faultinject"
 	"kaohe/internal/mailserver"
-	"kaohe/pipeline"
+	"kaohe/mailparse"
 	"kaohe/store"
 	"kaohe/validate"
 )
@@ -29,7 +29,7 @@ func repliesTo(srv *mailserver.Server, addr string) map[string]int {
 	for _, d := range srv.Deliveries() {
 		if len(d.To) == 1 && d.To[0] == addr {
 			subj := ""
-			if p, err := ingest.Parse(d.Raw, ingest.Limits{}); err == nil {
+			if p, err := mailparse.Parse(d.Raw, mailparse.Limits{}); err == nil {
 				subj = p.Subject
 			}
 			out[subj]++
@@ -48,11 +48,11 @@ func total(m map[string]int) int {
 
 // panicky reads workbooks in this process but panics on a file named
 // panic.xlsx: a fault of the message's own, as a crafted file would be.
-func panicky(data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
+func panicky(ctx context.Context, data []byte, o validate.Options) (*validate.Submission, []validate.Finding, error) {
 	if o.Filename == "panic.xlsx" {
 		panic("crafted workbook")
 	}
-	return pipeline.InProcess(data, o)
+	return assess.InProcess(ctx, data, o)
 }
 
 func loadServeConfig(t *testing.T) config.Config {
@@ -137,7 +137,7 @@ func TestServeOnceSendsWhatIsDueDespiteFailures(t *testing.T) {
 	var notice string
 	for _, d := range srv.Deliveries() {
 		if d.To[0] == demo.Staff {
-			if p, err := ingest.Parse(d.Raw, ingest.Limits{}); err == nil {
+			if p, err := mailparse.Parse(d.Raw, mailparse.Limits{}); err == nil {
 				notice += p.Text
 			}
 		}
@@ -202,19 +202,15 @@ func waitUntil(t *testing.T, d time.Duration, what string, ok func() bool) {
 // metrics say so, and when the disk has room again the message is
 // processed and answered once.
 func TestServePausesOnSystemFaultsAndResumes(t *testing.T) {
+	t.Parallel()
 	srv := startMail(t)
 	env := testEnv(t, srv, t.TempDir())
 	listen := freePort(t)
 	env["KAOHE_HTTP_LISTEN"] = listen
 	env["KAOHE_IMAP_MAX_ATTEMPTS"] = "2"
-	setEnv(t, env)
 	var sw faultinject.Switch
-	d, err := newDaemon(loadServeConfig(t), zerolog.Nop(), daemonOptions{InProcess: true, FastRetry: true,
+	d := testDaemon(t, envConfig(t, env), zerolog.Nop(), daemonOptions{InProcess: true, FastRetry: true,
 		WriteFault: sw.Hook, ProbeEvery: 50 * time.Millisecond, Tick: time.Hour})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer d.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- d.run(ctx) }()

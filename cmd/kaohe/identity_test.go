@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"kaohe/demo"
-	"kaohe/ingest"
+	"kaohe/mailparse"
 )
 
 // TestServeOnceHostileSenders runs the daemon over a mailbox holding an
@@ -55,9 +55,9 @@ func TestServeOnceHostileSenders(t *testing.T) {
 	if n := countMailbox(t, srv.IMAPAddr, demo.Office, "Processed"); int(n) != len(mails) {
 		t.Errorf("%d messages in Processed, want %d", n, len(mails))
 	}
-	var toAgency, toStaff []ingest.Parsed
+	var toAgency, toStaff []mailparse.Parsed
 	for _, d := range srv.Deliveries() {
-		p, err := ingest.Parse(d.Raw, ingest.Limits{})
+		p, err := mailparse.Parse(d.Raw, mailparse.Limits{})
 		if err != nil {
 			t.Fatal(err)
 		}

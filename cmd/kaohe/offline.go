@@ -2,26 +2,26 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"os/user"
 	"time"
 
 	"github.com/rs/zerolog"
 
-	"kaohe/assess"
 	"kaohe/campaign"
 	"kaohe/config"
 	"kaohe/consolidate"
-	"kaohe/ingest"
 	"kaohe/internal/atomicfile"
+	"kaohe/mailparse"
 	"kaohe/pipeline"
 	"kaohe/roster"
 	"kaohe/sandbox"
 	"kaohe/store"
 	"kaohe/templates"
-	"kaohe/validate"
 )
 
 // offlineEnv is what the commands that work on the data folder share.
@@ -33,10 +33,15 @@ type offlineEnv struct {
 	roster *roster.Roster
 }
 
-func openOffline(name string, args []string, stderr io.Writer, mode string, readOnly bool, extra func(*flag.FlagSet)) (*offlineEnv, *flag.FlagSet, int) {
+// openOffline parses the flags of an offline command, loads the settings,
+// the form and the roster, and opens the store with storeOpts. The terminal
+// shows the command's own Chinese output only: logs go to stderr, as JSON,
+// only when asked for with --log or KAOHE_LOG_LEVEL.
+func openOffline(name string, args []string, stderr io.Writer, mode string, storeOpts store.Options, extra func(*flag.FlagSet)) (*offlineEnv, *flag.FlagSet, int) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "", "配置文件（也可用环境变量 KAOHE_CONFIG）")
+	withLog := fs.Bool("log", false, "把运行日志（JSON）写到标准错误，供排查问题")
 	if extra != nil {
 		extra(fs)
 	}
@@ -48,12 +53,15 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, read
 		fmt.Fprintf(stderr, "kaohe %s：配置有误：\n%v\n", name, err)
 		return nil, fs, exitBad
 	}
-	env := &offlineEnv{cfg: cfg, log: newLogger(cfg.Log, stderr)}
+	env := &offlineEnv{cfg: cfg, log: zerolog.Nop()}
+	if _, asked := os.LookupEnv("KAOHE_LOG_LEVEL"); asked || *withLog {
+		env.log = newLogger(config.Log{Level: cfg.Log.Level, Format: "json"}, stderr)
+	}
 	if env.form, err = templates.Load(cfg.Campaign.FormYear); err != nil {
 		fmt.Fprintf(stderr, "kaohe %s：%v\n", name, err)
 		return nil, fs, exitBad
 	}
-	if env.store, err = store.Open(cfg.DataDir, store.Options{ReadOnly: readOnly}); err != nil {
+	if env.store, err = store.Open(cfg.DataDir, storeOpts); err != nil {
 		if reportDamaged(stderr, name, cfg.DataDir, err) {
 			return nil, fs, exitBad
 		}
@@ -74,7 +82,7 @@ func (e *offlineEnv) campaign() *campaign.Campaign {
 
 func runConsolidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	var out *string
-	env, _, code := openOffline("consolidate", args, stderr, config.ModeConsolidate, true, func(fs *flag.FlagSet) {
+	env, _, code := openOffline("consolidate", args, stderr, config.ModeConsolidate, store.Options{ReadOnly: true}, func(fs *flag.FlagSet) {
 		out = fs.String("o", "汇总.xlsx", "输出文件")
 	})
 	if env == nil {
@@ -100,7 +108,7 @@ func runConsolidate(ctx context.Context, args []string, stdout, stderr io.Writer
 }
 
 func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	env, _, code := openOffline("reprocess", args, stderr, config.ModeReprocess, false, nil)
+	env, _, code := openOffline("reprocess", args, stderr, config.ModeReprocess, store.Options{}, nil)
 	if env == nil {
 		return code
 	}
@@ -112,7 +120,13 @@ func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return exitBad
 	}
 	defer runner.Close()
-	n, changed, err := reprocess(ctx, env, runner.TryRead)
+	pipe := pipeline.New(env.store, pipeline.Config{
+		Form: env.form, Cutoff: env.cfg.Campaign.Cutoff, Roster: env.roster, Reader: runner.Read,
+		MIME:        mailparse.Limits{MaxAttachmentSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize},
+		MaxFileSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize,
+		Log: env.log,
+	})
+	n, changed, err := pipe.Reprocess(ctx)
 	if err != nil {
 		if reportDamaged(stderr, "reprocess", env.cfg.DataDir, err) {
 			return exitBad
@@ -124,76 +138,14 @@ func runReprocess(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return exitOK
 }
 
-// reprocess re-runs validation and scoring of every stored submission over
-// the archived raw mail, keeping the previous result as history.
-func reprocess(ctx context.Context, env *offlineEnv, read pipeline.Reader) (n, changed int, err error) {
-	subs, err := env.store.Submissions(ctx, store.SubmissionFilter{})
-	if err != nil {
-		return 0, 0, err
-	}
-	parsedByHash := map[string]*ingest.Parsed{}
-	for _, s := range subs {
-		if ctx.Err() != nil {
-			return n, changed, ctx.Err()
-		}
-		p, ok := parsedByHash[s.MessageHash]
-		if !ok {
-			raw, err := env.store.ReadArchived(s.MessageHash)
-			if err != nil {
-				return n, changed, fmt.Errorf("archive of message %d: %w", s.MessageID, err)
-			}
-			if p, err = ingest.Parse(raw, ingest.Limits{MaxAttachmentSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize}); err != nil {
-				return n, changed, fmt.Errorf("parse archived message %d: %w", s.MessageID, err)
-			}
-			parsedByHash[s.MessageHash] = p
-		}
-		if s.AttachmentIndex < 0 || s.AttachmentIndex >= len(p.Attachments) {
-			env.log.Warn().Int64("submission", s.ID).Msg("attachment no longer found in the archived message")
-			continue
-		}
-		a := p.Attachments[s.AttachmentIndex]
-		var readErr error
-		rep := assess.Check(a.Data, assess.Options{
-			Validate: validate.Options{Form: env.form, Filename: a.Filename, ReceivedAt: s.ReceivedAt, Cutoff: env.cfg.Campaign.Cutoff,
-				MaxFileSize: env.cfg.Limits.MaxAttachmentSize, MaxUnzipSize: env.cfg.Limits.MaxUnzipSize},
-			Reader: func(data []byte, o validate.Options) (*validate.Submission, []validate.Finding) {
-				sub, fs, err := read(data, o)
-				readErr = err
-				return sub, fs
-			},
-			Resolve: func(unit string) assess.Agency {
-				ag, known, mismatch := env.roster.Resolve(s.Sender, unit)
-				if !known {
-					if n, ok := env.roster.ByUnit(unit); ok {
-						return assess.Agency{Type: n.Type} // a 名册外来件, checked as the pipeline checks it
-					}
-					return assess.Agency{}
-				}
-				return assess.Agency{Name: ag.Name, Type: ag.Type, Known: true, Mismatch: mismatch}
-			},
-		})
-		if readErr != nil {
-			// Nothing is replaced by a reading that did not happen.
-			return n, changed, fmt.Errorf("submission %d: %w", s.ID, readErr)
-		}
-		ch, err := env.store.ReplaceReports(ctx, s.ID, rep)
-		if err != nil {
-			return n, changed, err
-		}
-		n++
-		if ch {
-			changed++
-		}
-	}
-	return n, changed, nil
-}
-
 func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if len(args) < 2 || args[0] != "import" {
 		fmt.Fprintln(stderr, "用法：kaohe review import [--config F] 已填写审核分的汇总.xlsx")
 		return exitBad
 	}
-	env, fs, code := openOffline("review", args[1:], stderr, config.ModeReview, false, nil)
+	// Staff import while the daemon serves: the store is shared with it
+	// under SQLite's locking, not locked against it.
+	env, fs, code := openOffline("review", args[1:], stderr, config.ModeReview, store.Options{Shared: true}, nil)
 	if env == nil {
 		return code
 	}
@@ -216,7 +168,8 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "kaohe review：读取名册和提交记录失败：%v\n", err)
 		return exitBad
 	}
-	imp, problems := consolidate.ImportReview(f, consolidate.ImportOptions{Form: env.form, Now: time.Now(), Agencies: season.AgencyNames()})
+	imp, problems := consolidate.ImportReview(f, consolidate.ImportOptions{Form: env.form, Now: time.Now(),
+		Agencies: season.AgencyNames(), Held: season.HeldSubmissions(), Assigned: season.Assigned})
 	if len(problems) > 0 {
 		fmt.Fprintf(stderr, "审核表中有 %d 处问题，全部未导入，请改正后重新导入：\n", len(problems))
 		for _, p := range problems {
@@ -228,11 +181,20 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	// A cleared review is saved empty: it replaces the earlier one.
 	for _, r := range append(imp.Reviews, imp.Cleared...) {
 		reviews = append(reviews, store.Review{Agency: r.Agency, Indicator: r.Indicator, Score: r.Score, Comment: r.Comment,
-			Source: r.Source, At: r.At})
+			Reviewer: operator(), Source: r.Source, At: r.At})
 	}
-	if err := env.store.SaveReviews(ctx, reviews, imp.Vetoes, path); err != nil {
-		if !reportDamaged(stderr, "review", env.cfg.DataDir, err) {
-			fmt.Fprintf(stderr, "kaohe review：保存失败：%v\n", err)
+	var assignments []store.Assignment
+	for _, a := range imp.Assignments {
+		assignments = append(assignments, store.Assignment{Submission: a.Submission, Agency: a.Agency, Assigner: operator(),
+			Source: path + " " + a.Source})
+	}
+	if err := env.store.SaveReviewImport(ctx, store.ReviewImport{Reviews: reviews, Vetoes: imp.Vetoes, Assignments: assignments, Source: path}); err != nil {
+		switch {
+		case reportDamaged(stderr, "review", env.cfg.DataDir, err):
+		case errors.Is(err, store.ErrAssigned):
+			fmt.Fprintln(stderr, "kaohe review：有名册外来件已在别处认定了归属，全部未导入。请重新生成汇总表（kaohe consolidate），在新表上填写后再导入。")
+		default:
+			fmt.Fprintf(stderr, "kaohe review：保存失败，全部未导入：%v\n", err)
 		}
 		return exitBad
 	}
@@ -242,6 +204,18 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 			vetoes++
 		}
 	}
-	fmt.Fprintf(stdout, "已导入 %d 条审核意见、%d 个一票否决。重新生成汇总（kaohe consolidate）即可看到审核分和最终得分。\n", len(reviews), vetoes)
+	fmt.Fprintf(stdout, "已导入 %d 条审核意见、%d 个一票否决", len(reviews), vetoes)
+	if len(assignments) > 0 {
+		fmt.Fprintf(stdout, "，%d 件名册外来件已归入所选单位", len(assignments))
+	}
+	fmt.Fprintln(stdout, "。重新生成汇总（kaohe consolidate）即可看到审核分和最终得分；运行中的 kaohe serve 下次更新汇总时也会带上。")
 	return exitOK
+}
+
+// operator names who ran an import, for the record: the login name.
+func operator() string {
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return os.Getenv("USER")
 }

@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"kaohe/monitor"
-	"kaohe/reply"
-	"kaohe/store"
 )
 
 // strangerShare is the percentage of smtp.per_day that replies to senders
@@ -66,52 +64,3 @@ func (d *daemon) logChange(last *string, err error, msg string) {
 		d.log.Info().Msg(msg + ": working again")
 	}
 }
-
-// outboxAdapter gives the sender the store's outbox.
-type outboxAdapter struct{ st *store.Store }
-
-func (a outboxAdapter) DueOutbox(ctx context.Context, now time.Time, limit int) ([]reply.OutboxItem, error) {
-	items, err := a.st.DueOutbox(ctx, now, limit)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]reply.OutboxItem, len(items))
-	for i, it := range items {
-		out[i] = reply.OutboxItem{ID: it.ID, MessageID: it.MessageID, Kind: it.Kind, To: it.To, Raw: it.Raw, Attempts: it.Attempts}
-	}
-	return out, nil
-}
-
-func (a outboxAdapter) Claim(ctx context.Context, id int64, next time.Time) (bool, error) {
-	return a.st.ClaimOutbox(ctx, id, next)
-}
-
-func (a outboxAdapter) MarkSent(ctx context.Context, id int64, at time.Time) error {
-	return a.st.MarkSent(ctx, id, at)
-}
-
-func (a outboxAdapter) MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error {
-	return a.st.MarkRetry(ctx, id, next, errText)
-}
-
-func (a outboxAdapter) MarkRetryUncounted(ctx context.Context, id int64, next time.Time, errText string) error {
-	return a.st.MarkRetryUncounted(ctx, id, next, errText)
-}
-
-func (a outboxAdapter) MarkFailed(ctx context.Context, id int64, errText string) error {
-	return a.st.MarkFailed(ctx, id, errText)
-}
-
-// SentCountSince counts mail to one address, or to anyone when to is "".
-func (a outboxAdapter) SentCountSince(ctx context.Context, to string, since time.Time) (int, error) {
-	if to == "" {
-		return a.st.SentAllSince(ctx, since)
-	}
-	return a.st.SentCountSince(ctx, to, since)
-}
-
-func (a outboxAdapter) SentKindSince(ctx context.Context, kind string, since time.Time) (int, error) {
-	return a.st.SentKindSince(ctx, kind, since)
-}
-
-func (a outboxAdapter) Probe(ctx context.Context) error { return a.st.ProbeWrite(ctx) }

@@ -18,10 +18,10 @@ import (
 
 	"kaohe/config"
 	"kaohe/demo"
-	"kaohe/ingest"
 	"kaohe/internal/mailserver"
+	"kaohe/mailparse"
 	"kaohe/monitor"
-	"kaohe/reply"
+	"kaohe/outbox"
 	"kaohe/store"
 )
 
@@ -49,7 +49,7 @@ func (sqliteFull) Code() int     { return 13 }
 // disk does, from the first write after the SMTP server accepted a mail
 // until release.
 type fullAfterDelivery struct {
-	reply.OutboxStore
+	outbox.Store
 	srv *mailserver.Server
 
 	mu     sync.Mutex
@@ -84,39 +84,39 @@ func (f *fullAfterDelivery) write() error {
 	return nil
 }
 
-func (f *fullAfterDelivery) Claim(ctx context.Context, id int64, next time.Time) (bool, error) {
+func (f *fullAfterDelivery) ClaimOutbox(ctx context.Context, id int64, next time.Time) (bool, error) {
 	if err := f.write(); err != nil {
 		return false, err
 	}
-	return f.OutboxStore.Claim(ctx, id, next)
+	return f.Store.ClaimOutbox(ctx, id, next)
 }
 
 func (f *fullAfterDelivery) MarkSent(ctx context.Context, id int64, at time.Time) error {
 	if err := f.write(); err != nil {
 		return err
 	}
-	return f.OutboxStore.MarkSent(ctx, id, at)
+	return f.Store.MarkSent(ctx, id, at)
 }
 
 func (f *fullAfterDelivery) MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error {
 	if err := f.write(); err != nil {
 		return err
 	}
-	return f.OutboxStore.MarkRetry(ctx, id, next, errText)
+	return f.Store.MarkRetry(ctx, id, next, errText)
 }
 
 func (f *fullAfterDelivery) MarkFailed(ctx context.Context, id int64, errText string) error {
 	if err := f.write(); err != nil {
 		return err
 	}
-	return f.OutboxStore.MarkFailed(ctx, id, errText)
+	return f.Store.MarkFailed(ctx, id, errText)
 }
 
-func (f *fullAfterDelivery) Probe(ctx context.Context) error {
+func (f *fullAfterDelivery) ProbeWrite(ctx context.Context) error {
 	if err := f.write(); err != nil {
 		return err
 	}
-	return f.OutboxStore.Probe(ctx)
+	return f.Store.ProbeWrite(ctx)
 }
 
 // outboxDaemon is a daemon on the in-process mail system with a settable
@@ -136,11 +136,7 @@ func outboxDaemon(t *testing.T, srv *mailserver.Server, dataDir string, clk *out
 		t.Fatal(err)
 	}
 	log := &syncBuffer{}
-	d, err := newDaemon(cfg, zerolog.New(log), daemonOptions{InProcess: true, Now: clk.Now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(d.Close)
+	d := testDaemon(t, cfg, zerolog.New(log), daemonOptions{InProcess: true, Now: clk.Now})
 	return d, log
 }
 
@@ -185,7 +181,7 @@ func staffNotices(t *testing.T, srv *mailserver.Server, text string) int {
 	n := 0
 	_, raws := deliveredTo(srv, demo.Staff)
 	for _, raw := range raws {
-		if p, _ := ingest.Parse(raw, ingest.Limits{}); p != nil && strings.Contains(p.Text, text) {
+		if p, _ := mailparse.Parse(raw, mailparse.Limits{}); p != nil && strings.Contains(p.Text, text) {
 			n++
 		}
 	}

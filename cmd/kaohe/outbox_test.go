@@ -32,7 +32,7 @@ func TestOutboxDiskFullAfterServerOK(t *testing.T) {
 	clk := &outboxClock{t: time.Date(2021, 12, 20, 2, 0, 0, 0, time.UTC)}
 	d, log := outboxDaemon(t, srv, t.TempDir(), clk, nil)
 	ctx := context.Background()
-	full := &fullAfterDelivery{OutboxStore: d.sender.Store, srv: srv}
+	full := &fullAfterDelivery{Store: d.sender.Store, srv: srv}
 	d.sender.Store = full
 	queueMail(t, d.store, "<r1@kaohe.test>", store.KindReply, "chaoyang@example.org")
 	queueMail(t, d.store, "<r2@kaohe.test>", store.KindReply, "haidian@example.org")
@@ -114,7 +114,7 @@ func TestOutboxCrashAfterServerOKResendsOnce(t *testing.T) {
 	clk := &outboxClock{t: time.Date(2021, 12, 20, 2, 0, 0, 0, time.UTC)}
 	d, _ := outboxDaemon(t, srv, dataDir, clk, nil)
 	ctx := context.Background()
-	full := &fullAfterDelivery{OutboxStore: d.sender.Store, srv: srv}
+	full := &fullAfterDelivery{Store: d.sender.Store, srv: srv}
 	d.sender.Store = full
 	queueMail(t, d.store, "<r1@kaohe.test>", store.KindReply, "chaoyang@example.org")
 	full.arm()

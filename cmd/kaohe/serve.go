@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
+	"syscall"
 	"time"
 
 	"github.com/rs/zerolog"
 
 	"kaohe/config"
-	"kaohe/ingest"
+	"kaohe/mailbox"
 	"kaohe/reply"
 	"kaohe/store"
 )
@@ -43,7 +45,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		}
 		return checkServers(ctx, cfg, stdout)
 	}
-	d, err := newDaemon(cfg, log, daemonOptions{})
+	// Every SIGINT/SIGTERM reaches sigs as well as main's ctx: the first
+	// stops intake, the second cancels the messages in hand.
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	d, err := newDaemon(cfg, log, daemonOptions{Signals: sigs})
 	if err != nil {
 		log.Error().Err(err).Msg("cannot start")
 		if reportDamaged(stderr, "serve", cfg.DataDir, err) {
@@ -109,9 +116,9 @@ func checkServers(ctx context.Context, cfg config.Config, w io.Writer) int {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	code := exitOK
-	rep, err := ingest.Inspect(ctx, mailboxConfig(cfg, daemonOptions{}, zerolog.Nop()))
+	rep, err := mailbox.Inspect(ctx, mailboxConfig(cfg, daemonOptions{}, zerolog.Nop()))
 	if err != nil {
-		fmt.Fprintf(w, "IMAP %s：失败：%s\n", cfg.IMAP.Addr, connFailure("imap", err))
+		fmt.Fprintf(w, "IMAP %s：失败：%s\n", cfg.IMAP.Addr, explainIMAP(err))
 		code = exitNeedsFix
 	} else {
 		fmt.Fprintf(w, "IMAP %s：登录成功，邮箱 %s 中有 %d 封邮件；", cfg.IMAP.Addr, cfg.IMAP.Mailbox, rep.Messages)
@@ -122,10 +129,9 @@ func checkServers(ctx context.Context, cfg config.Config, w io.Writer) int {
 		}
 		fmt.Fprintf(w, "处理完的邮件标记方式：%s%s\n", markModeLabel(rep.MarkMode, cfg.IMAP.Done), claimsLabel(rep.Claims))
 	}
-	err = reply.CheckSMTP(ctx, reply.SMTPConfig{Addr: cfg.SMTP.Addr, TLS: string(cfg.SMTP.TLS), User: cfg.SMTP.User,
-		Password: string(cfg.SMTP.Password), Timeout: cfg.SMTP.Timeout})
+	err = reply.CheckSMTP(ctx, smtpConfig(cfg, daemonOptions{}))
 	if err != nil {
-		fmt.Fprintf(w, "SMTP %s：失败：%s\n", cfg.SMTP.Addr, connFailure("smtp", err))
+		fmt.Fprintf(w, "SMTP %s：失败：%s\n", cfg.SMTP.Addr, reply.ExplainSMTP(err))
 		code = exitNeedsFix
 	} else {
 		fmt.Fprintf(w, "SMTP %s：登录成功，可以发送回执\n", cfg.SMTP.Addr)
@@ -135,11 +141,11 @@ func checkServers(ctx context.Context, cfg config.Config, w io.Writer) int {
 
 // claimsLabel says whether a second kaohe on the mailbox is kept from
 // answering the same mail.
-func claimsLabel(mode ingest.ClaimMode) string {
+func claimsLabel(mode mailbox.ClaimMode) string {
 	switch mode {
-	case ingest.ClaimUnavailable:
+	case mailbox.ClaimUnavailable:
 		return "；邮箱不支持自定义标记：如有第二个 kaohe 读同一邮箱，代办处会收到重复回执"
-	case ingest.ClaimAtomic, ingest.ClaimReadBack:
+	case mailbox.ClaimAtomic, mailbox.ClaimReadBack:
 		return "；每封邮件处理前先加本机标记，第二个 kaohe 不会重复回复"
 	}
 	return "" // read-only EXAMINE could not tell

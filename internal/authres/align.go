@@ -4,6 +4,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/publicsuffix"
+
+	"kaohe/internal/mailaddr"
 )
 
 // Verdict is what the trusted fields say about a message's From domain.
@@ -118,7 +120,7 @@ func domainOf(s string) string {
 	if i := strings.LastIndexByte(s, '@'); i >= 0 {
 		s = s[i+1:]
 	}
-	s = strings.TrimSuffix(asciiLower(s), ".")
+	s = strings.TrimSuffix(mailaddr.FoldASCII(s), ".")
 	if s == "" || strings.ContainsAny(s, " \t\"()<>,;") {
 		return ""
 	}

@@ -14,6 +14,7 @@ package authres
 
 import (
 	"errors"
+	"kaohe/internal/mailaddr"
 	"strings"
 )
 
@@ -78,7 +79,7 @@ func parseResult(seg string) (Result, bool) {
 		return Result{}, false
 	}
 	method, _, _ := strings.Cut(pairs[0].key, "/")
-	r := Result{Method: strings.TrimSpace(method), Value: asciiLower(unquote(pairs[0].value)), Props: map[string]string{}}
+	r := Result{Method: strings.TrimSpace(method), Value: mailaddr.FoldASCII(unquote(pairs[0].value)), Props: map[string]string{}}
 	if r.Method == "" || r.Value == "" {
 		return Result{}, false
 	}
@@ -113,7 +114,7 @@ func scanPairs(s string) []pair {
 		for i < len(s) && !isSpace(s[i]) && s[i] != '=' && s[i] != '"' {
 			i++
 		}
-		key := asciiLower(s[start:i])
+		key := mailaddr.FoldASCII(s[start:i])
 		if i < len(s) && s[i] == '"' { // a stray quoted string
 			_, i = quotedEnd(s, i)
 			continue
@@ -278,16 +279,4 @@ func isDigits(s string) bool {
 		}
 	}
 	return s != ""
-}
-
-// asciiLower lowers A–Z only: method names, results and domains are ASCII,
-// and no other folding may make two domains equal.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }

@@ -3,6 +3,11 @@
 // (a full disk, a database error, a read-only folder, a reader process that
 // cannot start, a mail server that is down). Only message faults count
 // toward a message's quarantine; a system fault pauses the work instead.
+//
+// It also says whether a failure is temporary or permanent (WithTemporary,
+// IsTemporary, IsTemporaryOrUnspec, after maddy's exterrors) and how long to
+// wait before the next try (Backoff), for the SMTP outbox and the IMAP
+// watcher alike.
 package fault
 
 import (

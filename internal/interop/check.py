@@ -12,6 +12,8 @@ SPEC is a list of objects, one per workbook:
   font_colors  {cell: RRGGBB} a bold font of this colour
   comments     {cell: [text, ...]} the cell's comment contains each text
   comment_author  the author every comment must have (optional)
+  print_area   "A1:F63": the sheet's print area, without sheet name and $
+  row_breaks   [row, ...]: the rows that begin a printed page by a manual break
   no_formulas  true: no cell of any sheet holds a formula
 
 openpyxl refuses a workbook with a malformed colour ("Colors must be aRGB
@@ -100,6 +102,17 @@ def check(spec):
         for w in wants:
             if w not in c.text:
                 fail("comment on %s = %r, want it to contain %r" % (cell, c.text, w))
+    if "print_area" in spec:
+        area = ws.print_area or ""
+        if isinstance(area, list):  # some openpyxl versions give one entry per range
+            area = ",".join(area)
+        got = area.split("!")[-1].replace("$", "")
+        if got != spec["print_area"]:
+            fail("print area %r, want %r" % (got, spec["print_area"]))
+    if "row_breaks" in spec:
+        got = sorted(b.id + 1 for b in ws.row_breaks.brk)
+        if got != sorted(spec["row_breaks"]):
+            fail("pages begin at rows %r, want %r" % (got, spec["row_breaks"]))
     return problems
 
 

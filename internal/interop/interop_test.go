@@ -17,9 +17,9 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"kaohe/annotate"
 	"kaohe/assess"
 	"kaohe/consolidate"
-	"kaohe/reply"
 	"kaohe/scoring"
 	"kaohe/templates"
 	"kaohe/validate"
@@ -88,6 +88,9 @@ func writeAll(t *testing.T, dir string) []written {
 		"sheets": []string{templates.SheetName}, "sheet": templates.SheetName,
 		"values": map[string]string{l.TitleCell: form.Title, l.Scores["1.1"]: ""},
 		"fills":  map[string]string{l.Scores["1.1"]: "FFF2CC", l.Caps["1.1"]: ""},
+		// 业务财务管理 and 业务拓展 each begin a page, so that no section is split.
+		"print_area": fmt.Sprintf("A1:E%d", l.LastRow),
+		"row_breaks": []int{l.Rows["2.1"], l.Rows["3.1"]},
 	})
 	received := time.Date(2022, 1, 4, 9, 0, 0, 0, time.UTC)
 	in := consolidate.Input{Form: form, Cutoff: time.Date(2022, 1, 5, 16, 0, 0, 0, time.UTC), Now: received.Add(time.Hour),
@@ -97,11 +100,11 @@ func writeAll(t *testing.T, dir string) []written {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rep := assess.Check(data, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
+		rep, _ := assess.Check(context.Background(), data, assess.Options{Validate: validate.Options{Form: form}, Type: scoring.District})
 		if rep.Status != assess.StatusNeedsFix || rep.Submission == nil {
 			t.Fatalf("%s: status %s, findings %+v", src, rep.Status, rep.Findings)
 		}
-		annotated, err := reply.Annotate(rep, form)
+		annotated, err := annotate.Copy(rep, form)
 		if err != nil {
 			t.Fatalf("%s: %v", src, err)
 		}
@@ -120,13 +123,14 @@ func writeAll(t *testing.T, dir string) []written {
 }
 
 // annotatedSpec is what the receipt promises of the annotated copy of rep:
-// on the official form, each finding's cell filled red (error) or yellow
-// (warning) and commented with the message and the agency's own cell; the
-// 核定分 column with every verified score, red and bold where it differs
-// from the self-score; one sheet; no formula.
+// on the official form, each finding's cell filled red (error) or orange
+// (warning) and commented with the message and the agency's own cell, the
+// input cells white; the legend under the title; the 核定分 column with
+// every verified score, red and bold where it differs from the self-score;
+// one sheet; no formula.
 func annotatedSpec(t *testing.T, rep *assess.Report) map[string]any {
 	t.Helper()
-	l := templates.BlankLayout(form)
+	l := annotate.Layout(form)
 	sub := rep.Submission
 	fills := map[string]string{}
 	comments := map[string][]string{}
@@ -152,18 +156,23 @@ func annotatedSpec(t *testing.T, rep *assess.Report) map[string]any {
 		}
 		switch fd.Severity {
 		case validate.SeverityError:
-			fills[cell] = "FFC7CE"
+			fills[cell] = "FF7C80"
 		case validate.SeverityWarning:
 			if fills[cell] == "" {
-				fills[cell] = "FFD966"
+				fills[cell] = "FFC000"
 			}
 		}
+	}
+	if _, marked := fills[l.Scores["1.1"]]; !marked {
+		fills[l.Scores["1.1"]] = ""
 	}
 	if len(fills) == 0 {
 		t.Fatalf("no finding of %s is marked: %+v", rep.File, rep.Findings)
 	}
 	v := l.VerifiedCol
-	values := map[string]string{v + strconv.Itoa(l.HeaderRow): "核定分"}
+	values := map[string]string{v + strconv.Itoa(l.HeaderRow): "核定分",
+		l.LegendCells[0]: "错误", l.LegendCells[1]: "提醒", l.LegendCells[2]: "核定分"}
+	fills[l.LegendCells[0]], fills[l.LegendCells[1]] = "FF7C80", "FFC000"
 	fonts := map[string]string{}
 	for _, ir := range rep.Indicators {
 		cell := v + strconv.Itoa(l.Rows[ir.ID])
@@ -183,6 +192,7 @@ func annotatedSpec(t *testing.T, rep *assess.Report) map[string]any {
 // Every workbook kaohe writes opens in openpyxl, and shows the fills,
 // comments and 核定分 the receipt promises.
 func TestOpenpyxlOpensWhatKaoheWrites(t *testing.T) {
+	t.Parallel()
 	py := python(t)
 	dir := t.TempDir()
 	books := writeAll(t, dir)
@@ -239,6 +249,7 @@ func convert(t *testing.T, to string, files ...string) string {
 
 // Every workbook kaohe writes opens in LibreOffice and prints to PDF.
 func TestLibreOfficePrintsWhatKaoheWrites(t *testing.T) {
+	t.Parallel()
 	soffice(t)
 	dir := t.TempDir()
 	books := writeAll(t, dir)
@@ -295,6 +306,7 @@ func TestSourcesAreWhatTheySay(t *testing.T) {
 // digits, as excelize's NewStyle writes for an ARGB colour that does not
 // start with FF, makes openpyxl refuse the workbook.
 func TestCheckerCatchesMalformedColours(t *testing.T) {
+	t.Parallel()
 	py := python(t)
 	dir := t.TempDir()
 	x := excelize.NewFile()

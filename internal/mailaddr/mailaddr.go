@@ -37,3 +37,22 @@ func Parse(s string) (*mail.Address, error) {
 	}
 	return a, nil
 }
+
+// FoldASCII lowers A–Z only. Addresses and domains compare with this
+// folding and no other: strings.ToLower would also fold other scripts'
+// capitals (and the Kelvin sign to k), which for an address is a
+// look-alike match.
+func FoldASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}

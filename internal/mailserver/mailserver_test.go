@@ -9,6 +9,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapclient"
 	"github.com/emersion/go-sasl"
 	"github.com/emersion/go-smtp"
+
+	"kaohe/internal/cst"
 )
 
 func TestSMTPDeliversIntoIMAP(t *testing.T) {
@@ -36,7 +38,7 @@ func TestSMTPDeliversIntoIMAP(t *testing.T) {
 		t.Fatalf("deliveries %+v", d)
 	}
 
-	at := time.Date(2021, 12, 20, 9, 30, 0, 0, time.FixedZone("CST", 8*3600))
+	at := time.Date(2021, 12, 20, 9, 30, 0, 0, cst.Location())
 	if err := s.Deliver("agency@example.org", raw, at); err != nil {
 		t.Fatal(err)
 	}

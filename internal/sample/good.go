@@ -152,10 +152,10 @@ func goodFigures(f *templates.Form, rng *rand.Rand, district bool) figures {
 }
 
 func goodScore(ind templates.Indicator, fig figures, district bool, rng *rand.Rand) float64 {
-	switch ind.Derive {
-	case templates.DeriveActivities:
+	switch oracleOf(ind) {
+	case oracleActivities:
 		return ind.Floor(activityScore(fig.active))
-	case templates.DeriveCoverageBonus:
+	case oracleCoverageBonus:
 		switch {
 		case district && (fig.staff > 0 && fig.insured*2 >= fig.staff || fig.anyFull):
 			return ind.Cap
@@ -167,9 +167,9 @@ func goodScore(ind templates.Indicator, fig figures, district bool, rng *rand.Ra
 			return ind.Floor(ind.Cap / 2)
 		}
 		return 0
-	case templates.DeriveGeneralFull:
+	case oracleGeneralFull:
 		return ind.Floor(float64(fig.general))
-	case templates.DeriveDistrictOnly:
+	case oracleDistrictOnly:
 		if !district {
 			return 0
 		}
@@ -179,6 +179,39 @@ func goodScore(ind templates.Indicator, fig figures, district bool, rng *rand.Ra
 		return ind.Cap
 	}
 	return ind.Allowed[rng.IntN(len(ind.Allowed))]
+}
+
+// oracle names a derived indicator of the 2021 form. The form file says how
+// to compute it in rules that scoring interprets; sample recognises the
+// indicator by the kind of its rule but computes the score its own way
+// (goodScore, activityScore), so that it stays an independent check of
+// the interpreter.
+type oracle int
+
+const (
+	oracleNone oracle = iota
+	oracleActivities
+	oracleCoverageBonus
+	oracleGeneralFull
+	oracleDistrictOnly
+)
+
+func oracleOf(ind templates.Indicator) oracle {
+	d := ind.Derive
+	switch {
+	case d == nil:
+		return oracleNone
+	case d.ByAgencyType():
+		if r := d.For("sector"); r != nil && r.Kind == templates.RuleNotEligible {
+			return oracleDistrictOnly
+		}
+		return oracleCoverageBonus
+	case d.All.Kind == templates.RuleCountTable:
+		return oracleActivities
+	case d.All.Kind == templates.RuleActivityLevel:
+		return oracleGeneralFull
+	}
+	return oracleNone
 }
 
 // activityScore is 3.2's rule: 6 → 8, 5 → 6, 4 → 4, 3 → 2, 1–2 → 1, 0 → 0.

@@ -77,7 +77,7 @@ func Problems(f *templates.Form, district bool) []Problem {
 		}})
 	}
 	for _, ind := range f.Indicators() {
-		if ind.Derive == templates.DeriveDistrictOnly && !district {
+		if oracleOf(ind) == oracleDistrictOnly && !district {
 			ps = append(ps, Problem{"not eligible", "score_not_eligible", ind.ID, SetScore(ind.ID, scoreNumber(ind.Cap))})
 			break
 		}
@@ -124,14 +124,14 @@ func Problems(f *templates.Form, district bool) []Problem {
 // derived one whose self-score a checker recomputes.
 func pickIndicators(f *templates.Form) (plain, gap, derived templates.Indicator) {
 	for _, ind := range f.Indicators() {
-		if ind.Derive == templates.DeriveNone && plain.ID == "" {
+		if ind.Derive == nil && plain.ID == "" {
 			plain = ind
 		}
-		if ind.Derive == templates.DeriveNone && gap.ID == "" && gapScore(ind) >= 0 {
+		if ind.Derive == nil && gap.ID == "" && gapScore(ind) >= 0 {
 			gap = ind
 		}
 		if derived.ID == "" && len(ind.Allowed) > 1 &&
-			(ind.Derive == templates.DeriveActivities || ind.Derive == templates.DeriveGeneralFull) {
+			(oracleOf(ind) == oracleActivities || oracleOf(ind) == oracleGeneralFull) {
 			derived = ind
 		}
 	}
