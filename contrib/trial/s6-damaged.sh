@@ -38,4 +38,4 @@ $KAOHE serve --once --config $S/kaohe.toml > /dev/null 2> $S/once.err
 echo "serve --once exit $?; inbox $(inbox_count) processed $(processed_count)"
 sleep 3
 echo "receipts at Postfix since the rebuild, for the 5 new mails:"; python3 $HERE/count.py $T/sink --since $since --irt s6 | head -2
-echo "for the 100 rebuilt mails:"; python3 $HERE/count.py $T/sink --since $since --irt trial | head -2
+echo "for the 100 rebuilt mails:"; python3 $HERE/count.py $T/sink --since $since --irt s1 | head -2
