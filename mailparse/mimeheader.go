@@ -176,6 +176,12 @@ func looseAddresses(v string) []Address {
 			}
 		} else if strings.Contains(item, "@") {
 			addr = item
+			// "张三 zhangsan@example.cn": a display name without the angle
+			// brackets, as some webmail and OA gateways write it. The
+			// address is the last word; the rest is the name.
+			if f := strings.Fields(item); len(f) > 1 && strings.Count(item, "@") == 1 && strings.Contains(f[len(f)-1], "@") {
+				name, addr = strings.Join(f[:len(f)-1], " "), f[len(f)-1]
+			}
 		} else {
 			continue
 		}

@@ -36,6 +36,9 @@ func TestHealthReasons(t *testing.T) {
 		{"mail waits, delivered lately", func(s *Sources) {
 			s.Sending = sending(Sending{OldestPending: now.Add(-time.Hour), LastDelivery: now.Add(-time.Minute)})
 		}, nil},
+		{"mail waits for its retry, the last attempt delivered", func(s *Sources) {
+			s.Sending = sending(Sending{OldestPending: now.Add(-time.Hour), LastDelivery: now.Add(-20 * time.Minute)})
+		}, nil},
 		{"mail waits shorter than the limit", func(s *Sources) {
 			s.Sending = sending(Sending{OldestPending: now.Add(-10 * time.Minute)})
 		}, nil},
@@ -57,6 +60,13 @@ func TestHealthReasons(t *testing.T) {
 		}, []string{ComponentStore}},
 		{"staff mail", func(s *Sources) { s.Faults.Set(ComponentStaffMail, errors.New("to: invalid address")) }, []string{ComponentStaffMail}},
 		{"mailbox not polled", func(s *Sources) { s.Metrics = &Metrics{} }, []string{ComponentIMAP}},
+		// A paused intake does not poll: the mailbox is fine, and a second
+		// reason would send staff a notice that it cannot be reached.
+		{"mailbox not polled while intake is paused", func(s *Sources) {
+			s.Metrics = &Metrics{}
+			s.Faults.Set(ComponentStore, errors.New("database or disk is full"))
+			s.Faults.Set(ComponentIntake, errors.New("paused"))
+		}, []string{ComponentIntake, ComponentStore}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			src := base()

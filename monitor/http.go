@@ -107,7 +107,10 @@ func (src Sources) Check(ctx context.Context) Health {
 		h.LastPoll = &last
 		since = last
 	}
-	if src.UnhealthyAfter > 0 && now.Sub(since) > src.UnhealthyAfter {
+	// A paused intake polls no more: the pause is the reason, said once,
+	// and the mailbox itself is not at fault.
+	paused := has(h.Reasons, ComponentIntake)
+	if src.UnhealthyAfter > 0 && now.Sub(since) > src.UnhealthyAfter && !paused {
 		h.Reasons = append(h.Reasons, Reason{Component: ComponentIMAP, Since: since,
 			LastError: "no successful mailbox poll since " + since.UTC().Format(time.RFC3339) + lastErr(h.IMAPError)})
 	}
@@ -157,6 +160,12 @@ func oneEach(rs []Reason) []Reason {
 // deliver an old backlog.
 func (src Sources) sendingReason(now time.Time, snd Sending) (Reason, bool) {
 	if snd.OldestPending.IsZero() || src.UnhealthyAfter <= 0 {
+		return Reason{}, false
+	}
+	if snd.LastError == "" && !snd.LastDelivery.IsZero() {
+		// The server took the last mail tried: what waits waits for its
+		// retry time or a cap, not for a server that fails. Counting it
+		// made the fault clear and return with every retry after an outage.
 		return Reason{}, false
 	}
 	since := snd.OldestPending

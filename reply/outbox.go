@@ -148,6 +148,18 @@ func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 			if err := s.delivered(ctx, it, log); err != nil {
 				return sent, err
 			}
+			if deferred := s.noteDelivered(); deferred != nil {
+				// The server is back after an outage: what it deferred is due
+				// now, and this flush goes on with it.
+				n, err := s.retryNow(ctx, deferred, s.now())
+				if err != nil {
+					return sent, err
+				}
+				if n > 0 {
+					more, err := s.Flush(ctx)
+					return sent + more, err
+				}
+			}
 			continue
 		}
 		se := asSendError(sendErr)
@@ -162,7 +174,7 @@ func (s *Sender) Flush(ctx context.Context) (sent int, err error) {
 		if se.Auth {
 			return sent, fmt.Errorf("%w: %w", ErrAuth, se)
 		}
-		if se.Temporary && (se.Code == 0 || se.Code == codeServiceClosing) {
+		if se.Temporary && (se.Code == 0 || se.Code == codeServiceClosing || (se.BeforeData && s.inOutage())) {
 			// The server is unreachable or closing on us: the rest of the
 			// batch would fail alike; try again next round.
 			return sent, nil
@@ -264,7 +276,8 @@ func (s *Sender) failed(ctx context.Context, it outbox.Item, attempts int, se *S
 	staff := slices.Contains(s.StaffKinds, it.Kind)
 	rctx, cancel := recordContext(ctx)
 	defer cancel()
-	if !se.Temporary || attempts >= s.maxAttempts() {
+	serverWide := se.Temporary && !se.Auth && s.noteDeferred(it, se)
+	if !se.Temporary || (attempts >= s.maxAttempts() && !(serverWide && se.BeforeData)) {
 		log.Error().Err(se).Int("attempts", attempts).Msg("mail given up")
 		if s.Metrics != nil {
 			s.Metrics.ReplyFailed()
@@ -281,18 +294,25 @@ func (s *Sender) failed(ctx context.Context, it outbox.Item, attempts int, se *S
 		return nil
 	}
 	delay := s.backoff(attempts)
+	if serverWide && se.BeforeData {
+		delay = s.backoff(1) // the outage is not the mail's: it does not grow its backoff
+	}
 	if se.Auth {
 		// A refused login is retried no faster than AuthBackoffBase,
 		// jitter included.
 		delay = max(delay, AuthBackoffBase+fault.Backoff(attempts, AuthBackoffBase, max(s.backoffMax(), AuthBackoffBase), s.rand())/2)
 	}
 	next := s.now().Add(delay)
-	log.Warn().Err(se).Int("attempts", attempts).Time("next", next).Msg("mail deferred")
+	ev := log.Warn()
+	if serverWide {
+		ev = log.Debug() // the outage was logged when it began and is when it ends
+	}
+	ev.Err(se).Int("attempts", attempts).Time("next", next).Msg("mail deferred")
 	if s.Metrics != nil {
 		s.Metrics.Deferred()
 	}
 	s.setStatus(func(st *SendStatus) { st.LastError = se.Error() })
-	if err := s.Store.MarkRetry(rctx, it.ID, next, se.Error()); err != nil {
+	if err := s.markRetry(rctx, it.ID, next, se, serverWide); err != nil {
 		return s.storeFailed(fmt.Errorf("mark retry: %w", err))
 	}
 	return nil

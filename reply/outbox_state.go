@@ -19,6 +19,7 @@ type sendState struct {
 	// the time of acceptance: they are recorded, never sent again.
 	unrecorded map[int64]time.Time
 	status     SendStatus
+	outage     outage
 }
 
 // SendStatus is what Status reports.

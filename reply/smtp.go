@@ -43,7 +43,11 @@ type SendError struct {
 	// temporary, but every mail would fail the same way, so the sender stops
 	// the batch, backs off long and staff must be told.
 	Auth bool
-	Err  error
+	// BeforeData is set when the server refused before the message was
+	// handed over (connecting, greeting, login, MAIL, RCPT, DATA): the mail
+	// was certainly not delivered.
+	BeforeData bool
+	Err        error
 }
 
 func (e *SendError) Error() string {
@@ -64,10 +68,19 @@ func (e *SendError) Unwrap() error { return e.Err }
 // Cancelling ctx aborts the session.
 func Send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []byte) error {
 	if err := send(ctx, cfg, from, to, raw); err != nil {
-		return asSendError(err)
+		var ad afterData
+		se := asSendError(err)
+		se.BeforeData = !errors.As(err, &ad)
+		return se
 	}
 	return nil
 }
+
+// afterData marks an error met while or after the message was handed over:
+// the server may have it.
+type afterData struct{ error }
+
+func (e afterData) Unwrap() error { return e.error }
 
 func send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []byte) error {
 	if len(to) == 0 {
@@ -97,10 +110,10 @@ func send(ctx context.Context, cfg SMTPConfig, from string, to []string, raw []b
 	}
 	if _, err := w.Write(raw); err != nil {
 		w.Close()
-		return err
+		return afterData{err}
 	}
 	if err := w.Close(); err != nil {
-		return err
+		return afterData{err}
 	}
 	// The mail is accepted. QUIT, whose failure changes nothing, is said
 	// after we return, so that the caller records the delivery a round trip

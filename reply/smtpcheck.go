@@ -71,7 +71,15 @@ func ExplainNetwork(err error, key string) string {
 	case errors.Is(err, context.DeadlineExceeded) || isTimeout(err):
 		return fmt.Sprintf("连接超时：服务器没有应答，请检查 %s 和网络（防火墙）。", key) + Details(err.Error())
 	}
-	return "连接失败。" + Details(err.Error())
+	// The other server's port: each greets in its own protocol.
+	text := err.Error()
+	switch {
+	case key == "smtp.addr" && (strings.Contains(text, "* OK") || strings.Contains(text, "IMAP4")):
+		return "这个端口上是收信（IMAP）服务器，不是发信（SMTP）服务器：请把 smtp.addr 改成发信服务器的端口（通常 465 或 587）。" + Details(text)
+	case key == "imap.addr" && (strings.Contains(text, `tag "220"`) || strings.Contains(text, "ESMTP")):
+		return "这个端口上是发信（SMTP）服务器，不是收信（IMAP）服务器：请把 imap.addr 改成收信服务器的端口（通常 993 或 143）。" + Details(text)
+	}
+	return "连接失败。" + Details(text)
 }
 
 func isTimeout(err error) bool {

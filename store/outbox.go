@@ -187,6 +187,15 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, next time.Time, errText
 		ms(next), errText, id, StatePending)
 }
 
+// MarkRetryUncounted is MarkRetry that also takes back the attempt
+// ClaimOutbox counted: for a refusal before the mail was handed over, during
+// an outage of the whole server, which is not the mail's failure.
+func (s *Store) MarkRetryUncounted(ctx context.Context, id int64, next time.Time, errText string) error {
+	return s.updateOutbox(ctx, "mark retry", id,
+		"UPDATE outbox SET next_attempt = ?, last_error = ?, attempts = max(attempts - 1, 0) WHERE id = ? AND state = ?",
+		ms(next), errText, id, StatePending)
+}
+
 // MarkFailed records a permanent failure (5xx) of item id: it is never
 // retried and is listed for the staff. A sent item is left alone.
 func (s *Store) MarkFailed(ctx context.Context, id int64, errText string) error {

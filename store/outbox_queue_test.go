@@ -165,3 +165,39 @@ func TestOutboxMailKeptApart(t *testing.T) {
 		t.Errorf("%d bytes of mail in outbox rows, %d mails apart; want 0 and 2", inRows, apart)
 	}
 }
+
+// TestMarkRetryUncounted: a refusal during a server-wide outage takes back
+// the claim's attempt and sets the next try; a sent item is left alone.
+func TestMarkRetryUncounted(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	clk := newClock()
+	s := openTest(t, "", clk)
+	if _, err := s.EnqueueMail(ctx, OutgoingMail{MessageID: "<u@x>", Kind: KindReply, To: "a@x.test", Raw: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	now := clk.Now()
+	due, _ := s.DueOutbox(ctx, now, 10)
+	id := due[0].ID
+	for range 3 {
+		if claimed, err := s.ClaimOutbox(ctx, id, now.Add(time.Hour)); err != nil || !claimed {
+			t.Fatalf("claim: %v, %v", claimed, err)
+		}
+		if err := s.MarkRetryUncounted(ctx, id, now.Add(time.Minute), "451 try later"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again, _ := s.DueOutbox(ctx, now.Add(time.Minute), 10)
+	if len(again) != 1 || again[0].Attempts != 0 {
+		t.Fatalf("after three uncounted refusals: %+v, want due with 0 attempts", again)
+	}
+	if err := s.MarkSent(ctx, id, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.MarkRetryUncounted(ctx, id, now, "late"); err != nil {
+		t.Fatal(err)
+	}
+	if left, _ := s.DueOutbox(ctx, now.Add(time.Hour), 10); len(left) != 0 {
+		t.Errorf("a sent item became due again: %+v", left)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -68,6 +69,11 @@ func (a *alerter) check(ctx context.Context, reasons []monitor.Reason) {
 		if r.Component == monitor.ComponentConsumer {
 			continue // consumerAlert tells staff at once, with what to do
 		}
+		if r.Component == monitor.ComponentIntake && a.open[r.Component] == nil && hasReason(reasons, monitor.ComponentStore) {
+			// The store's fault pauses intake: one incident, and the store's
+			// notice already says that new mail waits in the mailbox.
+			continue
+		}
 		seen[r.Component] = true
 		f := a.open[r.Component]
 		if f == nil {
@@ -91,7 +97,7 @@ func (a *alerter) check(ctx context.Context, reasons []monitor.Reason) {
 			continue
 		}
 		f.told, f.owed = true, false
-		log.Error().Msg("fault lasts: staff told")
+		log.Error().Msg("fault lasts: staff notice queued")
 	}
 	for c, f := range a.open {
 		if seen[c] {
@@ -107,7 +113,7 @@ func (a *alerter) check(ctx context.Context, reasons []monitor.Reason) {
 		if err := a.queue(ctx, a.ended(c, f)); err != nil {
 			continue // tried again next tick
 		}
-		a.log.Warn().Str("fault", c).Time("since", f.since).Time("until", f.clearedAt).Msg("fault cleared: staff told")
+		a.log.Warn().Str("fault", c).Time("since", f.since).Time("until", f.clearedAt).Msg("fault cleared: staff notice queued")
 		delete(a.open, c)
 	}
 }
@@ -122,7 +128,8 @@ func (a *alerter) begun(component string, f *openFault) string {
 	}
 	switch component {
 	case monitor.ComponentStore:
-		return fmt.Sprintf("自 %s 起数据目录无法写入%s。在恢复之前，新邮件留在考核邮箱中，回执暂不发送。请检查磁盘空间和数据目录的权限。", at, why)
+		return fmt.Sprintf("自 %s 起数据目录无法写入%s。在恢复之前，新邮件留在考核邮箱中，回执暂不发送。%s", at, why,
+			adviceOr(storeHint(f.lastErr), "请检查磁盘空间和数据目录的权限。"))
 	case monitor.ComponentIntake:
 		return fmt.Sprintf("自 %s 起暂停收取考核邮件%s。邮件留在考核邮箱中，不会丢失，故障排除后自动继续处理。", at, why)
 	case monitor.ComponentSMTP:
@@ -147,8 +154,47 @@ func (a *alerter) ended(component string, f *openFault) string {
 	if f.lastErr != "" {
 		why = "（" + reply.DescribeFailure(f.lastErr) + "）"
 	}
-	return fmt.Sprintf("从 %s 到 %s，%s出现故障%s，当时无法发出通知，现已恢复。", alertTime(f.since), alertTime(f.clearedAt),
-		faultLabel(component), why)
+	meanwhile := ""
+	if component == monitor.ComponentStore {
+		if h := storeHint(f.lastErr); h != "" {
+			meanwhile = "原因：" + h + "。"
+		}
+		meanwhile += "期间新邮件留在考核邮箱中，没有丢失，现已继续处理。"
+	}
+	return fmt.Sprintf("从 %s 到 %s，%s出现故障%s，当时无法发出通知，现已恢复。%s", alertTime(f.since), alertTime(f.clearedAt),
+		faultLabel(component), why, meanwhile)
+}
+
+// storeHint says in Chinese why the data folder could not be written, when
+// the error says it plainly; "" otherwise.
+func storeHint(detail string) string {
+	d := strings.ToLower(detail)
+	switch {
+	case strings.Contains(d, "no space left") || strings.Contains(d, "disk is full") || strings.Contains(d, "disk quota"):
+		return "数据目录所在的磁盘已满，请腾出空间或扩大磁盘"
+	case strings.Contains(d, "read-only file system") || strings.Contains(d, "readonly"):
+		return "数据目录所在的磁盘是只读的，请让它可写"
+	case strings.Contains(d, "permission denied"):
+		return "kaohe 没有写数据目录的权限，请检查目录的属主和权限"
+	}
+	return ""
+}
+
+// adviceOr is the specific advice when there is one, else the general one.
+func adviceOr(specific, general string) string {
+	if specific != "" {
+		return specific + "。"
+	}
+	return general
+}
+
+func hasReason(rs []monitor.Reason, component string) bool {
+	for _, r := range rs {
+		if r.Component == component {
+			return true
+		}
+	}
+	return false
 }
 
 func faultLabel(component string) string {

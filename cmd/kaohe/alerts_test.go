@@ -65,4 +65,17 @@ func TestAlerter(t *testing.T) {
 	if n := strings.Count(log.String(), "staff notice cannot be queued now"); n != 1 {
 		t.Errorf("the owed notice was logged %d times, want once", n)
 	}
+
+	// A full disk pauses intake too: one incident, one notice, the store's.
+	sent = nil
+	storeDown = true
+	since = clk.Now()
+	run(10*time.Minute, monitor.Reason{Component: monitor.ComponentIntake, Since: since, LastError: "save result: database or disk is full"},
+		monitor.Reason{Component: monitor.ComponentStore, Since: since, LastError: "probe: database or disk is full"})
+	storeDown = false
+	run(time.Minute)
+	if len(sent) != 1 || !strings.Contains(sent[0], "数据目录写入出现故障（技术细节（英文原文）：“probe: database or disk is full”）") ||
+		!strings.Contains(sent[0], "原因：数据目录所在的磁盘已满，请腾出空间或扩大磁盘。") {
+		t.Fatalf("store and intake fault notices: %q", sent)
+	}
 }

@@ -220,11 +220,18 @@ func inFlight() int { return 3 * workers() }
 
 // mailboxConfig is the IMAP side of the configuration.
 func mailboxConfig(cfg config.Config, opts daemonOptions, log zerolog.Logger) mailbox.Config {
+	// /healthz counts the mailbox unreachable when it was not polled for
+	// http.unhealthy_after: a quiet mailbox in IDLE is polled at least twice
+	// in that time, or a short unhealthy_after would cry wolf.
+	poll, idle := cfg.IMAP.PollInterval, cfg.IMAP.IdleMax
+	if half := cfg.HTTP.UnhealthyAfter / 2; half > 0 {
+		poll, idle = min(poll, half), min(idle, half)
+	}
 	return mailbox.Config{
 		Addr: cfg.IMAP.Addr, TLS: mailbox.TLSMode(cfg.IMAP.TLS), TLSConfig: opts.IMAPTLS, CAFile: cfg.IMAP.CAFile,
 		User: cfg.IMAP.User, Password: string(cfg.IMAP.Password),
 		Mailbox: cfg.IMAP.Mailbox, Done: cfg.IMAP.Done,
-		PollInterval: cfg.IMAP.PollInterval, IdleMax: cfg.IMAP.IdleMax, CommandTimeout: cfg.IMAP.CommandTimeout,
+		PollInterval: poll, IdleMax: idle, CommandTimeout: cfg.IMAP.CommandTimeout,
 		MaxMessageSize: cfg.IMAP.MaxMessageSize, AllowFastAuthRetry: opts.FastRetry,
 		Logger: log.With().Str("component", "imap").Logger(),
 	}

@@ -63,7 +63,7 @@ func TestOutboxDiskFullAfterServerOK(t *testing.T) {
 	if n := strings.Count(log.String(), "sending paused until a probe write succeeds"); n != 1 {
 		t.Errorf("pause logged %d times, want once", n)
 	}
-	if !strings.Contains(log.String(), "fault lasts: staff told") {
+	if !strings.Contains(log.String(), "fault lasts: staff notice queued") {
 		t.Error("no staff alert queued for the lasting store fault")
 	}
 

@@ -327,3 +327,72 @@ func TestUIDValidityResetAndSecondDaemon(t *testing.T) {
 		t.Errorf("serve --once beside a running daemon: exit %d, %s", code, stderr.String())
 	}
 }
+
+// TestServeCheckConfigWrongPort: a port where nothing listens, and each
+// server's address swapped for the other's, are each said in Chinese with
+// the key to fix, within seconds.
+func TestServeCheckConfigWrongPort(t *testing.T) {
+	srv := startMail(t)
+	for _, tc := range []struct {
+		name, imapAddr, smtpAddr string
+		want                     []string
+	}{
+		{"smtp port closed", srv.IMAPAddr, "", []string{"连接被拒绝：这个端口上没有邮件服务，请检查 smtp.addr"}},
+		{"imap port closed", "", srv.SMTPAddr, []string{"连接被拒绝：这个端口上没有邮件服务，请检查 imap.addr"}},
+		{"servers swapped", srv.SMTPAddr, srv.IMAPAddr, []string{
+			"不是收信（IMAP）服务器：请把 imap.addr", "不是发信（SMTP）服务器：请把 smtp.addr"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := testEnv(t, srv, t.TempDir())
+			env["KAOHE_IMAP_ADDR"], env["KAOHE_SMTP_ADDR"] = tc.imapAddr, tc.smtpAddr
+			for k, v := range env {
+				if v == "" {
+					env[k] = freePort(t)
+				}
+			}
+			setEnv(t, env)
+			var out bytes.Buffer
+			start := time.Now()
+			code := run(context.Background(), []string{"serve", "--check-config"}, &out, io.Discard)
+			if code != exitNeedsFix {
+				t.Errorf("exit %d, want %d", code, exitNeedsFix)
+			}
+			if took := time.Since(start); took > 10*time.Second {
+				t.Errorf("took %v", took)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(out.String(), w) {
+					t.Errorf("report lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
+
+// TestServeIdleMailboxIsHealthy: a mailbox that waits in IDLE with nothing
+// new is polled often enough for /healthz, even when http.unhealthy_after
+// is shorter than imap.idle_max: a quiet mailbox is not a fault, and staff
+// must not be told it cannot be reached.
+func TestServeIdleMailboxIsHealthy(t *testing.T) {
+	srv := startMail(t)
+	env := testEnv(t, srv, t.TempDir())
+	listen := freePort(t)
+	env["KAOHE_HTTP_LISTEN"] = listen
+	env["KAOHE_HTTP_UNHEALTHY_AFTER"] = "2s"
+	env["KAOHE_IMAP_IDLE_MAX"] = "10m"
+	env["KAOHE_IMAP_POLL_INTERVAL"] = "10m"
+	setEnv(t, env)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"serve"}, io.Discard, io.Discard) }()
+	defer func() { cancel(); <-done }()
+	waitUntil(t, 10*time.Second, "first poll", func() bool {
+		code, _ := healthz(t, listen)
+		return code == http.StatusOK
+	})
+	for end := time.Now().Add(5 * time.Second); time.Now().Before(end); time.Sleep(250 * time.Millisecond) {
+		if code, comps := healthz(t, listen); code != http.StatusOK {
+			t.Fatalf("quiet mailbox: /healthz %d %v", code, comps)
+		}
+	}
+}

@@ -1,0 +1,56 @@
+#!/usr/bin/env python3
+"""Counts the mail kaohe sent, as delivered by the Postfix sink.
+
+Usage: count.py SINKDIR [--since EPOCH] [--irt MSGID-PREFIX] [--bodies]
+Prints the number of mails, how many distinct (recipient, In-Reply-To) pairs,
+the histogram of copies per pair, and the staff mails by subject."""
+import collections, email, email.header, email.policy, os, signal, sys
+signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+
+sink = sys.argv[1]
+irt_prefix = sys.argv[sys.argv.index('--irt') + 1] if '--irt' in sys.argv else ''
+since = float(sys.argv[sys.argv.index('--since') + 1]) if '--since' in sys.argv else 0
+pairs = collections.Counter()
+staff = collections.Counter()
+times = {}
+bodies = []
+for sub in ('new', 'cur'):
+    d = os.path.join(sink, sub)
+    if not os.path.isdir(d):
+        continue
+    for f in os.listdir(d):
+        p = os.path.join(d, f)
+        if os.path.getmtime(p) < since:
+            continue
+        with open(p, 'rb') as fh:
+            m = email.message_from_binary_file(fh, policy=email.policy.default)
+        to = str(m.get('Delivered-To') or m.get('To'))
+        irt = str(m.get('In-Reply-To') or '')
+        subj = str(m.get('Subject') or '')
+        if irt and irt_prefix and not irt.startswith('<' + irt_prefix):
+            continue
+        if irt:
+            key = (to, irt)
+            pairs[key] += 1
+            times.setdefault(key, []).append(os.path.getmtime(p))
+        else:
+            staff[(to, subj[:60])] += 1
+            if '--bodies' in sys.argv:
+                b = m.get_body(('plain',))
+                lines = [l.strip() for l in (b.get_content() if b else '').splitlines() if l.strip().startswith('·')]
+                bodies.append((subj, lines))
+hist = collections.Counter(pairs.values())
+print('replies', sum(pairs.values()), 'distinct', len(pairs), 'copies-histogram', dict(sorted(hist.items())))
+for k, v in pairs.items():
+    if v > 1:
+        print('  dup', v, k)
+print('other mail (no In-Reply-To):', sum(staff.values()))
+for k, v in sorted(staff.items()):
+    print('  ', v, k)
+if '--times' in sys.argv and times:
+    last = max(max(t) for t in times.values())
+    print('last reply at', last)
+for subj, lines in bodies:
+    print('  ==', subj)
+    for l in lines:
+        print('    ', l[:300])
