@@ -1,7 +1,9 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -103,4 +105,19 @@ func ownAddresses(from, imapUser string, staff []string) []string {
 		}
 	}
 	return own
+}
+
+// parseConfig parses the flags of command name and loads the settings its
+// --config flag (path) names, for mode. What is wrong is said on stderr;
+// ok is false then, and the command ends with exitBad.
+func parseConfig(name string, fs *flag.FlagSet, args []string, path *string, mode string, stderr io.Writer) (cfg config.Config, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		return cfg, false
+	}
+	cfg, err := config.LoadFor(*path, os.LookupEnv, mode)
+	if err != nil {
+		fmt.Fprintf(stderr, "kaohe %s：配置有误：\n%v\n", name, err)
+		return cfg, false
+	}
+	return cfg, true
 }
