@@ -21,8 +21,9 @@ const pictureNote = "您发来的表中此处是图片（印章或签名）。�
 // number (a self-score "４分" as 4, a coverage of 85% as 85 beside the
 // form's % unit), dates as dates, anything else as the text read, cleaned
 // of control characters and with links defused. The form's own total is
-// the figure the agency wrote, not a formula. It records which cell of the
-// agency's sheet each value came from.
+// the figure the agency wrote, not a formula. The notes block under the
+// form moves none of these cells: the sources mapSources recorded while
+// planning stand.
 func (a *annotator) fillValues() error {
 	for _, fd := range a.form.Fields {
 		cell, ok := a.l.Fields[fd.ID]
@@ -30,14 +31,10 @@ func (a *annotator) fillValues() error {
 		if !ok || !read {
 			continue
 		}
-		a.from(fv.Sheet, fv.Cell, cell)
 		var err error
 		switch {
 		case fv.Picture && fd.Kind == templates.KindSign:
-			if a.notes == nil {
-				a.notes = map[string]string{}
-			}
-			a.notes[cell] = pictureNote
+			// mapSources noted the picture.
 			if !strings.Contains(strings.ToUpper(fv.Raw), "DISPIMG(") {
 				err = a.text(cell, fv.Raw)
 			}

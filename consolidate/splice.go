@@ -5,11 +5,10 @@ import (
 	"bufio"
 	"bytes"
 	"compress/flate"
-	"encoding/xml"
 	"fmt"
 	"io"
+	"kaohe/internal/xlsxpart"
 	"math"
-	"path"
 	"regexp"
 	"strconv"
 	"strings"
@@ -331,49 +330,34 @@ func isOOXMLEscape(s string) bool {
 
 // sheetPaths maps sheet names to their part names in the zip.
 func sheetPaths(zr *zip.Reader) (map[string]string, error) {
-	var wb struct {
-		Sheets []struct {
-			Name string `xml:"name,attr"`
-			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
-		} `xml:"sheets>sheet"`
-	}
-	var rels struct {
-		Rels []struct {
-			ID     string `xml:"Id,attr"`
-			Target string `xml:"Target,attr"`
-		} `xml:"Relationship"`
-	}
-	if err := readZipXML(zr, "xl/workbook.xml", &wb); err != nil {
+	wb, err := readZipPart(zr, "xl/workbook.xml")
+	if err != nil {
 		return nil, err
 	}
-	if err := readZipXML(zr, "xl/_rels/workbook.xml.rels", &rels); err != nil {
+	rels, err := readZipPart(zr, "xl/_rels/workbook.xml.rels")
+	if err != nil {
 		return nil, err
 	}
-	targets := map[string]string{}
-	for _, r := range rels.Rels {
-		t := r.Target
-		if strings.HasPrefix(t, "/") {
-			t = strings.TrimPrefix(t, "/")
-		} else {
-			t = path.Join("xl", t)
-		}
-		targets[r.ID] = t
+	sheets, err := xlsxpart.Sheets(wb, rels)
+	if err != nil {
+		return nil, fmt.Errorf("reread workbook: %w", err)
 	}
 	out := map[string]string{}
-	for _, s := range wb.Sheets {
-		out[s.Name] = targets[s.RID]
+	for _, s := range sheets {
+		out[s.Name] = s.Part
 	}
 	return out, nil
 }
 
-func readZipXML(zr *zip.Reader, name string, v any) error {
+func readZipPart(zr *zip.Reader, name string) ([]byte, error) {
 	rc, err := zr.Open(name)
 	if err != nil {
-		return fmt.Errorf("reread workbook: %w", err)
+		return nil, fmt.Errorf("reread workbook: %w", err)
 	}
 	defer rc.Close()
-	if err := xml.NewDecoder(rc).Decode(v); err != nil {
-		return fmt.Errorf("reread %s: %w", name, err)
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("reread %s: %w", name, err)
 	}
-	return nil
+	return b, nil
 }

@@ -54,8 +54,49 @@ func (t *table) headerRows() int { return len(t.headers) + 1 }
 // now, the data rows when the workbook is written.
 func (b *builder) write(t *table) error {
 	f := b.f
-	widths := make([]float64, len(t.cols))
-	wrapped := false
+	widths, wrapped, n := t.measure()
+	if err := b.newSheet(t.name); err != nil {
+		return err
+	}
+	h := t.headerRows()
+	if err := b.filters(t, h, n); err != nil {
+		return err
+	}
+	// Column widths, hidden columns, panes, header rows and merges go
+	// through excelize; the data rows are spliced in when the workbook is
+	// written (see splice.go), so they never sit in memory.
+	t.bound(widths)
+	for i, c := range t.cols {
+		name, _ := excelize.ColumnNumberToName(i + 1)
+		if err := f.SetColWidth(t.name, name, name, widths[i]); err != nil {
+			return err
+		}
+		if c.hidden {
+			if err := f.SetColVisible(t.name, name, false); err != nil {
+				return err
+			}
+		}
+	}
+	topLeft, _ := excelize.CoordinatesToCellName(t.freezeCols+1, h+1)
+	if err := f.SetPanes(t.name, &excelize.Panes{Freeze: true, XSplit: t.freezeCols, YSplit: h, TopLeftCell: topLeft, ActivePane: paneName(t.freezeCols)}); err != nil {
+		return err
+	}
+	if err := b.headers(t); err != nil {
+		return err
+	}
+	if wrapped {
+		if err := f.SetRowHeight(t.name, h, 2*lineHeight+2); err != nil {
+			return err
+		}
+	}
+	b.bulk[t.name] = &bulkRows{t: t, first: h + 1, n: n, widths: widths}
+	return b.printSetup(t.name, h, t.freezeCols, printWidth(widths, t.cols))
+}
+
+// measure is the width each column's text asks for, whether a column
+// header wraps to make do with less, and the number of data rows.
+func (t *table) measure() (widths []float64, wrapped bool, n int) {
+	widths = make([]float64, len(t.cols))
 	for i, c := range t.cols {
 		// A long header wraps onto two lines rather than widen a column
 		// of short numbers: the width goes to the page, not the header.
@@ -75,7 +116,6 @@ func (b *builder) write(t *table) error {
 			}
 		}
 	}
-	n := 0
 	t.rows(func(cells []any) bool {
 		n++
 		for i, v := range cells {
@@ -85,27 +125,32 @@ func (b *builder) write(t *table) error {
 		}
 		return true
 	})
+	return widths, wrapped, n
+}
 
-	if err := b.newSheet(t.name); err != nil {
-		return err
-	}
-	h := t.headerRows()
+// filters sets the autofilter over the header row and n data rows, and
+// the conditional formats of the data rows.
+func (b *builder) filters(t *table, h, n int) error {
 	last, _ := excelize.ColumnNumberToName(len(t.cols))
-	if err := f.AutoFilter(t.name, fmt.Sprintf("A%d:%s%d", h, last, h+max(n, 1)), nil); err != nil {
+	if err := b.f.AutoFilter(t.name, fmt.Sprintf("A%d:%s%d", h, last, h+max(n, 1)), nil); err != nil {
 		return fmt.Errorf("autofilter %s: %w", t.name, err)
 	}
-	if n > 0 {
-		for _, cf := range t.cond {
-			col, _ := excelize.ColumnNumberToName(cf.col + 1)
-			ref := fmt.Sprintf("%s%d:%s%d", col, h+1, col, h+n)
-			if err := f.SetConditionalFormat(t.name, ref, cf.opts); err != nil {
-				return fmt.Errorf("conditional format %s: %w", t.name, err)
-			}
+	if n == 0 {
+		return nil
+	}
+	for _, cf := range t.cond {
+		col, _ := excelize.ColumnNumberToName(cf.col + 1)
+		ref := fmt.Sprintf("%s%d:%s%d", col, h+1, col, h+n)
+		if err := b.f.SetConditionalFormat(t.name, ref, cf.opts); err != nil {
+			return fmt.Errorf("conditional format %s: %w", t.name, err)
 		}
 	}
-	// Column widths, hidden columns, panes, header rows and merges go
-	// through excelize; the data rows are spliced in when the workbook is
-	// written (see splice.go), so they never sit in memory.
+	return nil
+}
+
+// bound keeps the measured widths within each column's bounds, and widens
+// the fill columns to what the others leave of the page.
+func (t *table) bound(widths []float64) {
 	for i, c := range t.cols {
 		lo, hi := c.min, c.max
 		if lo == 0 {
@@ -123,21 +168,12 @@ func (b *builder) write(t *table) error {
 			widths[i] = min(max(w, c.min), c.max)
 		}
 	}
-	for i, c := range t.cols {
-		name, _ := excelize.ColumnNumberToName(i + 1)
-		if err := f.SetColWidth(t.name, name, name, widths[i]); err != nil {
-			return err
-		}
-		if c.hidden {
-			if err := f.SetColVisible(t.name, name, false); err != nil {
-				return err
-			}
-		}
-	}
-	topLeft, _ := excelize.CoordinatesToCellName(t.freezeCols+1, h+1)
-	if err := f.SetPanes(t.name, &excelize.Panes{Freeze: true, XSplit: t.freezeCols, YSplit: h, TopLeftCell: topLeft, ActivePane: paneName(t.freezeCols)}); err != nil {
-		return err
-	}
+}
+
+// headers writes the header rows, the column headers last, and merges
+// their cells.
+func (b *builder) headers(t *table) error {
+	f := b.f
 	colHeaders := make([]any, len(t.cols))
 	for i, c := range t.cols {
 		colHeaders[i] = c.header
@@ -161,13 +197,7 @@ func (b *builder) write(t *table) error {
 			return err
 		}
 	}
-	if wrapped {
-		if err := f.SetRowHeight(t.name, h, 2*lineHeight+2); err != nil {
-			return err
-		}
-	}
-	b.bulk[t.name] = &bulkRows{t: t, first: h + 1, n: n, widths: widths}
-	return b.printSetup(t.name, h, t.freezeCols, printWidth(widths, t.cols))
+	return nil
 }
 
 func paneName(freezeCols int) string {

@@ -128,16 +128,25 @@ func (b *builder) formLetter(a sample.Agency, at time.Time, subject, text string
 		msgID: b.msgID("kh"), attachments: []attachment{{name: a.Name + "考核表.xlsx", contentType: xlsxType, data: data}}}
 }
 
+// mailForm adds the form letter of a, sent from Outlook at at with the
+// workbook of v attached.
+func (b *builder) mailForm(a sample.Agency, v sample.Values, at time.Time, subject, text, what string) error {
+	data, err := b.workbook(v)
+	if err != nil {
+		return err
+	}
+	raw, err := b.formLetter(a, at, subject, text, data).outlook()
+	if err != nil {
+		return err
+	}
+	b.add(raw, at, a, what, true)
+	return nil
+}
+
 func (b *builder) good(a sample.Agency, at time.Time) error {
-	data, err := b.workbook(sample.Good(a.Name, a.District))
-	if err != nil {
+	if err := b.mailForm(a, sample.Good(a.Name, a.District), at, a.Name+"2021年度考核表", "您好，附件是我单位2021年度考核表，请查收。\n"+a.Contact, "正确的考核表"); err != nil {
 		return err
 	}
-	raw, err := b.formLetter(a, at, a.Name+"2021年度考核表", "您好，附件是我单位2021年度考核表，请查收。\n"+a.Contact, data).outlook()
-	if err != nil {
-		return err
-	}
-	b.add(raw, at, a, "正确的考核表", true)
 	b.sc.Accepted = append(b.sc.Accepted, a.Name)
 	return nil
 }
@@ -165,26 +174,14 @@ func (b *builder) problemsThenFixed(a sample.Agency) error {
 	if err != nil {
 		return err
 	}
-	data, err := b.workbook(v)
-	if err != nil {
-		return err
-	}
 	at := day(time.December, 20, 10, 12)
-	raw, err := b.formLetter(a, at, "考核表", "考核表见附件。", data).outlook()
-	if err != nil {
-		return err
-	}
-	b.add(raw, at, a, "有错误的考核表（超过标准分、缺签字、覆盖率不符）", true)
-	fixed, err := b.workbook(sample.Good(a.Name, a.District))
-	if err != nil {
+	if err := b.mailForm(a, v, at, "考核表", "考核表见附件。", "有错误的考核表（超过标准分、缺签字、覆盖率不符）"); err != nil {
 		return err
 	}
 	at = day(time.December, 28, 15, 40)
-	raw, err = b.formLetter(a, at, "考核表（已修改）", "根据回执已修改，请查收。", fixed).outlook()
-	if err != nil {
+	if err := b.mailForm(a, sample.Good(a.Name, a.District), at, "考核表（已修改）", "根据回执已修改，请查收。", "按回执改正后重新发送"); err != nil {
 		return err
 	}
-	b.add(raw, at, a, "按回执改正后重新发送", true)
 	b.sc.Accepted = append(b.sc.Accepted, a.Name)
 	return nil
 }
@@ -194,30 +191,15 @@ func (b *builder) problemsOnly(a sample.Agency) error {
 	if err != nil {
 		return err
 	}
-	data, err := b.workbook(v)
-	if err != nil {
-		return err
-	}
 	at := day(time.December, 22, 16, 5)
-	raw, err := b.formLetter(a, at, a.Name+"考核表", "请查收。", data).outlook()
-	if err != nil {
-		return err
-	}
-	b.add(raw, at, a, "有错误的考核表（分值不在标准内、人数矛盾、自评与基本情况不符），未改正", true)
-	return nil
+	return b.mailForm(a, v, at, a.Name+"考核表", "请查收。", "有错误的考核表（分值不在标准内、人数矛盾、自评与基本情况不符），未改正")
 }
 
 func (b *builder) late(a sample.Agency) error {
-	data, err := b.workbook(sample.Good(a.Name, a.District))
-	if err != nil {
-		return err
-	}
 	at := day(time.January, 7, 9, 30)
-	raw, err := b.formLetter(a, at, "补交考核表", "抱歉，晚交了两天。", data).outlook()
-	if err != nil {
+	if err := b.mailForm(a, sample.Good(a.Name, a.District), at, "补交考核表", "抱歉，晚交了两天。", "截止后才收到的考核表（逾期）"); err != nil {
 		return err
 	}
-	b.add(raw, at, a, "截止后才收到的考核表（逾期）", true)
 	b.sc.Late = append(b.sc.Late, a.Name)
 	b.sc.Missing = append(b.sc.Missing, a.Name)
 	return nil

@@ -25,12 +25,8 @@ type CheckReport struct {
 // examines (read-only) the watched mailbox, then logs out. It changes
 // nothing on the server.
 func Inspect(ctx context.Context, cfg Config) (CheckReport, error) {
-	cfg = cfg.WithDefaults()
 	var rep CheckReport
-	if err := cfg.Validate(); err != nil {
-		return rep, err
-	}
-	s, err := dialSession(ctx, cfg, cfg.Logger, nil)
+	s, cfg, err := errandSession(ctx, cfg)
 	if err != nil {
 		return rep, err
 	}

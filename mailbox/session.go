@@ -73,6 +73,18 @@ func (s *imapSession) close(graceful bool) {
 	}
 }
 
+// errandSession is a connection of its own for one errand that changes
+// nothing (a check, a look at what waits): cfg with its defaults and
+// validated, then dialled. The caller closes the session.
+func errandSession(ctx context.Context, cfg Config) (*imapSession, Config, error) {
+	cfg = cfg.WithDefaults()
+	if err := cfg.Validate(); err != nil {
+		return nil, cfg, err
+	}
+	s, err := dialSession(ctx, cfg, cfg.Logger, nil)
+	return s, cfg, err
+}
+
 // dialSession connects, logs in, sends ID when offered and reads the
 // capabilities. onExists, if set, is called (on the client's reader
 // goroutine; it must not block) when the server reports EXISTS.

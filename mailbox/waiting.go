@@ -18,11 +18,7 @@ import (
 // It examines the mailbox read-only and changes nothing on the server.
 // Messages above MaxMessageSize are skipped: the archive never holds them.
 func Waiting(ctx context.Context, cfg Config) (map[string]bool, error) {
-	cfg = cfg.WithDefaults()
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	s, err := dialSession(ctx, cfg, cfg.Logger, nil)
+	s, cfg, err := errandSession(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -27,14 +27,7 @@ type Metrics struct {
 }
 
 // Message counts one processed message by its outcome.
-func (m *Metrics) Message(outcome string) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.messages == nil {
-		m.messages = map[string]uint64{}
-	}
-	m.messages[outcome]++
-}
+func (m *Metrics) Message(outcome string) { m.count(&m.messages, outcome) }
 
 // ReplySent counts a mail handed to the SMTP server.
 func (m *Metrics) ReplySent() { m.add(&m.repliesSent) }
@@ -49,13 +42,16 @@ func (m *Metrics) Deferred() { m.add(&m.deferred) }
 // HandlerFailure counts a failure to handle an incoming message by its
 // cause: "message" (the input's fault, counts toward quarantine) or
 // "system" (ours: disk, database, a reader that cannot start, IMAP, SMTP).
-func (m *Metrics) HandlerFailure(cause string) {
+func (m *Metrics) HandlerFailure(cause string) { m.count(&m.failures, cause) }
+
+// count adds one to key's count in the map counts points to.
+func (m *Metrics) count(counts *map[string]uint64, key string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.failures == nil {
-		m.failures = map[string]uint64{}
+	if *counts == nil {
+		*counts = map[string]uint64{}
 	}
-	m.failures[cause]++
+	(*counts)[key]++
 }
 
 // Quarantined counts a message set aside after failing too often.

@@ -123,18 +123,22 @@ func allHan(s string) bool {
 
 // sentences splits a line after each sentence end, keeping the
 // punctuation with its sentence.
-func sentences(line string) []string {
+func sentences(line string) []string { return splitAfter(line, "。！？!?；;") }
+
+// splitAfter splits s after each rune of marks, keeping the mark with the
+// piece before it.
+func splitAfter(s, marks string) []string {
 	var out []string
 	start := 0
-	for i, r := range line {
-		if strings.ContainsRune("。！？!?；;", r) {
+	for i, r := range s {
+		if strings.ContainsRune(marks, r) {
 			end := i + utf8.RuneLen(r)
-			out = append(out, line[start:end])
+			out = append(out, s[start:end])
 			start = end
 		}
 	}
-	if start < len(line) {
-		out = append(out, line[start:])
+	if start < len(s) {
+		out = append(out, s[start:])
 	}
 	return out
 }
@@ -191,21 +195,7 @@ func trimCourtesy(s string) string {
 
 // splitClauses splits after commas, colons and sentence ends, keeping the
 // punctuation with the clause before it.
-func splitClauses(s string) []string {
-	var out []string
-	start := 0
-	for i, r := range s {
-		if strings.ContainsRune("，,、：:。！？!?；;", r) {
-			end := i + utf8.RuneLen(r)
-			out = append(out, s[start:end])
-			start = end
-		}
-	}
-	if start < len(s) {
-		out = append(out, s[start:])
-	}
-	return out
-}
+func splitClauses(s string) []string { return splitAfter(s, "，,、：:。！？!?；;") }
 
 // hasWords reports whether s has at least two letters or ideographs: a
 // lone "好" or "?" is not a question.

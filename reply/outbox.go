@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -324,62 +323,6 @@ func recordContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), recordTimeout)
 }
 
-// Run flushes the outbox until ctx is done: every Interval, or at once
-// when Wake fires. An authentication failure pauses sending for
-// AuthBackoffBase, the daily cap for ten minutes; while the store fails,
-// it is probed every ProbeInterval.
-func (s *Sender) Run(ctx context.Context) error {
-	interval := s.Interval
-	if interval <= 0 {
-		interval = DefaultInterval
-	}
-	t := time.NewTimer(0)
-	defer t.Stop()
-	capped := false // said once when the cap is reached, once when it has room
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-t.C:
-		case <-s.Wake:
-		}
-		wait := interval
-		_, err := s.Flush(ctx)
-		if capped && !errors.Is(err, ErrDailyCap) && !errors.Is(err, ErrStoreDown) {
-			capped = false
-			s.Log.Info().Msg("daily cap has room again: sending resumes")
-		}
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			switch {
-			case errors.Is(err, ErrStoreDown):
-				// Said once when it began (storeFailed); said again when it ends.
-				wait = s.probeInterval()
-			case errors.Is(err, ErrDailyCap):
-				if !capped {
-					s.Log.Warn().Err(err).Int("cap", s.GlobalPerDay).Msg("outbox waits for the daily cap")
-				}
-				capped = true
-				wait = max(interval, dailyCapPause)
-			case errors.Is(err, ErrAuth):
-				s.Log.Error().Err(err).Msg("smtp login refused; sending paused")
-				wait = AuthBackoffBase
-			default:
-				s.Log.Error().Err(err).Msg("outbox flush failed")
-			}
-		}
-		if !t.Stop() {
-			select {
-			case <-t.C:
-			default:
-			}
-		}
-		t.Reset(wait)
-	}
-}
-
 func (s *Sender) send(ctx context.Context, it outbox.Item) error {
 	if err := checkAddress(it.To); err != nil {
 		return &SendError{Msg: err.Error()}
@@ -389,58 +332,4 @@ func (s *Sender) send(ctx context.Context, it outbox.Item) error {
 		f = Send
 	}
 	return f(ctx, s.SMTP, s.From, []string{it.To}, it.Raw)
-}
-
-func (s *Sender) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
-}
-
-func (s *Sender) rand() float64 {
-	if s.Rand != nil {
-		return s.Rand()
-	}
-	return rand.Float64()
-}
-
-func (s *Sender) batch() int {
-	if s.Batch > 0 {
-		return s.Batch
-	}
-	return DefaultBatch
-}
-
-func (s *Sender) maxAttempts() int {
-	if s.MaxAttempts > 0 {
-		return s.MaxAttempts
-	}
-	return DefaultMaxAttempts
-}
-
-func (s *Sender) backoffBase() time.Duration {
-	if s.BackoffBase > 0 {
-		return s.BackoffBase
-	}
-	return DefaultBackoffBase
-}
-
-func (s *Sender) probeInterval() time.Duration {
-	if s.ProbeInterval > 0 {
-		return s.ProbeInterval
-	}
-	return DefaultProbeInterval
-}
-
-// backoff is the wait after attempt number attempts.
-func (s *Sender) backoff(attempts int) time.Duration {
-	return fault.Backoff(attempts, s.backoffBase(), s.backoffMax(), s.rand())
-}
-
-func (s *Sender) backoffMax() time.Duration {
-	if s.BackoffMax > 0 {
-		return s.BackoffMax
-	}
-	return DefaultBackoffMax
 }

@@ -149,28 +149,9 @@ func login(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, done func(), er
 		return nil, nil, &SendError{Temporary: true, Msg: "smtp." + err.Error(), Err: err}
 	}
 
-	dctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var conn net.Conn
-	if mode == "tls" {
-		d := net.Dialer{Timeout: timeout}
-		if conn, err = d.DialContext(dctx, "tcp", cfg.Addr); err != nil {
-			return nil, nil, err
-		}
-		tc, err := mailtls.Handshake(dctx, mailtls.SMTP, cfg.Addr, conn, tlsConf)
-		if err != nil {
-			conn.Close()
-			return nil, nil, err
-		}
-		conn = tc
-	} else {
-		// A server that speaks TLS from the first byte (465) would leave
-		// us waiting for its greeting until the timeout: Plain finds out
-		// within seconds and names the setting to change.
-		d := mailtls.Dial{Service: mailtls.SMTP, Addr: cfg.Addr, Mode: mode, Timeout: timeout, TLS: tlsConf}
-		if conn, err = d.Plain(dctx); err != nil {
-			return nil, nil, err
-		}
+	conn, err := dialSMTP(ctx, cfg.Addr, mode, tlsConf, timeout)
+	if err != nil {
+		return nil, nil, err
 	}
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
 	ok := false
@@ -207,26 +188,64 @@ func login(ctx context.Context, cfg SMTPConfig) (c *smtp.Client, done func(), er
 		// After STARTTLS the handshake runs with this first command.
 		return nil, nil, mailtls.Classify(mailtls.SMTP, cfg.Addr, mode, err)
 	}
-	if cfg.User != "" {
-		var auth sasl.Client
-		switch {
-		case c.SupportsAuth(sasl.Plain):
-			auth = sasl.NewPlainClient("", cfg.User, cfg.Password)
-		case c.SupportsAuth(sasl.Login):
-			auth = sasl.NewLoginClient(cfg.User, cfg.Password)
-		default:
-			return nil, nil, &SendError{Msg: "server offers neither AUTH PLAIN nor LOGIN", Auth: true, Temporary: true}
-		}
-		if err := c.Auth(auth); err != nil {
-			var se *smtp.SMTPError
-			if errors.As(err, &se) {
-				return nil, nil, &SendError{Temporary: true, Auth: true, Code: se.Code, Msg: se.Message, Err: err}
-			}
-			return nil, nil, err
-		}
+	if err := authenticate(c, cfg); err != nil {
+		return nil, nil, err
 	}
 	ok = true
 	return c, func() { stop(); c.Close() }, nil
+}
+
+// dialSMTP connects to addr: TLS from the first byte (mode "tls"), or
+// plain, to be secured by STARTTLS (mode "starttls") or not at all.
+func dialSMTP(ctx context.Context, addr, mode string, tlsConf *tls.Config, timeout time.Duration) (conn net.Conn, err error) {
+	dctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	if mode == "tls" {
+		d := net.Dialer{Timeout: timeout}
+		if conn, err = d.DialContext(dctx, "tcp", addr); err != nil {
+			return nil, err
+		}
+		tc, err := mailtls.Handshake(dctx, mailtls.SMTP, addr, conn, tlsConf)
+		if err != nil {
+			conn.Close()
+			return nil, err
+		}
+		conn = tc
+	} else {
+		// A server that speaks TLS from the first byte (465) would leave
+		// us waiting for its greeting until the timeout: Plain finds out
+		// within seconds and names the setting to change.
+		d := mailtls.Dial{Service: mailtls.SMTP, Addr: addr, Mode: mode, Timeout: timeout, TLS: tlsConf}
+		if conn, err = d.Plain(dctx); err != nil {
+			return nil, err
+		}
+	}
+	return conn, nil
+}
+
+// authenticate logs in with AUTH PLAIN, or LOGIN where PLAIN is not
+// offered; without a configured user it does nothing.
+func authenticate(c *smtp.Client, cfg SMTPConfig) error {
+	if cfg.User == "" {
+		return nil
+	}
+	var auth sasl.Client
+	switch {
+	case c.SupportsAuth(sasl.Plain):
+		auth = sasl.NewPlainClient("", cfg.User, cfg.Password)
+	case c.SupportsAuth(sasl.Login):
+		auth = sasl.NewLoginClient(cfg.User, cfg.Password)
+	default:
+		return &SendError{Msg: "server offers neither AUTH PLAIN nor LOGIN", Auth: true, Temporary: true}
+	}
+	if err := c.Auth(auth); err != nil {
+		var se *smtp.SMTPError
+		if errors.As(err, &se) {
+			return &SendError{Temporary: true, Auth: true, Code: se.Code, Msg: se.Message, Err: err}
+		}
+		return err
+	}
+	return nil
 }
 
 // asSendError turns any error of a session into a *SendError: temporary or

@@ -3,19 +3,15 @@ package store
 import (
 	"context"
 	"database/sql"
-	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
-
-	"kaohe/internal/fault"
 )
 
 // File names inside the data directory.
@@ -232,31 +228,6 @@ func (s *Store) Close() error {
 // Dir is the data directory.
 func (s *Store) Dir() string { return s.dir }
 
-// Check runs PRAGMA integrity_check and returns an error listing the problems
-// unless the database reports "ok".
-func (s *Store) Check(ctx context.Context) error {
-	rows, err := s.r.QueryContext(ctx, "PRAGMA integrity_check")
-	if err != nil {
-		return fmt.Errorf("integrity check: %w", err)
-	}
-	defer rows.Close()
-	var msgs []string
-	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
-			return fmt.Errorf("integrity check: %w", err)
-		}
-		msgs = append(msgs, m)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("integrity check: %w", err)
-	}
-	if len(msgs) == 1 && msgs[0] == "ok" {
-		return nil
-	}
-	return fmt.Errorf("integrity check failed: %q", msgs)
-}
-
 // Backup writes a consistent copy of the database to path (VACUUM INTO); the
 // file must not exist. The archive is not copied. It needs a read-write
 // store (query_only forbids VACUUM INTO) and holds the writer while it runs.
@@ -276,146 +247,6 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 		return fmt.Errorf("backup database: %w", err)
 	}
 	return nil
-}
-
-// quickCheck runs PRAGMA quick_check, which reads every page of the
-// database (without cross-checking indexes against tables): a damaged file
-// is found when the store opens, not by the first write of a message that
-// happens to touch the bad page. On a season's database (3,000 messages,
-// 147 MB) it takes 70 ms with the file in the page cache
-// (BenchmarkOpenSeason); from a cold disk, the time to read the file.
-func quickCheck(ctx context.Context, db *sql.DB) error {
-	rows, err := db.QueryContext(ctx, "PRAGMA quick_check(20)")
-	if err != nil {
-		return fmt.Errorf("quick check: %w", err)
-	}
-	defer rows.Close()
-	var msgs []string
-	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
-			return fmt.Errorf("quick check: %w", err)
-		}
-		msgs = append(msgs, m)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("quick check: %w", err)
-	}
-	if len(msgs) == 1 && msgs[0] == "ok" {
-		return nil
-	}
-	return &damagedError{problems: msgs}
-}
-
-// damagedError is a database whose own check found errors in it. It carries
-// SQLite's code for a damaged file, so that fault.Corrupt knows it as it
-// knows the same damage met by a query.
-type damagedError struct{ problems []string }
-
-func (e *damagedError) Error() string {
-	return "quick check: database disk image is malformed: " + strings.Join(e.problems, "; ")
-}
-
-// Code is SQLITE_CORRUPT.
-func (e *damagedError) Code() int { return 11 }
-
-// write runs fn in one immediate transaction on the writer connection and
-// commits it, or rolls it back when fn or the commit fails.
-func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	if s.readOnly {
-		return ErrReadOnly
-	}
-	tx, err := s.w.BeginTx(ctx, nil)
-	return s.noteDamage(inTx(tx, err, s.faulty(fn)))
-}
-
-// noteDamage remembers the first error that says the database file is
-// damaged, whichever part of the daemon met it, and returns err.
-func (s *Store) noteDamage(err error) error {
-	if err != nil && fault.Corrupt(err) {
-		s.damage.CompareAndSwap(nil, &err)
-	}
-	return err
-}
-
-// Damage is the first error of a write, the cursor or the outbox that said the database file is damaged,
-// or nil: a daemon stops on it whatever component met it.
-func (s *Store) Damage() error {
-	if p := s.damage.Load(); p != nil {
-		return *p
-	}
-	return nil
-}
-
-// inTx runs fn in the transaction tx just begun (or failed to begin, with
-// beginErr), committing when fn succeeds and rolling back when it fails.
-func inTx(tx *sql.Tx, beginErr error, fn func(tx *sql.Tx) error) error {
-	if beginErr != nil {
-		return fmt.Errorf("begin: %w", beginErr)
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
-}
-
-// writeUnsynced is write without a disk sync at the commit, for a
-// transaction whose loss on a power cut is harmless: in WAL mode its frames
-// become durable with the next synced commit, and until that one a lost
-// record is redone from the mailbox. The connection goes back to the pool
-// at the store's own synchronous setting, or not at all.
-func (s *Store) writeUnsynced(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	if s.readOnly {
-		return ErrReadOnly
-	}
-	conn, err := s.w.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("connection: %w", err)
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "PRAGMA synchronous=NORMAL"); err != nil {
-		return fmt.Errorf("relax sync: %w", err)
-	}
-	defer func() {
-		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA synchronous="+s.sync); rerr != nil {
-			// Never hand a relaxed connection back: drop it instead.
-			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
-			if err == nil {
-				err = fmt.Errorf("restore sync: %w", rerr)
-			}
-		}
-	}()
-	tx, err := conn.BeginTx(ctx, nil)
-	return s.noteDamage(inTx(tx, err, s.faulty(fn)))
-}
-
-// faulty is fn followed by the injected write fault, if any, so that the
-// transaction is rolled back as a failed commit would leave it.
-func (s *Store) faulty(fn func(tx *sql.Tx) error) func(tx *sql.Tx) error {
-	if s.fault == nil {
-		return fn
-	}
-	return func(tx *sql.Tx) error {
-		if err := fn(tx); err != nil {
-			return err
-		}
-		if err := s.fault(); err != nil {
-			return fmt.Errorf("commit: %w", err)
-		}
-		return nil
-	}
-}
-
-// injected is the injected write fault for a write outside the database.
-func (s *Store) injected() error {
-	if s.fault == nil {
-		return nil
-	}
-	return s.fault()
 }
 
 // ms converts a time to the stored form: Unix milliseconds, UTC. The zero

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"bytes"
+	"kaohe/internal/xlsxpart"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -16,15 +17,15 @@ func sheetXML(f *excelize.File, sheet string) []byte {
 	if !ok1 || !ok2 {
 		return nil
 	}
-	parts, ok := sheetParts(wb, rels)
-	if !ok {
+	parts, err := xlsxpart.Sheets(wb, rels)
+	if err != nil {
 		return nil
 	}
 	for _, sp := range parts {
-		if sp.name != sheet || sp.part == "" {
+		if sp.Name != sheet || sp.Part == "" {
 			continue
 		}
-		if b, ok := loadPart(f, sp.part); ok {
+		if b, ok := loadPart(f, sp.Part); ok {
 			return b
 		}
 	}

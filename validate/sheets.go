@@ -3,13 +3,12 @@ package validate
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/xml"
 	"fmt"
 	"io"
-	"path"
 	"strconv"
 	"strings"
 
+	"kaohe/internal/xlsxpart"
 	"kaohe/templates"
 )
 
@@ -123,52 +122,15 @@ func listSheets(entries map[string]*zip.File, lim limits) []bookSheet {
 	if wbx == nil || relx == nil {
 		return nil
 	}
-	parts, ok := sheetParts(wbx, relx)
-	if !ok {
+	parts, err := xlsxpart.Sheets(wbx, relx)
+	if err != nil {
 		return nil
 	}
 	out := make([]bookSheet, 0, len(parts))
 	for _, sp := range parts {
-		out = append(out, bookSheet{name: sp.name, part: sp.part})
+		out = append(out, bookSheet{name: sp.Name, part: sp.Part})
 	}
 	return out
-}
-
-// sheetPart is a worksheet's name and the package part that holds it.
-type sheetPart struct{ name, part string }
-
-// sheetParts reads the sheets of a workbook, in order, from workbook.xml
-// and its relationships; ok is false when either cannot be decoded.
-func sheetParts(workbook, rels []byte) (parts []sheetPart, ok bool) {
-	var w struct {
-		Sheets []struct {
-			Name string `xml:"name,attr"`
-			RID  string `xml:"http://schemas.openxmlformats.org/officeDocument/2006/relationships id,attr"`
-		} `xml:"sheets>sheet"`
-	}
-	var r struct {
-		Rels []struct {
-			ID     string `xml:"Id,attr"`
-			Target string `xml:"Target,attr"`
-		} `xml:"Relationship"`
-	}
-	if xml.Unmarshal(workbook, &w) != nil || xml.Unmarshal(rels, &r) != nil {
-		return nil, false
-	}
-	targets := make(map[string]string, len(r.Rels))
-	for _, rel := range r.Rels {
-		t := rel.Target
-		if strings.HasPrefix(t, "/") {
-			t = strings.TrimPrefix(t, "/")
-		} else {
-			t = path.Join("xl", t)
-		}
-		targets[rel.ID] = t
-	}
-	for _, sh := range w.Sheets {
-		parts = append(parts, sheetPart{name: sh.Name, part: targets[sh.RID]})
-	}
-	return parts, true
 }
 
 // foundAtStart reports whether a key is in the rows of a worksheet the

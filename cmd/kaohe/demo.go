@@ -10,14 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
-	"sort"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
-	"golang.org/x/text/width"
 
 	"kaohe/campaign"
 	"kaohe/config"
@@ -26,7 +21,6 @@ import (
 	"kaohe/internal/atomicfile"
 	"kaohe/internal/cst"
 	"kaohe/internal/mailserver"
-	"kaohe/mailparse"
 	"kaohe/store"
 	"kaohe/templates"
 )
@@ -128,25 +122,8 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	}
 	fmt.Fprintf(stdout, "▶ 名册：%d 个代办处 → %s\n", len(sc.Agencies), rosterPath)
 
-	cfg := config.Default()
-	cfg.DataDir, cfg.Roster = dataDir, rosterPath
-	cfg.IMAP.Addr, cfg.IMAP.TLS, cfg.IMAP.User, cfg.IMAP.Password = srv.IMAPAddr, config.NoTLS, demo.Office, config.Secret(password)
-	cfg.IMAP.PollInterval = 2 * time.Second
-	cfg.SMTP.Addr, cfg.SMTP.TLS = srv.SMTPAddr, config.NoTLS
-	cfg.SMTP.PerRecipientPerHour = 20
-	cfg.Reply.From = "中国职工保险互助会北京办事处组织机构部 <" + demo.Office + ">"
-	cfg.Campaign.Staff = []string{demo.Staff}
-	cfg.Campaign.Cutoff = sc.Cutoff
-	// The day's summary is due at 09:00 here, with the reminders, so that
-	// the demo shows one on each reminder day.
-	cfg.Campaign.DailySummaryTime = cst.TimeOfDay{Hour: 9}
-	cfg.HTTP.Listen = ""
-	logOut := opts.Log
-	level := zerolog.InfoLevel
-	if logOut == nil {
-		logOut, level = stderr, zerolog.WarnLevel
-	}
-	log := newLogger(config.Log{Level: level.String(), Format: "console"}, logOut)
+	cfg := demoConfig(sc, srv, password, dataDir, rosterPath)
+	log := demoLogger(opts, stderr)
 
 	d, err := newDaemon(cfg, log, daemonOptions{Now: clock.Now})
 	if err != nil {
@@ -183,212 +160,34 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 	return res, nil
 }
 
-// demoClock is the office's clock in the demo: Set moves it to a moment of
-// the scenario, from where it runs on at the real pace.
-type demoClock struct {
-	mu  sync.Mutex
-	at  time.Time // the moment last set
-	set time.Time // when, in real time, it was set
+// demoConfig is the daemon's configuration for the demo: the built-in
+// mail servers, the scenario's roster and cut-off.
+func demoConfig(sc *demo.Scenario, srv *mailserver.Server, password, dataDir, rosterPath string) config.Config {
+	cfg := config.Default()
+	cfg.DataDir, cfg.Roster = dataDir, rosterPath
+	cfg.IMAP.Addr, cfg.IMAP.TLS, cfg.IMAP.User, cfg.IMAP.Password = srv.IMAPAddr, config.NoTLS, demo.Office, config.Secret(password)
+	cfg.IMAP.PollInterval = 2 * time.Second
+	cfg.SMTP.Addr, cfg.SMTP.TLS = srv.SMTPAddr, config.NoTLS
+	cfg.SMTP.PerRecipientPerHour = 20
+	cfg.Reply.From = "中国职工保险互助会北京办事处组织机构部 <" + demo.Office + ">"
+	cfg.Campaign.Staff = []string{demo.Staff}
+	cfg.Campaign.Cutoff = sc.Cutoff
+	// The day's summary is due at 09:00 here, with the reminders, so that
+	// the demo shows one on each reminder day.
+	cfg.Campaign.DailySummaryTime = cst.TimeOfDay{Hour: 9}
+	cfg.HTTP.Listen = ""
+	return cfg
 }
 
-func (c *demoClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.at, c.set = t, time.Now()
-}
-
-func (c *demoClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.at.Add(time.Since(c.set))
-}
-
-// pickupDelay is how long after its arrival the demo's daemon takes a
-// mail: a poll's worth, so that the receipt's time differs visibly.
-const pickupDelay = 2 * time.Minute
-
-// demoStep is one moment of the campaign: a mail to deliver and handle,
-// or the daily jobs (reminders, summary) when Mail is nil.
-type demoStep struct {
-	At   time.Time
-	Mail *demo.Mail
-	What string // the daily jobs' line in the progress output
-}
-
-// demoSteps orders the scenario's mail (each handled pickupDelay after it
-// arrives), the reminder moments before the cut-off, and a last round of
-// the daily jobs after the last mail, which sends the cut-off summary.
-func demoSteps(sc *demo.Scenario, c config.Campaign) []demoStep {
-	var steps []demoStep
-	for i := range sc.Mails {
-		steps = append(steps, demoStep{At: sc.Mails[i].At.Add(pickupDelay), Mail: &sc.Mails[i]})
+// demoLogger is the daemon's log in the demo: opts.Log at info level, or
+// warnings only to stderr.
+func demoLogger(opts demoOptions, stderr io.Writer) zerolog.Logger {
+	logOut := opts.Log
+	level := zerolog.InfoLevel
+	if logOut == nil {
+		logOut, level = stderr, zerolog.WarnLevel
 	}
-	first := sc.Mails[0].At
-	for _, days := range c.ReminderDays {
-		day := sc.Cutoff.AddDate(0, 0, -days).In(cst.Location())
-		at := c.ReminderTime.On(day.Year(), day.Month(), day.Day())
-		if at.After(first) && at.Before(sc.Cutoff) {
-			steps = append(steps, demoStep{At: at, What: fmt.Sprintf("定时任务：截止前 %d 天的提醒、每日汇总", days)})
-		}
-	}
-	last := sc.Mails[len(sc.Mails)-1].At.Add(pickupDelay)
-	if last.Before(sc.Cutoff) {
-		last = sc.Cutoff
-	}
-	steps = append(steps, demoStep{At: last.Add(5 * time.Minute), What: "定时任务：截止后的汇总"})
-	sort.SliceStable(steps, func(i, j int) bool { return steps[i].At.Before(steps[j].At) })
-	return steps
-}
-
-// playSteps plays the campaign on the demo's clock: each mail arrives at
-// its time and is handled and answered at once, as `serve` would; the
-// daily jobs run at their moments.
-func playSteps(ctx context.Context, d *daemon, srv *mailserver.Server, clock *demoClock, steps []demoStep, w io.Writer) error {
-	d.single = true // as `serve --once`: the intake gate never waits
-	for _, st := range steps {
-		if st.Mail == nil {
-			clock.Set(st.At)
-			fmt.Fprintf(w, "    %s  %s\n", st.At.Format("01-02 15:04"), st.What)
-			if err := d.once(ctx); err != nil {
-				return err
-			}
-			continue
-		}
-		m := st.Mail
-		clock.Set(m.At)
-		if err := srv.Deliver(demo.Office, m.Raw, m.At); err != nil {
-			return err
-		}
-		who := m.Agency
-		if who == "" {
-			who = m.From
-		}
-		fmt.Fprintf(w, "    %s  %s %s\n", m.At.Format("01-02 15:04"), padRight(who, 22), m.What)
-		clock.Set(st.At)
-		// The mail alone: the daily jobs run at their own steps.
-		if err := d.watcher.Once(ctx); err != nil {
-			return fmt.Errorf("mailbox: %w", err)
-		}
-		if err := d.campaign.AfterBatch(ctx); err != nil {
-			return fmt.Errorf("after batch: %w", err)
-		}
-		if err := d.flush(ctx); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// exportDeliveries writes every mail the office sent as an .eml file and the
-// annotated workbooks attached to replies as .xlsx files.
-func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (replies, reminders, staff []mailserver.Delivery, err error) {
-	for i, dl := range ds {
-		to := strings.Join(dl.To, ",")
-		isStaff := to == demo.Staff
-		p, perr := mailparse.Parse(dl.Raw, mailparse.Limits{})
-		subject := ""
-		if perr == nil {
-			subject = p.Subject
-		}
-		switch {
-		case isStaff:
-			staff = append(staff, dl)
-		case perr == nil && p.InReplyTo == "":
-			reminders = append(reminders, dl)
-		default:
-			replies = append(replies, dl)
-		}
-		name := fmt.Sprintf("%02d-%s-%s.eml", i+1, safeName(strings.SplitN(to, "@", 2)[0]), safeName(subject))
-		if err := atomicfile.WriteBytes(filepath.Join(out, "回执", name), dl.Raw, store.FileMode); err != nil {
-			return nil, nil, nil, err
-		}
-		if perr != nil || isStaff || p.InReplyTo == "" { // only receipts carry annotated sheets
-			continue
-		}
-		for _, a := range p.Attachments {
-			if a.Kind != mailparse.KindXLSX {
-				continue
-			}
-			path := filepath.Join(out, "批注表", fmt.Sprintf("%02d-%s", i+1, a.Filename))
-			if err := atomicfile.WriteBytes(path, a.Data, store.FileMode); err != nil {
-				return nil, nil, nil, err
-			}
-		}
-	}
-	return replies, reminders, staff, nil
-}
-
-var unsafeName = regexp.MustCompile(`[\\/:*?"<>|\s]+`)
-
-func safeName(s string) string {
-	s = unsafeName.ReplaceAllString(s, "_")
-	if r := []rune(s); len(r) > 30 {
-		s = string(r[:30])
-	}
-	return s
-}
-
-func printDemoSummary(w io.Writer, out string, res *demoResult) {
-	s := res.Summary
-	fmt.Fprintln(w)
-	// The submitted agencies by state, then the missing ones: the parts
-	// add up to the roster; 名册外来件 are counted for no agency.
-	rows := []tableRow{{"代办处（名册）", s.Roster}, {"已提交", s.Submitted}}
-	for _, p := range s.Parts() {
-		rows = append(rows, tableRow{p.State, p.N})
-	}
-	rows = append(rows, tableRow{"未提交", s.Missing}, tableRow{consolidate.OutsideLabel, s.Unknown},
-		tableRow{"已发回执", len(res.Replies)}, tableRow{"截止提醒", len(res.Reminders)}, tableRow{"发给工作人员", len(res.Staff)})
-	for _, line := range summaryTable(rows) {
-		fmt.Fprintln(w, line)
-	}
-	fmt.Fprintf(w, "用时 %.1f 秒。结果在 %s/：\n", res.Took.Seconds(), out)
-	fmt.Fprintln(w, "  回执/     每封发出的邮件：回执、提醒、给工作人员的通知和汇总（.eml，可用邮件客户端打开）")
-	fmt.Fprintln(w, "  批注表/   随回执发回的批注考核表（问题单元格标色并加批注，含核定分列）")
-	fmt.Fprintln(w, "  汇总.xlsx 给工作人员的汇总工作簿")
-	fmt.Fprintln(w, "  data/     数据目录：kaohe.db（SQLite）和原始邮件存档")
-}
-
-type tableRow struct {
-	label string
-	n     int
-}
-
-// summaryTable draws the rows in a box whose borders line up on a
-// terminal: labels are padded by their display width (a Chinese character
-// takes two columns), not by their bytes or runes.
-func summaryTable(rows []tableRow) []string {
-	labelWidth := 0
-	for _, r := range rows {
-		labelWidth = max(labelWidth, displayWidth(r.label))
-	}
-	bar := strings.Repeat("─", labelWidth+2)
-	lines := []string{"┌" + bar + "┬──────┐"}
-	for _, r := range rows {
-		lines = append(lines, fmt.Sprintf("│ %s │ %4d │", padRight(r.label, labelWidth), r.n))
-	}
-	return append(lines, "└"+bar+"┴──────┘")
-}
-
-// displayWidth is how many terminal columns s takes: two for East Asian
-// wide and fullwidth characters, one for the rest (box-drawing lines
-// included, as terminals show them outside CJK fonts' ambiguous mode).
-func displayWidth(s string) int {
-	n := 0
-	for _, r := range s {
-		switch width.LookupRune(r).Kind() {
-		case width.EastAsianWide, width.EastAsianFullwidth:
-			n += 2
-		default:
-			n++
-		}
-	}
-	return n
-}
-
-// padRight pads s with spaces to n display columns.
-func padRight(s string, n int) string {
-	return s + strings.Repeat(" ", max(0, n-displayWidth(s)))
+	return newLogger(config.Log{Level: level.String(), Format: "console"}, logOut)
 }
 
 // keepDemo leaves the servers and the daemon running for a person with a

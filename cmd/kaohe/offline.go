@@ -52,14 +52,11 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 	if extra != nil {
 		extra(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	cfg, ok := parseConfig(name, fs, args, path, mode, stderr)
+	if !ok {
 		return nil, fs, exitBad
 	}
-	cfg, err := config.LoadFor(*path, os.LookupEnv, mode)
-	if err != nil {
-		fmt.Fprintf(stderr, "kaohe %s：配置有误：\n%v\n", name, err)
-		return nil, fs, exitBad
-	}
+	var err error
 	env := &offlineEnv{cfg: cfg, log: zerolog.Nop()}
 	if _, asked := os.LookupEnv("KAOHE_LOG_LEVEL"); asked || *withLog {
 		env.log = newLogger(config.Log{Level: cfg.Log.Level, Format: "json"}, stderr)
@@ -99,7 +96,6 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 	if env.season != cfg.Campaign.SeasonYear() {
 		seasonForm = ""
 	}
-	var ok bool
 	if env.form, ok = loadCommandForm(name, seasonForm, formYear, stderr); !ok {
 		env.store.Close()
 		return nil, fs, exitBad

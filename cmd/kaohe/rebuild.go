@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -26,12 +25,8 @@ func runRebuild(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		fmt.Fprintln(stderr, "从存档 archive/ 补回数据库中缺少的邮件记录（例如恢复了较早的备份之后）；不重发任何邮件。须先停止守护进程。")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitBad
-	}
-	cfg, err := config.LoadFor(*cfgPath, os.LookupEnv, config.ModeServe)
-	if err != nil {
-		fmt.Fprintf(stderr, "kaohe rebuild：配置有误：\n%v\n", err)
+	cfg, ok := parseConfig("rebuild", fs, args, cfgPath, config.ModeServe, stderr)
+	if !ok {
 		return exitBad
 	}
 	log := newLogger(cfg.Log, stderr)

@@ -29,12 +29,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		fmt.Fprintln(stderr, "用法：kaohe serve [--config kaohe.toml] [--once] [--check-config]")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitBad
-	}
-	cfg, err := config.LoadFor(*cfgPath, os.LookupEnv, config.ModeServe)
-	if err != nil {
-		fmt.Fprintf(stderr, "kaohe serve：配置有误：\n%v\n", err)
+	cfg, ok := parseConfig("serve", fs, args, cfgPath, config.ModeServe, stderr)
+	if !ok {
 		return exitBad
 	}
 	log := newLogger(cfg.Log, stderr)

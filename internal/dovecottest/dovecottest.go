@@ -56,7 +56,15 @@ func Start(t testing.TB, name, password string) string {
 	if err := os.WriteFile(passwd, []byte(name+":{PLAIN}"+password+"::::::\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	conf := fmt.Sprintf(`
+	confPath := writeConf(t, dir, port, users)
+	launch(t, dir, addr, confPath)
+	return addr
+}
+
+// conf is the throw-away Dovecot's configuration: %[1]s its folder,
+// %[2]s its port, %[3]d:%[4]d the mail's owner, %[5]s and %[6]s the
+// accounts it runs as.
+const conf = `
 base_dir = %[1]s/run
 state_dir = %[1]s/state
 log_path = %[1]s/dovecot.log
@@ -103,11 +111,23 @@ service stats {
     mode = 0666
   }
 }
-`, dir, port, users.mailUID, users.mailGID, users.internal, users.login)
+`
+
+// writeConf writes the configuration into dir and returns its path.
+func writeConf(t testing.TB, dir, port string, users dovecotRunUsers) string {
+	t.Helper()
 	confPath := filepath.Join(dir, "dovecot.conf")
-	if err := os.WriteFile(confPath, []byte(conf), 0o644); err != nil {
+	text := fmt.Sprintf(conf, dir, port, users.mailUID, users.mailGID, users.internal, users.login)
+	if err := os.WriteFile(confPath, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	return confPath
+}
+
+// launch runs Dovecot until the test ends and waits until it listens on
+// addr; its log is shown when the test fails.
+func launch(t testing.TB, dir, addr, confPath string) {
+	t.Helper()
 	cmd := exec.Command(Bin, "-F", "-c", confPath)
 	var out syncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -144,7 +164,6 @@ service stats {
 			t.Logf("dovecot log:\n%s", logData)
 		}
 	})
-	return addr
 }
 
 // dovecotRunUsers are the accounts the throw-away Dovecot runs as.
