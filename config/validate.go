@@ -69,6 +69,17 @@ func (c Config) ValidateFor(mode string) error {
 		}
 	}
 
+	v.servers(c)
+	v.replySettings(c)
+	v.campaign(c)
+	v.limitsAndLogs(c)
+
+	errs := append(append([]error(nil), c.loadErrs...), v.errs...)
+	return errors.Join(errs...)
+}
+
+// servers checks the IMAP, SMTP and HTTP settings.
+func (v *validator) servers(c Config) {
 	v.server(mailtls.IMAP, c.IMAP.Addr, c.IMAP.TLS)
 	v.server(mailtls.SMTP, c.SMTP.Addr, c.SMTP.TLS)
 	v.caFile("imap.ca_file", c.IMAP.CAFile)
@@ -99,7 +110,10 @@ func (c Config) ValidateFor(mode string) error {
 	v.positiveDuration("smtp.timeout", c.SMTP.Timeout)
 	v.atLeastOne("smtp.per_recipient_per_hour", c.SMTP.PerRecipientPerHour)
 	v.atLeastOne("smtp.per_day", c.SMTP.PerDay)
+}
 
+// replySettings checks what replies are written with.
+func (v *validator) replySettings(c Config) {
 	if c.Reply.From != "" {
 		if _, err := mailaddr.Parse(c.Reply.From); err != nil {
 			v.add("reply.from", fmt.Sprintf("“%s”不是可以发信的邮件地址，应写成 \"zzjgb@example.org\" 或 \"组织机构部 <zzjgb@example.org>\"", c.Reply.From))
@@ -112,7 +126,10 @@ func (c Config) ValidateFor(mode string) error {
 		v.add("reply.message_id_domain", fmt.Sprintf("%q 不是域名，应写成 \"example.org\" 这样", d))
 	}
 	v.dir("reply.template_dir", c.Reply.TemplateDir)
+}
 
+// campaign checks the season, the form, the dates and the staff.
+func (v *validator) campaign(c Config) {
 	if s := c.Campaign.Season; s != 0 && (s < 2000 || s > 2100) {
 		v.add("campaign.season", fmt.Sprintf("届的年度 %d 不对：应是四位年份，如 2022；不填则与考核表年度相同", s))
 	}
@@ -136,7 +153,10 @@ func (c Config) ValidateFor(mode string) error {
 			v.add("campaign.staff", fmt.Sprintf("“%s”不是可以收信的邮件地址，工作人员的通知和汇总将无法发出；每项写一个地址，如 \"wangming@example.org\" 或 \"王明 <wangming@example.org>\"", a))
 		}
 	}
+}
 
+// limitsAndLogs checks the limits, health timings, logs and roster file.
+func (v *validator) limitsAndLogs(c Config) {
 	v.positiveSize("limits.max_attachment_size", c.Limits.MaxAttachmentSize)
 	v.positiveSize("limits.max_unzip_size", c.Limits.MaxUnzipSize)
 	v.positiveSize("limits.worker_memory", c.Limits.WorkerMemory)
@@ -157,9 +177,6 @@ func (c Config) ValidateFor(mode string) error {
 			v.add("roster", fmt.Sprintf("找不到名单文件 %s", c.Roster))
 		}
 	}
-
-	errs := append(append([]error(nil), c.loadErrs...), v.errs...)
-	return errors.Join(errs...)
 }
 
 type validator struct {
