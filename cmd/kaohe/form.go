@@ -146,19 +146,8 @@ func runFormDraft(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kaohe form draft：%s：%v\n", path, err)
 		return exitBad
 	}
-	if *out == "" {
-		if _, err := stdout.Write(draft); err != nil {
-			return exitBad
-		}
-		return exitOK
-	}
-	if _, err := os.Lstat(*out); err == nil {
-		fmt.Fprintf(stderr, "kaohe form draft：%s 已存在，没有覆盖；请换一个文件名或先把它移走\n", *out)
-		return exitBad
-	}
-	if err := atomicfile.WriteBytes(*out, draft, definitionMode); err != nil {
-		fmt.Fprintf(stderr, "kaohe form draft：写入 %s 失败：%v\n", *out, err)
-		return exitBad
+	if code, done := writeDefinition("form draft", *out, draft, stdout, stderr); done {
+		return code
 	}
 	marks := strings.Count(string(draft), "# 请核对")
 	fmt.Fprintf(stdout, "已生成定义草稿：%s，其中 %d 处标有“请核对”。\n", *out, marks)
@@ -202,19 +191,8 @@ func runFormSource(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "kaohe form source：没有 %d 年度的考核表（可用：%v）\n", *year, templates.Years())
 		return exitBad
 	}
-	if *out == "" {
-		if _, err := stdout.Write(src); err != nil {
-			return exitBad
-		}
-		return exitOK
-	}
-	if _, err := os.Lstat(*out); err == nil {
-		fmt.Fprintf(stderr, "kaohe form source：%s 已存在，没有覆盖\n", *out)
-		return exitBad
-	}
-	if err := atomicfile.WriteBytes(*out, src, definitionMode); err != nil {
-		fmt.Fprintf(stderr, "kaohe form source：写入 %s 失败：%v\n", *out, err)
-		return exitBad
+	if code, done := writeDefinition("form source", *out, src, stdout, stderr); done {
+		return code
 	}
 	fmt.Fprintf(stdout, "已写出 %d 年度的定义：%s。修改后运行 kaohe form check %s。\n", *year, *out, *out)
 	return exitOK
@@ -247,4 +225,25 @@ func formLine(form *templates.Form, file string) string {
 		from = "定义文件 " + file
 	}
 	return fmt.Sprintf("考核表：%s（%d 年度，定义编号 %s，%s）", form.Title, form.Year, form.ID, from)
+}
+
+// writeDefinition writes a definition to stdout when out is "", else to the
+// new file out, never over an existing one. done is true when the command
+// ends here: written to stdout, or failed.
+func writeDefinition(cmd, out string, def []byte, stdout, stderr io.Writer) (code int, done bool) {
+	if out == "" {
+		if _, err := stdout.Write(def); err != nil {
+			return exitBad, true
+		}
+		return exitOK, true
+	}
+	if _, err := os.Lstat(out); err == nil {
+		fmt.Fprintf(stderr, "kaohe %s：%s 已存在，没有覆盖；请换一个文件名或先把它移走\n", cmd, out)
+		return exitBad, true
+	}
+	if err := atomicfile.WriteBytes(out, def, definitionMode); err != nil {
+		fmt.Fprintf(stderr, "kaohe %s：写入 %s 失败：%v\n", cmd, out, err)
+		return exitBad, true
+	}
+	return exitOK, false
 }
