@@ -40,6 +40,13 @@ func TestFormFileKey(t *testing.T) {
 	if form.Year != 2022 || form.Embedded() || !strings.HasPrefix(form.ID, "2022-") {
 		t.Errorf("form year %d, embedded %v, id %q: want the file's 2022 definition", form.Year, form.Embedded(), form.ID)
 	}
+	// The season follows the form in effect, unless it is set.
+	if got := c.Campaign.SeasonYear(); got != 2022 || c.Campaign.FormYear == 2022 {
+		t.Errorf("season %d with form year %d: want the form file's 2022", got, c.Campaign.FormYear)
+	}
+	if set := (Campaign{FormFile: c.Campaign.FormFile, Season: 2023}); set.SeasonYear() != 2023 {
+		t.Errorf("season %d, want the configured 2023", set.SeasonYear())
+	}
 	if EnvName("campaign.form_file") != "KAOHE_CAMPAIGN_FORM_FILE" {
 		t.Errorf("env name %s", EnvName("campaign.form_file"))
 	}
