@@ -11,6 +11,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 	"github.com/rs/zerolog"
 
+	"kaohe/internal/dovecottest"
 	"kaohe/internal/fault"
 )
 
@@ -68,7 +69,7 @@ func TestMailboxConfigValidate(t *testing.T) {
 func TestMailboxConfigNeverShowsPassword(t *testing.T) {
 	t.Parallel()
 	c := Config{Addr: "imap.qq.com:993", User: "u@qq.com", Password: "授权码-secret"}
-	var buf syncBuffer
+	var buf dovecottest.SyncBuffer
 	logger := zerolog.New(&buf)
 	logger.Info().Object("imap", c).Msg("config")
 	for _, s := range []string{c.String(), buf.String()} {
@@ -142,7 +143,7 @@ func TestBodyDeadline(t *testing.T) {
 
 func TestTraceWriterRedacts(t *testing.T) {
 	t.Parallel()
-	var buf syncBuffer
+	var buf dovecottest.SyncBuffer
 	w := newTraceWriter(zerolog.New(&buf).Level(zerolog.TraceLevel))
 	chunks := []string{
 		"* OK ready\r\n",

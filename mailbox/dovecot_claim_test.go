@@ -10,6 +10,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/rs/zerolog"
+
+	"kaohe/internal/dovecottest"
 )
 
 // TestDovecotSecondConsumer: two consumers drain one Dovecot mailbox at
@@ -97,7 +99,7 @@ func TestDovecotClaimCost(t *testing.T) {
 
 	// Count the commands of a claimed drain from the protocol trace.
 	appendMessages(t, addr, "INBOX", 1, 10, 0)
-	var trace syncBuffer
+	var trace dovecottest.SyncBuffer
 	cfg := testConfig(addr, zerolog.New(&trace).Level(zerolog.TraceLevel))
 	cfg.ConsumerID = "eeee000000000005"
 	if err := NewWatcher(cfg, newMemCursor(), newRecorder().handle).Once(context.Background()); err != nil {
@@ -188,7 +190,7 @@ func TestDovecotClaimUnchangedSince(t *testing.T) {
 	t.Parallel()
 	addr := startDovecot(t)
 	appendMessages(t, addr, "INBOX", 1, 2, 0)
-	var trace syncBuffer
+	var trace dovecottest.SyncBuffer
 	cfg := testConfig(addr, zerolog.New(&trace).Level(zerolog.TraceLevel))
 	cfg.ConsumerID = "ffff000000000006"
 	w := NewWatcher(cfg, newMemCursor(), newRecorder().handle)

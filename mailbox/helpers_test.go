@@ -20,6 +20,8 @@ import (
 	"github.com/emersion/go-imap/v2/imapserver"
 	"github.com/emersion/go-imap/v2/imapserver/imapmemserver"
 	"github.com/rs/zerolog"
+
+	"kaohe/internal/dovecottest"
 )
 
 const (
@@ -27,29 +29,11 @@ const (
 	testPassword = "s3cr3t-PW"
 )
 
-// syncBuffer is a goroutine-safe bytes.Buffer.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // testServer is an in-memory IMAP server on 127.0.0.1:0.
 type testServer struct {
 	user       *imapmemserver.User
 	addr       string
-	transcript *syncBuffer // everything the server read and wrote
+	transcript *dovecottest.SyncBuffer // everything the server read and wrote
 }
 
 // capsFull advertises MOVE and UIDPLUS; capsBare only IMAP4rev1 (the
@@ -67,7 +51,7 @@ func startTestServer(t *testing.T, caps imap.CapSet) *testServer {
 		t.Fatal(err)
 	}
 	mem.AddUser(user)
-	ts := &testServer{user: user, transcript: &syncBuffer{}}
+	ts := &testServer{user: user, transcript: &dovecottest.SyncBuffer{}}
 	srv := imapserver.New(&imapserver.Options{
 		NewSession: func(*imapserver.Conn) (imapserver.Session, *imapserver.GreetingData, error) {
 			return mem.NewSession(), nil, nil

@@ -10,6 +10,8 @@ import (
 
 	"github.com/emersion/go-imap/v2"
 	"github.com/rs/zerolog"
+
+	"kaohe/internal/dovecottest"
 )
 
 // TestOnceHandsEachMessageOnceInUIDOrderAndMoves checks the happy path: a
@@ -265,7 +267,7 @@ func TestOnceUIDValidityReset(t *testing.T) {
 func TestOnceAuthFailure(t *testing.T) {
 	t.Parallel()
 	ts := startTestServer(t, capsFull)
-	var logBuf syncBuffer
+	var logBuf dovecottest.SyncBuffer
 	cfg := testConfig(ts.addr, zerolog.New(&logBuf).Level(zerolog.TraceLevel))
 	cfg.Password = "wrong-" + testPassword
 	err := NewWatcher(cfg, newMemCursor(), newRecorder().handle).Once(context.Background())
@@ -283,7 +285,7 @@ func TestTraceLogRedactsPassword(t *testing.T) {
 	t.Parallel()
 	ts := startTestServer(t, capsFull)
 	appendMessages(t, ts.addr, "INBOX", 1, 1, 0)
-	var logBuf syncBuffer
+	var logBuf dovecottest.SyncBuffer
 	cfg := testConfig(ts.addr, zerolog.New(&logBuf).Level(zerolog.TraceLevel))
 	if err := NewWatcher(cfg, newMemCursor(), newRecorder().handle).Once(context.Background()); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 
 	"kaohe/config"
 	"kaohe/demo"
+	"kaohe/internal/dovecottest"
 	"kaohe/internal/mailserver"
 	"kaohe/mailparse"
 	"kaohe/monitor"
@@ -121,7 +121,7 @@ func (f *fullAfterDelivery) ProbeWrite(ctx context.Context) error {
 
 // outboxDaemon is a daemon on the in-process mail system with a settable
 // clock; its log goes to the returned buffer.
-func outboxDaemon(t *testing.T, srv *mailserver.Server, dataDir string, clk *outboxClock, env map[string]string) (*daemon, *syncBuffer) {
+func outboxDaemon(t *testing.T, srv *mailserver.Server, dataDir string, clk *outboxClock, env map[string]string) (*daemon, *dovecottest.SyncBuffer) {
 	t.Helper()
 	e := testEnv(t, srv, dataDir)
 	e["KAOHE_HTTP_UNHEALTHY_AFTER"] = "2m"
@@ -135,26 +135,9 @@ func outboxDaemon(t *testing.T, srv *mailserver.Server, dataDir string, clk *out
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := &syncBuffer{}
+	log := &dovecottest.SyncBuffer{}
 	d := testDaemon(t, cfg, zerolog.New(log), daemonOptions{InProcess: true, Now: clk.Now})
 	return d, log
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 func queueMail(t *testing.T, st *store.Store, id, kind, to string) {

@@ -129,7 +129,7 @@ func writeConf(t testing.TB, dir, port string, users dovecotRunUsers) string {
 func launch(t testing.TB, dir, addr, confPath string) {
 	t.Helper()
 	cmd := exec.Command(Bin, "-F", "-c", confPath)
-	var out syncBuffer
+	var out SyncBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("start dovecot: %v", err)
@@ -202,19 +202,20 @@ func dovecotUsers(t testing.TB, dir string) dovecotRunUsers {
 	return dovecotRunUsers{internal: "dovecot", login: "dovenull", mailUID: uid, mailGID: gid}
 }
 
-// syncBuffer is a goroutine-safe bytes.Buffer.
-type syncBuffer struct {
+// SyncBuffer is a goroutine-safe bytes.Buffer, for the output of a
+// server or a logger that several goroutines write.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
