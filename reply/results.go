@@ -21,6 +21,8 @@ const (
 	FailLate    FailReason = "late"    // the form came after the cut-off
 	FailMissing FailReason = "missing" // no form came
 	FailVeto    FailReason = "veto"    // 一票否决 (信息安全)
+	// FailUnreadable: forms came in time, but none could be read.
+	FailUnreadable FailReason = "unreadable"
 )
 
 // ResultNotice is an agency's approved result, as its notice tells it.
@@ -51,6 +53,10 @@ type ResultNotice struct {
 	AttachmentName string
 }
 
+// Scored reports whether the agency has a score to tell: not when no form
+// came, or none could be read.
+func (n ResultNotice) Scored() bool { return n.Fail != FailMissing && n.Fail != FailUnreadable }
+
 // SectionResult is one part of the form with its scores.
 type SectionResult struct {
 	Name     string   // e.g. 组织机构管理
@@ -80,7 +86,7 @@ type ReviewNote struct {
 // it follows from the agency and its quota.
 func (n ResultNotice) Facts() []Fact {
 	facts := []Fact{{"考核等级", n.Grade}}
-	if n.Fail != FailMissing {
+	if n.Scored() {
 		facts = append(facts, Fact{"最终得分", num(n.Final)})
 	}
 	if n.Rank > 0 {
@@ -145,6 +151,8 @@ func failLabel(f FailReason) string {
 		return "未提交考核自评表"
 	case FailVeto:
 		return "信息安全一票否决"
+	case FailUnreadable:
+		return "报送的考核表无法读取"
 	}
 	return ""
 }
@@ -154,7 +162,7 @@ type resultView struct {
 	Agency, Season, Grade, Final, Cap, Rank, Group string
 	Fail                                           string // a FailReason
 	FailLabel, Cutoff                              string
-	Failed                                         bool
+	Failed, Scored                                 bool
 	Sections                                       []sectionView
 	Notes                                          []noteView
 	Quota                                          int
@@ -184,7 +192,7 @@ func ComposeResultNotice(n ResultNotice, to string, iss Issue, key string, opts 
 	v := resultView{
 		Agency: display.Clean(n.Agency, maxNameRunes), Season: opts.seasonPrefix(), Grade: display.Clean(n.Grade, 8),
 		Final: num(n.Final), Group: display.Clean(n.Group, maxNameRunes),
-		Fail: string(n.Fail), FailLabel: failLabel(n.Fail), Failed: n.Fail != FailNone || n.Grade == "不合格",
+		Fail: string(n.Fail), FailLabel: failLabel(n.Fail), Failed: n.Fail != FailNone || n.Grade == "不合格", Scored: n.Scored(),
 		Cutoff: cnDeadline(n.Cutoff), Quota: n.Quota, RecommendCutoff: cnDeadline(n.RecommendCutoff),
 		PublicityDays: n.PublicityDays, Correction: issueView(iss), Published: cnDate(iss.At),
 		Contact: opts.Contact, Office: opts.FromName, OfficeAddr: opts.From,

@@ -118,13 +118,14 @@ func TestResultNoticeFailed(t *testing.T) {
 	}{
 		{"late", FailLate, []string{"之后才收到", "2022年1月5日 24:00", "视为考核成绩不合格", "仅供参考", "86.5"}, []string{"一票否决"}},
 		{"missing", FailMissing, []string{"没有收到贵单位的考核自评表", "视为考核成绩不合格", "无（未收到考核自评表）"}, []string{"86.5", "仅供参考"}},
+		{"unreadable", FailUnreadable, []string{"都无法读取", "视为考核成绩不合格", "无（报送的考核表无法读取）"}, []string{"86.5", "仅供参考"}},
 		{"veto", FailVeto, []string{"一票否决", "信息安全", "审核意见", "仅供参考"}, []string{"之后才收到"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			n := testResult()
 			n.Grade, n.Fail, n.Cutoff, n.Quota, n.Rank = "不合格", c.fail, cutoff, 0, 0
-			if c.fail == FailMissing {
+			if !n.Scored() {
 				n.Sections, n.Notes = nil, nil
 			}
 			n.Attachment = nil
