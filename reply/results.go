@@ -95,9 +95,11 @@ func (n ResultNotice) Facts() []Fact {
 	if n.Fail != FailNone {
 		facts = append(facts, Fact{"不合格原因", failLabel(n.Fail)})
 	}
+	// A section's 得分 is its 审核分 or else its 核定分: a change to it is
+	// a change to one of those, named once.
 	for _, s := range n.Sections {
-		facts = append(facts, Fact{s.Name + " 核定分", num(s.Verified)}, Fact{s.Name + " 审核分", reviewedText(s)},
-			Fact{s.Name + " 得分", num(s.Final())})
+		name := display.Clean(s.Name, maxNameRunes)
+		facts = append(facts, Fact{name + "自评分", selfText(s)}, Fact{name + "核定分", num(s.Verified)}, Fact{name + "审核分", reviewedText(s)})
 	}
 	notes := map[string][]string{}
 	var items []string
@@ -123,6 +125,13 @@ func noteItem(item string) string {
 		return "总体"
 	}
 	return item
+}
+
+func selfText(s SectionResult) string {
+	if s.Self == nil {
+		return "空"
+	}
+	return num(*s.Self)
 }
 
 func reviewedText(s SectionResult) string {
@@ -164,6 +173,7 @@ type resultView struct {
 	FailLabel, Cutoff                              string
 	Failed, Scored                                 bool
 	Sections                                       []sectionView
+	SelfTotal, VerifiedTotal                       string // of the sections
 	Notes                                          []noteView
 	Quota                                          int
 	RecommendCutoff                                string
@@ -203,18 +213,21 @@ func ComposeResultNotice(n ResultNotice, to string, iss Issue, key string, opts 
 	if n.Rank > 0 {
 		v.Rank = rankText(n)
 	}
+	var self, verified float64
 	for _, s := range n.Sections {
-		sv := sectionView{Name: display.Clean(s.Name, maxNameRunes), Cap: num(s.Cap), Self: "空", Verified: num(s.Verified),
+		sv := sectionView{Name: display.Clean(s.Name, maxNameRunes), Cap: num(s.Cap), Self: selfText(s), Verified: num(s.Verified),
 			Reviewed: "—", Final: num(s.Final())}
 		if s.Self != nil {
-			sv.Self = num(*s.Self)
+			self += *s.Self
 		}
+		verified += s.Verified
 		if s.Reviewed != nil {
 			sv.Reviewed = num(*s.Reviewed)
 			sv.Changed = *s.Reviewed != s.Verified
 		}
 		v.Sections = append(v.Sections, sv)
 	}
+	v.SelfTotal, v.VerifiedTotal = num(self), num(verified)
 	for _, r := range n.Notes {
 		if t := display.Clean(r.Text, display.MaxTextRunes); t != "" {
 			v.Notes = append(v.Notes, noteView{Item: noteItem(r.Item), Text: t})
