@@ -7,7 +7,9 @@ import (
 	"kaohe/internal/cst"
 )
 
-func date(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, cst.Location()) }
+func date(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, cst.Location())
+}
 
 // TestWorkingDays counts by hand over April 2022: Friday 1st, the weekend
 // 2nd–3rd, 清明 on Monday 4th and Tuesday 5th (holidays), and Sunday 24th

@@ -107,9 +107,9 @@ type Field struct {
 	// choice field: 单位主要事迹 when propose_unit is 是, 异议及处理情况
 	// when publicity_result is not 无异议.
 	RequiredWhen *Condition `yaml:"required_when"`
-	Lines        int    `yaml:"lines"` // text lines the blank's input cell has room for
-	Half         bool   `yaml:"half"`  // shares its row with the next half field
-	Line         int    `yaml:"-"`     // where the field starts in the definition file
+	Lines        int        `yaml:"lines"` // text lines the blank's input cell has room for
+	Half         bool       `yaml:"half"`  // shares its row with the next half field
+	Line         int        `yaml:"-"`     // where the field starts in the definition file
 }
 
 // Condition is a test on the answer of a choice field: it holds when the

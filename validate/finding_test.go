@@ -17,7 +17,7 @@ func TestEveryCodeHasALabelAndSeverity(t *testing.T) {
 		t.Errorf("%d codes of the 推荐表, %d labels", len(recommend), len(recommendLabels))
 	}
 	codes = append(codes, recommend...)
-	want := map[Code]Severity{CodeDuplicatePerson: SeverityWarning, CodeLate: SeverityWarning,CodeTotalMismatch: SeverityWarning, CodeCoverageMismatch: SeverityWarning,
+	want := map[Code]Severity{CodeDuplicatePerson: SeverityWarning, CodeLate: SeverityWarning, CodeTotalMismatch: SeverityWarning, CodeCoverageMismatch: SeverityWarning,
 		CodeActivityCountMismatch: SeverityWarning, CodeDateSuspicious: SeverityWarning, CodeUnitMismatch: SeverityWarning,
 		CodeNormalizedValue: SeverityInfo, CodeTypeInferred: SeverityInfo, CodeSheetsIgnored: SeverityInfo}
 	for _, c := range codes {
