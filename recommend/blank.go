@@ -57,8 +57,8 @@ type blankWriter struct {
 	err  error
 
 	sTitle, sLabel, sHead, sSection, sCenter, sNote, sLegend, sLeft int
-	sInput, sInputText, sInputDate, sInputMonth                 int
-	marks                                                       map[templates.Mark]int
+	sInput, sInputText, sInputDate, sInputMonth                     int
+	marks                                                           map[templates.Mark]int
 }
 
 func (b *blankWriter) check(err error) {
