@@ -13,6 +13,7 @@ import (
 	"kaohe/config"
 	"kaohe/internal/mailserver"
 	"kaohe/mailparse"
+	"kaohe/recommend"
 	"kaohe/scoring"
 	"kaohe/store"
 )
@@ -143,6 +144,11 @@ func TestResultsPublishOnceThenCorrection(t *testing.T) {
 		t.Errorf("result notices to %d addresses: %v", len(got), got)
 	}
 	checkChaoyangNotice(t, srv)
+	for _, d := range srv.Deliveries() {
+		if p, _ := mailparse.Parse(d.Raw, mailparse.Limits{}); p != nil && d.To[0] == "haidian@example.org" && len(p.Attachments) != 0 {
+			t.Errorf("不合格 海淀 got a 推荐表: %s", p.Attachments[0].Filename)
+		}
+	}
 
 	// Publishing again sends nothing new.
 	code, out, _ = publish(t)
@@ -198,6 +204,15 @@ func checkChaoyangNotice(t *testing.T, srv *mailserver.Server) {
 			if !strings.Contains(p.Text, want) {
 				t.Errorf("朝阳's notice lacks %q:\n%s", want, p.Text)
 			}
+		}
+		// The 推荐表 comes prefilled with the agency's name and reads back
+		// as a 推荐表.
+		if len(p.Attachments) != 1 || p.Attachments[0].Filename != "2021年度职工互助保障工作优秀单位、优秀个人推荐表（朝阳区代办处）.xlsx" {
+			t.Fatalf("朝阳's attachments: %+v", p.Attachments)
+		}
+		f, findings := recommend.Read(p.Attachments[0].Data, recommend.ReadOptions{})
+		if f == nil || f.Fields[recommend.FieldAgency].Text != "朝阳区代办处" {
+			t.Errorf("the attached 推荐表 reads back as %+v, %v", f, findings)
 		}
 		return
 	}
