@@ -191,7 +191,7 @@ func (in resultsInput) notices(finals []store.FinalResult) ([]reply.ResultNotice
 // attach gives an agency that may recommend (any but 不合格) its 推荐表,
 // prefilled with its name and one row per place of its quota.
 func (in resultsInput) attach(n *reply.ResultNotice) error {
-	if in.recommend == nil || n.Grade == string(store.GradeFail) {
+	if in.recommend == nil || n.Failed() {
 		return nil
 	}
 	var b bytes.Buffer
