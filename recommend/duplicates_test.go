@@ -13,10 +13,10 @@ func TestDuplicates(t *testing.T) {
 	b := goodFilling()
 	b.fields[FieldAgency] = "朝阳区代办处"
 	b.persons = []personRow{
-		{"张 伟", "男", "1980年5月", "主任", 12, "事迹"},    // 张伟 again, written otherwise
-		{"刘丽", "女", "1988年10月", "专管员", 8, "事迹"},   // another 刘丽: another month
+		{"张 伟", "男", "1980年5月", "主任", 12, "事迹"}, // 张伟 again, written otherwise
+		{"刘丽", "女", "1988年10月", "专管员", 8, "事迹"}, // another 刘丽: another month
 		{"王磊", "男", "1979-01", "干事", 10, "事迹"},
-		{"王磊", "男", "1979.01", "干事", 10, "事迹"},    // twice on one form
+		{"王磊", "男", "1979.01", "干事", 10, "事迹"}, // twice on one form
 	}
 	c := goodFilling()
 	c.persons = []personRow{{"张伟", "男", date(1980, 5, 20), "副主任", 3, "事迹"}}
