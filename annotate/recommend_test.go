@@ -2,6 +2,8 @@ package annotate
 
 import (
 	"bytes"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -184,5 +186,22 @@ func TestRecommendationCopyBadInput(t *testing.T) {
 	x := openRecCopy(t, out)
 	if cs, _ := x.GetComments(recommend.SheetName); len(cs) != 0 {
 		t.Errorf("%d comments without findings", len(cs))
+	}
+}
+
+// TestWriteRecommendationSample writes an annotated 推荐表 into the folder
+// KAOHE_RENDER_DIR names, for contrib/render/render-workbooks.sh to print.
+func TestWriteRecommendationSample(t *testing.T) {
+	dir := os.Getenv("KAOHE_RENDER_DIR")
+	if dir == "" {
+		t.Skip("set KAOHE_RENDER_DIR=dir to write the sample")
+	}
+	f, fs := recForm(t, nil)
+	out, err := Recommendation(f, fs, recDef)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "annotated-recommend.xlsx"), out, 0o600); err != nil {
+		t.Fatal(err)
 	}
 }
