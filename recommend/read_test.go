@@ -3,9 +3,11 @@ package recommend
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	_ "image/png" // excelize decodes a picture to size it
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -249,5 +251,23 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A form survives JSON (a worker process's answer, a stored proposal):
+// the same checks find the same things.
+func TestFilledJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	f := readGood(t, buildFilled(t, interopFilling(), nil))
+	b, err := json.Marshal(f)
+	must(t, err)
+	var back Filled
+	must(t, json.Unmarshal(b, &back))
+	want, got := codesAt(Check(f, def2021, goodContext())), codesAt(Check(&back, def2021, goodContext()))
+	if !slices.Equal(got, want) || len(want) == 0 {
+		t.Errorf("after JSON %v, before %v", got, want)
+	}
+	if !slices.Equal(summary(&back), summary(f)) {
+		t.Errorf("values changed through JSON")
 	}
 }
