@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"kaohe/internal/xlsxpeek"
 )
 
 // The stamp must survive the programs staff fill a workbook with. Each
@@ -88,6 +90,13 @@ func TestResavedStillVerifies(t *testing.T) {
 				toks := Read(f)
 				if _, err := k.Verify(f, 2021, KindReview); err != nil {
 					t.Fatalf("%v (tokens read: %d)", err, len(toks))
+				}
+				p, err := xlsxpeek.Open(b)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := k.VerifyTokens(ReadPackage(p), 2021, KindReview); err != nil {
+					t.Fatalf("read without excelize: %v", err)
 				}
 				t.Logf("%d distinct token(s) survived", len(toks))
 			}

@@ -24,6 +24,8 @@ import (
 	"strings"
 
 	"github.com/xuri/excelize/v2"
+
+	"kaohe/internal/xlsxpeek"
 )
 
 // KeyFile is the key's file name in the data folder. Losing it (a data
@@ -241,34 +243,55 @@ func (k *Key) Stamp(f *excelize.File, season int, kind Kind, id string) (Token, 
 // sheet, each once (a re-saved file may keep one, both, or none). Text
 // that is not a token is skipped.
 func Read(f *excelize.File) []Token {
-	var out []Token
-	add := func(s string) {
-		t, ok := parse(s)
-		if !ok {
-			return
-		}
-		for _, o := range out {
-			if o == t {
-				return
-			}
-		}
-		out = append(out, t)
-	}
+	var out tokens
 	if props, err := f.GetCustomProps(); err == nil {
 		for _, p := range props {
 			if p.Name == propName {
 				if s, ok := p.Value.(string); ok {
-					add(s)
+					out.add(s)
 				}
 			}
 		}
 	}
 	if idx, _ := f.GetSheetIndex(SheetName); idx >= 0 {
 		if s, err := f.GetCellValue(SheetName, "A1"); err == nil {
-			add(s)
+			out.add(s)
 		}
 	}
 	return out
+}
+
+// ReadPackage is Read for a workbook not opened by excelize: the daemon
+// reads the token of an untrusted workbook before anything else of it.
+func ReadPackage(p *xlsxpeek.Package) []Token {
+	var out tokens
+	if props, err := p.CustomProps(); err == nil {
+		if s, ok := props[propName]; ok {
+			out.add(s)
+		}
+	}
+	if p.HasSheet(SheetName) {
+		if rows, err := p.Rows(SheetName, 1); err == nil && len(rows) > 0 && len(rows[0]) > 0 {
+			out.add(rows[0][0])
+		}
+	}
+	return out
+}
+
+// tokens collects the distinct tokens of a workbook.
+type tokens []Token
+
+func (ts *tokens) add(s string) {
+	t, ok := parse(s)
+	if !ok {
+		return
+	}
+	for _, o := range *ts {
+		if o == t {
+			return
+		}
+	}
+	*ts = append(*ts, t)
 }
 
 // Errors of Verify, most telling last: Verify returns the one that got
