@@ -30,11 +30,15 @@ const (
 	tmplReminderText = "reminder.txt.tmpl"
 	tmplSummaryText  = "consolidated.txt.tmpl"
 	tmplPlainHTML    = "plain.html.tmpl" // wraps a text body when a kind has no HTML template
+
+	tmplStaffImportText   = "staff_import.txt.tmpl"
+	tmplStaffWorkbookText = "staff_workbook_notice.txt.tmpl"
 )
 
 // TemplateNames lists the wording templates staff may override.
 func TemplateNames() []string {
-	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplNoticeHTML, tmplReminderText, tmplSummaryText, tmplPlainHTML}
+	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplNoticeHTML, tmplReminderText, tmplSummaryText, tmplPlainHTML,
+		tmplStaffImportText, tmplStaffWorkbookText}
 }
 
 // CheckTemplates parses every template of the override folder that has a
