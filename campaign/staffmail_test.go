@@ -101,7 +101,9 @@ func mailOf(from, subject, headers, filename string, data []byte) []byte {
 	return []byte(b.String())
 }
 
-func mimeWord(s string) string { return "=?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?=" }
+func mimeWord(s string) string {
+	return "=?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
+}
 
 func (e *staffEnv) handle(raw []byte) store.Message {
 	e.t.Helper()
