@@ -17,6 +17,7 @@ import (
 	"kaohe/internal/mailserver"
 	"kaohe/internal/wbtoken"
 	"kaohe/mailparse"
+	"kaohe/results"
 	"kaohe/store"
 )
 
@@ -123,4 +124,82 @@ func mailTo(t *testing.T, ds []mailserver.Delivery) map[string][]string {
 		}
 	}
 	return out
+}
+
+// TestResultsWorkbookByMail: the results workbook of kaohe results -o,
+// approved and mailed back by staff, is stored as 审定 like kaohe results
+// import; refused cells and a stranger's copy change nothing.
+func TestResultsWorkbookByMail(t *testing.T) {
+	srv := startMail(t)
+	dataDir := t.TempDir()
+	setEnv(t, testEnv(t, srv, dataDir))
+	t.Setenv("KAOHE_RESULTS_INDIVIDUAL_QUOTA", "3")
+	at := time.Date(2021, 12, 20, 10, 0, 0, 0, time.UTC)
+	srv.Deliver(demo.Office, testMail(t, "chaoyang@example.org", "朝阳区代办处", 1), at)
+	var errOut bytes.Buffer
+	if code := run(context.Background(), []string{"serve", "--once"}, io.Discard, &errOut); code != exitOK {
+		t.Fatalf("serve --once: %d %s", code, errOut.String())
+	}
+	book := filepath.Join(t.TempDir(), "考核结果.xlsx")
+	if code := run(context.Background(), []string{"results", "-o", book}, io.Discard, &errOut); code != exitOK {
+		t.Fatalf("results: %d %s", code, errOut.String())
+	}
+	edit := func(quota int, grade string) []byte {
+		f, err := excelize.OpenFile(book)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if toks := wbtoken.Read(f); len(toks) != 1 || toks[0].Kind != wbtoken.KindResults || toks[0].Season != 2021 {
+			t.Fatalf("results -o stamped %+v", toks)
+		}
+		f.SetCellValue(results.SheetResults, cellAt(t, f, "朝阳区代办处", results.ColQuota), quota)
+		f.SetCellValue(results.SheetResults, cellAt(t, f, "朝阳区代办处", results.ColGrade), grade)
+		var b bytes.Buffer
+		f.Write(&b)
+		return b.Bytes()
+	}
+	approved := func() bool {
+		st, err := store.Open(dataDir, store.Options{ReadOnly: true, Season: 2021})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		_, ok, err := st.ResultsApproval(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	step := func(from, id string, wb []byte) map[string][]string {
+		t.Helper()
+		srv.Deliver(demo.Office, staffMail(from, id, wb), at.Add(24*time.Hour))
+		before := len(srv.Deliveries())
+		if code := run(context.Background(), []string{"serve", "--once"}, io.Discard, &errOut); code != exitOK {
+			t.Fatalf("serve --once: %d %s", code, errOut.String())
+		}
+		return mailTo(t, srv.Deliveries()[before:])
+	}
+
+	got := step(demo.Staff, "r1@kaohe-demo.example.org", edit(2, "良好"))
+	if approved() || len(got[demo.Staff]) != 1 || !strings.Contains(got[demo.Staff][0], "导入未完成：考核结果表有 1 处问题") {
+		t.Fatalf("quotas not adding up: approved %v, mail %q", approved(), got)
+	}
+	got = step("someone@elsewhere.example", "r2@elsewhere.example", edit(3, "良好"))
+	if approved() || len(got["someone@elsewhere.example"]) != 0 || len(got[demo.Staff]) != 1 || !strings.Contains(got[demo.Staff][0], "考核结果表") {
+		t.Fatalf("a stranger's copy: approved %v, mail %q", approved(), got)
+	}
+	got = step(demo.Staff, "r3@kaohe-demo.example.org", edit(3, "良好"))
+	if !approved() || len(got[demo.Staff]) != 1 || !strings.Contains(got[demo.Staff][0], "导入完成：考核结果表已导入") {
+		t.Fatalf("approved by mail: %v, mail %q", approved(), got)
+	}
+	st, err := store.Open(dataDir, store.Options{ReadOnly: true, Season: 2021})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rs, err := st.FinalResults(context.Background())
+	if err != nil || len(rs) != 2 || !rs[0].Approved || rs[0].Grade != "良好" || rs[0].Quota != 3 {
+		t.Fatalf("approved: %+v %v", rs, err)
+	}
 }
