@@ -80,7 +80,6 @@ func Write(out io.Writer, o *Outcome, opts WriteOptions) error {
 			return fmt.Errorf("stamp workbook: %w", err)
 		}
 	}
-	f.SetActiveSheet(0)
 	if err := f.Write(out); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
