@@ -24,6 +24,10 @@ const (
 	// KindForeignNotice tells an agency's registered address that a form
 	// naming the agency arrived from another address and was not filed.
 	KindForeignNotice = "foreign_notice"
+	// KindStaffWorkbookNotice tells staff that a staff workbook mailed in
+	// was not imported (not from staff, no valid token, failed
+	// authentication).
+	KindStaffWorkbookNotice = "staff_workbook_notice"
 )
 
 // Result is everything decided about one incoming message, saved at once by
@@ -40,6 +44,9 @@ type Result struct {
 	// SaveResult checks it in its transaction, so that messages handled at
 	// once cannot together pass it.
 	ReplyCap ReplyCap
+	// Effects are applied in the same transaction, in order, for the
+	// message's season (a staff workbook imported by mail).
+	Effects []Effect
 }
 
 // ReplyCap is at most Max mails to one address queued since Since.
@@ -160,6 +167,11 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 				return err
 			}
 		}
+		for _, e := range r.Effects {
+			if err := e.Apply(ctx, tx, season, s.now()); err != nil {
+				return fmt.Errorf("apply: %w", err)
+			}
+		}
 		for _, m := range r.Outbox {
 			related := m.RelatedMessage
 			if related == 0 {
@@ -186,7 +198,7 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 // came in, counts against its recipient's ReplyCap: receipts, notes to
 // unknown senders and notices of forms sent in an agency's name.
 func CappedKind(kind string) bool {
-	return kind == KindReply || kind == KindUnknownReply || kind == KindForeignNotice
+	return kind == KindReply || kind == KindUnknownReply || kind == KindForeignNotice || kind == KindStaffWorkbookNotice
 }
 
 // checkReplyCap returns ErrReplyCapped when a reply of r would exceed its
