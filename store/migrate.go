@@ -299,6 +299,37 @@ DROP TABLE reminders;
 ALTER TABLE reminders_new RENAME TO reminders;
 DROP TABLE legacy_season;
 `,
+	// 5: the 主任办公会's decisions on the proposed 优秀单位 and 优秀个人
+	// (推荐名单), and the purges of finished seasons' personal data. A
+	// decision is keyed by the person (姓名 and 出生年月), not by the
+	// proposal's row, so that it survives an agency sending its 推荐表 again
+	// with the same persons. Purge blanks a person's columns and sets
+	// purged: the row still counts, nobody is named.
+	`
+CREATE TABLE recommend_decisions (
+	id         INTEGER PRIMARY KEY,
+	season     INTEGER NOT NULL,
+	agency     TEXT    NOT NULL,
+	kind       TEXT    NOT NULL,              -- 'unit' or 'person'
+	name       TEXT    NOT NULL DEFAULT '',   -- a person's 姓名; '' for the unit
+	birth      TEXT    NOT NULL DEFAULT '',   -- a person's 出生年月
+	verdict    TEXT    NOT NULL,              -- 'confirmed' or 'not_confirmed'
+	override   INTEGER NOT NULL DEFAULT 0,    -- confirmed as the office's explicit override (特批确定)
+	note       TEXT    NOT NULL DEFAULT '',
+	decided_by TEXT    NOT NULL DEFAULT '',
+	source     TEXT    NOT NULL DEFAULT '',
+	at         INTEGER NOT NULL,
+	purged     INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX recommend_decisions_key ON recommend_decisions (season, agency, kind, name, birth) WHERE purged = 0;
+
+CREATE TABLE purges (
+	season   INTEGER PRIMARY KEY,
+	at       INTEGER NOT NULL,
+	operator TEXT    NOT NULL DEFAULT '',
+	summary  TEXT    NOT NULL DEFAULT ''       -- what was removed, JSON counts (no names)
+);
+`,
 }
 
 // SchemaVersion is the schema version this code writes.
