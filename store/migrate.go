@@ -299,7 +299,62 @@ DROP TABLE reminders;
 ALTER TABLE reminders_new RENAME TO reminders;
 DROP TABLE legacy_season;
 `,
-	// 5: the 主任办公会's decisions on the proposed 优秀单位 and 优秀个人
+	// 5: the 推荐表 (recommendations of 优秀单位 and 优秀个人): each one an
+	// agency sent, versioned per season and agency like submissions; its
+	// person rows and its findings apart, so that persons can be matched
+	// across agencies (dup_key) and removed when a season is purged.
+	`
+CREATE TABLE proposals (
+	id               INTEGER PRIMARY KEY,
+	season           INTEGER NOT NULL,
+	message          INTEGER NOT NULL REFERENCES messages (id),
+	attachment       INTEGER NOT NULL UNIQUE REFERENCES attachments (id),
+	agency           TEXT    NOT NULL,           -- roster name, "" when held as 名册外来件
+	version          INTEGER NOT NULL,           -- 1, 2, ... per season and agency
+	unit             TEXT    NOT NULL DEFAULT '', -- 推荐单位 as written
+	unit_proposed    INTEGER NOT NULL DEFAULT 0, -- proposed as 优秀单位
+	unit_deeds       TEXT    NOT NULL DEFAULT '',
+	publicity_start  TEXT    NOT NULL DEFAULT '', -- 2006-01-02, "" when not read
+	publicity_end    TEXT    NOT NULL DEFAULT '',
+	publicity_scope  TEXT    NOT NULL DEFAULT '',
+	publicity_result TEXT    NOT NULL DEFAULT '',
+	errors           INTEGER NOT NULL DEFAULT 0,
+	warnings         INTEGER NOT NULL DEFAULT 0,
+	on_time          INTEGER NOT NULL,           -- before results.recommend_cutoff
+	received_at      INTEGER NOT NULL,
+	created_at       INTEGER NOT NULL,
+	UNIQUE (season, agency, version)
+);
+CREATE INDEX proposals_message ON proposals (message);
+CREATE TABLE proposal_persons (
+	id       INTEGER PRIMARY KEY,
+	proposal INTEGER NOT NULL REFERENCES proposals (id),
+	idx      INTEGER NOT NULL,                   -- order on the form, from 0
+	cell     TEXT    NOT NULL DEFAULT '',        -- the row's 姓名 cell
+	name     TEXT    NOT NULL DEFAULT '',
+	sex      TEXT    NOT NULL DEFAULT '',
+	birth    TEXT    NOT NULL DEFAULT '',        -- 2006-01
+	post     TEXT    NOT NULL DEFAULT '',
+	years    REAL,                               -- NULL when not read
+	deeds    TEXT    NOT NULL DEFAULT '',
+	dup_key  TEXT    NOT NULL DEFAULT '',        -- name without spaces + "|" + birth; "" when either is missing
+	UNIQUE (proposal, idx)
+);
+CREATE INDEX proposal_persons_dup ON proposal_persons (dup_key);
+CREATE TABLE proposal_findings (
+	id       INTEGER PRIMARY KEY,
+	proposal INTEGER NOT NULL REFERENCES proposals (id),
+	code     TEXT    NOT NULL,
+	severity TEXT    NOT NULL,
+	sheet    TEXT    NOT NULL DEFAULT '',
+	cell     TEXT    NOT NULL DEFAULT '',
+	field    TEXT    NOT NULL DEFAULT '',
+	person   INTEGER NOT NULL DEFAULT -1,        -- idx of the person row, -1 for none
+	message  TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX proposal_findings_proposal ON proposal_findings (proposal);
+`,
+	// 6: the 主任办公会's decisions on the proposed 优秀单位 and 优秀个人
 	// (推荐名单), and the purges of finished seasons' personal data. A
 	// decision is keyed by the person (姓名 and 出生年月), not by the
 	// proposal's row, so that it survives an agency sending its 推荐表 again
