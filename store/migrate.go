@@ -299,7 +299,24 @@ DROP TABLE reminders;
 ALTER TABLE reminders_new RENAME TO reminders;
 DROP TABLE legacy_season;
 `,
-	// 5: the 推荐表 (recommendations of 优秀单位 and 优秀个人): each one an
+	// 5: notices published to agencies after the deadline (考核结果,
+	// 确定名单反馈), one row per issue: revision 1 is the notice, each later
+	// one a 更正. What it said is kept, so that a 更正 can say what changed,
+	// and its recipients, so that publishing again sends nothing twice.
+	`
+CREATE TABLE published_notices (
+	season       INTEGER NOT NULL,
+	kind         TEXT    NOT NULL,            -- e.g. result, final-list
+	agency       TEXT    NOT NULL,            -- roster name
+	revision     INTEGER NOT NULL,            -- 1 the notice, 2... its corrections
+	content_key  TEXT    NOT NULL,            -- hash of what it says
+	facts        TEXT    NOT NULL,            -- what it says, JSON, for the next 更正
+	recipients   TEXT    NOT NULL,            -- the addresses it was queued to, JSON
+	published_at INTEGER NOT NULL,
+	PRIMARY KEY (season, kind, agency, revision)
+) WITHOUT ROWID;
+`,
+	// 6: the 推荐表 (recommendations of 优秀单位 and 优秀个人): each one an
 	// agency sent, versioned per season and agency like submissions; its
 	// person rows and its findings apart, so that persons can be matched
 	// across agencies (dup_key) and removed when a season is purged.
@@ -354,7 +371,7 @@ CREATE TABLE proposal_findings (
 );
 CREATE INDEX proposal_findings_proposal ON proposal_findings (proposal);
 `,
-	// 6: the 主任办公会's decisions on the proposed 优秀单位 and 优秀个人
+	// 7: the 主任办公会's decisions on the proposed 优秀单位 and 优秀个人
 	// (推荐名单), and the purges of finished seasons' personal data. A
 	// decision is keyed by the person (姓名 and 出生年月), not by the
 	// proposal's row, so that it survives an agency sending its 推荐表 again
