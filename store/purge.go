@@ -1,0 +1,334 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+)
+
+// PurgePlan is what purging a finished season's personal data removes, and
+// what it keeps: counts only, never a person's name.
+type PurgePlan struct {
+	Season int
+	// End is when the season ended: the latest of its last mail received,
+	// its last recommendation, decision or notice, its results' approval
+	// and its cut-off.
+	End time.Time
+	// PurgedAt is when an earlier purge ran; zero when none did.
+	PurgedAt time.Time
+	// Agencies are the counts per agency, by agency.
+	Agencies []PurgeAgency
+	// Persons, Decisions and Findings count the person rows of proposals,
+	// the decisions on persons and the findings about persons removed.
+	Persons, Decisions, Findings int
+	// Mails are the archived raw mails that carried a 推荐表 and are still
+	// on disk, as paths relative to the data folder.
+	Mails []string
+	// Copies are the outbox mails whose bytes are removed: the receipts
+	// with the annotated copy of a 推荐表, the notes to staff about its
+	// persons, and the 确定名单反馈 sent.
+	Copies int
+	// Notices are the recorded 确定名单反馈 issues whose content is removed.
+	Notices int
+}
+
+// PurgeAgency is what a purge removes of one agency, and the counts kept.
+type PurgeAgency struct {
+	Agency    string `json:"agency"`
+	Proposed  int    `json:"proposed"`  // persons proposed in its current 推荐表
+	Confirmed int    `json:"confirmed"` // persons confirmed by the 主任办公会
+	Persons   int    `json:"persons"`   // person rows removed, all versions of its 推荐表
+}
+
+// Empty says whether the plan removes nothing.
+func (p PurgePlan) Empty() bool {
+	return p.Persons == 0 && p.Decisions == 0 && p.Findings == 0 && len(p.Mails) == 0 && p.Copies == 0 && p.Notices == 0
+}
+
+// PlanPurge says what Purge(season) would remove now, changing nothing.
+// A season never recorded gives an error wrapping ErrNotFound.
+func (s *Store) PlanPurge(ctx context.Context, season int) (PurgePlan, error) {
+	tx, err := s.r.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return PurgePlan{}, fmt.Errorf("plan purge: %w", err)
+	}
+	defer tx.Rollback()
+	p, err := s.planPurge(ctx, tx, season)
+	if err != nil {
+		return PurgePlan{}, fmt.Errorf("plan purge of season %d: %w", season, err)
+	}
+	return p, nil
+}
+
+// Purge removes season's personal data, as PlanPurge describes it, and
+// records the purge with the counts kept: in one transaction, the person
+// rows of its proposals and the findings about them, the persons' names,
+// birth dates and notes in the decisions, the wording of its 确定名单反馈
+// issues and the bytes of the outbox mails that carried persons' data;
+// then the archived mails with a 推荐表. Scores, grades, results and the
+// other records stay. The season's decisions and lists can no longer be
+// changed or sent (ErrPurged). Whether the season may be purged (finished,
+// past its retention) is the caller's to decide. Running it again removes
+// whatever is left, such as an archived file a crash kept.
+func (s *Store) Purge(ctx context.Context, season int, operator string) (PurgePlan, error) {
+	var plan PurgePlan
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var err error
+		if plan, err = s.planPurge(ctx, tx, season); err != nil {
+			return err
+		}
+		return purgeRows(ctx, tx, season, plan, operator, s.now())
+	})
+	if err != nil {
+		return plan, fmt.Errorf("purge season %d: %w", season, err)
+	}
+	for _, rel := range plan.Mails {
+		if err := s.injected(); err != nil {
+			return plan, fmt.Errorf("purge season %d: %w", season, err)
+		}
+		if err := os.Remove(filepath.Join(s.dir, filepath.FromSlash(rel))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return plan, fmt.Errorf("purge season %d: remove %s: %w", season, rel, err)
+		}
+	}
+	return plan, nil
+}
+
+// seasonProposals selects the proposals of a season.
+const seasonProposals = "SELECT id FROM proposals WHERE season = ?"
+
+// finalListWindow bounds the outbox rows of the season's 确定名单反馈: they
+// were queued when their issues were published (the store's clock and the
+// publisher's may differ by a little; seasons are a year apart).
+const finalListWindow = `SELECT MIN(published_at) - 86400000, MAX(published_at) + 86400000
+	FROM published_notices WHERE season = ? AND kind = ?`
+
+func (s *Store) planPurge(ctx context.Context, tx *sql.Tx, season int) (PurgePlan, error) {
+	p := PurgePlan{Season: season}
+	var err error
+	if p.End, err = seasonEnd(ctx, tx, season); err != nil {
+		return p, err
+	}
+	var at sql.NullInt64
+	if err := tx.QueryRowContext(ctx, "SELECT at FROM purges WHERE season = ?", season).Scan(&at); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return p, err
+	}
+	p.PurgedAt = fromMS(at.Int64)
+	if p.Agencies, err = purgeAgencies(ctx, tx, season); err != nil {
+		return p, err
+	}
+	counts := []struct {
+		n *int
+		q string
+	}{
+		{&p.Persons, "SELECT COUNT(*) FROM proposal_persons WHERE proposal IN (" + seasonProposals + ")"},
+		{&p.Findings, "SELECT COUNT(*) FROM proposal_findings WHERE person >= 0 AND proposal IN (" + seasonProposals + ")"},
+		{&p.Decisions, "SELECT COUNT(*) FROM recommend_decisions WHERE season = ? AND kind = 'person' AND purged = 0"},
+	}
+	for _, c := range counts {
+		if err := tx.QueryRowContext(ctx, c.q, season).Scan(c.n); err != nil {
+			return p, err
+		}
+	}
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM published_notices WHERE season = ? AND kind = ? AND facts != '[]'",
+		season, KindFinalList).Scan(&p.Notices); err != nil {
+		return p, err
+	}
+	if p.Copies, err = purgeCopies(ctx, tx, season, true); err != nil {
+		return p, err
+	}
+	if p.Mails, err = s.purgeMails(ctx, tx, season); err != nil {
+		return p, err
+	}
+	return p, nil
+}
+
+// seasonEnd is the last thing that happened in the season.
+func seasonEnd(ctx context.Context, tx *sql.Tx, season int) (time.Time, error) {
+	var n int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM seasons WHERE year = ?", season).Scan(&n); err != nil {
+		return time.Time{}, err
+	}
+	if n == 0 {
+		return time.Time{}, fmt.Errorf("season %d: %w", season, ErrNotFound)
+	}
+	var end int64
+	err := tx.QueryRowContext(ctx, `SELECT MAX(
+		(SELECT COALESCE(MAX(cutoff), 0) FROM seasons WHERE year = ?1),
+		(SELECT COALESCE(MAX(received_at), 0) FROM messages WHERE season = ?1),
+		(SELECT COALESCE(MAX(received_at), 0) FROM proposals WHERE season = ?1),
+		(SELECT COALESCE(MAX(at), 0) FROM recommend_decisions WHERE season = ?1),
+		(SELECT COALESCE(MAX(published_at), 0) FROM published_notices WHERE season = ?1),
+		(SELECT COALESCE(MAX(at), 0) FROM result_runs WHERE season = ?1))`, season).Scan(&end)
+	return fromMS(end), err
+}
+
+// purgeAgencies counts, per agency, the persons its current 推荐表 proposed,
+// those confirmed, and the person rows of all its versions.
+func purgeAgencies(ctx context.Context, tx *sql.Tx, season int) ([]PurgeAgency, error) {
+	byAgency := map[string]*PurgeAgency{}
+	get := func(a string) *PurgeAgency {
+		if byAgency[a] == nil {
+			byAgency[a] = &PurgeAgency{Agency: a}
+		}
+		return byAgency[a]
+	}
+	cur, err := currentProposals(ctx, tx, season)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT p.id, p.agency, COUNT(pp.id) FROM proposals p
+		JOIN proposal_persons pp ON pp.proposal = p.id WHERE p.season = ? GROUP BY p.id`, season)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var agency string
+		var n int
+		if err := rows.Scan(&id, &agency, &n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		a := get(agency)
+		a.Persons += n
+		if cur[id] {
+			a.Proposed = n
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	rows, err = tx.QueryContext(ctx, `SELECT agency, COUNT(*) FROM recommend_decisions
+		WHERE season = ? AND kind = 'person' AND verdict = ? AND purged = 0 GROUP BY agency`, season, string(Confirmed))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var agency string
+		var n int
+		if err := rows.Scan(&agency, &n); err != nil {
+			return nil, err
+		}
+		get(agency).Confirmed = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]PurgeAgency, 0, len(byAgency))
+	for _, a := range byAgency {
+		out = append(out, *a)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Agency < out[j].Agency })
+	return out, nil
+}
+
+// purgeCopies counts (count) or empties the outbox mails of the season
+// that carry persons' data: those about a message with a 推荐表 (the
+// receipt with its annotated copy, a note to staff) and the 确定名单反馈.
+// Mail still waiting to go out is left alone: a season is purged years
+// after its last mail.
+func purgeCopies(ctx context.Context, tx *sql.Tx, season int, count bool) (int, error) {
+	var lo, hi sql.NullInt64
+	if err := tx.QueryRowContext(ctx, finalListWindow, season, KindFinalList).Scan(&lo, &hi); err != nil {
+		return 0, err
+	}
+	where := `state != 'pending' AND (related IN (SELECT message FROM proposals WHERE season = ?)
+		OR (kind = ? AND created_at BETWEEN ? AND ?))`
+	args := []any{season, KindFinalList, lo.Int64, hi.Int64}
+	sel := `SELECT outbox FROM outbox_raw WHERE length(data) > 0 AND outbox IN (SELECT id FROM outbox WHERE ` + where + `)`
+	if count {
+		var n int
+		err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM ("+sel+")", args...).Scan(&n)
+		return n, err
+	}
+	res, err := tx.ExecContext(ctx, "UPDATE outbox_raw SET data = x'' WHERE outbox IN ("+sel+")", args...)
+	if err != nil {
+		return 0, err
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// purgeMails lists the archived mails of the season's proposals still on
+// disk.
+func (s *Store) purgeMails(ctx context.Context, tx *sql.Tx, season int) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT m.hash FROM messages m JOIN proposals p ON p.message = m.id
+		WHERE p.season = ? ORDER BY m.hash`, season)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var hash string
+		if err := rows.Scan(&hash); err != nil {
+			return nil, err
+		}
+		if !validHash(hash) {
+			continue
+		}
+		if _, err := os.Stat(s.archivePath(hash)); err == nil {
+			out = append(out, ArchivedPath(hash))
+		}
+	}
+	return out, rows.Err()
+}
+
+// purgeRows makes the database changes of a purge and records it.
+func purgeRows(ctx context.Context, tx *sql.Tx, season int, plan PurgePlan, operator string, now time.Time) error {
+	stmts := []struct {
+		q    string
+		args []any
+	}{
+		{"DELETE FROM proposal_findings WHERE person >= 0 AND proposal IN (" + seasonProposals + ")", []any{season}},
+		{"DELETE FROM proposal_persons WHERE proposal IN (" + seasonProposals + ")", []any{season}},
+		// The unit's 事迹 and the 公示 result may name people as well.
+		{"UPDATE proposals SET unit_deeds = '', publicity_result = '' WHERE season = ?", []any{season}},
+		// The rows stay, so that the counts of confirmed persons do.
+		{`UPDATE recommend_decisions SET name = '', birth = '', note = CASE kind WHEN 'person' THEN '' ELSE note END, purged = 1
+			WHERE season = ? AND purged = 0`, []any{season}},
+		{"UPDATE published_notices SET facts = '[]' WHERE season = ? AND kind = ?", []any{season, KindFinalList}},
+		// A mail's subject and attachment names may carry a person's name.
+		{"UPDATE messages SET subject = '' WHERE id IN (SELECT message FROM proposals WHERE season = ?)", []any{season}},
+		{"UPDATE attachments SET filename = '' WHERE message IN (SELECT message FROM proposals WHERE season = ?)", []any{season}},
+	}
+	for _, st := range stmts {
+		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {
+			return err
+		}
+	}
+	if _, err := purgeCopies(ctx, tx, season, false); err != nil {
+		return err
+	}
+	summary, err := json.Marshal(plan.Agencies)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO purges (season, at, operator, summary) VALUES (?,?,?,?)
+		ON CONFLICT (season) DO UPDATE SET at = excluded.at, operator = excluded.operator,
+		summary = CASE WHEN purges.summary IN ('', '[]', 'null') THEN excluded.summary ELSE purges.summary END`,
+		season, ms(now), operator, string(summary))
+	return err
+}
+
+// Purged says when the season's personal data was purged; zero when never.
+func (s *Store) Purged(ctx context.Context, season int) (time.Time, error) {
+	var at int64
+	err := s.r.QueryRowContext(ctx, "SELECT at FROM purges WHERE season = ?", season).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("purged: %w", err)
+	}
+	return fromMS(at), nil
+}
