@@ -18,8 +18,8 @@ import (
 type PurgePlan struct {
 	Season int
 	// End is when the season ended: the latest of its last mail received,
-	// its last recommendation, decision or notice, its results' approval
-	// and its cut-off.
+	// its last recommendation, decision or notice, its results' approval,
+	// its cut-off and its opening.
 	End time.Time
 	// PurgedAt is when an earlier purge ran; zero when none did.
 	PurgedAt time.Time
@@ -116,12 +116,19 @@ func (s *Store) planPurge(ctx context.Context, tx *sql.Tx, season int) (PurgePla
 		return p, err
 	}
 	var at sql.NullInt64
-	if err := tx.QueryRowContext(ctx, "SELECT at FROM purges WHERE season = ?", season).Scan(&at); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	var summary sql.NullString
+	if err := tx.QueryRowContext(ctx, "SELECT at, summary FROM purges WHERE season = ?", season).Scan(&at, &summary); err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return p, err
 	}
 	p.PurgedAt = fromMS(at.Int64)
 	if p.Agencies, err = purgeAgencies(ctx, tx, season); err != nil {
 		return p, err
+	}
+	if !p.PurgedAt.IsZero() {
+		// The persons are gone: the counts are those the first purge kept.
+		if err := json.Unmarshal([]byte(summary.String), &p.Agencies); err != nil {
+			return p, fmt.Errorf("counts kept by the purge: %w", err)
+		}
 	}
 	counts := []struct {
 		n *int
@@ -160,7 +167,7 @@ func seasonEnd(ctx context.Context, tx *sql.Tx, season int) (time.Time, error) {
 	}
 	var end int64
 	err := tx.QueryRowContext(ctx, `SELECT MAX(
-		(SELECT COALESCE(MAX(cutoff), 0) FROM seasons WHERE year = ?1),
+		(SELECT COALESCE(MAX(MAX(cutoff, opened_at)), 0) FROM seasons WHERE year = ?1),
 		(SELECT COALESCE(MAX(received_at), 0) FROM messages WHERE season = ?1),
 		(SELECT COALESCE(MAX(received_at), 0) FROM proposals WHERE season = ?1),
 		(SELECT COALESCE(MAX(at), 0) FROM recommend_decisions WHERE season = ?1),
