@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -22,9 +21,9 @@ type ImportOptions struct {
 	// by hand, or one of a 推荐表 the agency has since replaced, is
 	// refused when it carries a decision.
 	Proposals []Proposal
-	// Agencies are the approved results: the quota and eligibility the
-	// decisions are checked against.
-	Agencies  map[string]Agency
+	// Results are the agencies' results (approved, or as computed): the
+	// quota and eligibility the decisions are checked against.
+	Results   map[string]store.FinalResult
 	DecidedBy string    // who imports, for the record
 	Source    string    // the file's name, prefixed to each decision's cell
 	Now       time.Time // the decisions' time
@@ -53,9 +52,9 @@ type Import struct {
 // ImportSheet reads 推荐名单 of f. It returns every decision and the
 // refused cells; the caller saves nothing when any cell is refused.
 func ImportSheet(f *excelize.File, opts ImportOptions) (Import, []consolidate.ImportError) {
-	im := &importer{opts: opts, byID: map[int64]Proposal{}}
+	im := &importer{opts: opts, byRef: map[string]Proposal{}}
 	for _, p := range opts.Proposals {
-		im.byID[p.ID] = p
+		im.byRef[p.Ref] = p
 	}
 	if err := im.read(f); err != nil {
 		return Import{}, []consolidate.ImportError{*err}
@@ -75,12 +74,12 @@ func ImportSheet(f *excelize.File, opts ImportOptions) (Import, []consolidate.Im
 
 type importer struct {
 	opts    ImportOptions
-	byID    map[int64]Proposal
+	byRef   map[string]Proposal
 	cols    map[string]int
 	rows    []decidedRow
 	cleared []store.DecisionKey
 	errs    []consolidate.ImportError
-	seen    map[int64]string // 编号 → the cell it was first read in
+	seen    map[string]string // 编号 → the cell it was first read in
 }
 
 // decidedRow is a row with a decision, and where its decision cell is.
@@ -107,7 +106,7 @@ func (im *importer) read(f *excelize.File) *consolidate.ImportError {
 		return &consolidate.ImportError{Sheet: SheetList, Message: "“推荐名单”工作表无法读取：" + err.Error()}
 	}
 	defer rows.Close()
-	im.seen = map[int64]string{}
+	im.seen = map[string]string{}
 	for i := 0; rows.Next(); i++ {
 		row, err := rows.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
@@ -169,21 +168,21 @@ func (im *importer) row(rowNum int, row []string) {
 		}
 		return
 	}
-	id, err := strconv.ParseInt(norm.NFKC.String(rawID), 10, 64)
-	p, known := im.byID[id]
-	if err != nil || !known {
+	ref := norm.NFKC.String(rawID)
+	p, known := im.byRef[ref]
+	if !known {
 		if label != "" {
 			im.fail(im.cellName(colID, rowNum), "编号“%s”不是本届现有的推荐（可能是自行添加的行，或该代办处之后重新报送了推荐表），该行的决定未导入。请重新导出考核结果工作簿，在新表上填写", rawID)
 		}
 		return
 	}
-	if first, dup := im.seen[id]; dup {
-		im.fail(im.cellName(colID, rowNum), "编号 %d 在第 %s 格已出现过，同一推荐只能有一行", id, first)
+	if first, dup := im.seen[ref]; dup {
+		im.fail(im.cellName(colID, rowNum), "编号 %s 在 %s 已出现过，同一推荐只能有一行", ref, first)
 		return
 	}
-	im.seen[id] = im.cellName(colID, rowNum)
+	im.seen[ref] = im.cellName(colID, rowNum)
 	if im.cell(row, colAgency) != p.Agency || im.cell(row, colName) != p.Name {
-		im.fail(im.cellName(colID, rowNum), "编号 %d 应是“%s”，但该行的代办处或姓名被改过，决定未导入。请不要修改编号、代办处和姓名", id, p.Label())
+		im.fail(im.cellName(colID, rowNum), "编号 %s 应是“%s”，但该行的代办处或姓名被改过，决定未导入。请不要修改编号、代办处和姓名", ref, p.Label())
 		return
 	}
 	d := store.Decision{Agency: p.Agency, Kind: p.Kind, Name: p.Name, Birth: p.Birth, Note: note,
@@ -214,7 +213,7 @@ func (im *importer) row(rowNum int, row []string) {
 		return
 	}
 	if d.Verdict == store.Confirmed && !d.Override && p.Kind == store.KindUnit {
-		if a, ok := im.opts.Agencies[p.Agency]; !ok || !a.Eligible() {
+		if a, ok := im.opts.Results[p.Agency]; !ok || !Eligible(a) {
 			im.fail(decCell, "%s考核%s，不能直接确定为优秀单位。如主任办公会特批，请改选“特批确定”并在备注中写明理由；否则请选“不确定”", p.Agency, gradeWord(a, ok))
 			return
 		}
@@ -222,11 +221,11 @@ func (im *importer) row(rowNum int, row []string) {
 	im.rows = append(im.rows, decidedRow{p: p, decision: d, cell: decCell})
 }
 
-func gradeWord(a Agency, ok bool) string {
+func gradeWord(a store.FinalResult, ok bool) string {
 	if !ok {
-		return "没有审定的结果"
+		return "没有结果"
 	}
-	return "为" + a.Grade
+	return "为" + string(a.Grade)
 }
 
 // checkQuota refuses the plain 确定 of every agency that confirms more
@@ -240,14 +239,14 @@ func (im *importer) checkQuota() {
 		}
 	}
 	for agency, rs := range plain {
-		a, ok := im.opts.Agencies[agency]
+		a, ok := im.opts.Results[agency]
 		quota := a.Quota
 		if ok && len(rs) <= quota {
 			continue
 		}
 		for _, r := range rs {
 			if !ok {
-				im.fail(r.cell, "%s没有审定的考核结果，没有优秀个人名额，“%s”不能直接确定。如主任办公会特批，请改选“特批确定”并在备注中写明理由", agency, r.p.Name)
+				im.fail(r.cell, "%s没有考核结果，没有优秀个人名额，“%s”不能直接确定。如主任办公会特批，请改选“特批确定”并在备注中写明理由", agency, r.p.Name)
 				continue
 			}
 			im.fail(r.cell, "%s的优秀个人名额为 %d 人，选“确定”的有 %d 人。请只对名额内的人选“确定”，其余选“不确定”；超出名额确需确定的，改选“特批确定”并在备注中写明理由", agency, quota, len(rs))

@@ -9,31 +9,32 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"kaohe/scoring"
 	"kaohe/store"
 )
 
-func fixture() ([]Proposal, map[string]Agency) {
+func fixture() ([]Proposal, map[string]store.FinalResult) {
 	at := time.Date(2022, 4, 1, 2, 0, 0, 0, time.UTC)
 	props := []Proposal{
-		{ID: 1, Agency: "朝阳区代办处", Kind: store.KindUnit, ReceivedAt: at},
-		{ID: 2, Agency: "朝阳区代办处", Kind: store.KindPerson, Name: "张三", Gender: "男", Birth: "1980-05", Title: "主任", Years: "12", ReceivedAt: at},
-		{ID: 3, Agency: "朝阳区代办处", Kind: store.KindPerson, Name: "李四", Gender: "女", Birth: "1985-03", Title: "干事", Years: "8", ReceivedAt: at},
-		{ID: 4, Agency: "海淀区代办处", Kind: store.KindUnit, ReceivedAt: at},
-		{ID: 5, Agency: "海淀区代办处", Kind: store.KindPerson, Name: "王五", Gender: "男", Birth: "1979-01", Title: "科长", Years: "20", ReceivedAt: at,
+		{Ref: "1", Agency: "朝阳区代办处", Kind: store.KindUnit, ReceivedAt: at},
+		{Ref: "2", Agency: "朝阳区代办处", Kind: store.KindPerson, Name: "张三", Gender: "男", Birth: "1980-05", Title: "主任", Years: "12", ReceivedAt: at},
+		{Ref: "3", Agency: "朝阳区代办处", Kind: store.KindPerson, Name: "李四", Gender: "女", Birth: "1985-03", Title: "干事", Years: "8", ReceivedAt: at},
+		{Ref: "4", Agency: "海淀区代办处", Kind: store.KindUnit, ReceivedAt: at},
+		{Ref: "5", Agency: "海淀区代办处", Kind: store.KindPerson, Name: "王五", Gender: "男", Birth: "1979-01", Title: "科长", Years: "20", ReceivedAt: at,
 			Findings: []string{"公示期不足 5 个工作日"}},
-		{ID: 6, Agency: "电力行业代办处", Kind: store.KindPerson, Name: "张三", Gender: "男", Birth: "1980-05", Title: "主任", Years: "12", ReceivedAt: at},
+		{Ref: "6", Agency: "电力行业代办处", Kind: store.KindPerson, Name: "张三", Gender: "男", Birth: "1980-05", Title: "主任", Years: "12", ReceivedAt: at},
 	}
-	agencies := map[string]Agency{
-		"朝阳区代办处":  {Name: "朝阳区代办处", Type: "区县", Grade: "优秀", Quota: 1},
-		"海淀区代办处":  {Name: "海淀区代办处", Type: "区县", Grade: "不合格", Quota: 0},
-		"电力行业代办处": {Name: "电力行业代办处", Type: "行业", Grade: "良好", Quota: 2},
+	agencies := map[string]store.FinalResult{
+		"朝阳区代办处":  {Agency: "朝阳区代办处", Type: scoring.District, Grade: store.GradeExcellent, Quota: 1},
+		"海淀区代办处":  {Agency: "海淀区代办处", Type: scoring.District, Grade: store.GradeFail, Quota: 0},
+		"电力行业代办处": {Agency: "电力行业代办处", Type: scoring.Sector, Grade: store.GradeGood, Quota: 2},
 	}
 	return props, agencies
 }
 
 // exported writes the sheets as kaohe does and reopens them, as staff
 // would the file they received.
-func exported(t *testing.T, props []Proposal, agencies map[string]Agency, ds []store.Decision) *excelize.File {
+func exported(t *testing.T, props []Proposal, agencies map[string]store.FinalResult, ds []store.Decision) *excelize.File {
 	t.Helper()
 	f := excelize.NewFile()
 	if err := AddSheets(f, Rows(props, agencies, ds), nil); err != nil {
@@ -53,7 +54,7 @@ func exported(t *testing.T, props []Proposal, agencies map[string]Agency, ds []s
 }
 
 // decide fills the decision and note of the row whose 编号 is id.
-func decide(t *testing.T, f *excelize.File, id int64, label, note string) {
+func decide(t *testing.T, f *excelize.File, id int, label, note string) {
 	t.Helper()
 	rows, err := f.GetRows(SheetList)
 	if err != nil {
@@ -157,7 +158,7 @@ func TestImportAllOrNothing(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			f := exported(t, props, agencies, nil)
 			c.fill(t, f)
-			imp, errs := ImportSheet(f, ImportOptions{Proposals: props, Agencies: agencies, Source: "结果.xlsx", Now: time.Now()})
+			imp, errs := ImportSheet(f, ImportOptions{Proposals: props, Results: agencies, Source: "结果.xlsx", Now: time.Now()})
 			var cells []string
 			for _, e := range errs {
 				cells = append(cells, e.Cell)
@@ -183,13 +184,13 @@ func TestImportClearsOnlyWhatWasExported(t *testing.T) {
 	stored := []store.Decision{{Agency: "朝阳区代办处", Kind: store.KindUnit, Verdict: store.Confirmed}}
 	f := exported(t, props, agencies, stored)
 	decide(t, f, 1, "", "")
-	imp, errs := ImportSheet(f, ImportOptions{Proposals: props, Agencies: agencies})
+	imp, errs := ImportSheet(f, ImportOptions{Proposals: props, Results: agencies})
 	if len(errs) > 0 || len(imp.Cleared) != 1 || imp.Cleared[0] != (store.DecisionKey{Agency: "朝阳区代办处", Kind: store.KindUnit}) {
 		t.Fatalf("cleared = %v, errs %v", imp.Cleared, errs)
 	}
 	// A workbook exported before the decision was made clears nothing.
 	g := exported(t, props, agencies, nil)
-	imp, errs = ImportSheet(g, ImportOptions{Proposals: props, Agencies: agencies})
+	imp, errs = ImportSheet(g, ImportOptions{Proposals: props, Results: agencies})
 	if len(errs) > 0 || len(imp.Cleared) != 0 {
 		t.Fatalf("stale workbook cleared %v (errs %v)", imp.Cleared, errs)
 	}

@@ -25,9 +25,11 @@ const (
 // Proposal is one proposed unit or person, as the agency's current 推荐表
 // states it.
 type Proposal struct {
-	// ID is the proposal's number in the store, the 编号 of its row: the
-	// import takes only rows whose 编号 is among the proposals it is given.
-	ID     int64
+	// Ref is the 编号 of its row: the stored 推荐表's number and the unit
+	// ("12-单位") or the person's place on the form ("12-1"). The import
+	// takes only rows whose 编号 is among the proposals it is given; an
+	// agency's new 推荐表 has a new number.
+	Ref    string
 	Agency string
 	Kind   store.ProposalKind
 	// A person's particulars; empty for the unit.
@@ -58,20 +60,9 @@ func (p Proposal) Label() string {
 	return p.Agency + " " + p.Name
 }
 
-// Agency is an agency's approved result as far as the recommendations
-// need it.
-type Agency struct {
-	Name  string
-	Type  string // 区县 or 行业, as the results show it
-	Grade string // 优秀 / 良好 / 合格 / 不合格
-	Quota int    // 优秀个人 it may propose
-}
-
-// Eligible says whether the agency may be 优秀单位: a 不合格 agency may not.
-func (a Agency) Eligible() bool { return a.Grade != GradeFail }
-
-// GradeFail is the grade that makes an agency not eligible as 优秀单位.
-const GradeFail = "不合格"
+// Eligible says whether an agency of result r may be 优秀单位: a 不合格
+// agency may not, nor one without a result.
+func Eligible(r store.FinalResult) bool { return r.Agency != "" && r.Grade != store.GradeFail }
 
 // Decision labels of the sheet's drop-down.
 const (
@@ -97,18 +88,18 @@ func verdictLabel(d store.Decision) string {
 // finding and the decision stored for it.
 type Row struct {
 	Proposal
-	Agency   Agency
-	Proposed int      // persons the agency proposed
-	Checks   []string // the intake's findings and the cross checks, Chinese
+	Result   store.FinalResult // the agency's result; zero when it has none
+	Proposed int               // persons the agency proposed
+	Checks   []string          // the intake's findings and the cross checks, Chinese
 	Decision *store.Decision
 }
 
 // Rows builds the sheet's rows: by agency, in the order props first name
 // them (the caller's, the roster's), the unit first, then the persons in
-// the order proposed. agencies maps a name
-// to its approved result; a proposal of an agency without one is shown
-// without grade or quota.
-func Rows(props []Proposal, agencies map[string]Agency, decisions []store.Decision) []Row {
+// the order proposed. results maps an agency to its result (approved, or
+// as computed); a proposal of an agency without one is shown without
+// grade or quota.
+func Rows(props []Proposal, results map[string]store.FinalResult, decisions []store.Decision) []Row {
 	byKey := map[store.DecisionKey]store.Decision{}
 	for _, d := range decisions {
 		byKey[d.Key()] = d
@@ -124,19 +115,16 @@ func Rows(props []Proposal, agencies map[string]Agency, decisions []store.Decisi
 	}
 	rows := make([]Row, 0, len(props))
 	for _, p := range props {
-		a, known := agencies[p.Agency]
-		if !known {
-			a = Agency{Name: p.Agency}
-		}
-		r := Row{Proposal: p, Agency: a, Proposed: persons[p.Agency]}
+		a, known := results[p.Agency]
+		r := Row{Proposal: p, Result: a, Proposed: persons[p.Agency]}
 		r.Checks = append(r.Checks, p.Findings...)
 		if p.Late {
 			r.Checks = append(r.Checks, "推荐表逾期报送")
 		}
 		switch {
 		case !known:
-			r.Checks = append(r.Checks, "没有该代办处的审定考核结果")
-		case p.Kind == store.KindUnit && !a.Eligible():
+			r.Checks = append(r.Checks, "没有该代办处的考核结果")
+		case p.Kind == store.KindUnit && !Eligible(a):
 			r.Checks = append(r.Checks, "考核不合格，不能推荐为优秀单位")
 		case p.Kind == store.KindPerson && r.Proposed > a.Quota:
 			r.Checks = append(r.Checks, fmt.Sprintf("超过名额：推荐 %d 人，名额 %d 人", r.Proposed, a.Quota))
@@ -170,26 +158,23 @@ func Rows(props []Proposal, agencies map[string]Agency, decisions []store.Decisi
 
 func personID(name, birth string) string { return name + "\x00" + birth }
 
-// MissingAgency is an agency of the roster that sent no 推荐表 by the
-// deadline.
+// MissingAgency is an agency that sent no 推荐表 by the deadline.
 type MissingAgency struct {
-	Agency Agency
-	LateAt time.Time // when its 推荐表 came after the deadline; zero: none came
+	Result store.FinalResult // its result (Agency is its name)
+	LateAt time.Time         // when its 推荐表 came after the deadline; zero: none came
 }
 
-// Missing lists the agencies of roster that sent no 推荐表 before cutoff,
-// in roster order: those whose proposals are all late carry the time the
-// first came. received maps an agency to when its first 推荐表 arrived.
-func Missing(roster []Agency, received map[string]time.Time, cutoff time.Time) []MissingAgency {
+// Missing lists the agencies of results (the roster's, in their order)
+// that sent no 推荐表 in time: onTime says whether an agency's current
+// 推荐表 came before results.recommend_cutoff, and late when a late one
+// came; an agency in neither sent none.
+func Missing(results []store.FinalResult, onTime map[string]bool, late map[string]time.Time) []MissingAgency {
 	var out []MissingAgency
-	for _, a := range roster {
-		at, ok := received[a.Name]
-		switch {
-		case !ok:
-			out = append(out, MissingAgency{Agency: a})
-		case !cutoff.IsZero() && !at.Before(cutoff):
-			out = append(out, MissingAgency{Agency: a, LateAt: at})
+	for _, r := range results {
+		if onTime[r.Agency] {
+			continue
 		}
+		out = append(out, MissingAgency{Result: r, LateAt: late[r.Agency]})
 	}
 	return out
 }

@@ -31,6 +31,14 @@ var listHeaders = []string{colID, colAgency, "类型", "考核等级", "名额",
 
 var listWidths = []float64{7, 16, 6, 8, 6, 8, 9, 10, 5, 9, 12, 10, 16, 34, 13, 24, 8}
 
+// typeLabel is how the sheet names an agency's type; "" when unknown.
+func typeLabel(r store.FinalResult) string {
+	if r.Type == "" {
+		return ""
+	}
+	return r.Type.Label()
+}
+
 // kindLabel is how the sheet names a proposal's kind.
 func kindLabel(k store.ProposalKind) string {
 	if k == store.KindUnit {
@@ -103,10 +111,10 @@ func listSheet(f *excelize.File, rows []Row) error {
 // listCells is row r's cells, in the order of listHeaders.
 func listCells(r Row) []any {
 	p := r.Proposal
-	cells := []any{p.ID, p.Agency, r.Agency.Type, r.Agency.Grade, nil, r.Proposed, kindLabel(p.Kind),
+	cells := []any{p.Ref, p.Agency, typeLabel(r.Result), string(r.Result.Grade), nil, r.Proposed, kindLabel(p.Kind),
 		p.Name, p.Gender, p.Birth, p.Title, p.Years, nil, strings.Join(r.Checks, "；"), nil, nil, nil}
-	if r.Agency.Grade != "" {
-		cells[4] = r.Agency.Quota
+	if r.Result.Grade != "" {
+		cells[4] = r.Result.Quota
 	}
 	if !p.ReceivedAt.IsZero() {
 		cells[12] = p.ReceivedAt.In(cst.Location()).Format("2006-01-02 15:04")
@@ -138,10 +146,10 @@ func missingSheet(f *excelize.File, missing []MissingAgency) error {
 			status = "推荐表逾期报送，收到于 " + m.LateAt.In(cst.Location()).Format("2006-01-02 15:04")
 		}
 		var quota any
-		if m.Agency.Grade != "" {
-			quota = m.Agency.Quota
+		if m.Result.Grade != "" {
+			quota = m.Result.Quota
 		}
-		cells := []any{m.Agency.Name, m.Agency.Type, m.Agency.Grade, quota, status}
+		cells := []any{m.Result.Agency, typeLabel(m.Result), string(m.Result.Grade), quota, status}
 		if err := f.SetSheetRow(SheetMissing, fmt.Sprintf("A%d", i+2), &cells); err != nil {
 			return err
 		}

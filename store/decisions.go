@@ -58,6 +58,14 @@ func (d Decision) Key() DecisionKey {
 // no longer be changed or sent.
 var ErrPurged = errors.New("season purged")
 
+// DecisionImport is an imported 推荐名单: every decision it states and the
+// decisions it blanked. It is the Effect of the sheet in a results
+// workbook mailed back.
+type DecisionImport struct {
+	Decisions []Decision
+	Cleared   []DecisionKey
+}
+
 // SaveDecisions records an imported 推荐名单 in one transaction: every
 // decision of ds replaces the stored one of the same proposal, and every
 // key of cleared (a decision blanked in the workbook) removes the stored
@@ -65,28 +73,33 @@ var ErrPurged = errors.New("season purged")
 func (s *Store) SaveDecisions(ctx context.Context, ds []Decision, cleared []DecisionKey) error {
 	now := s.now()
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		var purged int
-		if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM purges WHERE season = ?", s.season).Scan(&purged); err != nil {
-			return err
-		}
-		if purged > 0 {
-			return ErrPurged
-		}
-		for _, k := range cleared {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM recommend_decisions WHERE season = ? AND agency = ? AND kind = ?
-				AND name = ? AND birth = ? AND purged = 0`, s.season, k.Agency, string(k.Kind), k.Name, k.Birth); err != nil {
-				return err
-			}
-		}
-		for _, d := range ds {
-			if err := saveDecision(ctx, tx, s.season, d, now); err != nil {
-				return err
-			}
-		}
-		return nil
+		return DecisionImport{Decisions: ds, Cleared: cleared}.Apply(ctx, tx, s.season, now)
 	})
 	if err != nil {
 		return fmt.Errorf("save decisions: %w", err)
+	}
+	return nil
+}
+
+// Apply saves the import in tx, as SaveDecisions does.
+func (imp DecisionImport) Apply(ctx context.Context, tx *sql.Tx, season int, now time.Time) error {
+	var purged int
+	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM purges WHERE season = ?", season).Scan(&purged); err != nil {
+		return err
+	}
+	if purged > 0 {
+		return ErrPurged
+	}
+	for _, k := range imp.Cleared {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM recommend_decisions WHERE season = ? AND agency = ? AND kind = ?
+			AND name = ? AND birth = ? AND purged = 0`, season, k.Agency, string(k.Kind), k.Name, k.Birth); err != nil {
+			return err
+		}
+	}
+	for _, d := range imp.Decisions {
+		if err := saveDecision(ctx, tx, season, d, now); err != nil {
+			return err
+		}
 	}
 	return nil
 }
