@@ -26,36 +26,16 @@ import (
 	"kaohe/store"
 )
 
-// Fact is one thing a notice says, as a 更正 names it when it changes:
-// Label is its name (等级, 最终得分, 业务拓展 审核分…), Value its wording.
-// Labels are unique within a notice.
-type Fact struct {
-	Label string `json:"label"`
-	Value string `json:"value"`
-}
-
-// Change is a Fact that differs from the issue before: Before is "" for a
-// fact the earlier issue did not state, After "" for one it no longer does.
-type Change struct {
-	Label, Before, After string
-}
-
-// Revision says which issue of an agency's notice a mail is.
-type Revision struct {
-	// Number is 1 for the notice, 2 and up for each 更正.
-	Number int
-	// Changes lists what differs from the previous issue; nil for the
-	// first, and possibly empty for a 更正 whose facts read the same while
-	// its content key changed.
-	Changes []Change
-	// Previous is when the previous issue was published; zero for the first.
-	Previous time.Time
-	// At is when this issue is published (the mail's date).
-	At time.Time
-}
-
-// Correction reports whether the issue is a 更正.
-func (r Revision) Correction() bool { return r.Number > 1 }
+// Fact, Change and Revision are reply's: the mail that tells them is
+// composed there, and a notice only passes them on.
+type (
+	// Fact is one thing a notice says, as a 更正 names it when it changes.
+	Fact = reply.Fact
+	// Change is a Fact that differs from the issue before.
+	Change = reply.Change
+	// Revision says which issue of an agency's notice a mail is.
+	Revision = reply.Issue
+)
 
 // Notice is one agency's notice of a kind, as it reads now.
 type Notice struct {
@@ -347,4 +327,34 @@ func addresses(in []string) []string {
 
 func hasAddress(list []string, a string) bool {
 	return slices.ContainsFunc(list, func(b string) bool { return strings.EqualFold(a, b) })
+}
+
+// Kinds of notice, the Options.Kind of each.
+const (
+	KindResult    = "result"     // 考核结果通知
+	KindFinalList = "final-list" // 确定名单反馈
+)
+
+// ResultOptions are the Options of the result notices, published at now.
+func ResultOptions(now time.Time) Options {
+	return Options{Kind: KindResult, MailKind: store.KindResultNotice, Now: now}
+}
+
+// FinalListOptions are the Options of the 确定名单反馈, published at now.
+func FinalListOptions(now time.Time) Options {
+	return Options{Kind: KindFinalList, MailKind: store.KindFinalList, Now: now}
+}
+
+// Result is the notice of an agency's approved result to its addresses to.
+func Result(n reply.ResultNotice, to []string, opts reply.ComposeOptions) Notice {
+	return Notice{Agency: n.Agency, To: to, Facts: n.Facts(), Compose: func(addr string, rev Revision, key string) (reply.Mail, error) {
+		return reply.ComposeResultNotice(n, addr, rev, key, opts)
+	}}
+}
+
+// FinalList is the 确定名单反馈 of an agency to its addresses to.
+func FinalList(l reply.FinalList, to []string, opts reply.ComposeOptions) Notice {
+	return Notice{Agency: l.Agency, To: to, Facts: l.Facts(), Compose: func(addr string, rev Revision, key string) (reply.Mail, error) {
+		return reply.ComposeFinalList(l, addr, rev, key, opts)
+	}}
 }

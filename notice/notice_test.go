@@ -65,6 +65,8 @@ func outbox(t *testing.T, st *store.Store) []string {
 	return out
 }
 
+func fact(label, value string) Fact { return Fact{Label: label, Value: value} }
+
 var opts = Options{Kind: "result", MailKind: store.KindResultNotice, Now: t0}
 
 func TestPublishOnceThenCorrection(t *testing.T) {
@@ -73,9 +75,9 @@ func TestPublishOnceThenCorrection(t *testing.T) {
 	var c composed
 	list := func(grade string) []Notice {
 		return []Notice{
-			c.plain("东城区代办处", []string{"dc@example.org"}, Fact{"等级", "优秀"}, Fact{"名额", "3"}),
-			c.plain("西城区代办处", []string{"xc1@example.org", "XC2@example.org", "xc1@EXAMPLE.org"}, Fact{"等级", grade}, Fact{"名额", "1"}),
-			c.plain("朝阳区代办处", nil, Fact{"等级", "合格"}),
+			c.plain("东城区代办处", []string{"dc@example.org"}, fact("等级", "优秀"), fact("名额", "3")),
+			c.plain("西城区代办处", []string{"xc1@example.org", "XC2@example.org", "xc1@EXAMPLE.org"}, fact("等级", grade), fact("名额", "1")),
+			c.plain("朝阳区代办处", nil, fact("等级", "合格")),
 		}
 	}
 	rep, err := Publish(ctx, st, opts, list("良好"))
@@ -133,16 +135,16 @@ func TestPublishNewAddressGetsLatestIssueOnly(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	var c composed
-	one := c.plain("东城区代办处", []string{"dc@example.org"}, Fact{"等级", "合格"})
+	one := c.plain("东城区代办处", []string{"dc@example.org"}, fact("等级", "合格"))
 	if _, err := Publish(ctx, st, opts, []Notice{one}); err != nil {
 		t.Fatal(err)
 	}
-	changed := c.plain("东城区代办处", []string{"dc@example.org"}, Fact{"等级", "良好"})
+	changed := c.plain("东城区代办处", []string{"dc@example.org"}, fact("等级", "良好"))
 	if _, err := Publish(ctx, st, opts, []Notice{changed}); err != nil {
 		t.Fatal(err)
 	}
 	c.calls = nil
-	two := c.plain("东城区代办处", []string{"dc@example.org", "new@example.org"}, Fact{"等级", "良好"})
+	two := c.plain("东城区代办处", []string{"dc@example.org", "new@example.org"}, fact("等级", "良好"))
 	rep, err := Publish(ctx, st, opts, []Notice{two})
 	if err != nil {
 		t.Fatal(err)
@@ -163,7 +165,7 @@ func TestDryRunRecordsNothing(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t)
 	var c composed
-	n := c.plain("东城区代办处", []string{"dc@example.org"}, Fact{"等级", "合格"})
+	n := c.plain("东城区代办处", []string{"dc@example.org"}, fact("等级", "合格"))
 	dry := opts
 	dry.DryRun = true
 	rep, err := Publish(ctx, st, dry, []Notice{n})
@@ -200,8 +202,8 @@ func TestConcurrentPublisherLoses(t *testing.T) {
 }
 
 func TestDiff(t *testing.T) {
-	got := Diff([]Fact{{"等级", "合格"}, {"名额", "1"}, {"备注", "无"}}, []Fact{{"等级", "良好"}, {"名额", "1"}, {"排名", "3"}})
-	want := []Change{{"等级", "合格", "良好"}, {"排名", "", "3"}, {"备注", "无", ""}}
+	got := Diff([]Fact{fact("等级", "合格"), fact("名额", "1"), fact("备注", "无")}, []Fact{fact("等级", "良好"), fact("名额", "1"), fact("排名", "3")})
+	want := []Change{{Label: "等级", Before: "合格", After: "良好"}, {Label: "排名", After: "3"}, {Label: "备注", Before: "无"}}
 	if !slices.Equal(got, want) {
 		t.Fatalf("Diff = %+v, want %+v", got, want)
 	}
