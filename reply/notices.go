@@ -53,6 +53,9 @@ type ForeignNotice struct {
 	To         string    // one of the agency's registered addresses
 	Sender     string    // the address the form came from
 	ReceivedAt time.Time // the server's receipt time
+	// Form is what the mail held: "考核表" (also when empty), "推荐表", or
+	// "考核表和推荐表".
+	Form string
 }
 
 // ForeignNoticeSubject is the fixed subject of a ForeignNotice.
@@ -64,16 +67,20 @@ const ForeignNoticeSubject = "提示：有一份填写贵单位名称的考核�
 // address (links defanged), which the agency needs to recognise it.
 func ComposeForeignNotice(n ForeignNotice, key string, opts ComposeOptions) (Mail, error) {
 	opts = opts.cleaned()
+	form := n.Form
+	if form == "" {
+		form = "考核表"
+	}
 	view := struct {
-		Agency, Received, Sender, Registered, Contact, Office string
+		Agency, Received, Sender, Registered, Contact, Office, Form string
 	}{
 		Agency: display.Clean(n.Agency, maxNameRunes), Received: cnTime(n.ReceivedAt), Sender: display.Untrusted(n.Sender, maxNameRunes),
-		Registered: n.To, Contact: opts.Contact, Office: opts.FromName,
+		Registered: n.To, Contact: opts.Contact, Office: opts.FromName, Form: display.Clean(form, 16),
 	}
 	return composeSimple(envelope{
 		kind: KindForeignNotice, msgID: MessageID(KindForeignNotice, key, opts.MsgIDDomain),
 		from: opts.From, fromName: opts.FromName, to: n.To, toName: n.Agency,
-		subject: ForeignNoticeSubject, date: opts.Now,
+		subject: strings.Replace(ForeignNoticeSubject, "考核表", view.Form, 1), date: opts.Now,
 	}, tmplForeignText, view, nil, opts)
 }
 
