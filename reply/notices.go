@@ -126,6 +126,7 @@ const (
 	EventForeign       StaffEventKind = "foreign"        // a form naming an agency from an address not registered for it (名册外来件)
 	EventNoSender      StaffEventKind = "no_sender"      // no usable From address: nobody can be answered
 	EventWords         StaffEventKind = "words"          // an agency wrote a question or note in its mail
+	EventDuplicate     StaffEventKind = "duplicate"      // a person proposed by more than one agency (duplicate_person)
 	EventOther         StaffEventKind = "other"
 )
 
@@ -148,6 +149,8 @@ func (k StaffEventKind) Label() string {
 		return "没有有效发件地址的邮件（无法回复）"
 	case EventWords:
 		return "来信中的问题或说明（请阅读，需要的请答复）"
+	case EventDuplicate:
+		return "重复推荐的人员（同一姓名和出生年月由多个代办处推荐，请核实）"
 	}
 	return "其他事项"
 }
@@ -218,7 +221,7 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 		Label string
 		Lines []noticeLine
 	}
-	order := []StaffEventKind{EventWords, EventLate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
+	order := []StaffEventKind{EventWords, EventLate, EventDuplicate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
 	var groups []group
 	for _, k := range order {
 		g := group{Label: k.Label()}
