@@ -20,25 +20,28 @@ var builtinTemplates embed.FS
 // Template names. Staff may override any of them by putting a file of the
 // same name in the override folder (ComposeOptions.Templates).
 const (
-	tmplReceiptText  = "receipt.txt.tmpl"
-	tmplReceiptHTML  = "receipt.html.tmpl"
-	tmplUnknownText  = "unknown_sender.txt.tmpl"
-	tmplForeignText  = "foreign_notice.txt.tmpl"
-	tmplHeldText     = "quarantined.txt.tmpl"
-	tmplNoticeText   = "staff_notice.txt.tmpl"
-	tmplNoticeHTML   = "staff_notice.html.tmpl"
-	tmplReminderText = "reminder.txt.tmpl"
-	tmplSummaryText  = "consolidated.txt.tmpl"
-	tmplPlainHTML    = "plain.html.tmpl" // wraps a text body when a kind has no HTML template
-	tmplResultText   = "result_notice.txt.tmpl"
-	tmplResultHTML   = "result_notice.html.tmpl"
-	tmplFinalText    = "final_list.txt.tmpl"
-	tmplFinalHTML    = "final_list.html.tmpl"
+	tmplReceiptText = "receipt.txt.tmpl"
+	tmplReceiptHTML = "receipt.html.tmpl"
+	// The receipt of a mail holding a 推荐表 (and perhaps a 考核表).
+	tmplRecommendText = "recommend_receipt.txt.tmpl"
+	tmplRecommendHTML = "recommend_receipt.html.tmpl"
+	tmplUnknownText   = "unknown_sender.txt.tmpl"
+	tmplForeignText   = "foreign_notice.txt.tmpl"
+	tmplHeldText      = "quarantined.txt.tmpl"
+	tmplNoticeText    = "staff_notice.txt.tmpl"
+	tmplNoticeHTML    = "staff_notice.html.tmpl"
+	tmplReminderText  = "reminder.txt.tmpl"
+	tmplSummaryText   = "consolidated.txt.tmpl"
+	tmplPlainHTML     = "plain.html.tmpl" // wraps a text body when a kind has no HTML template
+	tmplResultText    = "result_notice.txt.tmpl"
+	tmplResultHTML    = "result_notice.html.tmpl"
+	tmplFinalText     = "final_list.txt.tmpl"
+	tmplFinalHTML     = "final_list.html.tmpl"
 )
 
 // TemplateNames lists the wording templates staff may override.
 func TemplateNames() []string {
-	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplNoticeHTML, tmplReminderText, tmplSummaryText, tmplPlainHTML,
+	return []string{tmplReceiptText, tmplReceiptHTML, tmplRecommendText, tmplRecommendHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplNoticeHTML, tmplReminderText, tmplSummaryText, tmplPlainHTML,
 		tmplResultText, tmplResultHTML, tmplFinalText, tmplFinalHTML}
 }
 

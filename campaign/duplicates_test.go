@@ -1,0 +1,69 @@
+package campaign
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"kaohe/store"
+)
+
+// propose stores an agency's 推荐表 proposing the persons given as
+// name|birth, as the pipeline would, saying which other agencies propose
+// them already.
+func (e *env) propose(agency, sender, id string, persons ...string) {
+	e.t.Helper()
+	ctx := context.Background()
+	m, _, err := e.st.RecordMessage(ctx, store.Message{MessageID: id, Hash: strings.Repeat("e", 60) + id[:4], Sender: sender,
+		Subject: "推荐表", ReceivedAt: e.clock})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	p := &store.Proposal{OnTime: true, Unit: store.UnitProposal{Name: agency}}
+	for i, s := range persons {
+		name, birth, _ := strings.Cut(s, "|")
+		p.Persons = append(p.Persons, store.PersonProposal{Name: name, Birth: birth, Cell: "B" + string(rune('5'+i))})
+	}
+	elsewhere, err := e.st.ProposedElsewhere(ctx, agency, p.Persons)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	for i := range p.Persons {
+		p.Persons[i].AlsoProposedBy = elsewhere[i]
+	}
+	if err := e.st.SaveResult(ctx, store.Result{MessageID: m.ID, Outcome: store.OutcomeProcessed, Agency: agency, OnTime: true,
+		Attachments: []store.AttachmentResult{{Filename: "推荐表.xlsx", Kind: "xlsx", Hash: id, Proposal: p}}}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// A person proposed by two agencies is told to staff once, when the second
+// proposal comes, with both agencies named.
+func TestStaffNoticeNamesDuplicatePersons(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	e.propose("朝阳区代办处", "cy@example.org", "p001@x", "张三|1980-05", "李四|1975-11")
+	if err := e.c.AfterBatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.mails(store.KindStaffNotice)); n != 0 {
+		t.Fatalf("%d notices before any duplicate", n)
+	}
+	e.propose("海淀区代办处", "hd@example.org", "p002@x", "张 三|1980-05")
+	if err := e.c.AfterBatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	notices := e.mails(store.KindStaffNotice)
+	if len(notices) != 1 {
+		t.Fatalf("%d notices, want 1", len(notices))
+	}
+	text := decodedText(t, notices[0].Raw)
+	for _, s := range []string{"重复推荐的人员", "海淀区代办处", "张 三（出生年月 1980-05", "也由朝阳区代办处推荐"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("notice lacks %q:\n%s", s, text)
+		}
+	}
+	if strings.Contains(text, "李四") {
+		t.Errorf("a person proposed once is named:\n%s", text)
+	}
+}
