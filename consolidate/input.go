@@ -3,6 +3,8 @@ package consolidate
 import (
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"kaohe/assess"
 	"kaohe/scoring"
 	"kaohe/templates"
@@ -120,6 +122,9 @@ type Input struct {
 	Now      time.Time
 	Campaign string  // e.g. "2021年度代办处考核"; shown in print headers
 	Grades   []Grade // nil: DefaultGrades
+	// Stamp, when set, is called on the finished workbook before it is
+	// written, to stamp the token that lets staff mail it back (wbtoken).
+	Stamp func(*excelize.File) error
 }
 
 // AgencyNames are the names the staff workbook lists on 汇总: every agency

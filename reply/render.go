@@ -23,26 +23,28 @@ const (
 	tmplReceiptText = "receipt.txt.tmpl"
 	tmplReceiptHTML = "receipt.html.tmpl"
 	// The receipt of a mail holding a 推荐表 (and perhaps a 考核表).
-	tmplRecommendText = "recommend_receipt.txt.tmpl"
-	tmplRecommendHTML = "recommend_receipt.html.tmpl"
-	tmplUnknownText   = "unknown_sender.txt.tmpl"
-	tmplForeignText   = "foreign_notice.txt.tmpl"
-	tmplHeldText      = "quarantined.txt.tmpl"
-	tmplNoticeText    = "staff_notice.txt.tmpl"
-	tmplNoticeHTML    = "staff_notice.html.tmpl"
-	tmplReminderText  = "reminder.txt.tmpl"
-	tmplSummaryText   = "consolidated.txt.tmpl"
-	tmplPlainHTML     = "plain.html.tmpl" // wraps a text body when a kind has no HTML template
-	tmplResultText    = "result_notice.txt.tmpl"
-	tmplResultHTML    = "result_notice.html.tmpl"
-	tmplFinalText     = "final_list.txt.tmpl"
-	tmplFinalHTML     = "final_list.html.tmpl"
+	tmplRecommendText     = "recommend_receipt.txt.tmpl"
+	tmplRecommendHTML     = "recommend_receipt.html.tmpl"
+	tmplUnknownText       = "unknown_sender.txt.tmpl"
+	tmplForeignText       = "foreign_notice.txt.tmpl"
+	tmplHeldText          = "quarantined.txt.tmpl"
+	tmplNoticeText        = "staff_notice.txt.tmpl"
+	tmplNoticeHTML        = "staff_notice.html.tmpl"
+	tmplReminderText      = "reminder.txt.tmpl"
+	tmplSummaryText       = "consolidated.txt.tmpl"
+	tmplPlainHTML         = "plain.html.tmpl" // wraps a text body when a kind has no HTML template
+	tmplResultText        = "result_notice.txt.tmpl"
+	tmplResultHTML        = "result_notice.html.tmpl"
+	tmplFinalText         = "final_list.txt.tmpl"
+	tmplFinalHTML         = "final_list.html.tmpl"
+	tmplStaffImportText   = "staff_import.txt.tmpl"
+	tmplStaffWorkbookText = "staff_workbook_notice.txt.tmpl"
 )
 
 // TemplateNames lists the wording templates staff may override.
 func TemplateNames() []string {
 	return []string{tmplReceiptText, tmplReceiptHTML, tmplRecommendText, tmplRecommendHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplNoticeHTML, tmplReminderText, tmplSummaryText, tmplPlainHTML,
-		tmplResultText, tmplResultHTML, tmplFinalText, tmplFinalHTML}
+		tmplResultText, tmplResultHTML, tmplFinalText, tmplFinalHTML, tmplStaffImportText, tmplStaffWorkbookText}
 }
 
 // CheckTemplates parses every template of the override folder that has a
