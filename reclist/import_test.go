@@ -37,7 +37,7 @@ func fixture() ([]Proposal, map[string]store.FinalResult) {
 func exported(t *testing.T, props []Proposal, agencies map[string]store.FinalResult, ds []store.Decision) *excelize.File {
 	t.Helper()
 	f := excelize.NewFile()
-	if err := AddSheets(f, Rows(props, agencies, ds), nil); err != nil {
+	if err := AddSheets(f, Sheets{Rows: Rows(props, agencies, ds)}); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer

@@ -178,3 +178,17 @@ func Missing(results []store.FinalResult, onTime map[string]bool, late map[strin
 	}
 	return out
 }
+
+// Arrivals says, of the agencies' current 推荐表 (store.CurrentProposals),
+// which came in time, and when the late ones came.
+func Arrivals(current []store.Proposal) (onTime map[string]bool, late map[string]time.Time) {
+	onTime, late = map[string]bool{}, map[string]time.Time{}
+	for _, p := range current {
+		if p.OnTime {
+			onTime[p.Agency] = true
+		} else {
+			late[p.Agency] = p.ReceivedAt
+		}
+	}
+	return onTime, late
+}

@@ -3,6 +3,7 @@ package reclist
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -47,15 +48,24 @@ func kindLabel(k store.ProposalKind) string {
 	return "优秀个人"
 }
 
-// AddSheets adds 推荐名单 (rows) and 未推荐单位 (missing) to f, the results
-// workbook: 推荐名单 with the decision column as a drop-down (确定 / 不确定 /
-// 特批确定) and the note beside it, both shaded as the cells to fill in;
-// both sheets on landscape A4 with the header row repeated.
-func AddSheets(f *excelize.File, rows []Row, missing []MissingAgency) error {
-	if err := listSheet(f, rows); err != nil {
+// Sheets is what AddSheets writes.
+type Sheets struct {
+	Rows    []Row
+	Missing []MissingAgency
+	// Cutoff is results.recommend_cutoff (zero: not set) and Now the
+	// workbook's time: before the cut-off 未推荐单位 lists those yet to send.
+	Cutoff, Now time.Time
+}
+
+// AddSheets adds 推荐名单 and 未推荐单位 to f, the staff workbook: 推荐名单
+// with the decision column as a drop-down (确定 / 不确定 / 特批确定) and the
+// note beside it, both shaded as the cells to fill in; both sheets on
+// landscape A4 with the header row repeated.
+func AddSheets(f *excelize.File, s Sheets) error {
+	if err := listSheet(f, s.Rows); err != nil {
 		return fmt.Errorf("推荐名单: %w", err)
 	}
-	if err := missingSheet(f, missing); err != nil {
+	if err := missingSheet(f, s); err != nil {
 		return fmt.Errorf("未推荐单位: %w", err)
 	}
 	return nil
@@ -128,7 +138,9 @@ func listCells(r Row) []any {
 	return cells
 }
 
-func missingSheet(f *excelize.File, missing []MissingAgency) error {
+func missingSheet(f *excelize.File, s Sheets) error {
+	missing := s.Missing
+	open := s.Cutoff.IsZero() || s.Now.Before(s.Cutoff)
 	st, err := newStyles(f)
 	if err != nil {
 		return err
@@ -142,6 +154,12 @@ func missingSheet(f *excelize.File, missing []MissingAgency) error {
 	}
 	for i, m := range missing {
 		status := "截止时未报送推荐表（截止后不再提醒）"
+		switch {
+		case open && s.Cutoff.IsZero():
+			status = "尚未报送推荐表"
+		case open:
+			status = "尚未报送推荐表（截止 " + s.Cutoff.In(cst.Location()).Format("2006-01-02 15:04") + "）"
+		}
 		if !m.LateAt.IsZero() {
 			status = "推荐表逾期报送，收到于 " + m.LateAt.In(cst.Location()).Format("2006-01-02 15:04")
 		}
