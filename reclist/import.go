@@ -99,7 +99,7 @@ func (im *importer) fail(cell, format string, args ...any) {
 // read reads every row; a sheet that cannot be read at all is one error.
 func (im *importer) read(f *excelize.File) *consolidate.ImportError {
 	if idx, err := f.GetSheetIndex(SheetList); err != nil || idx < 0 {
-		return &consolidate.ImportError{Sheet: SheetList, Message: "找不到“推荐名单”工作表，无法导入。请使用本系统导出的考核结果工作簿。"}
+		return &consolidate.ImportError{Sheet: SheetList, Message: "找不到“推荐名单”工作表，无法导入。请使用本系统导出的汇总表。"}
 	}
 	rows, err := f.Rows(SheetList)
 	if err != nil {
@@ -114,7 +114,7 @@ func (im *importer) read(f *excelize.File) *consolidate.ImportError {
 		}
 		if i == 0 {
 			if err := im.header(row); err != nil {
-				return &consolidate.ImportError{Sheet: SheetList, Message: "“推荐名单”工作表缺少“编号”“代办处”“姓名”“主任办公会决定”或“备注”列，无法导入。请使用本系统导出的工作簿，不要删改表头。"}
+				return &consolidate.ImportError{Sheet: SheetList, Message: "“推荐名单”工作表缺少“编号”“代办处”“姓名”“主任办公会决定”或“备注（告知代办处）”列，无法导入。请使用本系统导出的工作簿，不要删改表头。"}
 			}
 			continue
 		}
@@ -172,7 +172,7 @@ func (im *importer) row(rowNum int, row []string) {
 	p, known := im.byRef[ref]
 	if !known {
 		if label != "" {
-			im.fail(im.cellName(colID, rowNum), "编号“%s”不是本届现有的推荐（可能是自行添加的行，或该代办处之后重新报送了推荐表），该行的决定未导入。请重新导出考核结果工作簿，在新表上填写", rawID)
+			im.fail(im.cellName(colID, rowNum), "编号“%s”不是本届现有的推荐（可能是自行添加的行，或该代办处之后重新报送了推荐表），该行的决定未导入。请在最新的汇总表上填写", rawID)
 		}
 		return
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"kaohe/reply"
 	"kaohe/scoring"
 	"kaohe/store"
 )
@@ -207,8 +208,10 @@ func TestFinalListsAndUndecided(t *testing.T) {
 	if len(undecided) != 3 {
 		t.Fatalf("undecided = %v, want the 3 proposals of 海淀 and 电力", undecided)
 	}
-	if lists[0].Agency != "朝阳区代办处" || !lists[0].Unit || len(lists[0].Persons) != 1 || lists[0].Persons[0].Name != "张三" ||
-		len(lists[0].NotConfirmed) != 1 {
-		t.Fatalf("朝阳 list = %+v", lists[0])
+	l := lists[0]
+	if l.Agency != "朝阳区代办处" || l.Unit == nil || l.Unit.Decision != reply.DecisionConfirmed || len(l.Persons) != 2 ||
+		l.Persons[0].Name != "张三" || l.Persons[0].Post != "主任" || l.Persons[0].Decision != reply.DecisionConfirmed ||
+		l.Persons[1].Decision != reply.DecisionNotConfirmed {
+		t.Fatalf("朝阳 list = %+v", l)
 	}
 }

@@ -1,5 +1,5 @@
 // Package reclist is the staff side of the recommendations (推荐表): the
-// 推荐名单 sheet of the results workbook, one row per proposed 优秀单位 or
+// 推荐名单 sheet of the staff workbook, one row per proposed 优秀单位 or
 // 优秀个人 with the checks' findings and the 主任办公会's decision; its import
 // (all or nothing); the agencies that sent no 推荐表; and the confirmed list
 // each agency is told (确定名单反馈).

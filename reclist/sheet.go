@@ -20,7 +20,7 @@ const (
 	colBirth    = "出生年月"
 	colChecks   = "检查结果"
 	colDecision = "主任办公会决定"
-	colNote     = "备注"
+	colNote     = "备注（告知代办处）"
 	// colOrig holds the decision as exported (hidden): a decision blanked
 	// in the workbook clears the stored one only when the workbook showed
 	// it, so a workbook exported before a later import cannot undo it.

@@ -59,8 +59,8 @@ func (d Decision) Key() DecisionKey {
 var ErrPurged = errors.New("season purged")
 
 // DecisionImport is an imported 推荐名单: every decision it states and the
-// decisions it blanked. It is the Effect of the sheet in a results
-// workbook mailed back.
+// decisions it blanked. It is saved with the reviews of the staff
+// workbook it came in (ReviewImport.Decisions).
 type DecisionImport struct {
 	Decisions []Decision
 	Cleared   []DecisionKey

@@ -100,6 +100,11 @@ func (s *Store) Purge(ctx context.Context, season int, operator string) (PurgePl
 	return plan, nil
 }
 
+// NoticeFinalList is the kind under which the 确定名单反馈 is recorded in
+// published_notices (notice.KindFinalList); its mail's outbox kind is
+// KindFinalList.
+const NoticeFinalList = "final-list"
+
 // seasonProposals selects the proposals of a season.
 const seasonProposals = "SELECT id FROM proposals WHERE season = ?"
 
@@ -144,7 +149,7 @@ func (s *Store) planPurge(ctx context.Context, tx *sql.Tx, season int) (PurgePla
 		}
 	}
 	if err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM published_notices WHERE season = ? AND kind = ? AND facts != '[]'",
-		season, KindFinalList).Scan(&p.Notices); err != nil {
+		season, NoticeFinalList).Scan(&p.Notices); err != nil {
 		return p, err
 	}
 	if p.Copies, err = purgeCopies(ctx, tx, season, true); err != nil {
@@ -245,7 +250,7 @@ func purgeAgencies(ctx context.Context, tx *sql.Tx, season int) ([]PurgeAgency, 
 // after its last mail.
 func purgeCopies(ctx context.Context, tx *sql.Tx, season int, count bool) (int, error) {
 	var lo, hi sql.NullInt64
-	if err := tx.QueryRowContext(ctx, finalListWindow, season, KindFinalList).Scan(&lo, &hi); err != nil {
+	if err := tx.QueryRowContext(ctx, finalListWindow, season, NoticeFinalList).Scan(&lo, &hi); err != nil {
 		return 0, err
 	}
 	where := `state != 'pending' AND (related IN (SELECT message FROM proposals WHERE season = ?)
@@ -303,7 +308,7 @@ func purgeRows(ctx context.Context, tx *sql.Tx, season int, plan PurgePlan, oper
 		// The rows stay, so that the counts of confirmed persons do.
 		{`UPDATE recommend_decisions SET name = '', birth = '', note = CASE kind WHEN 'person' THEN '' ELSE note END, purged = 1
 			WHERE season = ? AND purged = 0`, []any{season}},
-		{"UPDATE published_notices SET facts = '[]' WHERE season = ? AND kind = ?", []any{season, KindFinalList}},
+		{"UPDATE published_notices SET facts = '[]' WHERE season = ? AND kind = ?", []any{season, NoticeFinalList}},
 		// A mail's subject and attachment names may carry a person's name.
 		{"UPDATE messages SET subject = '' WHERE id IN (SELECT message FROM proposals WHERE season = ?)", []any{season}},
 		{"UPDATE attachments SET filename = '' WHERE message IN (SELECT message FROM proposals WHERE season = ?)", []any{season}},

@@ -48,7 +48,7 @@ func purgeSeason(t *testing.T) (*Store, *clock, Message) {
 		t.Fatal(err)
 	}
 	final := OutgoingMail{MessageID: "<final.1@kaohe.test>", Kind: KindFinalList, To: "a@example.com", Raw: []byte("Message-ID: <final.1@kaohe.test>\r\n\r\n张三 确定\r\n")}
-	if err := s.PublishNotice(ctx, PublishedNotice{Kind: KindFinalList, Agency: "朝阳区代办处", Revision: 1, ContentKey: "k1",
+	if err := s.PublishNotice(ctx, PublishedNotice{Kind: NoticeFinalList, Agency: "朝阳区代办处", Revision: 1, ContentKey: "k1",
 		Facts: `[{"label":"优秀个人 张三","value":"确定"}]`, Recipients: []string{"a@example.com"}}, []OutgoingMail{final}); err != nil {
 		t.Fatal(err)
 	}
