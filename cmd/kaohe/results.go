@@ -25,6 +25,7 @@ type subcommand func(ctx context.Context, args []string, stdout, stderr io.Write
 func resultsCommands() map[string]subcommand {
 	return map[string]subcommand{
 		"import": runResultsImport,
+		"final":  runResultsFinal,
 	}
 }
 
