@@ -3,12 +3,16 @@ package main
 import (
 	"bytes"
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"kaohe/internal/mailserver"
 	"kaohe/mailparse"
+	"kaohe/reclist"
 	"kaohe/store"
 )
 
@@ -157,4 +161,88 @@ func TestResultsFinalOnceThenCorrection(t *testing.T) {
 	if n := len(finalMails(t, srv)["chaoyang@example.org"]); n != 2 {
 		t.Errorf("朝阳 has %d lists after the last run, want 2", n)
 	}
+}
+
+// TestRecommendListInStaffWorkbook: the staff workbook carries 推荐名单 and
+// 未推荐单位 once the results are approved; the 主任办公会's decisions filled
+// into it are imported by kaohe review import all or nothing.
+func TestRecommendListInStaffWorkbook(t *testing.T) {
+	srv := startMail(t)
+	dataDir := t.TempDir()
+	season := publishEnv(t, srv, dataDir)
+	saveFinals(t, dataDir, season, true, testFinals())
+	saveProposals(t, dataDir, season)
+	book := filepath.Join(t.TempDir(), "汇总.xlsx")
+	if code, out, errOut := runKaohe("consolidate", "-o", book); code != exitOK {
+		t.Fatalf("consolidate: exit %d\n%s%s", code, out, errOut)
+	}
+	f, err := excelize.OpenFile(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows(reclist.SheetList)
+	if err != nil || len(rows) != 4 {
+		t.Fatalf("推荐名单 has %d rows (%v), want a header and 3 proposals", len(rows), err)
+	}
+	missing, _ := f.GetRows(reclist.SheetMissing)
+	if len(missing) != 3 || missing[1][0] != "海淀区代办处" || missing[2][0] != "市建工集团代办处" {
+		t.Errorf("未推荐单位 = %v, want 海淀 and 市建工集团", missing)
+	}
+	refs := map[string]string{} // name ("" for the unit) → 编号
+	for _, r := range rows[1:] {
+		name := ""
+		if len(r) > 7 {
+			name = r[7]
+		}
+		refs[name] = r[0]
+	}
+	fill := func(name, decision, note string) {
+		if err := f.SetCellStr(reclist.SheetList, cellOf(t, f, reclist.SheetList, refs[name], "主任办公会决定"), decision); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetCellStr(reclist.SheetList, cellOf(t, f, reclist.SheetList, refs[name], "备注（告知代办处）"), note); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save := func() {
+		if err := f.SaveAs(book); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 朝阳's quota is 3: 特批确定 without its reason is refused, and with
+	// it nothing else of the workbook is taken either.
+	fill("", reclist.LabelConfirmed, "")
+	fill("张三", reclist.LabelConfirmed, "")
+	fill("李四", reclist.LabelOverride, "")
+	save()
+	code, out, errOut := runKaohe("review", "import", book)
+	if code != exitNeedsFix || !strings.Contains(errOut, "推荐名单!") || !strings.Contains(errOut, "特批确定") {
+		t.Fatalf("import with a refused cell: exit %d\n%s%s", code, out, errOut)
+	}
+	if n := storedDecisions(t, dataDir, season); n != 0 {
+		t.Fatalf("%d decisions stored from a refused workbook", n)
+	}
+	fill("李四", reclist.LabelNotConfirmed, "公示期不足")
+	save()
+	code, out, errOut = runKaohe("review", "import", book)
+	if code != exitOK || !strings.Contains(out, "推荐名单的主任办公会决定 3 条") {
+		t.Fatalf("import: exit %d\n%s%s", code, out, errOut)
+	}
+	if n := storedDecisions(t, dataDir, season); n != 3 {
+		t.Fatalf("%d decisions stored, want 3", n)
+	}
+}
+
+func storedDecisions(t *testing.T, dataDir string, season int) int {
+	t.Helper()
+	st, err := store.Open(dataDir, store.Options{ReadOnly: true, Season: season})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ds, err := st.Decisions(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(ds)
 }
