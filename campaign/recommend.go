@@ -3,7 +3,14 @@ package campaign
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -125,4 +132,34 @@ func (c *Campaign) prepareDecisions(ctx context.Context, data []byte, from Revie
 	p.decided = len(imp.Decisions)
 	p.imp = store.DecisionImport{Decisions: imp.Decisions, Cleared: imp.Cleared}
 	return p, nil, nil
+}
+
+// DatedWorkbooks lists the dated copies of the staff workbook that
+// Regenerate kept in the data folder (workbooks/汇总-2022-04-01.xlsx) for
+// the Beijing days from through to, as paths relative to dataDir, by day.
+// The copies of a recommendation round list persons: purging a season
+// removes them.
+func DatedWorkbooks(dataDir string, from, to time.Time) ([]string, error) {
+	entries, err := os.ReadDir(filepath.Join(dataDir, "workbooks"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	first, last := beijingDay(from), beijingDay(to)
+	var out []string
+	for _, e := range entries {
+		rest, dated := strings.CutPrefix(e.Name(), "汇总-")
+		day, xlsx := strings.CutSuffix(rest, ".xlsx")
+		if !dated || !xlsx || !e.Type().IsRegular() {
+			continue
+		}
+		if _, err := time.Parse("2006-01-02", day); err != nil || day < first || day > last {
+			continue
+		}
+		out = append(out, filepath.ToSlash(filepath.Join("workbooks", e.Name())))
+	}
+	sort.Strings(out)
+	return out, nil
 }

@@ -21,6 +21,10 @@ type PurgePlan struct {
 	// its last recommendation, decision or notice, its results' approval,
 	// its cut-off and its opening.
 	End time.Time
+	// RoundStart is when the season's first 推荐表 came: from then on the
+	// staff workbook and the staff notices carried persons. Zero when
+	// none came.
+	RoundStart time.Time
 	// PurgedAt is when an earlier purge ran; zero when none did.
 	PurgedAt time.Time
 	// Agencies are the counts per agency, by agency.
@@ -32,8 +36,8 @@ type PurgePlan struct {
 	// on disk, as paths relative to the data folder.
 	Mails []string
 	// Copies are the outbox mails whose bytes are removed: the receipts
-	// with the annotated copy of a 推荐表, the notes to staff about its
-	// persons, and the 确定名单反馈 sent.
+	// with the annotated copy of a 推荐表, the 确定名单反馈 sent, and the
+	// staff workbooks and notices mailed to staff from RoundStart to End.
 	Copies int
 	// Notices are the recorded 确定名单反馈 issues whose content is removed.
 	Notices int
@@ -129,6 +133,11 @@ func (s *Store) planPurge(ctx context.Context, tx *sql.Tx, season int) (PurgePla
 	if p.Agencies, err = purgeAgencies(ctx, tx, season); err != nil {
 		return p, err
 	}
+	var start int64
+	if err := tx.QueryRowContext(ctx, "SELECT COALESCE(MIN(received_at), 0) FROM proposals WHERE season = ?", season).Scan(&start); err != nil {
+		return p, err
+	}
+	p.RoundStart = fromMS(start)
 	if !p.PurgedAt.IsZero() {
 		// The persons are gone: the counts are those the first purge kept.
 		if err := json.Unmarshal([]byte(summary.String), &p.Agencies); err != nil {
@@ -152,7 +161,7 @@ func (s *Store) planPurge(ctx context.Context, tx *sql.Tx, season int) (PurgePla
 		season, NoticeFinalList).Scan(&p.Notices); err != nil {
 		return p, err
 	}
-	if p.Copies, err = purgeCopies(ctx, tx, season, true); err != nil {
+	if p.Copies, err = purgeCopies(ctx, tx, p, true); err != nil {
 		return p, err
 	}
 	if p.Mails, err = s.purgeMails(ctx, tx, season); err != nil {
@@ -245,17 +254,24 @@ func purgeAgencies(ctx context.Context, tx *sql.Tx, season int) ([]PurgeAgency, 
 
 // purgeCopies counts (count) or empties the outbox mails of the season
 // that carry persons' data: those about a message with a 推荐表 (the
-// receipt with its annotated copy, a note to staff) and the 确定名单反馈.
-// Mail still waiting to go out is left alone: a season is purged years
-// after its last mail.
-func purgeCopies(ctx context.Context, tx *sql.Tx, season int, count bool) (int, error) {
+// receipt with its annotated copy), the 确定名单反馈, and the staff
+// workbooks and notices mailed to staff during the recommendation round
+// (a notice of that time about anything else goes with them). Mail still
+// waiting to go out is left alone: a season is purged years after its
+// last mail.
+func purgeCopies(ctx context.Context, tx *sql.Tx, p PurgePlan, count bool) (int, error) {
 	var lo, hi sql.NullInt64
-	if err := tx.QueryRowContext(ctx, finalListWindow, season, NoticeFinalList).Scan(&lo, &hi); err != nil {
+	if err := tx.QueryRowContext(ctx, finalListWindow, p.Season, NoticeFinalList).Scan(&lo, &hi); err != nil {
 		return 0, err
 	}
 	where := `state != 'pending' AND (related IN (SELECT message FROM proposals WHERE season = ?)
-		OR (kind = ? AND created_at BETWEEN ? AND ?))`
-	args := []any{season, KindFinalList, lo.Int64, hi.Int64}
+		OR (kind = ? AND created_at BETWEEN ? AND ?)
+		OR (kind IN (?, ?) AND created_at BETWEEN ? AND ?))`
+	const day = 24 * time.Hour
+	args := []any{p.Season, KindFinalList, lo.Int64, hi.Int64, KindConsolidated, KindStaffNotice, ms(p.RoundStart), ms(p.End.Add(day))}
+	if p.RoundStart.IsZero() {
+		args[6], args[7] = 1, 0 // no round: an empty range
+	}
 	sel := `SELECT outbox FROM outbox_raw WHERE length(data) > 0 AND outbox IN (SELECT id FROM outbox WHERE ` + where + `)`
 	if count {
 		var n int
@@ -318,7 +334,7 @@ func purgeRows(ctx context.Context, tx *sql.Tx, season int, plan PurgePlan, oper
 			return err
 		}
 	}
-	if _, err := purgeCopies(ctx, tx, season, false); err != nil {
+	if _, err := purgeCopies(ctx, tx, plan, false); err != nil {
 		return err
 	}
 	summary, err := json.Marshal(plan.Agencies)

@@ -28,6 +28,14 @@ func purgeSeason(t *testing.T) (*Store, *clock, Message) {
 	if err := s.OpenSeason(ctx, 2021, time.Date(2022, 1, 6, 0, 0, 0, 0, time.UTC), nil); err != nil {
 		t.Fatal(err)
 	}
+	summary := func(id string) {
+		if _, err := s.EnqueueMail(ctx, OutgoingMail{MessageID: id, Kind: KindConsolidated, To: "staff@example.org",
+			Raw: []byte("Message-ID: " + id + "\r\n\r\n汇总\r\n")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The staff workbook of the 考核表's days carries nobody's name.
+	summary("<summary.before@kaohe.test>")
 	form := record(t, s, "<form@x>", 1, 1, time.Date(2021, 12, 30, 2, 0, 0, 0, time.UTC))
 	if err := s.SaveResult(ctx, Result{MessageID: form.ID, Outcome: OutcomeProcessed, Agency: "朝阳区代办处", OnTime: true,
 		Attachments: []AttachmentResult{{Filename: "考核表.xlsx", Kind: "xlsx", Size: 10, Hash: form.Hash,
@@ -52,6 +60,9 @@ func purgeSeason(t *testing.T) (*Store, *clock, Message) {
 		Facts: `[{"label":"优秀个人 张三","value":"确定"}]`, Recipients: []string{"a@example.com"}}, []OutgoingMail{final}); err != nil {
 		t.Fatal(err)
 	}
+	// The staff workbook of the recommendation round lists the persons.
+	clk.Add(time.Date(2022, 4, 1, 12, 0, 0, 0, time.UTC).Sub(clk.Now()))
+	summary("<summary.after@kaohe.test>")
 	items, err := s.DueOutbox(ctx, clk.Now().Add(time.Hour), 10)
 	if err != nil {
 		t.Fatal(err)
@@ -94,8 +105,8 @@ func TestPlanPurgeChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if plan.Persons != 2 || plan.Decisions != 2 || len(plan.Mails) != 1 || plan.Copies != 2 || plan.Notices != 1 {
-		t.Errorf("plan = %+v, want 2 persons, 2 decisions, 1 mail, 2 copies (receipt, final list), 1 notice", plan)
+	if plan.Persons != 2 || plan.Decisions != 2 || len(plan.Mails) != 1 || plan.Copies != 3 || plan.Notices != 1 {
+		t.Errorf("plan = %+v, want 2 persons, 2 decisions, 1 mail, 3 copies (receipt, final list, the round's staff workbook), 1 notice", plan)
 	}
 	if len(plan.Agencies) != 1 || plan.Agencies[0] != (PurgeAgency{Agency: "朝阳区代办处", Proposed: 2, Confirmed: 1, Persons: 2}) {
 		t.Errorf("agencies = %+v", plan.Agencies)
@@ -125,8 +136,8 @@ func TestPurgeRemovesPersonsKeepsScores(t *testing.T) {
 	if after != want {
 		t.Errorf("after purge %+v, want %+v", after, want)
 	}
-	if after.scores == 0 || after.sentBytes != 1 {
-		t.Errorf("scores %d, mails with bytes %d: the 考核表's scores and receipt must stay", after.scores, after.sentBytes)
+	if after.scores == 0 || after.sentBytes != 2 {
+		t.Errorf("scores %d, mails with bytes %d: the 考核表's scores, its receipt and the staff workbook of its days must stay", after.scores, after.sentBytes)
 	}
 	for _, q := range []string{
 		"SELECT COUNT(*) FROM recommend_decisions WHERE note LIKE '%李四%'",

@@ -2,12 +2,17 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"kaohe/campaign"
 	"kaohe/config"
 	"kaohe/internal/cst"
 	"kaohe/store"
@@ -60,16 +65,28 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if !plan.PurgedAt.IsZero() {
 		fmt.Fprintf(stdout, "这一届的个人信息已于 %s 清除过。\n", day(plan.PurgedAt))
 	}
-	if plan.Empty() {
+	// The staff workbooks kept in the data folder during the round list
+	// the persons too.
+	var books []string
+	if !plan.RoundStart.IsZero() {
+		if books, err = campaign.DatedWorkbooks(cfg.DataDir, plan.RoundStart, plan.End.AddDate(0, 0, 1)); err != nil {
+			fmt.Fprintf(stderr, "kaohe purge：读取数据目录中的汇总表失败：%v\n", err)
+			return exitBad
+		}
+	}
+	if plan.Empty() && len(books) == 0 {
 		fmt.Fprintln(stdout, "没有需要清除的个人信息，未做任何改动。")
 		return exitOK
 	}
 	if !*yes {
 		fmt.Fprintln(stdout, "将清除以下个人信息（这次未做任何改动；确认后加 --yes 再运行一次）：")
-		printPurge(stdout, plan)
+		printPurge(stdout, plan, books)
 		return exitOK
 	}
 	done, err := st.Purge(ctx, *season, operator())
+	if err == nil {
+		err = removeAll(cfg.DataDir, books)
+	}
 	if err != nil {
 		if !reportDamaged(stderr, "purge", cfg.DataDir, err) {
 			fmt.Fprintf(stderr, "kaohe purge：清除未完成：%v。可再次运行 kaohe purge --season %d --yes 清除余下的内容。\n", err, *season)
@@ -77,8 +94,19 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 		return exitBad
 	}
 	fmt.Fprintln(stdout, "已清除以下个人信息：")
-	printPurge(stdout, done)
+	printPurge(stdout, done, books)
 	return exitOK
+}
+
+// removeAll removes the files of rel, relative to dir; one already gone
+// is fine.
+func removeAll(dir string, rel []string) error {
+	for _, r := range rel {
+		if err := os.Remove(filepath.Join(dir, filepath.FromSlash(r))); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 // purgeRefusal says why season may not be purged at all ("" when it may):
@@ -111,7 +139,7 @@ func contains(list []int, v int) bool {
 }
 
 // printPurge lists a plan's removals and the counts kept.
-func printPurge(w io.Writer, p store.PurgePlan) {
+func printPurge(w io.Writer, p store.PurgePlan, books []string) {
 	var per []string
 	for _, a := range p.Agencies {
 		if a.Persons > 0 {
@@ -130,10 +158,14 @@ func printPurge(w io.Writer, p store.PurgePlan) {
 	line(p.Findings, "关于个人的检查结果", "条")
 	line(p.Decisions, "主任办公会决定中的姓名、出生年月和备注", "条")
 	line(p.Notices, "确定名单反馈的记录内容", "份")
-	line(p.Copies, "发件箱中带人员信息的邮件（回执及推荐表核对件、给工作人员的提示、确定名单反馈）", "封")
+	line(p.Copies, "发件箱中带人员信息的邮件（推荐表回执及核对件、确定名单反馈、推荐期间发给工作人员的汇总表和提示）", "封")
 	line(len(p.Mails), "存档中附有推荐表的原始邮件", "封")
 	for _, m := range p.Mails {
 		fmt.Fprintln(w, "    "+m)
+	}
+	line(len(books), "数据目录中推荐期间的汇总表（含推荐名单）", "份")
+	for _, b := range books {
+		fmt.Fprintln(w, "    "+b)
 	}
 	fmt.Fprintln(w, "保留：考核表及其得分、等级和考核结果，推荐表的报送记录（单位、时间、公示日期），各代办处推荐和确定的人数：")
 	for _, a := range p.Agencies {

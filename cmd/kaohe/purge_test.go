@@ -82,7 +82,33 @@ func oldSeason(t *testing.T) (dir, recPath string) {
 			t.Fatal(err)
 		}
 	}
+	// The staff workbooks Regenerate kept: one of the 考核表's days, one of
+	// the recommendation round's (the 推荐表 came on 2022-04-01), the
+	// current one.
+	books := filepath.Join(dir, "workbooks")
+	if err := os.MkdirAll(books, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"汇总-2021-12-30.xlsx", "汇总-2022-04-01.xlsx", "汇总.xlsx"} {
+		if err := os.WriteFile(filepath.Join(books, name), []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return dir, filepath.Join(dir, filepath.FromSlash(store.ArchivedPath(rec.Hash)))
+}
+
+// workbooksLeft lists the staff workbooks in dir's data folder.
+func workbooksLeft(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(filepath.Join(dir, "workbooks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	return out
 }
 
 // purgeState is what purge may change.
@@ -160,6 +186,12 @@ func TestPurgeDryRunThenYes(t *testing.T) {
 	if after := statePurge(t, dir, rec); after != before {
 		t.Errorf("dry run changed the data folder: %+v → %+v", before, after)
 	}
+	if !strings.Contains(out, "workbooks/汇总-2022-04-01.xlsx") || strings.Contains(out, "汇总-2021-12-30") {
+		t.Errorf("dry run should list the round's staff workbook only:\n%s", out)
+	}
+	if left := workbooksLeft(t, dir); len(left) != 3 {
+		t.Errorf("dry run removed workbooks: %v", left)
+	}
 	code, out, errOut = runKaohe("purge", "--season", "2021", "--yes")
 	if code != exitOK {
 		t.Fatalf("purge --yes: exit %d\n%s%s", code, out, errOut)
@@ -175,6 +207,9 @@ func TestPurgeDryRunThenYes(t *testing.T) {
 	after := statePurge(t, dir, rec)
 	if after.persons != 0 || after.decisions != 0 || after.archived || after.scores != before.scores {
 		t.Errorf("after purge %+v: want no persons, no named decisions, no archived 推荐表, %d scores kept", after, before.scores)
+	}
+	if left := workbooksLeft(t, dir); fmt.Sprint(left) != "[汇总-2021-12-30.xlsx 汇总.xlsx]" {
+		t.Errorf("workbooks after purge: %v, want the round's one removed", left)
 	}
 	code, out, _ = runKaohe("purge", "--season", "2021")
 	if code != exitOK || !strings.Contains(out, "没有需要清除") || !strings.Contains(out, "推荐 2 人，确定 1 人") && !strings.Contains(out, "清除过") {
@@ -202,5 +237,8 @@ func TestPurgeRefused(t *testing.T) {
 	}
 	if after := statePurge(t, dir, rec); after != before {
 		t.Errorf("a refused purge changed the data folder: %+v → %+v", before, after)
+	}
+	if left := workbooksLeft(t, dir); len(left) != 3 {
+		t.Errorf("a refused purge removed workbooks: %v", left)
 	}
 }
