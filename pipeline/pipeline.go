@@ -18,6 +18,7 @@ import (
 	"kaohe/mailbox"
 	"kaohe/mailparse"
 	"kaohe/monitor"
+	"kaohe/recommend"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
@@ -56,11 +57,15 @@ type Config struct {
 	Metrics *monitor.Metrics
 	// Faults receives intake's and the store's faults; nil: kept private.
 	Faults *monitor.Faults
+
+	// Recommend is the intake of the 推荐表.
+	Recommend RecommendConfig
 }
 
 // Pipeline processes incoming mail. Create it with New.
 type Pipeline struct {
 	cfg     Config
+	rec     RecommendConfig // cfg.Recommend with its defaults
 	store   *store.Store
 	handled atomic.Uint64
 	pause   pause
@@ -101,7 +106,16 @@ func New(st *store.Store, cfg Config) *Pipeline {
 	if cfg.Roster == nil {
 		cfg.Roster = &roster.Roster{}
 	}
-	return &Pipeline{cfg: cfg, store: st}
+	rec := cfg.Recommend.withDefaults()
+	readRec := rec.Read
+	rec.Read = func(ctx context.Context, data []byte, opts recommend.ReadOptions) (*recommend.Filled, []validate.Finding, error) {
+		f, fs, err := readRec(ctx, data, opts)
+		if err != nil && ctx.Err() == nil {
+			err = fault.Systemic(&readerFault{err})
+		}
+		return f, fs, err
+	}
+	return &Pipeline{cfg: cfg, rec: rec, store: st}
 }
 
 // Handle processes one fetched message. It returns nil once the message and
@@ -153,16 +167,7 @@ func (p *Pipeline) Handle(ctx context.Context, m mailbox.Fetched) error {
 		return p.failed(ctx, rec, nil, m, perr, log)
 	}
 
-	res, err := p.safeProcess(ctx, rec, parsed, m)
-	if err == nil {
-		// Already done: the same mail under another UID was saved
-		// meanwhile; nothing is lost and nothing is sent twice.
-		if err = p.save(ctx, &res); err != nil && !errors.Is(err, store.ErrAlreadyDone) {
-			err = &storeFault{err}
-		} else {
-			err = nil
-		}
-	}
+	res, err := p.processAndSave(ctx, rec, parsed, m)
 	if err != nil {
 		return p.failed(ctx, rec, parsed, m, err, log)
 	}
@@ -175,6 +180,36 @@ func (p *Pipeline) Handle(ctx context.Context, m mailbox.Fetched) error {
 	}
 	ev.Msg("message processed")
 	return nil
+}
+
+// maxRecompose bounds how often a message is processed again because
+// another agency's 推荐表 was saved while its receipt was composed.
+const maxRecompose = 5
+
+// processAndSave processes the message and saves its result. When another
+// agency's 推荐表 proposing the same person was saved meanwhile, the
+// receipt would tell a stale story: the message is processed again.
+func (p *Pipeline) processAndSave(ctx context.Context, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched) (store.Result, error) {
+	for try := 1; ; try++ {
+		res, err := p.safeProcess(ctx, rec, parsed, m)
+		if err != nil {
+			return res, err
+		}
+		err = p.save(ctx, &res)
+		switch {
+		case err == nil, errors.Is(err, store.ErrAlreadyDone):
+			// Already done: the same mail under another UID was saved
+			// meanwhile; nothing is lost and nothing is sent twice.
+			return res, nil
+		case errors.Is(err, store.ErrProposalsChanged) && try < maxRecompose:
+			continue
+		case errors.Is(err, store.ErrProposalsChanged):
+			// Not the store's fault: counted like the message's own, and
+			// tried again on the next pass.
+			return res, err
+		}
+		return res, &storeFault{err}
+	}
 }
 
 // done counts a message whose outcome is committed.
