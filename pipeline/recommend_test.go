@@ -26,7 +26,9 @@ var (
 	recReceived = time.Date(2022, 3, 11, 2, 0, 0, 0, time.UTC)
 )
 
-func bjDay(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, cst.Location()) }
+func bjDay(y int, m time.Month, d int) time.Time {
+	return time.Date(y, m, d, 0, 0, 0, 0, cst.Location())
+}
 
 // person is one row of a 推荐表 as a clerk types it.
 type person struct {
