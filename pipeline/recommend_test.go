@@ -1,7 +1,6 @@
 package pipeline
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"kaohe/internal/cst"
+	"kaohe/internal/recsample"
 	"kaohe/mailparse"
 	"kaohe/outbox"
 	"kaohe/recommend"
@@ -26,79 +26,29 @@ var (
 	recReceived = time.Date(2022, 3, 11, 2, 0, 0, 0, time.UTC)
 )
 
-func bjDay(y int, m time.Month, d int) time.Time {
-	return time.Date(y, m, d, 0, 0, 0, 0, cst.Location())
+var bjDay = recsample.Day
+
+type person = recsample.Candidate
+
+func cand(name, sex string, birth any, title string, years any, deeds string) person {
+	return person{Name: name, Sex: sex, Birth: birth, Title: title, Years: years, Deeds: deeds}
 }
 
-// person is one row of a 推荐表 as a clerk types it.
-type person struct {
-	name, sex string
-	birth     any
-	title     string
-	years     any
-	deeds     string
-}
-
-// recForm is what a test fills into the blank 推荐表.
-type recForm struct {
-	fields  map[string]any
-	persons []person
-}
+// recForm is a 推荐表 as a test fills it.
+type recForm recsample.RecommendForm
 
 func goodRecForm(unit string, persons ...person) recForm {
-	if persons == nil {
-		persons = []person{
-			{"张伟", "男", bjDay(1980, 5, 1), "代办处主任", 12, "组织开展会员服务，推动基层工会参保。"},
-			{"刘丽", "女", "1988年11月", "专管员", "8", "坚持每月走访基层工会，按时报送材料。"},
-		}
-	}
-	return recForm{
-		fields: map[string]any{
-			recommend.FieldAgency:          unit,
-			recommend.FieldProposeUnit:     "是",
-			recommend.FieldUnitDeeds:       "全年开展互助保障活动六项，参保人数较上年增长12%，服务会员及时周到。",
-			recommend.FieldPublicityStart:  bjDay(2022, 3, 1),
-			recommend.FieldPublicityEnd:    bjDay(2022, 3, 7),
-			recommend.FieldPublicityScope:  "本单位全体职工",
-			recommend.FieldPublicityResult: "无异议",
-			recommend.FieldLeaderSign:      "李明",
-			recommend.FieldSeal:            unit,
-			recommend.FieldFiller:          "王芳",
-			recommend.FieldPhone:           "010-63801234",
-			recommend.FieldDate:            bjDay(2022, 3, 10),
-		},
-		persons: persons,
-	}
+	return recForm(recsample.GoodRecommendation(unit, persons...))
 }
 
 // workbook writes the form on the office's blank, as excelize fills it.
 func (rf recForm) workbook(t *testing.T) []byte {
 	t.Helper()
-	opts := recommend.BlankOptions{Persons: max(len(rf.persons), 1)}
-	x, err := recommend.BuildBlank(recDef, opts)
+	data, err := recsample.Workbook(recDef, recsample.RecommendForm(rf))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer x.Close()
-	l := recommend.BlankLayout(recDef, opts)
-	for id, v := range rf.fields {
-		if err := x.SetCellValue(l.Sheet, l.Fields[id], v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for i, p := range rf.persons {
-		for col, v := range map[string]any{recommend.ColName: p.name, recommend.ColSex: p.sex, recommend.ColBirth: p.birth,
-			recommend.ColTitle: p.title, recommend.ColYears: p.years, recommend.ColDeeds: p.deeds} {
-			if err := x.SetCellValue(l.Sheet, l.PersonCell(i, col), v); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	var b bytes.Buffer
-	if _, err := x.WriteTo(&b); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
+	return data
 }
 
 // file is one attachment of a test mail.
@@ -209,9 +159,9 @@ func TestRecommendGood(t *testing.T) {
 
 func TestRecommendFindings(t *testing.T) {
 	three := []person{
-		{"张伟", "男", bjDay(1980, 5, 1), "主任", 12, "事迹一"},
-		{"刘丽", "女", "1988年11月", "专管员", 8, "事迹二"},
-		{"王强", "男", "1979-02", "干事", 10, "事迹三"},
+		cand("张伟", "男", bjDay(1980, 5, 1), "主任", 12, "事迹一"),
+		cand("刘丽", "女", "1988年11月", "专管员", 8, "事迹二"),
+		cand("王强", "男", "1979-02", "干事", 10, "事迹三"),
 	}
 	cases := []struct {
 		name  string
@@ -224,7 +174,7 @@ func TestRecommendFindings(t *testing.T) {
 			[]validate.Code{validate.CodeOverQuota}, []string{"需修改", "推荐名额为2名", "超出1名", "推荐优秀个人"}},
 		{"three-day 公示", func() recForm {
 			rf := goodRecForm("朝阳区代办处")
-			rf.fields[recommend.FieldPublicityEnd] = bjDay(2022, 3, 3)
+			rf.Fields[recommend.FieldPublicityEnd] = bjDay(2022, 3, 3)
 			return rf
 		}(), map[string]int{"朝阳区代办处": 2},
 			[]validate.Code{validate.CodePublicityTooShort}, []string{"共3个工作日", "少于规定的5个工作日", "公示结束日期"}},
@@ -275,7 +225,7 @@ func sorted(ss []string) []string {
 func TestRecommendDuplicateAcrossAgencies(t *testing.T) {
 	f := newRecFixture(t, map[string]int{"朝阳区代办处": 2, "市建工局代办处": 2})
 	f.handle(mailSpec{from: "<chaoyang@example.org>", subject: "推荐表", msgID: "d1@x", attachment: goodRecForm("朝阳区代办处").workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived)
-	mine := []person{{"张 伟", "男", "1980.05", "工会主席", 20, "长期负责互助保障工作。"}, {"赵敏", "女", "1990-01", "干事", 5, "事迹。"}}
+	mine := []person{cand("张 伟", "男", "1980.05", "工会主席", 20, "长期负责互助保障工作。"), cand("赵敏", "女", "1990-01", "干事", 5, "事迹。")}
 	m := f.handle(mailSpec{from: "<jiangong@example.org>", subject: "推荐表", msgID: "d2@x", attachment: goodRecForm("市建工局代办处", mine...).workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived.Add(time.Hour))
 	_, p := f.receipt(m)
 	if !strings.Contains(p.Text, "张 伟（出生年月 1980年5月）也由其他代办处推荐") {
@@ -322,7 +272,7 @@ func TestRecommendDuplicateSavedMeanwhile(t *testing.T) {
 	})
 	f.clock = recReceived
 	rf := goodRecForm("朝阳区代办处")
-	rf.fields[recommend.FieldPhone] = "12" // a finding, so that a copy is made
+	rf.Fields[recommend.FieldPhone] = "12" // a finding, so that a copy is made
 	m := f.handle(mailSpec{from: "<chaoyang@example.org>", subject: "推荐表", msgID: "race@x", attachment: rf.workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived)
 	if !interfered {
 		t.Fatal("the other agency's proposal was not saved meanwhile")
@@ -386,8 +336,8 @@ func TestRecommendOnTimeByItsOwnDeadline(t *testing.T) {
 
 func TestRecommendResubmissionReplaces(t *testing.T) {
 	f := newRecFixture(t, map[string]int{"朝阳区代办处": 2})
-	three := goodRecForm("朝阳区代办处", person{"张伟", "男", "1980-05", "主任", 12, "事迹"}, person{"刘丽", "女", "1988-11", "干事", 8, "事迹"},
-		person{"王强", "男", "1979-02", "干事", 10, "事迹"})
+	three := goodRecForm("朝阳区代办处", cand("张伟", "男", "1980-05", "主任", 12, "事迹"), cand("刘丽", "女", "1988-11", "干事", 8, "事迹"),
+		cand("王强", "男", "1979-02", "干事", 10, "事迹"))
 	first := f.handle(mailSpec{from: "<chaoyang@example.org>", subject: "推荐表", msgID: "v1@x", attachment: three.workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived)
 	second := f.handle(mailSpec{from: "<chaoyang@example.org>", subject: "推荐表（改）", msgID: "v2@x", attachment: goodRecForm("朝阳区代办处").workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived.Add(time.Hour))
 	all, err := f.st.Proposals(f.ctx, store.ProposalFilter{Agency: "朝阳区代办处"})

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"kaohe/annotate"
+	"kaohe/recommend"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -95,11 +96,17 @@ func serve(in io.Reader, out io.Writer) error {
 			}
 			continue
 		}
+		var resp response
+		if req.Recommend != 0 {
+			if err := readRecommend(w, req, data); err != nil {
+				return err
+			}
+			continue
+		}
 		form, err := workerForm(forms, req)
 		if err != nil {
 			return err
 		}
-		var resp response
 		if a := req.Annotate; a != nil && a.Report != nil {
 			a.Report.Submission = a.Submission
 			out, err := annotate.Copy(a.Report, form)
@@ -125,6 +132,21 @@ func serve(in io.Reader, out io.Writer) error {
 			return err
 		}
 	}
+}
+
+// readRecommend answers a request to read a 推荐表.
+func readRecommend(w *bufio.Writer, req request, data []byte) error {
+	def, err := recommend.Load(req.Recommend)
+	if err != nil {
+		return err
+	}
+	var resp response
+	resp.Filled, resp.Findings = recommend.Read(data, recommend.ReadOptions{Definition: def,
+		MaxFileSize: req.MaxFileSize, MaxUnzipSize: req.MaxUnzipSize})
+	if err := writeJSON(w, resp); err != nil {
+		return err
+	}
+	return w.Flush()
 }
 
 // workerForm returns the request's form, parsed once per definition.

@@ -124,7 +124,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		Compose: compose, Own: ownAddresses(fromAddr, cfg.IMAP.User, cfg.Campaign.Staff),
 		ReplyUnknownSenders: cfg.Reply.UnknownSenders, AuthServID: cfg.Reply.AuthServID, RepliesPerSenderPerHour: cfg.SMTP.PerRecipientPerHour,
 		MaxAttempts: cfg.IMAP.MaxAttempts, Now: now, Log: log, Metrics: d.metrics,
-		Faults: d.faults, ProbeEvery: opts.ProbeEvery,
+		Faults: d.faults, ProbeEvery: opts.ProbeEvery, Recommend: recommendConfig(cfg, d.runner),
 	})
 	mbox, err := d.newWatcher(opts)
 	if err != nil {
