@@ -173,7 +173,8 @@ func (p *Pipeline) Handle(ctx context.Context, m mailbox.Fetched) error {
 	}
 	p.done(res.Outcome)
 	ev := log.Info().Str("outcome", string(res.Outcome)).Str("agency", res.Agency).Bool("on_time", res.OnTime).
-		Int("attachments", len(res.Attachments)).Int("findings", countFindings(res)).Int("replies", len(res.Outbox)).
+		Int("attachments", len(res.Attachments)).Int("findings", countFindings(res)).Int("proposals", countProposals(res)).
+		Int("replies", len(res.Outbox)).
 		Dur("took", p.cfg.Now().Sub(start))
 	if parsed != nil && len(parsed.Problems) > 0 {
 		ev = ev.Strs("mime_problems", parsed.Problems)
@@ -395,11 +396,28 @@ func (p *Pipeline) onTime(received time.Time) bool {
 	return p.cfg.Cutoff.IsZero() || received.Before(p.cfg.Cutoff)
 }
 
+// countFindings counts the findings of the message's forms, 考核表 and
+// 推荐表: the log says how many, never what (a 推荐表's findings quote
+// persons' data).
 func countFindings(r store.Result) int {
 	n := 0
 	for _, a := range r.Attachments {
 		if a.Report != nil {
 			n += len(a.Report.Findings)
+		}
+		if a.Proposal != nil {
+			n += len(a.Proposal.Findings)
+		}
+	}
+	return n
+}
+
+// countProposals counts the message's 推荐表.
+func countProposals(r store.Result) int {
+	n := 0
+	for _, a := range r.Attachments {
+		if a.Proposal != nil {
+			n++
 		}
 	}
 	return n

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"kaohe/annotate"
 	"kaohe/mailbox"
 	"kaohe/mailparse"
 	"kaohe/recommend"
@@ -38,8 +39,8 @@ type RecommendConfig struct {
 	// process. It is tried only on a workbook the 考核表 reader (Config.Reader,
 	// the sandbox in the daemon) opened and found no 考核表 in.
 	Read RecommendReader
-	// Annotate writes the annotated copy of a checked 推荐表; nil: none is
-	// attached.
+	// Annotate writes the annotated copy of a checked 推荐表; nil:
+	// annotate.Recommendation in this process.
 	Annotate RecommendAnnotator
 }
 
@@ -68,6 +69,9 @@ func (c RecommendConfig) withDefaults() RecommendConfig {
 	}
 	if c.Read == nil {
 		c.Read = inProcessRecommend
+	}
+	if c.Annotate == nil {
+		c.Annotate = annotate.Recommendation
 	}
 	return c
 }
@@ -265,7 +269,7 @@ func (p *Pipeline) recommendReceipt(f *recommend.Filled, fs []validate.Finding, 
 		}
 		r.Findings = append(r.Findings, reply.RecommendFinding{Finding: fd, Item: recommendItem(rc.Definition, f, fd)})
 	}
-	if marked > 0 && rc.Annotate != nil {
+	if marked > 0 {
 		out, err := rc.Annotate(f, fs, rc.Definition)
 		if err != nil {
 			// The receipt lists every finding by cell: it goes without the copy.

@@ -1,6 +1,7 @@
 package pipeline
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"fmt"
@@ -8,6 +9,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rs/zerolog"
+	"github.com/xuri/excelize/v2"
 
 	"kaohe/internal/cst"
 	"kaohe/internal/recsample"
@@ -404,5 +408,61 @@ func TestRecommendWithAssessmentForm(t *testing.T) {
 	props, _ := f.st.Proposals(f.ctx, store.ProposalFilter{Agency: "朝阳区代办处"})
 	if len(subs) != 1 || len(props) != 1 || !props[0].OnTime || subs[0].OnTime {
 		t.Errorf("%d submissions, %d proposals", len(subs), len(props))
+	}
+}
+
+// A 推荐表 with findings is answered with its annotated copy: the agency's
+// values on the office's blank, the problems listed under the form.
+func TestRecommendAnnotatedCopy(t *testing.T) {
+	f := newRecFixture(t, map[string]int{"朝阳区代办处": 1})
+	m := f.handle(mailSpec{from: "<chaoyang@example.org>", subject: "推荐表", msgID: "copy@x", attachment: goodRecForm("朝阳区代办处").workbook(t), filename: "朝阳推荐表.xlsx"}.raw(), recReceived)
+	_, p := f.receipt(m)
+	if len(p.Attachments) != 1 || p.Attachments[0].Filename != "朝阳推荐表（核对结果）.xlsx" {
+		t.Fatalf("attachments %+v", p.Attachments)
+	}
+	if !strings.Contains(p.Text, "是您这份推荐表的核对版：有问题的单元格已标色") || strings.Contains(p.Text, "核定分") {
+		t.Errorf("receipt's words on the copy:\n%s", p.Text)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(p.Attachments[0].Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	rows, err := x.GetRows(x.GetSheetName(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, r := range rows {
+		all.WriteString(strings.Join(r, "|") + "\n")
+	}
+	for _, s := range []string{"朝阳区代办处", "张伟", "刘丽", "本单位优秀个人推荐名额为1名"} {
+		if !strings.Contains(all.String(), s) {
+			t.Errorf("copy lacks %q", s)
+		}
+	}
+}
+
+// Persons' data never goes to the log: counts and ids only.
+func TestRecommendLogsNoPersonalData(t *testing.T) {
+	var logs bytes.Buffer
+	f := newFixture(t, func(c *Config) {
+		c.Recommend = RecommendConfig{Definition: recDef, Season: 2021, Cutoff: recCutoff}
+		c.Log = zerolog.New(&logs).Level(zerolog.TraceLevel)
+	})
+	f.clock = recReceived
+	if err := f.st.SaveComputedResults(f.ctx, []store.FinalResult{{Agency: "朝阳区代办处", Grade: store.GradeFail, Quota: 1}}, store.ResultsRun{}); err != nil {
+		t.Fatal(err)
+	}
+	f.handle(mailSpec{from: "<chaoyang@example.org>", subject: "推荐表", msgID: "l1@x", attachment: goodRecForm("朝阳区代办处").workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived)
+	f.handle(mailSpec{from: "<jiangong@example.org>", subject: "推荐表", msgID: "l2@x", attachment: goodRecForm("市建工局代办处").workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived)
+	f.handle(mailSpec{from: "<x@elsewhere.example.com>", subject: "推荐表", msgID: "l3@x", attachment: goodRecForm("朝阳区代办处").workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived)
+	if !strings.Contains(logs.String(), `"proposals":1`) {
+		t.Fatalf("no message logged with its proposals counted:\n%s", logs.String())
+	}
+	for _, s := range []string{"张伟", "刘丽", "1980", "1988", "代办处主任", "专管员", "组织开展会员服务", "本单位全体职工"} {
+		if strings.Contains(logs.String(), s) {
+			t.Errorf("the log holds %q:\n%s", s, logs.String())
+		}
 	}
 }

@@ -58,6 +58,13 @@ func (p *Pool) ReadRecommend(ctx context.Context, data []byte, opts recommend.Re
 	return r.ReadRecommend(ctx, data, opts)
 }
 
+// AnnotateRecommend is Runner.AnnotateRecommend on a free worker.
+func (p *Pool) AnnotateRecommend(f *recommend.Filled, findings []validate.Finding, def *recommend.Definition) ([]byte, error) {
+	r := <-p.free
+	defer func() { p.free <- r }()
+	return r.AnnotateRecommend(f, findings, def)
+}
+
 // Annotate is Runner.Annotate on a free worker.
 func (p *Pool) Annotate(rep *assess.Report, form *templates.Form) ([]byte, error) {
 	r := <-p.free

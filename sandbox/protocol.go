@@ -40,7 +40,22 @@ type request struct {
 	// Recommend asks for the workbook read as a 推荐表 of this built-in
 	// year instead of a 考核表.
 	Recommend int `json:"recommend,omitempty"`
+	// AnnotateRecommend asks for the annotated copy of a 推荐表; the
+	// workbook frame is then empty.
+	AnnotateRecommend *annotateRecommendRequest `json:"annotate_recommend,omitempty"`
 }
+
+// annotateRecommendRequest is a 推荐表 read, its findings and the year of
+// its built-in definition.
+type annotateRecommendRequest struct {
+	Year     int                `json:"year"`
+	Filled   *recommend.Filled  `json:"filled"`
+	Findings []validate.Finding `json:"findings"`
+}
+
+// annotates reports whether the answer to req carries an annotated copy
+// in a frame after the JSON one.
+func (req request) annotates() bool { return req.Annotate != nil || req.AnnotateRecommend != nil }
 
 // annotateRequest carries the report to write on the form (its
 // Submission travels apart: the report does not serialise it).

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"kaohe/annotate"
 	"kaohe/recommend"
 	"kaohe/validate"
 )
@@ -62,5 +63,47 @@ func TestWorkerReadsRecommendLikeInProcess(t *testing.T) {
 		if !reflect.DeepEqual(got.Persons[0].Value(recommend.ColYears).Number, want.Persons[0].Value(recommend.ColYears).Number) {
 			t.Errorf("%s: years differ", name)
 		}
+	}
+}
+
+// The annotated copy made in the worker is the one made in process.
+func TestWorkerAnnotatesRecommendLikeInProcess(t *testing.T) {
+	def := recommend.MustLoad(2021)
+	opts := recommend.BlankOptions{Persons: 1}
+	x, err := recommend.BuildBlank(def, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := recommend.BlankLayout(def, opts)
+	x.SetCellValue(l.Sheet, l.Fields[recommend.FieldAgency], "朝阳区代办处")
+	x.SetCellValue(l.Sheet, l.PersonCell(0, recommend.ColName), "张伟")
+	var b bytes.Buffer
+	if _, err := x.WriteTo(&b); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	f, _ := recommend.Read(b.Bytes(), recommend.ReadOptions{Definition: def})
+	if f == nil {
+		t.Fatal("not read")
+	}
+	findings := recommend.Check(f, def, recommend.Context{})
+	if len(findings) == 0 {
+		t.Fatal("no findings to mark")
+	}
+	r, err := New("", Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	got, err := r.AnnotateRecommend(f, findings, def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := annotate.Recommendation(f, findings, def)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("worker's copy (%d bytes) differs from the in-process one (%d bytes)", len(got), len(want))
 	}
 }

@@ -217,6 +217,30 @@ func (r *Runner) ReadRecommend(ctx context.Context, data []byte, opts recommend.
 	return resp.Filled, resp.Findings, nil
 }
 
+// AnnotateRecommend is annotate.Recommendation in the worker, for the
+// built-in 推荐表 of def's year: as Annotate, the agency's values are
+// written only in a limited process, and a worker that dies is an error
+// (the receipt goes without the copy).
+func (r *Runner) AnnotateRecommend(f *recommend.Filled, findings []validate.Finding, def *recommend.Definition) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	year := f.Year
+	if def != nil {
+		year = def.Year
+	}
+	req := request{AnnotateRecommend: &annotateRecommendRequest{Year: year, Filled: f, Findings: findings}}
+	resp, err := r.roundTrip(context.Background(), req, nil)
+	if err != nil {
+		r.died(err)
+		return nil, fmt.Errorf("annotate 推荐表 in worker: %w", err)
+	}
+	r.servedOne()
+	if resp.AnnotateError != "" {
+		return nil, errors.New(resp.AnnotateError)
+	}
+	return resp.Annotated, nil
+}
+
 // formDefinition is what a worker needs besides the year to build the
 // form: nothing for a built-in one.
 func formDefinition(form *templates.Form) []byte {
@@ -279,7 +303,7 @@ func (r *Runner) roundTrip(ctx context.Context, req request, data []byte) (*resp
 			done <- result{err: err}
 			return
 		}
-		if req.Annotate != nil {
+		if req.annotates() {
 			if resp.Annotated, err = readFrame(r.stdout); err != nil {
 				done <- result{err: err}
 				return

@@ -97,8 +97,8 @@ func serve(in io.Reader, out io.Writer) error {
 			continue
 		}
 		var resp response
-		if req.Recommend != 0 {
-			if err := readRecommend(w, req, data); err != nil {
+		if req.Recommend != 0 || req.AnnotateRecommend != nil {
+			if err := recommendRequest(w, req, data); err != nil {
 				return err
 			}
 			continue
@@ -134,17 +134,32 @@ func serve(in io.Reader, out io.Writer) error {
 	}
 }
 
-// readRecommend answers a request to read a 推荐表.
-func readRecommend(w *bufio.Writer, req request, data []byte) error {
-	def, err := recommend.Load(req.Recommend)
-	if err != nil {
-		return err
-	}
+// recommendRequest answers a request to read a 推荐表 or to annotate one.
+func recommendRequest(w *bufio.Writer, req request, data []byte) error {
 	var resp response
-	resp.Filled, resp.Findings = recommend.Read(data, recommend.ReadOptions{Definition: def,
-		MaxFileSize: req.MaxFileSize, MaxUnzipSize: req.MaxUnzipSize})
+	if a := req.AnnotateRecommend; a != nil {
+		def, err := recommend.Load(a.Year)
+		if err != nil {
+			return err
+		}
+		if resp.Annotated, err = annotate.Recommendation(a.Filled, a.Findings, def); err != nil {
+			resp.AnnotateError = err.Error()
+		}
+	} else {
+		def, err := recommend.Load(req.Recommend)
+		if err != nil {
+			return err
+		}
+		resp.Filled, resp.Findings = recommend.Read(data, recommend.ReadOptions{Definition: def,
+			MaxFileSize: req.MaxFileSize, MaxUnzipSize: req.MaxUnzipSize})
+	}
 	if err := writeJSON(w, resp); err != nil {
 		return err
+	}
+	if req.annotates() {
+		if err := writeFrame(w, resp.Annotated); err != nil {
+			return err
+		}
 	}
 	return w.Flush()
 }

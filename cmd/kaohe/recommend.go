@@ -11,7 +11,8 @@ import (
 
 // recommendConfig is the intake of the 推荐表 as [results] sets it: the
 // built-in 推荐表 of the season (else the newest), its deadline, the 公示's
-// length and the holidays; read in the sandbox when the daemon has one.
+// length and the holidays; read and annotated in the sandbox when the
+// daemon has one.
 func recommendConfig(cfg config.Config, pool *sandbox.Pool) pipeline.RecommendConfig {
 	rc := pipeline.RecommendConfig{
 		Season:        cfg.Campaign.SeasonYear(),
@@ -23,7 +24,7 @@ func recommendConfig(cfg config.Config, pool *sandbox.Pool) pipeline.RecommendCo
 		rc.Definition = recommend.MustLoad(rc.Season)
 	}
 	if pool != nil {
-		rc.Read = pool.ReadRecommend
+		rc.Read, rc.Annotate = pool.ReadRecommend, pool.AnnotateRecommend
 	}
 	return rc
 }
