@@ -12,6 +12,7 @@ import (
 	"kaohe/mailparse"
 	"kaohe/reply"
 	"kaohe/store"
+	"kaohe/validate"
 )
 
 // notifyStaff sends one notice listing what happened since the last one:
@@ -230,16 +231,21 @@ func firstLine(s string) string {
 }
 
 // duplicateEvents tells staff of the persons of m's current 推荐表 that
-// other agencies propose too (duplicate_person): staff settle which agency
-// proposes them. A proposal already replaced by a newer one says nothing.
+// other agencies propose too (duplicate_person, found when it was saved,
+// and still so): staff settle which agency proposes them. Each pair is
+// told once, with the proposal saved second; a proposal already replaced
+// by a newer one says nothing.
 func duplicateEvents(m store.Message, props []store.Proposal) []reply.StaffEvent {
 	var evs []reply.StaffEvent
 	for _, p := range props {
 		if !p.Current {
 			continue
 		}
-		for _, pp := range p.Persons {
-			if len(pp.AlsoProposedBy) == 0 {
+		for i, pp := range p.Persons {
+			found := slices.ContainsFunc(p.Findings, func(f store.ProposalFinding) bool {
+				return f.Code == validate.CodeDuplicatePerson && f.Person == i
+			})
+			if !found || len(pp.AlsoProposedBy) == 0 {
 				continue
 			}
 			evs = append(evs, reply.StaffEvent{Kind: reply.EventDuplicate, At: m.ReceivedAt, Agency: p.Agency, Sender: m.Sender,

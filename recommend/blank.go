@@ -235,10 +235,11 @@ func ColumnHeading(fd Field) string {
 	return fd.Label
 }
 
-// FieldLabel is a field's label cell: with the limit of a long text.
+// FieldLabel is a field's label cell: with the limit of a long text on a
+// line of its own.
 func FieldLabel(fd Field) string {
 	if fd.MaxRunes > 0 {
-		return fmt.Sprintf("%s（不超过%d字）", fd.Label, fd.MaxRunes)
+		return fmt.Sprintf("%s\n（不超过%d字）", fd.Label, fd.MaxRunes)
 	}
 	return fd.Label
 }

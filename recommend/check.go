@@ -3,9 +3,12 @@ package recommend
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/xuri/excelize/v2"
 
 	"kaohe/internal/cst"
 	"kaohe/validate"
@@ -71,7 +74,28 @@ func Check(f *Filled, def *Definition, ctx Context) []validate.Finding {
 	c.quota()
 	c.eligible()
 	c.publicity()
+	sortBySheet(c.out)
 	return c.out
+}
+
+// sortBySheet orders findings as the sheet reads: those without a cell
+// first, then by row and column; the order of the checks within a cell.
+func sortBySheet(fs []validate.Finding) {
+	slices.SortStableFunc(fs, func(a, b validate.Finding) int {
+		ac, ar, aerr := excelize.CellNameToCoordinates(a.Cell)
+		bc, br, berr := excelize.CellNameToCoordinates(b.Cell)
+		switch {
+		case aerr != nil && berr != nil:
+			return 0
+		case aerr != nil:
+			return -1
+		case berr != nil:
+			return 1
+		case ar != br:
+			return ar - br
+		}
+		return ac - bc
+	})
 }
 
 type checker struct {
@@ -167,17 +191,17 @@ func (c *checker) value(fd Field, v Value, what string) {
 	case KindDate:
 		if v.Date.IsZero() {
 			c.add(validate.CodeInvalidField, v.Cell, fd.ID, fmt.Sprintf(
-				"%s「%s」不是有效的日期。请填写如 %d-03-01 或 %d年3月1日。", what, clip(v.Text), c.ctx.Season+1, c.ctx.Season+1))
+				"%s填的「%s」不是有效的日期。请填写如 %d-03-01 或 %d年3月1日。", what, clip(v.Text), c.ctx.Season+1, c.ctx.Season+1))
 		}
 	case KindMonth:
 		if v.Date.IsZero() {
 			c.add(validate.CodeInvalidField, v.Cell, fd.ID, fmt.Sprintf(
-				"%s「%s」不是有效的年月。请填写如 1985年3月 或 1985-03。", what, clip(v.Text)))
+				"%s填的「%s」不是有效的年月。请填写如 1985年3月 或 1985-03。", what, clip(v.Text)))
 		}
 	case KindYears:
 		if !v.IsNumber || v.Number < 0 {
 			c.add(validate.CodeInvalidField, v.Cell, fd.ID, fmt.Sprintf(
-				"%s「%s」不是有效的年数。请填写整数年，如 12。", what, clip(v.Text)))
+				"%s填的「%s」不是有效的年数。请填写整数年，如 12。", what, clip(v.Text)))
 		}
 	case KindChoice:
 		if fd.ID == FieldPublicityResult {
@@ -190,7 +214,7 @@ func (c *checker) value(fd Field, v Value, what string) {
 	case KindPhone:
 		if n := digits(v.Text); n < 7 || n > 20 {
 			c.add(validate.CodeInvalidField, v.Cell, fd.ID, fmt.Sprintf(
-				"%s「%s」不像电话号码。请填写单位的联系电话，如 010-12345678。", what, clip(v.Text)))
+				"%s填的「%s」不像电话号码。请填写单位的联系电话，如 010-12345678。", what, clip(v.Text)))
 		}
 	}
 	if fd.MaxRunes > 0 {

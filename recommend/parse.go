@@ -57,7 +57,7 @@ func parseDay(raw, shown string, date1904 bool) (time.Time, bool) {
 	if t, ok := serialDate(raw, date1904); ok {
 		return t, true
 	}
-	for _, s := range []string{fold(shown), fold(raw)} {
+	for _, s := range written(raw, shown) {
 		if m := dayPattern.FindStringSubmatch(s); m != nil {
 			return mkDate(m[1], m[2], m[3])
 		}
@@ -74,7 +74,7 @@ func parseMonth(raw, shown string, date1904 bool) (time.Time, bool) {
 	if t, ok := serialDate(raw, date1904); ok {
 		return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, cst.Location()), true
 	}
-	for _, s := range []string{fold(shown), fold(raw)} {
+	for _, s := range written(raw, shown) {
 		if m := monthPattern.FindStringSubmatch(s); m != nil {
 			return mkDate(m[1], m[2], "1")
 		}
@@ -83,6 +83,17 @@ func parseMonth(raw, shown string, date1904 bool) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
+}
+
+// written is what to read a date from when the cell is no date cell: a
+// number stored as such (1985.03, 198503) is read as its digits, since a
+// date format on the cell would show it as a day of 1905; text as shown.
+func written(raw, shown string) []string {
+	r := fold(raw)
+	if _, err := strconv.ParseFloat(r, 64); err == nil {
+		return []string{r}
+	}
+	return []string{fold(shown), r}
 }
 
 func mkDate(ys, ms, ds string) (time.Time, bool) {

@@ -60,9 +60,9 @@ func CheckTemplates(override fs.FS) error {
 			continue
 		}
 		if isHTML(name) {
-			_, err = htmltemplate.New(name).Funcs(htmltemplate.FuncMap{"inc": inc, "colourKey": colourKey}).Parse(string(src))
+			_, err = htmltemplate.New(name).Funcs(htmltemplate.FuncMap{"inc": inc, "colourKey": colourKey, "recColourKey": recColourKey}).Parse(string(src))
 		} else {
-			_, err = texttemplate.New(name).Funcs(texttemplate.FuncMap{"inc": inc, "colourKey": colourKey}).Parse(string(src))
+			_, err = texttemplate.New(name).Funcs(texttemplate.FuncMap{"inc": inc, "colourKey": colourKey, "recColourKey": recColourKey}).Parse(string(src))
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("template %s: %w", name, err))
@@ -97,13 +97,13 @@ func (r renderer) source(name string) ([]byte, error) {
 
 func (r renderer) text(name string, data any) (string, error) {
 	return r.render(name, data, func(src string) (executor, error) {
-		return texttemplate.New(name).Option("missingkey=error").Funcs(texttemplate.FuncMap{"inc": inc, "colourKey": colourKey}).Parse(src)
+		return texttemplate.New(name).Option("missingkey=error").Funcs(texttemplate.FuncMap{"inc": inc, "colourKey": colourKey, "recColourKey": recColourKey}).Parse(src)
 	})
 }
 
 func (r renderer) html(name string, data any) (string, error) {
 	return r.render(name, data, func(src string) (executor, error) {
-		return htmltemplate.New(name).Option("missingkey=error").Funcs(htmltemplate.FuncMap{"inc": inc, "colourKey": colourKey}).Parse(src)
+		return htmltemplate.New(name).Option("missingkey=error").Funcs(htmltemplate.FuncMap{"inc": inc, "colourKey": colourKey, "recColourKey": recColourKey}).Parse(src)
 	})
 }
 
@@ -179,3 +179,6 @@ func inc(i int) int { return i + 1 }
 // colourKey gives templates the annotated copy's colour key, so that the
 // receipt says what the copy shows (ColourKey is kept beside the colours).
 func colourKey() string { return annotate.ColourKey }
+
+// recColourKey is colourKey for the annotated copy of a 推荐表.
+func recColourKey() string { return annotate.RecommendColourKey }

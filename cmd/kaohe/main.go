@@ -29,7 +29,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"check", "检查一个或多个填好的考核表（.xlsx），打印问题清单和核定分", runCheck},
-		{"template", "生成空白考核表（.xlsx）", runTemplate},
+		{"template", "生成空白考核表或推荐表（.xlsx）", runTemplate},
 		{"form", "新年度考核表：kaohe form check 检查定义文件，kaohe form draft 按空白表起草定义", runForm},
 		{"serve", "运行邮箱守护进程：收表、检查、回复、汇总", runServe},
 		{"consolidate", "生成汇总工作簿（汇总.xlsx）", runConsolidate},
