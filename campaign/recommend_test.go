@@ -170,3 +170,29 @@ func TestDatedWorkbooks(t *testing.T) {
 		t.Errorf("DatedWorkbooks = %v, %v", got, err)
 	}
 }
+
+// A workbook filled in and saved by LibreOffice imports the same
+// decisions: the 编号 stay text, the hidden 原决定 column stays.
+func TestRecommendDecisionsLibreOffice(t *testing.T) {
+	e := newStaffEnv(t)
+	e.recommendRound()
+	filled := e.workbook(all(decide(t, "", reclist.LabelNotConfirmed, "事迹材料不足"), decide(t, "张三", reclist.LabelConfirmed, ""),
+		decide(t, "李四", reclist.LabelNotConfirmed, "")))
+	saved := resaveLibreOffice(t, filled)
+	auth := "Authentication-Results: " + authserv + "; dkim=pass header.d=office.example.org; spf=pass smtp.mailfrom=office.example.org\r\n"
+	if m := e.handle(mailOf("王明 <"+staffA+">", "推荐名单", auth, "汇总.xlsx", saved)); m.Outcome != store.OutcomeStaffImported {
+		t.Fatalf("outcome %s, want %s: %+v", m.Outcome, store.OutcomeStaffImported, e.drain())
+	}
+	ds, err := e.st.Decisions(e.ctx)
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("stored %d decisions (%v), want 3", len(ds), err)
+	}
+	// Blanking a decision in LibreOffice clears it.
+	again := resaveLibreOffice(t, rewrite(t, e.workbook(nil), decide(t, "李四", "", "")))
+	if m := e.handle(mailOf("王明 <"+staffA+">", "推荐名单 改", auth, "汇总.xlsx", again)); m.Outcome != store.OutcomeStaffImported {
+		t.Fatalf("outcome %s: %+v", m.Outcome, e.drain())
+	}
+	if ds, _ := e.st.Decisions(e.ctx); len(ds) != 2 {
+		t.Errorf("after blanking 李四: %d decisions, want 2", len(ds))
+	}
+}
