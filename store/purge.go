@@ -32,12 +32,14 @@ type PurgePlan struct {
 	// Persons, Decisions and Findings count the person rows of proposals,
 	// the decisions on persons and the findings about persons removed.
 	Persons, Decisions, Findings int
-	// Mails are the archived raw mails that carried a 推荐表 and are still
-	// on disk, as paths relative to the data folder.
+	// Mails are the archived raw mails that carried persons and are still
+	// on disk, as paths relative to the data folder: those with a 推荐表,
+	// and the staff workbooks mailed back during the round.
 	Mails []string
-	// Copies are the outbox mails whose bytes are removed: the receipts
-	// with the annotated copy of a 推荐表, the 确定名单反馈 sent, and the
-	// staff workbooks and notices mailed to staff from RoundStart to End.
+	// Copies are the outbox mails whose bytes are removed: the replies to
+	// Mails (the receipts with the annotated copy of a 推荐表, the 导入
+	// replies), the 确定名单反馈 sent, and the staff workbooks and notices
+	// mailed to staff from RoundStart to End.
 	Copies int
 	// Notices are the recorded 确定名单反馈 issues whose content is removed.
 	Notices int
@@ -112,6 +114,24 @@ const NoticeFinalList = "final-list"
 // seasonProposals selects the proposals of a season.
 const seasonProposals = "SELECT id FROM proposals WHERE season = ?"
 
+// personMessages selects the season's messages that carried persons: those
+// with a 推荐表, and the staff workbooks mailed to kaohe during the
+// recommendation round (their 推荐名单; a forged one is kept as evidence
+// only until the season is purged). Its arguments are the season, and the
+// season, the round's start and its end (Unix ms) again.
+const personMessages = `SELECT message FROM proposals WHERE season = ?
+	UNION SELECT id FROM messages WHERE season = ? AND outcome IN ('staff_imported', 'staff_refused', 'staff_untrusted')
+		AND received_at BETWEEN ? AND ?`
+
+// personArgs are personMessages' arguments for plan p.
+func personArgs(p PurgePlan) []any {
+	lo, hi := ms(p.RoundStart), ms(p.End.Add(24*time.Hour))
+	if p.RoundStart.IsZero() {
+		lo, hi = 1, 0 // no round: no staff workbook carried anybody
+	}
+	return []any{p.Season, p.Season, lo, hi}
+}
+
 // finalListWindow bounds the outbox rows of the season's 确定名单反馈: they
 // were queued when their issues were published (the store's clock and the
 // publisher's may differ by a little; seasons are a year apart).
@@ -164,7 +184,7 @@ func (s *Store) planPurge(ctx context.Context, tx *sql.Tx, season int) (PurgePla
 	if p.Copies, err = purgeCopies(ctx, tx, p, true); err != nil {
 		return p, err
 	}
-	if p.Mails, err = s.purgeMails(ctx, tx, season); err != nil {
+	if p.Mails, err = s.purgeMails(ctx, tx, p); err != nil {
 		return p, err
 	}
 	return p, nil
@@ -264,14 +284,11 @@ func purgeCopies(ctx context.Context, tx *sql.Tx, p PurgePlan, count bool) (int,
 	if err := tx.QueryRowContext(ctx, finalListWindow, p.Season, NoticeFinalList).Scan(&lo, &hi); err != nil {
 		return 0, err
 	}
-	where := `state != 'pending' AND (related IN (SELECT message FROM proposals WHERE season = ?)
+	where := `state != 'pending' AND (related IN (` + personMessages + `)
 		OR (kind = ? AND created_at BETWEEN ? AND ?)
 		OR (kind IN (?, ?) AND created_at BETWEEN ? AND ?))`
-	const day = 24 * time.Hour
-	args := []any{p.Season, KindFinalList, lo.Int64, hi.Int64, KindConsolidated, KindStaffNotice, ms(p.RoundStart), ms(p.End.Add(day))}
-	if p.RoundStart.IsZero() {
-		args[6], args[7] = 1, 0 // no round: an empty range
-	}
+	round := personArgs(p)
+	args := append(round, KindFinalList, lo.Int64, hi.Int64, KindConsolidated, KindStaffNotice, round[2], round[3])
 	sel := `SELECT outbox FROM outbox_raw WHERE length(data) > 0 AND outbox IN (SELECT id FROM outbox WHERE ` + where + `)`
 	if count {
 		var n int
@@ -286,11 +303,9 @@ func purgeCopies(ctx context.Context, tx *sql.Tx, p PurgePlan, count bool) (int,
 	return int(n), err
 }
 
-// purgeMails lists the archived mails of the season's proposals still on
-// disk.
-func (s *Store) purgeMails(ctx context.Context, tx *sql.Tx, season int) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT m.hash FROM messages m JOIN proposals p ON p.message = m.id
-		WHERE p.season = ? ORDER BY m.hash`, season)
+// purgeMails lists the archived mails of personMessages still on disk.
+func (s *Store) purgeMails(ctx context.Context, tx *sql.Tx, p PurgePlan) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT DISTINCT hash FROM messages WHERE id IN (`+personMessages+`) ORDER BY hash`, personArgs(p)...)
 	if err != nil {
 		return nil, err
 	}
@@ -326,8 +341,8 @@ func purgeRows(ctx context.Context, tx *sql.Tx, season int, plan PurgePlan, oper
 			WHERE season = ? AND purged = 0`, []any{season}},
 		{"UPDATE published_notices SET facts = '[]' WHERE season = ? AND kind = ?", []any{season, NoticeFinalList}},
 		// A mail's subject and attachment names may carry a person's name.
-		{"UPDATE messages SET subject = '' WHERE id IN (SELECT message FROM proposals WHERE season = ?)", []any{season}},
-		{"UPDATE attachments SET filename = '' WHERE message IN (SELECT message FROM proposals WHERE season = ?)", []any{season}},
+		{"UPDATE messages SET subject = '' WHERE id IN (" + personMessages + ")", personArgs(plan)},
+		{"UPDATE attachments SET filename = '' WHERE message IN (" + personMessages + ")", personArgs(plan)},
 	}
 	for _, st := range stmts {
 		if _, err := tx.ExecContext(ctx, st.q, st.args...); err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -60,9 +61,18 @@ func purgeSeason(t *testing.T) (*Store, *clock, Message) {
 		Facts: `[{"label":"优秀个人 张三","value":"确定"}]`, Recipients: []string{"a@example.com"}}, []OutgoingMail{final}); err != nil {
 		t.Fatal(err)
 	}
-	// The staff workbook of the recommendation round lists the persons.
+	// The staff workbook of the recommendation round lists the persons,
+	// as does the one staff mail back with the decisions; the one they
+	// mailed back in January does not.
 	clk.Add(time.Date(2022, 4, 1, 12, 0, 0, 0, time.UTC).Sub(clk.Now()))
 	summary("<summary.after@kaohe.test>")
+	for i, at := range []time.Time{time.Date(2022, 1, 20, 2, 0, 0, 0, time.UTC), time.Date(2022, 4, 2, 2, 0, 0, 0, time.UTC)} {
+		m := record(t, s, fmt.Sprintf("<staffbook%d@x>", i), 10+i, uint32(10+i), at)
+		if err := s.SaveResult(ctx, Result{MessageID: m.ID, Outcome: OutcomeStaffImported, OnTime: true,
+			Outbox: []OutgoingMail{reply(m, "")}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	items, err := s.DueOutbox(ctx, clk.Now().Add(time.Hour), 10)
 	if err != nil {
 		t.Fatal(err)
@@ -105,14 +115,18 @@ func TestPlanPurgeChangesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if plan.Persons != 2 || plan.Decisions != 2 || len(plan.Mails) != 1 || plan.Copies != 3 || plan.Notices != 1 {
-		t.Errorf("plan = %+v, want 2 persons, 2 decisions, 1 mail, 3 copies (receipt, final list, the round's staff workbook), 1 notice", plan)
+	if plan.Persons != 2 || plan.Decisions != 2 || len(plan.Mails) != 2 || plan.Copies != 4 || plan.Notices != 1 {
+		t.Errorf("plan = %+v, want 2 persons, 2 decisions, 2 mails (推荐表, the staff workbook of April), "+
+			"4 copies (receipt, 导入 reply, final list, the round's staff workbook), 1 notice", plan)
 	}
 	if len(plan.Agencies) != 1 || plan.Agencies[0] != (PurgeAgency{Agency: "朝阳区代办处", Proposed: 2, Confirmed: 1, Persons: 2}) {
 		t.Errorf("agencies = %+v", plan.Agencies)
 	}
-	if want := time.Date(2022, 4, 1, 2, 0, 0, 0, time.UTC); !plan.End.Equal(want) {
-		t.Errorf("end = %v, want %v, the 推荐表's arrival (the season's last event)", plan.End, want)
+	if want := time.Date(2022, 4, 2, 2, 0, 0, 0, time.UTC); !plan.End.Equal(want) {
+		t.Errorf("end = %v, want %v, the staff's mail with the decisions (the season's last event)", plan.End, want)
+	}
+	if want := time.Date(2022, 4, 1, 2, 0, 0, 0, time.UTC); !plan.RoundStart.Equal(want) {
+		t.Errorf("round start = %v, want %v, the 推荐表's arrival", plan.RoundStart, want)
 	}
 	if after := takeSnapshot(t, s, rec); after != before {
 		t.Errorf("plan changed the store: %+v → %+v", before, after)
@@ -136,8 +150,9 @@ func TestPurgeRemovesPersonsKeepsScores(t *testing.T) {
 	if after != want {
 		t.Errorf("after purge %+v, want %+v", after, want)
 	}
-	if after.scores == 0 || after.sentBytes != 2 {
-		t.Errorf("scores %d, mails with bytes %d: the 考核表's scores, its receipt and the staff workbook of its days must stay", after.scores, after.sentBytes)
+	if after.scores == 0 || after.sentBytes != 3 {
+		t.Errorf("scores %d, mails with bytes %d: the 考核表's scores, its receipt, the staff workbook of its days and January's 导入 reply must stay",
+			after.scores, after.sentBytes)
 	}
 	for _, q := range []string{
 		"SELECT COUNT(*) FROM recommend_decisions WHERE note LIKE '%李四%'",
