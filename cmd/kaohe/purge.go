@@ -158,8 +158,8 @@ func printPurge(w io.Writer, p store.PurgePlan, books []string) {
 	line(p.Findings, "关于个人的检查结果", "条")
 	line(p.Decisions, "主任办公会决定中的姓名、出生年月和备注", "条")
 	line(p.Notices, "确定名单反馈的记录内容", "份")
-	line(p.Copies, "发件箱中带人员信息的邮件（推荐表回执及核对件、确定名单反馈、推荐期间发给工作人员的汇总表和提示）", "封")
-	line(len(p.Mails), "存档中附有推荐表的原始邮件", "封")
+	line(p.Copies, "发件箱中带人员信息的邮件（推荐表回执及核对件、导入回复、确定名单反馈、推荐期间发给工作人员的汇总表和提示）", "封")
+	line(len(p.Mails), "存档中带人员信息的原始邮件（推荐表、推荐期间发回的汇总表）", "封")
 	for _, m := range p.Mails {
 		fmt.Fprintln(w, "    "+m)
 	}
