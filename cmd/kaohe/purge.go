@@ -29,7 +29,7 @@ func runPurge(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	path := fs.String("config", "", "配置文件（也可用环境变量 KAOHE_CONFIG）")
 	season := fs.Int("season", 0, "清除哪一届（年度）的个人信息，如 2021（必填）")
 	yes := fs.Bool("yes", false, "确认清除；不加则只列出将清除的内容，不做任何改动")
-	cfg, ok := parseConfig("purge", fs, args, path, config.ModeResults, stderr)
+	cfg, ok := parseConfig("purge", fs, args, path, config.ModePurge, stderr)
 	if !ok {
 		return exitBad
 	}
