@@ -15,12 +15,12 @@ import (
 )
 
 // recommendRound approves the results (朝阳 优秀 with a quota of 1, 海淀
-// 不合格) and records 朝阳's 推荐表 proposing itself, 张三 and 李四.
+// 合格 without one) and records 朝阳's 推荐表 proposing itself, 张三 and 李四.
 func (e *staffEnv) recommendRound() {
 	t := e.t
 	rs := []store.FinalResult{
 		{Agency: agencyCY, Type: scoring.District, Grade: store.GradeExcellent, Rank: 1, Quota: 1, Scored: true},
-		{Agency: agencyHD, Type: scoring.District, Grade: store.GradeFail},
+		{Agency: agencyHD, Type: scoring.District, Grade: store.GradePass, Rank: 2, Scored: true},
 	}
 	if err := e.st.SaveComputedResults(e.ctx, rs, store.ResultsRun{By: "test"}); err != nil {
 		t.Fatal(err)

@@ -3,6 +3,7 @@ package reclist
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"kaohe/store"
 	"kaohe/validate"
@@ -40,5 +41,24 @@ func TestFromStore(t *testing.T) {
 	}
 	if fmt.Sprint(lines) != fmt.Sprint(want) {
 		t.Errorf("proposals:\n%q\nwant\n%q", lines, want)
+	}
+}
+
+func TestMissing(t *testing.T) {
+	late := time.Date(2022, 4, 16, 2, 0, 0, 0, time.UTC)
+	rs := []store.FinalResult{
+		{Agency: "甲", Grade: store.GradeExcellent, Quota: 2},
+		{Agency: "乙", Grade: store.GradeGood, Quota: 1},
+		{Agency: "丙", Grade: store.GradeFail},
+		{Agency: "丁", Grade: store.GradeFail},
+		{Agency: "戊"},
+	}
+	got := Missing(rs, map[string]bool{"甲": true}, map[string]time.Time{"丁": late})
+	var names []string
+	for _, m := range got {
+		names = append(names, fmt.Sprintf("%s %v", m.Result.Agency, !m.LateAt.IsZero()))
+	}
+	if fmt.Sprint(names) != "[乙 false 丁 true 戊 false]" {
+		t.Errorf("missing = %v: want 乙 (none), 丁 (late, though 不合格), 戊 (no result); not 甲 (in time) nor 丙 (不合格, may propose nobody)", names)
 	}
 }

@@ -167,11 +167,12 @@ type MissingAgency struct {
 // Missing lists the agencies of results (the roster's, in their order)
 // that sent no 推荐表 in time: onTime says whether an agency's current
 // 推荐表 came before results.recommend_cutoff, and late when a late one
-// came; an agency in neither sent none.
+// came; an agency in neither sent none. A 不合格 agency is not listed
+// unless a late 推荐表 came: it may propose nobody, and was told so.
 func Missing(results []store.FinalResult, onTime map[string]bool, late map[string]time.Time) []MissingAgency {
 	var out []MissingAgency
 	for _, r := range results {
-		if onTime[r.Agency] {
+		if onTime[r.Agency] || r.Grade == store.GradeFail && late[r.Agency].IsZero() {
 			continue
 		}
 		out = append(out, MissingAgency{Result: r, LateAt: late[r.Agency]})

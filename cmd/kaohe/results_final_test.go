@@ -61,6 +61,15 @@ func saveDecisions(t *testing.T, dataDir string, season int, lisi store.Verdict)
 	}
 }
 
+// roundFinals are testFinals with 市建工集团 合格 without a quota: it may
+// still propose itself as 优秀单位, and is listed when it does not. 海淀,
+// 不合格, may propose nobody and is not listed.
+func roundFinals() []store.FinalResult {
+	rs := testFinals()
+	rs[2].Grade, rs[2].State = store.GradePass, "合格待审"
+	return rs
+}
+
 func final(t *testing.T, at time.Time, args ...string) (code int, out, errOut string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
@@ -89,7 +98,7 @@ func TestResultsFinalOnceThenCorrection(t *testing.T) {
 	srv := startMail(t)
 	dataDir := t.TempDir()
 	season := publishEnv(t, srv, dataDir)
-	saveFinals(t, dataDir, season, true, testFinals())
+	saveFinals(t, dataDir, season, true, roundFinals())
 	saveProposals(t, dataDir, season)
 	after := time.Date(2022, 4, 20, 2, 0, 0, 0, time.UTC)
 
@@ -114,10 +123,13 @@ func TestResultsFinalOnceThenCorrection(t *testing.T) {
 		t.Fatalf("final: exit %d\n%s%s", code, out, errOut)
 	}
 	// The agencies without a 推荐表 are listed for staff; nobody is named.
-	for _, want := range []string{"以下 2 家代办处截止时未报送推荐表", "海淀区代办处（不合格，名额 0）", "市建工集团代办处"} {
+	for _, want := range []string{"以下 1 家代办处截止时未报送推荐表", "市建工集团代办处（合格，名额 0）"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("final's output lacks %q:\n%s", want, out)
 		}
+	}
+	if strings.Contains(out, "海淀区代办处") {
+		t.Errorf("a 不合格 agency, which may propose nobody, is listed as missing:\n%s", out)
 	}
 	if strings.Contains(out+errOut, "张三") {
 		t.Errorf("final printed a person's name:\n%s", out)
@@ -170,7 +182,7 @@ func TestRecommendListInStaffWorkbook(t *testing.T) {
 	srv := startMail(t)
 	dataDir := t.TempDir()
 	season := publishEnv(t, srv, dataDir)
-	saveFinals(t, dataDir, season, true, testFinals())
+	saveFinals(t, dataDir, season, true, roundFinals())
 	saveProposals(t, dataDir, season)
 	book := filepath.Join(t.TempDir(), "汇总.xlsx")
 	if code, out, errOut := runKaohe("consolidate", "-o", book); code != exitOK {
@@ -185,8 +197,8 @@ func TestRecommendListInStaffWorkbook(t *testing.T) {
 		t.Fatalf("推荐名单 has %d rows (%v), want a header and 3 proposals", len(rows), err)
 	}
 	missing, _ := f.GetRows(reclist.SheetMissing)
-	if len(missing) != 3 || missing[1][0] != "海淀区代办处" || missing[2][0] != "市建工集团代办处" {
-		t.Errorf("未推荐单位 = %v, want 海淀 and 市建工集团", missing)
+	if len(missing) != 2 || missing[1][0] != "市建工集团代办处" {
+		t.Errorf("未推荐单位 = %v, want 市建工集团 alone", missing)
 	}
 	refs := map[string]string{} // name ("" for the unit) → 编号
 	for _, r := range rows[1:] {
