@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"kaohe/mailparse"
 	"kaohe/outbox"
 	"kaohe/recommend"
+	"kaohe/roster"
 	"kaohe/scoring"
 	"kaohe/store"
 	"kaohe/validate"
@@ -464,5 +467,48 @@ func TestRecommendLogsNoPersonalData(t *testing.T) {
 		if strings.Contains(logs.String(), s) {
 			t.Errorf("the log holds %q:\n%s", s, logs.String())
 		}
+	}
+}
+
+// A 推荐表 saved by LibreOffice goes through the 考核表 reader first, is
+// known for a 推荐表 all the same, and is answered with its findings by cell.
+func TestRecommendSavedByLibreOffice(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "recommend", "testdata", "libreoffice.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, _ := recommend.Read(data, recommend.ReadOptions{Definition: recDef})
+	if form == nil {
+		t.Fatal("the LibreOffice file is not a 推荐表")
+	}
+	unit := form.Agency()
+	f := newFixture(t, func(c *Config) {
+		r, _, err := roster.Parse("roster.csv", []byte("考核单位,类型,邮箱\n"+unit+",区,unit@example.org\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Roster = r
+		c.Recommend = RecommendConfig{Definition: recDef, Season: 2021, Cutoff: recCutoff}
+	})
+	if err := f.st.SaveComputedResults(f.ctx, []store.FinalResult{{Agency: unit, Grade: store.GradeGood, Quota: 2}}, store.ResultsRun{}); err != nil {
+		t.Fatal(err)
+	}
+	m := f.handle(mailSpec{from: "<unit@example.org>", subject: "推荐表", msgID: "lo@x", attachment: data, filename: "推荐表.xlsx"}.raw(), recReceived)
+	got, ok, err := f.st.AgencyProposal(f.ctx, unit)
+	if err != nil || !ok {
+		t.Fatalf("proposal of %s: %v %v", unit, ok, err)
+	}
+	var at []string
+	for _, fd := range got.Findings {
+		at = append(at, string(fd.Code)+"@"+fd.Cell)
+	}
+	for _, want := range []string{"over_quota@B10", "publicity_too_short@G13"} {
+		if !slices.Contains(at, want) {
+			t.Errorf("findings %v lack %s", at, want)
+		}
+	}
+	_, p := f.receipt(m)
+	if !strings.Contains(p.Text, "单元格：B10") || !strings.Contains(p.Text, "单元格：G13") || len(p.Attachments) != 1 {
+		t.Errorf("receipt (%d attachments):\n%s", len(p.Attachments), p.Text)
 	}
 }
