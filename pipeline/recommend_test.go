@@ -185,6 +185,8 @@ func TestRecommendFindings(t *testing.T) {
 			return rf
 		}(), map[string]int{"朝阳区代办处": 2},
 			[]validate.Code{validate.CodePublicityTooShort}, []string{"共3个工作日", "少于规定的5个工作日", "公示结束日期"}},
+		{"another agency's name from this agency's address", goodRecForm("市建工局代办处"), map[string]int{"朝阳区代办处": 2},
+			[]validate.Code{validate.CodeUnitMismatch}, []string{"发件邮箱登记的是“朝阳区代办处”", "1. [提醒] 推荐单位"}},
 		{"quota unknown before results", goodRecForm("朝阳区代办处", three...), nil,
 			nil, []string{"状态：通过", "尚未确定", "未核对推荐人数"}},
 		{"不合格 agency proposing itself", goodRecForm("朝阳区代办处"), map[string]int{"朝阳区代办处": 0},
