@@ -514,3 +514,58 @@ func TestRecommendSavedByLibreOffice(t *testing.T) {
 		t.Errorf("receipt (%d attachments):\n%s", len(p.Attachments), p.Text)
 	}
 }
+
+// noNotices is a campaign with no staff notice pending.
+type noNotices struct{}
+
+func (noNotices) NoticesPending(context.Context) (bool, error) { return false, nil }
+func (noNotices) SkipNotices(context.Context, int64) error     { return nil }
+
+// After a lost database, the archive gives the proposals back as they
+// were (versions, the person proposed twice), and nothing is sent again.
+func TestRecommendRebuiltFromArchive(t *testing.T) {
+	f := newRecFixture(t, map[string]int{"朝阳区代办处": 2, "市建工局代办处": 2})
+	f.handle(mailSpec{from: "<chaoyang@example.org>", subject: "推荐表", msgID: "rb1@x", attachment: goodRecForm("朝阳区代办处").workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived)
+	f.handle(mailSpec{from: "<chaoyang@example.org>", subject: "推荐表", msgID: "rb2@x", attachment: goodRecForm("朝阳区代办处").workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived.Add(time.Hour))
+	f.handle(mailSpec{from: "<jiangong@example.org>", subject: "推荐表", msgID: "rb3@x", attachment: goodRecForm("市建工局代办处").workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived.Add(2*time.Hour))
+	before, err := f.st.CurrentProposals(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, store.ArchiveDir), os.DirFS(filepath.Join(f.st.Dir(), store.ArchiveDir))); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(dir, store.Options{Now: func() time.Time { return f.clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.SaveComputedResults(f.ctx, []store.FinalResult{{Agency: "朝阳区代办处", Grade: store.GradeGood, Quota: 2},
+		{Agency: "市建工局代办处", Grade: store.GradeGood, Quota: 2}}, store.ResultsRun{}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := New(st, f.cfg).Rebuild(f.ctx, noNotices{}, nil)
+	if err != nil || len(rep.Rebuilt) != 3 || len(rep.Failed) != 0 {
+		t.Fatalf("rebuild: %+v %v", rep, err)
+	}
+	after, err := st.CurrentProposals(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Fatalf("%d current proposals rebuilt, were %d", len(after), len(before))
+	}
+	for i := range after {
+		a, b := after[i], before[i]
+		if a.Agency != b.Agency || a.Version != b.Version || len(a.Persons) != len(b.Persons) ||
+			!slices.Equal(a.Persons[0].AlsoProposedBy, b.Persons[0].AlsoProposedBy) || !slices.Equal(codes(a.Findings), codes(b.Findings)) {
+			t.Errorf("rebuilt %s v%d %v %v, was v%d %v %v", a.Agency, a.Version, a.Persons[0].AlsoProposedBy, codes(a.Findings),
+				b.Version, b.Persons[0].AlsoProposedBy, codes(b.Findings))
+		}
+	}
+	if items, _ := st.OutboxByState(f.ctx, store.StatePending, 0); len(items) != 0 {
+		t.Errorf("%d mails to send again after the rebuild", len(items))
+	}
+}
