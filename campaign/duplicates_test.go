@@ -72,3 +72,33 @@ func TestStaffNoticeNamesDuplicatePersons(t *testing.T) {
 		t.Errorf("a person proposed once is named, or a pair twice:\n%s", text)
 	}
 }
+
+// A 推荐表 naming a roster agency from an address not registered for it is
+// told to staff as a 名册外来件 推荐表, with the agency it names.
+func TestStaffNoticeNamesHeldRecommendation(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	m, _, err := e.st.RecordMessage(ctx, store.Message{MessageID: "held@x", Hash: strings.Repeat("d", 64), Sender: "x@elsewhere.example",
+		Subject: "推荐表", ReceivedAt: e.clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &store.Proposal{OnTime: true, Unit: store.UnitProposal{Name: "朝阳区代办处"}, Persons: []store.PersonProposal{{Name: "张三", Birth: "1980-05"}}}
+	if err := e.st.SaveResult(ctx, store.Result{MessageID: m.ID, Outcome: store.OutcomeForeign, OnTime: true,
+		Attachments: []store.AttachmentResult{{Filename: "推荐表.xlsx", Kind: "xlsx", Foreign: true, Proposal: p}}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.c.AfterBatch(ctx); err != nil {
+		t.Fatal(err)
+	}
+	notices := e.mails(store.KindStaffNotice)
+	if len(notices) != 1 {
+		t.Fatalf("%d notices", len(notices))
+	}
+	text := decodedText(t, notices[0].Raw)
+	for _, s := range []string{"名册外来件", "表内单位：朝阳区代办处", "推荐表的推荐单位是名册中的单位"} {
+		if !strings.Contains(text, s) {
+			t.Errorf("notice lacks %q:\n%s", s, text)
+		}
+	}
+}

@@ -111,6 +111,9 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		}
 		if m.Outcome == store.OutcomeForeign {
 			ev.Agency = c.namedAgencies(subs, props)
+			if len(subs) == 0 && len(props) > 0 {
+				ev.Detail = strings.Replace(ev.Detail, "表内考核单位", "推荐表的推荐单位", 1)
+			}
 		}
 		words := c.words(m)
 		if m.Outcome == store.OutcomeAutomated && words != "" {

@@ -145,7 +145,8 @@ func (p *Pipeline) checkRecommend(ctx context.Context, a mailparse.Attachment, s
 			}
 		}
 	}
-	slices.SortStableFunc(findings, func(a, b validate.Finding) int { return a.Severity.Rank() - b.Severity.Rank() })
+	// Kept in the sheet's order, as Check gives them: the copy's notes
+	// follow it; the receipt puts errors first itself.
 	r.proposal.Findings = proposalFindings(filled, findings)
 	r.receipt = p.recommendReceipt(filled, findings, cc, rc.onTime(m.InternalDate))
 	return r, nil

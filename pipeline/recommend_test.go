@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -18,6 +20,7 @@ import (
 	"kaohe/mailparse"
 	"kaohe/outbox"
 	"kaohe/recommend"
+	"kaohe/roster"
 	"kaohe/scoring"
 	"kaohe/store"
 	"kaohe/validate"
@@ -182,6 +185,8 @@ func TestRecommendFindings(t *testing.T) {
 			return rf
 		}(), map[string]int{"朝阳区代办处": 2},
 			[]validate.Code{validate.CodePublicityTooShort}, []string{"共3个工作日", "少于规定的5个工作日", "公示结束日期"}},
+		{"another agency's name from this agency's address", goodRecForm("市建工局代办处"), map[string]int{"朝阳区代办处": 2},
+			[]validate.Code{validate.CodeUnitMismatch}, []string{"发件邮箱登记的是“朝阳区代办处”", "1. [提醒] 推荐单位"}},
 		{"quota unknown before results", goodRecForm("朝阳区代办处", three...), nil,
 			nil, []string{"状态：通过", "尚未确定", "未核对推荐人数"}},
 		{"不合格 agency proposing itself", goodRecForm("朝阳区代办处"), map[string]int{"朝阳区代办处": 0},
@@ -464,5 +469,103 @@ func TestRecommendLogsNoPersonalData(t *testing.T) {
 		if strings.Contains(logs.String(), s) {
 			t.Errorf("the log holds %q:\n%s", s, logs.String())
 		}
+	}
+}
+
+// A 推荐表 saved by LibreOffice goes through the 考核表 reader first, is
+// known for a 推荐表 all the same, and is answered with its findings by cell.
+func TestRecommendSavedByLibreOffice(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "recommend", "testdata", "libreoffice.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	form, _ := recommend.Read(data, recommend.ReadOptions{Definition: recDef})
+	if form == nil {
+		t.Fatal("the LibreOffice file is not a 推荐表")
+	}
+	unit := form.Agency()
+	f := newFixture(t, func(c *Config) {
+		r, _, err := roster.Parse("roster.csv", []byte("考核单位,类型,邮箱\n"+unit+",区,unit@example.org\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.Roster = r
+		c.Recommend = RecommendConfig{Definition: recDef, Season: 2021, Cutoff: recCutoff}
+	})
+	if err := f.st.SaveComputedResults(f.ctx, []store.FinalResult{{Agency: unit, Grade: store.GradeGood, Quota: 2}}, store.ResultsRun{}); err != nil {
+		t.Fatal(err)
+	}
+	m := f.handle(mailSpec{from: "<unit@example.org>", subject: "推荐表", msgID: "lo@x", attachment: data, filename: "推荐表.xlsx"}.raw(), recReceived)
+	got, ok, err := f.st.AgencyProposal(f.ctx, unit)
+	if err != nil || !ok {
+		t.Fatalf("proposal of %s: %v %v", unit, ok, err)
+	}
+	var at []string
+	for _, fd := range got.Findings {
+		at = append(at, string(fd.Code)+"@"+fd.Cell)
+	}
+	for _, want := range []string{"over_quota@B10", "publicity_too_short@G13"} {
+		if !slices.Contains(at, want) {
+			t.Errorf("findings %v lack %s", at, want)
+		}
+	}
+	_, p := f.receipt(m)
+	if !strings.Contains(p.Text, "单元格：B10") || !strings.Contains(p.Text, "单元格：G13") || len(p.Attachments) != 1 {
+		t.Errorf("receipt (%d attachments):\n%s", len(p.Attachments), p.Text)
+	}
+}
+
+// noNotices is a campaign with no staff notice pending.
+type noNotices struct{}
+
+func (noNotices) NoticesPending(context.Context) (bool, error) { return false, nil }
+func (noNotices) SkipNotices(context.Context, int64) error     { return nil }
+
+// After a lost database, the archive gives the proposals back as they
+// were (versions, the person proposed twice), and nothing is sent again.
+func TestRecommendRebuiltFromArchive(t *testing.T) {
+	f := newRecFixture(t, map[string]int{"朝阳区代办处": 2, "市建工局代办处": 2})
+	f.handle(mailSpec{from: "<chaoyang@example.org>", subject: "推荐表", msgID: "rb1@x", attachment: goodRecForm("朝阳区代办处").workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived)
+	f.handle(mailSpec{from: "<chaoyang@example.org>", subject: "推荐表", msgID: "rb2@x", attachment: goodRecForm("朝阳区代办处").workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived.Add(time.Hour))
+	f.handle(mailSpec{from: "<jiangong@example.org>", subject: "推荐表", msgID: "rb3@x", attachment: goodRecForm("市建工局代办处").workbook(t), filename: "推荐表.xlsx"}.raw(), recReceived.Add(2*time.Hour))
+	before, err := f.st.CurrentProposals(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	dir := t.TempDir()
+	if err := os.CopyFS(filepath.Join(dir, store.ArchiveDir), os.DirFS(filepath.Join(f.st.Dir(), store.ArchiveDir))); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(dir, store.Options{Now: func() time.Time { return f.clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.SaveComputedResults(f.ctx, []store.FinalResult{{Agency: "朝阳区代办处", Grade: store.GradeGood, Quota: 2},
+		{Agency: "市建工局代办处", Grade: store.GradeGood, Quota: 2}}, store.ResultsRun{}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := New(st, f.cfg).Rebuild(f.ctx, noNotices{}, nil)
+	if err != nil || len(rep.Rebuilt) != 3 || len(rep.Failed) != 0 {
+		t.Fatalf("rebuild: %+v %v", rep, err)
+	}
+	after, err := st.CurrentProposals(f.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Fatalf("%d current proposals rebuilt, were %d", len(after), len(before))
+	}
+	for i := range after {
+		a, b := after[i], before[i]
+		if a.Agency != b.Agency || a.Version != b.Version || len(a.Persons) != len(b.Persons) ||
+			!slices.Equal(a.Persons[0].AlsoProposedBy, b.Persons[0].AlsoProposedBy) || !slices.Equal(codes(a.Findings), codes(b.Findings)) {
+			t.Errorf("rebuilt %s v%d %v %v, was v%d %v %v", a.Agency, a.Version, a.Persons[0].AlsoProposedBy, codes(a.Findings),
+				b.Version, b.Persons[0].AlsoProposedBy, codes(b.Findings))
+		}
+	}
+	if items, _ := st.OutboxByState(f.ctx, store.StatePending, 0); len(items) != 0 {
+		t.Errorf("%d mails to send again after the rebuild", len(items))
 	}
 }

@@ -239,7 +239,7 @@ func ColumnHeading(fd Field) string {
 // line of its own.
 func FieldLabel(fd Field) string {
 	if fd.MaxRunes > 0 {
-		return fmt.Sprintf("%s\n（不超过%d字）", fd.Label, fd.MaxRunes)
+		return fmt.Sprintf("%s\n（%d字以内）", fd.Label, fd.MaxRunes)
 	}
 	return fd.Label
 }
@@ -348,7 +348,8 @@ func (b *blankWriter) notes() {
 		b.merge(at(2, r), at(3, r), b.sCenter)
 		b.set(at(4, r), row.Text, b.sLeft)
 		b.merge(at(4, r), at(last, r), b.sLeft)
-		b.height(r, max(rowHeight(row.Text, b.width(4, last)), rowHeight(row.Other, b.width(2, 3))))
+		// A sixth in hand: CJK fallback fonts set wider than two units.
+		b.height(r, max(rowHeight(row.Text, b.width(4, last)*0.85), rowHeight(row.Other, b.width(2, 3))))
 	}
 }
 

@@ -63,7 +63,20 @@ func (c Context) publicityDays() int {
 // order of the sheet (file-wide findings such as late first). Each finding
 // names the agency's sheet and cell when there is one, the field or column
 // id, and says in Chinese what to do.
+//
+// A nil definition is the embedded one of the form's year; a nil form has
+// no findings (Read said why there is none).
 func Check(f *Filled, def *Definition, ctx Context) []validate.Finding {
+	if f == nil {
+		return nil
+	}
+	if def == nil {
+		d, err := Load(f.Year)
+		if err != nil {
+			d = MustLoad(Years()[0])
+		}
+		def = d
+	}
 	c := &checker{f: f, def: def, ctx: ctx}
 	if c.ctx.Season == 0 {
 		c.ctx.Season = def.Year

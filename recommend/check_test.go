@@ -1,6 +1,7 @@
 package recommend
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -186,5 +187,21 @@ func TestFindingsInSheetOrder(t *testing.T) {
 	want := "late@ missing_field@C3 invalid_field@D9 invalid_field@G16"
 	if strings.Join(got, " ") != want {
 		t.Errorf("order %v, want %s", got, want)
+	}
+}
+
+func TestCheckNilArguments(t *testing.T) {
+	t.Parallel()
+	if fs := Check(nil, def2021, goodContext()); fs != nil {
+		t.Errorf("findings on no form: %+v", fs)
+	}
+	f := readGood(t, buildFilled(t, interopFilling(), nil))
+	if got, want := codesAt(Check(f, nil, goodContext())), interopWant; !slices.Equal(got, want) {
+		t.Errorf("with the year's definition: %v, want %v", got, want)
+	}
+	f.Fields = nil
+	f.Persons = append(f.Persons, Person{})
+	if fs := Check(f, def2021, goodContext()); len(fs) == 0 {
+		t.Error("a form stripped of its fields checks clean")
 	}
 }

@@ -9,38 +9,38 @@ import (
 type Filled struct {
 	// Definition is the ID of the definition it was read with; Year its
 	// campaign year.
-	Definition string
-	Year       int
+	Definition string `json:"definition"`
+	Year       int    `json:"year"`
 	// Sheet is the agency's sheet the form was read from.
-	Sheet string
+	Sheet string `json:"sheet"`
 	// Fields holds every field of the definition outside the person
 	// table, by id (FieldAgency, …); a field whose label was not found has
 	// an empty Cell.
-	Fields map[string]Value
+	Fields map[string]Value `json:"fields"`
 	// TableFound says whether the person table's header row was found;
 	// Persons are its rows that hold anything, top to bottom.
-	TableFound bool
-	TableCell  string // the header's first cell on the agency's sheet ("" when not found)
-	Persons    []Person
+	TableFound bool     `json:"table_found"`
+	TableCell  string   `json:"table_cell"` // the header's first cell on the agency's sheet ("" when not found)
+	Persons    []Person `json:"persons"`
 }
 
 // Person is one row of the person table.
 type Person struct {
-	Row    int              // the row on the agency's sheet
-	Values map[string]Value // by column id (ColName, …); every column has an entry
+	Row    int              `json:"row"`    // the row on the agency's sheet
+	Values map[string]Value `json:"values"` // by column id (ColName, …); every column has an entry
 }
 
 // Value is one cell read from the agency's sheet.
 type Value struct {
-	Cell    string // the agency's cell ("C5"); "" when its label or column was not found
-	Text    string // the text as the cell shows it, trimmed
-	Picture bool   // a picture (a seal, a signature) on the cell
+	Cell    string `json:"cell"`              // the agency's cell ("C5"); "" when its label or column was not found
+	Text    string `json:"text"`              // the text as the cell shows it, trimmed
+	Picture bool   `json:"picture,omitempty"` // a picture (a seal, a signature) on the cell
 	// Date is the day (KindDate) or the first of the month (KindMonth) in
 	// Beijing time, when Text reads as one; zero otherwise.
-	Date time.Time
+	Date time.Time `json:"date,omitzero"`
 	// Number is the number read (KindYears) when IsNumber.
-	Number   float64
-	IsNumber bool
+	Number   float64 `json:"number,omitempty"`
+	IsNumber bool    `json:"is_number,omitempty"`
 }
 
 // Empty reports whether nothing was filled in.

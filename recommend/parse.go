@@ -119,3 +119,69 @@ func parseYears(shown string) (float64, bool) {
 	v, err := strconv.ParseFloat(m[1], 64)
 	return v, err == nil
 }
+
+// periodSep splits a period written in one cell: 2022年3月1日至3月7日,
+// 2022.3.1-2022.3.7, 2022年3月1日~7日.
+var periodSep = regexp.MustCompile(`\s*(?:至|到|~|～|—+|－|--)\s*`)
+
+// splitPeriod reads a 公示 period written whole in the start cell when the
+// end cell is empty: the end keeps the cell of the start, and takes the
+// year (and month) of the start when it omits them.
+func splitPeriod(f *Filled) {
+	start, end := f.Fields[FieldPublicityStart], f.Fields[FieldPublicityEnd]
+	if start.Text == "" || !start.Date.IsZero() || !end.Empty() {
+		return
+	}
+	from, to, ok := period(fold(start.Text))
+	if !ok {
+		return
+	}
+	start.Date = from
+	f.Fields[FieldPublicityStart] = start
+	f.Fields[FieldPublicityEnd] = Value{Cell: start.Cell, Text: start.Text, Date: to}
+}
+
+// period reads the two days of a period: split at 至, 到, ~ or a long
+// dash, else at the one hyphen that leaves a day on either side
+// (2022.3.1-2022.3.7).
+func period(s string) (from, to time.Time, ok bool) {
+	halves := func(a, b string) (time.Time, time.Time, bool) {
+		from, ok := parseDay(a, a, false)
+		if !ok {
+			return time.Time{}, time.Time{}, false
+		}
+		to, ok := parseDay(b, b, false)
+		if !ok {
+			to, ok = partialDay(strings.TrimSpace(b), from)
+		}
+		return from, to, ok
+	}
+	if parts := periodSep.Split(s, -1); len(parts) == 2 {
+		return halves(parts[0], parts[1])
+	}
+	for i, r := range s {
+		if r != '-' {
+			continue
+		}
+		if from, to, ok := halves(s[:i], s[i+1:]); ok {
+			return from, to, true
+		}
+	}
+	return time.Time{}, time.Time{}, false
+}
+
+var (
+	monthDay = regexp.MustCompile(`^(\d{1,2})\s*[月./\-]\s*(\d{1,2})\s*[日号]?$`)
+	dayOnly  = regexp.MustCompile(`^(\d{1,2})\s*[日号]$`)
+)
+
+// partialDay reads "3月7日" or "7日" in the year (and month) of from.
+func partialDay(s string, from time.Time) (time.Time, bool) {
+	if m := monthDay.FindStringSubmatch(s); m != nil {
+		return mkDate(strconv.Itoa(from.Year()), m[1], m[2])
+	}
+	if m := dayOnly.FindStringSubmatch(s); m != nil {
+		return mkDate(strconv.Itoa(from.Year()), strconv.Itoa(int(from.Month())), m[1])
+	}
+	return time.Time{}, false
+}

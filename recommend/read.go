@@ -286,6 +286,7 @@ func (g *sheetGrid) read(x *excelize.File, def *Definition) *Filled {
 			f.Fields[fd.ID] = g.field(fd)
 		}
 	}
+	splitPeriod(f)
 	if hr < 0 {
 		return f
 	}

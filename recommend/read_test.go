@@ -3,9 +3,11 @@ package recommend
 import (
 	"archive/zip"
 	"bytes"
+	"encoding/json"
 	_ "image/png" // excelize decodes a picture to size it
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -249,5 +251,60 @@ func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A form survives JSON (a worker process's answer, a stored proposal):
+// the same checks find the same things.
+func TestFilledJSONRoundTrip(t *testing.T) {
+	t.Parallel()
+	f := readGood(t, buildFilled(t, interopFilling(), nil))
+	b, err := json.Marshal(f)
+	must(t, err)
+	var back Filled
+	must(t, json.Unmarshal(b, &back))
+	want, got := codesAt(Check(f, def2021, goodContext())), codesAt(Check(&back, def2021, goodContext()))
+	if !slices.Equal(got, want) || len(want) == 0 {
+		t.Errorf("after JSON %v, before %v", got, want)
+	}
+	if !slices.Equal(summary(&back), summary(f)) {
+		t.Errorf("values changed through JSON")
+	}
+}
+
+// A 公示 period written whole in the start cell, the end cell left empty.
+func TestReadPeriodInOneCell(t *testing.T) {
+	t.Parallel()
+	cases := map[string]string{
+		"2022年3月1日至3月7日":         "2022-03-01 2022-03-07",
+		"2022.3.1-2022.3.7":      "2022-03-01 2022-03-07",
+		"2022年3月1日~7日":           "2022-03-01 2022-03-07",
+		"2022年2月28日 至 3月4日":      "2022-02-28 2022-03-04",
+		"2022-03-01——2022-03-07": "2022-03-01 2022-03-07",
+		"2022年3月1日起":             "",
+	}
+	for text, want := range cases {
+		fl := goodFilling()
+		fl.fields[FieldPublicityStart] = text
+		delete(fl.fields, FieldPublicityEnd)
+		f := readGood(t, buildFilled(t, fl, nil))
+		s, e := f.Field(FieldPublicityStart), f.Field(FieldPublicityEnd)
+		got := ""
+		if !s.Date.IsZero() && !e.Date.IsZero() {
+			got = s.Date.Format("2006-01-02") + " " + e.Date.Format("2006-01-02")
+		}
+		if got != want {
+			t.Errorf("%q read as %q, want %q", text, got, want)
+		}
+		if want != "" && e.Cell != s.Cell {
+			t.Errorf("%q: the end's cell %q, want the start's %q", text, e.Cell, s.Cell)
+		}
+		fs := Check(f, def2021, goodContext())
+		if want != "" && len(fs) != 0 {
+			t.Errorf("%q: findings %+v", text, fs)
+		}
+		if want == "" && len(fs) == 0 {
+			t.Errorf("%q: no finding", text)
+		}
 	}
 }

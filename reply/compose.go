@@ -188,9 +188,15 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 	var atts []attachment
 	var warnings []string
 	wantBlank := false
+	// Beside a 推荐表, a workbook holding neither form is one more file (a
+	// list of 事迹, say), not a 考核表 that could not be read.
+	recommending := slices.ContainsFunc(in.Attachments, func(a Attachment) bool { return a.Kind == AttachRecommend && a.Recommend != nil })
 	for i, a := range in.Attachments {
 		name := cleanFilename(a.Filename, fmt.Sprintf("附件%d", i+1))
 		fv := FileView{Name: display.Defang(name)}
+		if recommending && a.Kind == AttachXLSX && hasFinding(a.Report, validate.CodeFormNotFound) {
+			a.Kind = AttachOther
+		}
 		switch a.Kind {
 		case AttachRecommend:
 			if a.Recommend == nil {
@@ -283,9 +289,8 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 		}
 		rst, label := recommendStatus(v.Recommends, v.RecOnTime)
 		v.RecStatus, v.RecStatusLabel = string(rst), label
-		// A 推荐表 is what was sent: no blank 考核表 unless a workbook
-		// that is neither form came with it.
-		wantBlank = wantBlank && len(v.Forms) > 0
+		// A 推荐表 is what was sent: no blank 考核表.
+		wantBlank = false
 	}
 	if wantBlank {
 		if blank, name, err := blankForm(opts.Form); err != nil {

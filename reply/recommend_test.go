@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"kaohe/assess"
 	"kaohe/validate"
 )
 
@@ -106,5 +107,32 @@ func TestComposeRecommendWithForm(t *testing.T) {
 	}
 	if len(pm.atts) != 2 || !names["推荐表（核对结果）.xlsx"] || !names["朝阳区考核表（核对结果）.xlsx"] {
 		t.Errorf("attachments %v", names)
+	}
+}
+
+// Beside a 推荐表, a workbook with no form in it is one more file, not an
+// unreadable 考核表, and no blank 考核表 is attached.
+func TestComposeRecommendWithOtherWorkbook(t *testing.T) {
+	t.Parallel()
+	in := testIncoming(t)
+	notForm := &assess.Report{Status: assess.StatusUnreadable,
+		Findings: []validate.Finding{validate.NewFinding(validate.CodeFormNotFound, "附件中没有找到考核表。")}}
+	in.Attachments = []Attachment{
+		{Filename: "推荐表.xlsx", Kind: AttachRecommend, Recommend: testRecommendation()},
+		{Filename: "事迹材料.xlsx", Kind: AttachXLSX, Report: notForm},
+	}
+	m, err := Compose(in, testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pm := parseMail(t, m.Raw)
+	if !strings.Contains(pm.text, "事迹材料.xlsx：不是考核表或推荐表，未处理。") || strings.Contains(pm.text, "考核表核对结果") {
+		t.Errorf("text:\n%s", pm.text)
+	}
+	if subj, _ := pm.h.Subject(); !strings.HasPrefix(subj, "推荐表 回执：") {
+		t.Errorf("subject %q", subj)
+	}
+	if len(pm.atts) != 1 {
+		t.Errorf("%d attachments, want the annotated 推荐表 only", len(pm.atts))
 	}
 }

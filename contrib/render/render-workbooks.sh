@@ -1,7 +1,8 @@
 #!/bin/sh
 # Renders the workbooks people print as LibreOffice prints them on A4: the
-# blank form, every annotated copy the demo answers with, and the staff
-# workbook. Writes a PDF and one PNG per page of each to OUT (default
+# blank form, every annotated copy the demo answers with, the staff
+# workbook, the blank 推荐表 (prefilled for an agency with a quota of 3) and
+# an annotated 推荐表. Writes a PDF and one PNG per page of each to OUT (default
 # ./render-out/workbooks), so that they can be looked at before a release.
 #
 # Needs: go, LibreOffice (soffice; Debian: libreoffice-calc-nogui),
@@ -22,10 +23,13 @@ out=$(cd "$out" && pwd)
 
 (cd "$root" && go build -o "$work/kaohe" ./cmd/kaohe)
 "$work/kaohe" template -o "$work/blank.xlsx" >/dev/null
+"$work/kaohe" template --form recommend --agency 示例区代办处 --persons 3 -o "$work/blank-recommend.xlsx" >/dev/null
 "$work/kaohe" demo -o "$work/demo" >/dev/null 2>&1
 
 mkdir "$work/books"
 cp "$work/blank.xlsx" "$work/books/blank-form.xlsx"
+cp "$work/blank-recommend.xlsx" "$work/books/blank-recommend.xlsx"
+(cd "$root" && KAOHE_RENDER_DIR="$work/books" go test -count=1 -run TestWriteRecommendationSample ./annotate >/dev/null)
 cp "$work/demo/汇总.xlsx" "$work/books/staff-workbook.xlsx"
 n=0
 for f in "$work/demo/批注表/"*.xlsx; do
