@@ -262,6 +262,9 @@ func (im *importer) checkTwice() {
 			continue
 		}
 		k := personID(r.p.Name, r.p.Birth)
+		if k == "" {
+			continue
+		}
 		if f, dup := first[k]; dup {
 			im.fail(r.cell, "%s（出生年月 %s）已在 %s 由%s的推荐确定，同一人只能确定一次，请把其中一行改为“不确定”", r.p.Name, r.p.Birth, f.cell, f.p.Agency)
 			continue

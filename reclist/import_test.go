@@ -24,11 +24,18 @@ func fixture() ([]Proposal, map[string]store.FinalResult) {
 		{Ref: "5", Agency: "海淀区代办处", Kind: store.KindPerson, Name: "王五", Gender: "男", Birth: "1979-01", Title: "科长", Years: "20", ReceivedAt: at,
 			Findings: []string{"公示期不足 5 个工作日"}},
 		{Ref: "6", Agency: "电力行业代办处", Kind: store.KindPerson, Name: "张三", Gender: "男", Birth: "1980-05", Title: "主任", Years: "12", ReceivedAt: at},
+		// The same 张三, written with a space; two persons without 出生年月,
+		// who match nobody.
+		{Ref: "7", Agency: "市建工集团代办处", Kind: store.KindPerson, Name: "张 三", Birth: "1980-05", ReceivedAt: at},
+		{Ref: "8", Agency: "市建工集团代办处", Kind: store.KindPerson, Name: "王六", ReceivedAt: at},
+		{Ref: "9", Agency: "丰台区代办处", Kind: store.KindPerson, Name: "王六", ReceivedAt: at},
 	}
 	agencies := map[string]store.FinalResult{
-		"朝阳区代办处":  {Agency: "朝阳区代办处", Type: scoring.District, Grade: store.GradeExcellent, Quota: 1},
-		"海淀区代办处":  {Agency: "海淀区代办处", Type: scoring.District, Grade: store.GradeFail, Quota: 0},
-		"电力行业代办处": {Agency: "电力行业代办处", Type: scoring.Sector, Grade: store.GradeGood, Quota: 2},
+		"朝阳区代办处":   {Agency: "朝阳区代办处", Type: scoring.District, Grade: store.GradeExcellent, Quota: 1},
+		"海淀区代办处":   {Agency: "海淀区代办处", Type: scoring.District, Grade: store.GradeFail, Quota: 0},
+		"电力行业代办处":  {Agency: "电力行业代办处", Type: scoring.Sector, Grade: store.GradeGood, Quota: 2},
+		"市建工集团代办处": {Agency: "市建工集团代办处", Type: scoring.Sector, Grade: store.GradeGood, Quota: 2},
+		"丰台区代办处":   {Agency: "丰台区代办处", Type: scoring.District, Grade: store.GradePass, Quota: 1},
 	}
 	return props, agencies
 }
@@ -95,9 +102,15 @@ func TestSheetShowsChecks(t *testing.T) {
 		"4": "考核不合格，不能推荐为优秀单位",
 		"5": "公示期不足 5 个工作日",
 		"6": "同一人也由朝阳区代办处推荐",
+		"7": "同一人也由电力行业代办处推荐",
 	} {
 		if !strings.Contains(checks[id], want) {
 			t.Errorf("row %s checks = %q, want %q in it", id, checks[id], want)
+		}
+	}
+	for _, id := range []string{"8", "9"} {
+		if strings.Contains(checks[id], "同一人") {
+			t.Errorf("row %s without 出生年月 matched someone: %q", id, checks[id])
 		}
 	}
 	dvs, err := f.GetDataValidations(SheetList)
@@ -141,15 +154,23 @@ func TestImportAllOrNothing(t *testing.T) {
 			decide(t, f, 2, LabelConfirmed, "")
 			decide(t, f, 6, LabelConfirmed, "")
 		}, []string{"O7"}, 0},
+		{"same person written apart", func(t *testing.T, f *excelize.File) {
+			decide(t, f, 2, LabelConfirmed, "")
+			decide(t, f, 7, LabelConfirmed, "")
+		}, []string{"O8"}, 0},
+		{"namesakes without birth", func(t *testing.T, f *excelize.File) {
+			decide(t, f, 8, LabelConfirmed, "")
+			decide(t, f, 9, LabelConfirmed, "")
+		}, nil, 2},
 		{"unknown label", func(t *testing.T, f *excelize.File) {
 			decide(t, f, 1, "同意", "")
 		}, []string{"O2"}, 0},
 		{"row added by hand", func(t *testing.T, f *excelize.File) {
 			decide(t, f, 1, LabelConfirmed, "")
 			for col, v := range map[string]string{"A": "99", "B": "朝阳区代办处", "H": "赵六", "O": LabelConfirmed} {
-				f.SetCellStr(SheetList, col+"8", v)
+				f.SetCellStr(SheetList, col+"11", v)
 			}
-		}, []string{"A8"}, 0},
+		}, []string{"A11"}, 0},
 		{"name changed", func(t *testing.T, f *excelize.File) {
 			f.SetCellStr(SheetList, "H3", "张叁")
 			decide(t, f, 2, LabelConfirmed, "")
@@ -205,8 +226,8 @@ func TestFinalListsAndUndecided(t *testing.T) {
 		{Agency: "朝阳区代办处", Kind: store.KindPerson, Name: "李四", Birth: "1985-03", Verdict: store.NotConfirmed},
 	}
 	lists, undecided := Final(props, ds)
-	if len(undecided) != 3 {
-		t.Fatalf("undecided = %v, want the 3 proposals of 海淀 and 电力", undecided)
+	if len(undecided) != 6 {
+		t.Fatalf("undecided = %v, want the 6 proposals of the other agencies", undecided)
 	}
 	l := lists[0]
 	if l.Agency != "朝阳区代办处" || l.Unit == nil || l.Unit.Decision != reply.DecisionConfirmed || len(l.Persons) != 2 ||

@@ -109,8 +109,9 @@ func Rows(props []Proposal, results map[string]store.FinalResult, decisions []st
 	for _, p := range props {
 		if p.Kind == store.KindPerson {
 			persons[p.Agency]++
-			k := personID(p.Name, p.Birth)
-			people[k] = append(people[k], p.Agency)
+			if k := personID(p.Name, p.Birth); k != "" {
+				people[k] = append(people[k], p.Agency)
+			}
 		}
 	}
 	rows := make([]Row, 0, len(props))
@@ -129,8 +130,8 @@ func Rows(props []Proposal, results map[string]store.FinalResult, decisions []st
 		case p.Kind == store.KindPerson && r.Proposed > a.Quota:
 			r.Checks = append(r.Checks, fmt.Sprintf("超过名额：推荐 %d 人，名额 %d 人", r.Proposed, a.Quota))
 		}
-		if p.Kind == store.KindPerson {
-			for _, other := range people[personID(p.Name, p.Birth)] {
+		if k := personID(p.Name, p.Birth); p.Kind == store.KindPerson && k != "" {
+			for _, other := range people[k] {
 				if other != p.Agency {
 					r.Checks = append(r.Checks, "同一人也由"+other+"推荐")
 				}
@@ -156,7 +157,13 @@ func Rows(props []Proposal, results map[string]store.FinalResult, decisions []st
 	return rows
 }
 
-func personID(name, birth string) string { return name + "\x00" + birth }
+// personID is who a person is across agencies: the name without spaces
+// and the 出生年月, as the intake's duplicate check has it
+// (store.PersonProposal.DupKey); "" when either is missing, which matches
+// nobody.
+func personID(name, birth string) string {
+	return store.PersonProposal{Name: name, Birth: birth}.DupKey()
+}
 
 // MissingAgency is an agency that sent no 推荐表 by the deadline.
 type MissingAgency struct {

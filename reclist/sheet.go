@@ -30,7 +30,9 @@ const (
 var listHeaders = []string{colID, colAgency, "类型", "考核等级", "名额", "推荐人数", colKind, colName, "性别", colBirth, "职务",
 	"从事互助保障工作年限", "收到时间", colChecks, colDecision, colNote, colOrig}
 
-var listWidths = []float64{7, 16, 6, 8, 6, 8, 9, 10, 5, 9, 12, 10, 16, 34, 13, 24, 8}
+// listWidths keep the visible columns at 180 characters: fitted to the
+// width of landscape A4, the text prints at 8 pt or more.
+var listWidths = []float64{7, 16, 6, 6, 5, 6, 9, 10, 5, 9, 12, 8, 16, 34, 13, 18, 8}
 
 // typeLabel is how the sheet names an agency's type; "" when unknown.
 func typeLabel(r store.FinalResult) string {
