@@ -229,7 +229,12 @@ func TestFinalListsAndUndecided(t *testing.T) {
 	if len(undecided) != 6 {
 		t.Fatalf("undecided = %v, want the 6 proposals of the other agencies", undecided)
 	}
-	l := lists[0]
+	var l reply.FinalList
+	for _, x := range lists {
+		if x.Agency == "朝阳区代办处" {
+			l = x
+		}
+	}
 	if l.Agency != "朝阳区代办处" || l.Unit == nil || l.Unit.Decision != reply.DecisionConfirmed || len(l.Persons) != 2 ||
 		l.Persons[0].Name != "张三" || l.Persons[0].Post != "主任" || l.Persons[0].Decision != reply.DecisionConfirmed ||
 		l.Persons[1].Decision != reply.DecisionNotConfirmed {
