@@ -241,3 +241,35 @@ func TestFinalListsAndUndecided(t *testing.T) {
 		t.Fatalf("朝阳 list = %+v", l)
 	}
 }
+
+// Both sheets print on landscape A4, fitted to the page's width; the
+// visible columns of 推荐名单 add up to at most 180 characters, which
+// Excel and LibreOffice fit at about 78 %: 11 pt text prints at 8.5 pt.
+func TestSheetsPrintOnA4(t *testing.T) {
+	props, agencies := fixture()
+	f := exported(t, props, agencies, nil)
+	for _, sheet := range []string{SheetList, SheetMissing} {
+		pl, err := f.GetPageLayout(sheet)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pl.Size == nil || *pl.Size != 9 || pl.Orientation == nil || *pl.Orientation != "landscape" || pl.FitToWidth == nil || *pl.FitToWidth != 1 {
+			t.Errorf("%s page layout %+v, want A4 landscape fitted to one page wide", sheet, pl)
+		}
+	}
+	width := 0.0
+	for i := range listHeaders {
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		if visible, _ := f.GetColVisible(SheetList, col); !visible {
+			continue
+		}
+		w, err := f.GetColWidth(SheetList, col)
+		if err != nil {
+			t.Fatal(err)
+		}
+		width += w
+	}
+	if width > 180 {
+		t.Errorf("推荐名单 is %.0f characters wide, more than 180", width)
+	}
+}
