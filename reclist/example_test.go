@@ -28,7 +28,11 @@ func ExampleFinal() {
 	for _, l := range lists {
 		fmt.Println(l.Agency, "优秀单位", l.Unit.Decision.Label())
 		for _, p := range l.Persons {
-			fmt.Println(" ", p.Name, p.Decision.Label()+p.Note)
+			line := "  " + p.Name + " " + p.Decision.Label()
+			if p.Note != "" {
+				line += "（" + p.Note + "）"
+			}
+			fmt.Println(line)
 		}
 	}
 	fmt.Println("未决定", len(undecided), "项")
@@ -36,6 +40,6 @@ func ExampleFinal() {
 	// 未决定： 朝阳区代办处 李四 12-2
 	// 朝阳区代办处 优秀单位 确定
 	//   张三 确定
-	//   李四 未确定名额已满
+	//   李四 未确定（名额已满）
 	// 未决定 0 项
 }
