@@ -118,6 +118,15 @@ func TestResultsFinalOnceThenCorrection(t *testing.T) {
 	}
 
 	saveDecisions(t, dataDir, season, store.NotConfirmed)
+	// A dry run says what would go and sends nothing.
+	code, out, errOut = final(t, after, "--dry-run")
+	if code != exitOK || !strings.Contains(out, "试运行（未发送）") || !strings.Contains(out, "共 2 封邮件") {
+		t.Fatalf("dry run: exit %d\n%s%s", code, out, errOut)
+	}
+	sendAll(t)
+	if got := finalMails(t, srv); len(got) != 0 {
+		t.Fatalf("the dry run sent %v", got)
+	}
 	code, out, errOut = final(t, after)
 	if code != exitOK || !strings.Contains(out, "确定名单反馈 1 家，更正 0 家，共 2 封邮件") {
 		t.Fatalf("final: exit %d\n%s%s", code, out, errOut)
