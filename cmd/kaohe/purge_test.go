@@ -242,3 +242,40 @@ func TestPurgeRefused(t *testing.T) {
 		t.Errorf("a refused purge removed workbooks: %v", left)
 	}
 }
+
+// A mail that carried a 考核表 and a 推荐表 loses its archive to purge;
+// kaohe reprocess of the purged season keeps that 考核表's result as it
+// was checked and goes on.
+func TestReprocessAfterPurge(t *testing.T) {
+	dir, _ := oldSeason(t)
+	purgeEnv(t, dir)
+	ctx := context.Background()
+	st, err := store.Open(dir, store.Options{Season: 2021})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := []byte("Message-ID: <both@x>\r\nFrom: chaoyang@example.org\r\nSubject: 考核表和推荐表\r\n\r\nbody\r\n")
+	hash, err := st.Archive(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _, err := st.RecordMessage(ctx, store.Message{MessageID: "<both@x>", Hash: hash, Mailbox: "INBOX", UIDValidity: 1, UID: 50,
+		Sender: "chaoyang@example.org", Subject: "考核表和推荐表", ReceivedAt: time.Date(2022, 4, 3, 2, 0, 0, 0, time.UTC), Size: int64(len(raw))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep := &assess.Report{File: "考核表.xlsx", Form: "2021", Unit: "朝阳区代办处", AgencyType: scoring.District, Status: assess.StatusAccepted}
+	if err := st.SaveResult(ctx, store.Result{MessageID: m.ID, Outcome: store.OutcomeProcessed, Agency: "朝阳区代办处", Attachments: []store.AttachmentResult{
+		{Filename: "考核表.xlsx", Kind: "xlsx", Size: 10, Hash: hash, Report: rep},
+		{Filename: "推荐表.xlsx", Kind: "xlsx", Size: 10, Hash: hash, Proposal: &store.Proposal{Persons: []store.PersonProposal{{Name: "王五", Birth: "1979-01"}}}},
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if code, out, errOut := runKaohe("purge", "--season", "2021", "--yes"); code != exitOK {
+		t.Fatalf("purge: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, out, errOut := runKaohe("reprocess", "--season", "2021"); code != exitOK {
+		t.Fatalf("reprocess after purge: exit %d\n%s%s", code, out, errOut)
+	}
+}
