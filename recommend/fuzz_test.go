@@ -12,7 +12,7 @@ import (
 // must check without panicking.
 func FuzzRead(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join("testdata", "*.xlsx"))
-	more, _ := filepath.Glob(filepath.Join("testdata", "fuzz", "*"))
+	more, _ := filepath.Glob(filepath.Join("testdata", "seeds", "*"))
 	for _, p := range append(seeds, more...) {
 		data, err := os.ReadFile(p)
 		if err != nil {
