@@ -117,11 +117,9 @@ const seasonProposals = "SELECT id FROM proposals WHERE season = ?"
 // personMessages selects the season's messages that carried persons: those
 // with a 推荐表, and the staff workbooks mailed to kaohe during the
 // recommendation round (their 推荐名单; a forged one is kept as evidence
-// only until the season is purged). Its arguments are the season, and the
-// season, the round's start and its end (Unix ms) again.
+// only until the season is purged). personArgs gives its arguments.
 const personMessages = `SELECT message FROM proposals WHERE season = ?
-	UNION SELECT id FROM messages WHERE season = ? AND outcome IN ('staff_imported', 'staff_refused', 'staff_untrusted')
-		AND received_at BETWEEN ? AND ?`
+	UNION SELECT id FROM messages WHERE season = ? AND outcome IN (?, ?, ?) AND received_at BETWEEN ? AND ?`
 
 // personArgs are personMessages' arguments for plan p.
 func personArgs(p PurgePlan) []any {
@@ -129,7 +127,7 @@ func personArgs(p PurgePlan) []any {
 	if p.RoundStart.IsZero() {
 		lo, hi = 1, 0 // no round: no staff workbook carried anybody
 	}
-	return []any{p.Season, p.Season, lo, hi}
+	return []any{p.Season, p.Season, string(OutcomeStaffImported), string(OutcomeStaffRefused), string(OutcomeStaffUntrusted), lo, hi}
 }
 
 // finalListWindow bounds the outbox rows of the season's 确定名单反馈: they
@@ -288,7 +286,8 @@ func purgeCopies(ctx context.Context, tx *sql.Tx, p PurgePlan, count bool) (int,
 		OR (kind = ? AND created_at BETWEEN ? AND ?)
 		OR (kind IN (?, ?) AND created_at BETWEEN ? AND ?))`
 	round := personArgs(p)
-	args := append(round, KindFinalList, lo.Int64, hi.Int64, KindConsolidated, KindStaffNotice, round[2], round[3])
+	from, to := round[len(round)-2], round[len(round)-1]
+	args := append(round, KindFinalList, lo.Int64, hi.Int64, KindConsolidated, KindStaffNotice, from, to)
 	sel := `SELECT outbox FROM outbox_raw WHERE length(data) > 0 AND outbox IN (SELECT id FROM outbox WHERE ` + where + `)`
 	if count {
 		var n int
