@@ -163,15 +163,16 @@ func (s *Store) planPurge(ctx context.Context, tx *sql.Tx, season int) (PurgePla
 		}
 	}
 	counts := []struct {
-		n *int
-		q string
+		n    *int
+		q    string
+		args []any
 	}{
-		{&p.Persons, "SELECT COUNT(*) FROM proposal_persons WHERE proposal IN (" + seasonProposals + ")"},
-		{&p.Findings, "SELECT COUNT(*) FROM proposal_findings WHERE person >= 0 AND proposal IN (" + seasonProposals + ")"},
-		{&p.Decisions, "SELECT COUNT(*) FROM recommend_decisions WHERE season = ? AND kind = 'person' AND purged = 0"},
+		{&p.Persons, "SELECT COUNT(*) FROM proposal_persons WHERE proposal IN (" + seasonProposals + ")", []any{season}},
+		{&p.Findings, "SELECT COUNT(*) FROM proposal_findings WHERE person >= 0 AND proposal IN (" + seasonProposals + ")", []any{season}},
+		{&p.Decisions, "SELECT COUNT(*) FROM recommend_decisions WHERE season = ? AND kind = ? AND purged = 0", []any{season, string(KindPerson)}},
 	}
 	for _, c := range counts {
-		if err := tx.QueryRowContext(ctx, c.q, season).Scan(c.n); err != nil {
+		if err := tx.QueryRowContext(ctx, c.q, c.args...).Scan(c.n); err != nil {
 			return p, err
 		}
 	}
@@ -246,7 +247,7 @@ func purgeAgencies(ctx context.Context, tx *sql.Tx, season int) ([]PurgeAgency, 
 		return nil, err
 	}
 	rows, err = tx.QueryContext(ctx, `SELECT agency, COUNT(*) FROM recommend_decisions
-		WHERE season = ? AND kind = 'person' AND verdict = ? AND purged = 0 GROUP BY agency`, season, string(Confirmed))
+		WHERE season = ? AND kind = ? AND verdict = ? AND purged = 0 GROUP BY agency`, season, string(KindPerson), string(Confirmed))
 	if err != nil {
 		return nil, err
 	}
@@ -336,8 +337,8 @@ func purgeRows(ctx context.Context, tx *sql.Tx, season int, plan PurgePlan, oper
 		// The unit's 事迹 and the 公示 result may name people as well.
 		{"UPDATE proposals SET unit_deeds = '', publicity_result = '' WHERE season = ?", []any{season}},
 		// The rows stay, so that the counts of confirmed persons do.
-		{`UPDATE recommend_decisions SET name = '', birth = '', note = CASE kind WHEN 'person' THEN '' ELSE note END, purged = 1
-			WHERE season = ? AND purged = 0`, []any{season}},
+		{`UPDATE recommend_decisions SET name = '', birth = '', note = CASE kind WHEN ? THEN '' ELSE note END, purged = 1
+			WHERE season = ? AND purged = 0`, []any{string(KindPerson), season}},
 		{"UPDATE published_notices SET facts = '[]' WHERE season = ? AND kind = ?", []any{season, NoticeFinalList}},
 		// A mail's subject and attachment names may carry a person's name.
 		{"UPDATE messages SET subject = '' WHERE id IN (" + personMessages + ")", personArgs(plan)},
