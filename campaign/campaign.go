@@ -31,6 +31,7 @@ type Config struct {
 	Form             *templates.Form
 	Roster           *roster.Roster
 	Cutoff           time.Time
+	RecommendCutoff  time.Time     // results.recommend_cutoff: the 推荐表's deadline; zero when not set
 	ReminderDays     []int         // e.g. 7, 3, 1 days before the cut-off
 	ReminderTime     cst.TimeOfDay // reminders go out from this time of the day
 	DailySummaryTime cst.TimeOfDay
@@ -211,7 +212,16 @@ func (c *Campaign) BuildStamped(ctx context.Context, id string) ([]byte, consoli
 	if err != nil {
 		return nil, consolidate.Summary{}, err
 	}
+	addRecommend, err := c.recommendSheets(ctx)
+	if err != nil {
+		return nil, consolidate.Summary{}, fmt.Errorf("gather: %w", err)
+	}
 	in.Stamp = func(f *excelize.File) error {
+		if addRecommend != nil {
+			if err := addRecommend(f); err != nil {
+				return err
+			}
+		}
 		_, err := key.Stamp(f, c.cfg.Season, wbtoken.KindReview, id)
 		return err
 	}

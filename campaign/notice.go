@@ -12,6 +12,7 @@ import (
 	"kaohe/mailparse"
 	"kaohe/reply"
 	"kaohe/store"
+	"kaohe/validate"
 )
 
 // notifyStaff sends one notice listing what happened since the last one:
@@ -104,8 +105,15 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		if err != nil {
 			return nil, 0, 0, err
 		}
+		props, err := c.store.Proposals(ctx, store.ProposalFilter{MessageID: m.ID})
+		if err != nil {
+			return nil, 0, 0, err
+		}
 		if m.Outcome == store.OutcomeForeign {
-			ev.Agency = c.namedAgencies(subs)
+			ev.Agency = c.namedAgencies(subs, props)
+			if len(subs) == 0 && len(props) > 0 {
+				ev.Detail = strings.Replace(ev.Detail, "表内考核单位", "推荐表的推荐单位", 1)
+			}
 		}
 		words := c.words(m)
 		if m.Outcome == store.OutcomeAutomated && words != "" {
@@ -126,6 +134,7 @@ func (c *Campaign) events(ctx context.Context, msgCursor, outCursor int64) ([]re
 		if !m.OnTime && m.Agency != "" {
 			evs = append(evs, reply.StaffEvent{Kind: reply.EventLate, At: m.ReceivedAt, Agency: m.Agency, Sender: m.Sender, Subject: m.Subject})
 		}
+		evs = append(evs, duplicateEvents(m, props)...)
 		for _, s := range subs {
 			if s.Status == assess.StatusUnreadable {
 				detail := ""
@@ -192,13 +201,23 @@ func (c *Campaign) words(m store.Message) (words string) {
 	return reply.SenderWords(parsed.Text, parsed.From.Name, m.SenderName, m.Agency)
 }
 
-// namedAgencies names the roster agencies the forms of a 名册外来件 name,
-// as "表内单位：朝阳区代办处".
-func (c *Campaign) namedAgencies(subs []store.Submission) string {
+// namedAgencies names the roster agencies the forms (考核表 and 推荐表) of
+// a 名册外来件 name, as "表内单位：朝阳区代办处".
+func (c *Campaign) namedAgencies(subs []store.Submission, props []store.Proposal) string {
 	var names []string
-	for _, s := range subs {
-		if a, ok := c.cfg.Roster.ByUnit(s.Unit); ok && s.Agency == "" && !slices.Contains(names, a.Name) {
+	name := func(unit string) {
+		if a, ok := c.cfg.Roster.ByUnit(unit); ok && !slices.Contains(names, a.Name) {
 			names = append(names, a.Name)
+		}
+	}
+	for _, s := range subs {
+		if s.Agency == "" {
+			name(s.Unit)
+		}
+	}
+	for _, p := range props {
+		if p.Agency == "" {
+			name(p.Unit.Name)
 		}
 	}
 	if len(names) == 0 {
@@ -212,4 +231,30 @@ func (c *Campaign) namedAgencies(subs []store.Submission) string {
 func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
+}
+
+// duplicateEvents tells staff of the persons of m's current 推荐表 that
+// other agencies propose too (duplicate_person, found when it was saved,
+// and still so): staff settle which agency proposes them. Each pair is
+// told once, with the proposal saved second; a proposal already replaced
+// by a newer one says nothing.
+func duplicateEvents(m store.Message, props []store.Proposal) []reply.StaffEvent {
+	var evs []reply.StaffEvent
+	for _, p := range props {
+		if !p.Current {
+			continue
+		}
+		for i, pp := range p.Persons {
+			found := slices.ContainsFunc(p.Findings, func(f store.ProposalFinding) bool {
+				return f.Code == validate.CodeDuplicatePerson && f.Person == i
+			})
+			if !found || len(pp.AlsoProposedBy) == 0 {
+				continue
+			}
+			evs = append(evs, reply.StaffEvent{Kind: reply.EventDuplicate, At: m.ReceivedAt, Agency: p.Agency, Sender: m.Sender,
+				Subject: m.Subject, Detail: fmt.Sprintf("%s（出生年月 %s，推荐表 %s 格）也由%s推荐", pp.Name, pp.Birth, pp.Cell,
+					strings.Join(pp.AlsoProposedBy, "、"))})
+		}
+	}
+	return evs
 }

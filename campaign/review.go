@@ -36,6 +36,9 @@ type PreparedReview struct {
 	// agencies whose veto it sets or lifts.
 	Vetoes, VetoesChanged int
 	Assignments           int
+	// Decisions counts the 主任办公会's decisions the 推荐名单 states;
+	// DecisionsChanged those new, changed or blanked.
+	Decisions, DecisionsChanged int
 }
 
 // PrepareReview reads an edited staff workbook with the all-or-nothing
@@ -48,9 +51,18 @@ func (c *Campaign) PrepareReview(ctx context.Context, r io.Reader, from ReviewFr
 	if err != nil {
 		return PreparedReview{}, nil, fmt.Errorf("gather: %w", err)
 	}
-	imp, problems := consolidate.ImportReview(r, consolidate.ImportOptions{Form: c.cfg.Form, Now: from.Now,
+	data, err := io.ReadAll(io.LimitReader(r, consolidate.MaxImportSize))
+	if err != nil {
+		return PreparedReview{}, nil, fmt.Errorf("read workbook: %w", err)
+	}
+	imp, problems := consolidate.ImportReview(bytes.NewReader(data), consolidate.ImportOptions{Form: c.cfg.Form, Now: from.Now,
 		Agencies: season.AgencyNames(), Held: season.HeldSubmissions(), Assigned: season.Assigned})
-	if len(problems) > 0 {
+	// The 推荐名单's decisions are taken with the reviews or not at all.
+	dec, decProblems, err := c.prepareDecisions(ctx, data, from)
+	if err != nil {
+		return PreparedReview{}, nil, err
+	}
+	if problems = append(problems, decProblems...); len(problems) > 0 {
 		return PreparedReview{}, problems, nil
 	}
 	stored, err := c.store.Reviews(ctx)
@@ -90,6 +102,7 @@ func (c *Campaign) PrepareReview(ctx context.Context, r io.Reader, from ReviewFr
 	}
 	p.Assignments = len(p.Import.Assignments)
 	p.Import.Vetoes, p.Import.Source = imp.Vetoes, from.Source
+	p.Import.Decisions, p.Decisions, p.DecisionsChanged = dec.imp, dec.decided, dec.changed
 	return p, nil, nil
 }
 
@@ -167,6 +180,9 @@ func (p PreparedReview) Lines() []string {
 		fmt.Sprintf("一票否决 %d 个，其中新设或撤销 %d 个", p.Vetoes, p.VetoesChanged)}
 	if p.Assignments > 0 {
 		lines = append(lines, fmt.Sprintf("名册外来件 %d 件已归入所选单位", p.Assignments))
+	}
+	if p.Decisions > 0 || p.DecisionsChanged > 0 {
+		lines = append(lines, fmt.Sprintf("推荐名单的主任办公会决定 %d 条，其中新增、改动或清除 %d 条", p.Decisions, p.DecisionsChanged))
 	}
 	return lines
 }

@@ -27,6 +27,7 @@ const (
 	ModeReview      = "review"      // the data folder is required
 	ModeDemo        = "demo"        // nothing required
 	ModeResults     = "results"     // the data folder is required
+	ModePurge       = "purge"       // the data folder is required
 )
 
 type needs struct{ dataDir, mail bool }
@@ -35,7 +36,7 @@ func needsOf(mode string) (needs, bool) {
 	switch mode {
 	case ModeServe:
 		return needs{dataDir: true, mail: true}, true
-	case ModeConsolidate, ModeReprocess, ModeReview, ModeResults:
+	case ModeConsolidate, ModeReprocess, ModeReview, ModeResults, ModePurge:
 		return needs{dataDir: true}, true
 	case ModeCheck, ModeTemplate, ModeConfig, ModeDemo:
 		return needs{}, true

@@ -20,6 +20,7 @@ import (
 	"kaohe/mailbox"
 	"kaohe/mailparse"
 	"kaohe/monitor"
+	"kaohe/recommend"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
@@ -66,11 +67,15 @@ type Config struct {
 	Metrics *monitor.Metrics
 	// Faults receives intake's and the store's faults; nil: kept private.
 	Faults *monitor.Faults
+
+	// Recommend is the intake of the 推荐表.
+	Recommend RecommendConfig
 }
 
 // Pipeline processes incoming mail. Create it with New.
 type Pipeline struct {
 	cfg     Config
+	rec     RecommendConfig // cfg.Recommend with its defaults
 	store   *store.Store
 	handled atomic.Uint64
 	pause   pause
@@ -115,7 +120,16 @@ func New(st *store.Store, cfg Config) *Pipeline {
 	if cfg.Roster == nil {
 		cfg.Roster = &roster.Roster{}
 	}
-	return &Pipeline{cfg: cfg, store: st, staff: staffRecipients(cfg.Staff), key: cfg.WorkbookKey}
+	rec := cfg.Recommend.withDefaults()
+	readRec := rec.Read
+	rec.Read = func(ctx context.Context, data []byte, opts recommend.ReadOptions) (*recommend.Filled, []validate.Finding, error) {
+		f, fs, err := readRec(ctx, data, opts)
+		if err != nil && ctx.Err() == nil {
+			err = fault.Systemic(&readerFault{err})
+		}
+		return f, fs, err
+	}
+	return &Pipeline{cfg: cfg, rec: rec, store: st, staff: staffRecipients(cfg.Staff), key: cfg.WorkbookKey}
 }
 
 // Handle processes one fetched message. It returns nil once the message and
@@ -167,34 +181,55 @@ func (p *Pipeline) Handle(ctx context.Context, m mailbox.Fetched) error {
 		return p.failed(ctx, rec, nil, m, perr, log)
 	}
 
-	res, retry, err := p.safeProcess(ctx, rec, parsed, m)
-	if err == nil {
-		err = p.save(ctx, &res)
-		if alt, ok := retryWith(retry, err); ok {
-			// A staff workbook that no longer fits the store: refused
-			// instead, nothing imported.
-			res, err = alt, p.save(ctx, &alt)
-		}
-		// Already done: the same mail under another UID was saved
-		// meanwhile; nothing is lost and nothing is sent twice.
-		if err != nil && !errors.Is(err, store.ErrAlreadyDone) {
-			err = &storeFault{err}
-		} else {
-			err = nil
-		}
-	}
+	res, err := p.processAndSave(ctx, rec, parsed, m)
 	if err != nil {
 		return p.failed(ctx, rec, parsed, m, err, log)
 	}
 	p.done(res.Outcome)
 	ev := log.Info().Str("outcome", string(res.Outcome)).Str("agency", res.Agency).Bool("on_time", res.OnTime).
-		Int("attachments", len(res.Attachments)).Int("findings", countFindings(res)).Int("replies", len(res.Outbox)).
+		Int("attachments", len(res.Attachments)).Int("findings", countFindings(res)).Int("proposals", countProposals(res)).
+		Int("replies", len(res.Outbox)).
 		Dur("took", p.cfg.Now().Sub(start))
 	if parsed != nil && len(parsed.Problems) > 0 {
 		ev = ev.Strs("mime_problems", parsed.Problems)
 	}
 	ev.Msg("message processed")
 	return nil
+}
+
+// maxRecompose bounds how often a message is processed again because
+// another agency's 推荐表 was saved while its receipt was composed.
+const maxRecompose = 5
+
+// processAndSave processes the message and saves its result. When another
+// agency's 推荐表 proposing the same person was saved meanwhile, the
+// receipt would tell a stale story: the message is processed again.
+func (p *Pipeline) processAndSave(ctx context.Context, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched) (store.Result, error) {
+	for try := 1; ; try++ {
+		res, retry, err := p.safeProcess(ctx, rec, parsed, m)
+		if err != nil {
+			return res, err
+		}
+		err = p.save(ctx, &res)
+		if alt, ok := retryWith(retry, err); ok {
+			// A staff workbook that no longer fits the store: refused
+			// instead, nothing imported.
+			res, err = alt, p.save(ctx, &alt)
+		}
+		switch {
+		case err == nil, errors.Is(err, store.ErrAlreadyDone):
+			// Already done: the same mail under another UID was saved
+			// meanwhile; nothing is lost and nothing is sent twice.
+			return res, nil
+		case errors.Is(err, store.ErrProposalsChanged) && try < maxRecompose:
+			continue
+		case errors.Is(err, store.ErrProposalsChanged):
+			// Not the store's fault: counted like the message's own, and
+			// tried again on the next pass.
+			return res, err
+		}
+		return res, &storeFault{err}
+	}
 }
 
 // done counts a message whose outcome is committed.
@@ -389,11 +424,28 @@ func (p *Pipeline) onTime(received time.Time) bool {
 	return p.cfg.Cutoff.IsZero() || received.Before(p.cfg.Cutoff)
 }
 
+// countFindings counts the findings of the message's forms, 考核表 and
+// 推荐表: the log says how many, never what (a 推荐表's findings quote
+// persons' data).
 func countFindings(r store.Result) int {
 	n := 0
 	for _, a := range r.Attachments {
 		if a.Report != nil {
 			n += len(a.Report.Findings)
+		}
+		if a.Proposal != nil {
+			n += len(a.Proposal.Findings)
+		}
+	}
+	return n
+}
+
+// countProposals counts the message's 推荐表.
+func countProposals(r store.Result) int {
+	n := 0
+	for _, a := range r.Attachments {
+		if a.Proposal != nil {
+			n++
 		}
 	}
 	return n

@@ -52,7 +52,7 @@ func (p *Pipeline) processForms(ctx context.Context, res store.Result, rec store
 	}
 
 	var atts []reply.Attachment
-	var named []roster.Agency // agencies named by forms held as 名册外来件
+	var named []namedAgency // agencies named by forms held as 名册外来件
 	for _, a := range parsed.Attachments {
 		ar, ra, foreign, err := p.checkAttachment(ctx, a, sender, m)
 		if err != nil {
@@ -60,9 +60,7 @@ func (p *Pipeline) processForms(ctx context.Context, res store.Result, rec store
 		}
 		if foreign != nil {
 			ar.Foreign = true
-			if !slices.ContainsFunc(named, func(n roster.Agency) bool { return n.Name == foreign.Name }) {
-				named = append(named, *foreign)
-			}
+			named = nameAgency(named, *foreign, ar.Proposal != nil)
 		}
 		res.Attachments = append(res.Attachments, ar)
 		atts = append(atts, ra)
@@ -70,10 +68,18 @@ func (p *Pipeline) processForms(ctx context.Context, res store.Result, rec store
 			res.Agency = ar.Agency
 		}
 	}
-	forms := 0
+	forms, proposals := 0, 0
 	for _, a := range res.Attachments {
 		if a.Report != nil {
 			forms++
+		}
+		if a.Proposal != nil {
+			proposals++
+			if forms == 0 {
+				// A mail of the 推荐表 alone is on time or late by the
+				// 推荐表's deadline, not the 考核表's.
+				res.OnTime = a.Proposal.OnTime
+			}
 		}
 	}
 	switch {
@@ -83,7 +89,7 @@ func (p *Pipeline) processForms(ctx context.Context, res store.Result, rec store
 		res.Outcome = store.OutcomeForeign
 	case res.Agency == "":
 		res.Outcome = store.OutcomeUnknownSender
-	case forms > 0:
+	case forms+proposals > 0:
 		res.Outcome = store.OutcomeProcessed
 	default:
 		res.Outcome = store.OutcomeNoForm
@@ -91,7 +97,7 @@ func (p *Pipeline) processForms(ctx context.Context, res store.Result, rec store
 	if len(named) > 0 {
 		names := make([]string, len(named))
 		for i, n := range named {
-			names[i] = n.Name
+			names[i] = n.agency.Name
 		}
 		p.cfg.Log.Warn().Int64("msg", rec.ID).Str("sender", sender).Strs("named", names).
 			Msg("form naming a roster agency from an address not registered for it: held for staff, not filed")
@@ -124,13 +130,46 @@ func senderAddress(parsed *mailparse.Parsed) (string, bool) {
 	return addr, true
 }
 
+// namedAgency is a roster agency named by forms held as 名册外来件, and
+// which forms named it.
+type namedAgency struct {
+	agency              roster.Agency
+	assess, recommended bool // a 考核表, a 推荐表
+}
+
+// nameAgency records that a 考核表 (or a 推荐表) held as 名册外来件 names ag.
+func nameAgency(named []namedAgency, ag roster.Agency, recommended bool) []namedAgency {
+	i := slices.IndexFunc(named, func(n namedAgency) bool { return n.agency.Name == ag.Name })
+	if i < 0 {
+		named, i = append(named, namedAgency{agency: ag}), len(named)
+	}
+	if recommended {
+		named[i].recommended = true
+	} else {
+		named[i].assess = true
+	}
+	return named
+}
+
+// form is what the notice calls the forms.
+func (n namedAgency) form() string {
+	switch {
+	case n.assess && n.recommended:
+		return "考核表和推荐表"
+	case n.recommended:
+		return "推荐表"
+	}
+	return "考核表"
+}
+
 // noticeForeign queues, for each agency a 名册外来件 form names, a notice to
 // each of its registered addresses. The notices count against the
 // recipient's hourly cap like receipts do, so that a stranger sending form
 // after form cannot flood an agency's mailbox: past the cap staff still
 // see every such mail.
-func (p *Pipeline) noticeForeign(ctx context.Context, res *store.Result, rec store.Message, m mailbox.Fetched, sender string, named []roster.Agency) error {
-	for _, ag := range named {
+func (p *Pipeline) noticeForeign(ctx context.Context, res *store.Result, rec store.Message, m mailbox.Fetched, sender string, named []namedAgency) error {
+	for _, n := range named {
+		ag := n.agency
 		for _, e := range ag.Emails {
 			to, ok := roster.CanonicalAddress(e)
 			if !ok {
@@ -146,7 +185,7 @@ func (p *Pipeline) noticeForeign(ctx context.Context, res *store.Result, rec sto
 			}
 			opts := p.cfg.Compose
 			opts.Now = p.cfg.Now()
-			mail, err := reply.ComposeForeignNotice(reply.ForeignNotice{Agency: ag.Name, To: to, Sender: sender, ReceivedAt: m.InternalDate},
+			mail, err := reply.ComposeForeignNotice(reply.ForeignNotice{Agency: ag.Name, To: to, Sender: sender, ReceivedAt: m.InternalDate, Form: n.form()},
 				"foreign|"+rec.Hash+"|"+ag.Name+"|"+to, opts)
 			if err != nil {
 				return err
@@ -299,6 +338,17 @@ func (p *Pipeline) checkAttachment(ctx context.Context, a mailparse.Attachment, 
 		return ar, ra, nil, fmt.Errorf("read %s: %w", a.Filename, err)
 	}
 	ar.Report, ar.Agency = rep, resolved.Name
+	if maybeRecommend(ar) {
+		r, err := p.checkRecommend(ctx, a, sender, m)
+		if err != nil {
+			return ar, ra, nil, fmt.Errorf("read %s as 推荐表: %w", a.Filename, err)
+		}
+		if r != nil {
+			ar.Report, ar.Proposal, ar.Agency = nil, r.proposal, r.agency
+			ra = reply.Attachment{Filename: a.Filename, Kind: reply.AttachRecommend, Recommend: r.receipt}
+			return ar, ra, r.named, nil
+		}
+	}
 	ra.Report, ra.Data, ra.Kind = rep, a.Data, reply.AttachXLSX
 	if hasCode(rep, validate.CodeLegacyFormat) {
 		ra.Kind = reply.AttachLegacy

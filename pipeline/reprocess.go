@@ -2,6 +2,7 @@ package pipeline
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -29,10 +30,14 @@ func (p *Pipeline) Reprocess(ctx context.Context) (n, changed int, err error) {
 		}
 		parsed, ok := parsedByHash[s.MessageHash]
 		if !ok {
-			if parsed, err = p.parseArchived(s); err != nil {
+			if parsed, err = p.parseArchived(s); err != nil && !p.purged(ctx, err) {
 				return n, changed, err
 			}
 			parsedByHash[s.MessageHash] = parsed
+		}
+		if parsed == nil {
+			p.cfg.Log.Warn().Int64("submission", s.ID).Msg("archived mail removed by kaohe purge (it carried a 推荐表 too): its result stays as checked")
+			continue
 		}
 		if s.AttachmentIndex < 0 || s.AttachmentIndex >= len(parsed.Attachments) {
 			p.cfg.Log.Warn().Int64("submission", s.ID).Msg("attachment no longer found in the archived message")
@@ -52,6 +57,16 @@ func (p *Pipeline) Reprocess(ctx context.Context) (n, changed int, err error) {
 		}
 	}
 	return n, changed, nil
+}
+
+// purged says whether err is an archived mail missing because kaohe purge
+// removed the personal data of the store's season.
+func (p *Pipeline) purged(ctx context.Context, err error) bool {
+	if !errors.Is(err, store.ErrNotFound) {
+		return false
+	}
+	at, perr := p.store.Purged(ctx, p.store.Season())
+	return perr == nil && !at.IsZero()
 }
 
 // parseArchived parses the archived raw mail of a submission.

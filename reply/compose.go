@@ -36,6 +36,9 @@ type Attachment struct {
 	Report *assess.Report
 	// Data is the workbook as received, for the annotated copy; may be nil.
 	Data []byte
+	// Recommend is the check of a 推荐表 (Kind AttachRecommend); nil
+	// otherwise.
+	Recommend *Recommendation
 }
 
 // Incoming is what a receipt answers.
@@ -104,12 +107,18 @@ func Compose(in Incoming, opts ComposeOptions) (Mail, error) {
 	}
 	msgID := MessageID(KindReceipt, key, opts.MsgIDDomain)
 	view, atts, warnings := receiptView(in, opts)
+	textName, htmlName := tmplReceiptText, tmplReceiptHTML
+	if len(view.Recommends) > 0 {
+		// One receipt answers the mail: with a 推荐表 in it, the receipt
+		// of the 推荐表, which covers the 考核表 it also held.
+		textName, htmlName = tmplRecommendText, tmplRecommendHTML
+	}
 	r := renderer{override: opts.Templates}
-	text, err := r.text(tmplReceiptText, view)
+	text, err := r.text(textName, view)
 	if err != nil {
 		return Mail{}, err
 	}
-	html, err := r.html(tmplReceiptHTML, view)
+	html, err := r.html(htmlName, view)
 	if err != nil {
 		return Mail{}, err
 	}
@@ -117,12 +126,19 @@ func Compose(in Incoming, opts ComposeOptions) (Mail, error) {
 	subj := display.Clean(in.Subject, maxSubjectRunes)
 	if subj == "" {
 		subj = "考核表"
+		if len(view.Recommends) > 0 {
+			subj = "推荐表"
+		}
+	}
+	subject := "回执：" + subj
+	if len(view.Recommends) > 0 {
+		subject = recommendSubject(subj, len(view.Forms) > 0)
 	}
 	m, err := build(envelope{
 		kind: KindReceipt, msgID: msgID,
 		from: opts.From, fromName: opts.FromName,
 		to: in.To, toName: firstNonEmpty(in.Agency, in.ToName),
-		subject: "回执：" + subj, date: opts.Now,
+		subject: subject, date: opts.Now,
 		inReplyTo: irt, references: refs, autoReply: true,
 	}, text, html, atts)
 	if err != nil {
@@ -172,13 +188,38 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 	var atts []attachment
 	var warnings []string
 	wantBlank := false
+	// Beside a 推荐表, a workbook holding neither form is one more file (a
+	// list of 事迹, say), not a 考核表 that could not be read.
+	recommending := slices.ContainsFunc(in.Attachments, func(a Attachment) bool { return a.Kind == AttachRecommend && a.Recommend != nil })
 	for i, a := range in.Attachments {
 		name := cleanFilename(a.Filename, fmt.Sprintf("附件%d", i+1))
 		fv := FileView{Name: display.Defang(name)}
+		if recommending && a.Kind == AttachXLSX && hasFinding(a.Report, validate.CodeFormNotFound) {
+			a.Kind = AttachOther
+		}
 		switch a.Kind {
+		case AttachRecommend:
+			if a.Recommend == nil {
+				fv.Note = notAForm
+				break
+			}
+			rv, copyAtt := recommendView(len(v.Forms)+len(v.Recommends)+1, name, a.Recommend)
+			if copyAtt != nil {
+				atts = append(atts, *copyAtt)
+				v.Annotated = true
+			}
+			if len(v.Recommends) == 0 {
+				v.RecCutoff, v.RecOnTime = "", a.Recommend.OnTime
+				if !a.Recommend.Cutoff.IsZero() {
+					v.RecCutoff = cnDeadline(a.Recommend.Cutoff)
+				}
+			}
+			v.RecWarnings += rv.Warnings
+			fv.Note = recommendNote(rv.Index)
+			v.Recommends = append(v.Recommends, rv)
 		case AttachXLSX, AttachLegacy, AttachArchive, AttachTooLarge:
 			form := formFor(a.Report, opts.Form)
-			fm := formView(len(v.Forms)+1, name, a, form)
+			fm := formView(len(v.Forms)+len(v.Recommends)+1, name, a, form)
 			// A form without errors or warnings has nothing to mark: no
 			// annotated copy goes back.
 			if a.Report != nil && a.Report.Submission != nil && len(a.Data) > 0 && needsMarking(a.Report) {
@@ -211,7 +252,7 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 			}
 			v.Forms = append(v.Forms, fm)
 		default:
-			fv.Note = "不是考核表，未处理。"
+			fv.Note = notAForm
 		}
 		v.Files = append(v.Files, fv)
 	}
@@ -240,6 +281,17 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 	v.AllPassed = st == ReceiptAccepted
 	v.NeedsFix = !v.AllPassed
 	v.NoForm = readable == 0
+	if len(v.Recommends) > 0 {
+		for i := range v.Files {
+			if v.Files[i].Note == notAForm {
+				v.Files[i].Note = "不是考核表或推荐表，未处理。"
+			}
+		}
+		rst, label := recommendStatus(v.Recommends, v.RecOnTime)
+		v.RecStatus, v.RecStatusLabel = string(rst), label
+		// A 推荐表 is what was sent: no blank 考核表.
+		wantBlank = false
+	}
 	if wantBlank {
 		if blank, name, err := blankForm(opts.Form); err != nil {
 			warnings = append(warnings, fmt.Sprintf("blank form: %v", err))
@@ -250,6 +302,9 @@ func receiptView(in Incoming, opts ComposeOptions) (ReceiptView, []attachment, [
 	}
 	return v, atts, warnings
 }
+
+// notAForm is the attachment list's note on a file that held no form.
+const notAForm = "不是考核表，未处理。"
 
 // blankForm is the blank form to attach and its file name; nil when the
 // options name no form.

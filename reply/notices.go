@@ -53,6 +53,9 @@ type ForeignNotice struct {
 	To         string    // one of the agency's registered addresses
 	Sender     string    // the address the form came from
 	ReceivedAt time.Time // the server's receipt time
+	// Form is what the mail held: "考核表" (also when empty), "推荐表", or
+	// "考核表和推荐表".
+	Form string
 }
 
 // ForeignNoticeSubject is the fixed subject of a ForeignNotice.
@@ -64,16 +67,20 @@ const ForeignNoticeSubject = "提示：有一份填写贵单位名称的考核�
 // address (links defanged), which the agency needs to recognise it.
 func ComposeForeignNotice(n ForeignNotice, key string, opts ComposeOptions) (Mail, error) {
 	opts = opts.cleaned()
+	form := n.Form
+	if form == "" {
+		form = "考核表"
+	}
 	view := struct {
-		Agency, Received, Sender, Registered, Contact, Office string
+		Agency, Received, Sender, Registered, Contact, Office, Form string
 	}{
 		Agency: display.Clean(n.Agency, maxNameRunes), Received: cnTime(n.ReceivedAt), Sender: display.Untrusted(n.Sender, maxNameRunes),
-		Registered: n.To, Contact: opts.Contact, Office: opts.FromName,
+		Registered: n.To, Contact: opts.Contact, Office: opts.FromName, Form: display.Clean(form, 16),
 	}
 	return composeSimple(envelope{
 		kind: KindForeignNotice, msgID: MessageID(KindForeignNotice, key, opts.MsgIDDomain),
 		from: opts.From, fromName: opts.FromName, to: n.To, toName: n.Agency,
-		subject: ForeignNoticeSubject, date: opts.Now,
+		subject: strings.Replace(ForeignNoticeSubject, "考核表", view.Form, 1), date: opts.Now,
 	}, tmplForeignText, view, nil, opts)
 }
 
@@ -119,6 +126,7 @@ const (
 	EventForeign       StaffEventKind = "foreign"        // a form naming an agency from an address not registered for it (名册外来件)
 	EventNoSender      StaffEventKind = "no_sender"      // no usable From address: nobody can be answered
 	EventWords         StaffEventKind = "words"          // an agency wrote a question or note in its mail
+	EventDuplicate     StaffEventKind = "duplicate"      // a person proposed by more than one agency (duplicate_person)
 	EventOther         StaffEventKind = "other"
 )
 
@@ -141,6 +149,8 @@ func (k StaffEventKind) Label() string {
 		return "没有有效发件地址的邮件（无法回复）"
 	case EventWords:
 		return "来信中的问题或说明（请阅读，需要的请答复）"
+	case EventDuplicate:
+		return "重复推荐的人员（同一姓名和出生年月由多个代办处推荐，请核实）"
 	}
 	return "其他事项"
 }
@@ -211,7 +221,7 @@ func ComposeStaffNotice(events []StaffEvent, to Recipient, key string, opts Comp
 		Label string
 		Lines []noticeLine
 	}
-	order := []StaffEventKind{EventWords, EventLate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
+	order := []StaffEventKind{EventWords, EventLate, EventDuplicate, EventForeign, EventUnknownSender, EventNoSender, EventUnreadable, EventReplyFailed, EventNoReply, EventOther}
 	var groups []group
 	for _, k := range order {
 		g := group{Label: k.Label()}

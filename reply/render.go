@@ -20,28 +20,30 @@ var builtinTemplates embed.FS
 // Template names. Staff may override any of them by putting a file of the
 // same name in the override folder (ComposeOptions.Templates).
 const (
-	tmplReceiptText  = "receipt.txt.tmpl"
-	tmplReceiptHTML  = "receipt.html.tmpl"
-	tmplUnknownText  = "unknown_sender.txt.tmpl"
-	tmplForeignText  = "foreign_notice.txt.tmpl"
-	tmplHeldText     = "quarantined.txt.tmpl"
-	tmplNoticeText   = "staff_notice.txt.tmpl"
-	tmplNoticeHTML   = "staff_notice.html.tmpl"
-	tmplReminderText = "reminder.txt.tmpl"
-	tmplSummaryText  = "consolidated.txt.tmpl"
-	tmplPlainHTML    = "plain.html.tmpl" // wraps a text body when a kind has no HTML template
-	tmplResultText   = "result_notice.txt.tmpl"
-	tmplResultHTML   = "result_notice.html.tmpl"
-	tmplFinalText    = "final_list.txt.tmpl"
-	tmplFinalHTML    = "final_list.html.tmpl"
-
+	tmplReceiptText = "receipt.txt.tmpl"
+	tmplReceiptHTML = "receipt.html.tmpl"
+	// The receipt of a mail holding a 推荐表 (and perhaps a 考核表).
+	tmplRecommendText     = "recommend_receipt.txt.tmpl"
+	tmplRecommendHTML     = "recommend_receipt.html.tmpl"
+	tmplUnknownText       = "unknown_sender.txt.tmpl"
+	tmplForeignText       = "foreign_notice.txt.tmpl"
+	tmplHeldText          = "quarantined.txt.tmpl"
+	tmplNoticeText        = "staff_notice.txt.tmpl"
+	tmplNoticeHTML        = "staff_notice.html.tmpl"
+	tmplReminderText      = "reminder.txt.tmpl"
+	tmplSummaryText       = "consolidated.txt.tmpl"
+	tmplPlainHTML         = "plain.html.tmpl" // wraps a text body when a kind has no HTML template
+	tmplResultText        = "result_notice.txt.tmpl"
+	tmplResultHTML        = "result_notice.html.tmpl"
+	tmplFinalText         = "final_list.txt.tmpl"
+	tmplFinalHTML         = "final_list.html.tmpl"
 	tmplStaffImportText   = "staff_import.txt.tmpl"
 	tmplStaffWorkbookText = "staff_workbook_notice.txt.tmpl"
 )
 
 // TemplateNames lists the wording templates staff may override.
 func TemplateNames() []string {
-	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplNoticeHTML, tmplReminderText, tmplSummaryText, tmplPlainHTML,
+	return []string{tmplReceiptText, tmplReceiptHTML, tmplRecommendText, tmplRecommendHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplNoticeHTML, tmplReminderText, tmplSummaryText, tmplPlainHTML,
 		tmplResultText, tmplResultHTML, tmplFinalText, tmplFinalHTML, tmplStaffImportText, tmplStaffWorkbookText}
 }
 
@@ -58,9 +60,9 @@ func CheckTemplates(override fs.FS) error {
 			continue
 		}
 		if isHTML(name) {
-			_, err = htmltemplate.New(name).Funcs(htmltemplate.FuncMap{"inc": inc, "colourKey": colourKey}).Parse(string(src))
+			_, err = htmltemplate.New(name).Funcs(htmltemplate.FuncMap{"inc": inc, "colourKey": colourKey, "recColourKey": recColourKey}).Parse(string(src))
 		} else {
-			_, err = texttemplate.New(name).Funcs(texttemplate.FuncMap{"inc": inc, "colourKey": colourKey}).Parse(string(src))
+			_, err = texttemplate.New(name).Funcs(texttemplate.FuncMap{"inc": inc, "colourKey": colourKey, "recColourKey": recColourKey}).Parse(string(src))
 		}
 		if err != nil {
 			errs = append(errs, fmt.Errorf("template %s: %w", name, err))
@@ -95,13 +97,13 @@ func (r renderer) source(name string) ([]byte, error) {
 
 func (r renderer) text(name string, data any) (string, error) {
 	return r.render(name, data, func(src string) (executor, error) {
-		return texttemplate.New(name).Option("missingkey=error").Funcs(texttemplate.FuncMap{"inc": inc, "colourKey": colourKey}).Parse(src)
+		return texttemplate.New(name).Option("missingkey=error").Funcs(texttemplate.FuncMap{"inc": inc, "colourKey": colourKey, "recColourKey": recColourKey}).Parse(src)
 	})
 }
 
 func (r renderer) html(name string, data any) (string, error) {
 	return r.render(name, data, func(src string) (executor, error) {
-		return htmltemplate.New(name).Option("missingkey=error").Funcs(htmltemplate.FuncMap{"inc": inc, "colourKey": colourKey}).Parse(src)
+		return htmltemplate.New(name).Option("missingkey=error").Funcs(htmltemplate.FuncMap{"inc": inc, "colourKey": colourKey, "recColourKey": recColourKey}).Parse(src)
 	})
 }
 
@@ -177,3 +179,6 @@ func inc(i int) int { return i + 1 }
 // colourKey gives templates the annotated copy's colour key, so that the
 // receipt says what the copy shows (ColourKey is kept beside the colours).
 func colourKey() string { return annotate.ColourKey }
+
+// recColourKey is colourKey for the annotated copy of a 推荐表.
+func recColourKey() string { return annotate.RecommendColourKey }

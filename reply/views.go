@@ -65,10 +65,19 @@ type ReceiptView struct {
 	// get it (the staff notice quotes it), the receipt says so.
 	Words bool
 	// BlankForm is the file name of the blank form attached; "" for none.
-	BlankForm  string
-	Contact    string
-	Office     string
-	OfficeAddr string
+	BlankForm string
+	// Recommends are the 推荐表 of the mail, checked; when there are any,
+	// the receipt is the 推荐表's (RecStatus, against its own deadline
+	// RecCutoff) and Forms are the 考核表 it also held.
+	Recommends     []RecommendView
+	RecStatus      string // a ReceiptStatus: accepted or needs_fix
+	RecStatusLabel string
+	RecOnTime      bool
+	RecCutoff      string // "" when results.recommend_cutoff is not set
+	RecWarnings    int
+	Contact        string
+	Office         string
+	OfficeAddr     string
 }
 
 // FileView is one attachment as the receipt lists it.

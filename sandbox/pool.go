@@ -3,6 +3,7 @@ package sandbox
 import (
 	"context"
 	"kaohe/assess"
+	"kaohe/recommend"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -43,6 +44,25 @@ func (p *Pool) Read(ctx context.Context, data []byte, opts validate.Options) (*v
 	}
 	defer func() { p.free <- r }()
 	return r.Read(ctx, data, opts)
+}
+
+// ReadRecommend is Runner.ReadRecommend on a free worker.
+func (p *Pool) ReadRecommend(ctx context.Context, data []byte, opts recommend.ReadOptions) (*recommend.Filled, []validate.Finding, error) {
+	var r *Runner
+	select {
+	case r = <-p.free:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	defer func() { p.free <- r }()
+	return r.ReadRecommend(ctx, data, opts)
+}
+
+// AnnotateRecommend is Runner.AnnotateRecommend on a free worker.
+func (p *Pool) AnnotateRecommend(f *recommend.Filled, findings []validate.Finding, def *recommend.Definition) ([]byte, error) {
+	r := <-p.free
+	defer func() { p.free <- r }()
+	return r.AnnotateRecommend(f, findings, def)
 }
 
 // Annotate is Runner.Annotate on a free worker.

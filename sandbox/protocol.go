@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"kaohe/assess"
+	"kaohe/recommend"
 	"kaohe/validate"
 )
 
@@ -36,7 +37,25 @@ type request struct {
 	// Annotate asks for the annotated copy of the form for this report
 	// instead of a reading; the workbook frame is then empty.
 	Annotate *annotateRequest `json:"annotate,omitempty"`
+	// Recommend asks for the workbook read as a 推荐表 of this built-in
+	// year instead of a 考核表.
+	Recommend int `json:"recommend,omitempty"`
+	// AnnotateRecommend asks for the annotated copy of a 推荐表; the
+	// workbook frame is then empty.
+	AnnotateRecommend *annotateRecommendRequest `json:"annotate_recommend,omitempty"`
 }
+
+// annotateRecommendRequest is a 推荐表 read, its findings and the year of
+// its built-in definition.
+type annotateRecommendRequest struct {
+	Year     int                `json:"year"`
+	Filled   *recommend.Filled  `json:"filled"`
+	Findings []validate.Finding `json:"findings"`
+}
+
+// annotates reports whether the answer to req carries an annotated copy
+// in a frame after the JSON one.
+func (req request) annotates() bool { return req.Annotate != nil || req.AnnotateRecommend != nil }
 
 // annotateRequest carries the report to write on the form (its
 // Submission travels apart: the report does not serialise it).
@@ -49,6 +68,8 @@ type annotateRequest struct {
 type response struct {
 	Submission *validate.Submission `json:"submission"`
 	Findings   []validate.Finding   `json:"findings"`
+	// Filled is the 推荐表 read when the request asked for one.
+	Filled *recommend.Filled `json:"filled,omitempty"`
 	// Annotated is the annotated workbook, sent as a raw frame after the
 	// JSON one when the request asked for it; AnnotateError says why not.
 	Annotated     []byte       `json:"-"`

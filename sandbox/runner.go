@@ -17,6 +17,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/internal/fault"
+	"kaohe/recommend"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -185,6 +186,61 @@ func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, c
 	return resp.Submission, resp.Findings, nil
 }
 
+// ReadRecommend is recommend.Read in the worker, for the built-in 推荐表
+// of opts.Definition's year (nil: recommend.Read's default). Failures are
+// as Read's: a worker that dies fails only this workbook (unreadable_file),
+// one that cannot start is an error wrapping ErrUnavailable.
+func (r *Runner) ReadRecommend(ctx context.Context, data []byte, opts recommend.ReadOptions) (*recommend.Filled, []validate.Finding, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.cmd == nil {
+		if err := r.startLocked(); err != nil {
+			return nil, nil, fault.Systemic(fmt.Errorf("%w: %v", ErrUnavailable, err))
+		}
+	}
+	year := 2021
+	if opts.Definition != nil {
+		year = opts.Definition.Year
+	}
+	req := request{Recommend: year, MaxFileSize: opts.MaxFileSize, MaxUnzipSize: opts.MaxUnzipSize}
+	resp, err := r.roundTrip(ctx, req, data)
+	if err != nil && ctx.Err() != nil {
+		return nil, nil, ctx.Err()
+	}
+	if err != nil {
+		r.died(err)
+		f := validate.NewFinding(validate.CodeUnreadableFile,
+			"检查这个文件时读取程序异常中止（文件可能已损坏、过大或含有异常内容）。请用 Excel 或 WPS 打开确认内容正常，另存为“Excel 工作簿(*.xlsx)”后重新发送。")
+		return nil, []validate.Finding{f}, nil
+	}
+	r.servedOne()
+	return resp.Filled, resp.Findings, nil
+}
+
+// AnnotateRecommend is annotate.Recommendation in the worker, for the
+// built-in 推荐表 of def's year: as Annotate, the agency's values are
+// written only in a limited process, and a worker that dies is an error
+// (the receipt goes without the copy).
+func (r *Runner) AnnotateRecommend(f *recommend.Filled, findings []validate.Finding, def *recommend.Definition) ([]byte, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	year := f.Year
+	if def != nil {
+		year = def.Year
+	}
+	req := request{AnnotateRecommend: &annotateRecommendRequest{Year: year, Filled: f, Findings: findings}}
+	resp, err := r.roundTrip(context.Background(), req, nil)
+	if err != nil {
+		r.died(err)
+		return nil, fmt.Errorf("annotate 推荐表 in worker: %w", err)
+	}
+	r.servedOne()
+	if resp.AnnotateError != "" {
+		return nil, errors.New(resp.AnnotateError)
+	}
+	return resp.Annotated, nil
+}
+
 // formDefinition is what a worker needs besides the year to build the
 // form: nothing for a built-in one.
 func formDefinition(form *templates.Form) []byte {
@@ -247,7 +303,7 @@ func (r *Runner) roundTrip(ctx context.Context, req request, data []byte) (*resp
 			done <- result{err: err}
 			return
 		}
-		if req.Annotate != nil {
+		if req.annotates() {
 			if resp.Annotated, err = readFrame(r.stdout); err != nil {
 				done <- result{err: err}
 				return

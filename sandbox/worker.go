@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"kaohe/annotate"
+	"kaohe/recommend"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -95,11 +96,17 @@ func serve(in io.Reader, out io.Writer) error {
 			}
 			continue
 		}
+		var resp response
+		if req.Recommend != 0 || req.AnnotateRecommend != nil {
+			if err := recommendRequest(w, req, data); err != nil {
+				return err
+			}
+			continue
+		}
 		form, err := workerForm(forms, req)
 		if err != nil {
 			return err
 		}
-		var resp response
 		if a := req.Annotate; a != nil && a.Report != nil {
 			a.Report.Submission = a.Submission
 			out, err := annotate.Copy(a.Report, form)
@@ -125,6 +132,36 @@ func serve(in io.Reader, out io.Writer) error {
 			return err
 		}
 	}
+}
+
+// recommendRequest answers a request to read a 推荐表 or to annotate one.
+func recommendRequest(w *bufio.Writer, req request, data []byte) error {
+	var resp response
+	if a := req.AnnotateRecommend; a != nil {
+		def, err := recommend.Load(a.Year)
+		if err != nil {
+			return err
+		}
+		if resp.Annotated, err = annotate.Recommendation(a.Filled, a.Findings, def); err != nil {
+			resp.AnnotateError = err.Error()
+		}
+	} else {
+		def, err := recommend.Load(req.Recommend)
+		if err != nil {
+			return err
+		}
+		resp.Filled, resp.Findings = recommend.Read(data, recommend.ReadOptions{Definition: def,
+			MaxFileSize: req.MaxFileSize, MaxUnzipSize: req.MaxUnzipSize})
+	}
+	if err := writeJSON(w, resp); err != nil {
+		return err
+	}
+	if req.annotates() {
+		if err := writeFrame(w, resp.Annotated); err != nil {
+			return err
+		}
+	}
+	return w.Flush()
 }
 
 // workerForm returns the request's form, parsed once per definition.

@@ -23,7 +23,13 @@ func (imp ReviewImport) Apply(ctx context.Context, tx *sql.Tx, season int, now t
 	if err := saveReviews(ctx, tx, season, imp.Reviews, imp.Vetoes, imp.Source, now); err != nil {
 		return err
 	}
-	return assign(ctx, tx, imp.Assignments, now)
+	if err := assign(ctx, tx, imp.Assignments, now); err != nil {
+		return err
+	}
+	if len(imp.Decisions.Decisions) > 0 || len(imp.Decisions.Cleared) > 0 {
+		return imp.Decisions.Apply(ctx, tx, season, now)
+	}
+	return nil
 }
 
 // ResultsApproval is the Effect of a results workbook mailed back: it

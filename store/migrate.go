@@ -347,6 +347,92 @@ CREATE TABLE published_notices (
 	PRIMARY KEY (season, kind, agency, revision)
 ) WITHOUT ROWID;
 `,
+	// 7: the 推荐表 (recommendations of 优秀单位 and 优秀个人): each one an
+	// agency sent, versioned per season and agency like submissions; its
+	// person rows and its findings apart, so that persons can be matched
+	// across agencies (dup_key) and removed when a season is purged.
+	`
+CREATE TABLE proposals (
+	id               INTEGER PRIMARY KEY,
+	season           INTEGER NOT NULL,
+	message          INTEGER NOT NULL REFERENCES messages (id),
+	attachment       INTEGER NOT NULL UNIQUE REFERENCES attachments (id),
+	agency           TEXT    NOT NULL,           -- roster name, "" when held as 名册外来件
+	version          INTEGER NOT NULL,           -- 1, 2, ... per season and agency
+	unit             TEXT    NOT NULL DEFAULT '', -- 推荐单位 as written
+	unit_proposed    INTEGER NOT NULL DEFAULT 0, -- proposed as 优秀单位
+	unit_deeds       TEXT    NOT NULL DEFAULT '',
+	publicity_start  TEXT    NOT NULL DEFAULT '', -- 2006-01-02, "" when not read
+	publicity_end    TEXT    NOT NULL DEFAULT '',
+	publicity_scope  TEXT    NOT NULL DEFAULT '',
+	publicity_result TEXT    NOT NULL DEFAULT '',
+	errors           INTEGER NOT NULL DEFAULT 0,
+	warnings         INTEGER NOT NULL DEFAULT 0,
+	on_time          INTEGER NOT NULL,           -- before results.recommend_cutoff
+	received_at      INTEGER NOT NULL,
+	created_at       INTEGER NOT NULL,
+	UNIQUE (season, agency, version)
+);
+CREATE INDEX proposals_message ON proposals (message);
+CREATE TABLE proposal_persons (
+	id       INTEGER PRIMARY KEY,
+	proposal INTEGER NOT NULL REFERENCES proposals (id),
+	idx      INTEGER NOT NULL,                   -- order on the form, from 0
+	cell     TEXT    NOT NULL DEFAULT '',        -- the row's 姓名 cell
+	name     TEXT    NOT NULL DEFAULT '',
+	sex      TEXT    NOT NULL DEFAULT '',
+	birth    TEXT    NOT NULL DEFAULT '',        -- 2006-01
+	post     TEXT    NOT NULL DEFAULT '',
+	years    REAL,                               -- NULL when not read
+	deeds    TEXT    NOT NULL DEFAULT '',
+	dup_key  TEXT    NOT NULL DEFAULT '',        -- name without spaces + "|" + birth; "" when either is missing
+	UNIQUE (proposal, idx)
+);
+CREATE INDEX proposal_persons_dup ON proposal_persons (dup_key);
+CREATE TABLE proposal_findings (
+	id       INTEGER PRIMARY KEY,
+	proposal INTEGER NOT NULL REFERENCES proposals (id),
+	code     TEXT    NOT NULL,
+	severity TEXT    NOT NULL,
+	sheet    TEXT    NOT NULL DEFAULT '',
+	cell     TEXT    NOT NULL DEFAULT '',
+	field    TEXT    NOT NULL DEFAULT '',
+	person   INTEGER NOT NULL DEFAULT -1,        -- idx of the person row, -1 for none
+	message  TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX proposal_findings_proposal ON proposal_findings (proposal);
+`,
+	// 8: the 主任办公会's decisions on the proposed 优秀单位 and 优秀个人
+	// (推荐名单), and the purges of finished seasons' personal data. A
+	// decision is keyed by the person (姓名 and 出生年月), not by the
+	// proposal's row, so that it survives an agency sending its 推荐表 again
+	// with the same persons. Purge blanks a person's columns and sets
+	// purged: the row still counts, nobody is named.
+	`
+CREATE TABLE recommend_decisions (
+	id         INTEGER PRIMARY KEY,
+	season     INTEGER NOT NULL,
+	agency     TEXT    NOT NULL,
+	kind       TEXT    NOT NULL,              -- 'unit' or 'person'
+	name       TEXT    NOT NULL DEFAULT '',   -- a person's 姓名; '' for the unit
+	birth      TEXT    NOT NULL DEFAULT '',   -- a person's 出生年月
+	verdict    TEXT    NOT NULL,              -- 'confirmed' or 'not_confirmed'
+	override   INTEGER NOT NULL DEFAULT 0,    -- confirmed as the office's explicit override (特批确定)
+	note       TEXT    NOT NULL DEFAULT '',
+	decided_by TEXT    NOT NULL DEFAULT '',
+	source     TEXT    NOT NULL DEFAULT '',
+	at         INTEGER NOT NULL,
+	purged     INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX recommend_decisions_key ON recommend_decisions (season, agency, kind, name, birth) WHERE purged = 0;
+
+CREATE TABLE purges (
+	season   INTEGER PRIMARY KEY,
+	at       INTEGER NOT NULL,
+	operator TEXT    NOT NULL DEFAULT '',
+	summary  TEXT    NOT NULL DEFAULT ''       -- what was removed, JSON counts (no names)
+);
+`,
 }
 
 // SchemaVersion is the schema version this code writes.

@@ -72,6 +72,10 @@ type AttachmentResult struct {
 	// Agency overrides Result.Agency for this attachment's submission when
 	// set (e.g. identified by its 考核单位 rather than by the sender).
 	Agency string
+	// Proposal is the 推荐表 the attachment held; it is stored in the same
+	// transaction (see Proposal), under the same agency a Report would be.
+	// Proposal.OnTime is its own (the 推荐表's deadline), not Result.OnTime.
+	Proposal *Proposal
 	// Foreign marks a form naming a roster agency that came from an address
 	// not registered for it (名册外来件): its submission is stored under no
 	// agency, whatever Agency and Result.Agency say, so it never becomes or
@@ -96,7 +100,9 @@ type OutgoingMail struct {
 // already used, stores nothing. Calling it
 // again for a message whose result is saved changes nothing and returns
 // ErrAlreadyDone; callers treat that as success. The message must exist
-// (ErrNotFound otherwise).
+// (ErrNotFound otherwise). An attachment's Proposal is stored as well; when
+// the persons it proposes are now proposed elsewhere otherwise than it says,
+// nothing is stored and the error is ErrProposalsChanged.
 func (s *Store) SaveResult(ctx context.Context, r Result) error {
 	if r.Outcome == "" || r.Outcome == OutcomeReceived {
 		return fmt.Errorf("save result: invalid outcome %q", r.Outcome)
@@ -141,15 +147,20 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 			if err := ins.attachment.QueryRowContext(ctx, r.MessageID, i, a.Filename, a.Kind, a.Size, a.Hash, a.Note).Scan(&attID); err != nil {
 				return fmt.Errorf("attachment %q: %w", a.Filename, err)
 			}
-			if a.Report == nil {
-				continue
-			}
 			agency := r.Agency
 			if a.Agency != "" {
 				agency = a.Agency
 			}
 			if a.Foreign {
 				agency = ""
+			}
+			if a.Proposal != nil {
+				if err := saveProposal(ctx, tx, season, r.MessageID, attID, agency, received, now, a.Proposal); err != nil {
+					return err
+				}
+			}
+			if a.Report == nil {
+				continue
 			}
 			var version int
 			if err := ins.nextVersion.QueryRowContext(ctx, season, agency).Scan(&version); err != nil {
@@ -185,7 +196,7 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 			r.Outcome, r.Agency, boolInt(r.OnTime), now, r.MessageID)
 		return err
 	})
-	if errors.Is(err, ErrAlreadyDone) || errors.Is(err, ErrReplyCapped) {
+	if errors.Is(err, ErrAlreadyDone) || errors.Is(err, ErrReplyCapped) || errors.Is(err, ErrProposalsChanged) {
 		return err
 	}
 	if err != nil {

@@ -36,6 +36,8 @@ type ReviewImport struct {
 	Vetoes      map[string]bool
 	Assignments []Assignment
 	Source      string
+	// Decisions are the 推荐名单's, saved with the reviews.
+	Decisions DecisionImport
 }
 
 // SaveReviewImport saves the reviews and vetoes as SaveReviews does and

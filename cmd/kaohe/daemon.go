@@ -122,7 +122,8 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		ReminderTime:     cfg.Campaign.ReminderTime,
 		DailySummaryTime: cfg.Campaign.DailySummaryTime,
 		Staff:            cfg.Campaign.Staff, Compose: compose, Now: now,
-		Log: log.With().Str("component", "campaign").Logger(),
+		RecommendCutoff: cfg.Results.RecommendCutoff,
+		Log:             log.With().Str("component", "campaign").Logger(),
 	})
 	fromAddr := compose.From
 	d.pipe = pipeline.New(d.store, pipeline.Config{
@@ -132,7 +133,7 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		Compose: compose, Own: ownAddresses(fromAddr, cfg.IMAP.User, cfg.Campaign.Staff),
 		ReplyUnknownSenders: cfg.Reply.UnknownSenders, AuthServID: cfg.Reply.AuthServID, RepliesPerSenderPerHour: cfg.SMTP.PerRecipientPerHour,
 		MaxAttempts: cfg.IMAP.MaxAttempts, Now: now, Log: log, Metrics: d.metrics,
-		Faults: d.faults, ProbeEvery: opts.ProbeEvery,
+		Faults: d.faults, ProbeEvery: opts.ProbeEvery, Recommend: recommendConfig(cfg, d.runner),
 		Staff: cfg.Campaign.Staff, StaffWorkbooks: []pipeline.StaffWorkbook{d.campaign.ReviewWorkbook(),
 			results.MailedWorkbook(d.store, cfg.Campaign.SeasonYear(), cfg.Results.IndividualQuota)},
 	})

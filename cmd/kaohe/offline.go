@@ -111,7 +111,8 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 }
 
 func (e *offlineEnv) campaign() *campaign.Campaign {
-	return campaign.New(e.store, campaign.Config{Season: e.season, Form: e.form, Roster: e.roster, Cutoff: e.cutoff, Log: e.log})
+	return campaign.New(e.store, campaign.Config{Season: e.season, Form: e.form, Roster: e.roster, Cutoff: e.cutoff, Log: e.log,
+		RecommendCutoff: e.cfg.Results.RecommendCutoff})
 }
 
 func runConsolidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -222,6 +223,9 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	fmt.Fprintf(stdout, "已导入 %d 条审核意见、%d 个一票否决", prep.Reviews, prep.Vetoes)
 	if prep.Assignments > 0 {
 		fmt.Fprintf(stdout, "，%d 件名册外来件已归入所选单位", prep.Assignments)
+	}
+	if prep.Decisions > 0 || prep.DecisionsChanged > 0 {
+		fmt.Fprintf(stdout, "，推荐名单的主任办公会决定 %d 条（新增、改动或清除 %d 条）", prep.Decisions, prep.DecisionsChanged)
 	}
 	fmt.Fprintln(stdout, "。重新生成汇总（kaohe consolidate）即可看到审核分和最终得分；运行中的 kaohe serve 下次更新汇总时也会带上。")
 	return exitOK

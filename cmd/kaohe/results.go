@@ -30,6 +30,7 @@ func resultsCommands() map[string]subcommand {
 	return map[string]subcommand{
 		"import":  runResultsImport,
 		"publish": runResultsPublish,
+		"final":   runResultsFinal,
 	}
 }
 
