@@ -120,6 +120,9 @@ type Input struct {
 	Now      time.Time
 	Campaign string  // e.g. "2021年度代办处考核"; shown in print headers
 	Grades   []Grade // nil: DefaultGrades
+	// Paper are the paper forms staff recorded as received, one per
+	// agency at most.
+	Paper []PaperForm
 }
 
 // AgencyNames are the names the staff workbook lists on 汇总: every agency

@@ -299,6 +299,19 @@ DROP TABLE reminders;
 ALTER TABLE reminders_new RENAME TO reminders;
 DROP TABLE legacy_season;
 `,
+	// 5: the paper copy of each agency's form (纸质版收到), as staff record it
+	// in the staff workbook. day is the Beijing date it arrived,
+	// 'YYYY-MM-DD', or '' when staff wrote only 是.
+	`
+CREATE TABLE paper_forms (
+	season INTEGER NOT NULL,
+	agency TEXT    NOT NULL,
+	day    TEXT    NOT NULL DEFAULT '',
+	source TEXT    NOT NULL DEFAULT '',
+	at     INTEGER NOT NULL,
+	PRIMARY KEY (season, agency)
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the schema version this code writes.

@@ -223,7 +223,12 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		assignments = append(assignments, store.Assignment{Submission: a.Submission, Agency: a.Agency, Assigner: operator(),
 			Source: path + " " + a.Source})
 	}
-	if err := env.store.SaveReviewImport(ctx, store.ReviewImport{Reviews: reviews, Vetoes: imp.Vetoes, Assignments: assignments, Source: path}); err != nil {
+	var paper []store.PaperForm
+	for _, p := range imp.Paper {
+		paper = append(paper, store.PaperForm{Agency: p.Agency, Day: p.Day, Source: path + " " + p.Source})
+	}
+	if err := env.store.SaveReviewImport(ctx, store.ReviewImport{Reviews: reviews, Vetoes: imp.Vetoes, Assignments: assignments,
+		Paper: paper, PaperCleared: imp.PaperCleared, Source: path}); err != nil {
 		switch {
 		case reportDamaged(stderr, "review", env.cfg.DataDir, err):
 		case errors.Is(err, store.ErrAssigned):
@@ -240,6 +245,12 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 	}
 	fmt.Fprintf(stdout, "已导入 %d 条审核意见、%d 个一票否决", len(reviews), vetoes)
+	if len(paper) > 0 || len(imp.PaperCleared) > 0 {
+		fmt.Fprintf(stdout, "，%d 家纸质版收到记录", len(paper))
+		if len(imp.PaperCleared) > 0 {
+			fmt.Fprintf(stdout, "（另撤销 %d 家）", len(imp.PaperCleared))
+		}
+	}
 	if len(assignments) > 0 {
 		fmt.Fprintf(stdout, "，%d 件名册外来件已归入所选单位", len(assignments))
 	}
