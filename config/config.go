@@ -22,6 +22,7 @@ type Config struct {
 	Limits   Limits
 	HTTP     HTTP
 	Log      Log
+	Results  Results // [results]: the final results and the 优秀个人 quota
 
 	// origin maps a key ("imap.addr") to where its value came from; keys
 	// absent from it hold their default. loadErrs are problems found while
@@ -249,7 +250,8 @@ func Default() Config {
 			UnhealthyAfter:    15 * time.Minute,
 			MailboxAlertAfter: 30 * time.Minute,
 		},
-		Log: Log{Level: "info", Format: "auto"},
+		Log:     Log{Level: "info", Format: "auto"},
+		Results: DefaultResults(),
 	}
 }
 

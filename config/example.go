@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Example is a commented configuration file listing every key with its
@@ -58,6 +59,8 @@ func literal(v any) string {
 		return quote(v)
 	case int64:
 		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'f', -1, 64)
 	case bool:
 		return strconv.FormatBool(v)
 	case []int:
@@ -106,6 +109,8 @@ func (c Config) Redacted() Config {
 	}
 	c.Campaign.Staff = append([]string(nil), c.Campaign.Staff...)
 	c.Campaign.ReminderDays = append([]int(nil), c.Campaign.ReminderDays...)
+	c.Results.Holidays = append([]time.Time(nil), c.Results.Holidays...)
+	c.Results.Weights.Sections = append([]SectionWeight(nil), c.Results.Weights.Sections...)
 	return c
 }
 

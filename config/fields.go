@@ -110,6 +110,7 @@ func fields() []field {
 		str("log.level", "日志级别：trace、debug、info、warn、error", "", func(c *Config) *string { return &c.Log.Level }),
 		str("log.format", "日志格式：json、console、auto（终端上用 console，否则 json）", "", func(c *Config) *string { return &c.Log.Format }),
 	}
+	fs = append(fs, resultsFields()...)
 	for i := range fs {
 		fs[i].env = EnvName(fs[i].key)
 	}

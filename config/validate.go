@@ -26,6 +26,7 @@ const (
 	ModeReprocess   = "reprocess"   // the data folder is required
 	ModeReview      = "review"      // the data folder is required
 	ModeDemo        = "demo"        // nothing required
+	ModeResults     = "results"     // the data folder is required
 )
 
 type needs struct{ dataDir, mail bool }
@@ -34,7 +35,7 @@ func needsOf(mode string) (needs, bool) {
 	switch mode {
 	case ModeServe:
 		return needs{dataDir: true, mail: true}, true
-	case ModeConsolidate, ModeReprocess, ModeReview:
+	case ModeConsolidate, ModeReprocess, ModeReview, ModeResults:
 		return needs{dataDir: true}, true
 	case ModeCheck, ModeTemplate, ModeConfig, ModeDemo:
 		return needs{}, true
@@ -73,6 +74,7 @@ func (c Config) ValidateFor(mode string) error {
 	v.replySettings(c)
 	v.campaign(c)
 	v.limitsAndLogs(c)
+	v.results(c)
 
 	errs := append(append([]error(nil), c.loadErrs...), v.errs...)
 	return errors.Join(errs...)

@@ -299,7 +299,38 @@ DROP TABLE reminders;
 ALTER TABLE reminders_new RENAME TO reminders;
 DROP TABLE legacy_season;
 `,
-	// 5: the paper copy of each agency's form (纸质版收到), as staff record it
+	// 5: the season's final results: as kaohe computed them ('computed')
+	// and as the 主任办公会 approved them (审定, 'approved'). Each kind is
+	// replaced whole; result_runs says when and by whom.
+	`
+CREATE TABLE results (
+	season         INTEGER NOT NULL,
+	kind           TEXT    NOT NULL,          -- 'computed' or 'approved'
+	agency         TEXT    NOT NULL,
+	agency_type    TEXT    NOT NULL DEFAULT '',
+	state          TEXT    NOT NULL DEFAULT '', -- the 汇总 state it was computed from
+	rank           INTEGER NOT NULL DEFAULT 0,  -- within its type; 0 = not ranked
+	grade          TEXT    NOT NULL,
+	final          REAL    NOT NULL DEFAULT 0,
+	scored         INTEGER NOT NULL DEFAULT 0,
+	self_total     REAL    NOT NULL DEFAULT 0,
+	verified_total REAL    NOT NULL DEFAULT 0,
+	quota          INTEGER NOT NULL DEFAULT 0,
+	quota_exact    REAL    NOT NULL DEFAULT 0,
+	submitted_at   INTEGER NOT NULL DEFAULT 0,
+	detail         TEXT    NOT NULL DEFAULT '{}', -- JSON: section scores and reviewers' notes
+	PRIMARY KEY (season, kind, agency)
+) WITHOUT ROWID;
+CREATE TABLE result_runs (
+	season INTEGER NOT NULL,
+	kind   TEXT    NOT NULL,
+	at     INTEGER NOT NULL,
+	by     TEXT    NOT NULL DEFAULT '',
+	source TEXT    NOT NULL DEFAULT '',
+	PRIMARY KEY (season, kind)
+) WITHOUT ROWID;
+`,
+	// 6: the paper copy of each agency's form (纸质版收到), as staff record it
 	// in the staff workbook. day is the Beijing date it arrived,
 	// 'YYYY-MM-DD', or '' when staff wrote only 是.
 	`
