@@ -30,11 +30,16 @@ const (
 	tmplReminderText = "reminder.txt.tmpl"
 	tmplSummaryText  = "consolidated.txt.tmpl"
 	tmplPlainHTML    = "plain.html.tmpl" // wraps a text body when a kind has no HTML template
+	tmplResultText   = "result_notice.txt.tmpl"
+	tmplResultHTML   = "result_notice.html.tmpl"
+	tmplFinalText    = "final_list.txt.tmpl"
+	tmplFinalHTML    = "final_list.html.tmpl"
 )
 
 // TemplateNames lists the wording templates staff may override.
 func TemplateNames() []string {
-	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplNoticeHTML, tmplReminderText, tmplSummaryText, tmplPlainHTML}
+	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplNoticeHTML, tmplReminderText, tmplSummaryText, tmplPlainHTML,
+		tmplResultText, tmplResultHTML, tmplFinalText, tmplFinalHTML}
 }
 
 // CheckTemplates parses every template of the override folder that has a

@@ -330,7 +330,24 @@ CREATE TABLE result_runs (
 	PRIMARY KEY (season, kind)
 ) WITHOUT ROWID;
 `,
-	// 6: the paper copy of each agency's form (纸质版收到), as staff record it
+	// 6: notices published to agencies after the deadline (考核结果,
+	// 确定名单反馈), one row per issue: revision 1 is the notice, each later
+	// one a 更正. What it said is kept, so that a 更正 can say what changed,
+	// and its recipients, so that publishing again sends nothing twice.
+	`
+CREATE TABLE published_notices (
+	season       INTEGER NOT NULL,
+	kind         TEXT    NOT NULL,            -- e.g. result, final-list
+	agency       TEXT    NOT NULL,            -- roster name
+	revision     INTEGER NOT NULL,            -- 1 the notice, 2... its corrections
+	content_key  TEXT    NOT NULL,            -- hash of what it says
+	facts        TEXT    NOT NULL,            -- what it says, JSON, for the next 更正
+	recipients   TEXT    NOT NULL,            -- the addresses it was queued to, JSON
+	published_at INTEGER NOT NULL,
+	PRIMARY KEY (season, kind, agency, revision)
+) WITHOUT ROWID;
+`,
+	// 7: the paper copy of each agency's form (纸质版收到), as staff record it
 	// in the staff workbook. day is the Beijing date it arrived,
 	// 'YYYY-MM-DD', or '' when staff wrote only 是.
 	`
