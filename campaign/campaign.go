@@ -10,10 +10,12 @@ import (
 	"time"
 
 	"github.com/rs/zerolog"
+	"github.com/xuri/excelize/v2"
 
 	"kaohe/consolidate"
 	"kaohe/internal/atomicfile"
 	"kaohe/internal/cst"
+	"kaohe/internal/wbtoken"
 	"kaohe/reply"
 	"kaohe/roster"
 	"kaohe/store"
@@ -37,8 +39,12 @@ type Config struct {
 	// NoticeEvery is the least time between two staff notices; events
 	// wait and are batched. Zero: one hour.
 	NoticeEvery time.Duration
-	Now         func() time.Time
-	Log         zerolog.Logger
+	// Key stamps the staff workbook with the token that lets staff mail it
+	// back (wbtoken). Nil: the key of the store's data folder, created on
+	// first use.
+	Key *wbtoken.Key
+	Now func() time.Time
+	Log zerolog.Logger
 }
 
 // Campaign runs the campaign jobs against the store.
@@ -48,6 +54,7 @@ type Campaign struct {
 
 	mu       sync.Mutex
 	staffErr error // of the last staff mail composed; nil when it composed
+	key      *wbtoken.Key
 }
 
 // New returns the campaign jobs for st.
@@ -65,7 +72,23 @@ func New(st *store.Store, cfg Config) *Campaign {
 		cfg.Season = cfg.Form.Year
 	}
 	cfg.Compose.Season = cfg.Season
-	return &Campaign{cfg: cfg, store: st}
+	return &Campaign{cfg: cfg, store: st, key: cfg.Key}
+}
+
+// Key is the workbook key: Config.Key, else the data folder's, loaded
+// (or created) once.
+func (c *Campaign) Key() (*wbtoken.Key, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.key != nil {
+		return c.key, nil
+	}
+	k, err := wbtoken.LoadKey(c.store.Dir())
+	if err != nil {
+		return nil, err
+	}
+	c.key = k
+	return k, nil
 }
 
 // WorkbookName is the consolidated workbook's file name in the data folder.
@@ -177,11 +200,27 @@ func (c *Campaign) outside(ctx context.Context, s store.Submission, subjects map
 	return o, nil
 }
 
-// Build writes the staff workbook into buf.
+// Build returns the staff workbook, stamped with the id of the Beijing
+// day ("workbook-2022-01-03").
 func (c *Campaign) Build(ctx context.Context) ([]byte, consolidate.Summary, error) {
+	return c.BuildStamped(ctx, "workbook-"+beijingDay(c.cfg.Now()))
+}
+
+// BuildStamped returns the staff workbook stamped with a token for the
+// season, kind review and id, so that staff can fill it in and mail it
+// back (see pipeline.StaffWorkbook).
+func (c *Campaign) BuildStamped(ctx context.Context, id string) ([]byte, consolidate.Summary, error) {
 	in, err := c.Input(ctx)
 	if err != nil {
 		return nil, consolidate.Summary{}, fmt.Errorf("gather: %w", err)
+	}
+	key, err := c.Key()
+	if err != nil {
+		return nil, consolidate.Summary{}, err
+	}
+	in.Stamp = func(f *excelize.File) error {
+		_, err := key.Stamp(f, c.cfg.Season, wbtoken.KindReview, id)
+		return err
 	}
 	var buf bytes.Buffer
 	sum, err := consolidate.Build(&buf, in)

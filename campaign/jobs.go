@@ -90,7 +90,7 @@ func (c *Campaign) summarize(ctx context.Context) error {
 	default:
 		return nil
 	}
-	data, sum, err := c.Build(ctx)
+	data, sum, err := c.BuildStamped(ctx, "summary-"+key)
 	if err != nil {
 		return err
 	}

@@ -81,6 +81,11 @@ func Build(w io.Writer, in Input) (Summary, error) {
 	if err := f.SetDocProps(&excelize.DocProperties{Title: in.Campaign + " 汇总", Creator: "kaohe"}); err != nil {
 		return Summary{}, err
 	}
+	if in.Stamp != nil {
+		if err := in.Stamp(f); err != nil {
+			return Summary{}, fmt.Errorf("stamp workbook: %w", err)
+		}
+	}
 	var frame bytes.Buffer
 	if err := f.Write(&frame); err != nil {
 		return Summary{}, fmt.Errorf("write workbook: %w", err)

@@ -3,6 +3,8 @@ package consolidate
 import (
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"kaohe/assess"
 	"kaohe/scoring"
 	"kaohe/templates"
@@ -123,6 +125,9 @@ type Input struct {
 	// Paper are the paper forms staff recorded as received, one per
 	// agency at most.
 	Paper []PaperForm
+	// Stamp, when set, is called on the finished workbook before it is
+	// written, to stamp the token that lets staff mail it back (wbtoken).
+	Stamp func(*excelize.File) error
 }
 
 // AgencyNames are the names the staff workbook lists on 汇总: every agency

@@ -40,6 +40,9 @@ type Result struct {
 	// SaveResult checks it in its transaction, so that messages handled at
 	// once cannot together pass it.
 	ReplyCap ReplyCap
+	// Effects are applied in the same transaction, in order, for the
+	// message's season (a staff workbook imported by mail).
+	Effects []Effect
 }
 
 // ReplyCap is at most Max mails to one address queued since Since.
@@ -158,6 +161,11 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 			}
 			if err := ins.details(ctx, subID, rep); err != nil {
 				return err
+			}
+		}
+		for _, e := range r.Effects {
+			if err := e.Apply(ctx, tx, season, s.now()); err != nil {
+				return fmt.Errorf("apply: %w", err)
 			}
 		}
 		for _, m := range r.Outbox {

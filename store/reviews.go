@@ -49,13 +49,7 @@ type ReviewImport struct {
 func (s *Store) SaveReviewImport(ctx context.Context, imp ReviewImport) error {
 	now := s.now()
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := saveReviews(ctx, tx, s.season, imp.Reviews, imp.Vetoes, imp.Source, now); err != nil {
-			return err
-		}
-		if err := savePaper(ctx, tx, s.season, imp.Paper, imp.PaperCleared, imp.Source, now); err != nil {
-			return err
-		}
-		return assign(ctx, tx, imp.Assignments, now)
+		return imp.Apply(ctx, tx, s.season, now)
 	})
 	if err != nil {
 		return fmt.Errorf("save reviews: %w", err)

@@ -14,7 +14,6 @@ import (
 
 	"kaohe/campaign"
 	"kaohe/config"
-	"kaohe/consolidate"
 	"kaohe/internal/atomicfile"
 	"kaohe/mailparse"
 	"kaohe/pipeline"
@@ -198,13 +197,11 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	defer f.Close()
 	// Reviews only for the agencies the staff workbook of this data folder
 	// lists: a name that appears only in the file is refused.
-	season, err := env.campaign().Input(ctx)
+	prep, problems, err := env.campaign().PrepareReview(ctx, f, campaign.ReviewFrom{Reviewer: operator(), Source: path, Now: time.Now()})
 	if err != nil {
 		fmt.Fprintf(stderr, "kaohe review：读取名册和提交记录失败：%v\n", err)
 		return exitBad
 	}
-	imp, problems := consolidate.ImportReview(f, consolidate.ImportOptions{Form: env.form, Now: time.Now(),
-		Agencies: season.AgencyNames(), Held: season.HeldSubmissions(), Assigned: season.Assigned})
 	if len(problems) > 0 {
 		fmt.Fprintf(stderr, "审核表中有 %d 处问题，全部未导入，请改正后重新导入：\n", len(problems))
 		for _, p := range problems {
@@ -212,23 +209,7 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return exitNeedsFix
 	}
-	var reviews []store.Review
-	// A cleared review is saved empty: it replaces the earlier one.
-	for _, r := range append(imp.Reviews, imp.Cleared...) {
-		reviews = append(reviews, store.Review{Agency: r.Agency, Indicator: r.Indicator, Score: r.Score, Comment: r.Comment,
-			Reviewer: operator(), Source: r.Source, At: r.At})
-	}
-	var assignments []store.Assignment
-	for _, a := range imp.Assignments {
-		assignments = append(assignments, store.Assignment{Submission: a.Submission, Agency: a.Agency, Assigner: operator(),
-			Source: path + " " + a.Source})
-	}
-	var paper []store.PaperForm
-	for _, p := range imp.Paper {
-		paper = append(paper, store.PaperForm{Agency: p.Agency, Day: p.Day, Source: path + " " + p.Source})
-	}
-	if err := env.store.SaveReviewImport(ctx, store.ReviewImport{Reviews: reviews, Vetoes: imp.Vetoes, Assignments: assignments,
-		Paper: paper, PaperCleared: imp.PaperCleared, Source: path}); err != nil {
+	if err := env.store.SaveReviewImport(ctx, prep.Import); err != nil {
 		switch {
 		case reportDamaged(stderr, "review", env.cfg.DataDir, err):
 		case errors.Is(err, store.ErrAssigned):
@@ -238,21 +219,15 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return exitBad
 	}
-	vetoes := 0
-	for _, v := range imp.Vetoes {
-		if v {
-			vetoes++
+	fmt.Fprintf(stdout, "已导入 %d 条审核意见、%d 个一票否决", prep.Reviews, prep.Vetoes)
+	if prep.Paper > 0 || prep.PaperCleared > 0 {
+		fmt.Fprintf(stdout, "，%d 家纸质版收到记录", prep.Paper)
+		if prep.PaperCleared > 0 {
+			fmt.Fprintf(stdout, "（另撤销 %d 家）", prep.PaperCleared)
 		}
 	}
-	fmt.Fprintf(stdout, "已导入 %d 条审核意见、%d 个一票否决", len(reviews), vetoes)
-	if len(paper) > 0 || len(imp.PaperCleared) > 0 {
-		fmt.Fprintf(stdout, "，%d 家纸质版收到记录", len(paper))
-		if len(imp.PaperCleared) > 0 {
-			fmt.Fprintf(stdout, "（另撤销 %d 家）", len(imp.PaperCleared))
-		}
-	}
-	if len(assignments) > 0 {
-		fmt.Fprintf(stdout, "，%d 件名册外来件已归入所选单位", len(assignments))
+	if prep.Assignments > 0 {
+		fmt.Fprintf(stdout, "，%d 件名册外来件已归入所选单位", prep.Assignments)
 	}
 	fmt.Fprintln(stdout, "。重新生成汇总（kaohe consolidate）即可看到审核分和最终得分；运行中的 kaohe serve 下次更新汇总时也会带上。")
 	return exitOK

@@ -1,0 +1,30 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+)
+
+// An Effect is a change an incoming message makes to the season's records
+// beyond its own: a staff workbook imported by mail. SaveResult applies it
+// in the message's transaction, so that it happens exactly once, together
+// with the message's outcome and reply, or not at all; a crash between
+// import and reply cannot import twice.
+type Effect interface {
+	// Apply makes the change in tx for the season given, at now. An error
+	// rolls back the whole result.
+	Apply(ctx context.Context, tx *sql.Tx, season int, now time.Time) error
+}
+
+// Apply saves the import as SaveReviewImport does, inside tx: a
+// ReviewImport is the Effect of a staff workbook mailed back.
+func (imp ReviewImport) Apply(ctx context.Context, tx *sql.Tx, season int, now time.Time) error {
+	if err := saveReviews(ctx, tx, season, imp.Reviews, imp.Vetoes, imp.Source, now); err != nil {
+		return err
+	}
+	if err := savePaper(ctx, tx, season, imp.Paper, imp.PaperCleared, imp.Source, now); err != nil {
+		return err
+	}
+	return assign(ctx, tx, imp.Assignments, now)
+}
