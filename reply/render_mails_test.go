@@ -98,5 +98,23 @@ func TestRenderMails(t *testing.T) {
 			"待发送的邮件 0 封，发送失败 0 封（失败的见提示邮件）",
 		}}, "summary|render", sum)
 	write("staff-summary", m, err)
+	res := resultOptions()
+	m, err = ComposeResultNotice(testResult(), "dongcheng@agency.example.cn", Issue{Number: 1, At: testPublished}, "result|render", res)
+	write("result-notice", m, err)
+	before, after := testResult(), testResult()
+	after.Grade, after.Final, after.Quota = "优秀", 87, 4
+	after.Sections[1].Reviewed = ptr(43)
+	m, err = ComposeResultNotice(after, "dongcheng@agency.example.cn", Issue{Number: 2, Changes: diffFacts(before.Facts(), after.Facts()),
+		Previous: testPublished, At: testPublished.Add(72 * time.Hour)}, "result|render|2", res)
+	write("result-notice-correction", m, err)
+	failed := testResult()
+	failed.Grade, failed.Fail, failed.Cutoff, failed.Quota, failed.Rank, failed.Attachment = "不合格", FailLate, testCutoff, 0, 0, nil
+	m, err = ComposeResultNotice(failed, "dongcheng@agency.example.cn", Issue{Number: 1, At: testPublished}, "result|render|late", res)
+	write("result-notice-late", m, err)
+	m, err = ComposeFinalList(FinalList{Agency: "东城区代办处", Unit: &FinalDecision{Decision: DecisionConfirmed},
+		Persons: []FinalPerson{{Name: "张伟", Post: "代办员", FinalDecision: FinalDecision{Decision: DecisionConfirmed}},
+			{Name: "李娜", Post: "会计", FinalDecision: FinalDecision{Decision: DecisionNotConfirmed, Note: "公示期不足 5 个工作日"}}}},
+		"dongcheng@agency.example.cn", Issue{Number: 1, At: testPublished}, "final|render", res)
+	write("final-list", m, err)
 	t.Logf("%d mails written to %s", n, dir)
 }

@@ -21,6 +21,8 @@ const (
 	FailLate    FailReason = "late"    // the form came after the cut-off
 	FailMissing FailReason = "missing" // no form came
 	FailVeto    FailReason = "veto"    // 一票否决 (信息安全)
+	// FailUnreadable: forms came in time, but none could be read.
+	FailUnreadable FailReason = "unreadable"
 )
 
 // ResultNotice is an agency's approved result, as its notice tells it.
@@ -51,6 +53,10 @@ type ResultNotice struct {
 	AttachmentName string
 }
 
+// Scored reports whether the agency has a score to tell: not when no form
+// came, or none could be read.
+func (n ResultNotice) Scored() bool { return n.Fail != FailMissing && n.Fail != FailUnreadable }
+
 // SectionResult is one part of the form with its scores.
 type SectionResult struct {
 	Name     string   // e.g. 组织机构管理
@@ -80,7 +86,7 @@ type ReviewNote struct {
 // it follows from the agency and its quota.
 func (n ResultNotice) Facts() []Fact {
 	facts := []Fact{{"考核等级", n.Grade}}
-	if n.Fail != FailMissing {
+	if n.Scored() {
 		facts = append(facts, Fact{"最终得分", num(n.Final)})
 	}
 	if n.Rank > 0 {
@@ -89,9 +95,11 @@ func (n ResultNotice) Facts() []Fact {
 	if n.Fail != FailNone {
 		facts = append(facts, Fact{"不合格原因", failLabel(n.Fail)})
 	}
+	// A section's 得分 is its 审核分 or else its 核定分: a change to it is
+	// a change to one of those, named once.
 	for _, s := range n.Sections {
-		facts = append(facts, Fact{s.Name + " 核定分", num(s.Verified)}, Fact{s.Name + " 审核分", reviewedText(s)},
-			Fact{s.Name + " 得分", num(s.Final())})
+		name := display.Clean(s.Name, maxNameRunes)
+		facts = append(facts, Fact{name + "自评分", selfText(s)}, Fact{name + "核定分", num(s.Verified)}, Fact{name + "审核分", reviewedText(s)})
 	}
 	notes := map[string][]string{}
 	var items []string
@@ -117,6 +125,13 @@ func noteItem(item string) string {
 		return "总体"
 	}
 	return item
+}
+
+func selfText(s SectionResult) string {
+	if s.Self == nil {
+		return "空"
+	}
+	return num(*s.Self)
 }
 
 func reviewedText(s SectionResult) string {
@@ -145,6 +160,8 @@ func failLabel(f FailReason) string {
 		return "未提交考核自评表"
 	case FailVeto:
 		return "信息安全一票否决"
+	case FailUnreadable:
+		return "报送的考核表无法读取"
 	}
 	return ""
 }
@@ -154,8 +171,9 @@ type resultView struct {
 	Agency, Season, Grade, Final, Cap, Rank, Group string
 	Fail                                           string // a FailReason
 	FailLabel, Cutoff                              string
-	Failed                                         bool
+	Failed, Scored                                 bool
 	Sections                                       []sectionView
+	SelfTotal, VerifiedTotal                       string // of the sections
 	Notes                                          []noteView
 	Quota                                          int
 	RecommendCutoff                                string
@@ -184,7 +202,7 @@ func ComposeResultNotice(n ResultNotice, to string, iss Issue, key string, opts 
 	v := resultView{
 		Agency: display.Clean(n.Agency, maxNameRunes), Season: opts.seasonPrefix(), Grade: display.Clean(n.Grade, 8),
 		Final: num(n.Final), Group: display.Clean(n.Group, maxNameRunes),
-		Fail: string(n.Fail), FailLabel: failLabel(n.Fail), Failed: n.Fail != FailNone || n.Grade == "不合格",
+		Fail: string(n.Fail), FailLabel: failLabel(n.Fail), Failed: n.Fail != FailNone || n.Grade == "不合格", Scored: n.Scored(),
 		Cutoff: cnDeadline(n.Cutoff), Quota: n.Quota, RecommendCutoff: cnDeadline(n.RecommendCutoff),
 		PublicityDays: n.PublicityDays, Correction: issueView(iss), Published: cnDate(iss.At),
 		Contact: opts.Contact, Office: opts.FromName, OfficeAddr: opts.From,
@@ -195,18 +213,21 @@ func ComposeResultNotice(n ResultNotice, to string, iss Issue, key string, opts 
 	if n.Rank > 0 {
 		v.Rank = rankText(n)
 	}
+	var self, verified float64
 	for _, s := range n.Sections {
-		sv := sectionView{Name: display.Clean(s.Name, maxNameRunes), Cap: num(s.Cap), Self: "空", Verified: num(s.Verified),
+		sv := sectionView{Name: display.Clean(s.Name, maxNameRunes), Cap: num(s.Cap), Self: selfText(s), Verified: num(s.Verified),
 			Reviewed: "—", Final: num(s.Final())}
 		if s.Self != nil {
-			sv.Self = num(*s.Self)
+			self += *s.Self
 		}
+		verified += s.Verified
 		if s.Reviewed != nil {
 			sv.Reviewed = num(*s.Reviewed)
 			sv.Changed = *s.Reviewed != s.Verified
 		}
 		v.Sections = append(v.Sections, sv)
 	}
+	v.SelfTotal, v.VerifiedTotal = num(self), num(verified)
 	for _, r := range n.Notes {
 		if t := display.Clean(r.Text, display.MaxTextRunes); t != "" {
 			v.Notes = append(v.Notes, noteView{Item: noteItem(r.Item), Text: t})

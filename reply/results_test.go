@@ -20,7 +20,7 @@ func ptr(f float64) *float64 { return &f }
 // reviewers with a note, one note on the whole, three places.
 func testResult() ResultNotice {
 	return ResultNotice{
-		Agency: "东城区代办处", Group: "区（开发区）代办处", Grade: "良好", Final: 86.5, Cap: 125, Rank: 4, Ranked: 16,
+		Agency: "东城区代办处", Group: "区（开发区）代办处", Grade: "良好", Final: 82.5, Cap: 125, Rank: 4, Ranked: 16,
 		Sections: []SectionResult{
 			{Name: "组织机构管理", Cap: 15, Self: ptr(15), Verified: 15},
 			{Name: "业务财务管理", Cap: 45, Self: ptr(44), Verified: 42, Reviewed: ptr(38.5)},
@@ -80,7 +80,7 @@ func TestResultNoticeContent(t *testing.T) {
 	}
 	for _, part := range []struct{ name, body string }{{"text", pm.text}, {"html", pm.html}} {
 		for _, want := range []string{
-			"考核等级", "良好", "86.5", "满分 125", "第 4 名", "共 16 家",
+			"考核等级", "良好", "82.5", "满分 125", "合计", "第 4 名", "共 16 家",
 			"业务财务管理", "44", "42", "38.5", // self, verified, reviewed of the lowered section
 			"凭证装订不全，扣 3.5 分。", "2.3 会计核算", "请加强档案管理。",
 			"3 名", "2022年4月15日 24:00", "不少于 5 个工作日", "2021年度优秀单位及优秀个人推荐表（东城区代办处）.xlsx",
@@ -116,15 +116,16 @@ func TestResultNoticeFailed(t *testing.T) {
 		says   []string
 		noSays []string
 	}{
-		{"late", FailLate, []string{"之后才收到", "2022年1月5日 24:00", "视为考核成绩不合格", "仅供参考", "86.5"}, []string{"一票否决"}},
-		{"missing", FailMissing, []string{"没有收到贵单位的考核自评表", "视为考核成绩不合格", "无（未收到考核自评表）"}, []string{"86.5", "仅供参考"}},
+		{"late", FailLate, []string{"之后才收到", "2022年1月5日 24:00", "视为考核成绩不合格", "仅供参考", "82.5"}, []string{"一票否决"}},
+		{"missing", FailMissing, []string{"没有收到贵单位的考核自评表", "视为考核成绩不合格", "无（未收到考核自评表）"}, []string{"82.5", "仅供参考"}},
+		{"unreadable", FailUnreadable, []string{"都无法读取", "视为考核成绩不合格", "无（报送的考核表无法读取）"}, []string{"82.5", "仅供参考"}},
 		{"veto", FailVeto, []string{"一票否决", "信息安全", "审核意见", "仅供参考"}, []string{"之后才收到"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			n := testResult()
 			n.Grade, n.Fail, n.Cutoff, n.Quota, n.Rank = "不合格", c.fail, cutoff, 0, 0
-			if c.fail == FailMissing {
+			if !n.Scored() {
 				n.Sections, n.Notes = nil, nil
 			}
 			n.Attachment = nil
@@ -157,7 +158,7 @@ func TestResultNoticeCorrection(t *testing.T) {
 	t.Parallel()
 	before := testResult()
 	after := testResult()
-	after.Grade, after.Final, after.Quota = "优秀", 91, 4
+	after.Grade, after.Final, after.Quota = "优秀", 87, 4
 	after.Sections[1].Reviewed = ptr(43)
 	iss := Issue{Number: 2, Changes: diffFacts(before.Facts(), after.Facts()), Previous: testPublished, At: testPublished.Add(72 * time.Hour)}
 	m, err := ComposeResultNotice(after, "dc@agency.example.cn", iss, "result|test|r2", resultOptions())
@@ -172,15 +173,15 @@ func TestResultNoticeCorrection(t *testing.T) {
 	for _, part := range []struct{ name, body string }{{"text", pm.text}, {"html", pm.html}} {
 		for _, want := range []string{
 			"更正并取代办事处于 2022年3月10日 10:00 发出的考核结果通知",
-			"考核等级：由“良好”改为“优秀”", "最终得分：由“86.5”改为“91”",
-			"业务财务管理 审核分：由“38.5”改为“43”", "优秀个人推荐名额：由“3 名”改为“4 名”", "2022年3月13日",
+			"考核等级：由“良好”改为“优秀”", "最终得分：由“82.5”改为“87”",
+			"业务财务管理审核分：由“38.5”改为“43”", "优秀个人推荐名额：由“3 名”改为“4 名”", "2022年3月13日",
 		} {
 			if !strings.Contains(part.body, want) {
 				t.Errorf("%s part lacks %q", part.name, want)
 			}
 		}
-		if strings.Contains(part.body, "组织机构管理 核定分") {
-			t.Errorf("%s part lists an unchanged fact as changed", part.name)
+		if strings.Contains(part.body, "组织机构管理核定分") || strings.Contains(part.body, "业务财务管理得分") {
+			t.Errorf("%s part lists an unchanged or derived fact as changed", part.name)
 		}
 		assertNoEnglish(t, part.name+" part", part.body)
 	}
@@ -228,7 +229,7 @@ func TestFinalList(t *testing.T) {
 		t.Errorf("subject %q", subj)
 	}
 	for _, part := range []struct{ name, body string }{{"text", pm.text}, {"html", pm.html}} {
-		for _, want := range []string{"确定为优秀单位", "确定为优秀个人的（1 名）", "张伟（代办员）", "未确定的（1 名）", "李娜", "公示期不足"} {
+		for _, want := range []string{"确定为优秀单位", "确定为优秀个人（1 名）", "张伟（代办员）", "未确定（1 名）", "李娜", "公示期不足"} {
 			if !strings.Contains(part.body, want) {
 				t.Errorf("%s part lacks %q", part.name, want)
 			}
@@ -256,7 +257,8 @@ func TestFinalList(t *testing.T) {
 func TestResultNoticeGolden(t *testing.T) {
 	t.Parallel()
 	before, after := testResult(), testResult()
-	after.Grade, after.Final = "优秀", 91
+	after.Grade, after.Final = "优秀", 87
+	after.Sections[1].Reviewed = ptr(43)
 	for name, iss := range map[string]Issue{
 		"result_notice":            {Number: 1, At: testPublished},
 		"result_notice_correction": {Number: 2, Changes: diffFacts(before.Facts(), after.Facts()), Previous: testPublished, At: testPublished.Add(72 * time.Hour)},
