@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"kaohe/assess"
 	"kaohe/internal/fault"
+	"kaohe/internal/wbtoken"
 	"kaohe/mailbox"
 	"kaohe/mailparse"
 	"kaohe/monitor"
@@ -51,6 +53,14 @@ type Config struct {
 	// Authentication-Results fields; see authres.Check.
 	AuthServID string
 
+	// Staff are the staff addresses (campaign.staff), as the configuration
+	// writes them; StaffWorkbooks the kinds of workbook they may mail back
+	// to be imported. WorkbookKey verifies the workbooks' tokens; nil: the
+	// key of the store's data folder.
+	Staff          []string
+	StaffWorkbooks []StaffWorkbook
+	WorkbookKey    *wbtoken.Key
+
 	Now     func() time.Time
 	Log     zerolog.Logger
 	Metrics *monitor.Metrics
@@ -64,6 +74,10 @@ type Pipeline struct {
 	store   *store.Store
 	handled atomic.Uint64
 	pause   pause
+	staff   []reply.Recipient // cfg.Staff with canonical addresses
+
+	keyMu sync.Mutex
+	key   *wbtoken.Key
 }
 
 // Handled counts the messages this pipeline committed, so the daemon knows
@@ -101,7 +115,7 @@ func New(st *store.Store, cfg Config) *Pipeline {
 	if cfg.Roster == nil {
 		cfg.Roster = &roster.Roster{}
 	}
-	return &Pipeline{cfg: cfg, store: st}
+	return &Pipeline{cfg: cfg, store: st, staff: staffRecipients(cfg.Staff), key: cfg.WorkbookKey}
 }
 
 // Handle processes one fetched message. It returns nil once the message and
@@ -153,11 +167,17 @@ func (p *Pipeline) Handle(ctx context.Context, m mailbox.Fetched) error {
 		return p.failed(ctx, rec, nil, m, perr, log)
 	}
 
-	res, err := p.safeProcess(ctx, rec, parsed, m)
+	res, retry, err := p.safeProcess(ctx, rec, parsed, m)
 	if err == nil {
+		err = p.save(ctx, &res)
+		if alt, ok := retryWith(retry, err); ok {
+			// A staff workbook that no longer fits the store: refused
+			// instead, nothing imported.
+			res, err = alt, p.save(ctx, &alt)
+		}
 		// Already done: the same mail under another UID was saved
 		// meanwhile; nothing is lost and nothing is sent twice.
-		if err = p.save(ctx, &res); err != nil && !errors.Is(err, store.ErrAlreadyDone) {
+		if err != nil && !errors.Is(err, store.ErrAlreadyDone) {
 			err = &storeFault{err}
 		} else {
 			err = nil
@@ -206,7 +226,7 @@ func (p *Pipeline) safeParse(raw []byte, limits mailparse.Limits) (parsed *mailp
 
 // safeProcess runs process and turns a panic into an error, so that one
 // message can never take the daemon down.
-func (p *Pipeline) safeProcess(ctx context.Context, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched) (res store.Result, err error) {
+func (p *Pipeline) safeProcess(ctx context.Context, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched) (res store.Result, retry func(error) (store.Result, bool), err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			p.cfg.Metrics.Panic()
@@ -214,6 +234,15 @@ func (p *Pipeline) safeProcess(ctx context.Context, rec store.Message, parsed *m
 		}
 	}()
 	return p.process(ctx, rec, parsed, m)
+}
+
+// retryWith asks retry for the result to save instead after err, when
+// there is a retry and an error that is not ErrAlreadyDone.
+func retryWith(retry func(error) (store.Result, bool), err error) (store.Result, bool) {
+	if retry == nil || err == nil || errors.Is(err, store.ErrAlreadyDone) {
+		return store.Result{}, false
+	}
+	return retry(err)
 }
 
 // safeAnswer is answer that turns a panic into a *panicError.
@@ -349,7 +378,7 @@ func (p *Pipeline) save(ctx context.Context, res *store.Result) error {
 		return err
 	}
 	res.Outbox = slices.DeleteFunc(res.Outbox, func(m store.OutgoingMail) bool { return store.CappedKind(m.Kind) })
-	if res.Outcome != store.OutcomeForeign {
+	if res.Outcome != store.OutcomeForeign && !res.Outcome.Staff() {
 		res.Outcome = store.OutcomeRateLimited
 	}
 	res.ReplyCap = store.ReplyCap{}

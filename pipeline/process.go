@@ -29,12 +29,22 @@ import (
 // roster agency from any other address is held as 名册外来件: stored under
 // no agency, the agency's registered addresses told, the sender treated as
 // an unknown sender.
-func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched) (store.Result, error) {
+func (p *Pipeline) process(ctx context.Context, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched) (store.Result, func(error) (store.Result, bool), error) {
 	res := store.Result{MessageID: rec.ID, OnTime: p.onTime(m.InternalDate)}
 	if parsed == nil {
 		res.Outcome = store.OutcomeUnparseable
-		return res, nil
+		return res, nil, nil
 	}
+	if found := p.findStaffWorkbooks(parsed); len(found) > 0 {
+		retry, err := p.staffMail(ctx, &res, rec, parsed, m, found)
+		return res, retry, err
+	}
+	res, err := p.processForms(ctx, res, rec, parsed, m)
+	return res, nil, err
+}
+
+// processForms checks the forms of a mail that carries no staff workbook.
+func (p *Pipeline) processForms(ctx context.Context, res store.Result, rec store.Message, parsed *mailparse.Parsed, m mailbox.Fetched) (store.Result, error) {
 	sender, usable := senderAddress(parsed)
 	agency, known := p.cfg.Roster.BySender(sender)
 	if known {

@@ -34,12 +34,16 @@ const (
 	tmplResultHTML   = "result_notice.html.tmpl"
 	tmplFinalText    = "final_list.txt.tmpl"
 	tmplFinalHTML    = "final_list.html.tmpl"
+
+	tmplStaffImportText   = "staff_import.txt.tmpl"
+	tmplStaffWorkbookText = "staff_workbook_notice.txt.tmpl"
 )
 
 // TemplateNames lists the wording templates staff may override.
 func TemplateNames() []string {
 	return []string{tmplReceiptText, tmplReceiptHTML, tmplUnknownText, tmplForeignText, tmplHeldText, tmplNoticeText, tmplNoticeHTML, tmplReminderText, tmplSummaryText, tmplPlainHTML,
-		tmplResultText, tmplResultHTML, tmplFinalText, tmplFinalHTML}
+		tmplResultText, tmplResultHTML, tmplFinalText, tmplFinalHTML,
+		tmplStaffImportText, tmplStaffWorkbookText}
 }
 
 // CheckTemplates parses every template of the override folder that has a

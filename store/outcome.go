@@ -17,4 +17,14 @@ const (
 	OutcomeUnparseable   Outcome = "unparseable"    // not a mail at all; kept in the archive
 	OutcomeRateLimited   Outcome = "rate_limited"   // checked, but the sender had too many replies this hour
 	OutcomeQuarantined   Outcome = "quarantined"    // failed too often for reasons of its own; kept for staff
+
+	// A staff workbook mailed back (pipeline.StaffWorkbook).
+	OutcomeStaffImported  Outcome = "staff_imported"  // imported, the 导入 reply queued
+	OutcomeStaffRefused   Outcome = "staff_refused"   // from staff with a valid token, but cells refused: nothing imported, the reply lists them
+	OutcomeStaffUntrusted Outcome = "staff_untrusted" // not from staff, failing authentication, or without a valid token: nothing imported, staff told
 )
+
+// Staff reports whether the outcome is of a staff workbook mailed back.
+func (o Outcome) Staff() bool {
+	return o == OutcomeStaffImported || o == OutcomeStaffRefused || o == OutcomeStaffUntrusted
+}

@@ -24,6 +24,10 @@ const (
 	// KindForeignNotice tells an agency's registered address that a form
 	// naming the agency arrived from another address and was not filed.
 	KindForeignNotice = "foreign_notice"
+	// KindStaffWorkbookNotice tells staff that a staff workbook mailed in
+	// was not imported (not from staff, no valid token, failed
+	// authentication).
+	KindStaffWorkbookNotice = "staff_workbook_notice"
 )
 
 // Result is everything decided about one incoming message, saved at once by
@@ -194,7 +198,7 @@ func (s *Store) SaveResult(ctx context.Context, r Result) error {
 // came in, counts against its recipient's ReplyCap: receipts, notes to
 // unknown senders and notices of forms sent in an agency's name.
 func CappedKind(kind string) bool {
-	return kind == KindReply || kind == KindUnknownReply || kind == KindForeignNotice
+	return kind == KindReply || kind == KindUnknownReply || kind == KindForeignNotice || kind == KindStaffWorkbookNotice
 }
 
 // checkReplyCap returns ErrReplyCapped when a reply of r would exceed its

@@ -116,6 +116,13 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 	if d.runner != nil {
 		compose.Annotate = d.runner.Annotate
 	}
+	d.campaign = campaign.New(d.store, campaign.Config{
+		Season: cfg.Campaign.SeasonYear(), Form: d.form, Roster: d.roster, Cutoff: cfg.Campaign.Cutoff, ReminderDays: cfg.Campaign.ReminderDays,
+		ReminderTime:     cfg.Campaign.ReminderTime,
+		DailySummaryTime: cfg.Campaign.DailySummaryTime,
+		Staff:            cfg.Campaign.Staff, Compose: compose, Now: now,
+		Log: log.With().Str("component", "campaign").Logger(),
+	})
 	fromAddr := compose.From
 	d.pipe = pipeline.New(d.store, pipeline.Config{
 		Form: d.form, Cutoff: cfg.Campaign.Cutoff, Roster: d.roster, Reader: reader,
@@ -125,19 +132,13 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		ReplyUnknownSenders: cfg.Reply.UnknownSenders, AuthServID: cfg.Reply.AuthServID, RepliesPerSenderPerHour: cfg.SMTP.PerRecipientPerHour,
 		MaxAttempts: cfg.IMAP.MaxAttempts, Now: now, Log: log, Metrics: d.metrics,
 		Faults: d.faults, ProbeEvery: opts.ProbeEvery,
+		Staff: cfg.Campaign.Staff, StaffWorkbooks: []pipeline.StaffWorkbook{d.campaign.ReviewWorkbook()},
 	})
 	mbox, err := d.newWatcher(opts)
 	if err != nil {
 		return nil, err
 	}
 	d.newSender(opts, mbox, fromAddr)
-	d.campaign = campaign.New(d.store, campaign.Config{
-		Season: cfg.Campaign.SeasonYear(), Form: d.form, Roster: d.roster, Cutoff: cfg.Campaign.Cutoff, ReminderDays: cfg.Campaign.ReminderDays,
-		ReminderTime:     cfg.Campaign.ReminderTime,
-		DailySummaryTime: cfg.Campaign.DailySummaryTime,
-		Staff:            cfg.Campaign.Staff, Compose: compose, Now: now,
-		Log: log.With().Str("component", "campaign").Logger(),
-	})
 	d.alerts = newAlerter(cfg, d.campaign.Alert, now, log)
 	return d, nil
 }

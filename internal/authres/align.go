@@ -139,3 +139,36 @@ func orgDomain(d string) string {
 	}
 	return d
 }
+
+// Failed reports whether the trusted fields (see Check) say the message
+// failed authentication: DMARC fail, or an SPF or DKIM fail with no SPF or
+// DKIM pass aligned with fromDomain (a failing signature beside a passing
+// aligned one, a mailing list's say, is not a failure of the From
+// domain). what names the failing result for people ("dkim=fail"). No
+// trusted field means no verdict: not failed.
+func Failed(fields []string, fromDomain, authservID string) (failed bool, what string) {
+	if len(fields) == 0 {
+		return false, ""
+	}
+	trusted := trustedFields(fields, authservID)
+	var first string
+	for _, f := range trusted {
+		for _, r := range f.Results {
+			if r.Value != "fail" {
+				continue
+			}
+			switch r.Method {
+			case "dmarc":
+				return true, "dmarc=fail"
+			case "spf", "dkim":
+				if first == "" {
+					first = r.Method + "=fail"
+				}
+			}
+		}
+	}
+	if first == "" || Check(fields, fromDomain, authservID).Pass {
+		return false, ""
+	}
+	return true, first
+}

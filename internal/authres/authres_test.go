@@ -148,3 +148,27 @@ func FuzzParse(f *testing.F) {
 		Check([]string{s}, "example.com", "")
 	})
 }
+
+func TestFailed(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		fields []string
+		id     string
+		want   string
+	}{
+		{"none", nil, "mx.office.example", ""},
+		{"dkim fail", []string{"mx.office.example; dkim=fail header.d=office.example"}, "mx.office.example", "dkim=fail"},
+		{"spf fail", []string{"mx.office.example; spf=fail smtp.mailfrom=x@office.example"}, "mx.office.example", "spf=fail"},
+		{"dmarc fail beside a pass", []string{"mx.office.example; dkim=pass header.d=office.example; dmarc=fail"}, "mx.office.example", "dmarc=fail"},
+		{"failing list signature, aligned pass", []string{"mx.office.example; dkim=fail header.d=list.example; dkim=pass header.d=office.example"}, "mx.office.example", ""},
+		{"softfail is no fail", []string{"mx.office.example; spf=softfail smtp.mailfrom=x@office.example"}, "mx.office.example", ""},
+		{"fail from another server is not ours", []string{"mx.evil.example; dkim=fail header.d=office.example"}, "mx.office.example", ""},
+		{"a sender's pass below ours", []string{"mx.office.example; dkim=fail header.d=office.example", "mx.evil.example; dkim=pass header.d=office.example"}, "mx.office.example", "dkim=fail"},
+		{"no authserv-id set: the topmost", []string{"mx.office.example; dkim=fail header.d=office.example"}, "", "dkim=fail"},
+	} {
+		failed, what := Failed(tc.fields, "office.example", tc.id)
+		if failed != (tc.want != "") || what != tc.want {
+			t.Errorf("%s: Failed = %v %q, want %q", tc.name, failed, what, tc.want)
+		}
+	}
+}

@@ -114,11 +114,18 @@ func (p *Package) Rows(sheet string, maxRows int) ([][]string, error) {
 	if part == "" {
 		return nil, fmt.Errorf("xlsx: no sheet %q", sheet)
 	}
-	x, err := p.read(part)
-	if err != nil {
-		return nil, err
+	zf, ok := p.parts[part]
+	if !ok {
+		return nil, fmt.Errorf("xlsx: no part %s", part)
 	}
-	d := xml.NewDecoder(bytes.NewReader(x))
+	rc, err := zf.Open()
+	if err != nil {
+		return nil, fmt.Errorf("xlsx %s: %w", part, err)
+	}
+	defer rc.Close()
+	// Streamed: recognising a workbook reads its first rows, not the
+	// whole sheet.
+	d := xml.NewDecoder(io.LimitReader(rc, MaxPart))
 	var rows [][]string
 	var cell struct {
 		col       int
