@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"kaohe/config"
 	"kaohe/demo"
 	"kaohe/internal/atomicfile"
 	"kaohe/internal/mailserver"
@@ -93,7 +94,7 @@ func computeResults(ctx context.Context, d *daemon, clock *demoClock, sc *demo.S
 	if err != nil {
 		return nil, err
 	}
-	o, err := results.Compute(in, results.Options{Rules: d.cfg.Results, Season: d.cfg.Campaign.SeasonYear(), Placeholders: d.cfg.Placeholders()})
+	o, err := results.Compute(in, results.Options{Rules: d.cfg.Results, Season: d.cfg.Campaign.SeasonYear(), Placeholders: demoPlaceholders(d.cfg)})
 	if err != nil {
 		return nil, err
 	}
@@ -149,6 +150,19 @@ func publishDemoResults(ctx context.Context, d *daemon, clock *demoClock, sc *de
 		fmt.Fprintln(w, "          "+line)
 	}
 	return d.flush(ctx)
+}
+
+// demoPlaceholders are the [results] keys left at their placeholder
+// defaults: all but the two demoConfig sets, which it sets in code where
+// the configuration cannot see them set.
+func demoPlaceholders(cfg config.Config) []string {
+	var out []string
+	for _, k := range cfg.Placeholders() {
+		if k != "results.individual_quota" && k != "results.recommend_cutoff" {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 // demoOperator is who ran the office's commands in the demo, for the
