@@ -105,7 +105,11 @@ func (w *writer) write(s *sheet) error {
 	for i, c := range s.cols {
 		hdr[i] = excelize.Cell{StyleID: w.st.header, Value: c.header}
 	}
-	if err := sw.SetRow(fmt.Sprintf("A%d", n), hdr, excelize.RowOpts{Height: 2*consolidate.LineHeight + 2}); err != nil {
+	hl := 1
+	for i, c := range s.cols {
+		hl = max(hl, consolidate.WrappedLines(c.header, widths[i]))
+	}
+	if err := sw.SetRow(fmt.Sprintf("A%d", n), hdr, excelize.RowOpts{Height: float64(hl*consolidate.LineHeight + 2)}); err != nil {
 		return err
 	}
 	n++
@@ -133,15 +137,21 @@ func (w *writer) write(s *sheet) error {
 }
 
 // row streams one row; a cell without a style of its own takes its
-// column's, or style when that is not 0 (the totals row).
+// column's, or else style (the totals row's) when that is not 0.
 func (w *writer) row(sw *excelize.StreamWriter, n int, cells []any, cols []column, widths []float64, style int) error {
 	out := make([]any, len(cells))
 	lines := 1
 	for i, v := range cells {
-		cs := style
+		cs := 0
 		if i < len(cols) {
-			if cs == 0 {
-				cs = cols[i].style
+			cs = cols[i].style
+			// The totals row is bold throughout, but for the columns
+			// whose number format it must keep.
+			if style != 0 && cs != w.st.share && cs != w.st.exact {
+				cs = style
+			}
+			if cs == 0 && cols[i].wrap {
+				cs = w.st.wrap
 			}
 			if s, ok := v.(string); ok && cols[i].wrap && i < len(widths) {
 				lines = max(lines, consolidate.WrappedLines(s, widths[i]))
@@ -153,6 +163,9 @@ func (w *writer) row(sw *excelize.StreamWriter, n int, cells []any, cols []colum
 		}
 		if s, ok := v.(string); ok {
 			v = truncate(s)
+		}
+		if cs == 0 && cols != nil {
+			cs = w.st.plain
 		}
 		out[i] = excelize.Cell{StyleID: cs, Value: v}
 	}

@@ -40,8 +40,12 @@ type WriteOptions struct {
 	Stamp func(*excelize.File) error
 }
 
+// font is the workbook's own font: a style that names none prints in the
+// application's fallback (a serif in LibreOffice).
+const font = "Calibri"
+
 type styles struct {
-	header, title, total, input, inputWrap, wrap, share, exact, cfFail int
+	header, title, total, input, inputWrap, wrap, plain, center, share, exact, above, cfFail int
 }
 
 type writer struct {
@@ -76,7 +80,6 @@ func Write(out io.Writer, o *Outcome, opts WriteOptions) error {
 			return fmt.Errorf("stamp workbook: %w", err)
 		}
 	}
-	f.SetActiveSheet(0)
 	if err := f.Write(out); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
@@ -95,13 +98,17 @@ func (w *writer) newStyles() error {
 		p     *int
 		style excelize.Style
 	}{
-		{&w.st.header, excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
+		{&w.st.header, excelize.Style{Font: &excelize.Font{Bold: true, Family: font}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"DDEBF7"}},
 			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true}, Border: border}},
-		{&w.st.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 12}}},
-		{&w.st.total, excelize.Style{Font: &excelize.Font{Bold: true}, Border: []excelize.Border{{Type: "top", Color: "808080", Style: 1}}}},
+		{&w.st.title, excelize.Style{Font: &excelize.Font{Bold: true, Size: 12, Family: font}}},
+		{&w.st.total, excelize.Style{Font: &excelize.Font{Bold: true, Family: font}, Border: []excelize.Border{{Type: "top", Color: "808080", Style: 1}}}},
 		{&w.st.input, excelize.Style{Fill: inputFill, Border: inputBorder, Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "center"}}},
 		{&w.st.inputWrap, excelize.Style{Fill: inputFill, Border: inputBorder, Alignment: top}},
 		{&w.st.wrap, excelize.Style{Alignment: top}},
+		{&w.st.plain, excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}}},
+		{&w.st.center, excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", Horizontal: "center"}}},
+		{&w.st.above, excelize.Style{Font: &excelize.Font{Color: "404040", Family: font}, Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"F2F2F2"}},
+			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center"}}},
 		{&w.st.share, excelize.Style{CustomNumFmt: &share, Alignment: &excelize.Alignment{Vertical: "top"}}},
 		{&w.st.exact, excelize.Style{CustomNumFmt: &exact, Alignment: &excelize.Alignment{Vertical: "top"}}},
 	} {
@@ -110,7 +117,7 @@ func (w *writer) newStyles() error {
 		}
 	}
 	w.st.cfFail, err = f.NewConditionalStyle(&excelize.Style{
-		Font: &excelize.Font{Color: "9C0006"},
+		Font: &excelize.Font{Color: "9C0006", Family: font},
 		Fill: excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFC7CE"}},
 	})
 	return err
@@ -121,9 +128,9 @@ func (w *writer) newStyles() error {
 func (w *writer) resultsSheet() error {
 	o := w.o
 	cols := []column{
-		{header: ColType, max: 10, wrap: true},
-		{header: ColRank, min: 5},
-		{header: ColAgency, min: 14, max: 22, wrap: true},
+		{header: ColType, min: 14, max: 14, wrap: true},
+		{header: ColRank, min: 5, style: w.st.center},
+		{header: ColAgency, min: 14, max: 24, wrap: true},
 		{header: "状态"},
 		{header: "自评总分"},
 		{header: "核定总分"},
@@ -146,7 +153,7 @@ func (w *writer) resultsSheet() error {
 			s.breaks = append(s.breaks, i)
 		}
 		cells := make([]any, len(cols))
-		cells[0], cells[2], cells[3] = typeLabel(r.Type), r.Agency, r.State
+		cells[0], cells[2], cells[3] = typeLines(r.Type), r.Agency, r.State
 		if r.Rank > 0 {
 			cells[1] = r.Rank
 		}
@@ -202,28 +209,28 @@ func (w *writer) resultsSheet() error {
 func (w *writer) quotaSheet() error {
 	q := w.o.Quota
 	title := fmt.Sprintf("优秀个人名额总数 %d，每个优秀单位至少 %d 个，不合格单位 0 个", q.Total, q.MinPerExcellent)
-	above := [][]any{
-		{excelize.Cell{StyleID: w.st.title, Value: title}},
-		{excelize.Cell{StyleID: w.st.header, Value: "因素"}, excelize.Cell{StyleID: w.st.header, Value: "通知所列"},
-			excelize.Cell{StyleID: w.st.header, Value: "权重"}, excelize.Cell{StyleID: w.st.header, Value: "折算权重"},
-			excelize.Cell{StyleID: w.st.header, Value: "参与单位合计"}},
-	}
-	for _, f := range q.Factors {
-		above = append(above, []any{f.Label, f.Notice, f.Weight, excelize.Cell{StyleID: w.st.share, Value: f.Share}, round2(f.Sum)})
-	}
 	if q.Note != "" {
-		above = append(above, []any{excelize.Cell{StyleID: w.st.title, Value: "说明：" + q.Note}})
+		title += "。" + q.Note
 	}
-	above = append(above, []any{})
-	cols := []column{{header: ColAgency, min: 14, max: 22, wrap: true}, {header: ColGrade}}
+	// The factors' weights stand above their columns, as part of the header.
+	notice := []any{excelize.Cell{StyleID: w.st.above, Value: "通知所列"}, excelize.Cell{StyleID: w.st.above}}
+	weight := []any{excelize.Cell{StyleID: w.st.above, Value: "权重"}, excelize.Cell{StyleID: w.st.above}}
+	share := []any{excelize.Cell{StyleID: w.st.above, Value: "折算权重"}, excelize.Cell{StyleID: w.st.above}}
 	for _, f := range q.Factors {
-		cols = append(cols, column{header: f.Label, max: 12}, column{header: f.Label + "占比", style: w.st.share, max: 10})
+		notice = append(notice, excelize.Cell{StyleID: w.st.above, Value: f.Notice}, excelize.Cell{StyleID: w.st.above})
+		weight = append(weight, excelize.Cell{StyleID: w.st.above, Value: f.Weight}, excelize.Cell{StyleID: w.st.above})
+		share = append(share, excelize.Cell{StyleID: w.st.above, Value: fmt.Sprintf("%.2f%%", f.Share*100)}, excelize.Cell{StyleID: w.st.above})
+	}
+	above := [][]any{{excelize.Cell{StyleID: w.st.title, Value: title}}, notice, weight, share}
+	cols := []column{{header: ColAgency, min: 14, max: 24, wrap: true}, {header: ColGrade}}
+	for _, f := range q.Factors {
+		cols = append(cols, column{header: f.Label, max: 12}, column{header: f.Label + "占比", style: w.st.share, min: 8, max: 10})
 	}
 	cols = append(cols,
-		column{header: "综合占比", style: w.st.share},
-		column{header: "按比例名额", style: w.st.exact},
+		column{header: "综合占比", style: w.st.share, min: 8},
+		column{header: "按比例名额", style: w.st.exact, min: 8},
 		column{header: "保底名额"},
-		column{header: "调整后名额", style: w.st.exact},
+		column{header: "调整后名额", style: w.st.exact, min: 8},
 		column{header: "分配名额"},
 	)
 	s := &sheet{name: SheetQuota, above: above, cols: cols, freezeCols: 1}
@@ -250,7 +257,7 @@ func (w *writer) quotaSheet() error {
 	}
 	n := len(cols)
 	total[n-5], total[n-4], total[n-3], total[n-2], total[n-1] =
-		excelize.Cell{StyleID: w.st.total, Value: round6(sumShare)}, round6(sumExact), sumFloor, round6(sumAdj), q.Allocated()
+		round6(sumShare), round6(sumExact), sumFloor, round6(sumAdj), q.Allocated()
 	s.totals = total
 	return w.write(s)
 }
@@ -318,11 +325,13 @@ func notesText(notes []store.ReviewNote) string {
 	return strings.Join(lines, "\n")
 }
 
-func typeLabel(t scoring.AgencyType) string {
+// typeLines is the type's label broken where a narrow column should
+// break it: 局总公司/ / 产业工会.
+func typeLines(t scoring.AgencyType) string {
 	if typeGroup(t) == scoring.District {
 		return scoring.District.Label()
 	}
-	return scoring.Sector.Label()
+	return strings.Replace(scoring.Sector.Label(), "/", "/\n", 1)
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

@@ -119,8 +119,10 @@ func TestWorkbookShowsResults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(q[0][0], "优秀个人名额总数 10") || q[2][0] != "最终得分" || q[2][1] != "业务目标" || q[3][0] != "参保人数" {
-		t.Errorf("factor table: %q", q[:5])
+	// The weights stand above the columns of their factors.
+	if !strings.Contains(q[0][0], "优秀个人名额总数 10") || q[1][2] != "业务目标" || q[2][2] != "0.5" || q[3][2] != "50.00%" ||
+		q[4][2] != "最终得分" || q[4][4] != "参保人数" || q[1][8] != "业务拓展" || q[3][8] != "20.00%" {
+		t.Errorf("factor rows: %q", q[:5])
 	}
 	var totals []string
 	for _, r := range q {

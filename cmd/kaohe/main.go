@@ -36,6 +36,7 @@ func commands() []command {
 		{"reprocess", "用当前规则重新检查存档中的全部邮件（不动邮箱）", runReprocess},
 		{"rebuild", "从存档补回数据库缺少的邮件记录（恢复备份或数据库损坏之后），不重发邮件", runRebuild},
 		{"review", "导入工作人员填写了审核分的汇总工作簿：kaohe review import FILE", runReview},
+		{"results", "考核结果：计算等级、排名和优秀个人名额，生成考核结果.xlsx；kaohe results import FILE 导入审定", runResults},
 		{"demo", "在内置邮件服务器上演示完整流程，结果写入 ./demo-out", runDemo},
 		{"config", "配置：kaohe config example 打印带注释的配置样例", runConfig},
 	}

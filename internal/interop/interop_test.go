@@ -19,8 +19,11 @@ import (
 
 	"kaohe/annotate"
 	"kaohe/assess"
+	"kaohe/config"
 	"kaohe/consolidate"
+	"kaohe/results"
 	"kaohe/scoring"
+	"kaohe/store"
 	"kaohe/templates"
 	"kaohe/validate"
 )
@@ -63,6 +66,8 @@ func python(t *testing.T) string {
 type written struct {
 	Path string         `json:"path"`
 	Spec map[string]any `json:"-"`
+	// Results are what the results workbook was written from.
+	Results []store.FinalResult `json:"-"`
 }
 
 // writeAll writes into dir every kind of workbook kaohe writes: the blank
@@ -119,6 +124,22 @@ func writeAll(t *testing.T, dir string) []written {
 		t.Fatal(err)
 	}
 	put("staff.xlsx", staff.Bytes(), map[string]any{"sheet": consolidate.SheetSummary})
+	rules := config.DefaultResults()
+	rules.IndividualQuota = 5
+	o, err := results.Compute(in, results.Options{Rules: rules, Season: 2021})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var book bytes.Buffer
+	if err := results.Write(&book, o, results.WriteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	put("results.xlsx", book.Bytes(), map[string]any{
+		"sheets": []string{results.SheetResults, results.SheetQuota, results.SheetRules}, "sheet": results.SheetResults,
+		"values": map[string]string{"C1": results.ColAgency, "C2": o.Results[0].Agency}, "fills": map[string]string{"M2": "FFF2CC"},
+		"no_formulas": true,
+	})
+	out[len(out)-1].Results = o.Results
 	return out
 }
 
@@ -330,5 +351,36 @@ func TestCheckerCatchesMalformedColours(t *testing.T) {
 	out, err := exec.Command(py, "check.py", specPath).CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "cannot open") {
 		t.Errorf("check.py passed a workbook with colour FF00000000: %v\n%s", err, out)
+	}
+}
+
+// The results workbook saved again by LibreOffice, as an office without
+// Excel returns it, is read back as written.
+func TestResultsWorkbookBackFromLibreOffice(t *testing.T) {
+	t.Parallel()
+	soffice(t)
+	dir := t.TempDir()
+	var book written
+	for _, b := range writeAll(t, dir) {
+		if filepath.Base(b.Path) == "results.xlsx" {
+			book = b
+		}
+	}
+	if book.Path == "" {
+		t.Fatal("writeAll wrote no results workbook")
+	}
+	resaved, err := os.ReadFile(filepath.Join(convert(t, "xlsx:Calc MS Excel 2007 XML", book.Path), "results.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, refused := results.ReadApproval(bytes.NewReader(resaved), results.ApprovalOptions{Season: 2021, Computed: book.Results, Total: 5})
+	if len(refused) > 0 {
+		t.Fatalf("LibreOffice's copy refused: %v", refused)
+	}
+	computed := book.Results
+	for i := range got {
+		if got[i].Grade != computed[i].Grade || got[i].Quota != computed[i].Quota {
+			t.Errorf("%s: %s %d after LibreOffice, %s %d before", got[i].Agency, got[i].Grade, got[i].Quota, computed[i].Grade, computed[i].Quota)
+		}
 	}
 }
