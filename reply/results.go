@@ -53,6 +53,10 @@ type ResultNotice struct {
 	AttachmentName string
 }
 
+// Failed reports whether the result is 不合格, for whatever reason: the
+// agency then recommends nobody.
+func (n ResultNotice) Failed() bool { return n.Fail != FailNone || n.Grade == "不合格" }
+
 // Scored reports whether the agency has a score to tell: not when no form
 // came, or none could be read.
 func (n ResultNotice) Scored() bool { return n.Fail != FailMissing && n.Fail != FailUnreadable }
@@ -114,8 +118,11 @@ func (n ResultNotice) Facts() []Fact {
 		facts = append(facts, Fact{"审核意见（" + it + "）", strings.Join(notes[it], "；")})
 	}
 	facts = append(facts, Fact{"优秀个人推荐名额", fmt.Sprintf("%d 名", n.Quota)})
-	if n.Quota > 0 {
+	if !n.Failed() {
 		facts = append(facts, Fact{"推荐材料报送截止", cnDeadline(n.RecommendCutoff)})
+		if n.PublicityDays > 0 {
+			facts = append(facts, Fact{"公示期", fmt.Sprintf("不少于 %d 个工作日", n.PublicityDays)})
+		}
 	}
 	return facts
 }
@@ -202,7 +209,7 @@ func ComposeResultNotice(n ResultNotice, to string, iss Issue, key string, opts 
 	v := resultView{
 		Agency: display.Clean(n.Agency, maxNameRunes), Season: opts.seasonPrefix(), Grade: display.Clean(n.Grade, 8),
 		Final: num(n.Final), Group: display.Clean(n.Group, maxNameRunes),
-		Fail: string(n.Fail), FailLabel: failLabel(n.Fail), Failed: n.Fail != FailNone || n.Grade == "不合格", Scored: n.Scored(),
+		Fail: string(n.Fail), FailLabel: failLabel(n.Fail), Failed: n.Failed(), Scored: n.Scored(),
 		Cutoff: cnDeadline(n.Cutoff), Quota: n.Quota, RecommendCutoff: cnDeadline(n.RecommendCutoff),
 		PublicityDays: n.PublicityDays, Correction: issueView(iss), Published: cnDate(iss.At),
 		Contact: opts.Contact, Office: opts.FromName, OfficeAddr: opts.From,

@@ -69,7 +69,7 @@ const (
 func (c Code) Severity() Severity {
 	switch c {
 	case CodeTotalMismatch, CodeCoverageMismatch, CodeActivityCountMismatch,
-		CodeDateSuspicious, CodeUnitMismatch:
+		CodeDateSuspicious, CodeUnitMismatch, CodeDuplicatePerson, CodeLate:
 		return SeverityWarning
 	case CodeNormalizedValue, CodeTypeInferred, CodeSheetsIgnored:
 		return SeverityInfo
@@ -138,6 +138,9 @@ var codeLabels = map[Code]string{
 // when it has none.
 func (c Code) Label() string {
 	if l, ok := codeLabels[c]; ok {
+		return l
+	}
+	if l, ok := recommendLabels[c]; ok {
 		return l
 	}
 	return string(c)

@@ -11,7 +11,13 @@ func TestEveryCodeHasALabelAndSeverity(t *testing.T) {
 	if len(codes) != len(codeLabels) {
 		t.Errorf("%d codes, %d labels", len(codes), len(codeLabels))
 	}
-	want := map[Code]Severity{CodeTotalMismatch: SeverityWarning, CodeCoverageMismatch: SeverityWarning,
+	recommend := []Code{CodeOverQuota, CodePublicityTooShort, CodePublicityNotFinished, CodeTooLong,
+		CodeNotEligible, CodeDuplicatePerson, CodeLate}
+	if len(recommend) != len(recommendLabels) {
+		t.Errorf("%d codes of the 推荐表, %d labels", len(recommend), len(recommendLabels))
+	}
+	codes = append(codes, recommend...)
+	want := map[Code]Severity{CodeDuplicatePerson: SeverityWarning, CodeLate: SeverityWarning, CodeTotalMismatch: SeverityWarning, CodeCoverageMismatch: SeverityWarning,
 		CodeActivityCountMismatch: SeverityWarning, CodeDateSuspicious: SeverityWarning, CodeUnitMismatch: SeverityWarning,
 		CodeNormalizedValue: SeverityInfo, CodeTypeInferred: SeverityInfo, CodeSheetsIgnored: SeverityInfo}
 	for _, c := range codes {

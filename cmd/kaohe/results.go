@@ -24,7 +24,8 @@ type subcommand func(ctx context.Context, args []string, stdout, stderr io.Write
 // computes the results.
 func resultsCommands() map[string]subcommand {
 	return map[string]subcommand{
-		"import": runResultsImport,
+		"import":  runResultsImport,
+		"publish": runResultsPublish,
 	}
 }
 
@@ -50,6 +51,7 @@ func resultsUsage(w io.Writer) {
 	sort.Strings(names)
 	fmt.Fprintln(w, "用法：kaohe results [-o 考核结果.xlsx] [--config F]    计算最终得分、等级、排名和优秀个人名额，生成考核结果表")
 	fmt.Fprintln(w, "      kaohe results import [--config F] 考核结果.xlsx   导入主任办公会审定后的考核结果表")
+	fmt.Fprintln(w, "      kaohe results publish [--dry-run] [--config F]  把审定后的考核结果通知发给各代办处（已发的不重发，结果有变的发更正）")
 	fmt.Fprintf(w, "子命令：%s\n", strings.Join(names, "、"))
 }
 

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -14,6 +15,7 @@ import (
 	"kaohe/internal/cst"
 	"kaohe/internal/display"
 	"kaohe/notice"
+	"kaohe/recommend"
 	"kaohe/reply"
 	"kaohe/scoring"
 	"kaohe/store"
@@ -74,12 +76,22 @@ func publishWith(ctx context.Context, env *offlineEnv, dryRun bool, stdout, stde
 		return exitBad
 	}
 	in := resultsInput{form: env.form, cutoff: env.cutoff, rules: env.cfg.Results}
+	if env.form != nil {
+		// A season whose year has no 推荐表 built in gets notices without
+		// it; they say to ask the staff for one.
+		in.recommend, _ = recommend.Load(env.form.Year)
+	}
 	emails := map[string][]string{}
 	for _, a := range env.roster.Agencies {
 		emails[a.Name] = a.Emails
 	}
+	contents, err := in.notices(finals)
+	if err != nil {
+		fmt.Fprintf(stderr, "kaohe results publish：生成推荐表失败：%v\n", err)
+		return exitBad
+	}
 	var notices []notice.Notice
-	for _, n := range in.notices(finals) {
+	for _, n := range contents {
 		notices = append(notices, notice.Result(n, emails[n.Agency], opts))
 	}
 	pubOpts := notice.ResultOptions(now())
@@ -140,12 +152,13 @@ func orDash(s string) string {
 // resultsInput turns the season's approved results into the notices'
 // content.
 type resultsInput struct {
-	form   *templates.Form
-	cutoff time.Time
-	rules  config.Results
+	form      *templates.Form
+	cutoff    time.Time
+	rules     config.Results
+	recommend *recommend.Definition // the 推荐表 attached; nil: none
 }
 
-func (in resultsInput) notices(finals []store.FinalResult) []reply.ResultNotice {
+func (in resultsInput) notices(finals []store.FinalResult) ([]reply.ResultNotice, error) {
 	// "of N" counts every agency of the type, ranked or not, so that one
 	// agency's change to or from 不合格 does not change every other's notice.
 	ofType := map[scoring.AgencyType]int{}
@@ -173,9 +186,27 @@ func (in resultsInput) notices(finals []store.FinalResult) []reply.ResultNotice 
 		for _, note := range r.Notes {
 			n.Notes = append(n.Notes, reply.ReviewNote{Item: in.item(note.Indicator), Text: note.Comment})
 		}
+		if err := in.attach(&n); err != nil {
+			return nil, err
+		}
 		out = append(out, n)
 	}
-	return out
+	return out, nil
+}
+
+// attach gives an agency that may recommend (any but 不合格) its 推荐表,
+// prefilled with its name and one row per place of its quota.
+func (in resultsInput) attach(n *reply.ResultNotice) error {
+	if in.recommend == nil || n.Failed() {
+		return nil
+	}
+	var b bytes.Buffer
+	if err := recommend.WriteBlank(&b, in.recommend, recommend.BlankOptions{Agency: n.Agency, Persons: n.Quota, Quota: true,
+		PublicityDays: n.PublicityDays}); err != nil {
+		return fmt.Errorf("推荐表 of %s: %w", n.Agency, err)
+	}
+	n.Attachment, n.AttachmentName = b.Bytes(), in.recommend.Title+"（"+n.Agency+"）.xlsx"
+	return nil
 }
 
 // failReason says why a result is 不合格 whatever its score, from the 汇总

@@ -11,8 +11,10 @@ import (
 	"time"
 
 	"kaohe/config"
+	"kaohe/demo"
 	"kaohe/internal/mailserver"
 	"kaohe/mailparse"
+	"kaohe/recommend"
 	"kaohe/scoring"
 	"kaohe/store"
 )
@@ -117,7 +119,9 @@ func TestResultsPublishOnceThenCorrection(t *testing.T) {
 	saveFinals(t, dataDir, season, false, testFinals())
 
 	// Computed but not approved: refused, nothing queued.
-	code, out, errOut := publish(t)
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"results", "publish"}, &stdout, &stderr)
+	out, errOut := stdout.String(), stderr.String()
 	if code != exitNeedsFix || !strings.Contains(errOut, "尚未审定") || !strings.Contains(errOut, "kaohe results import") {
 		t.Fatalf("before approval: exit %d\n%s%s", code, out, errOut)
 	}
@@ -143,6 +147,11 @@ func TestResultsPublishOnceThenCorrection(t *testing.T) {
 		t.Errorf("result notices to %d addresses: %v", len(got), got)
 	}
 	checkChaoyangNotice(t, srv)
+	for _, d := range srv.Deliveries() {
+		if p, _ := mailparse.Parse(d.Raw, mailparse.Limits{}); p != nil && d.To[0] == "haidian@example.org" && len(p.Attachments) != 0 {
+			t.Errorf("不合格 海淀 got a 推荐表: %s", p.Attachments[0].Filename)
+		}
+	}
 
 	// Publishing again sends nothing new.
 	code, out, _ = publish(t)
@@ -199,6 +208,15 @@ func checkChaoyangNotice(t *testing.T, srv *mailserver.Server) {
 				t.Errorf("朝阳's notice lacks %q:\n%s", want, p.Text)
 			}
 		}
+		// The 推荐表 comes prefilled with the agency's name and reads back
+		// as a 推荐表.
+		if len(p.Attachments) != 1 || p.Attachments[0].Filename != "2021年度职工互助保障工作优秀单位、优秀个人推荐表（朝阳区代办处）.xlsx" {
+			t.Fatalf("朝阳's attachments: %+v", p.Attachments)
+		}
+		f, findings := recommend.Read(p.Attachments[0].Data, recommend.ReadOptions{})
+		if f == nil || f.Fields[recommend.FieldAgency].Text != "朝阳区代办处" {
+			t.Errorf("the attached 推荐表 reads back as %+v, %v", f, findings)
+		}
 		return
 	}
 	t.Error("朝阳 got no result notice")
@@ -231,5 +249,55 @@ func TestResultsPublishNeedsTheDeadline(t *testing.T) {
 	code, _, errOut := publish(t)
 	if code != exitBad || !strings.Contains(errOut, "results.recommend_cutoff") {
 		t.Fatalf("without the deadline: exit %d\n%s", code, errOut)
+	}
+}
+
+// TestResultsPublishAfterTheSeason plays the commands in the office's
+// order: forms come in, the daemon answers, the results are computed and
+// approved unchanged, and publish tells every roster agency, the one that
+// sent nothing included, reading sections, caps and scores from the real
+// computation.
+func TestResultsPublishAfterTheSeason(t *testing.T) {
+	srv := startMail(t)
+	dataDir := t.TempDir()
+	publishEnv(t, srv, dataDir)
+	t.Setenv("KAOHE_RESULTS_INDIVIDUAL_QUOTA", "4")
+	at := time.Date(2021, 12, 20, 10, 0, 0, 0, time.UTC)
+	if err := srv.Deliver(demo.Office, testMail(t, "chaoyang@example.org", "朝阳区代办处", 1), at); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Deliver(demo.Office, testMail(t, "haidian@example.org", "海淀区代办处", 2), at.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	sendAll(t)
+	book := filepath.Join(t.TempDir(), "考核结果.xlsx")
+	for _, args := range [][]string{{"results", "-o", book}, {"results", "import", book}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, &stdout, &stderr); code != exitOK {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, stdout.String(), stderr.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"results", "publish"}, &stdout, &stderr); code != exitOK ||
+		!strings.Contains(stdout.String(), "考核结果通知 3 家") {
+		t.Fatalf("publish: exit %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	sendAll(t)
+	texts := map[string]string{}
+	for _, d := range srv.Deliveries() {
+		if p, err := mailparse.Parse(d.Raw, mailparse.Limits{}); err == nil && strings.Contains(p.Subject, "考核结果") {
+			texts[d.To[0]] = p.Text
+		}
+	}
+	for _, want := range []string{"组织机构管理（标准分 15）", "业务拓展（标准分 40）", "满分 125", "合计"} {
+		if !strings.Contains(texts["chaoyang@example.org"], want) {
+			t.Errorf("朝阳's notice lacks %q:\n%s", want, texts["chaoyang@example.org"])
+		}
+	}
+	if s := texts["jiangong@example.org"]; !strings.Contains(s, "不合格") || !strings.Contains(s, "没有收到贵单位的考核自评表") {
+		t.Errorf("the agency that sent nothing was told:\n%s", s)
+	}
+	if len(texts) != 4 {
+		t.Errorf("result notices to %d addresses, want 4", len(texts))
 	}
 }
