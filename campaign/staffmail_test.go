@@ -498,3 +498,74 @@ func resaveLibreOffice(t *testing.T, data []byte) []byte {
 	}
 	return b
 }
+
+// racingBook imports like the staff workbook, then lets race change the
+// store before the pipeline saves: another import assigning the same
+// 名册外来件 meanwhile.
+type racingBook struct {
+	pipeline.StaffWorkbook
+	race func()
+}
+
+func (b racingBook) Import(ctx context.Context, data []byte, in pipeline.StaffImportInput) (pipeline.StaffImport, error) {
+	imp, err := b.StaffWorkbook.Import(ctx, data, in)
+	b.race()
+	return imp, err
+}
+
+// A workbook that no longer fits the store when it is saved (its 名册外来件
+// was assigned meanwhile) is refused whole, and the staff member told.
+func TestStaffWorkbookStaleAtSaving(t *testing.T) {
+	e := newStaffEnv(t)
+	form := templates.MustLoad(2021)
+	hd, err := sample.Workbook(form, sample.Good(agencyHD, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := e.handle(mailOf("xiaowang@home.example", "考核表", "", "考核表.xlsx", hd)); m.Outcome != store.OutcomeForeign {
+		t.Fatalf("form from an unregistered address: %s", m.Outcome)
+	}
+	e.drain()
+	subs, err := e.st.Submissions(e.ctx, store.SubmissionFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var held []store.Submission
+	for _, s := range subs {
+		if s.Agency == "" {
+			held = append(held, s)
+		}
+	}
+	if len(held) != 1 {
+		t.Fatalf("held submissions: %+v", held)
+	}
+	data := e.workbook(func(f *excelize.File) {
+		review(t, "")(f)
+		rows, _ := f.GetRows(consolidate.SheetOutside)
+		for j, h := range rows[0] {
+			if h == "归属单位" {
+				cell, _ := excelize.CoordinatesToCellName(j+1, 2)
+				f.SetCellValue(consolidate.SheetOutside, cell, agencyHD)
+			}
+		}
+	})
+	e.p = pipeline.New(e.st, pipeline.Config{Form: form, Cutoff: testCutoff, Reader: assess.InProcess,
+		Compose: reply.ComposeOptions{From: "zzjgb@office.example.org", FromName: "办事处", MsgIDDomain: "office.example.org", Form: form},
+		Staff:   []string{staffA}, Now: func() time.Time { return e.now }, Log: zerolog.Nop(),
+		StaffWorkbooks: []pipeline.StaffWorkbook{racingBook{e.c.ReviewWorkbook(), func() {
+			if err := e.st.AssignSubmissions(e.ctx, []store.Assignment{{Submission: held[0].ID, Agency: agencyHD, Assigner: "cli"}}); err != nil {
+				t.Fatal(err)
+			}
+		}}}})
+	m := e.handle(mailOf(staffA, "审核", "", "汇总.xlsx", data))
+	if m.Outcome != store.OutcomeStaffRefused {
+		t.Fatalf("outcome %s, want %s", m.Outcome, store.OutcomeStaffRefused)
+	}
+	if r, v := e.imported(); r != 0 || v != 0 {
+		t.Errorf("a stale workbook stored %d reviews and %d vetoes", r, v)
+	}
+	mails := e.drain()
+	if len(mails) != 1 || !strings.Contains(mails[0].subject, "导入") || !strings.Contains(mails[0].text, "已在别处认定了归属") {
+		t.Fatalf("mails: %+v", mails)
+	}
+}

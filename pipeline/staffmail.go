@@ -119,7 +119,7 @@ func (v staffVerdict) reason() string {
 	case trustNotStaff:
 		return "寄件地址不是登记的工作人员地址。"
 	case trustAuthFail:
-		return "收件服务器验证寄件人未通过（" + v.auth + "），寄件地址可能是冒用的。"
+		return "收件服务器对寄件人的验证未通过（" + v.auth + "）。"
 	case trustToken:
 		return tokenReason(v.tokenErr)
 	}
@@ -255,7 +255,7 @@ func (p *Pipeline) untrustedNotices(ctx context.Context, res *store.Result, rec 
 		opts := p.cfg.Compose
 		opts.Now = p.cfg.Now()
 		mail, err := reply.ComposeStaffWorkbookNotice(reply.StaffWorkbookNotice{To: s, Title: v.wb.book.Title(),
-			Sender: v.sender, FromStaff: v.problem != trustNotStaff && v.problem != trustNoSender, ReceivedAt: m.InternalDate,
+			Sender: v.sender, FromStaff: v.problem != trustNotStaff && v.problem != trustNoSender, Replied: skip != "", ReceivedAt: m.InternalDate,
 			Reason: v.reason(), Archive: store.ArchivedPath(rec.Hash)}, "wb-untrusted|"+rec.Hash+"|"+s.Addr, opts)
 		if err != nil {
 			return err

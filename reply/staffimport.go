@@ -79,6 +79,7 @@ type StaffWorkbookNotice struct {
 	Title      string // the workbook's name, e.g. 审核汇总表
 	Sender     string // the From address, "" when it had none
 	FromStaff  bool   // the From address is a staff address
+	Replied    bool   // the sender was answered with what to do (a staff address with a token problem)
 	ReceivedAt time.Time
 	Reason     string // Chinese, why it was not imported
 	Archive    string // where the raw mail is kept, relative to the data folder
@@ -96,10 +97,10 @@ func ComposeStaffWorkbookNotice(n StaffWorkbookNotice, key string, opts ComposeO
 	title := display.Clean(n.Title, maxNameRunes)
 	view := struct {
 		Received, Title, Sender, Reason, Archive, Office string
-		FromStaff                                        bool
+		FromStaff, Replied                               bool
 	}{Received: cnTime(n.ReceivedAt), Title: title, Sender: display.Untrusted(n.Sender, maxNameRunes),
 		Reason: display.Clean(n.Reason, display.MaxTextRunes), Archive: display.Clean(n.Archive, display.MaxTextRunes),
-		Office: opts.FromName, FromStaff: n.FromStaff}
+		Office: opts.FromName, FromStaff: n.FromStaff, Replied: n.Replied}
 	if view.Sender == "" {
 		view.Sender = "（无有效寄件地址）"
 	}

@@ -303,14 +303,19 @@ func Import(ctx context.Context, st *store.Store, season int, data []byte, opts 
 	if err := st.ApproveResults(ctx, approved, store.ResultsRun{By: opts.By, Source: opts.Source}); err != nil {
 		return ImportReport{}, err
 	}
+	return approvedReport(season, computed, approved, opts.Total), nil
+}
+
+// approvedReport says what an approval stored.
+func approvedReport(season int, computed, approved []store.FinalResult, total int) ImportReport {
 	rep := ImportReport{Changed: changes(computed, approved)}
-	rep.Summary = fmt.Sprintf("已审定 %d 年度考核结果：%d 个单位，优秀个人名额共 %d 个", season, len(approved), opts.Total)
+	rep.Summary = fmt.Sprintf("已审定 %d 年度考核结果：%d 个单位，优秀个人名额共 %d 个", season, len(approved), total)
 	if len(rep.Changed) > 0 {
 		rep.Summary += fmt.Sprintf("；主任办公会调整了 %d 个单位的等级或名额。", len(rep.Changed))
 	} else {
 		rep.Summary += "，与计算结果相同。"
 	}
-	return rep, nil
+	return rep
 }
 
 // changes describes how approved differs from computed, agency by agency.

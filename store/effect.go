@@ -28,3 +28,20 @@ func (imp ReviewImport) Apply(ctx context.Context, tx *sql.Tx, season int, now t
 	}
 	return assign(ctx, tx, imp.Assignments, now)
 }
+
+// ResultsApproval is the Effect of a results workbook mailed back: it
+// stores the approved (审定) results as ApproveResults does, in the
+// message's transaction.
+type ResultsApproval struct {
+	Results []FinalResult
+	Run     ResultsRun // At zero: the time of saving
+}
+
+// Apply replaces the season's approved results.
+func (a ResultsApproval) Apply(ctx context.Context, tx *sql.Tx, season int, now time.Time) error {
+	run := a.Run
+	if run.At.IsZero() {
+		run.At = now
+	}
+	return saveResultsTx(ctx, tx, season, kindApproved, a.Results, run)
+}

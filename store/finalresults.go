@@ -124,37 +124,42 @@ func (s *Store) saveResults(ctx context.Context, kind resultKind, rs []FinalResu
 		run.At = s.now()
 	}
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, "DELETE FROM results WHERE season = ? AND kind = ?", s.season, kind); err != nil {
-			return err
-		}
-		st, err := tx.PrepareContext(ctx, `INSERT INTO results (season, kind, agency, agency_type, state, rank, grade, final,
-			scored, self_total, verified_total, quota, quota_exact, submitted_at, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, r := range rs {
-			if r.Agency == "" || !r.Grade.Valid() {
-				return fmt.Errorf("result %q: grade %q", r.Agency, r.Grade)
-			}
-			detail, err := json.Marshal(resultDetail{Sections: r.Sections, Notes: r.Notes})
-			if err != nil {
-				return err
-			}
-			if _, err := st.ExecContext(ctx, s.season, kind, r.Agency, string(r.Type), r.State, r.Rank, string(r.Grade), r.Final,
-				boolInt(r.Scored), r.SelfTotal, r.VerifiedTotal, r.Quota, r.QuotaExact, ms(r.SubmittedAt), string(detail)); err != nil {
-				return fmt.Errorf("result %s: %w", r.Agency, err)
-			}
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO result_runs (season, kind, at, by, source) VALUES (?,?,?,?,?)
-			ON CONFLICT (season, kind) DO UPDATE SET at = excluded.at, by = excluded.by, source = excluded.source`,
-			s.season, kind, ms(run.At), run.By, run.Source)
-		return err
+		return saveResultsTx(ctx, tx, s.season, kind, rs, run)
 	})
 	if err != nil {
 		return fmt.Errorf("save %s results: %w", kind, err)
 	}
 	return nil
+}
+
+// saveResultsTx replaces the season's results of kind with rs in tx.
+func saveResultsTx(ctx context.Context, tx *sql.Tx, season int, kind resultKind, rs []FinalResult, run ResultsRun) error {
+	if _, err := tx.ExecContext(ctx, "DELETE FROM results WHERE season = ? AND kind = ?", season, kind); err != nil {
+		return err
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT INTO results (season, kind, agency, agency_type, state, rank, grade, final,
+		scored, self_total, verified_total, quota, quota_exact, submitted_at, detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, r := range rs {
+		if r.Agency == "" || !r.Grade.Valid() {
+			return fmt.Errorf("result %q: grade %q", r.Agency, r.Grade)
+		}
+		detail, err := json.Marshal(resultDetail{Sections: r.Sections, Notes: r.Notes})
+		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, season, kind, r.Agency, string(r.Type), r.State, r.Rank, string(r.Grade), r.Final,
+			boolInt(r.Scored), r.SelfTotal, r.VerifiedTotal, r.Quota, r.QuotaExact, ms(r.SubmittedAt), string(detail)); err != nil {
+			return fmt.Errorf("result %s: %w", r.Agency, err)
+		}
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO result_runs (season, kind, at, by, source) VALUES (?,?,?,?,?)
+		ON CONFLICT (season, kind) DO UPDATE SET at = excluded.at, by = excluded.by, source = excluded.source`,
+		season, kind, ms(run.At), run.By, run.Source)
+	return err
 }
 
 // FinalResults returns the season's results as they stand: the approved

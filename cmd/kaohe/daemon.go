@@ -18,6 +18,7 @@ import (
 	"kaohe/monitor"
 	"kaohe/pipeline"
 	"kaohe/reply"
+	"kaohe/results"
 	"kaohe/roster"
 	"kaohe/sandbox"
 	"kaohe/store"
@@ -132,7 +133,8 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		ReplyUnknownSenders: cfg.Reply.UnknownSenders, AuthServID: cfg.Reply.AuthServID, RepliesPerSenderPerHour: cfg.SMTP.PerRecipientPerHour,
 		MaxAttempts: cfg.IMAP.MaxAttempts, Now: now, Log: log, Metrics: d.metrics,
 		Faults: d.faults, ProbeEvery: opts.ProbeEvery,
-		Staff: cfg.Campaign.Staff, StaffWorkbooks: []pipeline.StaffWorkbook{d.campaign.ReviewWorkbook()},
+		Staff: cfg.Campaign.Staff, StaffWorkbooks: []pipeline.StaffWorkbook{d.campaign.ReviewWorkbook(),
+			results.MailedWorkbook(d.store, cfg.Campaign.SeasonYear(), cfg.Results.IndividualQuota)},
 	})
 	mbox, err := d.newWatcher(opts)
 	if err != nil {

@@ -9,10 +9,14 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
 
 	"kaohe/config"
 	"kaohe/internal/atomicfile"
 	"kaohe/internal/cst"
+	"kaohe/internal/wbtoken"
 	"kaohe/results"
 	"kaohe/scoring"
 	"kaohe/store"
@@ -83,8 +87,18 @@ func runResultsCompute(ctx context.Context, args []string, stdout, stderr io.Wri
 		fmt.Fprintf(stderr, "kaohe results：计算失败：%v\n", err)
 		return exitBad
 	}
+	// Stamped, so that staff can mail the approved copy back (pipeline.StaffWorkbook).
+	key, err := env.campaign().Key()
+	if err != nil {
+		fmt.Fprintf(stderr, "kaohe results：无法读取数据目录中的工作簿密钥 %s：%v\n", wbtoken.KeyFile, err)
+		return exitBad
+	}
+	stamp := func(f *excelize.File) error {
+		_, err := key.Stamp(f, env.season, wbtoken.KindResults, "results-"+time.Now().In(cst.Location()).Format("20060102T150405"))
+		return err
+	}
 	var buf bytes.Buffer
-	if err := results.Write(&buf, o, results.WriteOptions{}); err != nil {
+	if err := results.Write(&buf, o, results.WriteOptions{Stamp: stamp}); err != nil {
 		fmt.Fprintf(stderr, "kaohe results：生成考核结果表失败：%v\n", err)
 		return exitBad
 	}

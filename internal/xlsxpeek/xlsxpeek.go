@@ -148,6 +148,7 @@ func (p *Package) Rows(sheet string, maxRows int) ([][]string, error) {
 			switch t.Name.Local {
 			case "row":
 				row++
+				cell.col = -1
 				if r := attr(t, "r"); r != "" {
 					if n, err := strconv.Atoi(r); err == nil && n >= 1 {
 						row = n - 1
@@ -157,13 +158,16 @@ func (p *Package) Rows(sheet string, maxRows int) ([][]string, error) {
 					return rows, nil
 				}
 			case "c":
-				cell.col, cell.typ, cell.in, cell.inIs = -1, attr(t, "t"), "", false
+				// A cell without a reference follows the one before it.
+				cell.col, cell.typ, cell.in, cell.inIs = cell.col+1, attr(t, "t"), "", false
 				cell.v.Reset()
 				cell.inline.Reset()
 				if ref := attr(t, "r"); ref != "" {
-					if c, r, err := excelize.CellNameToCoordinates(ref); err == nil {
-						cell.col, row = c-1, r-1
+					c, r, err := excelize.CellNameToCoordinates(ref)
+					if err != nil {
+						c, r = 16385, row+1 // unreadable: skipped
 					}
+					cell.col, row = c-1, r-1
 				}
 			case "v":
 				cell.in = "v"
