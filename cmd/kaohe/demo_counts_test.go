@@ -160,17 +160,23 @@ func TestDemoCountsAddUp(t *testing.T) {
 	})
 
 	t.Run("staff review by mail", func(t *testing.T) {
-		// One reply to staff says what was imported: two 审核分 with their
-		// 审核意见 and the veto's 备注 are three reviews, one veto, five
-		// paper forms.
+		// Two replies to staff say 导入: the staff workbook's and the
+		// approved results workbook's. The first says what was imported:
+		// two 审核分 with their 审核意见 and the veto's 备注 are three
+		// reviews, one veto, five paper forms.
 		var replies []string
 		for _, m := range res.Staff {
 			if p, err := mailparse.Parse(m.Raw, mailparse.Limits{}); err == nil && strings.Contains(p.Subject, "导入") {
 				replies = append(replies, p.Text)
 			}
 		}
-		if len(replies) != 1 {
-			t.Fatalf("%d replies to staff say 导入, want 1", len(replies))
+		if len(replies) != 2 {
+			t.Fatalf("%d replies to staff say 导入, want 2", len(replies))
+		}
+		// The 主任办公会 moved one 优秀个人 between two agencies
+		// (demo.ApproveResults).
+		if !strings.Contains(replies[1], "已审定") || strings.Count(replies[1], "名额 ") != 2 {
+			t.Errorf("the results' 导入 reply does not say what was approved:\n%s", replies[1])
 		}
 		for _, want := range []string{"审核意见 3 条", "一票否决 1 个", "纸质版收到 5 家"} {
 			if !strings.Contains(replies[0], want) {
@@ -195,7 +201,7 @@ func TestDemoCountsAddUp(t *testing.T) {
 		rows, _ := f.GetRows("考核结果")
 		h := rows[0]
 		agencyCol, gradeCol, quotaCol := slices.Index(h, "考核单位"), slices.Index(h, "等级"), slices.Index(h, "优秀个人名额")
-		grades, quotas := map[string]string{}, 0
+		grades, quotas, quota := map[string]string{}, 0, map[string]int{}
 		fails := 0
 		for _, r := range rows[1:] {
 			if agencyCol >= len(r) || r[agencyCol] == "" || r[agencyCol] == "合计" {
@@ -204,6 +210,7 @@ func TestDemoCountsAddUp(t *testing.T) {
 			grades[r[agencyCol]] = r[gradeCol]
 			q, _ := strconv.Atoi(r[quotaCol])
 			quotas += q
+			quota[r[agencyCol]] = q
 			if r[gradeCol] == "不合格" {
 				fails++
 			}
@@ -221,6 +228,9 @@ func TestDemoCountsAddUp(t *testing.T) {
 			agency := strings.TrimSuffix(p.Subject[strings.LastIndex(p.Subject, "（")+len("（"):], "）")
 			if g, ok := grades[agency]; !ok || !strings.Contains(p.Text, "考核等级："+g) {
 				t.Errorf("notice %q does not say the approved grade %q", p.Subject, g)
+			}
+			if q := quota[agency]; q > 0 && !strings.Contains(p.Text, fmt.Sprintf("可推荐优秀个人 %d 名", q)) {
+				t.Errorf("notice %q does not give the approved quota %d", p.Subject, q)
 			}
 			// The staff's review reaches the agencies it is about.
 			rv := res.Scenario.Review

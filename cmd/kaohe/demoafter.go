@@ -9,25 +9,29 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/xuri/excelize/v2"
+
 	"kaohe/config"
 	"kaohe/demo"
 	"kaohe/internal/atomicfile"
 	"kaohe/internal/mailserver"
+	"kaohe/internal/wbtoken"
 	"kaohe/mailparse"
 	"kaohe/results"
 	"kaohe/store"
 )
 
 // ResultsWorkbookName is the results workbook the demo leaves in its
-// output folder: the one the 主任办公会 approved.
+// output folder: the copy the 主任办公会 approved and staff mailed back.
 const ResultsWorkbookName = "考核结果.xlsx"
 
 // playAfterDeadline plays the season's second half, as the office does it:
 // a staff member replies to the summary mail with the staff workbook
 // reviewed (the daemon imports it and answers 导入), the results are
-// computed and written, the 主任办公会 approves the results workbook
-// (imported as `kaohe results import` does), and the results are published
-// to every agency, the daemon's outbox sending the notices.
+// computed and written as `kaohe results` does, the 主任办公会 changes one
+// quota and approves the results workbook, which staff mail back (imported
+// and answered 导入 again), and the results are published to every agency
+// as `kaohe results publish` does, the daemon's outbox sending the notices.
 func playAfterDeadline(ctx context.Context, d *daemon, srv *mailserver.Server, clock *demoClock, sc *demo.Scenario, out string, w io.Writer) error {
 	fmt.Fprintln(w, "▶ 截止之后：审核、考核结果、审定、发布")
 	if err := mailReview(ctx, d, srv, clock, sc, w); err != nil {
@@ -37,11 +41,12 @@ func playAfterDeadline(ctx context.Context, d *daemon, srv *mailserver.Server, c
 	if err != nil {
 		return fmt.Errorf("results: %w", err)
 	}
-	if err := atomicfile.WriteBytes(filepath.Join(out, ResultsWorkbookName), wb, store.FileMode); err != nil {
-		return err
-	}
-	if err := approveResults(ctx, d, clock, sc, wb, w); err != nil {
+	approved, err := mailApproval(ctx, d, srv, clock, sc, wb, w)
+	if err != nil {
 		return fmt.Errorf("approve results: %w", err)
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(out, ResultsWorkbookName), approved, store.FileMode); err != nil {
+		return err
 	}
 	return publishDemoResults(ctx, d, clock, sc, w)
 }
@@ -87,7 +92,8 @@ func lastSummary(ds []mailserver.Delivery) (*mailparse.Parsed, []byte, error) {
 }
 
 // computeResults computes the season's results as `kaohe results` does,
-// stores them and returns the results workbook.
+// stores them and returns the results workbook, stamped so that staff can
+// mail it back.
 func computeResults(ctx context.Context, d *daemon, clock *demoClock, sc *demo.Scenario, w io.Writer) ([]byte, error) {
 	clock.Set(sc.ResultsAt)
 	in, err := d.campaign.Input(ctx)
@@ -101,8 +107,16 @@ func computeResults(ctx context.Context, d *daemon, clock *demoClock, sc *demo.S
 	if err := d.store.SaveComputedResults(ctx, o.Results, store.ResultsRun{By: demoOperator, Source: ResultsWorkbookName}); err != nil {
 		return nil, err
 	}
+	key, err := d.campaign.Key()
+	if err != nil {
+		return nil, err
+	}
+	stamp := func(f *excelize.File) error {
+		_, err := key.Stamp(f, d.cfg.Campaign.SeasonYear(), wbtoken.KindResults, "results-"+sc.ResultsAt.Format("20060102T150405"))
+		return err
+	}
 	var buf bytes.Buffer
-	if err := results.Write(&buf, o, results.WriteOptions{}); err != nil {
+	if err := results.Write(&buf, o, results.WriteOptions{Stamp: stamp}); err != nil {
 		return nil, err
 	}
 	grades := map[store.Grade]int{}
@@ -118,20 +132,26 @@ func computeResults(ctx context.Context, d *daemon, clock *demoClock, sc *demo.S
 	return buf.Bytes(), nil
 }
 
-// approveResults imports the results workbook as the 主任办公会 approved
-// it, as `kaohe results import` does.
-func approveResults(ctx context.Context, d *daemon, clock *demoClock, sc *demo.Scenario, wb []byte, w io.Writer) error {
-	clock.Set(sc.ApproveAt)
-	rep, err := results.Import(ctx, d.store, d.cfg.Campaign.SeasonYear(), wb, results.ImportOptions{
-		Source: ResultsWorkbookName, By: demoOperator, Total: d.cfg.Results.IndividualQuota})
+// mailApproval is the 主任办公会's approval of the results workbook wb,
+// with one quota changed, mailed back by staff and handled as the daemon
+// handles any mail. It returns the approved workbook.
+func mailApproval(ctx context.Context, d *daemon, srv *mailserver.Server, clock *demoClock, sc *demo.Scenario, wb []byte, w io.Writer) ([]byte, error) {
+	approved, change, err := demo.ApproveResults(wb)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	if len(rep.Refused) > 0 {
-		return fmt.Errorf("the approved workbook was refused: %v", rep.Refused)
+	raw, err := demo.StaffResults(approved, sc.ApproveAt)
+	if err != nil {
+		return nil, err
 	}
-	fmt.Fprintf(w, "    %s  kaohe results import %s：%s\n", sc.ApproveAt.Format("01-02 15:04"), ResultsWorkbookName, rep.Summary)
-	return nil
+	m := demo.Mail{Raw: raw, At: sc.ApproveAt, From: demo.Staff, What: "寄回主任办公会审定的考核结果表（" + change + "）"}
+	if err := handleMail(ctx, d, srv, clock, m, "工作人员 "+demo.Staff, w); err != nil {
+		return nil, err
+	}
+	if _, ok, err := d.store.ResultsApproval(ctx); err != nil || !ok {
+		return nil, fmt.Errorf("the mailed results workbook was not approved (%v)", err)
+	}
+	return approved, nil
 }
 
 // publishDemoResults publishes the approved results as `kaohe results
