@@ -67,8 +67,12 @@ func mailReview(ctx context.Context, d *daemon, srv *mailserver.Server, clock *d
 		return err
 	}
 	r := sc.Review
-	what := fmt.Sprintf("回复汇总邮件，附审核后的汇总表：审核分 %d 处、一票否决 %d 家、纸质版收到 %d 家", len(r.Scores), min(len(r.Veto), 1), len(r.Paper))
-	return handleMail(ctx, d, srv, clock, demo.Mail{Raw: raw, At: sc.ReviewAt, From: demo.Staff, What: what}, "工作人员 "+demo.Staff, w)
+	vetoes := 0
+	if r.Veto != "" {
+		vetoes = 1
+	}
+	what := fmt.Sprintf("回复汇总邮件，附审核后的汇总表：审核分 %d 处、一票否决 %d 家、纸质版收到 %d 家", len(r.Scores), vetoes, len(r.Paper))
+	return handleMail(ctx, d, srv, clock, demo.Mail{Raw: raw, At: sc.ReviewAt, From: demo.Staff, What: what}, staffWho, w)
 }
 
 // lastSummary is the last mail to staff with a workbook attached, and that
@@ -145,7 +149,7 @@ func mailApproval(ctx context.Context, d *daemon, srv *mailserver.Server, clock 
 		return nil, err
 	}
 	m := demo.Mail{Raw: raw, At: sc.ApproveAt, From: demo.Staff, What: "寄回主任办公会审定的考核结果表（" + change + "）"}
-	if err := handleMail(ctx, d, srv, clock, m, "工作人员 "+demo.Staff, w); err != nil {
+	if err := handleMail(ctx, d, srv, clock, m, staffWho, w); err != nil {
 		return nil, err
 	}
 	if _, ok, err := d.store.ResultsApproval(ctx); err != nil || !ok {
@@ -184,6 +188,9 @@ func demoPlaceholders(cfg config.Config) []string {
 	}
 	return out
 }
+
+// staffWho names the staff member in the progress output.
+const staffWho = "工作人员 王明"
 
 // demoOperator is who ran the office's commands in the demo, for the
 // records.
