@@ -54,7 +54,7 @@ func Keys() []string {
 
 func fields() []field {
 	fs := []field{
-		str("data_dir", "数据目录：SQLite 数据库、原始邮件存档和工作簿都放在这里（serve、consolidate、reprocess、review 必填；相对路径以配置文件所在目录为准）", `"/var/lib/kaohe"`, func(c *Config) *string { return &c.DataDir }),
+		str("data_dir", "数据目录：SQLite 数据库、原始邮件存档和工作簿都放在这里（serve、consolidate、reprocess、review、results 必填；相对路径以配置文件所在目录为准）", `"/var/lib/kaohe"`, func(c *Config) *string { return &c.DataDir }),
 		str("roster", "代办处名单（CSV 或 xlsx，列：考核单位、类型、邮箱），如 \"/etc/kaohe/roster.xlsx\"；不设则按考核单位名称推断类型", "", func(c *Config) *string { return &c.Roster }),
 
 		str("imap.addr", "收件 IMAP 服务器 host:port（serve 必填）", `"imap.example.org:993"`, func(c *Config) *string { return &c.IMAP.Addr }),

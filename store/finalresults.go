@@ -211,7 +211,7 @@ func (s *Store) resultsRun(ctx context.Context, kind resultKind) (ResultsRun, bo
 
 const qResults = `SELECT agency, agency_type, state, rank, grade, final, scored, self_total, verified_total, quota,
 	quota_exact, submitted_at, detail FROM results WHERE season = ? AND kind = ?
-	ORDER BY agency_type = 'sector', agency_type, rank = 0, rank, agency`
+	ORDER BY agency_type != 'district', rank = 0, rank, agency`
 
 func (s *Store) results(ctx context.Context, kind resultKind, approved *ResultsRun) ([]FinalResult, error) {
 	rows, err := s.r.QueryContext(ctx, qResults, s.season, kind)
