@@ -144,3 +144,34 @@ func TestFailedCommitQueuesNothing(t *testing.T) {
 		t.Fatalf("and once more: %v %+v", err, rep)
 	}
 }
+
+// The 确定名单反馈 rides the same mechanism: once, then one 更正 to the
+// agency whose decision changed, saying which person.
+func TestFinalListOnceThenCorrection(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	list := func(li reply.Decision) []Notice {
+		dc := reply.FinalList{Agency: "东城区代办处", Persons: []reply.FinalPerson{
+			{Name: "张伟", FinalDecision: reply.FinalDecision{Decision: reply.DecisionConfirmed}},
+			{Name: "李娜", FinalDecision: reply.FinalDecision{Decision: li}}}}
+		xc := reply.FinalList{Agency: "西城区代办处", Unit: &reply.FinalDecision{Decision: reply.DecisionConfirmed}}
+		return []Notice{FinalList(dc, []string{"dc@example.org"}, composeOpts()), FinalList(xc, []string{"xc@example.org"}, composeOpts())}
+	}
+	for i, want := range []int{2, 0} {
+		rep, err := Publish(ctx, st, FinalListOptions(t0), list(reply.DecisionNotConfirmed))
+		if err != nil || rep.Queued() != want {
+			t.Fatalf("publish %d: queued %d, want %d (%v)", i+1, rep.Queued(), want, err)
+		}
+	}
+	rep, err := Publish(ctx, st, FinalListOptions(t0.Add(time.Hour)), list(reply.DecisionConfirmed))
+	if err != nil || rep.Queued() != 1 || rep.Count(ActionCorrected) != 1 || rep.Outcomes[0].Action != ActionCorrected {
+		t.Fatalf("after the change: %v %+v", err, rep)
+	}
+	if ch := rep.Outcomes[0].Changes; len(ch) != 1 || ch[0].Label != "优秀个人 李娜" || ch[0].After != "确定" {
+		t.Errorf("changes %+v", ch)
+	}
+	// The result notices of the same agencies are another kind: untouched.
+	if latest, err := st.LatestNotices(ctx, KindResult); err != nil || len(latest) != 0 {
+		t.Errorf("result notices recorded: %v %v", latest, err)
+	}
+}
