@@ -161,7 +161,7 @@ func (p *Pipeline) staffMail(ctx context.Context, res *store.Result, rec store.M
 		skip := ""
 		if v.problem == trustToken {
 			r := base
-			r.Problem = v.reason()
+			r.Problem, r.OthersTold = v.reason(), len(p.staff) > 1
 			if err := p.staffReply(ctx, res, rec, parsed, r); err != nil {
 				return nil, err
 			}
@@ -194,7 +194,7 @@ func (p *Pipeline) staffMail(ctx context.Context, res *store.Result, rec store.M
 	if err := p.staffReply(ctx, res, rec, parsed, r); err != nil {
 		return nil, err
 	}
-	log.Info().Strs("summary", imp.Summary).Str("token_id", v.token.ID).Msg("staff workbook imported")
+	log.Info().Strs("summary", imp.Summary).Str("token_id", v.token.ID).Msg("staff workbook accepted: imported with the message's result")
 	if imp.Conflict == nil {
 		return nil, nil
 	}

@@ -70,7 +70,7 @@ func TestRenderMails(t *testing.T) {
 	m, err = ComposeForeignNotice(ForeignNotice{Agency: "朝阳区代办处", To: "chaoyang@agency.example.cn", Sender: "someone@elsewhere.example",
 		ReceivedAt: testReceived}, "foreign|render", opts)
 	write("foreign-notice", m, err)
-	for _, name := range []string{"staff-import-done", "staff-import-refused", "staff-import-token", "staff-workbook-notice", "staff-workbook-notice-forged"} {
+	for _, name := range []string{"staff-import-done", "staff-import-refused", "staff-import-token", "staff-workbook-notice", "staff-workbook-notice-forged", "staff-workbook-notice-token"} {
 		write(name, staffImportMails(t)[name], nil)
 	}
 	m, err = ComposeReminder(Reminder{Agency: "顺义区代办处", To: "shunyi@agency.example.cn", DaysLeft: 3, Cutoff: testCutoff,

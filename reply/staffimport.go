@@ -31,6 +31,8 @@ type StaffImportReply struct {
 	// Problem refuses the workbook as a whole (its token), when not
 	// Imported and Refused is empty.
 	Problem string
+	// OthersTold says other staff were sent the notice of this refusal.
+	OthersTold bool
 	// Others counts further staff workbooks of the mail, not read.
 	Others int
 }
@@ -42,10 +44,10 @@ func ComposeStaffImport(r StaffImportReply, key string, opts ComposeOptions) (Ma
 	title := display.Clean(r.Title, maxNameRunes)
 	view := struct {
 		Received, Title, Problem, Office, Contact string
-		Imported                                  bool
+		Imported, OthersTold                      bool
 		Summary, Refused                          []string
 		Others                                    int
-	}{Received: cnTime(r.ReceivedAt), Title: title, Imported: r.Imported, Others: r.Others,
+	}{Received: cnTime(r.ReceivedAt), Title: title, Imported: r.Imported, OthersTold: r.OthersTold, Others: r.Others,
 		Problem: display.Clean(r.Problem, display.MaxTextRunes), Office: opts.FromName, Contact: opts.Contact}
 	for _, s := range r.Summary {
 		view.Summary = append(view.Summary, display.Clean(s, display.MaxTextRunes))

@@ -32,7 +32,7 @@ func staffImportMails(t *testing.T) map[string]Mail {
 	m, err = ComposeStaffImport(r, "import|b", opts)
 	add("staff-import-refused", m, err)
 	r = base
-	r.Problem, r.Others = "表中没有系统寄出时写入的校验码：它不是系统寄出的工作簿，或内容被复制到了新建的工作簿中。", 1
+	r.Problem, r.Others, r.OthersTold = "表中没有系统寄出时写入的校验码：它不是系统寄出的工作簿，或内容被复制到了新建的工作簿中。", 1, true
 	m, err = ComposeStaffImport(r, "import|c", opts)
 	add("staff-import-token", m, err)
 	m, err = ComposeStaffWorkbookNotice(StaffWorkbookNotice{To: Recipient{Addr: "孙梦艺 <sunmengyi@bjszghzbz.org.cn>"}, Title: "审核汇总表",

@@ -187,13 +187,6 @@ func NewKey(b []byte) (*Key, error) {
 	return &Key{k: append([]byte(nil), b...)}, nil
 }
 
-// NewID returns a fresh random workbook id.
-func NewID() string {
-	b := make([]byte, 12)
-	rand.Read(b) // crypto/rand.Read never fails (Go 1.24+): it crashes the program instead
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
 // mac computes the token's MAC; the fields are length-delimited by their
 // separators, none of which can occur inside them (validID, Kind constants).
 func (k *Key) mac(season int, kind Kind, id string) []byte {

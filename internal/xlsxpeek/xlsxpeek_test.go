@@ -4,6 +4,8 @@ import (
 	"archive/zip"
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -119,4 +121,27 @@ func pkg(t *testing.T, parts map[string]string) *Package {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// FuzzPackage: whatever the bytes, looking into them returns or fails,
+// never panics, and never reads more than maxRows rows.
+func FuzzPackage(f *testing.F) {
+	for _, name := range []string{"libreoffice.xlsx", "openpyxl.xlsx"} {
+		if b, err := os.ReadFile(filepath.Join("..", "wbtoken", "testdata", name)); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte("PK\x03\x04"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Open(data)
+		if err != nil {
+			return
+		}
+		for _, s := range p.Sheets() {
+			if rows, err := p.Rows(s, 3); err == nil && len(rows) > 3 {
+				t.Fatalf("%d rows read of 3", len(rows))
+			}
+		}
+		p.CustomProps()
+	})
 }
