@@ -170,6 +170,13 @@ func (c *Campaign) Input(ctx context.Context) (consolidate.Input, error) {
 	if in.Vetoes, err = c.store.Vetoes(ctx); err != nil {
 		return in, err
 	}
+	paper, err := c.store.PaperForms(ctx)
+	if err != nil {
+		return in, err
+	}
+	for _, p := range paper {
+		in.Paper = append(in.Paper, consolidate.PaperForm{Agency: p.Agency, Day: p.Day, Source: p.Source})
+	}
 	return in, nil
 }
 

@@ -39,6 +39,9 @@ type PreparedReview struct {
 	// Decisions counts the 主任办公会's decisions the 推荐名单 states;
 	// DecisionsChanged those new, changed or blanked.
 	Decisions, DecisionsChanged int
+	// Paper counts the agencies whose 纸质版收到 the workbook records;
+	// PaperCleared those whose record it removes.
+	Paper, PaperCleared int
 }
 
 // PrepareReview reads an edited staff workbook with the all-or-nothing
@@ -101,6 +104,11 @@ func (c *Campaign) PrepareReview(ctx context.Context, r io.Reader, from ReviewFr
 			Assigner: from.Reviewer, Source: from.Source + " " + a.Source})
 	}
 	p.Assignments = len(p.Import.Assignments)
+	for _, pf := range imp.Paper {
+		p.Import.Paper = append(p.Import.Paper, store.PaperForm{Agency: pf.Agency, Day: pf.Day, Source: from.Source + " " + pf.Source})
+	}
+	p.Import.PaperCleared = imp.PaperCleared
+	p.Paper, p.PaperCleared = len(imp.Paper), len(imp.PaperCleared)
 	p.Import.Vetoes, p.Import.Source = imp.Vetoes, from.Source
 	p.Import.Decisions, p.Decisions, p.DecisionsChanged = dec.imp, dec.decided, dec.changed
 	return p, nil, nil
@@ -178,6 +186,13 @@ func (b reviewBook) Import(ctx context.Context, data []byte, in pipeline.StaffIm
 func (p PreparedReview) Lines() []string {
 	lines := []string{fmt.Sprintf("审核意见 %d 条，其中新增或改动 %d 条", p.Reviews, p.Changed),
 		fmt.Sprintf("一票否决 %d 个，其中新设或撤销 %d 个", p.Vetoes, p.VetoesChanged)}
+	if p.Paper > 0 || p.PaperCleared > 0 {
+		line := fmt.Sprintf("纸质版收到 %d 家", p.Paper)
+		if p.PaperCleared > 0 {
+			line += fmt.Sprintf("，撤销 %d 家", p.PaperCleared)
+		}
+		lines = append(lines, line)
+	}
 	if p.Assignments > 0 {
 		lines = append(lines, fmt.Sprintf("名册外来件 %d 件已归入所选单位", p.Assignments))
 	}

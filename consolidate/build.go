@@ -34,10 +34,13 @@ const (
 	colVeto        = "一票否决"
 	colRemark      = "备注"
 	colOrigRemark  = "原备注"
+	colPaper       = "纸质版收到"
+	colOrigPaper   = "原纸质版收到"
 )
 
 type styles struct {
 	header, date, num2, input int
+	paperDay                  int // an input cell showing a day
 	wrap, inputWrap, top      int
 	cfHighlight, cfProblem    int
 }
@@ -124,6 +127,15 @@ func (b *builder) newStyles() error {
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
 		Border:    []excelize.Border{{Type: "left", Color: "BFBFBF", Style: 1}, {Type: "right", Color: "BFBFBF", Style: 1}, {Type: "bottom", Color: "BFBFBF", Style: 1}},
 		Alignment: &excelize.Alignment{Vertical: "top"},
+	}); err != nil {
+		return err
+	}
+	dayFmt := paperDayFormat
+	if b.styles.paperDay, err = f.NewStyle(&excelize.Style{
+		Fill:         excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"FFF2CC"}},
+		Border:       []excelize.Border{{Type: "left", Color: "BFBFBF", Style: 1}, {Type: "right", Color: "BFBFBF", Style: 1}, {Type: "bottom", Color: "BFBFBF", Style: 1}},
+		Alignment:    &excelize.Alignment{Vertical: "top", Horizontal: "left"},
+		CustomNumFmt: &dayFmt,
 	}); err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func TestBuildWorkbook(t *testing.T) {
 	// 汇总
 	rows := sheetRows(t, f, SheetSummary)
 	wantHeader := []string{"考核单位", "类型", "状态", "首次提交", "最近提交", "版本数", "自评总分", "核定总分", "差额",
-		"组织机构管理", "业务财务管理", "业务拓展", "加分项", "错误数", "警告数", "审核总分", "等级", "排名", "一票否决", "备注", "说明", "原备注"}
+		"组织机构管理", "业务财务管理", "业务拓展", "加分项", "错误数", "警告数", "审核总分", "等级", "排名", "一票否决", "纸质版收到", "备注", "说明", "原备注", "原纸质版收到"}
 	if !slices.Equal(rows[0], wantHeader) {
 		t.Fatalf("汇总 header = %v", rows[0])
 	}
@@ -322,14 +322,14 @@ func TestBuildWorkbook(t *testing.T) {
 	})
 
 	t.Run("summary", func(t *testing.T) {
-		want := Summary{Submitted: 90, Accepted: 50, NeedsFix: 10, Late: 10, Missing: 10, Unreadable: 10, Vetoed: 10, Roster: 100, Unknown: 3}
+		want := Summary{Submitted: 90, Accepted: 50, NeedsFix: 10, Late: 10, Missing: 10, Unreadable: 10, Vetoed: 10, Roster: 100, Unknown: 3, PaperMissing: 100}
 		if sum != want {
 			t.Errorf("summary = %+v, want %+v", sum, want)
 		}
 		lines := sum.Lines()
-		if len(lines) != 3 || lines[0] != "名册 100 家：已提交 90 家，未提交 10 家" ||
+		if len(lines) != 4 || lines[0] != "名册 100 家：已提交 90 家，未提交 10 家" ||
 			!strings.Contains(lines[1], "合格待审 50 家") || !strings.Contains(lines[1], "需修改 10 家") || !strings.Contains(lines[1], "逾期 10 家") ||
-			!strings.Contains(lines[2], "名册外来件 3 件") {
+			lines[2] != "纸质版已收 0 家，未收 100 家" || !strings.Contains(lines[3], "名册外来件 3 件") {
 			t.Errorf("lines = %q", lines)
 		}
 	})

@@ -52,7 +52,8 @@ func TestBuildEdgeCases(t *testing.T) {
 		t.Errorf("summary %+v", sum)
 	}
 	dvs, err := f.GetDataValidations(SheetSummary)
-	if err != nil || len(dvs) != 1 || !strings.HasPrefix(dvs[0].Sqref, "S2:S") || dvs[0].Formula1 != `"是,否"` {
+	if err != nil || len(dvs) != 2 || !strings.HasPrefix(dvs[0].Sqref, "S2:S") || dvs[0].Formula1 != `"是,否"` ||
+		!strings.HasPrefix(dvs[1].Sqref, "T2:T") || dvs[1].Type != "" || dvs[1].Prompt == nil {
 		t.Errorf("data validations %+v (%v)", dvs, err)
 	}
 

@@ -122,6 +122,9 @@ type Input struct {
 	Now      time.Time
 	Campaign string  // e.g. "2021年度代办处考核"; shown in print headers
 	Grades   []Grade // nil: DefaultGrades
+	// Paper are the paper forms staff recorded as received, one per
+	// agency at most.
+	Paper []PaperForm
 	// Stamp, when set, is called on the finished workbook before it is
 	// written, to stamp the token that lets staff mail it back (wbtoken).
 	Stamp func(*excelize.File) error

@@ -47,8 +47,9 @@ type row struct {
 	grade    string
 	rank     int
 	vetoed   bool
-	note     string // what the system says of the row
-	remark   string // the staff's own 备注: the review of indicator ""
+	note     string     // what the system says of the row
+	remark   string     // the staff's own 备注: the review of indicator ""
+	paper    *PaperForm // nil: the paper form is not recorded as received
 }
 
 func reviewKey(agency, indicator string) string { return agency + "\x00" + indicator }
@@ -83,13 +84,17 @@ func prepare(in Input) (*model, error) {
 			known[e.Agency] = e
 		}
 	}
+	paper := make(map[string]*PaperForm, len(in.Paper))
+	for i := range in.Paper {
+		paper[in.Paper[i].Agency] = &in.Paper[i]
+	}
 	seen := make(map[string]bool, len(in.Roster))
 	for _, a := range in.Roster {
 		if seen[a.Name] {
 			return nil, fmt.Errorf("consolidate: agency %q twice in the roster", a.Name)
 		}
 		seen[a.Name] = true
-		r := &row{name: a.Name, typ: a.Type, emails: a.Emails, entry: known[a.Name]}
+		r := &row{name: a.Name, typ: a.Type, emails: a.Emails, entry: known[a.Name], paper: paper[a.Name]}
 		if r.typ == "" && r.entry != nil {
 			r.typ = r.entry.Type
 		}

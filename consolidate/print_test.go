@@ -113,7 +113,8 @@ func sheetWidth(t *testing.T, f *excelize.File, sheet string) float64 {
 }
 
 // TestDropDowns: every 审核分 cell offers the scores its indicator can give,
-// with a tip; 一票否决 offers 是/否; 归属单位 the roster's agencies.
+// with a tip; 一票否决 offers 是/否, 纸质版收到 a tip and no list (it takes
+// a day); 归属单位 the roster's agencies.
 func TestDropDowns(t *testing.T) {
 	fx := newFixture(20, 2)
 	f, _, _ := build(t, fx.in)
@@ -154,8 +155,11 @@ func TestDropDowns(t *testing.T) {
 		}
 	}
 	dvs, _ := f.GetDataValidations(SheetSummary)
-	if len(dvs) != 1 || dvs[0].Formula1 != `"是,否"` || dvs[0].Prompt == nil || dvs[0].Sqref != fmt.Sprintf("S2:S%d", 21) {
+	if len(dvs) != 2 || dvs[0].Formula1 != `"是,否"` || dvs[0].Prompt == nil || dvs[0].Sqref != fmt.Sprintf("S2:S%d", 21) {
 		t.Errorf("一票否决 drop-down %+v", dvs)
+	}
+	if len(dvs) == 2 && (dvs[1].Formula1 != "" || dvs[1].Prompt == nil || !strings.Contains(*dvs[1].Prompt, "收到日期") || dvs[1].Sqref != "T2:T21") {
+		t.Errorf("纸质版收到 tip %+v", dvs[1])
 	}
 	dvs, _ = f.GetDataValidations(SheetOutside)
 	if len(dvs) != 1 || dvs[0].Formula1 != "'名册单位'!$A$1:$A$20" || dvs[0].Sqref != "K2:K3" {

@@ -27,6 +27,13 @@ type ReviewImport struct {
 	Vetoes map[string]bool
 	// Assignments are the 名册外来件 staff assigned to a roster agency.
 	Assignments []Assignment
+	// Paper holds every agency whose 纸质版收到 cell is filled, changed
+	// or not; PaperCleared the agencies whose cell was exported filled
+	// and has been blanked: the caller should delete their record. A
+	// cell blank both ways says nothing, so that a workbook exported
+	// before a record was made does not undo it.
+	Paper        []PaperForm
+	PaperCleared []string
 }
 
 // Assignment is staff's decision, read from the 归属单位 column of 名册外来件,
@@ -66,7 +73,8 @@ type ImportOptions struct {
 const MaxImportSize = 200 << 20
 
 // ImportReview reads the 审核分 and 审核意见 columns of the department sheets
-// and the 一票否决 column of 汇总 from an edited staff workbook. A cell that
+// and the 一票否决, 备注 and 纸质版收到 columns of 汇总 from an edited staff
+// workbook. A cell that
 // cannot be accepted (a score above the cap or not one the criteria can give,
 // an agency not of opts.Agencies or not on 汇总, an unknown indicator, two
 // sheets disagreeing) is left out of the result and reported; everything
@@ -79,6 +87,11 @@ func ImportReview(r io.Reader, opts ImportOptions) (ReviewImport, []ImportError)
 		return im.out, []ImportError{{Message: "无法打开汇总表：" + err.Error() + "。请上传由本系统导出、用 Excel 或 WPS 另存为 .xlsx 的汇总表。"}}
 	}
 	defer f.Close()
+	formYear := 0
+	if opts.Form != nil {
+		formYear = opts.Form.Year
+	}
+	im.paper = newPaperReader(f, formYear, opts.Now)
 	if fatal := im.summary(f); fatal != nil {
 		return im.out, fatal
 	}
@@ -95,9 +108,10 @@ func ImportReview(r io.Reader, opts ImportOptions) (ReviewImport, []ImportError)
 // reviewImport is one ImportReview under way: what it has read so far and
 // the cells it refused.
 type reviewImport struct {
-	opts ImportOptions
-	out  ReviewImport
-	errs []ImportError
+	opts  ImportOptions
+	out   ReviewImport
+	errs  []ImportError
+	paper *paperReader
 	// onSummary are the agencies of 汇总: a review is taken only for one.
 	onSummary map[string]bool
 	// seen is the review of each agency and indicator read so far, in the
@@ -118,7 +132,7 @@ func (im *reviewImport) fail(sheet, cell, format string, args ...any) {
 }
 
 // summaryColumns are the columns of 汇总 that are read, 0-based; -1: missing.
-type summaryColumns struct{ agency, veto, remark, origRemark int }
+type summaryColumns struct{ agency, veto, remark, origRemark, paper, origPaper int }
 
 // summary reads 汇总: the agencies, their vetoes and the staff's remarks.
 // It returns the errors that stop the whole import.
@@ -127,7 +141,8 @@ func (im *reviewImport) summary(f *excelize.File) []ImportError {
 	err := eachRow(f, SheetSummary, func(i int, row []string) error {
 		if i == 0 {
 			hdr := headerIndex(row)
-			cols = summaryColumns{agency: hdr[colAgency], veto: hdr[colVeto], remark: hdr[colRemark], origRemark: hdr[colOrigRemark]}
+			cols = summaryColumns{agency: hdr[colAgency], veto: hdr[colVeto], remark: hdr[colRemark], origRemark: hdr[colOrigRemark],
+				paper: hdr[colPaper], origPaper: hdr[colOrigPaper]}
 			if cols.agency < 0 || cols.veto < 0 {
 				return errMissingColumns
 			}
@@ -157,13 +172,17 @@ func (im *reviewImport) summaryRow(c summaryColumns, i int, row []string) {
 	veto, ok := parseVeto(raw)
 	if !im.opts.Agencies[name] {
 		// A row added by hand: harmless while blank, refused when it
-		// vetoes.
+		// vetoes or records a paper form.
+		cell, _ := excelize.CoordinatesToCellName(c.agency+1, i+1)
 		if !ok || veto {
-			cell, _ := excelize.CoordinatesToCellName(c.agency+1, i+1)
 			im.fail(SheetSummary, cell, notOfSeason, name, "一票否决")
+		}
+		if strings.TrimSpace(cellAt(row, c.paper)) != "" {
+			im.fail(SheetSummary, cell, notOfSeason, name, "纸质版收到")
 		}
 		return
 	}
+	im.paperCell(c, i, row, name)
 	im.onSummary[name] = true
 	// The staff's own 备注 is the agency's review of indicator "". A
 	// workbook without 原备注 is of the time 备注 was the system's
@@ -184,6 +203,25 @@ func (im *reviewImport) summaryRow(c summaryColumns, i int, row []string) {
 		return
 	}
 	im.out.Vetoes[name] = veto
+}
+
+// paperCell reads the 纸质版收到 cell of row i of 汇总, the agency's. A
+// workbook without the column (exported before it existed) says nothing of
+// paper forms.
+func (im *reviewImport) paperCell(c summaryColumns, i int, row []string, agency string) {
+	if c.paper < 0 {
+		return
+	}
+	cell, _ := excelize.CoordinatesToCellName(c.paper+1, i+1)
+	received, day, problem := im.paper.read(SheetSummary, cell, cellAt(row, c.paper))
+	switch {
+	case problem != "":
+		im.fail(SheetSummary, cell, "%s", problem)
+	case received:
+		im.out.Paper = append(im.out.Paper, PaperForm{Agency: agency, Day: day, Source: SheetSummary + "!" + cell})
+	case strings.TrimSpace(cellAt(row, c.origPaper)) != "":
+		im.out.PaperCleared = append(im.out.PaperCleared, agency)
+	}
 }
 
 // notOfSeason is the refusal of a row naming an agency that is neither on

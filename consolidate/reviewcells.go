@@ -41,7 +41,7 @@ func eachRow(f *excelize.File, sheet string, fn func(i int, row []string) error)
 func headerIndex(row []string) map[string]int {
 	idx := map[string]int{}
 	for _, name := range []string{colAgency, colIndicator, colReview, colComment, colOrigReview, colOrigComment, colVeto,
-		colRemark, colOrigRemark, colSubmission, colAssign} {
+		colRemark, colOrigRemark, colSubmission, colAssign, colPaper, colOrigPaper} {
 		idx[name] = -1
 	}
 	for i, v := range row {

@@ -36,11 +36,16 @@ func (b *builder) summarySheet() error {
 		column{header: "等级"},
 		column{header: "排名"},
 		column{header: colVeto, style: b.styles.input},
-		column{header: colRemark, min: 12, max: 12, style: b.styles.inputWrap, wrap: true},
-		column{header: "说明", min: 12, max: 12, wrap: true},
+		// 纸质版收到, 备注 and 说明 share what 备注 and 说明 had alone
+		// before: 汇总 of a hundred agencies still prints one page wide
+		// at 8 pt.
+		column{header: colPaper, min: 8.5, max: 8.5, style: b.styles.paperDay},
+		column{header: colRemark, min: 10, max: 10, style: b.styles.inputWrap, wrap: true},
+		column{header: "说明", min: 9.5, max: 9.5, wrap: true},
 		column{header: colOrigRemark, hidden: true},
+		column{header: colOrigPaper, hidden: true},
 	)
-	gradeCol, vetoCol := len(cols)-6, len(cols)-4
+	gradeCol, vetoCol := len(cols)-8, len(cols)-6
 	var problems []excelize.ConditionalFormatOptions
 	for _, st := range []string{StateNeedsFix, StateUnreadable, StateLate, StateMissing, StateVetoed} {
 		problems = append(problems, excelize.ConditionalFormatOptions{Type: "cell", Criteria: "==", Value: strconv.Quote(st), Format: &b.styles.cfProblem})
@@ -89,7 +94,9 @@ func (b *builder) summarySheet() error {
 				if r.vetoed {
 					cells[c+5] = "是"
 				}
-				cells[c+6], cells[c+7], cells[c+8] = r.remark, r.note, r.remark
+				cells[c+6] = paperValue(r.paper)
+				cells[c+7], cells[c+8], cells[c+9] = r.remark, r.note, r.remark
+				cells[c+10] = paperText(r.paper)
 				if !yield(cells) {
 					return
 				}
@@ -108,7 +115,16 @@ func (b *builder) summarySheet() error {
 	}
 	dv.SetInput(colVeto, "该单位发生信息安全事件、按规定一票否决时选“是”；选“否”或留空为不否决。")
 	dv.SetError(excelize.DataValidationErrorStyleStop, colVeto, "请从下拉列表中选择“是”或“否”，或留空。")
-	return b.f.AddDataValidation(SheetSummary, dv)
+	if err := b.f.AddDataValidation(SheetSummary, dv); err != nil {
+		return err
+	}
+	// 纸质版收到 takes a day or 是, which no drop-down can offer: a tip
+	// says what is read back.
+	pc, _ := excelize.ColumnNumberToName(vetoCol + 2)
+	tip := excelize.NewDataValidation(true)
+	tip.Sqref = fmt.Sprintf("%s2:%s%d", pc, pc, max(len(m.rows), 1)+1)
+	tip.SetInput(colPaper, "收到该单位纸质版考核表后，填收到日期（如 2022-01-05、2022/1/5 或 1月5日）；不记得日期可填“是”。未收到请留空。")
+	return b.f.AddDataValidation(SheetSummary, tip)
 }
 
 // typeLines is an agency type's label broken where a narrow column

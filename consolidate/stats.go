@@ -25,7 +25,11 @@ func (b *builder) statsSheet() error {
 	if err != nil {
 		return err
 	}
-	top := bands + 3
+	paperRow := bands + 3
+	if err := s.paper(paperRow); err != nil {
+		return err
+	}
+	top := paperRow + 4
 	if top < 22 {
 		top = 22 // below the chart
 	}
@@ -112,6 +116,27 @@ func (s statsWriter) distribution() (bands int, scored []*row, err error) {
 		return 0, nil, err
 	}
 	return bands, scored, nil
+}
+
+// paper writes, from row on, how many roster agencies' paper forms staff
+// recorded as received and how many not.
+func (s statsWriter) paper(row int) error {
+	sum := s.b.m.summary
+	if err := s.header(row, 1, "纸质版考核表", "单位数"); err != nil {
+		return err
+	}
+	for i, v := range []struct {
+		label string
+		n     int
+	}{{"已收", sum.PaperReceived}, {"未收", sum.PaperMissing}} {
+		if err := s.set(1, row+1+i, v.label, 0); err != nil {
+			return err
+		}
+		if err := s.set(2, row+1+i, v.n, 0); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // indicatorTally is, per indicator of the model, the sums of the scored

@@ -19,11 +19,19 @@ type Summary struct {
 	// addresses not registered for the agency they name, from mail without
 	// a usable sender, or of agencies no longer on the roster.
 	Unknown int
+	// PaperReceived counts the roster agencies whose paper form staff
+	// recorded as received; PaperMissing the others. They add up to
+	// Roster.
+	PaperReceived int
+	PaperMissing  int
 }
 
 func (m *model) summarize() Summary {
 	s := Summary{Roster: len(m.rows), Unknown: len(m.outside)}
 	for _, r := range m.rows {
+		if r.paper != nil {
+			s.PaperReceived++
+		}
 		switch r.state {
 		case StateAccepted:
 			s.Accepted++
@@ -40,6 +48,7 @@ func (m *model) summarize() Summary {
 		}
 	}
 	s.Submitted = s.Roster - s.Missing
+	s.PaperMissing = s.Roster - s.PaperReceived
 	return s
 }
 
@@ -69,8 +78,15 @@ func (s Summary) Lines() []string {
 		}
 		lines = append(lines, "已提交的 "+fmt.Sprint(s.Submitted)+" 家中："+parts+"（逾期、一票否决均按不合格处理）")
 	}
+	lines = append(lines, s.PaperLine())
 	if s.Unknown > 0 {
 		lines = append(lines, fmt.Sprintf("另有%s %d 件：发件地址不在名册中或不是所填单位的登记邮箱，未计入任何单位；请在汇总表的“%s”工作表中认定归属", OutsideLabel, s.Unknown, OutsideLabel))
 	}
 	return lines
+}
+
+// PaperLine is the count of paper forms received, as 统计 and the staff
+// mail say it.
+func (s Summary) PaperLine() string {
+	return fmt.Sprintf("纸质版已收 %d 家，未收 %d 家", s.PaperReceived, s.PaperMissing)
 }

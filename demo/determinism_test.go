@@ -30,3 +30,30 @@ func TestBuildIsDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// The staff's mail after the deadline is the same bytes for the same
+// workbook: only the workbook kaohe sent (its token) can make it differ.
+func TestStaffMailIsDeterministic(t *testing.T) {
+	t.Parallel()
+	form := templates.MustLoad(2021)
+	sc, err := Build(form, MinAgencies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wb := []byte("PK\x03\x04 a workbook")
+	for name, mail := range map[string]func() ([]byte, error){
+		"review": func() ([]byte, error) {
+			return StaffReply("kaohe-summary-1@x", "2021年度考核表汇总", wb, sc.ReviewAt)
+		},
+		"results": func() ([]byte, error) { return StaffResults(wb, sc.ApproveAt) },
+	} {
+		a, err := mail()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := mail()
+		if !bytes.Equal(a, b) {
+			t.Errorf("the staff's %s mail differs between two writes", name)
+		}
+	}
+}

@@ -47,6 +47,12 @@ type Scenario struct {
 	Accepted []string // agencies whose current form is correct
 	// Unreadable sent only a file no form could be read from.
 	Unreadable []string
+
+	// After the deadline: staff mail their review back at ReviewAt;
+	// the results are computed at ResultsAt, approved (审定) at
+	// ApproveAt and published at PublishAt.
+	Review                                    StaffReview
+	ReviewAt, ResultsAt, ApproveAt, PublishAt time.Time
 }
 
 func day(month time.Month, d, hour, minute int) time.Time {
@@ -94,6 +100,8 @@ func Build(form *templates.Form, n int) (*Scenario, error) {
 	sort.SliceStable(sc.Mails, func(i, j int) bool { return sc.Mails[i].At.Before(sc.Mails[j].At) })
 	sort.Strings(sc.Missing)
 	sort.Strings(sc.Accepted)
+	sc.Review = review(sc)
+	sc.ReviewAt, sc.ResultsAt, sc.ApproveAt, sc.PublishAt = reviewAt, resultsAt, approveAt, publishAt
 	return sc, nil
 }
 

@@ -23,6 +23,9 @@ func (imp ReviewImport) Apply(ctx context.Context, tx *sql.Tx, season int, now t
 	if err := saveReviews(ctx, tx, season, imp.Reviews, imp.Vetoes, imp.Source, now); err != nil {
 		return err
 	}
+	if err := savePaper(ctx, tx, season, imp.Paper, imp.PaperCleared, imp.Source, now); err != nil {
+		return err
+	}
 	if err := assign(ctx, tx, imp.Assignments, now); err != nil {
 		return err
 	}

@@ -433,6 +433,19 @@ CREATE TABLE purges (
 	summary  TEXT    NOT NULL DEFAULT ''       -- what was removed, JSON counts (no names)
 );
 `,
+	// 9: the paper copy of each agency's form (纸质版收到), as staff record it
+	// in the staff workbook. day is the Beijing date it arrived,
+	// 'YYYY-MM-DD', or '' when staff wrote only 是.
+	`
+CREATE TABLE paper_forms (
+	season INTEGER NOT NULL,
+	agency TEXT    NOT NULL,
+	day    TEXT    NOT NULL DEFAULT '',
+	source TEXT    NOT NULL DEFAULT '',
+	at     INTEGER NOT NULL,
+	PRIMARY KEY (season, agency)
+) WITHOUT ROWID;
+`,
 }
 
 // SchemaVersion is the schema version this code writes.

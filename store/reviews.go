@@ -35,14 +35,19 @@ type ReviewImport struct {
 	Reviews     []Review
 	Vetoes      map[string]bool
 	Assignments []Assignment
-	Source      string
+	// Paper are the paper forms recorded (each replaces the agency's
+	// earlier record); PaperCleared the agencies whose record staff
+	// removed.
+	Paper        []PaperForm
+	PaperCleared []string
+	Source       string
 	// Decisions are the 推荐名单's, saved with the reviews.
 	Decisions DecisionImport
 }
 
-// SaveReviewImport saves the reviews and vetoes as SaveReviews does and
-// makes the assignments as AssignSubmissions does, all in one transaction:
-// an import is taken whole or not at all.
+// SaveReviewImport saves the reviews and vetoes as SaveReviews does, makes
+// the assignments as AssignSubmissions does and records the paper forms,
+// all in one transaction: an import is taken whole or not at all.
 func (s *Store) SaveReviewImport(ctx context.Context, imp ReviewImport) error {
 	now := s.now()
 	err := s.write(ctx, func(tx *sql.Tx) error {

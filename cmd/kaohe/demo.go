@@ -43,6 +43,7 @@ type demoResult struct {
 	Replies   []mailserver.Delivery // receipts to agencies and strangers
 	Reminders []mailserver.Delivery // deadline reminders to agencies
 	Staff     []mailserver.Delivery // to the office's staff
+	Results   []mailserver.Delivery // result notices (考核结果) to agencies
 	Summary   consolidate.Summary
 	// Password opens every mailbox of the demo's mail server: new for
 	// every run, since --keep leaves the servers listening.
@@ -136,9 +137,12 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 		return nil, err
 	}
 	fmt.Fprintf(stdout, "    已处理 %d/%d 封，回执已发出\n", d.pipe.Handled(), len(sc.Mails))
+	if err := playAfterDeadline(ctx, d, srv, clock, sc, opts.Out, stdout); err != nil {
+		return nil, err
+	}
 
 	res := &demoResult{Scenario: sc, Password: password, Panics: d.metrics.Panics()}
-	if res.Replies, res.Reminders, res.Staff, err = exportDeliveries(srv.Deliveries(), opts.Out, stdout); err != nil {
+	if res.Replies, res.Reminders, res.Staff, res.Results, err = exportDeliveries(srv.Deliveries(), opts.Out, stdout); err != nil {
 		return nil, err
 	}
 	_, res.Summary, err = d.campaign.Build(ctx)
@@ -175,6 +179,11 @@ func demoConfig(sc *demo.Scenario, srv *mailserver.Server, password, dataDir, ro
 	// The day's summary is due at 09:00 here, with the reminders, so that
 	// the demo shows one on each reminder day.
 	cfg.Campaign.DailySummaryTime = cst.TimeOfDay{Hour: 9}
+	// The office's figures for after the deadline, which the notice leaves
+	// to it: 30 优秀个人 for the demo's roster, recommendations due by
+	// 15 April.
+	cfg.Results.IndividualQuota = 30
+	cfg.Results.RecommendCutoff = time.Date(2022, time.April, 15, 17, 0, 0, 0, cst.Location())
 	cfg.HTTP.Listen = ""
 	return cfg
 }

@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,6 +110,136 @@ func TestDemoCountsAddUp(t *testing.T) {
 		}
 		if !strings.Contains(text, consolidate.OutsideLabel+" "+strconv.Itoa(s.Unknown)+" 件") {
 			t.Errorf("mail does not count the 名册外来件 apart:\n%s", text)
+		}
+	})
+
+	t.Run("paper forms", func(t *testing.T) {
+		// The staff's review (demo.Scenario.Review) records five paper
+		// forms: four of accepted agencies (a date cell, 2022/1/5, 1月5日,
+		// 是) and the late agency's.
+		if s.PaperReceived != 5 || s.PaperReceived != len(res.Scenario.Review.Paper) || s.PaperReceived+s.PaperMissing != roster {
+			t.Errorf("paper forms: %d received, %d missing, roster %d; the review records %d", s.PaperReceived, s.PaperMissing, roster, len(res.Scenario.Review.Paper))
+		}
+		f, err := excelize.OpenFile(filepath.Join(out, "汇总.xlsx"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, _ := f.GetRows(consolidate.SheetSummary)
+		col := slices.Index(rows[0], "纸质版收到")
+		filled := 0
+		for _, r := range rows[1:] {
+			if col >= 0 && col < len(r) && r[col] != "" {
+				filled++
+			}
+		}
+		if col < 0 || filled != s.PaperReceived {
+			t.Errorf("汇总 has %d 纸质版收到 cells filled (column %d), the summary says %d", filled, col, s.PaperReceived)
+		}
+		stats, _ := f.GetRows(consolidate.SheetStats)
+		counts := map[string]string{}
+		for _, r := range stats {
+			if len(r) >= 2 {
+				counts[r[0]] = r[1]
+			}
+		}
+		if counts["已收"] != strconv.Itoa(s.PaperReceived) || counts["未收"] != strconv.Itoa(s.PaperMissing) {
+			t.Errorf("统计 says 已收 %q 未收 %q, the summary %d and %d", counts["已收"], counts["未收"], s.PaperReceived, s.PaperMissing)
+		}
+		// The last summary mail went out before the review: it counts no
+		// paper form yet, and its two counts make the roster.
+		var last string
+		for _, m := range res.Staff {
+			if p, err := mailparse.Parse(m.Raw, mailparse.Limits{}); err == nil && strings.Contains(p.Text, "纸质版已收") {
+				last = p.Text
+			}
+		}
+		if !strings.Contains(last, fmt.Sprintf("纸质版已收 0 家，未收 %d 家", roster)) {
+			t.Errorf("the last summary mail does not count the paper forms:\n%s", last)
+		}
+	})
+
+	t.Run("staff review by mail", func(t *testing.T) {
+		// Two replies to staff say 导入: the staff workbook's and the
+		// approved results workbook's. The first says what was imported:
+		// two 审核分 with their 审核意见 and the veto's 备注 are three
+		// reviews, one veto, five paper forms.
+		var replies []string
+		for _, m := range res.Staff {
+			if p, err := mailparse.Parse(m.Raw, mailparse.Limits{}); err == nil && strings.Contains(p.Subject, "导入") {
+				replies = append(replies, p.Text)
+			}
+		}
+		if len(replies) != 2 {
+			t.Fatalf("%d replies to staff say 导入, want 2", len(replies))
+		}
+		// The 主任办公会 moved one 优秀个人 between two agencies
+		// (demo.ApproveResults).
+		if !strings.Contains(replies[1], "已审定") || strings.Count(replies[1], "名额 ") != 2 {
+			t.Errorf("the results' 导入 reply does not say what was approved:\n%s", replies[1])
+		}
+		for _, want := range []string{"审核意见 3 条", "一票否决 1 个", "纸质版收到 5 家"} {
+			if !strings.Contains(replies[0], want) {
+				t.Errorf("the 导入 reply does not say %q:\n%s", want, replies[0])
+			}
+		}
+		if s.Vetoed != 1 {
+			t.Errorf("%d agencies vetoed, the review vetoes 1", s.Vetoed)
+		}
+	})
+
+	t.Run("results", func(t *testing.T) {
+		// Every roster agency gets one result notice: each has an address.
+		if len(res.Results) != roster {
+			t.Errorf("%d result notices for a roster of %d", len(res.Results), roster)
+		}
+		f, err := excelize.OpenFile(filepath.Join(out, ResultsWorkbookName))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, _ := f.GetRows("考核结果")
+		h := rows[0]
+		agencyCol, gradeCol, quotaCol := slices.Index(h, "考核单位"), slices.Index(h, "等级"), slices.Index(h, "优秀个人名额")
+		grades, quotas, quota := map[string]string{}, 0, map[string]int{}
+		fails := 0
+		for _, r := range rows[1:] {
+			if agencyCol >= len(r) || r[agencyCol] == "" || r[agencyCol] == "合计" {
+				continue
+			}
+			grades[r[agencyCol]] = r[gradeCol]
+			q, _ := strconv.Atoi(r[quotaCol])
+			quotas += q
+			quota[r[agencyCol]] = q
+			if r[gradeCol] == "不合格" {
+				fails++
+			}
+		}
+		// 不合格 are the agencies that sent nothing (3), late (1),
+		// unreadable (1) and vetoed (1): 6 of 16.
+		if len(grades) != roster || quotas != 30 || fails != s.Missing+s.Late+s.Unreadable+s.Vetoed || fails != 6 {
+			t.Errorf("考核结果: %d agencies, quotas add up to %d (want 30), %d 不合格 (want %d)", len(grades), quotas, fails, s.Missing+s.Late+s.Unreadable+s.Vetoed)
+		}
+		for _, m := range res.Results {
+			p, err := mailparse.Parse(m.Raw, mailparse.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			agency := strings.TrimSuffix(p.Subject[strings.LastIndex(p.Subject, "（")+len("（"):], "）")
+			if g, ok := grades[agency]; !ok || !strings.Contains(p.Text, "考核等级："+g) {
+				t.Errorf("notice %q does not say the approved grade %q", p.Subject, g)
+			}
+			if q := quota[agency]; q > 0 && !strings.Contains(p.Text, fmt.Sprintf("可推荐优秀个人 %d 名", q)) {
+				t.Errorf("notice %q does not give the approved quota %d", p.Subject, q)
+			}
+			// The staff's review reaches the agencies it is about.
+			rv := res.Scenario.Review
+			if agency == rv.Veto && !strings.Contains(p.Text, "一票否决") {
+				t.Errorf("the vetoed agency's notice does not say why it failed:\n%s", p.Text)
+			}
+			if agency == rv.Scores[0].Agency && !strings.Contains(p.Text, rv.Scores[0].Comment) {
+				t.Errorf("%s's notice lacks the reviewer's note %q:\n%s", agency, rv.Scores[0].Comment, p.Text)
+			}
 		}
 	})
 

@@ -92,7 +92,11 @@ func TestDisplayWidth(t *testing.T) {
 }
 
 // Two runs of the demo send the same mails in the same order under the
-// same Message-IDs and file names.
+// same Message-IDs and file names. One Message-ID is left out: the 导入
+// reply's derives from the staff member's mail, whose workbook carries a
+// token keyed by the data folder's own random key (a key in the source
+// would let anyone who reads it forge a review for a --keep demo); its
+// number and file name are compared.
 func TestDemoIsRepeatable(t *testing.T) {
 	t.Parallel()
 	run := func() []string {
@@ -105,10 +109,14 @@ func TestDemoIsRepeatable(t *testing.T) {
 			t.Errorf("%d panics recovered", res.Panics)
 		}
 		var ids []string
-		for _, d := range append(append(res.Replies, res.Reminders...), res.Staff...) {
+		for _, d := range append(append(append(res.Replies, res.Reminders...), res.Staff...), res.Results...) {
 			p, err := mailparse.Parse(d.Raw, mailparse.Limits{})
 			if err != nil {
 				t.Fatal(err)
+			}
+			if strings.HasPrefix(p.Subject, "导入") {
+				ids = append(ids, "导入 reply")
+				continue
 			}
 			ids = append(ids, p.MessageID)
 		}

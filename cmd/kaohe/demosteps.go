@@ -85,25 +85,11 @@ func playSteps(ctx context.Context, d *daemon, srv *mailserver.Server, clock *de
 			}
 			continue
 		}
-		m := st.Mail
-		clock.Set(m.At)
-		if err := srv.Deliver(demo.Office, m.Raw, m.At); err != nil {
-			return err
-		}
-		who := m.Agency
+		who := st.Mail.Agency
 		if who == "" {
-			who = m.From
+			who = st.Mail.From
 		}
-		fmt.Fprintf(w, "    %s  %s %s\n", m.At.Format("01-02 15:04"), padRight(who, 22), m.What)
-		clock.Set(st.At)
-		// The mail alone: the daily jobs run at their own steps.
-		if err := d.watcher.Once(ctx); err != nil {
-			return fmt.Errorf("mailbox: %w", err)
-		}
-		if err := d.campaign.AfterBatch(ctx); err != nil {
-			return fmt.Errorf("after batch: %w", err)
-		}
-		if err := d.flush(ctx); err != nil {
+		if err := handleMail(ctx, d, srv, clock, *st.Mail, who, w); err != nil {
 			return err
 		}
 	}

@@ -221,6 +221,12 @@ func runReview(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		return exitBad
 	}
 	fmt.Fprintf(stdout, "已导入 %d 条审核意见、%d 个一票否决", prep.Reviews, prep.Vetoes)
+	if prep.Paper > 0 || prep.PaperCleared > 0 {
+		fmt.Fprintf(stdout, "，%d 家纸质版收到记录", prep.Paper)
+		if prep.PaperCleared > 0 {
+			fmt.Fprintf(stdout, "（另撤销 %d 家）", prep.PaperCleared)
+		}
+	}
 	if prep.Assignments > 0 {
 		fmt.Fprintf(stdout, "，%d 件名册外来件已归入所选单位", prep.Assignments)
 	}

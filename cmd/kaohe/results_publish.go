@@ -40,6 +40,12 @@ func publishResults(ctx context.Context, args []string, stdout, stderr io.Writer
 		return code
 	}
 	defer env.store.Close()
+	return publishWith(ctx, env, *dryRun, stdout, stderr, now)
+}
+
+// publishWith publishes with the settings and store of env: the command's,
+// or the demo's daemon's.
+func publishWith(ctx context.Context, env *offlineEnv, dryRun bool, stdout, stderr io.Writer, now func() time.Time) int {
 	approval, approved, err := env.store.ResultsApproval(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "kaohe results publish：读取考核结果失败：%v\n", err)
@@ -89,9 +95,9 @@ func publishResults(ctx context.Context, args []string, stdout, stderr io.Writer
 		notices = append(notices, notice.Result(n, emails[n.Agency], opts))
 	}
 	pubOpts := notice.ResultOptions(now())
-	pubOpts.DryRun = *dryRun
+	pubOpts.DryRun = dryRun
 	rep, err := notice.Publish(ctx, env.store, pubOpts, notices)
-	printPublished(stdout, rep, env.season, approval, *dryRun)
+	printPublished(stdout, rep, env.season, approval, dryRun)
 	if err != nil {
 		switch {
 		case reportDamaged(stderr, "results publish", env.cfg.DataDir, err):
