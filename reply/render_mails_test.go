@@ -60,9 +60,14 @@ func TestRenderMails(t *testing.T) {
 			write(name+suffix, m, err)
 		}
 	}
+	rec := testIncoming(t)
+	rec.Subject = "朝阳区推荐表"
+	rec.Attachments = []Attachment{{Filename: "推荐表.xlsx", Kind: AttachRecommend, Recommend: testRecommendation()}}
+	m, err := Compose(rec, opts)
+	write("receipt-recommend", m, err)
 	in := testIncoming(t)
 	in.Attachments = nil
-	m, err := ComposeQuarantined(in, opts)
+	m, err = ComposeQuarantined(in, opts)
 	write("receipt-held", m, err)
 	in.To, in.Agency = in.FromAddr, ""
 	m, err = ComposeUnknownSender(in, opts)

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Renders the HTML body of every kind of mail people read (each receipt
-# kind, the held-mail receipt, the unknown-sender and foreign-form notes,
+# kind, the 推荐表 receipt, the held-mail receipt, the unknown-sender and foreign-form notes,
 # the reminder, the staff notice, the daily summary, the 导入 replies to
 # staff and the notice of a staff workbook not imported) to PNG with
 # headless Chromium, for a person to look at before a release.
