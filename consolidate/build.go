@@ -36,6 +36,8 @@ const (
 	colOrigRemark  = "原备注"
 	colPaper       = "纸质版收到"
 	colOrigPaper   = "原纸质版收到"
+	// colRank is the rank within the agency's type, as the results rank.
+	colRank = "类内排名"
 )
 
 type styles struct {
