@@ -36,9 +36,11 @@ const (
 	colOrigRemark  = "原备注"
 	colPaper       = "纸质版收到"
 	colOrigPaper   = "原纸质版收到"
-	// colRank is the rank within the agency's type, as the results rank.
-	colRank = "类内排名"
 )
+
+// colRank is the 汇总 header of the rank within the agency's type, as the
+// results rank (no longer across both types).
+const colRank = "类内排名"
 
 type styles struct {
 	header, date, num2, input int
