@@ -12,11 +12,13 @@ import (
 	"github.com/rs/zerolog"
 	"github.com/xuri/excelize/v2"
 
+	"kaohe/config"
 	"kaohe/consolidate"
 	"kaohe/internal/atomicfile"
 	"kaohe/internal/cst"
 	"kaohe/internal/wbtoken"
 	"kaohe/reply"
+	"kaohe/results"
 	"kaohe/roster"
 	"kaohe/store"
 	"kaohe/templates"
@@ -27,11 +29,15 @@ type Config struct {
 	// Season is the campaign year the store was opened for
 	// (store.Options.Season); the workbook and staff mail name it. Zero
 	// means the form's year.
-	Season           int
-	Form             *templates.Form
-	Roster           *roster.Roster
-	Cutoff           time.Time
-	RecommendCutoff  time.Time     // results.recommend_cutoff: the 推荐表's deadline; zero when not set
+	Season          int
+	Form            *templates.Form
+	Roster          *roster.Roster
+	Cutoff          time.Time
+	RecommendCutoff time.Time // results.recommend_cutoff: the 推荐表's deadline; zero when not set
+	// Results are the [results] rules the staff workbook's 等级 and 类内排名
+	// are computed by until the results are approved. Zero:
+	// config.DefaultResults.
+	Results          config.Results
 	ReminderDays     []int         // e.g. 7, 3, 1 days before the cut-off
 	ReminderTime     cst.TimeOfDay // reminders go out from this time of the day
 	DailySummaryTime cst.TimeOfDay
@@ -68,6 +74,9 @@ func New(st *store.Store, cfg Config) *Campaign {
 	}
 	if cfg.Roster == nil {
 		cfg.Roster = &roster.Roster{}
+	}
+	if cfg.Results.District == (config.GradeRule{}) && cfg.Results.Sector == (config.GradeRule{}) {
+		cfg.Results = config.DefaultResults()
 	}
 	if cfg.Season == 0 && cfg.Form != nil {
 		cfg.Season = cfg.Form.Year
@@ -180,6 +189,37 @@ func (c *Campaign) Input(ctx context.Context) (consolidate.Input, error) {
 	return in, nil
 }
 
+// Grades are the grades and ranks the staff workbook shows: the approved
+// (审定) results once the 主任办公会 approved them, else the results
+// computed from in under the configured rules, so that the staff
+// workbook, the results workbook and the notices never disagree.
+func (c *Campaign) Grades(ctx context.Context, in consolidate.Input) (consolidate.Grades, error) {
+	run, approved, err := c.store.ResultsApproval(ctx)
+	if err != nil {
+		return consolidate.Grades{}, err
+	}
+	var rs []store.FinalResult
+	if approved {
+		if rs, err = c.store.FinalResults(ctx); err != nil {
+			return consolidate.Grades{}, err
+		}
+	} else {
+		o, err := results.Compute(in, results.Options{Rules: c.cfg.Results, Season: c.cfg.Season})
+		if err != nil {
+			return consolidate.Grades{}, err
+		}
+		rs = o.Results
+	}
+	g := consolidate.Grades{ByAgency: make(map[string]consolidate.Verdict, len(rs)), Approved: approved}
+	if approved {
+		g.ApprovedAt = run.At
+	}
+	for _, r := range rs {
+		g.ByAgency[r.Agency] = consolidate.Verdict{Grade: string(r.Grade), Rank: r.Rank}
+	}
+	return g, nil
+}
+
 // outside describes a submission held outside the roster; subjects caches
 // the subjects of the messages looked up.
 func (c *Campaign) outside(ctx context.Context, s store.Submission, subjects map[int64]string) (consolidate.Outside, error) {
@@ -214,6 +254,9 @@ func (c *Campaign) BuildStamped(ctx context.Context, id string) ([]byte, consoli
 	in, err := c.Input(ctx)
 	if err != nil {
 		return nil, consolidate.Summary{}, fmt.Errorf("gather: %w", err)
+	}
+	if in.Grades, err = c.Grades(ctx, in); err != nil {
+		return nil, consolidate.Summary{}, fmt.Errorf("grades: %w", err)
 	}
 	key, err := c.Key()
 	if err != nil {

@@ -142,8 +142,8 @@ func (r Results) Rule(t scoring.AgencyType) GradeRule {
 	return r.Sector
 }
 
-// DefaultResults are the placeholders of [results]: the grade bands the
-// staff workbook has always shown (110 / 90 / 60), no cap, no quota, and
+// DefaultResults are the placeholders of [results]: the office's customary
+// grade bands (110 / 90 / 60) for both types, no cap, no quota, and
 // weights that lean on the final score and the size of the agency.
 func DefaultResults() Results {
 	rule := GradeRule{Excellent: 110, Good: 90, Pass: 60}

@@ -38,6 +38,10 @@ const (
 	colOrigPaper   = "原纸质版收到"
 )
 
+// colRank is the 汇总 header of the rank within the agency's type, as the
+// results rank (no longer across both types).
+const colRank = "类内排名"
+
 type styles struct {
 	header, date, num2, input int
 	paperDay                  int // an input cell showing a day

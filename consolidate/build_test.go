@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/xuri/excelize/v2"
+
+	"kaohe/scoring"
 )
 
 func num(t *testing.T, s string) float64 {
@@ -21,6 +23,17 @@ func num(t *testing.T, s string) float64 {
 
 func TestBuildWorkbook(t *testing.T) {
 	fx := newFixture(100, 3)
+	// Verdicts as the results would pass them in: the workbook must show
+	// them as given, deciding nothing itself.
+	verdicts := map[string]Verdict{}
+	for i, a := range fx.in.Roster {
+		if i%5 == 4 {
+			verdicts[a.Name] = Verdict{Grade: "不合格"}
+			continue
+		}
+		verdicts[a.Name] = Verdict{Grade: gradeLabels[i%3], Rank: 1 + i/2}
+	}
+	fx.in.Grades = Grades{ByAgency: verdicts}
 	f, sum, _ := build(t, fx.in)
 	form := fx.in.Form
 
@@ -32,7 +45,7 @@ func TestBuildWorkbook(t *testing.T) {
 	// 汇总
 	rows := sheetRows(t, f, SheetSummary)
 	wantHeader := []string{"考核单位", "类型", "状态", "首次提交", "最近提交", "版本数", "自评总分", "核定总分", "差额",
-		"组织机构管理", "业务财务管理", "业务拓展", "加分项", "错误数", "警告数", "审核总分", "等级", "排名", "一票否决", "纸质版收到", "备注", "说明", "原备注", "原纸质版收到"}
+		"组织机构管理", "业务财务管理", "业务拓展", "加分项", "错误数", "警告数", "审核总分", "等级（未审定）", "类内排名", "一票否决", "纸质版收到", "备注", "说明", "原备注", "原纸质版收到"}
 	if !slices.Equal(rows[0], wantHeader) {
 		t.Fatalf("汇总 header = %v", rows[0])
 	}
@@ -81,24 +94,21 @@ func TestBuildWorkbook(t *testing.T) {
 		if got := num(t, get(accepted, "核定总分")); got != rep.VerifiedTotal {
 			t.Errorf("%s 核定总分 = %v, want %v", accepted, got, rep.VerifiedTotal)
 		}
-		if got, want := get(accepted, "等级"), gradeOf(rep.VerifiedTotal, DefaultGrades()); got != want {
-			t.Errorf("%s 等级 = %q, want %q", accepted, got, want)
-		}
-		if get(accepted, "状态") != "合格待审" || get(accepted, "排名") == "" || get(accepted, "差额") != "0" {
-			t.Errorf("%s: 状态 %q 排名 %q 差额 %q", accepted, get(accepted, "状态"), get(accepted, "排名"), get(accepted, "差额"))
+		if get(accepted, "状态") != "合格待审" || get(accepted, "差额") != "0" {
+			t.Errorf("%s: 状态 %q 差额 %q", accepted, get(accepted, "状态"), get(accepted, "差额"))
 		}
 
 		vetoed := agencyName(24)
-		if get(vetoed, "状态") != "一票否决" || get(vetoed, "等级") != "不合格" || get(vetoed, "一票否决") != "是" || get(vetoed, "排名") != "" {
-			t.Errorf("vetoed %s: 状态 %q 等级 %q 一票否决 %q 排名 %q", vetoed, get(vetoed, "状态"), get(vetoed, "等级"), get(vetoed, "一票否决"), get(vetoed, "排名"))
+		if get(vetoed, "状态") != "一票否决" || get(vetoed, "一票否决") != "是" {
+			t.Errorf("vetoed %s: 状态 %q 一票否决 %q", vetoed, get(vetoed, "状态"), get(vetoed, "一票否决"))
 		}
 		late := agencyName(31)
-		if get(late, "状态") != "逾期" || get(late, "等级") != "不合格" || get(late, "排名") != "" || get(late, "核定总分") == "" {
-			t.Errorf("late %s: 状态 %q 等级 %q 排名 %q 核定总分 %q", late, get(late, "状态"), get(late, "等级"), get(late, "排名"), get(late, "核定总分"))
+		if get(late, "状态") != "逾期" || get(late, "核定总分") == "" {
+			t.Errorf("late %s: 状态 %q 核定总分 %q", late, get(late, "状态"), get(late, "核定总分"))
 		}
 		missing := agencyName(40)
-		if get(missing, "状态") != "未提交" || get(missing, "等级") != "不合格" || get(missing, "核定总分") != "" || get(missing, "首次提交") != "" {
-			t.Errorf("missing %s: 状态 %q 等级 %q", missing, get(missing, "状态"), get(missing, "等级"))
+		if get(missing, "状态") != "未提交" || get(missing, "核定总分") != "" || get(missing, "首次提交") != "" {
+			t.Errorf("missing %s: 状态 %q", missing, get(missing, "状态"))
 		}
 		unreadable := agencyName(43)
 		if get(unreadable, "状态") != "无法读取" || get(unreadable, "错误数") != "1" {
@@ -115,7 +125,7 @@ func TestBuildWorkbook(t *testing.T) {
 
 	t.Run("numbers stored as numbers", func(t *testing.T) {
 		r := at[agencyName(15)]
-		for _, c := range []string{"自评总分", "核定总分", "版本数", "首次提交", "排名"} {
+		for _, c := range []string{"自评总分", "核定总分", "版本数", "首次提交", "类内排名"} {
 			cell, _ := excelize.CoordinatesToCellName(col(t, h, c)+1, r)
 			typ, err := f.GetCellType(SheetSummary, cell)
 			if err != nil || typ == excelize.CellTypeInlineString || typ == excelize.CellTypeSharedString {
@@ -150,48 +160,49 @@ func TestBuildWorkbook(t *testing.T) {
 		}
 	})
 
-	t.Run("ranks", func(t *testing.T) {
-		rc, fc, sc := col(t, h, "排名"), col(t, h, "审核总分"), col(t, h, "状态")
-		type ranked struct {
-			final float64
-			rank  int
-		}
-		var rs []ranked
-		for _, r := range rows[1:] {
-			state := r[sc]
-			rank := ""
-			if rc < len(r) {
-				rank = r[rc]
+	t.Run("grades and ranks as given", func(t *testing.T) {
+		for name, v := range verdicts {
+			if got := get(name, "等级（未审定）"); got != v.Grade {
+				t.Errorf("%s 等级 = %q, want %q", name, got, v.Grade)
 			}
-			isRanked := (state == "合格待审" || state == "需修改") && !strings.HasPrefix(r[0], "stranger")
-			if isRanked != (rank != "") {
-				t.Fatalf("%s (%s): rank %q", r[0], state, rank)
+			want := ""
+			if v.Rank > 0 {
+				want = strconv.Itoa(v.Rank)
 			}
-			if rank != "" {
-				n, _ := strconv.Atoi(rank)
-				rs = append(rs, ranked{num(t, r[fc]), n})
+			if got := get(name, "类内排名"); got != want {
+				t.Errorf("%s 类内排名 = %q, want %q", name, got, want)
 			}
 		}
-		if len(rs) != 60 {
-			t.Fatalf("%d ranked agencies, want 60", len(rs))
+		// 统计 counts the same grades, per type.
+		stats := sheetRows(t, f, SheetStats)
+		counts := map[string][2]int{}
+		for _, a := range fx.in.Roster {
+			c := counts[verdicts[a.Name].Grade]
+			if a.Type == scoring.District {
+				c[0]++
+			} else {
+				c[1]++
+			}
+			counts[verdicts[a.Name].Grade] = c
 		}
-		ties := 0
-		for _, a := range rs {
-			want := 1
-			for _, b := range rs {
-				if b.final > a.final {
-					want++
+		found := 0
+		for i, r := range stats {
+			if len(r) >= 3 && r[0] == "考核等级" {
+				for _, g := range gradeLabels {
+					i++
+					want := counts[g]
+					if stats[i][0] != g || stats[i][1] != strconv.Itoa(want[0]) || stats[i][2] != strconv.Itoa(want[1]) {
+						t.Errorf("统计 %s = %v, want %v", g, stats[i], want)
+					}
+					found++
 				}
-				if b.final == a.final {
-					ties++
+				if basis := stats[i+1][0]; !strings.Contains(basis, "尚未审定") {
+					t.Errorf("统计 basis line = %q", basis)
 				}
 			}
-			if a.rank != want {
-				t.Errorf("final %v has rank %d, want %d", a.final, a.rank, want)
-			}
 		}
-		if ties == len(rs) {
-			t.Error("fixture has no tie: shared ranks are not exercised")
+		if found != len(gradeLabels) {
+			t.Errorf("统计 has no table of grades")
 		}
 	})
 

@@ -3,43 +3,51 @@ package consolidate
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/xuri/excelize/v2"
 )
 
-// Colours of the 统计 chart: each grade its own, in the order grades are
-// tried (the best first), and 不合格 always red. Axis text is near-black,
-// not the theme's pale grey, so that it reads on paper.
+// Colours of the 统计 chart: each grade its own, best first, and 不合格
+// always red. Axis text is near-black, not the theme's pale grey, so that
+// it reads on paper.
 var (
-	gradeColours = []string{"548235", "2F5597", "808080", "BF8F00", "7030A0", "00B0F0"} // green, blue, grey, …
-	failColour   = "C00000"
-	chartText    = "262626"
+	gradeColours   = []string{"548235", "2F5597", "808080"} // 优秀 green, 良好 blue, 合格 grey
+	failColour     = "C00000"
+	ungradedColour = "D9D9D9"
+	chartText      = "262626"
 )
 
+// gradeLabels are the grades of the notice, best first.
+var gradeLabels = []string{"优秀", "良好", "合格", failLabel}
+
+// ungradedLabel counts the scored agencies the results gave no grade.
+const ungradedLabel = "未定级"
+
 // totalsChart writes, right of the distribution of 核定总分 in rows
-// 2..nbands+1, how many agencies of each band earn each grade on their
-// verified total, and over it a stacked column chart: one series per
-// grade, coloured by grade, with a legend, so that a bar's colour says
-// which grade that band earns. The columns it writes start at column 3.
+// 2..nbands+1, how many agencies of each band have each grade of the final
+// results (Input.Grades), and over it a stacked column chart: one series
+// per grade, coloured by grade, with a legend. The columns it writes start
+// at column 3.
 func (b *builder) totalsChart(sheet string, nbands int, scored []*row) error {
 	f, m := b.f, b.m
-	grades := m.in.Grades
-	if len(grades) == 0 {
-		grades = DefaultGrades()
+	labels := slices.Clone(gradeLabels)
+	for _, r := range scored {
+		if !slices.Contains(gradeLabels, r.grade) {
+			labels = append(labels, ungradedLabel)
+			break
+		}
 	}
-	labels := make([]string, 0, len(grades)+1)
-	for _, g := range grades {
-		labels = append(labels, g.Label)
-	}
-	labels = append(labels, failLabel)
 	counts := make([][]int, len(labels))
 	for i := range counts {
 		counts[i] = make([]int, nbands)
 	}
 	for _, r := range scored {
 		band := min(max(int(r.verSum)/10, 0), nbands-1)
-		counts[slices.Index(labels, gradeOf(r.verSum, grades))][band]++
+		i := slices.Index(labels, r.grade)
+		if i < 0 {
+			i = slices.Index(labels, ungradedLabel)
+		}
+		counts[i][band]++
 	}
 
 	most := 0
@@ -65,9 +73,12 @@ func (b *builder) totalsChart(sheet string, nbands int, scored []*row) error {
 				return err
 			}
 		}
-		colour := failColour
-		if i < len(grades) {
-			colour = gradeColours[i%len(gradeColours)]
+		colour := ungradedColour
+		switch {
+		case i < len(gradeColours):
+			colour = gradeColours[i]
+		case label == failLabel:
+			colour = failColour
 		}
 		series = append(series, excelize.ChartSeries{
 			Name:       fmt.Sprintf("'%s'!$%s$1", sheet, col),
@@ -78,14 +89,7 @@ func (b *builder) totalsChart(sheet string, nbands int, scored []*row) error {
 	}
 
 	text := excelize.Font{Color: chartText, Size: 10}
-	rules := make([]string, len(grades))
-	for i, g := range grades {
-		rules[i] = fmt.Sprintf("%s ≥ %g", g.Label, g.Min)
-	}
-	xTitle := "核定总分（分）"
-	if len(rules) > 0 {
-		xTitle += "　等级：" + strings.Join(rules, "，") + "，其余" + failLabel
-	}
+	xTitle := "核定总分（分）　" + m.in.Grades.Basis()
 	zero := 0.0
 	gap := uint(40)
 	vary := false
@@ -96,7 +100,7 @@ func (b *builder) totalsChart(sheet string, nbands int, scored []*row) error {
 		VaryColors: &vary,
 		GapWidth:   &gap,
 		Title: excelize.ChartTitle{
-			Paragraph: []excelize.RichTextRun{{Text: "核定总分分布（颜色为按核定总分所得等级）",
+			Paragraph: []excelize.RichTextRun{{Text: "核定总分分布（颜色为各单位的考核等级）",
 				Font: &excelize.Font{Color: chartText, Size: 12, Bold: true}}},
 		},
 		Legend: excelize.ChartLegend{Position: "bottom", Font: &text},

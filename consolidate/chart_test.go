@@ -36,6 +36,10 @@ func chartXML(t *testing.T, data []byte) []byte {
 // colour per bar, a legend; and the counts per grade add up to the band's.
 func TestStatsChart(t *testing.T) {
 	fx := newFixture(100, 3)
+	fx.in.Grades = Grades{ByAgency: map[string]Verdict{}}
+	for i, a := range fx.in.Roster {
+		fx.in.Grades.ByAgency[a.Name] = Verdict{Grade: gradeLabels[i%len(gradeLabels)]}
+	}
 	f, _, data := build(t, fx.in)
 	var c struct {
 		Vary struct {
@@ -113,6 +117,29 @@ func TestStatsChart(t *testing.T) {
 	}
 	if graded == 0 {
 		t.Error("no agency in the chart")
+	}
+}
+
+// Without results, the chart says the scored agencies have no grade yet
+// rather than make one up.
+func TestStatsChartUngraded(t *testing.T) {
+	fx := newFixture(20, 0)
+	f, _, _ := build(t, fx.in)
+	rows := sheetRows(t, f, SheetStats)
+	if got := strings.Join(rows[0][2:7], " "); got != "优秀 良好 合格 不合格 "+ungradedLabel {
+		t.Errorf("grade columns %q", got)
+	}
+	for _, r := range rows[1:14] {
+		for _, v := range r[2:6] {
+			if v != "0" {
+				t.Errorf("band %s has a grade count %v without results", r[0], r[2:6])
+				break
+			}
+		}
+	}
+	summary := sheetRows(t, f, SheetSummary)
+	if col(t, summary[0], "等级") < 0 {
+		t.Error("no 等级 column")
 	}
 }
 

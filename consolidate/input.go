@@ -89,18 +89,50 @@ type Review struct {
 	At                time.Time
 }
 
-// Grade is one band of the final total: a total ≥ Min earns Label. Grades
-// are tried in the order given; the first that fits wins.
-type Grade struct {
-	Label string
-	Min   float64
+// Verdict is one agency's grade and rank as the final results decide them
+// (package results, under the [results] rules or as the 主任办公会
+// approved them). The staff workbook shows verdicts; it decides none, so
+// that staff, the 主任办公会 and the agencies read one grade.
+type Verdict struct {
+	Grade string // 优秀, 良好, 合格 or 不合格
+	Rank  int    // within the agency's type, 1 the best; 0 unranked
 }
 
-// DefaultGrades are the bands used when Input.Grades is empty: ≥ 110 优秀,
-// ≥ 90 良好, ≥ 60 合格, else 不合格. They are the office's customary bands,
-// not part of the notice; configure them per campaign.
-func DefaultGrades() []Grade {
-	return []Grade{{"优秀", 110}, {"良好", 90}, {"合格", 60}}
+// Grades are the verdicts the staff workbook shows and where they come
+// from.
+type Grades struct {
+	// ByAgency maps a roster agency to its verdict. Nil: no results were
+	// computed, and 等级 and 类内排名 stay empty.
+	ByAgency map[string]Verdict
+	// Approved says the verdicts are the approved (审定) results;
+	// otherwise they are computed under the current rules.
+	Approved   bool
+	ApprovedAt time.Time
+}
+
+// Basis is the line the workbook shows of where 等级 and 类内排名 come from.
+func (g Grades) Basis() string {
+	switch {
+	case g.Approved && !g.ApprovedAt.IsZero():
+		return "等级、类内排名按考核结果（已审定，" + beijing(g.ApprovedAt).Format("2006-01-02 15:04") + " 导入）"
+	case g.Approved:
+		return "等级、类内排名按考核结果（已审定）"
+	case g.ByAgency != nil:
+		return "等级、类内排名按当前考核结果规则（配置 [results]）计算，尚未审定；审定后以审定结果为准"
+	}
+	return "等级、类内排名尚未计算"
+}
+
+// gradeHeader is the 汇总 header of 等级: it says at a glance whether the
+// grades are approved.
+func (g Grades) gradeHeader() string {
+	switch {
+	case g.Approved:
+		return "等级（已审定）"
+	case g.ByAgency != nil:
+		return "等级（未审定）"
+	}
+	return "等级"
 }
 
 // Input is everything Build needs.
@@ -120,8 +152,10 @@ type Input struct {
 	Assigned map[int64]string
 	Cutoff   time.Time
 	Now      time.Time
-	Campaign string  // e.g. "2021年度代办处考核"; shown in print headers
-	Grades   []Grade // nil: DefaultGrades
+	Campaign string // e.g. "2021年度代办处考核"; shown in print headers
+	// Grades are the final results' grades and ranks (campaign passes
+	// them in from package results).
+	Grades Grades
 	// Paper are the paper forms staff recorded as received, one per
 	// agency at most.
 	Paper []PaperForm
@@ -189,11 +223,6 @@ func submitted(e *Entry) bool {
 // forcedFail reports whether the state fails the agency whatever its score.
 func forcedFail(state string) bool {
 	return state == StateLate || state == StateMissing || state == StateVetoed
-}
-
-// ranked reports whether agencies in the state take part in the ranking.
-func ranked(state string) bool {
-	return state == StateAccepted || state == StateNeedsFix
 }
 
 // problem reports whether the state is coloured as a problem.

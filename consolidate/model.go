@@ -44,8 +44,8 @@ type row struct {
 	final    float64
 	errs     int
 	warns    int
-	grade    string
-	rank     int
+	grade    string // the final results' (Input.Grades), "" when none
+	rank     int    // … within the agency's type; 0 unranked
 	vetoed   bool
 	note     string     // what the system says of the row
 	remark   string     // the staff's own 备注: the review of indicator ""
@@ -64,10 +64,6 @@ func prepare(in Input) (*model, error) {
 		m.index[ind.ID] = i
 	}
 	m.depts = Departments(in.Form)
-	grades := in.Grades
-	if len(grades) == 0 {
-		grades = DefaultGrades()
-	}
 
 	reviews := make(map[string]*Review, len(in.Reviews))
 	for i := range in.Reviews {
@@ -120,15 +116,14 @@ func prepare(in Input) (*model, error) {
 	slices.SortStableFunc(m.outside, func(a, b Outside) int { return a.ReceivedAt.Compare(b.ReceivedAt) })
 
 	for _, r := range m.rows {
-		m.fill(r, reviews, grades)
+		m.fill(r, reviews)
 	}
-	m.rank()
 	m.summary = m.summarize()
 	return m, nil
 }
 
 // fill computes a row's figures from its entry and reviews.
-func (m *model) fill(r *row, reviews map[string]*Review, grades []Grade) {
+func (m *model) fill(r *row, reviews map[string]*Review) {
 	r.vetoed = m.in.Vetoes[r.name]
 	if rv := reviews[reviewKey(r.name, "")]; rv != nil {
 		r.remark = rv.Comment
@@ -186,54 +181,12 @@ func (m *model) fill(r *row, reviews map[string]*Review, grades []Grade) {
 		}
 		r.selfSum, r.verSum, r.final = round2(r.selfSum), round2(r.verSum), round2(r.final)
 	}
-	switch {
-	case forcedFail(r.state):
-		r.grade = failLabel
-	case r.scored:
-		r.grade = gradeOf(r.final, grades)
-	default:
-		r.grade = failLabel
-	}
+	v := m.in.Grades.ByAgency[r.name]
+	r.grade, r.rank = v.Grade, v.Rank
 	if r.vetoed {
 		notes = append(notes, "信息安全一票否决")
 	}
 	r.note = strings.Join(notes, "；")
-}
-
-func gradeOf(total float64, grades []Grade) string {
-	for _, g := range grades {
-		if total >= g.Min-1e-9 {
-			return g.Label
-		}
-	}
-	return failLabel
-}
-
-// rank numbers the ranked roster agencies by final total, highest first;
-// equal totals share a rank (1, 2, 2, 4).
-func (m *model) rank() {
-	var rs []*row
-	for _, r := range m.rows {
-		if r.scored && ranked(r.state) {
-			rs = append(rs, r)
-		}
-	}
-	slices.SortStableFunc(rs, func(a, b *row) int {
-		switch {
-		case a.final > b.final:
-			return -1
-		case a.final < b.final:
-			return 1
-		}
-		return 0
-	})
-	for i, r := range rs {
-		if i > 0 && rs[i-1].final == r.final {
-			r.rank = rs[i-1].rank
-		} else {
-			r.rank = i + 1
-		}
-	}
 }
 
 // Departments lists the checking departments of the form's indicators in

@@ -33,8 +33,8 @@ func (b *builder) summarySheet() error {
 		column{header: "错误数"},
 		column{header: "警告数"},
 		column{header: "审核总分"},
-		column{header: "等级"},
-		column{header: "排名"},
+		column{header: m.in.Grades.gradeHeader()},
+		column{header: colRank},
 		column{header: colVeto, style: b.styles.input},
 		// 纸质版收到, 备注 and 说明 share what 备注 and 说明 had alone
 		// before: 汇总 of a hundred agencies still prints one page wide

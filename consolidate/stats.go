@@ -7,6 +7,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"kaohe/scoring"
 	"kaohe/validate"
 )
 
@@ -29,7 +30,11 @@ func (b *builder) statsSheet() error {
 	if err := s.paper(paperRow); err != nil {
 		return err
 	}
-	top := paperRow + 4
+	gradeRow := paperRow + 4
+	if err := s.grades(gradeRow); err != nil {
+		return err
+	}
+	top := gradeRow + len(gradeLabels) + 4
 	if top < 22 {
 		top = 22 // below the chart
 	}
@@ -137,6 +142,33 @@ func (s statsWriter) paper(row int) error {
 		}
 	}
 	return nil
+}
+
+// grades writes, from row on, how many roster agencies of each type have
+// each grade of the final results, and the line saying where the grades
+// come from: the counts are the results', never a rule of this workbook.
+func (s statsWriter) grades(row int) error {
+	types := []scoring.AgencyType{scoring.District, scoring.Sector}
+	if err := s.header(row, 1, "考核等级", types[0].Label(), types[1].Label()); err != nil {
+		return err
+	}
+	for i, g := range gradeLabels {
+		if err := s.set(1, row+1+i, g, 0); err != nil {
+			return err
+		}
+		for c, t := range types {
+			n := 0
+			for _, r := range s.b.m.rows {
+				if r.grade == g && (r.typ == scoring.District) == (t == scoring.District) {
+					n++
+				}
+			}
+			if err := s.set(2+c, row+1+i, n, 0); err != nil {
+				return err
+			}
+		}
+	}
+	return s.set(1, row+1+len(gradeLabels), s.b.m.in.Grades.Basis(), 0)
 }
 
 // indicatorTally is, per indicator of the model, the sums of the scored

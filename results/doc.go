@@ -6,7 +6,9 @@
 // approved (审定) version.
 //
 // Scores are not computed here: the final score is the 审核总分 the staff
-// workbook shows (consolidate.Standings), so the two never disagree.
+// workbook shows (consolidate.Standings), and the staff workbook shows the
+// grades and ranks decided here (campaign passes them in), so the two
+// never disagree.
 // Compute is pure; Write and ReadApproval work on readers and writers;
 // Import is the one function that touches the store, for the command line
 // and for a workbook mailed back.

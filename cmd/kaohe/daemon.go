@@ -122,8 +122,8 @@ func newDaemon(cfg config.Config, log zerolog.Logger, opts daemonOptions) (d *da
 		ReminderTime:     cfg.Campaign.ReminderTime,
 		DailySummaryTime: cfg.Campaign.DailySummaryTime,
 		Staff:            cfg.Campaign.Staff, Compose: compose, Now: now,
-		RecommendCutoff: cfg.Results.RecommendCutoff,
-		Log:             log.With().Str("component", "campaign").Logger(),
+		RecommendCutoff: cfg.Results.RecommendCutoff, Results: cfg.Results,
+		Log: log.With().Str("component", "campaign").Logger(),
 	})
 	fromAddr := compose.From
 	d.pipe = pipeline.New(d.store, pipeline.Config{

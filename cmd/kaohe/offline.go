@@ -112,7 +112,7 @@ func openOffline(name string, args []string, stderr io.Writer, mode string, stor
 
 func (e *offlineEnv) campaign() *campaign.Campaign {
 	return campaign.New(e.store, campaign.Config{Season: e.season, Form: e.form, Roster: e.roster, Cutoff: e.cutoff, Log: e.log,
-		RecommendCutoff: e.cfg.Results.RecommendCutoff})
+		RecommendCutoff: e.cfg.Results.RecommendCutoff, Results: e.cfg.Results})
 }
 
 func runConsolidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
