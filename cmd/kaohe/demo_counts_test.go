@@ -273,6 +273,10 @@ func TestDemoCountsAddUp(t *testing.T) {
 			counts[consolidate.OutsideLabel] != s.Unknown {
 			t.Errorf("console table %v does not add up:\n%s", counts, stdout.String())
 		}
+		// One 确定名单反馈 per agency that sent a 推荐表: the demo's three.
+		if counts["确定名单反馈"] != len(res.Finals) || len(res.Finals) != 3 {
+			t.Errorf("console counts %d 确定名单反馈, %d were sent, want 3", counts["确定名单反馈"], len(res.Finals))
+		}
 	})
 }
 
