@@ -45,7 +45,8 @@ func TestStaffMailIsDeterministic(t *testing.T) {
 		"review": func() ([]byte, error) {
 			return StaffReply("kaohe-summary-1@x", "2021年度考核表汇总", wb, sc.ReviewAt)
 		},
-		"results": func() ([]byte, error) { return StaffResults(wb, sc.ApproveAt) },
+		"results":   func() ([]byte, error) { return StaffResults(wb, sc.ApproveAt) },
+		"decisions": func() ([]byte, error) { return StaffDecisions(wb, sc.DecideAt) },
 	} {
 		a, err := mail()
 		if err != nil {

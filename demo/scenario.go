@@ -53,6 +53,12 @@ type Scenario struct {
 	// ApproveAt and published at PublishAt.
 	Review                                    StaffReview
 	ReviewAt, ResultsAt, ApproveAt, PublishAt time.Time
+
+	// Then the recommendations: three agencies mail their 推荐表 before
+	// RecommendCutoff; staff mail the 主任办公会's decisions at DecideAt,
+	// and the final lists go out at FinalAt.
+	Recommendations                    []Recommendation
+	RecommendCutoff, DecideAt, FinalAt time.Time
 }
 
 func day(month time.Month, d, hour, minute int) time.Time {
@@ -102,6 +108,8 @@ func Build(form *templates.Form, n int) (*Scenario, error) {
 	sort.Strings(sc.Accepted)
 	sc.Review = review(sc)
 	sc.ReviewAt, sc.ResultsAt, sc.ApproveAt, sc.PublishAt = reviewAt, resultsAt, approveAt, publishAt
+	sc.Recommendations = recommendations(sc)
+	sc.RecommendCutoff, sc.DecideAt, sc.FinalAt = recommendCutoff, decideAt, finalAt
 	return sc, nil
 }
 

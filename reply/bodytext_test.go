@@ -31,6 +31,7 @@ func TestSenderWords(t *testing.T) {
 		{"empty", "", ""},
 		{"form in the attachment", "考核表见附件。", ""},
 		{"stamped form", "考核表（已盖章）请查收。", ""},
+		{"recommendation form", "您好，附件是我单位的推荐表，请查收。\n张伟", ""},
 		{"this is our form", "这是我们的考核表。", ""},
 		{"corrected per receipt", "根据回执已修改", ""},
 		{"apology kept short", "抱歉，晚交了两天。", "晚交了两天。"},

@@ -39,12 +39,16 @@ type demoOptions struct {
 
 // demoResult is what a demo run produced.
 type demoResult struct {
-	Scenario  *demo.Scenario
-	Replies   []mailserver.Delivery // receipts to agencies and strangers
-	Reminders []mailserver.Delivery // deadline reminders to agencies
-	Staff     []mailserver.Delivery // to the office's staff
-	Results   []mailserver.Delivery // result notices (考核结果) to agencies
-	Summary   consolidate.Summary
+	Scenario *demo.Scenario
+	// Recommended are the agencies' 推荐表 mails, written once the result
+	// notices they answer were sent.
+	Recommended []demo.Mail
+	Replies     []mailserver.Delivery // receipts to agencies and strangers
+	Reminders   []mailserver.Delivery // deadline reminders to agencies
+	Staff       []mailserver.Delivery // to the office's staff
+	Results     []mailserver.Delivery // result notices (考核结果) to agencies
+	Finals      []mailserver.Delivery // final lists (确定名单反馈) to agencies
+	Summary     consolidate.Summary
 	// Password opens every mailbox of the demo's mail server: new for
 	// every run, since --keep leaves the servers listening.
 	Password string
@@ -137,12 +141,13 @@ func playDemo(ctx context.Context, opts demoOptions, stdout, stderr io.Writer) (
 		return nil, err
 	}
 	fmt.Fprintf(stdout, "    已处理 %d/%d 封，回执已发出\n", d.pipe.Handled(), len(sc.Mails))
-	if err := playAfterDeadline(ctx, d, srv, clock, sc, opts.Out, stdout); err != nil {
+	recommended, err := playAfterDeadline(ctx, d, srv, clock, sc, opts.Out, stdout)
+	if err != nil {
 		return nil, err
 	}
 
-	res := &demoResult{Scenario: sc, Password: password, Panics: d.metrics.Panics()}
-	if res.Replies, res.Reminders, res.Staff, res.Results, err = exportDeliveries(srv.Deliveries(), opts.Out, stdout); err != nil {
+	res := &demoResult{Scenario: sc, Recommended: recommended, Password: password, Panics: d.metrics.Panics()}
+	if err := exportDeliveries(srv.Deliveries(), opts.Out, res); err != nil {
 		return nil, err
 	}
 	_, res.Summary, err = d.campaign.Build(ctx)
@@ -181,9 +186,16 @@ func demoConfig(sc *demo.Scenario, srv *mailserver.Server, password, dataDir, ro
 	cfg.Campaign.DailySummaryTime = cst.TimeOfDay{Hour: 9}
 	// The office's figures for after the deadline, which the notice leaves
 	// to it: 30 优秀个人 for the demo's roster, recommendations due by
-	// 15 April.
+	// 15 April (demo.Scenario.RecommendCutoff).
 	cfg.Results.IndividualQuota = 30
-	cfg.Results.RecommendCutoff = time.Date(2022, time.April, 15, 17, 0, 0, 0, cst.Location())
+	cfg.Results.RecommendCutoff = sc.RecommendCutoff
+	// A 公示 lasts five working days; the 2022 holidays of the season
+	// (Spring Festival, Qingming) are not working days.
+	cfg.Results.PublicityDays = 5
+	for _, d := range []string{"2022-01-31", "2022-02-01", "2022-02-02", "2022-02-03", "2022-02-04", "2022-04-04", "2022-04-05"} {
+		day, _ := time.ParseInLocation(time.DateOnly, d, cst.Location())
+		cfg.Results.Holidays = append(cfg.Results.Holidays, day)
+	}
 	cfg.HTTP.Listen = ""
 	return cfg
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -17,6 +18,9 @@ import (
 	"kaohe/consolidate"
 	"kaohe/demo"
 	"kaohe/mailparse"
+	"kaohe/reclist"
+	"kaohe/store"
+	"kaohe/validate"
 )
 
 // TestDemoCountsAddUp: over the demo's campaign, every summary's parts add
@@ -160,18 +164,25 @@ func TestDemoCountsAddUp(t *testing.T) {
 	})
 
 	t.Run("staff review by mail", func(t *testing.T) {
-		// Two replies to staff say 导入: the staff workbook's and the
-		// approved results workbook's. The first says what was imported:
-		// two 审核分 with their 审核意见 and the veto's 备注 are three
-		// reviews, one veto, five paper forms.
+		// Three replies to staff say 导入: the staff workbook's, the
+		// approved results workbook's, and (since the demo plays the
+		// recommendations) the staff workbook's again with the
+		// 主任办公会's decisions in 推荐名单. The first says what was
+		// imported: two 审核分 with their 审核意见 and the veto's 备注 are
+		// three reviews, one veto, five paper forms.
 		var replies []string
 		for _, m := range res.Staff {
 			if p, err := mailparse.Parse(m.Raw, mailparse.Limits{}); err == nil && strings.Contains(p.Subject, "导入") {
 				replies = append(replies, p.Text)
 			}
 		}
-		if len(replies) != 2 {
-			t.Fatalf("%d replies to staff say 导入, want 2", len(replies))
+		if len(replies) != 3 {
+			t.Fatalf("%d replies to staff say 导入, want 3", len(replies))
+		}
+		// The decisions: every row of 推荐名单, one per unit and person
+		// of the three 推荐表 (demo.FillDecisions).
+		if want := fmt.Sprintf("推荐名单的主任办公会决定 %d 条", recommendedRows(t, out)); !strings.Contains(replies[2], want) {
+			t.Errorf("the decisions' 导入 reply does not say %q:\n%s", want, replies[2])
 		}
 		// The 主任办公会 moved one 优秀个人 between two agencies
 		// (demo.ApproveResults).
@@ -262,5 +273,155 @@ func TestDemoCountsAddUp(t *testing.T) {
 			counts[consolidate.OutsideLabel] != s.Unknown {
 			t.Errorf("console table %v does not add up:\n%s", counts, stdout.String())
 		}
+		// One 确定名单反馈 per agency that sent a 推荐表: the demo's three.
+		if counts["确定名单反馈"] != len(res.Finals) || len(res.Finals) != 3 {
+			t.Errorf("console counts %d 确定名单反馈, %d were sent, want 3", counts["确定名单反馈"], len(res.Finals))
+		}
 	})
+}
+
+// TestDemoRecommendations: the demo's three 推荐表 are answered each with
+// its receipt and the findings their roles call for (none; over_quota;
+// publicity_too_short), the two with findings with an annotated copy in
+// 批注表; the 主任办公会's decisions are imported, and each proposing
+// agency gets one 确定名单反馈 that confirms what the decisions confirm.
+func TestDemoRecommendations(t *testing.T) {
+	out := t.TempDir()
+	res, err := playDemo(context.Background(), demoOptions{Out: out, Agencies: demo.MinAgencies, Log: io.Discard}, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := res.Scenario
+	if len(res.Recommended) != 3 || len(sc.Recommendations) != 3 {
+		t.Fatalf("%d 推荐表 mailed, the scenario plans %d; want 3", len(res.Recommended), len(sc.Recommendations))
+	}
+	want := map[string]validate.Code{} // agency → the one finding's code, "" for none
+	email := map[string]string{}
+	for _, a := range sc.Agencies {
+		email[a.Name] = a.Email
+	}
+	for _, r := range sc.Recommendations {
+		want[r.Agency] = map[demo.RecommendRole]validate.Code{demo.RecommendGood: "",
+			demo.RecommendOverQuota: validate.CodeOverQuota, demo.RecommendShortPublicity: validate.CodePublicityTooShort}[r.Role]
+	}
+
+	// The receipts, numbered in 回执 and, with findings, in 批注表.
+	receipts := map[string]string{} // agency → the receipt's file number
+	for _, name := range dirNames(t, filepath.Join(out, "回执")) {
+		if strings.Contains(name, "推荐表_回执") {
+			for agency := range want {
+				if strings.Contains(name, agency) {
+					receipts[agency] = name[:strings.Index(name, "-")]
+				}
+			}
+		}
+	}
+	annotated := dirNames(t, filepath.Join(out, "批注表"))
+	for agency, code := range want {
+		n, ok := receipts[agency]
+		if !ok {
+			t.Errorf("no 推荐表 回执 for %s in 回执/", agency)
+			continue
+		}
+		copied := slices.ContainsFunc(annotated, func(f string) bool { return strings.HasPrefix(f, n+"-") && strings.Contains(f, "推荐表") })
+		if copied != (code != "") {
+			t.Errorf("%s's receipt %s: annotated copy %v, findings %q", agency, n, copied, code)
+		}
+	}
+
+	// The findings as stored with each agency's current 推荐表.
+	st, err := store.Open(filepath.Join(out, "data"), store.Options{ReadOnly: true, Season: 2021})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	props, err := st.CurrentProposals(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(props) != len(want) {
+		t.Errorf("%d current 推荐表, want %d", len(props), len(want))
+	}
+	persons := map[string]int{}
+	for _, p := range props {
+		var codes []validate.Code
+		for _, f := range p.Findings {
+			codes = append(codes, f.Code)
+		}
+		if w := want[p.Agency]; (w == "" && len(codes) != 0) || (w != "" && !slices.Equal(codes, []validate.Code{w})) {
+			t.Errorf("%s's 推荐表: findings %v, want %q", p.Agency, codes, w)
+		}
+		persons[p.Agency] = len(p.Persons)
+	}
+
+	// The final lists: one per proposing agency. The good agency's unit
+	// and persons are confirmed; the over-quota agency's unit and its
+	// persons up to the quota; the short 公示's nothing.
+	if len(res.Finals) != len(want) {
+		t.Errorf("%d 确定名单反馈, want one per proposing agency (%d)", len(res.Finals), len(want))
+	}
+	got := map[string]string{}
+	for _, m := range res.Finals {
+		p, err := mailparse.Parse(m.Raw, mailparse.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[m.To[0]] = p.Text
+	}
+	for _, r := range sc.Recommendations {
+		text, ok := got[email[r.Agency]]
+		if !ok {
+			t.Errorf("%s got no 确定名单反馈", r.Agency)
+			continue
+		}
+		unit := strings.Contains(text, "贵单位确定为优秀单位")
+		confirmed := regexp.MustCompile(`确定为优秀个人（(\d+) 名）`).FindStringSubmatch(text)
+		n := 0
+		if confirmed != nil {
+			n, _ = strconv.Atoi(confirmed[1])
+		}
+		switch r.Role {
+		case demo.RecommendGood:
+			if !unit || n != persons[r.Agency] {
+				t.Errorf("%s (good): unit %v, %d persons of %d confirmed:\n%s", r.Agency, unit, n, persons[r.Agency], text)
+			}
+		case demo.RecommendOverQuota:
+			if !unit || n != persons[r.Agency]-1 || !strings.Contains(text, demo.NoteOverQuota) {
+				t.Errorf("%s (over quota): unit %v, %d of %d persons confirmed, want all but one with %q:\n%s", r.Agency, unit, n, persons[r.Agency], demo.NoteOverQuota, text)
+			}
+		case demo.RecommendShortPublicity:
+			if unit || n != 0 || !strings.Contains(text, demo.NoteShortPublicity) {
+				t.Errorf("%s (short 公示): unit %v, %d persons confirmed, want none with %q:\n%s", r.Agency, unit, n, demo.NoteShortPublicity, text)
+			}
+		}
+	}
+}
+
+// recommendedRows is the number of rows of 推荐名单 in the demo's staff
+// workbook.
+func recommendedRows(t *testing.T, out string) int {
+	t.Helper()
+	f, err := excelize.OpenFile(filepath.Join(out, "汇总.xlsx"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows(reclist.SheetList)
+	if err != nil || len(rows) < 2 {
+		t.Fatalf("汇总.xlsx: %s has %d rows (%v)", reclist.SheetList, len(rows), err)
+	}
+	return len(rows) - 1
+}
+
+func dirNames(t *testing.T, dir string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
 }

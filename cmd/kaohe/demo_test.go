@@ -27,7 +27,7 @@ func TestDemoCampaign(t *testing.T) {
 		t.Fatalf("demo: %v\n%s", err, logs.String())
 	}
 	sc := res.Scenario
-	answered := 0
+	answered := len(res.Recommended) // each 推荐表 is answered
 	for _, m := range sc.Mails {
 		if m.Answered {
 			answered++
@@ -45,7 +45,7 @@ func TestDemoCampaign(t *testing.T) {
 
 	// Every reply answers one incoming mail; none answers the auto-reply.
 	incoming := map[string]demo.Mail{}
-	for _, m := range sc.Mails {
+	for _, m := range append(slices.Clone(sc.Mails), res.Recommended...) {
 		p, err := mailparse.Parse(m.Raw, mailparse.Limits{})
 		if err != nil {
 			t.Fatal(err)
@@ -71,7 +71,7 @@ func TestDemoCampaign(t *testing.T) {
 			t.Errorf("two replies to %q", m.What)
 		}
 		answeredIDs[p.InReplyTo] = true
-		if !strings.HasPrefix(p.Subject, "回执：") || p.Header["Auto-Submitted"] == nil {
+		if !strings.HasPrefix(strings.TrimPrefix(p.Subject, "推荐表 "), "回执：") || p.Header["Auto-Submitted"] == nil {
 			t.Errorf("reply subject %q, Auto-Submitted %v", p.Subject, p.Header["Auto-Submitted"])
 		}
 		if strings.Contains(m.What, "有错误") {

@@ -31,24 +31,29 @@ const ResultsWorkbookName = "考核结果.xlsx"
 // computed and written as `kaohe results` does, the 主任办公会 changes one
 // quota and approves the results workbook, which staff mail back (imported
 // and answered 导入 again), and the results are published to every agency
-// as `kaohe results publish` does, the daemon's outbox sending the notices.
-func playAfterDeadline(ctx context.Context, d *daemon, srv *mailserver.Server, clock *demoClock, sc *demo.Scenario, out string, w io.Writer) error {
+// as `kaohe results publish` does, the daemon's outbox sending the notices;
+// then the recommendations (playRecommendations), whose 推荐表 mails it
+// returns.
+func playAfterDeadline(ctx context.Context, d *daemon, srv *mailserver.Server, clock *demoClock, sc *demo.Scenario, out string, w io.Writer) ([]demo.Mail, error) {
 	fmt.Fprintln(w, "▶ 截止之后：审核、考核结果、审定、发布")
 	if err := mailReview(ctx, d, srv, clock, sc, w); err != nil {
-		return fmt.Errorf("staff review: %w", err)
+		return nil, fmt.Errorf("staff review: %w", err)
 	}
 	wb, err := computeResults(ctx, d, clock, sc, w)
 	if err != nil {
-		return fmt.Errorf("results: %w", err)
+		return nil, fmt.Errorf("results: %w", err)
 	}
 	approved, err := mailApproval(ctx, d, srv, clock, sc, wb, w)
 	if err != nil {
-		return fmt.Errorf("approve results: %w", err)
+		return nil, fmt.Errorf("approve results: %w", err)
 	}
 	if err := atomicfile.WriteBytes(filepath.Join(out, ResultsWorkbookName), approved, store.FileMode); err != nil {
-		return err
+		return nil, err
 	}
-	return publishDemoResults(ctx, d, clock, sc, w)
+	if err := publishDemoResults(ctx, d, clock, sc, w); err != nil {
+		return nil, err
+	}
+	return playRecommendations(ctx, d, srv, clock, sc, filepath.Join(out, "data"), w)
 }
 
 // mailReview is the staff member's reply to the last summary mail, with

@@ -109,7 +109,7 @@ func TestDemoIsRepeatable(t *testing.T) {
 			t.Errorf("%d panics recovered", res.Panics)
 		}
 		var ids []string
-		for _, d := range append(append(append(res.Replies, res.Reminders...), res.Staff...), res.Results...) {
+		for _, d := range append(append(append(append(res.Replies, res.Reminders...), res.Staff...), res.Results...), res.Finals...) {
 			p, err := mailparse.Parse(d.Raw, mailparse.Limits{})
 			if err != nil {
 				t.Fatal(err)

@@ -19,8 +19,9 @@ import (
 
 // exportDeliveries writes every mail the office sent as an .eml file and the
 // annotated workbooks attached to replies as .xlsx files, and sorts the
-// mail: receipts, reminders, mail to staff, result notices.
-func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (replies, reminders, staff, results []mailserver.Delivery, err error) {
+// mail into res: receipts, reminders, mail to staff, result notices, final
+// lists.
+func exportDeliveries(ds []mailserver.Delivery, out string, res *demoResult) error {
 	for i, dl := range ds {
 		to := strings.Join(dl.To, ",")
 		isStaff := to == demo.Staff
@@ -31,17 +32,19 @@ func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (r
 		}
 		switch {
 		case isStaff:
-			staff = append(staff, dl)
+			res.Staff = append(res.Staff, dl)
 		case perr == nil && p.InReplyTo == "" && strings.Contains(subject, "考核结果"):
-			results = append(results, dl)
+			res.Results = append(res.Results, dl)
+		case perr == nil && p.InReplyTo == "" && strings.Contains(subject, "确定名单反馈"):
+			res.Finals = append(res.Finals, dl)
 		case perr == nil && p.InReplyTo == "":
-			reminders = append(reminders, dl)
+			res.Reminders = append(res.Reminders, dl)
 		default:
-			replies = append(replies, dl)
+			res.Replies = append(res.Replies, dl)
 		}
 		name := fmt.Sprintf("%02d-%s-%s.eml", i+1, safeName(strings.SplitN(to, "@", 2)[0]), safeName(subject))
 		if err := atomicfile.WriteBytes(filepath.Join(out, "回执", name), dl.Raw, store.FileMode); err != nil {
-			return nil, nil, nil, nil, err
+			return err
 		}
 		if perr != nil || isStaff || p.InReplyTo == "" { // only receipts carry annotated sheets
 			continue
@@ -52,11 +55,11 @@ func exportDeliveries(ds []mailserver.Delivery, out string, stdout io.Writer) (r
 			}
 			path := filepath.Join(out, "批注表", fmt.Sprintf("%02d-%s", i+1, a.Filename))
 			if err := atomicfile.WriteBytes(path, a.Data, store.FileMode); err != nil {
-				return nil, nil, nil, nil, err
+				return err
 			}
 		}
 	}
-	return replies, reminders, staff, results, nil
+	return nil
 }
 
 var unsafeName = regexp.MustCompile(`[\\/:*?"<>|\s]+`)
@@ -81,14 +84,14 @@ func printDemoSummary(w io.Writer, out string, res *demoResult) {
 	rows = append(rows, tableRow{"未提交", s.Missing}, tableRow{consolidate.OutsideLabel, s.Unknown},
 		tableRow{"纸质版已收", s.PaperReceived},
 		tableRow{"已发回执", len(res.Replies)}, tableRow{"截止提醒", len(res.Reminders)}, tableRow{"发给工作人员", len(res.Staff)},
-		tableRow{"考核结果通知", len(res.Results)})
+		tableRow{"考核结果通知", len(res.Results)}, tableRow{"确定名单反馈", len(res.Finals)})
 	for _, line := range summaryTable(rows) {
 		fmt.Fprintln(w, line)
 	}
 	fmt.Fprintf(w, "用时 %.1f 秒。结果在 %s/：\n", res.Took.Seconds(), out)
-	fmt.Fprintln(w, "  回执/     每封发出的邮件：回执、提醒、给工作人员的通知、汇总和导入回复、考核结果通知（.eml，可用邮件客户端打开）")
-	fmt.Fprintln(w, "  批注表/   随回执发回的批注考核表（问题单元格标色并加批注，含核定分列）")
-	fmt.Fprintln(w, "  汇总.xlsx 给工作人员的汇总工作簿（含导入的审核、一票否决和纸质版收到）")
+	fmt.Fprintln(w, "  回执/     每封发出的邮件：回执、提醒、给工作人员的通知、汇总和导入回复、考核结果通知、推荐表回执、确定名单反馈（.eml，可用邮件客户端打开）")
+	fmt.Fprintln(w, "  批注表/   随回执发回的批注考核表（问题单元格标色并加批注，含核定分列）和批注推荐表")
+	fmt.Fprintln(w, "  汇总.xlsx 给工作人员的汇总工作簿（含导入的审核、一票否决、纸质版收到和推荐名单的决定）")
 	fmt.Fprintln(w, "  "+ResultsWorkbookName+" 主任办公会审定的考核结果工作簿（考核结果、名额分配、说明）")
 	fmt.Fprintln(w, "  data/     数据目录：kaohe.db（SQLite）和原始邮件存档")
 }

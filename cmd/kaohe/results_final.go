@@ -39,6 +39,12 @@ func sendFinalLists(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, "用法：kaohe results final [--dry-run] [--config F]")
 		return exitBad
 	}
+	return finalWith(ctx, env, *dryRun, stdout, stderr, now)
+}
+
+// finalWith sends the final lists with the settings and store of env: the
+// command's, or the demo's daemon's.
+func finalWith(ctx context.Context, env *offlineEnv, dryRun bool, stdout, stderr io.Writer, now func() time.Time) int {
 	purged, err := env.store.Purged(ctx, env.season)
 	if err != nil {
 		fmt.Fprintf(stderr, "kaohe results final：读取数据目录失败：%v\n", err)
@@ -89,9 +95,9 @@ func sendFinalLists(ctx context.Context, args []string, stdout, stderr io.Writer
 		notices = append(notices, notice.FinalList(l, emails[l.Agency], opts))
 	}
 	pubOpts := notice.FinalListOptions(now())
-	pubOpts.DryRun = *dryRun
+	pubOpts.DryRun = dryRun
 	rep, err := notice.Publish(ctx, env.store, pubOpts, notices)
-	printFinalLists(stdout, rep, env.season, *dryRun)
+	printFinalLists(stdout, rep, env.season, dryRun)
 	printMissing(stdout, rec.Missing)
 	if err != nil {
 		switch {
