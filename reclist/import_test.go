@@ -273,3 +273,29 @@ func TestSheetsPrintOnA4(t *testing.T) {
 		t.Errorf("推荐名单 is %.0f characters wide, more than 180", width)
 	}
 }
+
+// TestLongChecksGetTallRows: LibreOffice prints a row at its stored height,
+// so a row whose checks wrap must be made tall enough, and a short one left
+// alone.
+func TestLongChecksGetTallRows(t *testing.T) {
+	props, agencies := fixture()
+	props[4].Findings = []string{"G11：公示期为2022年3月3日至2022年3月7日，只有 3 个工作日，不足 5 个工作日，请延长公示后重新报送", "H12：事迹超过 300 字"}
+	f := exported(t, props, agencies, nil)
+	rows, _ := f.GetRows(SheetList)
+	for i, r := range rows[1:] {
+		h, err := f.GetRowHeight(SheetList, i+2)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch r[0] {
+		case "5":
+			if h < 5*15 {
+				t.Errorf("row 5 with long checks is %.0f pt high, want at least five lines", h)
+			}
+		case "8":
+			if h > 3*15+2 {
+				t.Errorf("row 8 is %.0f pt high, want at most the three lines of its 类型", h)
+			}
+		}
+	}
+}

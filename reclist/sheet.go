@@ -7,6 +7,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"kaohe/consolidate"
 	"kaohe/internal/cst"
 	"kaohe/store"
 )
@@ -32,7 +33,7 @@ var listHeaders = []string{colID, colAgency, "类型", "考核等级", "名额",
 
 // listWidths keep the visible columns at 180 characters: fitted to the
 // width of landscape A4, the text prints at 8 pt or more.
-var listWidths = []float64{7, 16, 6, 6, 5, 6, 9, 10, 5, 9, 12, 8, 16, 34, 13, 18, 8}
+var listWidths = []float64{7, 16, 9, 7, 5, 6, 10, 10, 5, 9, 11, 8, 17, 29, 13, 18, 8}
 
 // typeLabel is how the sheet names an agency's type; "" when unknown.
 func typeLabel(r store.FinalResult) string {
@@ -85,7 +86,11 @@ func listSheet(f *excelize.File, rows []Row) error {
 		return err
 	}
 	for i, r := range rows {
-		if err := f.SetSheetRow(SheetList, fmt.Sprintf("A%d", i+2), ptr(listCells(r))); err != nil {
+		cells := listCells(r)
+		if err := f.SetSheetRow(SheetList, fmt.Sprintf("A%d", i+2), &cells); err != nil {
+			return err
+		}
+		if err := fitRow(f, SheetList, i+2, cells, listWidths); err != nil {
 			return err
 		}
 	}
@@ -151,7 +156,7 @@ func missingSheet(f *excelize.File, s Sheets) error {
 		return err
 	}
 	hdr := []string{"代办处", "类型", "考核等级", "名额", "情况"}
-	if err := header(f, SheetMissing, hdr, []float64{18, 8, 10, 8, 40}, st.header); err != nil {
+	if err := header(f, SheetMissing, hdr, missingWidths, st.header); err != nil {
 		return err
 	}
 	for i, m := range missing {
@@ -173,6 +178,9 @@ func missingSheet(f *excelize.File, s Sheets) error {
 		if err := f.SetSheetRow(SheetMissing, fmt.Sprintf("A%d", i+2), &cells); err != nil {
 			return err
 		}
+		if err := fitRow(f, SheetMissing, i+2, cells, missingWidths); err != nil {
+			return err
+		}
 	}
 	if len(missing) > 0 {
 		if err := f.SetCellStyle(SheetMissing, "A2", fmt.Sprintf("E%d", len(missing)+1), st.wrap); err != nil {
@@ -180,6 +188,25 @@ func missingSheet(f *excelize.File, s Sheets) error {
 		}
 	}
 	return pageSetup(f, SheetMissing)
+}
+
+// missingWidths are the column widths of 未推荐单位.
+var missingWidths = []float64{18, 8, 10, 8, 40}
+
+// fitRow gives row n the height its wrapped text needs: LibreOffice prints
+// a row at its stored height, so without it long checks and notes are cut
+// off on paper.
+func fitRow(f *excelize.File, sheet string, n int, cells []any, widths []float64) error {
+	lines := 1
+	for i, c := range cells {
+		if s, ok := c.(string); ok && i < len(widths) {
+			lines = max(lines, consolidate.WrappedLines(s, widths[i]))
+		}
+	}
+	if lines == 1 {
+		return nil
+	}
+	return f.SetRowHeight(sheet, n, float64(lines*consolidate.LineHeight+2))
 }
 
 type styles struct{ header, wrap, input int }
@@ -245,5 +272,3 @@ func pageSetup(f *excelize.File, sheet string) error {
 	}
 	return f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Titles", RefersTo: fmt.Sprintf("'%s'!$1:$1", sheet), Scope: sheet})
 }
-
-func ptr(v []any) *[]any { return &v }
