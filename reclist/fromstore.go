@@ -72,7 +72,8 @@ func findingsOf(fs []store.ProposalFinding, keep func(store.ProposalFinding) boo
 			continue
 		}
 		msg := f.Message
-		if f.Cell != "" {
+		// The 推荐表's own messages already begin with their cell.
+		if f.Cell != "" && !strings.HasPrefix(msg, f.Cell+"：") {
 			msg = f.Cell + "：" + msg
 		}
 		out = append(out, msg)

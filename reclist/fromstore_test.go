@@ -62,3 +62,18 @@ func TestMissing(t *testing.T) {
 		t.Errorf("missing = %v: want 乙 (none), 丁 (late, though 不合格), 戊 (no result); not 甲 (in time) nor 丙 (不合格, may propose nobody)", names)
 	}
 }
+
+// TestFindingsNameTheirCellOnce: the 推荐表's messages already begin with
+// their cell ("G11：公示期…"); the list must not say "G11：G11：".
+func TestFindingsNameTheirCellOnce(t *testing.T) {
+	own := validate.NewFinding(validate.Code("publicity_too_short"), "G11：公示期只有 3 个工作日")
+	own.Cell = "G11"
+	bare := validate.NewFinding(validate.Code("missing_field"), "请填写性别")
+	bare.Cell = "D12"
+	got := findingsOf([]store.ProposalFinding{{Finding: own, Person: -1}, {Finding: bare, Person: 0}},
+		func(store.ProposalFinding) bool { return true })
+	want := []string{"G11：公示期只有 3 个工作日", "D12：请填写性别"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("findings = %q, want %q", got, want)
+	}
+}

@@ -191,7 +191,7 @@ func missingSheet(f *excelize.File, s Sheets) error {
 }
 
 // missingWidths are the column widths of 未推荐单位.
-var missingWidths = []float64{18, 8, 10, 8, 40}
+var missingWidths = []float64{24, 18, 10, 8, 44}
 
 // fitRow gives row n the height its wrapped text needs: LibreOffice prints
 // a row at its stored height, so without it long checks and notes are cut
@@ -251,6 +251,9 @@ func header(f *excelize.File, sheet string, names []string, widths []float64, st
 		if err := f.SetColWidth(sheet, col, col, w); err != nil {
 			return err
 		}
+	}
+	if err := fitRow(f, sheet, 1, row, widths); err != nil {
+		return err
 	}
 	return f.SetPanes(sheet, &excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"})
 }
