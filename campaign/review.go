@@ -132,6 +132,12 @@ type reviewBook struct{ c *Campaign }
 
 func (reviewBook) Kind() wbtoken.Kind { return wbtoken.KindReview }
 func (reviewBook) Title() string      { return "审核汇总表" }
+func (reviewBook) AfterImport() string {
+	return "系统下次寄出的汇总表会带上这些审核结果。"
+}
+func (reviewBook) Origin() string {
+	return "汇总邮件的附件，或 kaohe consolidate -o 生成的文件"
+}
 
 // Recognise: a 汇总 sheet whose header has 考核单位 and 一票否决, and at
 // least one department sheet of the form.

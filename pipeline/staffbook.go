@@ -21,6 +21,11 @@ type StaffWorkbook interface {
 	Kind() wbtoken.Kind
 	// Title names the workbook in mail to staff, e.g. "审核汇总表".
 	Title() string
+	// AfterImport is the sentence of the 导入 reply that says where the
+	// imported change shows next; Origin says where staff get a copy kaohe
+	// stamped, for the reply that refuses a copy without a valid token.
+	AfterImport() string
+	Origin() string
 	// Recognise says whether the package is a workbook of this kind, by
 	// its sheets and labels, never its file name. It sees the package
 	// only through xlsxpeek: an untrusted workbook is not opened in the

@@ -151,6 +151,7 @@ func (p *Pipeline) staffMail(ctx context.Context, res *store.Result, rec store.M
 	v := p.judgeStaff(parsed, found, key)
 	log := p.cfg.Log.With().Int64("msg", rec.ID).Str("sender", v.sender).Str("workbook", string(v.wb.book.Kind())).Logger()
 	base := reply.StaffImportReply{To: v.sender, ToName: parsed.From.Name, Title: v.wb.book.Title(), ReceivedAt: m.InternalDate,
+		AfterImport: v.wb.book.AfterImport(), Origin: v.wb.book.Origin(),
 		MessageID: parsed.MessageID, References: parsed.References, InReplyTo: splitIDs(parsed.InReplyTo), Others: v.others}
 	if v.problem != trustOK {
 		res.Outcome = store.OutcomeStaffUntrusted

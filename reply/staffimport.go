@@ -17,8 +17,11 @@ const (
 // (审核汇总表, 考核结果表): what was imported, or why nothing was.
 type StaffImportReply struct {
 	To, ToName string
-	Title      string    // the workbook's name, e.g. 审核汇总表
-	ReceivedAt time.Time // the server's receipt time
+	Title      string // the workbook's name, e.g. 审核汇总表
+	// AfterImport says where the imported change shows next; Origin where
+	// staff get a copy kaohe stamped (both from the workbook's kind).
+	AfterImport, Origin string
+	ReceivedAt          time.Time // the server's receipt time
 	// MessageID, References and InReplyTo of the staff member's mail, for
 	// threading.
 	MessageID  string
@@ -44,11 +47,13 @@ func ComposeStaffImport(r StaffImportReply, key string, opts ComposeOptions) (Ma
 	title := display.Clean(r.Title, maxNameRunes)
 	view := struct {
 		Received, Title, Problem, Office, Contact string
+		AfterImport, Origin                       string
 		Imported, OthersTold                      bool
 		Summary, Refused                          []string
 		Others                                    int
 	}{Received: cnTime(r.ReceivedAt), Title: title, Imported: r.Imported, OthersTold: r.OthersTold, Others: r.Others,
-		Problem: display.Clean(r.Problem, display.MaxTextRunes), Office: opts.FromName, Contact: opts.Contact}
+		Problem: display.Clean(r.Problem, display.MaxTextRunes), Office: opts.FromName, Contact: opts.Contact,
+		AfterImport: r.AfterImport, Origin: r.Origin}
 	for _, s := range r.Summary {
 		view.Summary = append(view.Summary, display.Clean(s, display.MaxTextRunes))
 	}

@@ -13,7 +13,8 @@ func staffImportMails(t *testing.T) map[string]Mail {
 	t.Helper()
 	opts := testOptions()
 	base := StaffImportReply{To: "wangming@bjszghzbz.org.cn", ToName: "王明", Title: "审核汇总表", ReceivedAt: testReceived,
-		MessageID: "<abc@mail.example>"}
+		MessageID: "<abc@mail.example>", AfterImport: "系统下次寄出的汇总表会带上这些审核结果。",
+		Origin: "汇总邮件的附件，或 kaohe consolidate -o 生成的文件"}
 	out := map[string]Mail{}
 	add := func(name string, m Mail, err error) {
 		t.Helper()
@@ -88,5 +89,31 @@ func TestStaffImportMails(t *testing.T) {
 	}
 	if p := parseMail(t, mails["staff-import-refused"].Raw); !strings.Contains(p.text, "3 处问题") || !strings.Contains(p.text, "业务部!G12") {
 		t.Errorf("refusal lacks its cells:\n%s", p.text)
+	}
+}
+
+// TestStaffImportSpeaksOfItsWorkbook: the reply to a results workbook
+// says what follows its approval and where a stamped copy comes from, not
+// the staff workbook's words.
+func TestStaffImportSpeaksOfItsWorkbook(t *testing.T) {
+	t.Parallel()
+	r := StaffImportReply{To: "wangming@bjszghzbz.org.cn", Title: "考核结果表", ReceivedAt: testReceived, Imported: true,
+		Summary: []string{"审定 20 家"}, AfterImport: "考核结果已按这本表审定；可以运行 kaohe results publish。", Origin: "kaohe results -o 生成的考核结果表"}
+	m, err := ComposeStaffImport(r, "import|results", testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := parseMail(t, m.Raw).text
+	if !strings.Contains(text, "kaohe results publish") || strings.Contains(text, "汇总表会带上") {
+		t.Errorf("imported results reply:\n%s", text)
+	}
+	r.Imported, r.Summary, r.Problem = false, nil, "表中没有校验码。"
+	m, err = ComposeStaffImport(r, "import|results|token", testOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	text = parseMail(t, m.Raw).text
+	if !strings.Contains(text, "（kaohe results -o 生成的考核结果表）") || strings.Contains(text, "consolidate") {
+		t.Errorf("token reply for the results workbook:\n%s", text)
 	}
 }

@@ -26,6 +26,10 @@ type mailedBook struct {
 
 func (mailedBook) Kind() wbtoken.Kind { return wbtoken.KindResults }
 func (mailedBook) Title() string      { return "考核结果表" }
+func (mailedBook) AfterImport() string {
+	return "考核结果已按这本表审定；可以运行 kaohe results publish 向各代办处发送考核结果通知（已发过的，结果有变化的单位会收到一封更正）。"
+}
+func (mailedBook) Origin() string { return "kaohe results -o 生成的考核结果表" }
 
 // Recognise: 考核结果 and 名额分配, and a header row of 考核结果 (among its
 // first five, as the import reads it) naming 考核单位, 等级 and 优秀个人名额.
