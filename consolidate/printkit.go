@@ -35,6 +35,9 @@ const PrintableWidth = printableWidth
 // (CJK) character a little over two.
 func TextWidth(s string) float64 { return textWidth(s) }
 
+// LinesWidth is the TextWidth of the widest line of s.
+func LinesWidth(s string) float64 { return linesWidth(s) }
+
 // WrappedLines estimates how many lines s takes in a column width wide.
 func WrappedLines(s string, width float64) int { return wrappedLines(s, width) }
 

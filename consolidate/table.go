@@ -307,16 +307,21 @@ func textWidth(s string) float64 {
 	return w
 }
 
+// linesWidth is the width of the widest line of s, in textWidth's units.
+func linesWidth(s string) float64 {
+	w := 0.0
+	for _, line := range strings.Split(s, "\n") {
+		w = max(w, textWidth(line))
+	}
+	return w
+}
+
 func valueWidth(v any) float64 {
 	switch x := v.(type) {
 	case excelize.Cell:
 		return valueWidth(x.Value)
 	case string:
-		w := 0.0
-		for _, line := range strings.Split(x, "\n") {
-			w = max(w, textWidth(line))
-		}
-		return w
+		return linesWidth(x)
 	case float64:
 		return float64(len(strconv.FormatFloat(x, 'f', -1, 64)))
 	case int:

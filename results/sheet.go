@@ -3,7 +3,6 @@ package results
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -213,11 +212,7 @@ func valueWidth(v any) float64 {
 	case excelize.Cell:
 		return valueWidth(x.Value)
 	case string:
-		w := 0.0
-		for _, line := range strings.Split(x, "\n") {
-			w = max(w, consolidate.TextWidth(line))
-		}
-		return w
+		return consolidate.LinesWidth(x)
 	case float64:
 		return float64(len(fmt.Sprintf("%.2f", x)))
 	case int:
