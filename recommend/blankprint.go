@@ -2,11 +2,12 @@ package recommend
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"kaohe/templates"
 )
 
 // validations put a data validation with an input tip on every input cell.
@@ -108,31 +109,11 @@ func excelSerial(t time.Time) int {
 	return int(t.Sub(epoch).Hours() / 24)
 }
 
-// Page setup, the 考核表's: A4 portrait, one page wide.
-const (
-	marginSide      = 0.5
-	marginTopBottom = 0.6
-	marginHeader    = 0.3
-	a4Width         = 595.3
-	a4Height        = 841.9
-)
-
+// print gives the blank the 考核表's print layout; the page breaks are
+// its own.
 func (b *blankWriter) print() {
-	sh := b.l.Sheet
-	size, orient := 9, "portrait" // 9: A4
-	fitW, fitH := 1, 0
-	fit := true
-	b.check(b.x.SetPageLayout(sh, &excelize.PageLayoutOptions{Size: &size, Orientation: &orient, FitToWidth: &fitW, FitToHeight: &fitH}))
-	b.check(b.x.SetSheetProps(sh, &excelize.SheetPropsOptions{FitToPage: &fit}))
-	lr, tb, hf := marginSide, marginTopBottom, marginHeader
-	center := true
-	b.check(b.x.SetPageMargins(sh, &excelize.PageLayoutMarginsOptions{
-		Left: &lr, Right: &lr, Top: &tb, Bottom: &tb, Header: &hf, Footer: &hf, Horizontally: &center,
-	}))
-	b.check(b.x.SetHeaderFooter(sh, &excelize.HeaderFooterOptions{OddFooter: "&C第 &P 页，共 &N 页"}))
-	b.check(b.x.SetDefinedName(&excelize.DefinedName{
-		Name: "_xlnm.Print_Area", RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", sh, b.l.LastCol, b.l.LastRow), Scope: sh,
-	}))
+	b.check(templates.PrintPage(b.x, b.l.Sheet))
+	b.check(templates.PrintArea(b.x, b.l.Sheet, b.l.LastCol, b.l.LastRow))
 	b.pageBreaks()
 }
 
@@ -145,8 +126,7 @@ func (b *blankWriter) pageBreaks() {
 	for _, w := range b.def.Widths {
 		total += w
 	}
-	scale := max(10, min(100, math.Floor(100*(a4Width-2*marginSide*72)/(total*7*0.75))))
-	page := (a4Height - 2*marginTopBottom*72) / (scale / 100) * 0.96
+	page := templates.PageHeight(templates.PrintScale(total))
 	used := 0.0
 	for _, blk := range b.blocks() {
 		h := 0.0
