@@ -3,7 +3,6 @@ package recommend
 import (
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -57,9 +56,7 @@ func FieldValidation(def *Definition, fd Field) (*excelize.DataValidation, error
 			msg = "建议从下拉列表中选择；如确需自行填写，请点“确定”。"
 		}
 	case KindDate:
-		from := time.Date(def.Year, 1, 1, 0, 0, 0, 0, time.UTC)
-		to := time.Date(def.Year+1, 12, 31, 0, 0, 0, 0, time.UTC)
-		err = dv.SetRange(excelSerial(from), excelSerial(to), excelize.DataValidationTypeDate, excelize.DataValidationOperatorBetween)
+		err = templates.SetSeasonDates(dv, def.Year)
 		ex := fmt.Sprintf("%d-03-01", def.Year+1)
 		tip = fmt.Sprintf("请填写日期，如 %s。", ex)
 		msg = fmt.Sprintf("请填写%d年或%d年内的有效日期，如 %s。", def.Year, def.Year+1, ex)
@@ -101,12 +98,6 @@ func FieldValidation(def *Definition, fd Field) (*excelize.DataValidation, error
 	dv.SetInput(fd.Label, tip)
 	dv.SetError(style, fd.Label+"填写有误", msg)
 	return dv, nil
-}
-
-// excelSerial is t as an Excel date serial (1900 date system).
-func excelSerial(t time.Time) int {
-	epoch := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
-	return int(t.Sub(epoch).Hours() / 24)
 }
 
 // print gives the blank the 考核表's print layout; the page breaks are

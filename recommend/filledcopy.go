@@ -7,6 +7,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kaohe/internal/display"
+	"kaohe/templates"
 )
 
 // maxCopyRunes bounds a value copied from an agency's form: well above
@@ -106,5 +107,5 @@ func (w *copyWriter) grow(row int, text string, width float64) {
 // dayNumber is the Excel serial of t's calendar day.
 func dayNumber(t time.Time) float64 {
 	y, m, d := t.Date()
-	return float64(excelSerial(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)))
+	return float64(templates.ExcelSerial(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)))
 }
