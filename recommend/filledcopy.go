@@ -97,7 +97,7 @@ func (w *copyWriter) width(from, to int) float64 {
 // grow makes the row tall enough for text in a cell of the given width.
 func (w *copyWriter) grow(row int, text string, width float64) {
 	// A fifth in hand: CJK fallback fonts set wider than two units.
-	need := min(rowHeight(text, width*0.8), 409) // Excel's largest row
+	need := min(templates.RowHeight(text, width*0.8), 409) // Excel's largest row
 	if h, err := w.x.GetRowHeight(w.l.Sheet, row); err == nil && h >= need {
 		return
 	}
