@@ -193,18 +193,7 @@ func (b *blankWriter) markStyle(m templates.Mark) int {
 	if id, ok := b.marks[m]; ok {
 		return id
 	}
-	st := &excelize.Style{
-		Border: []excelize.Border{
-			{Type: "left", Color: "000000", Style: 1}, {Type: "top", Color: "000000", Style: 1},
-			{Type: "right", Color: "000000", Style: 1}, {Type: "bottom", Color: "000000", Style: 1},
-		},
-		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
-		Font:      &excelize.Font{Family: fontName, Size: fontSize, Bold: m.Bold, Color: m.FontColor},
-	}
-	if m.Fill != "" {
-		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{m.Fill}}
-	}
-	id := b.style(st)
+	id := b.style(m.Style("center"))
 	b.marks[m] = id
 	return id
 }
