@@ -2,10 +2,12 @@ package main
 
 import (
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
 
+	"kaohe/config"
 	"kaohe/notice"
 	"kaohe/reply"
 	"kaohe/store"
@@ -20,6 +22,21 @@ type agencyMail struct {
 	cmd  string // "results publish"
 	verb string // 发布, 发送: what a run does
 	noun string // 通知, 邮件: what it queues
+}
+
+// open opens the season for the subcommand as `kaohe results` does, the
+// store shared with the running daemon, with a --dry-run flag whose help
+// says what would be sent. A nil env means it failed, with code to exit
+// with; else the caller closes env.store.
+func (m agencyMail) open(args []string, stderr io.Writer, dryRunHelp string) (env *offlineEnv, fs *flag.FlagSet, dryRun bool, code int) {
+	var dry *bool
+	env, fs, code = openOffline(m.cmd, args, stderr, config.ModeResults, store.Options{Shared: true}, func(fs *flag.FlagSet) {
+		dry = fs.Bool("dry-run", false, dryRunHelp)
+	})
+	if env == nil {
+		return nil, fs, false, code
+	}
+	return env, fs, *dry, code
 }
 
 // composeOptions is the season's compose options for mail to agencies. It

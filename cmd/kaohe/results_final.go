@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"time"
 
-	"kaohe/config"
 	"kaohe/internal/cst"
 	"kaohe/notice"
 	"kaohe/reclist"
-	"kaohe/store"
 )
 
 // runResultsFinal is `kaohe results final`: it queues each agency that
@@ -23,13 +20,12 @@ func runResultsFinal(ctx context.Context, args []string, stdout, stderr io.Write
 	return sendFinalLists(ctx, args, stdout, stderr, time.Now)
 }
 
+// finalListMail is how `kaohe results final` names itself and its mail.
+var finalListMail = agencyMail{cmd: "results final", verb: "发送", noun: "邮件"}
+
 // sendFinalLists is runResultsFinal on the clock now.
 func sendFinalLists(ctx context.Context, args []string, stdout, stderr io.Writer, now func() time.Time) int {
-	mail := agencyMail{cmd: "results final", verb: "发送", noun: "邮件"}
-	var dryRun *bool
-	env, fs, code := openOffline("results final", args, stderr, config.ModeResults, store.Options{Shared: true}, func(fs *flag.FlagSet) {
-		dryRun = fs.Bool("dry-run", false, "只列出将要发送的确定名单反馈，不发送")
-	})
+	env, fs, dryRun, code := finalListMail.open(args, stderr, "只列出将要发送的确定名单反馈，不发送")
 	if env == nil {
 		return code
 	}
@@ -69,7 +65,7 @@ func sendFinalLists(ctx context.Context, args []string, stdout, stderr io.Writer
 		printMissing(stderr, rec.Missing)
 		return exitNeedsFix
 	}
-	opts, ok := mail.composeOptions(env, stderr, "发送确定名单反馈")
+	opts, ok := finalListMail.composeOptions(env, stderr, "发送确定名单反馈")
 	if !ok {
 		return exitBad
 	}
@@ -79,12 +75,12 @@ func sendFinalLists(ctx context.Context, args []string, stdout, stderr io.Writer
 		notices = append(notices, notice.FinalList(l, emails[l.Agency], opts))
 	}
 	pubOpts := notice.FinalListOptions(now())
-	pubOpts.DryRun = *dryRun
+	pubOpts.DryRun = dryRun
 	rep, err := notice.Publish(ctx, env.store, pubOpts, notices)
-	printFinalLists(stdout, rep, env.season, *dryRun)
+	printFinalLists(stdout, rep, env.season, dryRun)
 	printMissing(stdout, rec.Missing)
 	if err != nil {
-		mail.reportFailure(stderr, env.cfg.DataDir, err)
+		finalListMail.reportFailure(stderr, env.cfg.DataDir, err)
 		return exitBad
 	}
 	return exitOK

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -29,23 +28,22 @@ func runResultsPublish(ctx context.Context, args []string, stdout, stderr io.Wri
 	return publishResults(ctx, args, stdout, stderr, time.Now)
 }
 
+// resultMail is how `kaohe results publish` names itself and its mail.
+var resultMail = agencyMail{cmd: "results publish", verb: "发布", noun: "通知"}
+
 // publishResults is runResultsPublish on the clock now.
 func publishResults(ctx context.Context, args []string, stdout, stderr io.Writer, now func() time.Time) int {
-	var dryRun *bool
-	env, _, code := openOffline("results publish", args, stderr, config.ModeResults, store.Options{Shared: true}, func(fs *flag.FlagSet) {
-		dryRun = fs.Bool("dry-run", false, "只列出将要发送的通知，不发送")
-	})
+	env, _, dryRun, code := resultMail.open(args, stderr, "只列出将要发送的通知，不发送")
 	if env == nil {
 		return code
 	}
 	defer env.store.Close()
-	return publishWith(ctx, env, *dryRun, stdout, stderr, now)
+	return publishWith(ctx, env, dryRun, stdout, stderr, now)
 }
 
 // publishWith publishes with the settings and store of env: the command's,
 // or the demo's daemon's.
 func publishWith(ctx context.Context, env *offlineEnv, dryRun bool, stdout, stderr io.Writer, now func() time.Time) int {
-	mail := agencyMail{cmd: "results publish", verb: "发布", noun: "通知"}
 	approval, approved, err := env.store.ResultsApproval(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "kaohe results publish：读取考核结果失败：%v\n", err)
@@ -56,7 +54,7 @@ func publishWith(ctx context.Context, env *offlineEnv, dryRun bool, stdout, stde
 			"请先生成考核结果工作簿（kaohe results -o 考核结果.xlsx），经主任办公会审定后导入（kaohe results import 考核结果.xlsx），再发布。\n", env.season)
 		return exitNeedsFix
 	}
-	opts, ok := mail.composeOptions(env, stderr, "发布考核结果")
+	opts, ok := resultMail.composeOptions(env, stderr, "发布考核结果")
 	if !ok {
 		return exitBad
 	}
@@ -90,7 +88,7 @@ func publishWith(ctx context.Context, env *offlineEnv, dryRun bool, stdout, stde
 	rep, err := notice.Publish(ctx, env.store, pubOpts, notices)
 	printPublished(stdout, rep, env.season, approval, dryRun)
 	if err != nil {
-		mail.reportFailure(stderr, env.cfg.DataDir, err)
+		resultMail.reportFailure(stderr, env.cfg.DataDir, err)
 		return exitBad
 	}
 	return exitOK
