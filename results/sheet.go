@@ -195,14 +195,7 @@ func (s *sheet) measure() []float64 {
 		}
 	}
 	for i, c := range s.cols {
-		lo, hi := c.min, c.max
-		if lo == 0 {
-			lo = 6
-		}
-		if hi == 0 {
-			hi = 50
-		}
-		widths[i] = min(max(math.Ceil(widths[i])+1, lo), hi)
+		widths[i] = consolidate.BoundWidth(widths[i], c.min, c.max)
 	}
 	return widths
 }
