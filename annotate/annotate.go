@@ -95,12 +95,7 @@ func Copy(rep *assess.Report, form *templates.Form) (out []byte, err error) {
 	if err := a.markFindings(marks); err != nil {
 		return nil, err
 	}
-	f.SetZipWriter(newOrderedZip)
-	buf, err := f.WriteToBuffer()
-	if err != nil {
-		return nil, fmt.Errorf("annotate: write workbook: %w", err)
-	}
-	return buf.Bytes(), nil
+	return copyBytes(f)
 }
 
 type annotator struct {
@@ -148,6 +143,43 @@ type mark struct {
 	sources []string // cells of the agency's sheet the findings are about
 }
 
+// markSet gathers the marks of a copy, one per cell.
+type markSet struct {
+	byCell map[string]*mark
+	list   []*mark
+}
+
+// at is the mark of cell, made on first use; it keeps the worst severity
+// of what is marked on the cell.
+func (s *markSet) at(cell string, sev validate.Severity) *mark {
+	m := s.byCell[cell]
+	if m == nil {
+		if s.byCell == nil {
+			s.byCell = map[string]*mark{}
+		}
+		m = &mark{cell: cell, worst: sev}
+		s.byCell[cell] = m
+		s.list = append(s.list, m)
+	}
+	if sev.Rank() < m.worst.Rank() {
+		m.worst = sev
+	}
+	return m
+}
+
+// sorted is the marks in the order of the sheet: by row, then by column.
+func (s *markSet) sorted() []*mark {
+	slices.SortStableFunc(s.list, func(x, y *mark) int {
+		xc, xr, _ := excelize.CellNameToCoordinates(x.cell)
+		yc, yr, _ := excelize.CellNameToCoordinates(y.cell)
+		if xr != yr {
+			return xr - yr
+		}
+		return xc - yc
+	})
+	return s.list
+}
+
 // markLine is one finding or note on a marked cell.
 type markLine struct {
 	sev  validate.Severity
@@ -167,19 +199,7 @@ func (l markLine) String() string {
 // of the sheet, and lists the findings no cell of the copy holds (another
 // sheet, the whole file).
 func (a *annotator) plan(findings []validate.Finding) (marks []*mark, loose []validate.Finding) {
-	byCell := map[string]*mark{}
-	at := func(cell string, sev validate.Severity) *mark {
-		m := byCell[cell]
-		if m == nil {
-			m = &mark{cell: cell, worst: sev}
-			byCell[cell] = m
-			marks = append(marks, m)
-		}
-		if sev.Rank() < m.worst.Rank() {
-			m.worst = sev
-		}
-		return m
-	}
+	var set markSet
 	sorted := slices.Clone(findings)
 	slices.SortStableFunc(sorted, func(x, y validate.Finding) int { return x.Severity.Rank() - y.Severity.Rank() })
 	for _, fd := range sorted {
@@ -193,7 +213,7 @@ func (a *annotator) plan(findings []validate.Finding) (marks []*mark, loose []va
 			loose = append(loose, fd)
 			continue
 		}
-		m := at(cell, fd.Severity)
+		m := set.at(cell, fd.Severity)
 		line := markLine{sev: fd.Severity, text: display.Clean(stripItemPrefix(display.StripCellPrefix(fd.Message, fd.Cell), fd), display.MaxTextRunes)}
 		if fd.Indicator != "" || fd.Field != "" {
 			line.item = display.ItemLabel(fd, a.form)
@@ -206,19 +226,11 @@ func (a *annotator) plan(findings []validate.Finding) (marks []*mark, loose []va
 	for _, fd := range a.form.Fields {
 		cell := a.l.Fields[fd.ID]
 		if note, ok := a.notes[cell]; ok {
-			m := at(cell, validate.SeverityInfo)
+			m := set.at(cell, validate.SeverityInfo)
 			m.lines = append(m.lines, markLine{sev: validate.SeverityInfo, item: fd.Label, text: note})
 		}
 	}
-	slices.SortStableFunc(marks, func(x, y *mark) int {
-		xc, xr, _ := excelize.CellNameToCoordinates(x.cell)
-		yc, yr, _ := excelize.CellNameToCoordinates(y.cell)
-		if xr != yr {
-			return xr - yr
-		}
-		return xc - yc
-	})
-	return marks, loose
+	return set.sorted(), loose
 }
 
 // stripItemPrefix drops a leading "指标3.2：" from a message shown after its

@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/xuri/excelize/v2"
-
 	"kaohe/internal/display"
 	"kaohe/recommend"
 	"kaohe/templates"
@@ -58,23 +56,10 @@ func Recommendation(f *recommend.Filled, findings []validate.Finding, def *recom
 	}
 	defer x.Close()
 	a := &annotator{f: x, sheet: l.Sheet}
-	for _, m := range marks {
-		switch m.worst {
-		case validate.SeverityError:
-			a.fill(m.cell, fillError)
-		case validate.SeverityWarning:
-			a.fill(m.cell, fillWarning)
-		}
-		if err := a.comment(m); err != nil {
-			return nil, err
-		}
+	if err := a.markFindings(marks); err != nil {
+		return nil, err
 	}
-	x.SetZipWriter(newOrderedZip)
-	buf, err := x.WriteToBuffer()
-	if err != nil {
-		return nil, fmt.Errorf("annotate: write workbook: %w", err)
-	}
-	return buf.Bytes(), nil
+	return copyBytes(x)
 }
 
 // RecommendLayout says where Recommendation puts the form's cells for a
@@ -160,7 +145,7 @@ func (r *recAnnotator) label(fd validate.Finding) string {
 }
 
 func (r *recAnnotator) plan(findings []validate.Finding) (marks []*mark, loose []validate.Finding) {
-	byCell := map[string]*mark{}
+	var set markSet
 	sorted := slices.Clone(findings)
 	slices.SortStableFunc(sorted, func(x, y validate.Finding) int { return x.Severity.Rank() - y.Severity.Rank() })
 	for _, fd := range sorted {
@@ -169,29 +154,13 @@ func (r *recAnnotator) plan(findings []validate.Finding) (marks []*mark, loose [
 			loose = append(loose, fd)
 			continue
 		}
-		m := byCell[cell]
-		if m == nil {
-			m = &mark{cell: cell, worst: fd.Severity}
-			byCell[cell] = m
-			marks = append(marks, m)
-		}
-		if fd.Severity.Rank() < m.worst.Rank() {
-			m.worst = fd.Severity
-		}
+		m := set.at(cell, fd.Severity)
 		m.lines = append(m.lines, markLine{sev: fd.Severity, text: display.Clean(display.StripCellPrefix(fd.Message, fd.Cell), display.MaxTextRunes)})
 		if source != "" && !slices.Contains(m.sources, source) {
 			m.sources = append(m.sources, source)
 		}
 	}
-	slices.SortStableFunc(marks, func(x, y *mark) int {
-		xc, xr, _ := excelize.CellNameToCoordinates(x.cell)
-		yc, yr, _ := excelize.CellNameToCoordinates(y.cell)
-		if xr != yr {
-			return xr - yr
-		}
-		return xc - yc
-	})
-	return marks, loose
+	return set.sorted(), loose
 }
 
 func (r *recAnnotator) notesBlock(marks []*mark, loose []validate.Finding) *templates.NotesBlock {

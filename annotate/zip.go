@@ -32,6 +32,16 @@ type orderedZip struct {
 	parts map[string]*bytes.Buffer
 }
 
+// copyBytes saves an annotated copy through orderedZip.
+func copyBytes(f *excelize.File) ([]byte, error) {
+	f.SetZipWriter(newOrderedZip)
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		return nil, fmt.Errorf("annotate: write workbook: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
 func newOrderedZip(w io.Writer) excelize.ZipWriter {
 	return &orderedZip{out: w, parts: map[string]*bytes.Buffer{}}
 }

@@ -35,6 +35,13 @@ const PrintableWidth = printableWidth
 // (CJK) character a little over two.
 func TextWidth(s string) float64 { return textWidth(s) }
 
+// LinesWidth is the TextWidth of the widest line of s.
+func LinesWidth(s string) float64 { return linesWidth(s) }
+
+// BoundWidth is a column's measured width with a character to spare, kept
+// within lo and hi (zero: 6 and 50), as the staff workbook's columns are.
+func BoundWidth(w, lo, hi float64) float64 { return boundWidth(w, lo, hi) }
+
 // WrappedLines estimates how many lines s takes in a column width wide.
 func WrappedLines(s string, width float64) int { return wrappedLines(s, width) }
 

@@ -148,18 +148,23 @@ func (b *builder) filters(t *table, h, n int) error {
 	return nil
 }
 
+// boundWidth is a column's measured width with a character to spare, kept
+// within lo and hi (zero: 6 and 50).
+func boundWidth(w, lo, hi float64) float64 {
+	if lo == 0 {
+		lo = 6
+	}
+	if hi == 0 {
+		hi = 50
+	}
+	return min(max(math.Ceil(w)+1, lo), hi)
+}
+
 // bound keeps the measured widths within each column's bounds, and widens
 // the fill columns to what the others leave of the page.
 func (t *table) bound(widths []float64) {
 	for i, c := range t.cols {
-		lo, hi := c.min, c.max
-		if lo == 0 {
-			lo = 6
-		}
-		if hi == 0 {
-			hi = 50
-		}
-		widths[i] = min(max(math.Ceil(widths[i])+1, lo), hi)
+		widths[i] = boundWidth(widths[i], c.min, c.max)
 	}
 	for i, c := range t.cols {
 		if c.fill {
@@ -307,16 +312,21 @@ func textWidth(s string) float64 {
 	return w
 }
 
+// linesWidth is the width of the widest line of s, in textWidth's units.
+func linesWidth(s string) float64 {
+	w := 0.0
+	for _, line := range strings.Split(s, "\n") {
+		w = max(w, textWidth(line))
+	}
+	return w
+}
+
 func valueWidth(v any) float64 {
 	switch x := v.(type) {
 	case excelize.Cell:
 		return valueWidth(x.Value)
 	case string:
-		w := 0.0
-		for _, line := range strings.Split(x, "\n") {
-			w = max(w, textWidth(line))
-		}
-		return w
+		return linesWidth(x)
 	case float64:
 		return float64(len(strconv.FormatFloat(x, 'f', -1, 64)))
 	case int:

@@ -3,8 +3,6 @@ package recommend
 import (
 	"fmt"
 	"io"
-	"math"
-	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -186,7 +184,7 @@ func (b *blankWriter) legend() {
 		b.set(c, e.Sample, b.markStyle(e.Style))
 		b.set(at(1, r), e.Text, b.sLegend)
 		b.merge(at(1, r), at(len(b.def.Widths)-1, r), b.sLegend)
-		b.height(r, rowHeight(e.Text, b.width(1, len(b.def.Widths)-1)))
+		b.height(r, templates.RowHeight(e.Text, b.width(1, len(b.def.Widths)-1)))
 	}
 }
 
@@ -195,18 +193,7 @@ func (b *blankWriter) markStyle(m templates.Mark) int {
 	if id, ok := b.marks[m]; ok {
 		return id
 	}
-	st := &excelize.Style{
-		Border: []excelize.Border{
-			{Type: "left", Color: "000000", Style: 1}, {Type: "top", Color: "000000", Style: 1},
-			{Type: "right", Color: "000000", Style: 1}, {Type: "bottom", Color: "000000", Style: 1},
-		},
-		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
-		Font:      &excelize.Font{Family: fontName, Size: fontSize, Bold: m.Bold, Color: m.FontColor},
-	}
-	if m.Fill != "" {
-		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{m.Fill}}
-	}
-	id := b.style(st)
+	id := b.style(m.Style("center"))
 	b.marks[m] = id
 	return id
 }
@@ -275,7 +262,7 @@ func (b *blankWriter) section(s Section) {
 		if fd.Lines > 1 {
 			h = float64(fd.Lines)*lineHeight + rowPadding
 		}
-		h = max(h, rowHeight(FieldLabel(fd), b.width(lc-1, vc-2)))
+		h = max(h, templates.RowHeight(FieldLabel(fd), b.width(lc-1, vc-2)))
 		if cur, err := b.x.GetRowHeight(b.l.Sheet, r); err == nil && cur > h {
 			h = cur // the other half of the row is taller
 		}
@@ -290,7 +277,7 @@ func (b *blankWriter) table(s Section) {
 	for i, c := range s.Columns {
 		text := ColumnHeading(c)
 		b.set(at(i+1, h), text, b.sHead)
-		heights = max(heights, rowHeight(text, b.def.Widths[i+1]))
+		heights = max(heights, templates.RowHeight(text, b.def.Widths[i+1]))
 	}
 	b.height(h, heights)
 	rowH := 28.0
@@ -313,7 +300,7 @@ func (b *blankWriter) note() {
 	text := b.def.NoteText(b.opts.PublicityDays)
 	b.set(b.l.NoteCell, text, b.sNote)
 	b.merge(b.l.NoteCell, b.l.LastCol+fmt.Sprint(r), b.sNote)
-	b.height(r, rowHeight(text, b.width(0, len(b.def.Widths)-1)))
+	b.height(r, templates.RowHeight(text, b.width(0, len(b.def.Widths)-1)))
 }
 
 // notes writes the block of explanations: kind | this sheet's cell | the
@@ -337,7 +324,7 @@ func (b *blankWriter) notes() {
 	for _, h := range heads {
 		b.set(at(h.from, hr), h.text, b.sHead)
 		b.merge(at(h.from, hr), at(h.to, hr), b.sHead)
-		hh = max(hh, rowHeight(h.text, b.width(h.from, h.to)))
+		hh = max(hh, templates.RowHeight(h.text, b.width(h.from, h.to)))
 	}
 	b.height(hr, hh)
 	for i, row := range nb.Rows {
@@ -349,31 +336,6 @@ func (b *blankWriter) notes() {
 		b.set(at(4, r), row.Text, b.sLeft)
 		b.merge(at(4, r), at(last, r), b.sLeft)
 		// A sixth in hand: CJK fallback fonts set wider than two units.
-		b.height(r, max(rowHeight(row.Text, b.width(4, last)*0.85), rowHeight(row.Other, b.width(2, 3))))
+		b.height(r, max(templates.RowHeight(row.Text, b.width(4, last)*0.85), templates.RowHeight(row.Other, b.width(2, 3))))
 	}
-}
-
-// textUnits is the width of a line of text in character units: CJK
-// characters take two, others one.
-func textUnits(s string) float64 {
-	u := 0.0
-	for _, r := range s {
-		if r > 0x2E80 {
-			u += 2
-		} else {
-			u++
-		}
-	}
-	return u
-}
-
-// rowHeight is the height in points that shows all of text wrapped in a
-// column of the given width.
-func rowHeight(text string, width float64) float64 {
-	usable := max(width-1.5, 2)
-	lines := 0
-	for _, para := range strings.Split(text, "\n") {
-		lines += max(1, int(math.Ceil(textUnits(para)/usable)))
-	}
-	return max(minRow, float64(lines)*lineHeight+rowPadding)
 }

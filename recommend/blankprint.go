@@ -2,11 +2,11 @@ package recommend
 
 import (
 	"fmt"
-	"math"
 	"strings"
-	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"kaohe/templates"
 )
 
 // validations put a data validation with an input tip on every input cell.
@@ -56,9 +56,7 @@ func FieldValidation(def *Definition, fd Field) (*excelize.DataValidation, error
 			msg = "建议从下拉列表中选择；如确需自行填写，请点“确定”。"
 		}
 	case KindDate:
-		from := time.Date(def.Year, 1, 1, 0, 0, 0, 0, time.UTC)
-		to := time.Date(def.Year+1, 12, 31, 0, 0, 0, 0, time.UTC)
-		err = dv.SetRange(excelSerial(from), excelSerial(to), excelize.DataValidationTypeDate, excelize.DataValidationOperatorBetween)
+		err = templates.SetSeasonDates(dv, def.Year)
 		ex := fmt.Sprintf("%d-03-01", def.Year+1)
 		tip = fmt.Sprintf("请填写日期，如 %s。", ex)
 		msg = fmt.Sprintf("请填写%d年或%d年内的有效日期，如 %s。", def.Year, def.Year+1, ex)
@@ -102,37 +100,11 @@ func FieldValidation(def *Definition, fd Field) (*excelize.DataValidation, error
 	return dv, nil
 }
 
-// excelSerial is t as an Excel date serial (1900 date system).
-func excelSerial(t time.Time) int {
-	epoch := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
-	return int(t.Sub(epoch).Hours() / 24)
-}
-
-// Page setup, the 考核表's: A4 portrait, one page wide.
-const (
-	marginSide      = 0.5
-	marginTopBottom = 0.6
-	marginHeader    = 0.3
-	a4Width         = 595.3
-	a4Height        = 841.9
-)
-
+// print gives the blank the 考核表's print layout; the page breaks are
+// its own.
 func (b *blankWriter) print() {
-	sh := b.l.Sheet
-	size, orient := 9, "portrait" // 9: A4
-	fitW, fitH := 1, 0
-	fit := true
-	b.check(b.x.SetPageLayout(sh, &excelize.PageLayoutOptions{Size: &size, Orientation: &orient, FitToWidth: &fitW, FitToHeight: &fitH}))
-	b.check(b.x.SetSheetProps(sh, &excelize.SheetPropsOptions{FitToPage: &fit}))
-	lr, tb, hf := marginSide, marginTopBottom, marginHeader
-	center := true
-	b.check(b.x.SetPageMargins(sh, &excelize.PageLayoutMarginsOptions{
-		Left: &lr, Right: &lr, Top: &tb, Bottom: &tb, Header: &hf, Footer: &hf, Horizontally: &center,
-	}))
-	b.check(b.x.SetHeaderFooter(sh, &excelize.HeaderFooterOptions{OddFooter: "&C第 &P 页，共 &N 页"}))
-	b.check(b.x.SetDefinedName(&excelize.DefinedName{
-		Name: "_xlnm.Print_Area", RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", sh, b.l.LastCol, b.l.LastRow), Scope: sh,
-	}))
+	b.check(templates.PrintPage(b.x, b.l.Sheet))
+	b.check(templates.PrintArea(b.x, b.l.Sheet, b.l.LastCol, b.l.LastRow))
 	b.pageBreaks()
 }
 
@@ -145,8 +117,7 @@ func (b *blankWriter) pageBreaks() {
 	for _, w := range b.def.Widths {
 		total += w
 	}
-	scale := max(10, min(100, math.Floor(100*(a4Width-2*marginSide*72)/(total*7*0.75))))
-	page := (a4Height - 2*marginTopBottom*72) / (scale / 100) * 0.96
+	page := templates.PageHeight(templates.PrintScale(total))
 	used := 0.0
 	for _, blk := range b.blocks() {
 		h := 0.0

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"kaohe/templates"
 )
 
 //go:embed recommend-*.yaml
@@ -161,18 +162,7 @@ func Source(year int) ([]byte, error) {
 var definitionName = regexp.MustCompile(`^recommend-(\d{4})\.yaml$`)
 
 // Years lists the years whose 推荐表 is embedded, ascending.
-func Years() []int {
-	entries, _ := definitionFiles.ReadDir(".")
-	var years []int
-	for _, e := range entries {
-		if m := definitionName.FindStringSubmatch(e.Name()); m != nil {
-			y, _ := strconv.Atoi(m[1])
-			years = append(years, y)
-		}
-	}
-	sort.Ints(years)
-	return years
-}
+func Years() []int { return templates.EmbeddedYears(definitionFiles, definitionName) }
 
 // Parse reads a definition and checks that it is coherent: the field ids
 // the checks rely on are there with a fitting kind, ids are unique, and

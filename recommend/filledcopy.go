@@ -7,6 +7,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"kaohe/internal/display"
+	"kaohe/templates"
 )
 
 // maxCopyRunes bounds a value copied from an agency's form: well above
@@ -96,7 +97,7 @@ func (w *copyWriter) width(from, to int) float64 {
 // grow makes the row tall enough for text in a cell of the given width.
 func (w *copyWriter) grow(row int, text string, width float64) {
 	// A fifth in hand: CJK fallback fonts set wider than two units.
-	need := min(rowHeight(text, width*0.8), 409) // Excel's largest row
+	need := min(templates.RowHeight(text, width*0.8), 409) // Excel's largest row
 	if h, err := w.x.GetRowHeight(w.l.Sheet, row); err == nil && h >= need {
 		return
 	}
@@ -106,5 +107,5 @@ func (w *copyWriter) grow(row int, text string, width float64) {
 // dayNumber is the Excel serial of t's calendar day.
 func dayNumber(t time.Time) float64 {
 	y, m, d := t.Date()
-	return float64(excelSerial(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)))
+	return float64(templates.ExcelSerial(time.Date(y, m, d, 0, 0, 0, 0, time.UTC)))
 }

@@ -120,9 +120,5 @@ func ComposeFinalList(l FinalList, to string, iss Issue, key string, opts Compos
 		}
 	}
 	subject := fmt.Sprintf("%s优秀单位、优秀个人确定名单反馈（%s）", opts.seasonPrefix(), v.Agency)
-	return composeSimple(envelope{
-		kind: KindFinalList, msgID: MessageID(KindFinalList, key, opts.MsgIDDomain),
-		from: opts.From, fromName: opts.FromName, to: to, toName: l.Agency,
-		subject: issueSubject(subject, iss), date: iss.At,
-	}, tmplFinalText, v, nil, opts)
+	return composeSimple(issueEnvelope(KindFinalList, key, subject, to, l.Agency, iss, opts), tmplFinalText, v, nil, opts)
 }

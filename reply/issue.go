@@ -74,3 +74,14 @@ func issueSubject(subject string, i Issue) string {
 	}
 	return "【更正】" + subject + issueView(i).Nth
 }
+
+// issueEnvelope is the envelope of issue iss of a notice of the given kind
+// from the office to agency at to: its Message-ID made from key, its
+// subject marked when a 更正, its date iss.At.
+func issueEnvelope(kind, key, subject, to, agency string, iss Issue, opts ComposeOptions) envelope {
+	return envelope{
+		kind: kind, msgID: MessageID(kind, key, opts.MsgIDDomain),
+		from: opts.From, fromName: opts.FromName, to: to, toName: agency,
+		subject: issueSubject(subject, iss), date: iss.At,
+	}
+}

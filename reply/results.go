@@ -246,11 +246,7 @@ func ComposeResultNotice(n ResultNotice, to string, iss Issue, key string, opts 
 		atts = append(atts, attachment{name: v.Attachment, contentType: xlsxType, data: n.Attachment})
 	}
 	subject := fmt.Sprintf("%s代办处考核结果通知（%s）", opts.seasonPrefix(), v.Agency)
-	return composeSimple(envelope{
-		kind: KindResultNotice, msgID: MessageID(KindResultNotice, key, opts.MsgIDDomain),
-		from: opts.From, fromName: opts.FromName, to: to, toName: n.Agency,
-		subject: issueSubject(subject, iss), date: iss.At,
-	}, tmplResultText, v, atts, opts)
+	return composeSimple(issueEnvelope(KindResultNotice, key, subject, to, n.Agency, iss, opts), tmplResultText, v, atts, opts)
 }
 
 // cnDate is a day for Chinese readers, Beijing time.

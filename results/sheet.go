@@ -3,7 +3,6 @@ package results
 import (
 	"fmt"
 	"math"
-	"strings"
 
 	"github.com/xuri/excelize/v2"
 
@@ -196,14 +195,7 @@ func (s *sheet) measure() []float64 {
 		}
 	}
 	for i, c := range s.cols {
-		lo, hi := c.min, c.max
-		if lo == 0 {
-			lo = 6
-		}
-		if hi == 0 {
-			hi = 50
-		}
-		widths[i] = min(max(math.Ceil(widths[i])+1, lo), hi)
+		widths[i] = consolidate.BoundWidth(widths[i], c.min, c.max)
 	}
 	return widths
 }
@@ -213,11 +205,7 @@ func valueWidth(v any) float64 {
 	case excelize.Cell:
 		return valueWidth(x.Value)
 	case string:
-		w := 0.0
-		for _, line := range strings.Split(x, "\n") {
-			w = max(w, consolidate.TextWidth(line))
-		}
-		return w
+		return consolidate.LinesWidth(x)
 	case float64:
 		return float64(len(fmt.Sprintf("%.2f", x)))
 	case int:

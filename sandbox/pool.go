@@ -33,14 +33,23 @@ func NewPool(exe string, limits Limits, n int) (*Pool, error) {
 	return p, nil
 }
 
+// acquire waits for a free worker until ctx ends; the caller gives it
+// back to p.free.
+func (p *Pool) acquire(ctx context.Context) (*Runner, error) {
+	select {
+	case r := <-p.free:
+		return r, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
 // Read is Runner.Read on a free worker; it waits when all are busy, until
 // ctx ends.
 func (p *Pool) Read(ctx context.Context, data []byte, opts validate.Options) (*validate.Submission, []validate.Finding, error) {
-	var r *Runner
-	select {
-	case r = <-p.free:
-	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+	r, err := p.acquire(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	defer func() { p.free <- r }()
 	return r.Read(ctx, data, opts)
@@ -48,11 +57,9 @@ func (p *Pool) Read(ctx context.Context, data []byte, opts validate.Options) (*v
 
 // ReadRecommend is Runner.ReadRecommend on a free worker.
 func (p *Pool) ReadRecommend(ctx context.Context, data []byte, opts recommend.ReadOptions) (*recommend.Filled, []validate.Finding, error) {
-	var r *Runner
-	select {
-	case r = <-p.free:
-	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+	r, err := p.acquire(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
 	defer func() { p.free <- r }()
 	return r.ReadRecommend(ctx, data, opts)

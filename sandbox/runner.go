@@ -133,13 +133,19 @@ func (t *headBuffer) String() string {
 // the agency's workbook held, and that too only in a limited process. A
 // worker that dies returns an error; the receipt then goes without the copy.
 func (r *Runner) Annotate(rep *assess.Report, form *templates.Form) ([]byte, error) {
+	req := request{Year: form.Year, Form: formDefinition(form), Annotate: &annotateRequest{Report: rep, Submission: rep.Submission}}
+	return r.annotate(req, "annotate")
+}
+
+// annotate has the worker build an annotated copy; what names the work in
+// the error of a worker that died.
+func (r *Runner) annotate(req request, what string) ([]byte, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	req := request{Year: form.Year, Form: formDefinition(form), Annotate: &annotateRequest{Report: rep, Submission: rep.Submission}}
 	resp, err := r.roundTrip(context.Background(), req, nil)
 	if err != nil {
 		r.died(err)
-		return nil, fmt.Errorf("annotate in worker: %w", err)
+		return nil, fmt.Errorf("%s in worker: %w", what, err)
 	}
 	r.servedOne()
 	if resp.AnnotateError != "" {
@@ -162,6 +168,20 @@ func (r *Runner) Read(ctx context.Context, data []byte, opts validate.Options) (
 }
 
 func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, crash string) (*validate.Submission, []validate.Finding, error) {
+	req := request{Year: opts.Form.Year, Form: formDefinition(opts.Form), Filename: opts.Filename, ReceivedAt: opts.ReceivedAt, Cutoff: opts.Cutoff,
+		MaxFileSize: opts.MaxFileSize, MaxUnzipSize: opts.MaxUnzipSize, Crash: crash}
+	resp, crashed, err := r.readWorkbook(ctx, req, data)
+	if resp == nil {
+		return nil, crashed, err
+	}
+	return resp.Submission, resp.Findings, nil
+}
+
+// readWorkbook has the worker read data, starting it if none runs. A
+// worker that died answers a nil response and the unreadable_file finding
+// that fails only this workbook; one that cannot start, or a ctx that
+// ended, answers an error.
+func (r *Runner) readWorkbook(ctx context.Context, req request, data []byte) (*response, []validate.Finding, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.cmd == nil {
@@ -170,8 +190,6 @@ func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, c
 			return nil, nil, fault.Systemic(fmt.Errorf("%w: %v", ErrUnavailable, err))
 		}
 	}
-	req := request{Year: opts.Form.Year, Form: formDefinition(opts.Form), Filename: opts.Filename, ReceivedAt: opts.ReceivedAt, Cutoff: opts.Cutoff,
-		MaxFileSize: opts.MaxFileSize, MaxUnzipSize: opts.MaxUnzipSize, Crash: crash}
 	resp, err := r.roundTrip(ctx, req, data)
 	if err != nil && ctx.Err() != nil {
 		return nil, nil, ctx.Err() // stopped by us, not killed by the workbook
@@ -183,7 +201,7 @@ func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, c
 		return nil, []validate.Finding{f}, nil
 	}
 	r.servedOne()
-	return resp.Submission, resp.Findings, nil
+	return resp, nil, nil
 }
 
 // ReadRecommend is recommend.Read in the worker, for the built-in 推荐表
@@ -191,29 +209,15 @@ func (r *Runner) read(ctx context.Context, data []byte, opts validate.Options, c
 // as Read's: a worker that dies fails only this workbook (unreadable_file),
 // one that cannot start is an error wrapping ErrUnavailable.
 func (r *Runner) ReadRecommend(ctx context.Context, data []byte, opts recommend.ReadOptions) (*recommend.Filled, []validate.Finding, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.cmd == nil {
-		if err := r.startLocked(); err != nil {
-			return nil, nil, fault.Systemic(fmt.Errorf("%w: %v", ErrUnavailable, err))
-		}
-	}
 	year := 2021
 	if opts.Definition != nil {
 		year = opts.Definition.Year
 	}
 	req := request{Recommend: year, MaxFileSize: opts.MaxFileSize, MaxUnzipSize: opts.MaxUnzipSize}
-	resp, err := r.roundTrip(ctx, req, data)
-	if err != nil && ctx.Err() != nil {
-		return nil, nil, ctx.Err()
+	resp, crashed, err := r.readWorkbook(ctx, req, data)
+	if resp == nil {
+		return nil, crashed, err
 	}
-	if err != nil {
-		r.died(err)
-		f := validate.NewFinding(validate.CodeUnreadableFile,
-			"检查这个文件时读取程序异常中止（文件可能已损坏、过大或含有异常内容）。请用 Excel 或 WPS 打开确认内容正常，另存为“Excel 工作簿(*.xlsx)”后重新发送。")
-		return nil, []validate.Finding{f}, nil
-	}
-	r.servedOne()
 	return resp.Filled, resp.Findings, nil
 }
 
@@ -222,23 +226,12 @@ func (r *Runner) ReadRecommend(ctx context.Context, data []byte, opts recommend.
 // written only in a limited process, and a worker that dies is an error
 // (the receipt goes without the copy).
 func (r *Runner) AnnotateRecommend(f *recommend.Filled, findings []validate.Finding, def *recommend.Definition) ([]byte, error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	year := f.Year
 	if def != nil {
 		year = def.Year
 	}
 	req := request{AnnotateRecommend: &annotateRecommendRequest{Year: year, Filled: f, Findings: findings}}
-	resp, err := r.roundTrip(context.Background(), req, nil)
-	if err != nil {
-		r.died(err)
-		return nil, fmt.Errorf("annotate 推荐表 in worker: %w", err)
-	}
-	r.servedOne()
-	if resp.AnnotateError != "" {
-		return nil, errors.New(resp.AnnotateError)
-	}
-	return resp.Annotated, nil
+	return r.annotate(req, "annotate 推荐表")
 }
 
 // formDefinition is what a worker needs besides the year to build the

@@ -100,10 +100,8 @@ func (s *Store) PublishNotice(ctx context.Context, n PublishedNotice, mail []Out
 	if n.Kind == "" || n.Agency == "" || n.Revision < 1 || n.ContentKey == "" {
 		return fmt.Errorf("publish notice: kind, agency, revision and content key are required (%q, %q, %d)", n.Kind, n.Agency, n.Revision)
 	}
-	for _, m := range mail {
-		if err := checkOutgoing(m); err != nil {
-			return fmt.Errorf("publish notice: %w", err)
-		}
+	if err := checkAllOutgoing(mail); err != nil {
+		return fmt.Errorf("publish notice: %w", err)
 	}
 	recipients, err := json.Marshal(n.Recipients)
 	if err != nil {
@@ -126,12 +124,7 @@ func (s *Store) PublishNotice(ctx context.Context, n PublishedNotice, mail []Out
 			VALUES (?,?,?,?,?,?,?,?)`, s.season, n.Kind, n.Agency, n.Revision, n.ContentKey, n.Facts, string(recipients), ms(n.At)); err != nil {
 			return err
 		}
-		for _, m := range mail {
-			if _, err := enqueue(ctx, tx, m, ms(now)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return enqueueAll(ctx, tx, mail, ms(now))
 	})
 	if err != nil {
 		return fmt.Errorf("publish notice: %w", err)
@@ -145,10 +138,8 @@ func (s *Store) PublishNotice(ctx context.Context, n PublishedNotice, mail []Out
 // content key; otherwise nothing changes and the error is
 // ErrNoticeRevision.
 func (s *Store) AddNoticeRecipients(ctx context.Context, kind, agency string, rev int, contentKey string, recipients []string, mail []OutgoingMail) error {
-	for _, m := range mail {
-		if err := checkOutgoing(m); err != nil {
-			return fmt.Errorf("add notice recipients: %w", err)
-		}
+	if err := checkAllOutgoing(mail); err != nil {
+		return fmt.Errorf("add notice recipients: %w", err)
 	}
 	all, err := json.Marshal(recipients)
 	if err != nil {
@@ -169,15 +160,31 @@ func (s *Store) AddNoticeRecipients(ctx context.Context, kind, agency string, re
 			}
 			return err
 		}
-		for _, m := range mail {
-			if _, err := enqueue(ctx, tx, m, ms(now)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return enqueueAll(ctx, tx, mail, ms(now))
 	})
 	if err != nil {
 		return fmt.Errorf("add notice recipients: %w", err)
+	}
+	return nil
+}
+
+// checkAllOutgoing checks every mail a notice queues before the
+// transaction starts.
+func checkAllOutgoing(mail []OutgoingMail) error {
+	for _, m := range mail {
+		if err := checkOutgoing(m); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// enqueueAll queues a notice's mail inside its transaction.
+func enqueueAll(ctx context.Context, tx *sql.Tx, mail []OutgoingMail, now int64) error {
+	for _, m := range mail {
+		if _, err := enqueue(ctx, tx, m, now); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -23,6 +23,15 @@ func (b *blankWriter) markStyle(m Mark, align string) int {
 	if id, ok := b.marks[k]; ok {
 		return id
 	}
+	id := b.style(m.Style(align))
+	b.marks[k] = id
+	return id
+}
+
+// Style is a bordered, wrapped cell of the given horizontal alignment in
+// the blank form's font, looking as m says: the one look of a mark on
+// every form, so that a legend explains it alike.
+func (m Mark) Style(align string) *excelize.Style {
 	st := &excelize.Style{
 		Border: []excelize.Border{
 			{Type: "left", Color: "000000", Style: 1},
@@ -36,9 +45,7 @@ func (b *blankWriter) markStyle(m Mark, align string) int {
 	if m.Fill != "" {
 		st.Fill = excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{m.Fill}}
 	}
-	id := b.style(st)
-	b.marks[k] = id
-	return id
+	return st
 }
 
 // spanWidth is the width of columns from..to in character units.

@@ -30,6 +30,9 @@ func textUnits(s string) float64 {
 // fits reports whether text fits on one line of a column of the given width.
 func fits(text string, width float64) bool { return textUnits(text) <= width-1.5 }
 
+// RowHeight is rowHeight, for the other forms set in the same font.
+func RowHeight(text string, width float64) float64 { return rowHeight(text, width) }
+
 // rowHeight is the height in points that shows all of text wrapped in a
 // column of the given width: CJK characters take two character units,
 // others one.

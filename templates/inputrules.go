@@ -102,9 +102,7 @@ func FieldValidation(f *Form, fd Field) (*excelize.DataValidation, error) {
 		tip = "请填写0到100之间的数字，85 表示 85%，可保留一位小数。"
 		errMsg = "只能填写0到100之间的数字（不带%号），如 85 表示 85%。"
 	case KindDate:
-		from := time.Date(f.Year, 1, 1, 0, 0, 0, 0, time.UTC)
-		to := time.Date(f.Year+1, 12, 31, 0, 0, 0, 0, time.UTC)
-		err = dv.SetRange(excelSerial(from), excelSerial(to), excelize.DataValidationTypeDate, excelize.DataValidationOperatorBetween)
+		err = SetSeasonDates(dv, f.Year)
 		example := fmt.Sprintf("%d-12-20", f.Year)
 		tip = fmt.Sprintf("请填写填表日期，如 %s。", example)
 		errMsg = fmt.Sprintf("请填写%d年或%d年内的有效日期，如 %s。", f.Year, f.Year+1, example)
@@ -125,8 +123,16 @@ func FieldValidation(f *Form, fd Field) (*excelize.DataValidation, error) {
 	return dv, nil
 }
 
-// excelSerial is t as an Excel date serial (1900 date system).
-func excelSerial(t time.Time) int {
+// SetSeasonDates limits dv to the dates of the campaign year and the
+// next, where any date a form asks for falls.
+func SetSeasonDates(dv *excelize.DataValidation, year int) error {
+	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
+	to := time.Date(year+1, 12, 31, 0, 0, 0, 0, time.UTC)
+	return dv.SetRange(ExcelSerial(from), ExcelSerial(to), excelize.DataValidationTypeDate, excelize.DataValidationOperatorBetween)
+}
+
+// ExcelSerial is t as an Excel date serial (1900 date system).
+func ExcelSerial(t time.Time) int {
 	epoch := time.Date(1899, 12, 30, 0, 0, 0, 0, time.UTC)
 	return int(t.Sub(epoch).Hours() / 24)
 }

@@ -2,6 +2,7 @@ package templates
 
 import (
 	"crypto/sha256"
+	"embed"
 	"errors"
 	"fmt"
 	"math"
@@ -75,11 +76,16 @@ func (f *Form) Embedded() bool { return f.embedded }
 var formFileName = regexp.MustCompile(`^form-(\d{4})\.yaml$`)
 
 // Years lists the years whose form is embedded, ascending.
-func Years() []int {
-	entries, _ := formFiles.ReadDir(".")
+func Years() []int { return EmbeddedYears(formFiles, formFileName) }
+
+// EmbeddedYears lists, ascending, the years of the definitions at the top
+// of files whose names match name, the year being name's first group: the
+// years a form built into the program exists for.
+func EmbeddedYears(files embed.FS, name *regexp.Regexp) []int {
+	entries, _ := files.ReadDir(".")
 	var years []int
 	for _, e := range entries {
-		if m := formFileName.FindStringSubmatch(e.Name()); m != nil {
+		if m := name.FindStringSubmatch(e.Name()); m != nil {
 			y, _ := strconv.Atoi(m[1])
 			years = append(years, y)
 		}

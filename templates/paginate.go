@@ -27,6 +27,16 @@ func printScale(width float64) int {
 	return max(10, min(100, int(math.Floor(100*usable/sheetPt))))
 }
 
+// PrintScale is printScale, for the other forms printed with PrintPage.
+func PrintScale(width float64) int { return printScale(width) }
+
+// PageHeight is the height of the rows, in points, that a page printed
+// with PrintPage at scale (percent) holds.
+func PageHeight(scale int) float64 {
+	// 4% in hand for the applications' own rounding of row heights.
+	return (a4Height - 2*marginTopBottom*72) / (float64(scale) / 100) * 0.96
+}
+
 // pageBreaks puts a manual page break before every block of rows that
 // would not fit on what is left of the page: the form's top (title,
 // legend, header and 基本情况), the table's header row with the first
@@ -34,9 +44,8 @@ func printScale(width float64) int {
 // signatures, and each line of the notes block. A block taller than a page
 // is broken between its rows. The repeated header row is counted on every
 // page after the first.
-func (b *blankWriter) pageBreaks(scale uint) {
-	// 4% in hand for the applications' own rounding of row heights.
-	page := (a4Height - 2*marginTopBottom*72) / (float64(scale) / 100) * 0.96
+func (b *blankWriter) pageBreaks(scale int) {
+	page := PageHeight(scale)
 	header := b.rowHeight(b.l.HeaderRow)
 	used := 0.0
 	for _, blk := range b.blocks(page) {

@@ -2,18 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
-	"kaohe/config"
 	"kaohe/internal/cst"
 	"kaohe/notice"
 	"kaohe/reclist"
-	"kaohe/store"
 )
 
 // runResultsFinal is `kaohe results final`: it queues each agency that
@@ -25,12 +20,12 @@ func runResultsFinal(ctx context.Context, args []string, stdout, stderr io.Write
 	return sendFinalLists(ctx, args, stdout, stderr, time.Now)
 }
 
+// finalListMail is how `kaohe results final` names itself and its mail.
+var finalListMail = agencyMail{cmd: "results final", verb: "发送", noun: "邮件"}
+
 // sendFinalLists is runResultsFinal on the clock now.
 func sendFinalLists(ctx context.Context, args []string, stdout, stderr io.Writer, now func() time.Time) int {
-	var dryRun *bool
-	env, fs, code := openOffline("results final", args, stderr, config.ModeResults, store.Options{Shared: true}, func(fs *flag.FlagSet) {
-		dryRun = fs.Bool("dry-run", false, "只列出将要发送的确定名单反馈，不发送")
-	})
+	env, fs, dryRun, code := finalListMail.open(args, stderr, "只列出将要发送的确定名单反馈，不发送")
 	if env == nil {
 		return code
 	}
@@ -76,20 +71,11 @@ func finalWith(ctx context.Context, env *offlineEnv, dryRun bool, stdout, stderr
 		printMissing(stderr, rec.Missing)
 		return exitNeedsFix
 	}
-	opts, err := composeOptions(env.cfg, env.form)
-	if err != nil {
-		fmt.Fprintf(stderr, "kaohe results final：%v\n", err)
+	opts, ok := finalListMail.composeOptions(env, stderr, "发送确定名单反馈")
+	if !ok {
 		return exitBad
 	}
-	if opts.From == "" {
-		fmt.Fprintln(stderr, "kaohe results final：配置中没有发件邮箱（reply.from），无法发送确定名单反馈。")
-		return exitBad
-	}
-	opts.Season = env.season
-	emails := map[string][]string{}
-	for _, a := range env.roster.Agencies {
-		emails[a.Name] = a.Emails
-	}
+	emails := agencyEmails(env)
 	var notices []notice.Notice
 	for _, l := range lists {
 		notices = append(notices, notice.FinalList(l, emails[l.Agency], opts))
@@ -100,13 +86,7 @@ func finalWith(ctx context.Context, env *offlineEnv, dryRun bool, stdout, stderr
 	printFinalLists(stdout, rep, env.season, dryRun)
 	printMissing(stdout, rec.Missing)
 	if err != nil {
-		switch {
-		case reportDamaged(stderr, "results final", env.cfg.DataDir, err):
-		case errors.Is(err, store.ErrNoticeRevision):
-			fmt.Fprintln(stderr, "kaohe results final：另一个发送正在进行，本次已停止；已排入队列的邮件不受影响。请稍后再运行一次，已发出的不会重发。")
-		default:
-			fmt.Fprintf(stderr, "kaohe results final：发送中断：%v\n已排入队列的邮件不受影响；改正后再运行一次，已发出的不会重发。\n", err)
-		}
+		finalListMail.reportFailure(stderr, env.cfg.DataDir, err)
 		return exitBad
 	}
 	return exitOK
@@ -115,11 +95,7 @@ func finalWith(ctx context.Context, env *offlineEnv, dryRun bool, stdout, stderr
 // printFinalLists says what a run queued, in Chinese. Persons are not
 // named: the terminal says how many, the mail says who.
 func printFinalLists(w io.Writer, rep notice.Report, season int, dryRun bool) {
-	verb := "已排入发送队列"
-	if dryRun {
-		verb = "试运行（未发送）：将排入发送队列"
-	}
-	fmt.Fprintf(w, "%d 年度优秀单位、优秀个人确定名单反馈%s：\n", season, verb)
+	fmt.Fprintf(w, "%d 年度优秀单位、优秀个人确定名单反馈%s：\n", season, queuedVerb(dryRun))
 	fmt.Fprintf(w, "  确定名单反馈 %d 家，更正 %d 家，共 %d 封邮件\n", rep.Count(notice.ActionFirst), rep.Count(notice.ActionCorrected), rep.Queued())
 	if n := rep.Count(notice.ActionUnchanged); n > 0 {
 		fmt.Fprintf(w, "  已发送过、决定没有变化、不再发送的 %d 家\n", n)
@@ -128,10 +104,8 @@ func printFinalLists(w io.Writer, rep notice.Report, season int, dryRun bool) {
 		switch o.Action {
 		case notice.ActionCorrected:
 			fmt.Fprintf(w, "  更正：%s（第 %d 次发送），%d 处改动\n", o.Agency, o.Revision, len(o.Changes))
-		case notice.ActionNewAddress:
-			fmt.Fprintf(w, "  补发：%s 新登记的邮箱 %s\n", o.Agency, strings.Join(o.To, "、"))
-		case notice.ActionNoAddress:
-			fmt.Fprintf(w, "  未发送：%s 在名册中没有登记邮箱，请补登记后再运行一次\n", o.Agency)
+		default:
+			printAddressOutcome(w, o)
 		}
 	}
 }

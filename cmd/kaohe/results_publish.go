@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -30,17 +28,17 @@ func runResultsPublish(ctx context.Context, args []string, stdout, stderr io.Wri
 	return publishResults(ctx, args, stdout, stderr, time.Now)
 }
 
+// resultMail is how `kaohe results publish` names itself and its mail.
+var resultMail = agencyMail{cmd: "results publish", verb: "发布", noun: "通知"}
+
 // publishResults is runResultsPublish on the clock now.
 func publishResults(ctx context.Context, args []string, stdout, stderr io.Writer, now func() time.Time) int {
-	var dryRun *bool
-	env, _, code := openOffline("results publish", args, stderr, config.ModeResults, store.Options{Shared: true}, func(fs *flag.FlagSet) {
-		dryRun = fs.Bool("dry-run", false, "只列出将要发送的通知，不发送")
-	})
+	env, _, dryRun, code := resultMail.open(args, stderr, "只列出将要发送的通知，不发送")
 	if env == nil {
 		return code
 	}
 	defer env.store.Close()
-	return publishWith(ctx, env, *dryRun, stdout, stderr, now)
+	return publishWith(ctx, env, dryRun, stdout, stderr, now)
 }
 
 // publishWith publishes with the settings and store of env: the command's,
@@ -56,20 +54,14 @@ func publishWith(ctx context.Context, env *offlineEnv, dryRun bool, stdout, stde
 			"请先生成考核结果工作簿（kaohe results -o 考核结果.xlsx），经主任办公会审定后导入（kaohe results import 考核结果.xlsx），再发布。\n", env.season)
 		return exitNeedsFix
 	}
-	opts, err := composeOptions(env.cfg, env.form)
-	if err != nil {
-		fmt.Fprintf(stderr, "kaohe results publish：%v\n", err)
-		return exitBad
-	}
-	if opts.From == "" {
-		fmt.Fprintln(stderr, "kaohe results publish：配置中没有发件邮箱（reply.from），无法发布考核结果。")
+	opts, ok := resultMail.composeOptions(env, stderr, "发布考核结果")
+	if !ok {
 		return exitBad
 	}
 	if env.cfg.Results.RecommendCutoff.IsZero() {
 		fmt.Fprintln(stderr, "kaohe results publish：配置中没有推荐材料的报送截止时间（results.recommend_cutoff），通知无法写明截止时间。请设定后再发布。")
 		return exitBad
 	}
-	opts.Season = env.season
 	finals, err := env.store.FinalResults(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "kaohe results publish：读取考核结果失败：%v\n", err)
@@ -81,10 +73,7 @@ func publishWith(ctx context.Context, env *offlineEnv, dryRun bool, stdout, stde
 		// it; they say to ask the staff for one.
 		in.recommend, _ = recommend.Load(env.form.Year)
 	}
-	emails := map[string][]string{}
-	for _, a := range env.roster.Agencies {
-		emails[a.Name] = a.Emails
-	}
+	emails := agencyEmails(env)
 	contents, err := in.notices(finals)
 	if err != nil {
 		fmt.Fprintf(stderr, "kaohe results publish：生成推荐表失败：%v\n", err)
@@ -99,13 +88,7 @@ func publishWith(ctx context.Context, env *offlineEnv, dryRun bool, stdout, stde
 	rep, err := notice.Publish(ctx, env.store, pubOpts, notices)
 	printPublished(stdout, rep, env.season, approval, dryRun)
 	if err != nil {
-		switch {
-		case reportDamaged(stderr, "results publish", env.cfg.DataDir, err):
-		case errors.Is(err, store.ErrNoticeRevision):
-			fmt.Fprintln(stderr, "kaohe results publish：另一个发布正在进行，本次已停止；已排入队列的通知不受影响。请稍后再运行一次，已发出的不会重发。")
-		default:
-			fmt.Fprintf(stderr, "kaohe results publish：发布中断：%v\n已排入队列的通知不受影响；改正后再运行一次，已发出的不会重发。\n", err)
-		}
+		resultMail.reportFailure(stderr, env.cfg.DataDir, err)
 		return exitBad
 	}
 	return exitOK
@@ -113,11 +96,7 @@ func publishWith(ctx context.Context, env *offlineEnv, dryRun bool, stdout, stde
 
 // printPublished says what a run queued, in Chinese.
 func printPublished(w io.Writer, rep notice.Report, season int, approval store.ResultsRun, dryRun bool) {
-	verb := "已排入发送队列"
-	if dryRun {
-		verb = "试运行（未发送）：将排入发送队列"
-	}
-	fmt.Fprintf(w, "%d 年度考核结果（%s 审定）%s：\n", season, approval.At.In(cst.Location()).Format("2006-01-02 15:04"), verb)
+	fmt.Fprintf(w, "%d 年度考核结果（%s 审定）%s：\n", season, approval.At.In(cst.Location()).Format("2006-01-02 15:04"), queuedVerb(dryRun))
 	first, corrected := rep.Count(notice.ActionFirst), rep.Count(notice.ActionCorrected)
 	fmt.Fprintf(w, "  考核结果通知 %d 家，更正通知 %d 家，共 %d 封邮件\n", first, corrected, rep.Queued())
 	if n := rep.Count(notice.ActionUnchanged); n > 0 {
@@ -131,10 +110,8 @@ func printPublished(w io.Writer, rep notice.Report, season int, approval store.R
 				ch = append(ch, fmt.Sprintf("%s %s→%s", c.Label, orDash(c.Before), orDash(c.After)))
 			}
 			fmt.Fprintf(w, "  更正：%s（第 %d 次发布）：%s\n", o.Agency, o.Revision, strings.Join(ch, "；"))
-		case notice.ActionNewAddress:
-			fmt.Fprintf(w, "  补发：%s 新登记的邮箱 %s\n", o.Agency, strings.Join(o.To, "、"))
-		case notice.ActionNoAddress:
-			fmt.Fprintf(w, "  未发送：%s 在名册中没有登记邮箱，请补登记后再运行一次\n", o.Agency)
+		default:
+			printAddressOutcome(w, o)
 		}
 	}
 	if !dryRun && rep.Queued() > 0 {
