@@ -34,7 +34,7 @@ func sendFinalLists(ctx context.Context, args []string, stdout, stderr io.Writer
 		fmt.Fprintln(stderr, "用法：kaohe results final [--dry-run] [--config F]")
 		return exitBad
 	}
-	return finalWith(ctx, env, *dryRun, stdout, stderr, now)
+	return finalWith(ctx, env, dryRun, stdout, stderr, now)
 }
 
 // finalWith sends the final lists with the settings and store of env: the
