@@ -171,14 +171,61 @@ func (rw *rowWriter) rowHeight(cells []any) float64 {
 }
 
 // wrappedLines estimates how many lines s takes in a column width wide:
-// a wide (CJK) character is a little more than two digits wide.
+// a wide (CJK) character is a little more than two digits wide. It fills
+// lines as a spreadsheet does, a wide character or a run of narrow ones
+// (a word, a number) at a time, because dividing the total width by the
+// column's undercounts: the space left at the end of each line is lost,
+// and a printed row cut short hides the end of a remark.
 func wrappedLines(s string, width float64) int {
 	avail := max(width-1, 1)
 	n := 0
 	for _, para := range strings.Split(s, "\n") {
-		n += max(int(math.Ceil(textWidth(para)/avail)), 1)
+		lines, used := 1, 0.0
+		for _, piece := range wrapPieces(para) {
+			w := textWidth(piece)
+			switch {
+			case used+w <= avail:
+				used += w
+			case w > avail: // a word longer than the line breaks anywhere
+				lines += int(math.Ceil((used+w)/avail)) - 1
+				used = math.Mod(used+w, avail)
+			default:
+				lines++
+				used = w
+			}
+		}
+		n += lines
 	}
 	return n
+}
+
+// wrapPieces splits a line into what wrapping keeps together: each wide
+// character alone, each run of narrow characters up to and including a
+// space.
+func wrapPieces(s string) []string {
+	var out []string
+	start := -1
+	for i, r := range s {
+		wide := textWidth(string(r)) > 1
+		switch {
+		case wide:
+			if start >= 0 {
+				out = append(out, s[start:i])
+				start = -1
+			}
+			out = append(out, string(r))
+		case start < 0:
+			start = i
+		}
+		if !wide && r == ' ' {
+			out = append(out, s[start:i+1])
+			start = -1
+		}
+	}
+	if start >= 0 {
+		out = append(out, s[start:])
+	}
+	return out
 }
 
 func (rw *rowWriter) write(row int, cells []any) error {
