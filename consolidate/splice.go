@@ -143,9 +143,11 @@ type rowWriter struct {
 	buf        []byte
 }
 
-// lineHeight is the height in points of one line of 11 pt text, as Excel
-// sizes a row.
-const lineHeight = 15
+// lineHeight is the height in points of one wrapped line of 11 pt text.
+// Excel gives a line of Latin text 15; a Chinese font's line is taller
+// (LibreOffice, with its CJK fallback, needs about 16), and a row too short
+// hides the last line of a remark on paper.
+const lineHeight = 16
 
 // rowHeight is the height in points that shows every line of the wrapped
 // cells of a row; 0 leaves the default height.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"kaohe/consolidate"
 	"kaohe/reply"
 	"kaohe/scoring"
 	"kaohe/store"
@@ -289,11 +290,11 @@ func TestLongChecksGetTallRows(t *testing.T) {
 		}
 		switch r[0] {
 		case "5":
-			if h < 5*15 {
+			if h < 5*consolidate.LineHeight {
 				t.Errorf("row 5 with long checks is %.0f pt high, want at least five lines", h)
 			}
 		case "8":
-			if h > 3*15+2 {
+			if h > 3*consolidate.LineHeight+2 {
 				t.Errorf("row 8 is %.0f pt high, want at most the three lines of its 类型", h)
 			}
 		}
