@@ -43,8 +43,8 @@ type Assignment struct {
 	// Proposal, instead of Submission, names a held 推荐表 (its row's
 	// 提交编号 is ProposalRef of it).
 	Proposal int64
-	Agency     string
-	Source     string // e.g. "名册外来件!K3"
+	Agency   string
+	Source   string // e.g. "名册外来件!K3"
 }
 
 // ImportError is a cell of the workbook that was refused.
