@@ -47,3 +47,37 @@ func TestHeldProposalAssigned(t *testing.T) {
 		t.Errorf("assignments: %+v %v", as, err)
 	}
 }
+
+// A purge removes the persons of the season's held 推荐表, assigned or not,
+// and their archived mail, as it does an agency's own.
+func TestPurgeRemovesHeldProposals(t *testing.T) {
+	s, _, _ := purgeSeason(t)
+	ctx := context.Background()
+	recv := time.Date(2022, 4, 1, 3, 0, 0, 0, time.UTC)
+	var msgs []Message
+	for i, id := range []string{"<held1@x>", "<held2@x>"} {
+		m, err := saveProposalMail(t, s, "", id, uint32(20+i), recv, proposal("海淀区代办处", true, "王五|1970-01"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		msgs = append(msgs, m)
+	}
+	held, err := s.HeldProposals(ctx)
+	if err != nil || len(held) != 2 {
+		t.Fatalf("held %d (%v)", len(held), err)
+	}
+	if err := s.AssignProposals(ctx, []ProposalAssignment{{Proposal: held[0].ID, Agency: "海淀区代办处"}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Purge(ctx, 2021, "wangming"); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(t, s, "proposal_persons"); n != 0 {
+		t.Errorf("%d person rows left after purge", n)
+	}
+	for _, m := range msgs {
+		if _, err := s.ReadArchived(m.Hash); !errors.Is(err, ErrNotFound) {
+			t.Errorf("archived held 推荐表 %s still readable: %v", m.MessageID, err)
+		}
+	}
+}
