@@ -168,6 +168,9 @@ func (c *Campaign) Input(ctx context.Context) (consolidate.Input, error) {
 	for _, k := range order {
 		in.Entries = append(in.Entries, *entries[k])
 	}
+	if err := c.heldProposals(ctx, &in, subjects); err != nil {
+		return in, err
+	}
 	revs, err := c.store.Reviews(ctx)
 	if err != nil {
 		return in, err

@@ -59,7 +59,8 @@ func (c *Campaign) PrepareReview(ctx context.Context, r io.Reader, from ReviewFr
 		return PreparedReview{}, nil, fmt.Errorf("read workbook: %w", err)
 	}
 	imp, problems := consolidate.ImportReview(bytes.NewReader(data), consolidate.ImportOptions{Form: c.cfg.Form, Now: from.Now,
-		Agencies: season.AgencyNames(), Held: season.HeldSubmissions(), Assigned: season.Assigned})
+		Agencies: season.AgencyNames(), Held: season.HeldSubmissions(), Assigned: season.Assigned,
+		HeldProposals: season.HeldProposals(), AssignedProposals: season.AssignedProposals})
 	// The 推荐名单's decisions are taken with the reviews or not at all.
 	dec, decProblems, err := c.prepareDecisions(ctx, data, from)
 	if err != nil {
@@ -99,11 +100,19 @@ func (c *Campaign) PrepareReview(ctx context.Context, r io.Reader, from ReviewFr
 			p.VetoesChanged++
 		}
 	}
+	var props []consolidate.Assignment
 	for _, a := range imp.Assignments {
+		if a.Proposal != 0 {
+			props = append(props, a)
+			continue
+		}
 		p.Import.Assignments = append(p.Import.Assignments, store.Assignment{Submission: a.Submission, Agency: a.Agency,
 			Assigner: from.Reviewer, Source: from.Source + " " + a.Source})
 	}
-	p.Assignments = len(p.Import.Assignments)
+	if p.Import.Proposals, err = c.proposalAssignments(ctx, props, from); err != nil {
+		return PreparedReview{}, nil, err
+	}
+	p.Assignments = len(p.Import.Assignments) + len(p.Import.Proposals)
 	for _, pf := range imp.Paper {
 		p.Import.Paper = append(p.Import.Paper, store.PaperForm{Agency: pf.Agency, Day: pf.Day, Source: from.Source + " " + pf.Source})
 	}

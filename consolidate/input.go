@@ -67,6 +67,11 @@ type Entry struct {
 // its own sheet, counted for no agency, until staff assign it to one.
 type Outside struct {
 	Submission int64 // the store's submission id: what an assignment names
+	// Proposal, instead of Submission, is the store's id of a held 推荐表:
+	// one sent from an address not registered for the agency it names.
+	// Persons is how many persons it proposes; Report is nil.
+	Proposal   int64
+	Persons    int
 	Sender     string
 	Subject    string
 	File       string
@@ -150,9 +155,11 @@ type Input struct {
 	// agency, so that a workbook imported again is not refused for naming
 	// a form no longer held.
 	Assigned map[int64]string
-	Cutoff   time.Time
-	Now      time.Time
-	Campaign string // e.g. "2021年度代办处考核"; shown in print headers
+	// AssignedProposals is Assigned for the held 推荐表.
+	AssignedProposals map[int64]string
+	Cutoff            time.Time
+	Now               time.Time
+	Campaign          string // e.g. "2021年度代办处考核"; shown in print headers
 	// Grades are the final results' grades and ranks (campaign passes
 	// them in from package results).
 	Grades Grades
@@ -181,6 +188,17 @@ func (in Input) HeldSubmissions() map[int64]bool {
 	for _, o := range in.Outside {
 		if o.Submission != 0 {
 			held[o.Submission] = true
+		}
+	}
+	return held
+}
+
+// HeldProposals are the 推荐表 of Outside.
+func (in Input) HeldProposals() map[int64]bool {
+	held := map[int64]bool{}
+	for _, o := range in.Outside {
+		if o.Proposal != 0 {
+			held[o.Proposal] = true
 		}
 	}
 	return held

@@ -21,6 +21,13 @@ const (
 	colAssign     = "归属单位"
 )
 
+// proposalPrefix begins the 提交编号 of a held 推荐表, whose ids are
+// another series than the 考核表's.
+const proposalPrefix = "推荐表-"
+
+// ProposalRef is the 提交编号 a held 推荐表 is listed under on 名册外来件.
+func ProposalRef(id int64) string { return proposalPrefix + strconv.FormatInt(id, 10) }
+
 // outsideStatus is what the check of a 名册外来件 form found, in the words
 // of the receipts.
 func outsideStatus(rep *assess.Report) string {
@@ -36,6 +43,10 @@ func outsideStatus(rep *assess.Report) string {
 // outsideNote says why a form is a 名册外来件 and what staff may do.
 func outsideNote(o Outside) string {
 	switch {
+	case o.Proposal != 0 && o.Named != "":
+		return "推荐表：表内推荐单位为名册中的“" + o.Named + "”，但发件地址不是其登记邮箱，未计入该单位；如核实确为该单位所发，请在“归属单位”栏选择它，导入后按该单位的推荐表核对名额"
+	case o.Proposal != 0:
+		return "推荐表：发件地址不在名册中；如核实为名册中某单位所发，请在“归属单位”栏选择该单位"
 	case o.Agency != "":
 		return "名册中已无“" + o.Agency + "”，该单位的提交未计入名册单位"
 	case o.Sender == "":
@@ -67,6 +78,18 @@ func (b *builder) outsideSheet() error {
 					cells[0] = int(o.Submission)
 				}
 				cells[1], cells[2], cells[3], cells[4] = o.ReceivedAt, o.Sender, o.Subject, o.File
+				if o.Proposal != 0 {
+					// A 推荐表: the persons counted, never named.
+					cells[0], cells[5], cells[6] = ProposalRef(o.Proposal), o.Named, fmt.Sprintf("推荐表（推荐 %d 人）", o.Persons)
+					cells[8], cells[9] = "否", outsideNote(o)
+					if o.OnTime {
+						cells[8] = "是"
+					}
+					if !yield(cells) {
+						return
+					}
+					continue
+				}
 				if o.Report != nil {
 					cells[5] = o.Report.Unit
 					errs, _ := o.Report.Counts()

@@ -60,7 +60,7 @@ func TestImportAssignments(t *testing.T) {
 		{"chosen", func(t *testing.T, f *excelize.File) {
 			setCell(t, f, SheetOutside, "K2", agencyName(3))
 			setCell(t, f, SheetOutside, "K4", " "+agencyName(5)+" ")
-		}, []Assignment{{501, agencyName(3), SheetOutside + "!K2"}, {503, agencyName(5), SheetOutside + "!K4"}}, ""},
+		}, []Assignment{{Submission: 501, Agency: agencyName(3), Source: SheetOutside + "!K2"}, {Submission: 503, Agency: agencyName(5), Source: SheetOutside + "!K4"}}, ""},
 		{"not on the roster", func(t *testing.T, f *excelize.File) {
 			setCell(t, f, SheetOutside, "K2", "伪造代办处")
 		}, nil, "“伪造代办处”不是名册中的单位"},
@@ -84,7 +84,7 @@ func TestImportAssignments(t *testing.T) {
 			setCell(t, f, SheetOutside, "K2", agencyName(3))
 			setCell(t, f, SheetOutside, "A3", 501)
 			setCell(t, f, SheetOutside, "K3", agencyName(4))
-		}, []Assignment{{501, agencyName(3), SheetOutside + "!K2"}}, "被认定给了两个单位"},
+		}, []Assignment{{Submission: 501, Agency: agencyName(3), Source: SheetOutside + "!K2"}}, "被认定给了两个单位"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -138,5 +138,52 @@ func TestRemarkRoundTrip(t *testing.T) {
 	imp, _ = ImportReview(save(t, g), ImportOptions{Form: fx.in.Form, Now: testNow, Agencies: fx.in.AgencyNames()})
 	if len(imp.Cleared) != 1 || imp.Cleared[0].Agency != a || imp.Cleared[0].Indicator != "" {
 		t.Errorf("cleared %+v", imp.Cleared)
+	}
+}
+
+// TestHeldProposalRow: a held 推荐表 is listed beside the 考核表 with its
+// own 提交编号, the persons counted and never named, and its 归属单位 comes
+// back as an assignment of the proposal.
+func TestHeldProposalRow(t *testing.T) {
+	in := outsideFixture()
+	in.Outside = append(in.Outside, Outside{Proposal: 7, Persons: 3, Sender: "d@home.example", Named: agencyName(6),
+		ReceivedAt: testCutoff.Add(time.Hour), File: "推荐表.xlsx", Subject: "推荐表"})
+	in.AssignedProposals = map[int64]string{6: agencyName(1)}
+	f, _, _ := build(t, in)
+	rows := sheetRows(t, f, SheetOutside)
+	h := rows[0]
+	var at int
+	for i, r := range rows {
+		if r[col(t, h, "提交编号")] == ProposalRef(7) {
+			at = i
+		}
+	}
+	if at == 0 {
+		t.Fatalf("no row %s in %q", ProposalRef(7), rows)
+	}
+	r := rows[at]
+	if r[col(t, h, "核对结果")] != "推荐表（推荐 3 人）" || r[col(t, h, "表内考核单位")] != agencyName(6) ||
+		r[col(t, h, "发件地址")] != "d@home.example" || !strings.Contains(r[col(t, h, "说明")], "推荐表") {
+		t.Errorf("row %q", r)
+	}
+	opts := ImportOptions{Form: in.Form, Now: testNow, Agencies: in.AgencyNames(), Held: in.HeldSubmissions(), Assigned: in.Assigned,
+		HeldProposals: in.HeldProposals(), AssignedProposals: in.AssignedProposals}
+	cell, _ := excelize.CoordinatesToCellName(col(t, h, "归属单位")+1, at+1)
+	setCell(t, f, SheetOutside, cell, agencyName(6))
+	imp, errs := ImportReview(save(t, f), opts)
+	want := Assignment{Proposal: 7, Agency: agencyName(6), Source: SheetOutside + "!" + cell}
+	if len(errs) != 0 || len(imp.Assignments) != 1 || imp.Assignments[0] != want {
+		t.Fatalf("assignments %+v, errors %v", imp.Assignments, errs)
+	}
+	// The 考核表 of the same number is another form: 7 is no held submission.
+	idCell, _ := excelize.CoordinatesToCellName(col(t, h, "提交编号")+1, at+1)
+	setCell(t, f, SheetOutside, idCell, 7)
+	if _, errs := ImportReview(save(t, f), opts); len(errs) != 1 || !strings.Contains(errs[0].Message, "提交编号 7 不是本年度的名册外来件") {
+		t.Errorf("errors %v", errs)
+	}
+	// Assigned before: the same workbook imports again without assigning twice.
+	setCell(t, f, SheetOutside, idCell, ProposalRef(6))
+	if imp, errs := ImportReview(save(t, f), opts); len(errs) != 1 || len(imp.Assignments) != 0 || !strings.Contains(errs[0].Message, "已认定归入") {
+		t.Errorf("assignments %+v, errors %v", imp.Assignments, errs)
 	}
 }

@@ -40,8 +40,11 @@ type ReviewImport struct {
 // that a form held outside the roster is an agency's.
 type Assignment struct {
 	Submission int64
-	Agency     string
-	Source     string // e.g. "名册外来件!K3"
+	// Proposal, instead of Submission, names a held 推荐表 (its row's
+	// 提交编号 is ProposalRef of it).
+	Proposal int64
+	Agency   string
+	Source   string // e.g. "名册外来件!K3"
 }
 
 // ImportError is a cell of the workbook that was refused.
@@ -67,6 +70,10 @@ type ImportOptions struct {
 	// agency (Input.Assigned), so that the same workbook imports again.
 	Held     map[int64]bool
 	Assigned map[int64]string
+	// HeldProposals and AssignedProposals are the same for the 推荐表 held
+	// as 名册外来件 (Input.HeldProposals, Input.AssignedProposals).
+	HeldProposals     map[int64]bool
+	AssignedProposals map[int64]string
 }
 
 // MaxImportSize bounds the workbook ImportReview reads.

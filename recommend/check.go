@@ -303,6 +303,17 @@ func (c *checker) age(p Person, who string) {
 	}
 }
 
+// StandingFindings are the findings of Check that depend on the agency's
+// standing (ctx.Grade, ctx.Quota): over_quota and not_eligible. A 推荐表
+// held as 名册外来件 was checked for no agency; it is checked with these
+// once staff assign it to one.
+func StandingFindings(f *Filled, ctx Context) []validate.Finding {
+	c := &checker{f: f, ctx: ctx}
+	c.quota()
+	c.eligible()
+	return c.out
+}
+
 func (c *checker) quota() {
 	if !c.ctx.QuotaKnown || len(c.f.Persons) <= c.ctx.Quota {
 		return

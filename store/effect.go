@@ -29,6 +29,9 @@ func (imp ReviewImport) Apply(ctx context.Context, tx *sql.Tx, season int, now t
 	if err := assign(ctx, tx, imp.Assignments, now); err != nil {
 		return err
 	}
+	if err := assignProposals(ctx, tx, season, imp.Proposals, now); err != nil {
+		return err
+	}
 	if len(imp.Decisions.Decisions) > 0 || len(imp.Decisions.Cleared) > 0 {
 		return imp.Decisions.Apply(ctx, tx, season, now)
 	}

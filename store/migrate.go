@@ -446,6 +446,20 @@ CREATE TABLE paper_forms (
 	PRIMARY KEY (season, agency)
 ) WITHOUT ROWID;
 `,
+	// 10: staff assign a 推荐表 held as 名册外来件 to the roster agency it is
+	// from, as they assign a held 考核表 (3): the proposal is filed under the
+	// agency in place and this row says when, by whom and from which cell.
+	`
+CREATE TABLE proposal_assignments (
+	proposal     INTEGER PRIMARY KEY REFERENCES proposals (id),
+	from_version INTEGER NOT NULL,
+	agency       TEXT    NOT NULL,
+	version      INTEGER NOT NULL,
+	assigner     TEXT    NOT NULL DEFAULT '',
+	source       TEXT    NOT NULL DEFAULT '',
+	at           INTEGER NOT NULL
+);
+`,
 }
 
 // SchemaVersion is the schema version this code writes.

@@ -35,6 +35,8 @@ type ReviewImport struct {
 	Reviews     []Review
 	Vetoes      map[string]bool
 	Assignments []Assignment
+	// Proposals are the held 推荐表 staff assigned, as AssignProposals makes them.
+	Proposals []ProposalAssignment
 	// Paper are the paper forms recorded (each replaces the agency's
 	// earlier record); PaperCleared the agencies whose record staff
 	// removed.
