@@ -34,6 +34,14 @@ type StaffWorkbook interface {
 	Import(ctx context.Context, data []byte, in StaffImportInput) (StaffImport, error)
 }
 
+// ImportWording is what a StaffWorkbook may also say in the 导入 reply:
+// what follows its import (next) and where staff get the copy to fill in
+// (latest). A book without it gets the review workbook's wording, which
+// speaks of the summary mail.
+type ImportWording interface {
+	ImportWording() (next, latest string)
+}
+
 // StaffImportInput is what the pipeline knows of a staff workbook it asks
 // to import.
 type StaffImportInput struct {

@@ -152,6 +152,9 @@ func (p *Pipeline) staffMail(ctx context.Context, res *store.Result, rec store.M
 	log := p.cfg.Log.With().Int64("msg", rec.ID).Str("sender", v.sender).Str("workbook", string(v.wb.book.Kind())).Logger()
 	base := reply.StaffImportReply{To: v.sender, ToName: parsed.From.Name, Title: v.wb.book.Title(), ReceivedAt: m.InternalDate,
 		MessageID: parsed.MessageID, References: parsed.References, InReplyTo: splitIDs(parsed.InReplyTo), Others: v.others}
+	if w, ok := v.wb.book.(ImportWording); ok {
+		base.Next, base.Latest = w.ImportWording()
+	}
 	if v.problem != trustOK {
 		res.Outcome = store.OutcomeStaffUntrusted
 		log.Warn().Str("reason", v.reason()).AnErr("token", v.tokenErr).Msg("staff workbook not imported: its sender or token cannot be trusted")

@@ -35,7 +35,18 @@ type StaffImportReply struct {
 	OthersTold bool
 	// Others counts further staff workbooks of the mail, not read.
 	Others int
+	// Next says what follows an import, and Latest where staff get the
+	// copy to fill in: the kinds of workbook differ (a results workbook
+	// comes from kaohe results -o, not the summary mail). Empty: the
+	// review workbook's wording.
+	Next, Latest string
 }
+
+// The review workbook's wording of StaffImportReply.Next and Latest.
+const (
+	reviewNext   = "系统下次寄出的汇总表会带上这些审核结果。"
+	reviewLatest = "汇总邮件的附件，或 kaohe consolidate -o 生成的文件"
+)
 
 // ComposeStaffImport composes the 导入 reply; key makes the Message-ID.
 // The subject always contains 导入, so that staff can find these replies.
@@ -44,11 +55,13 @@ func ComposeStaffImport(r StaffImportReply, key string, opts ComposeOptions) (Ma
 	title := display.Clean(r.Title, maxNameRunes)
 	view := struct {
 		Received, Title, Problem, Office, Contact string
+		Next, Latest                              string
 		Imported, OthersTold                      bool
 		Summary, Refused                          []string
 		Others                                    int
 	}{Received: cnTime(r.ReceivedAt), Title: title, Imported: r.Imported, OthersTold: r.OthersTold, Others: r.Others,
-		Problem: display.Clean(r.Problem, display.MaxTextRunes), Office: opts.FromName, Contact: opts.Contact}
+		Problem: display.Clean(r.Problem, display.MaxTextRunes), Office: opts.FromName, Contact: opts.Contact,
+		Next: firstOr(r.Next, reviewNext), Latest: firstOr(r.Latest, reviewLatest)}
 	for _, s := range r.Summary {
 		view.Summary = append(view.Summary, display.Clean(s, display.MaxTextRunes))
 	}
@@ -111,4 +124,12 @@ func ComposeStaffWorkbookNotice(n StaffWorkbookNotice, key string, opts ComposeO
 		from: opts.From, fromName: opts.FromName, to: to.Addr, toName: to.Name,
 		subject: opts.seasonPrefix() + "提示：收到一份来源未能核实的" + title + "，未导入", date: opts.Now,
 	}, tmplStaffWorkbookText, view, nil, opts)
+}
+
+// firstOr is s, or def when s is empty.
+func firstOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }

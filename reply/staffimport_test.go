@@ -90,3 +90,28 @@ func TestStaffImportMails(t *testing.T) {
 		t.Errorf("refusal lacks its cells:\n%s", p.text)
 	}
 }
+
+// TestStaffImportWording: a results workbook's reply leads to publishing
+// and to kaohe results -o, never to the summary mail of the review.
+func TestStaffImportWording(t *testing.T) {
+	t.Parallel()
+	base := StaffImportReply{To: "wangming@bjszghzbz.org.cn", Title: "考核结果表", ReceivedAt: testReceived,
+		Next: "请运行 kaohe results publish。", Latest: "kaohe results -o 生成的文件"}
+	for _, r := range []StaffImportReply{
+		func() StaffImportReply { r := base; r.Imported, r.Summary = true, []string{"已审定"}; return r }(),
+		func() StaffImportReply { r := base; r.Problem = "表中没有校验码。"; return r }(),
+	} {
+		m, err := ComposeStaffImport(r, "import|w", testOptions())
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := parseMail(t, m.Raw).text
+		want := r.Next
+		if !r.Imported {
+			want = r.Latest
+		}
+		if !strings.Contains(text, want) || strings.Contains(text, "汇总") {
+			t.Errorf("imported %v: want %q and no 汇总 in\n%s", r.Imported, want, text)
+		}
+	}
+}

@@ -27,6 +27,12 @@ type mailedBook struct {
 func (mailedBook) Kind() wbtoken.Kind { return wbtoken.KindResults }
 func (mailedBook) Title() string      { return "考核结果表" }
 
+// ImportWording: once approved the results are published, and the copy
+// to approve is the one kaohe results -o wrote, not a summary mail's.
+func (mailedBook) ImportWording() (next, latest string) {
+	return "考核结果已审定。请运行 kaohe results publish 向各代办处发送考核结果通知。", "kaohe results -o 生成的文件"
+}
+
 // Recognise: 考核结果 and 名额分配, and a header row of 考核结果 (among its
 // first five, as the import reads it) naming 考核单位, 等级 and 优秀个人名额.
 func (mailedBook) Recognise(p *xlsxpeek.Package) bool {
