@@ -13,7 +13,7 @@ sink = sys.argv[1]
 irt_prefix = sys.argv[sys.argv.index('--irt') + 1] if '--irt' in sys.argv else ''
 since = float(sys.argv[sys.argv.index('--since') + 1]) if '--since' in sys.argv else 0
 # Kinds of mail by a word of their subject, the more specific first.
-KINDS = ['推荐表 回执', '确定名单反馈', '更正', '考核结果通知', '来源未能核实', '导入', '收取情况提示', '汇总', '回执', '来件', '提醒']
+KINDS = ['推荐表 回执', '确定名单反馈', '更正', '考核结果通知', '来源未能核实', '导入完成', '导入未完成', '收取情况提示', '汇总', '回执', '来件', '提醒']
 pairs = collections.Counter()
 staff = collections.Counter()
 times = {}

@@ -104,7 +104,7 @@ wait_msgs $((N + 5)); wait_sent reply $((N + 4))
 $KAOHE results publish --config $S/kaohe.toml 2>&1 | grep -e 更正 | head -2
 wait_sent result_notice $((N + 1))
 sleep 3
-count $t4
+$PY $HERE/count.py $T/sink --since $t4 --kinds
 
 echo "== 5. four agencies mail back the 推荐表 of their notice"
 t6=$(sinkmark)
@@ -142,7 +142,7 @@ $KAOHE results final --config $S/kaohe.toml 2>&1 | head -2
 wait_sent final_list 4
 $KAOHE results final --config $S/kaohe.toml 2>&1 | head -2
 sleep 5
-count $t7
+$PY $HERE/count.py $T/sink --since $t7 --kinds
 kill $spid; wait $spid
 echo "== all mail of the scenario, per kind: recipients and copies each"
 $PY $HERE/count.py $T/sink --since $start --kinds
