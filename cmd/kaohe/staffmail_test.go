@@ -193,6 +193,14 @@ func TestResultsWorkbookByMail(t *testing.T) {
 	if !approved() || len(got[demo.Staff]) != 1 || !strings.Contains(got[demo.Staff][0], "导入完成：考核结果表已导入") {
 		t.Fatalf("approved by mail: %v, mail %q", approved(), got)
 	}
+	// The reply says what comes next for results, not for the summary.
+	last, err := mailparse.Parse(srv.Deliveries()[len(srv.Deliveries())-1].Raw, mailparse.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(last.Text, "kaohe results publish") || strings.Contains(last.Text, "汇总表") {
+		t.Errorf("the 导入 reply to an approval does not lead to publishing:\n%s", last.Text)
+	}
 	st, err := store.Open(dataDir, store.Options{ReadOnly: true, Season: 2021})
 	if err != nil {
 		t.Fatal(err)

@@ -3,7 +3,7 @@
 # for the trial servers that setup.sh starts.
 cat <<CONF
 data_dir = "$1"
-roster = "${TRIAL_DIR:-/srv/trial}/forms/roster.csv"
+roster = "${ROSTER:-${TRIAL_DIR:-/srv/trial}/forms/roster.csv}"
 [imap]
 addr = "127.0.0.1:10143"
 tls = "none"
@@ -20,8 +20,8 @@ timeout = "20s"
 [reply]
 from = "组织机构部 <zzjgb@trial.example.org>"
 [campaign]
-cutoff = "2027-01-06T00:00:00+08:00"
-staff = ["王明 <wangming@trial.example.org>"]
+cutoff = "${CUTOFF:-2027-01-06T00:00:00+08:00}"
+staff = ["王明 <wangming@trial.example.org>"${STAFF2:+, \"$STAFF2\"}]
 [http]
 listen = "127.0.0.1:${2:-8025}"
 unhealthy_after = "30s"

@@ -12,7 +12,7 @@ start)
 	mkdir -p $D/mail $D/home $T/sink
 	chown nobody:nogroup $D/mail $D/home
 	chmod 755 $T $D
-	for u in kaohe kaohe4 kaohe5 kaohe6; do echo "$u:{PLAIN}trialpw::::::"; done > $D/passwd
+	for u in kaohe kaohe4 kaohe5 kaohe6 kaohe7; do echo "$u:{PLAIN}trialpw::::::"; done > $D/passwd
 	cat > $D/dovecot.conf <<CONF
 base_dir = $D/run
 state_dir = $D/state
