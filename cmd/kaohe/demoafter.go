@@ -8,6 +8,7 @@ import (
 	"io"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -167,14 +168,23 @@ func mailApproval(ctx context.Context, d *daemon, srv *mailserver.Server, clock 
 // publish` does, with the daemon's settings and store, and lets the
 // daemon's outbox send the notices.
 func publishDemoResults(ctx context.Context, d *daemon, clock *demoClock, sc *demo.Scenario, w io.Writer) error {
-	clock.Set(sc.PublishAt)
+	return runDemoResultsStep(ctx, d, clock, sc.PublishAt, "publish", publishWith, w)
+}
+
+// runDemoResultsStep runs a `kaohe results` subcommand's work (publishWith,
+// finalWith) at the demo's time at, with the daemon's settings and store,
+// prints its output under the step, and lets the daemon's outbox send
+// what it queued.
+func runDemoResultsStep(ctx context.Context, d *daemon, clock *demoClock, at time.Time, sub string,
+	step func(context.Context, *offlineEnv, bool, io.Writer, io.Writer, func() time.Time) int, w io.Writer) error {
+	clock.Set(at)
 	env := &offlineEnv{cfg: d.cfg, log: d.log, form: d.form, store: d.store, roster: d.roster,
 		season: d.cfg.Campaign.SeasonYear(), cutoff: d.cfg.Campaign.Cutoff}
 	var out, errOut bytes.Buffer
-	if code := publishWith(ctx, env, false, &out, &errOut, clock.Now); code != exitOK {
-		return fmt.Errorf("publish: exit %d: %s", code, errOut.String())
+	if code := step(ctx, env, false, &out, &errOut, clock.Now); code != exitOK {
+		return fmt.Errorf("results %s: exit %d: %s", sub, code, errOut.String())
 	}
-	fmt.Fprintf(w, "    %s  kaohe results publish\n", sc.PublishAt.Format("01-02 15:04"))
+	fmt.Fprintf(w, "    %s  kaohe results %s\n", at.Format("01-02 15:04"), sub)
 	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
 		fmt.Fprintln(w, "          "+line)
 	}

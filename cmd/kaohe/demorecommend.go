@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -148,16 +147,5 @@ func mailDecisions(ctx context.Context, d *daemon, srv *mailserver.Server, clock
 // with the daemon's settings and store, and lets the daemon's outbox send
 // them.
 func sendDemoFinalLists(ctx context.Context, d *daemon, clock *demoClock, sc *demo.Scenario, w io.Writer) error {
-	clock.Set(sc.FinalAt)
-	env := &offlineEnv{cfg: d.cfg, log: d.log, form: d.form, store: d.store, roster: d.roster,
-		season: d.cfg.Campaign.SeasonYear(), cutoff: d.cfg.Campaign.Cutoff}
-	var out, errOut bytes.Buffer
-	if code := finalWith(ctx, env, false, &out, &errOut, clock.Now); code != exitOK {
-		return fmt.Errorf("results final: exit %d: %s", code, errOut.String())
-	}
-	fmt.Fprintf(w, "    %s  kaohe results final\n", sc.FinalAt.Format("01-02 15:04"))
-	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
-		fmt.Fprintln(w, "          "+line)
-	}
-	return d.flush(ctx)
+	return runDemoResultsStep(ctx, d, clock, sc.FinalAt, "final", finalWith, w)
 }
